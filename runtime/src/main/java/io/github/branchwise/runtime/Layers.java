@@ -1,0 +1,200 @@
+package io.github.branchwise.runtime;
+
+import io.github.branchwise.runtime.engine.GraphHost;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Builds common layers with named, seeded, trainable parameters inside one branch or shared method.
+ *
+ * <p>The runtime hands each {@code @Branch} and {@code @Shared} method its own {@code Layers}, whose scope is the
+ * branch's or the shared method's name. Parameters are named {@code <scope>/<kind>_<n>/<W|b>}, where {@code n}
+ * counts the layers of that kind in the scope in call order, e.g. {@code localization/conv2d_0/W}; the names do
+ * not change between runs or JVMs. Weights start Glorot-uniform and biases zero, as Keras initialises them, from
+ * a random stream derived from the model seed and the parameter's name alone, so adding a layer to one branch
+ * does not change the initial values of another.
+ *
+ * <p>Images are NHWC ({@code [batch, height, width, channels]}) and convolution kernels {@code [kH, kW, in, out]},
+ * the layouts Keras uses. A branch may mix these layers with SameDiff calls on {@link #sameDiff()}.
+ */
+public final class Layers {
+    private final String scope;
+    private final GraphHost host;
+    private final Map<String, Integer> layerCounts = new HashMap<>();
+
+    /**
+     * Creates the layer builder of one scope; the runtime does this for every branch and shared method.
+     *
+     * @param scope the branch or shared method name that prefixes every parameter name
+     * @param host  the graph under construction
+     */
+    public Layers(String scope, GraphHost host) {
+        this.scope = Objects.requireNonNull(scope, "scope");
+        this.host = Objects.requireNonNull(host, "host");
+    }
+
+    /** The name that prefixes every parameter this builder creates. */
+    public String scope() {
+        return scope;
+    }
+
+    /** The SameDiff graph, for operations these helpers do not cover. */
+    public SameDiff sameDiff() {
+        return host.sameDiff();
+    }
+
+    /** The shape of one example of {@code x}, without the batch axis. */
+    public long[] shapeOf(SDVariable x) {
+        return host.exampleShape(x);
+    }
+
+    /** A fully connected layer without activation: {@code x·W + b} over the last axis of a rank-2 input. */
+    public SDVariable dense(SDVariable x, int units) {
+        return dense(x, units, Activation.IDENTITY);
+    }
+
+    /**
+     * A fully connected layer, {@code activation(x·W + b)}, with {@code W} of shape {@code [in, units]}.
+     *
+     * @throws IllegalArgumentException when {@code x} is not {@code [batch, features]} (flatten images first)
+     */
+    public SDVariable dense(SDVariable x, int units, Activation activation) {
+        requirePositive("units", units);
+        long[] in = shapeOf(x);
+        if (in.length != 1) {
+            throw new IllegalArgumentException("dense in '" + scope + "' needs input of shape [batch, features], got "
+                    + "[batch, " + join(in) + "]: call flatten first");
+        }
+        String layer = nextLayerName("dense");
+        SDVariable w = host.parameter(layer + "/W", glorotUniform(layer + "/W", in[0], units, in[0], units));
+        SDVariable b = host.parameter(layer + "/b", Nd4j.zeros(host.dataType(), units));
+        // sd.nn.linear fails under training in M2.1 (deeplearning4j issue #9869); mmul + add differentiates fine.
+        return activation.apply(sameDiff(), x.mmul(w).add(b));
+    }
+
+    /** A square 2-D convolution with stride 1 and {@link Padding#VALID} padding, followed by {@code activation}. */
+    public SDVariable conv2d(SDVariable x, int filters, int kernel, Activation activation) {
+        return conv2d(x, filters, kernel, 1, Padding.VALID, activation);
+    }
+
+    /**
+     * A square 2-D convolution over an NHWC input, kernel {@code [kernel, kernel, in, filters]} plus a bias per
+     * filter, followed by {@code activation}.
+     */
+    public SDVariable conv2d(SDVariable x, int filters, int kernel, int stride, Padding padding,
+                             Activation activation) {
+        requirePositive("filters", filters);
+        requirePositive("kernel", kernel);
+        requirePositive("stride", stride);
+        long[] in = shapeOf(x);
+        if (in.length != 3) {
+            throw new IllegalArgumentException("conv2d in '" + scope + "' needs input of shape [batch, height, width, "
+                    + "channels], got [batch, " + join(in) + "]");
+        }
+        long channels = in[2];
+        String layer = nextLayerName("conv2d");
+        long fanIn = (long) kernel * kernel * channels;
+        long fanOut = (long) kernel * kernel * filters;
+        SDVariable w = host.parameter(layer + "/W",
+                glorotUniform(layer + "/W", fanIn, fanOut, kernel, kernel, channels, filters));
+        SDVariable b = host.parameter(layer + "/b", Nd4j.zeros(host.dataType(), filters));
+        Conv2DConfig config = Conv2DConfig.builder()
+                .kH(kernel).kW(kernel).sH(stride).sW(stride)
+                .paddingMode(padding == Padding.SAME ? PaddingMode.SAME : PaddingMode.VALID)
+                .dataFormat("NHWC")
+                .build();
+        return activation.apply(sameDiff(), sameDiff().cnn().conv2d(x, w, b, config));
+    }
+
+    /** Max pooling over square {@code size x size} windows with stride {@code size} and valid padding. */
+    public SDVariable maxPool2d(SDVariable x, int size) {
+        return maxPool2d(x, size, size, Padding.VALID);
+    }
+
+    /** Max pooling over square windows of an NHWC input. */
+    public SDVariable maxPool2d(SDVariable x, int size, int stride, Padding padding) {
+        requirePositive("size", size);
+        requirePositive("stride", stride);
+        long[] in = shapeOf(x);
+        if (in.length != 3) {
+            throw new IllegalArgumentException("maxPool2d in '" + scope + "' needs input of shape [batch, height, "
+                    + "width, channels], got [batch, " + join(in) + "]");
+        }
+        nextLayerName("max_pool2d");
+        Pooling2DConfig config = Pooling2DConfig.builder()
+                .kH(size).kW(size).sH(stride).sW(stride)
+                .paddingMode(padding == Padding.SAME ? PaddingMode.SAME : PaddingMode.VALID)
+                .isNHWC(true)
+                .build();
+        return sameDiff().cnn().maxPooling2d(x, config);
+    }
+
+    /** Reshapes {@code [batch, d1, d2, ...]} to {@code [batch, d1·d2·...]}, in NHWC order like Keras' Flatten. */
+    public SDVariable flatten(SDVariable x) {
+        long size = 1;
+        for (long d : shapeOf(x)) {
+            size *= d;
+        }
+        return x.reshape(-1, size);
+    }
+
+    /** Applies {@code activation} to {@code x}. */
+    public SDVariable activation(SDVariable x, Activation activation) {
+        return activation.apply(sameDiff(), x);
+    }
+
+    private String nextLayerName(String kind) {
+        int n = layerCounts.merge(kind, 1, Integer::sum) - 1;
+        return scope + "/" + kind + "_" + n;
+    }
+
+    private INDArray glorotUniform(String name, long fanIn, long fanOut, long... shape) {
+        double limit = Math.sqrt(6.0 / (fanIn + fanOut));
+        SplittableRandom random = new SplittableRandom(streamSeed(host.seed(), name));
+        long count = 1;
+        for (long d : shape) {
+            count *= d;
+        }
+        double[] values = new double[Math.toIntExact(count)];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = random.nextDouble(-limit, limit);
+        }
+        return Nd4j.createFromArray(values).reshape(shape).castTo(host.dataType());
+    }
+
+    /** A seed for one parameter's stream: the model seed mixed with a 64-bit FNV-1a hash of the name. */
+    static long streamSeed(long seed, String name) {
+        long hash = 0xcbf29ce484222325L;
+        for (int i = 0; i < name.length(); i++) {
+            hash ^= name.charAt(i);
+            hash *= 0x100000001b3L;
+        }
+        return seed * 0x9E3779B97F4A7C15L ^ hash;
+    }
+
+    private static void requirePositive(String what, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException(what + " must be positive, got " + value);
+        }
+    }
+
+    private static String join(long[] shape) {
+        String s = Arrays.toString(shape);
+        return s.substring(1, s.length() - 1);
+    }
+
+    @Override
+    public String toString() {
+        return "Layers[" + scope + "]";
+    }
+}

@@ -1,0 +1,108 @@
+package io.github.branchwise.runtime;
+
+import java.util.Objects;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Sgd;
+
+/**
+ * How a generated training model is built and optimised: the seed of its initial parameters, the optimiser that
+ * updates every trainable parameter (the weighting's included) and the floating-point type of the model.
+ *
+ * <pre>{@code
+ * TrainingOptions options = TrainingOptions.builder().seed(7).updater(new Adam(1e-3)).build();
+ * }</pre>
+ *
+ * <p>Instances are immutable.
+ */
+public final class TrainingOptions {
+    /** The seed {@link #defaults()} uses. */
+    public static final long DEFAULT_SEED = 42L;
+    /** The learning rate of the {@link Sgd} optimiser {@link #defaults()} uses, Keras' {@code 'sgd'} default. */
+    public static final double DEFAULT_LEARNING_RATE = 0.01;
+
+    private final long seed;
+    private final IUpdater updater;
+    private final DataType dataType;
+
+    private TrainingOptions(Builder builder) {
+        this.seed = builder.seed;
+        this.updater = builder.updater.clone();
+        this.dataType = builder.dataType;
+    }
+
+    /** Seed {@value #DEFAULT_SEED}, SGD with learning rate {@value #DEFAULT_LEARNING_RATE}, 32-bit floats. */
+    public static TrainingOptions defaults() {
+        return builder().build();
+    }
+
+    /** A builder starting from {@link #defaults()}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The seed every initial parameter value derives from: the same seed gives the same model and results. */
+    public long seed() {
+        return seed;
+    }
+
+    /** A copy of the optimiser configuration (ND4J's {@code Sgd}, {@code Adam}, {@code Nesterovs}, ...). */
+    public IUpdater updater() {
+        return updater.clone();
+    }
+
+    /** The floating-point type of parameters, inputs and targets: {@code FLOAT} or {@code DOUBLE}. */
+    public DataType dataType() {
+        return dataType;
+    }
+
+    /** A builder starting from these options. */
+    public Builder toBuilder() {
+        return new Builder().seed(seed).updater(updater).dataType(dataType);
+    }
+
+    @Override
+    public String toString() {
+        return "TrainingOptions[seed=" + seed + ", updater=" + updater + ", dataType=" + dataType + "]";
+    }
+
+    /** Builds {@link TrainingOptions}. */
+    public static final class Builder {
+        private long seed = DEFAULT_SEED;
+        private IUpdater updater = new Sgd(DEFAULT_LEARNING_RATE);
+        private DataType dataType = DataType.FLOAT;
+
+        private Builder() {
+        }
+
+        /** Sets the seed of the initial parameter values. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Sets the optimiser, e.g. {@code new Sgd(0.01)} or {@code new Adam(1e-3)}; it is copied. */
+        public Builder updater(IUpdater updater) {
+            this.updater = Objects.requireNonNull(updater, "updater").clone();
+            return this;
+        }
+
+        /**
+         * Sets the floating-point type of the model: {@code FLOAT} (the default) or {@code DOUBLE} (for gradient
+         * checks and when precision matters more than speed).
+         */
+        public Builder dataType(DataType dataType) {
+            Objects.requireNonNull(dataType, "dataType");
+            if (dataType != DataType.FLOAT && dataType != DataType.DOUBLE) {
+                throw new IllegalArgumentException("dataType must be FLOAT or DOUBLE, got " + dataType);
+            }
+            this.dataType = dataType;
+            return this;
+        }
+
+        /** The options. */
+        public TrainingOptions build() {
+            return new TrainingOptions(this);
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.github.branchwise.runtime.engine;
+
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * What layers and weighters need from the graph under construction: the graph, its data type and seed, a way to
+ * create named trainable parameters, and the per-example shape of any variable.
+ */
+public interface GraphHost {
+    /** The graph being built. */
+    SameDiff sameDiff();
+
+    /** The floating-point type of every parameter, input and target of the model. */
+    DataType dataType();
+
+    /** The seed every parameter initialisation derives from. */
+    long seed();
+
+    /**
+     * Creates a trainable parameter with the given stable name and initial value (cast to {@link #dataType()}).
+     *
+     * @throws IllegalStateException when a parameter of that name already exists
+     */
+    SDVariable parameter(String name, INDArray initialValue);
+
+    /** The shape of one example of {@code variable}: its shape without the leading batch axis. */
+    long[] exampleShape(SDVariable variable);
+}

@@ -1,0 +1,254 @@
+package io.github.branchwise.runtime.engine;
+
+import io.github.branchwise.runtime.ModelFileException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The Branchwise model file: a header that says what the file is, then a payload of named arrays.
+ *
+ * <pre>
+ * magic        8 bytes   0x89 'B' 'R' 'W' '\r' '\n' 0x1A '\n' (PNG-style: catches text-mode and truncation damage)
+ * version      int       {@value #FORMAT_VERSION}
+ * model class  UTF       the fully qualified name of the annotated model class
+ * length       long      the payload's length in bytes
+ * sha-256      32 bytes  of the payload
+ * payload      seed (long), data type (UTF), updater (UTF, ND4J's JSON), iteration (long), epoch (long),
+ *              array count (int), then per array: name (UTF), type (byte: 0 float, 1 double), rank (int),
+ *              shape (long each), values (big-endian)
+ * </pre>
+ *
+ * <p>The graph is not in the file: it is rebuilt from the model class, so a file holds data only and the bytes
+ * never reach ND4J's FlatBuffers loader, which crashes the JVM on some corrupt inputs. The length and checksum are
+ * verified before anything is parsed, and the parser bounds every count by the bytes left. Files are written to a
+ * temporary file in the same folder, forced to disk, then renamed over the target, so a crash leaves either the
+ * old file or the new one.
+ */
+final class ModelFile {
+    static final int FORMAT_VERSION = 1;
+    private static final byte[] MAGIC = {(byte) 0x89, 'B', 'R', 'W', '\r', '\n', 0x1A, '\n'};
+    private static final int MAX_RANK = 32;
+    /** Temporary files start with this prefix and are never valid model files. */
+    static final String TEMP_PREFIX = ".branchwise-tmp-";
+
+    /** What a model file holds. */
+    record Contents(String modelName, long seed, DataType dataType, String updaterJson, long iteration, long epoch,
+                    Map<String, INDArray> arrays) {
+    }
+
+    private ModelFile() {
+    }
+
+    static void write(Path file, Contents contents) throws IOException {
+        ByteArrayOutputStream payloadBytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(payloadBytes)) {
+            out.writeLong(contents.seed());
+            out.writeUTF(contents.dataType().name());
+            out.writeUTF(contents.updaterJson());
+            out.writeLong(contents.iteration());
+            out.writeLong(contents.epoch());
+            out.writeInt(contents.arrays().size());
+            for (Map.Entry<String, INDArray> entry : contents.arrays().entrySet()) {
+                writeArray(out, entry.getKey(), entry.getValue());
+            }
+        }
+        byte[] payload = payloadBytes.toByteArray();
+        ByteArrayOutputStream fileBytes = new ByteArrayOutputStream(payload.length + 128);
+        try (DataOutputStream out = new DataOutputStream(fileBytes)) {
+            out.write(MAGIC);
+            out.writeInt(FORMAT_VERSION);
+            out.writeUTF(contents.modelName());
+            out.writeLong(payload.length);
+            out.write(sha256(payload));
+            out.write(payload);
+        }
+        writeAtomically(file, fileBytes.toByteArray());
+    }
+
+    static Contents read(Path file, String expectedModel) throws IOException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (OutOfMemoryError e) {
+            throw new ModelFileException(file, "too large to be a model file");
+        }
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+        try {
+            if (bytes.length < MAGIC.length || !Arrays.equals(Arrays.copyOf(bytes, MAGIC.length), MAGIC)) {
+                throw new ModelFileException(file, "not a Branchwise model file (" + bytes.length
+                        + " bytes, wrong magic number)");
+            }
+            in.skipBytes(MAGIC.length);
+            int version = in.readInt();
+            if (version != FORMAT_VERSION) {
+                throw new ModelFileException(file, "format version " + version + " is not supported; this "
+                        + "Branchwise reads version " + FORMAT_VERSION);
+            }
+            String modelName = in.readUTF();
+            if (!modelName.equals(expectedModel)) {
+                throw new ModelFileException(file, "holds a model of class " + modelName + ", not " + expectedModel);
+            }
+            long length = in.readLong();
+            byte[] digest = new byte[32];
+            in.readFully(digest);
+            int headerLength = bytes.length - in.available();
+            if (length != bytes.length - headerLength) {
+                throw new ModelFileException(file, "the header announces " + length + " payload bytes but the file "
+                        + "has " + (bytes.length - headerLength) + ": it is truncated or altered");
+            }
+            byte[] payload = Arrays.copyOfRange(bytes, headerLength, bytes.length);
+            if (!MessageDigest.isEqual(digest, sha256(payload))) {
+                throw new ModelFileException(file, "checksum mismatch: the file was altered or damaged");
+            }
+            return readPayload(file, modelName, payload);
+        } catch (EOFException e) {
+            throw new ModelFileException(file, "truncated header (" + bytes.length + " bytes)", e);
+        }
+    }
+
+    private static Contents readPayload(Path file, String modelName, byte[] payload) throws IOException {
+        // The checksum matched, so this is a file we wrote; the bounds checks guard against a format bug turning
+        // into an allocation of absurd size.
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload));
+        try {
+            long seed = in.readLong();
+            DataType dataType = DataType.valueOf(in.readUTF());
+            String updater = in.readUTF();
+            long iteration = in.readLong();
+            long epoch = in.readLong();
+            int count = in.readInt();
+            if (count < 0 || count > payload.length) {
+                throw new ModelFileException(file, "invalid array count " + count);
+            }
+            Map<String, INDArray> arrays = new LinkedHashMap<>();
+            for (int i = 0; i < count; i++) {
+                String name = in.readUTF();
+                arrays.put(name, readArray(file, in, name));
+            }
+            if (in.available() != 0) {
+                throw new ModelFileException(file, in.available() + " unexpected bytes after the last array");
+            }
+            return new Contents(modelName, seed, dataType, updater, iteration, epoch, arrays);
+        } catch (EOFException | IllegalArgumentException e) {
+            throw new ModelFileException(file, "malformed payload: " + e.getMessage(), e);
+        }
+    }
+
+    private static void writeArray(DataOutputStream out, String name, INDArray array) throws IOException {
+        out.writeUTF(name);
+        boolean isDouble = array.dataType() == DataType.DOUBLE;
+        out.writeByte(isDouble ? 1 : 0);
+        out.writeInt(array.rank());
+        for (long d : array.shape()) {
+            out.writeLong(d);
+        }
+        INDArray c = array.dup('c');
+        if (isDouble) {
+            for (double v : c.data().asDouble()) {
+                out.writeDouble(v);
+            }
+        } else {
+            for (float v : c.castTo(DataType.FLOAT).data().asFloat()) {
+                out.writeFloat(v);
+            }
+        }
+    }
+
+    private static INDArray readArray(Path file, DataInputStream in, String name) throws IOException {
+        int type = in.readUnsignedByte();
+        if (type > 1) {
+            throw new ModelFileException(file, "array '" + name + "' has unknown type " + type);
+        }
+        int rank = in.readInt();
+        if (rank < 0 || rank > MAX_RANK) {
+            throw new ModelFileException(file, "array '" + name + "' has invalid rank " + rank);
+        }
+        long[] shape = new long[rank];
+        long count = 1;
+        int width = type == 1 ? Double.BYTES : Float.BYTES;
+        for (int d = 0; d < rank; d++) {
+            shape[d] = in.readLong();
+            if (shape[d] < 0 || (shape[d] > 0 && count > in.available() / width / shape[d])) {
+                throw new ModelFileException(file, "array '" + name + "' has an invalid shape");
+            }
+            count *= shape[d];
+        }
+        if (count * width > in.available()) {
+            throw new ModelFileException(file, "array '" + name + "' is cut short");
+        }
+        int n = (int) count;
+        if (type == 1) {
+            double[] values = new double[n];
+            for (int i = 0; i < n; i++) {
+                values[i] = in.readDouble();
+            }
+            return Nd4j.create(values, shape, DataType.DOUBLE);
+        }
+        float[] values = new float[n];
+        for (int i = 0; i < n; i++) {
+            values[i] = in.readFloat();
+        }
+        return Nd4j.create(values, shape, 'c');
+    }
+
+    static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path target = file.toAbsolutePath();
+        Path dir = target.getParent();
+        Files.createDirectories(dir);
+        Path temp = Files.createTempFile(dir, TEMP_PREFIX, ".part");
+        try {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buffer = ByteBuffer.wrap(bytes);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                channel.force(true);
+            }
+            try {
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            forceDirectory(dir);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    /** Makes the rename durable; not every file system lets a directory be opened, which is then not an error. */
+    private static void forceDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // Best effort: the data itself is already on disk.
+        }
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.github.branchwise.runtime.engine;
+
+import io.github.branchwise.runtime.weighting.Weighter;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * A built model graph: its placeholders, branch outputs, branch and total losses, trainable parameters by stable
+ * name (in creation order) and the weighter that made the total.
+ */
+public final class Network {
+    private final ModelSpec spec;
+    private final SameDiff sameDiff;
+    private final DataType dataType;
+    private final List<SDVariable> inputs;
+    private final List<SDVariable> targets;
+    private final List<SDVariable> outputs;
+    private final List<SDVariable> branchLosses;
+    private final SDVariable total;
+    private final Map<String, SDVariable> parameters;
+    private final Weighter weighter;
+
+    Network(ModelSpec spec, SameDiff sameDiff, DataType dataType, List<SDVariable> inputs, List<SDVariable> targets,
+            List<SDVariable> outputs, List<SDVariable> branchLosses, SDVariable total,
+            Map<String, SDVariable> parameters, Weighter weighter) {
+        this.spec = spec;
+        this.sameDiff = sameDiff;
+        this.dataType = dataType;
+        this.inputs = List.copyOf(inputs);
+        this.targets = List.copyOf(targets);
+        this.outputs = List.copyOf(outputs);
+        this.branchLosses = List.copyOf(branchLosses);
+        this.total = total;
+        this.parameters = Collections.unmodifiableMap(parameters);
+        this.weighter = weighter;
+    }
+
+    /** The model this graph was built from. */
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    /** The SameDiff graph; its gradient function is already built. */
+    public SameDiff sameDiff() {
+        return sameDiff;
+    }
+
+    /** The floating-point type of parameters, inputs and targets. */
+    public DataType dataType() {
+        return dataType;
+    }
+
+    /** The input placeholders, in declaration order. */
+    public List<SDVariable> inputs() {
+        return inputs;
+    }
+
+    /** The target placeholders, in branch order. */
+    public List<SDVariable> targets() {
+        return targets;
+    }
+
+    /** The branch outputs, in branch order. */
+    public List<SDVariable> outputs() {
+        return outputs;
+    }
+
+    /** The scalar branch losses (batch means), in branch order. */
+    public List<SDVariable> branchLosses() {
+        return branchLosses;
+    }
+
+    /** The scalar weighted total loss that training minimises. */
+    public SDVariable total() {
+        return total;
+    }
+
+    /** The trainable parameters by stable name, in creation order; read-only. */
+    public Map<String, SDVariable> parameters() {
+        return parameters;
+    }
+
+    /** The weighter that combined the branch losses. */
+    public Weighter weighter() {
+        return weighter;
+    }
+}

@@ -1,0 +1,91 @@
+package io.github.branchwise.runtime.engine;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The reference executor: SameDiff's own sessions run the graph and the gradient function it derived.
+ *
+ * <p>It asks {@code calculateGradientsAndOutputs} for the branch losses and the total together with the
+ * gradients, so the reported losses are those of the very forward pass the update uses. (SameDiff's {@code fit}
+ * reports a loss of 0.0 in M2.1, deeplearning4j issues #9684 and #9853, because its training session runs only
+ * the gradient ops.)
+ */
+public final class SameDiffExecutor implements StepExecutor {
+    private final Network network;
+    private final List<String> lossNames = new ArrayList<>();
+    private final List<String> parameterNames;
+    private final String[] outputNames;
+
+    /** An executor over {@code network}. */
+    public SameDiffExecutor(Network network) {
+        this.network = network;
+        lossNames.add(network.total().name());
+        for (SDVariable loss : network.branchLosses()) {
+            lossNames.add(loss.name());
+        }
+        parameterNames = List.copyOf(network.parameters().keySet());
+        outputNames = network.outputs().stream().map(SDVariable::name).toArray(String[]::new);
+    }
+
+    @Override
+    public StepOutcome forwardBackward(INDArray[] inputs, INDArray[] targets) {
+        OutAndGrad result = network.sameDiff().calculateGradientsAndOutputs(feeds(inputs, targets), lossNames,
+                parameterNames);
+        Map<String, INDArray> gradients = new HashMap<>();
+        for (String name : parameterNames) {
+            INDArray gradient = result.getGradients().get(name);
+            if (gradient == null) {
+                // A parameter the total does not depend on (e.g. a branch with weight 0 under some strategies).
+                gradient = network.parameters().get(name).getArr().like().assign(0);
+            }
+            gradients.put(name, gradient);
+        }
+        return new StepOutcome(toResult(result.getOutputs()), gradients);
+    }
+
+    @Override
+    public StepResult losses(INDArray[] inputs, INDArray[] targets) {
+        return toResult(network.sameDiff().output(feeds(inputs, targets), lossNames));
+    }
+
+    @Override
+    public INDArray[] predict(INDArray[] inputs) {
+        Map<String, INDArray> feeds = new HashMap<>();
+        for (int i = 0; i < inputs.length; i++) {
+            feeds.put(network.inputs().get(i).name(), inputs[i]);
+        }
+        Map<String, INDArray> out = network.sameDiff().output(feeds, outputNames);
+        INDArray[] predictions = new INDArray[outputNames.length];
+        for (int i = 0; i < outputNames.length; i++) {
+            // Detached copies: the caller may keep them across later steps.
+            predictions[i] = out.get(outputNames[i]).dup();
+        }
+        return predictions;
+    }
+
+    private Map<String, INDArray> feeds(INDArray[] inputs, INDArray[] targets) {
+        Map<String, INDArray> feeds = new HashMap<>();
+        for (int i = 0; i < inputs.length; i++) {
+            feeds.put(network.inputs().get(i).name(), inputs[i]);
+        }
+        for (int i = 0; i < targets.length; i++) {
+            feeds.put(network.targets().get(i).name(), targets[i]);
+        }
+        return feeds;
+    }
+
+    private StepResult toResult(Map<String, INDArray> values) {
+        double total = values.get(lossNames.get(0)).getDouble(0);
+        double[] branches = new double[lossNames.size() - 1];
+        for (int i = 0; i < branches.length; i++) {
+            branches[i] = values.get(lossNames.get(i + 1)).getDouble(0);
+        }
+        return new StepResult(total, branches);
+    }
+}

@@ -1,0 +1,252 @@
+package io.github.branchwise.runtime.engine;
+
+import io.github.branchwise.runtime.ModelFileException;
+import io.github.branchwise.runtime.TrainingDivergedException;
+import io.github.branchwise.runtime.TrainingOptions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.shade.jackson.core.JsonProcessingException;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+
+/**
+ * The engine behind a generated training model: it checks each batch, runs the {@link StepExecutor}, applies the
+ * optimiser to every parameter (the weighting's included), restores the weighting's constraints, and saves and
+ * loads the whole training state.
+ *
+ * <p>The optimiser state lives here, one ND4J {@link GradientUpdater} per parameter with its state array, rather
+ * than inside SameDiff's training session, so that the state is saved with the model and a loaded model continues
+ * exactly as the original would have.
+ *
+ * <p>A trainer and its {@link #predictor()} may be called from several threads; calls are serialised on the
+ * trainer, because a SameDiff graph holds mutable per-call state.
+ */
+public final class Trainer {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ModelSpec spec;
+    private final TrainingOptions options;
+    private final Network network;
+    private final StepExecutor executor;
+    private final BatchChecker checker;
+    private final Map<String, INDArray> updaterStates = new LinkedHashMap<>();
+    private final Map<String, GradientUpdater<?>> updaters = new LinkedHashMap<>();
+    private long iteration;
+    private long epoch;
+
+    private Trainer(ModelSpec spec, TrainingOptions options, Map<String, INDArray> savedUpdaterStates) {
+        this.spec = Objects.requireNonNull(spec, "spec");
+        this.options = Objects.requireNonNull(options, "options");
+        this.network = GraphBuilder.build(spec, options.seed(), options.dataType());
+        this.executor = new SameDiffExecutor(network);
+        this.checker = new BatchChecker(spec, options.dataType());
+        IUpdater config = options.updater();
+        for (Map.Entry<String, SDVariable> parameter : network.parameters().entrySet()) {
+            long length = parameter.getValue().getArr().length();
+            long stateSize = config.stateSize(length);
+            INDArray state = null;
+            boolean initialise = true;
+            if (stateSize > 0) {
+                INDArray saved = savedUpdaterStates == null ? null : savedUpdaterStates.get(parameter.getKey());
+                state = saved != null ? saved.castTo(options.dataType()).dup()
+                        : Nd4j.zeros(options.dataType(), 1, stateSize);
+                initialise = saved == null;
+                updaterStates.put(parameter.getKey(), state);
+            }
+            updaters.put(parameter.getKey(), config.instantiate(state, initialise));
+        }
+    }
+
+    /** A new model with freshly initialised parameters. */
+    public static Trainer create(ModelSpec spec, TrainingOptions options) {
+        return new Trainer(spec, options, null);
+    }
+
+    /**
+     * Loads a model saved by {@link #save(Path)}: parameters, optimiser and its state, weighting parameters and
+     * step counters, so training continues exactly where it stopped.
+     *
+     * @throws ModelFileException when the file is not a valid model file of this model class
+     */
+    public static Trainer load(ModelSpec spec, Path file) throws IOException {
+        Objects.requireNonNull(file, "file");
+        ModelFile.Contents contents = ModelFile.read(file, spec.modelName());
+        IUpdater updater;
+        try {
+            updater = JSON.readValue(contents.updaterJson(), IUpdater.class);
+        } catch (JsonProcessingException e) {
+            throw new ModelFileException(file, "unreadable optimiser configuration", e);
+        }
+        TrainingOptions options = TrainingOptions.builder()
+                .seed(contents.seed()).updater(updater).dataType(contents.dataType()).build();
+        Map<String, INDArray> states = new LinkedHashMap<>();
+        Map<String, INDArray> values = new LinkedHashMap<>();
+        contents.arrays().forEach((name, array) -> {
+            if (name.startsWith("updater/")) {
+                states.put(name.substring("updater/".length()), array);
+            } else if (name.startsWith("param/")) {
+                values.put(name.substring("param/".length()), array);
+            }
+        });
+        Trainer trainer = new Trainer(spec, options, states);
+        for (Map.Entry<String, INDArray> state : trainer.updaterStates.entrySet()) {
+            requireSameShape(file, "optimiser state of '" + state.getKey() + "'", state.getValue(),
+                    states.get(state.getKey()));
+        }
+        for (Map.Entry<String, SDVariable> parameter : trainer.network.parameters().entrySet()) {
+            INDArray value = values.get(parameter.getKey());
+            INDArray current = parameter.getValue().getArr();
+            requireSameShape(file, "parameter '" + parameter.getKey() + "'", current, value);
+            current.assign(value.castTo(current.dataType()));
+        }
+        if (!values.keySet().equals(trainer.network.parameters().keySet())) {
+            throw new ModelFileException(file, "holds parameters " + values.keySet() + " but the model has "
+                    + trainer.network.parameters().keySet());
+        }
+        trainer.iteration = contents.iteration();
+        trainer.epoch = contents.epoch();
+        return trainer;
+    }
+
+    private static void requireSameShape(Path file, String what, INDArray expected, INDArray actual)
+            throws ModelFileException {
+        if (actual == null) {
+            throw new ModelFileException(file, "has no " + what);
+        }
+        if (!Arrays.equals(expected.shape(), actual.shape())) {
+            throw new ModelFileException(file, what + " has shape " + Arrays.toString(actual.shape())
+                    + " but the model expects " + Arrays.toString(expected.shape()));
+        }
+    }
+
+    /**
+     * One optimisation step on a batch.
+     *
+     * @param inputs  one array per input, in declaration order
+     * @param targets one array per branch, in declaration order
+     * @return the losses of this batch, from the forward pass the update was computed from
+     * @throws IllegalArgumentException   when an array is null, mis-shaped, of mismatched batch size or not finite
+     * @throws TrainingDivergedException when a loss or gradient is not finite; no update is applied
+     */
+    public synchronized StepResult fit(INDArray[] inputs, INDArray[] targets) {
+        INDArray[] x = checker.inputs(inputs);
+        INDArray[] y = checker.targets(targets, x[0].size(0));
+        StepExecutor.StepOutcome outcome = executor.forwardBackward(x, y);
+        requireFinite(outcome);
+        int step = Math.toIntExact(iteration);
+        int epochNumber = Math.toIntExact(epoch);
+        for (Map.Entry<String, SDVariable> parameter : network.parameters().entrySet()) {
+            INDArray value = parameter.getValue().getArr();
+            INDArray update = outcome.gradients().get(parameter.getKey()).dup('c').reshape(1, value.length());
+            updaters.get(parameter.getKey()).applyUpdater(update, step, epochNumber);
+            value.subi(update.reshape(value.shape()));
+        }
+        network.weighter().afterUpdate();
+        iteration++;
+        return outcome.losses();
+    }
+
+    /** The losses of a batch without updating anything. */
+    public synchronized StepResult evaluate(INDArray[] inputs, INDArray[] targets) {
+        INDArray[] x = checker.inputs(inputs);
+        INDArray[] y = checker.targets(targets, x[0].size(0));
+        return executor.losses(x, y);
+    }
+
+    /** The weight each branch loss currently has in the total, in branch order. */
+    public synchronized double[] weights() {
+        return network.weighter().weights();
+    }
+
+    /** A predictor that uses this trainer's parameters, now and after further training. */
+    public Predictor predictor() {
+        return inputs -> {
+            synchronized (Trainer.this) {
+                return executor.predict(checker.inputs(inputs));
+            }
+        };
+    }
+
+    /**
+     * Saves parameters, optimiser and its state, and step counters to {@code file}, atomically: the file is
+     * either the old one or the complete new one, whatever happens during the write.
+     */
+    public synchronized void save(Path file) throws IOException {
+        Objects.requireNonNull(file, "file");
+        Map<String, INDArray> arrays = new LinkedHashMap<>();
+        network.parameters().forEach((name, variable) -> arrays.put("param/" + name, variable.getArr()));
+        updaterStates.forEach((name, state) -> arrays.put("updater/" + name, state));
+        String updaterJson = JSON.writeValueAsString(options.updater());
+        ModelFile.write(file, new ModelFile.Contents(spec.modelName(), options.seed(), options.dataType(),
+                updaterJson, iteration, epoch, arrays));
+    }
+
+    /** A copy of every trainable parameter by stable name, in creation order. */
+    public synchronized Map<String, INDArray> parameterValues() {
+        Map<String, INDArray> copy = new LinkedHashMap<>();
+        network.parameters().forEach((name, variable) -> copy.put(name, variable.getArr().dup()));
+        return copy;
+    }
+
+    /** The number of optimisation steps taken so far. */
+    public synchronized long iteration() {
+        return iteration;
+    }
+
+    /** The options the model was created with. */
+    public TrainingOptions options() {
+        return options;
+    }
+
+    /** The model's spec. */
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    /** The built graph. */
+    public Network network() {
+        return network;
+    }
+
+    private void requireFinite(StepExecutor.StepOutcome outcome) {
+        StepResult losses = outcome.losses();
+        for (int i = 0; i < spec.branches().size(); i++) {
+            if (!Double.isFinite(losses.branchLoss(i))) {
+                String branch = spec.branches().get(i).name();
+                throw new TrainingDivergedException(iteration, "loss of branch '" + branch + "'",
+                        spec.modelName() + ": the loss of branch '" + branch + "' is " + losses.branchLoss(i)
+                                + " at step " + iteration + "; no update was applied");
+            }
+        }
+        if (!Double.isFinite(losses.total())) {
+            throw new TrainingDivergedException(iteration, "total loss", spec.modelName() + ": the total loss is "
+                    + losses.total() + " at step " + iteration + "; no update was applied");
+        }
+        for (Map.Entry<String, INDArray> gradient : outcome.gradients().entrySet()) {
+            if (!Double.isFinite(gradient.getValue().sumNumber().doubleValue())
+                    && hasNonFinite(gradient.getValue())) {
+                throw new TrainingDivergedException(iteration, "gradient of '" + gradient.getKey() + "'",
+                        spec.modelName() + ": the gradient of '" + gradient.getKey() + "' is not finite at step "
+                                + iteration + "; no update was applied");
+            }
+        }
+    }
+
+    private static boolean hasNonFinite(INDArray array) {
+        for (double v : array.dup().castTo(DataType.DOUBLE).data().asDouble()) {
+            if (!Double.isFinite(v)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
