@@ -1,0 +1,88 @@
+package io.github.branchwise.processor.base;
+
+import com.palantir.javapoet.ClassName;
+import java.util.List;
+import javax.lang.model.element.Element;
+import javax.lang.model.element.ElementKind;
+import javax.lang.model.element.PackageElement;
+import javax.lang.model.element.TypeElement;
+
+/**
+ * The names of the types generated for one model class.
+ *
+ * <p>Every generated type is top-level, in the model's package, and named by a prefix followed by a fixed suffix.
+ * The prefix is the model's simple name, or, for a model nested in other classes, the simple names of the enclosing
+ * classes and the model joined outermost first: {@code Outer.Detector} gives {@code OuterDetectorTrainingModel}.
+ * Two models can therefore claim the same prefix ({@code Outer.Detector} and a top-level {@code OuterDetector});
+ * the validator rejects a nested model whose prefix is the name of another type of the package.
+ *
+ * @param packageName the model's package, empty for the unnamed package
+ * @param prefix the prefix of every generated type's simple name
+ * @param model the model class itself
+ */
+public record ModelNames(String packageName, String prefix, ClassName model) {
+    /** The suffixes of the generated types, in the order they are generated. */
+    public static final List<String> SUFFIXES =
+            List.of("Batch", "Prediction", "Losses", "LossWeights", "PredictionModel", "TrainingModel");
+
+    /** The names of the types generated for {@code model}. */
+    public static ModelNames of(TypeElement model) {
+        StringBuilder prefix = new StringBuilder(model.getSimpleName());
+        Element enclosing = model.getEnclosingElement();
+        while (enclosing != null && enclosing.getKind() != ElementKind.PACKAGE) {
+            prefix.insert(0, enclosing.getSimpleName());
+            enclosing = enclosing.getEnclosingElement();
+        }
+        String packageName = enclosing instanceof PackageElement pkg ? pkg.getQualifiedName().toString() : "";
+        return new ModelNames(packageName, prefix.toString(), ClassName.get(model));
+    }
+
+    /** Whether the model is nested in another class, so that its prefix joins several names. */
+    public boolean nested() {
+        return model.simpleNames().size() > 1;
+    }
+
+    /** {@code <Model>Batch}: the inputs and branch targets of one batch. */
+    public ClassName batch() {
+        return generated("Batch");
+    }
+
+    /** {@code <Model>Prediction}: one output per branch. */
+    public ClassName prediction() {
+        return generated("Prediction");
+    }
+
+    /** {@code <Model>Losses}: the weighted total and one loss per branch. */
+    public ClassName losses() {
+        return generated("Losses");
+    }
+
+    /** {@code <Model>LossWeights}: the weight of each branch loss. */
+    public ClassName lossWeights() {
+        return generated("LossWeights");
+    }
+
+    /** {@code <Model>PredictionModel}: the typed forward pass. */
+    public ClassName predictionModel() {
+        return generated("PredictionModel");
+    }
+
+    /** {@code <Model>TrainingModel}: the typed training loop. */
+    public ClassName trainingModel() {
+        return generated("TrainingModel");
+    }
+
+    /** Every generated type, in the order of {@link #SUFFIXES}. */
+    public List<ClassName> all() {
+        return SUFFIXES.stream().map(this::generated).toList();
+    }
+
+    /** The qualified name of a type of the model's package, as {@code Elements.getTypeElement} takes it. */
+    public String qualify(String simpleName) {
+        return packageName.isEmpty() ? simpleName : packageName + "." + simpleName;
+    }
+
+    private ClassName generated(String suffix) {
+        return ClassName.get(packageName, prefix + suffix);
+    }
+}

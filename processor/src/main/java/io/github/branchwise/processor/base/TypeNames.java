@@ -1,0 +1,48 @@
+package io.github.branchwise.processor.base;
+
+import com.palantir.javapoet.ClassName;
+
+/**
+ * The types generated code refers to.
+ *
+ * <p>The processor must not depend on ND4J or on the runtime (it runs inside javac, where neither belongs), so those
+ * types are named here by string rather than by {@code Class} literal.
+ */
+public final class TypeNames {
+    private static final String RUNTIME = "io.github.branchwise.runtime";
+    private static final String ENGINE = RUNTIME + ".engine";
+
+    /** {@code org.nd4j.autodiff.samediff.SDVariable}, what every model method returns. */
+    public static final ClassName SD_VARIABLE = ClassName.get("org.nd4j.autodiff.samediff", "SDVariable");
+    /** {@code org.nd4j.linalg.api.ndarray.INDArray}, the type of every record component holding data. */
+    public static final ClassName INDARRAY = ClassName.get("org.nd4j.linalg.api.ndarray", "INDArray");
+    /** The layer builder a branch or shared method may take. */
+    public static final ClassName LAYERS = ClassName.get(RUNTIME, "Layers");
+    /** Seed and updater of a training model. */
+    public static final ClassName TRAINING_OPTIONS = ClassName.get(RUNTIME, "TrainingOptions");
+    /** The runtime description of a model. */
+    public static final ClassName MODEL_SPEC = ClassName.get(ENGINE, "ModelSpec");
+    /** The graph under construction as generated code sees it. */
+    public static final ClassName GRAPH_SCOPE = ClassName.get(ENGINE, "GraphScope");
+    /** The runtime engine that trains, evaluates and saves a model. */
+    public static final ClassName TRAINER = ClassName.get(ENGINE, "Trainer");
+    /** The runtime engine that runs a model forward. */
+    public static final ClassName PREDICTOR = ClassName.get(ENGINE, "Predictor");
+    /** The losses of one training or evaluation step. */
+    public static final ClassName STEP_RESULT = ClassName.get(ENGINE, "StepResult");
+    /** The runtime description of a weighting strategy. */
+    public static final ClassName WEIGHTING_SPEC = ClassName.get(ENGINE, "WeightingSpec");
+    /** {@code javax.annotation.processing.Generated}, present in the JDK since Java 9. */
+    public static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
+
+    /** The processor's class name, the value of every {@code @Generated}. */
+    public static final String PROCESSOR = "io.github.branchwise.processor.BranchwiseProcessor";
+
+    /** The qualified name of {@link #SD_VARIABLE}, for comparing with element types. */
+    public static final String SD_VARIABLE_NAME = SD_VARIABLE.canonicalName();
+    /** The qualified name of {@link #LAYERS}, for comparing with element types. */
+    public static final String LAYERS_NAME = LAYERS.canonicalName();
+
+    private TypeNames() {
+    }
+}

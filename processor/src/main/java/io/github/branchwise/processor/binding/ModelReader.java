@@ -1,0 +1,110 @@
+package io.github.branchwise.processor.binding;
+
+import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.annotations.WeightedLoss;
+import io.github.branchwise.annotations.Weighting;
+import io.github.branchwise.processor.base.Annotations;
+import io.github.branchwise.processor.base.ModelMethod;
+import io.github.branchwise.processor.base.ModelNames;
+import java.util.ArrayList;
+import java.util.List;
+import javax.annotation.processing.ProcessingEnvironment;
+import javax.lang.model.element.AnnotationMirror;
+import javax.lang.model.element.AnnotationValue;
+import javax.lang.model.element.TypeElement;
+import javax.lang.model.type.TypeMirror;
+import javax.lang.model.util.Elements;
+import javax.lang.model.util.Types;
+
+/**
+ * Turns a model class that passed validation into its {@link ModelDescriptor}.
+ *
+ * <p>Reads only what the validator accepted: an unreadable value here is a bug, and surfaces as an exception that
+ * the processor reports on the class.
+ */
+public final class ModelReader {
+    private final Elements elements;
+    private final Types types;
+
+    /** A reader using the compiler's utilities. */
+    public ModelReader(ProcessingEnvironment env) {
+        this.elements = env.getElementUtils();
+        this.types = env.getTypeUtils();
+    }
+
+    /** The descriptor of a validated model class. */
+    public ModelDescriptor read(TypeElement type) {
+        List<InputDescriptor> inputs = new ArrayList<>();
+        List<SharedDescriptor> shared = new ArrayList<>();
+        List<BranchDescriptor> branches = new ArrayList<>();
+        List<LossMethodDescriptor> lossMethods = new ArrayList<>();
+        for (ModelMethod method : ModelMethod.scan(type)) {
+            Access access = Access.of(method.method().getModifiers());
+            boolean takesLayers = method.method().getParameters().size() == 1;
+            if (method.input().isPresent()) {
+                AnnotationMirror input = method.input().get();
+                inputs.add(new InputDescriptor(name(method, input), method.name(), access, shape(input)));
+            } else if (method.shared().isPresent()) {
+                shared.add(new SharedDescriptor(method.name(), access, takesLayers));
+            } else if (method.branch().isPresent()) {
+                AnnotationMirror branch = method.branch().get();
+                Loss loss = Loss.CUSTOM;
+                double delta = 1.0;
+                if (method.branchLoss().isPresent()) {
+                    AnnotationMirror branchLoss = method.branchLoss().get();
+                    loss = Loss.valueOf(Annotations.enumValue(elements, branchLoss, "value").orElseThrow());
+                    delta = Annotations.doubleValue(elements, branchLoss, "delta").orElseThrow();
+                }
+                branches.add(new BranchDescriptor(
+                        name(method, branch), method.name(), takesLayers, shape(branch), loss, delta));
+            } else {
+                AnnotationMirror branchLoss = method.branchLoss().orElseThrow();
+                lossMethods.add(new LossMethodDescriptor(
+                        Annotations.stringValue(elements, branchLoss, "branch").orElseThrow(), method.name()));
+            }
+        }
+        return new ModelDescriptor(
+                type,
+                type.getQualifiedName().toString(),
+                ModelNames.of(type),
+                inputs,
+                shared,
+                branches,
+                lossMethods,
+                weighting(type),
+                isSerializable(type));
+    }
+
+    private String name(ModelMethod method, AnnotationMirror annotation) {
+        String name = Annotations.stringValue(elements, annotation, "name").orElse("");
+        return name.isEmpty() ? method.name() : name;
+    }
+
+    private List<Long> shape(AnnotationMirror annotation) {
+        List<Long> shape = new ArrayList<>();
+        for (AnnotationValue dimension : Annotations.arrayValue(elements, annotation, "shape").orElseThrow()) {
+            shape.add(Annotations.number(dimension.getValue()).orElseThrow().longValue());
+        }
+        return shape;
+    }
+
+    private WeightingDescriptor weighting(TypeElement type) {
+        AnnotationMirror annotation = Annotations.find(type, WeightedLoss.class).orElseThrow();
+        List<Double> weights = new ArrayList<>();
+        for (AnnotationValue weight : Annotations.arrayValue(elements, annotation, "weights").orElseThrow()) {
+            weights.add(Annotations.number(weight.getValue()).orElseThrow().doubleValue());
+        }
+        return new WeightingDescriptor(
+                Weighting.valueOf(Annotations.enumValue(elements, annotation, "weighting").orElseThrow()),
+                Annotations.doubleValue(elements, annotation, "initial").orElseThrow(),
+                Annotations.doubleValue(elements, annotation, "min").orElseThrow(),
+                Annotations.doubleValue(elements, annotation, "max").orElseThrow(),
+                weights);
+    }
+
+    private boolean isSerializable(TypeElement type) {
+        TypeElement serializable = elements.getTypeElement("java.io.Serializable");
+        TypeMirror erased = types.erasure(type.asType());
+        return serializable != null && types.isAssignable(erased, serializable.asType());
+    }
+}

@@ -1,0 +1,210 @@
+package io.github.branchwise.processor.validation;
+
+import java.util.Locale;
+import javax.tools.Diagnostic;
+
+/**
+ * Every diagnostic the processor prints: one constant per rule, its stable tag and its text.
+ *
+ * <p>Each text states the rule rather than the symptom, so that the message is also the fix; the tag in square
+ * brackets never changes, so that users and tests can search for it. README's "Errors you may see" lists this
+ * catalog; tests check that every constant has a negative test.
+ */
+public enum Message {
+    // ----- The model class -----
+    /** {@code @WeightedLoss} on something other than a class. */
+    MODEL_NOT_CLASS("ModelNotClass", "@WeightedLoss applies to abstract classes only; %s is %s"),
+    /** A final model class. */
+    MODEL_FINAL("ModelFinal", "A @WeightedLoss class must not be final: the generated code extends it"),
+    /** A model class that is not abstract. */
+    MODEL_NOT_ABSTRACT("ModelNotAbstract",
+            "A @WeightedLoss class must be abstract: the generated code implements its @Input methods"),
+    /** A private model class. */
+    MODEL_PRIVATE("ModelPrivate", "A @WeightedLoss class must not be private: the generated code extends it"),
+    /** A non-static inner or local model class. */
+    MODEL_NESTING("ModelNesting",
+            "A @WeightedLoss class must be top-level or a static nested class; %s is %s"),
+    /** A generic model class. */
+    MODEL_GENERIC("ModelGeneric", "A @WeightedLoss class must not have type parameters"),
+    /** No constructor the generated subclass can call. */
+    MODEL_CONSTRUCTOR("ModelConstructor",
+            "A @WeightedLoss class needs a non-private constructor without parameters that throws no checked "
+                    + "exception: the generated code extends it"),
+    /** Model annotations in a class without {@code @WeightedLoss}. */
+    MISSING_WEIGHTED_LOSS("MissingWeightedLoss",
+            "A class with @Input, @Branch, @Shared or @BranchLoss methods must be annotated @WeightedLoss; "
+                    + "%s is not"),
+    /** Fewer than two branches. */
+    TOO_FEW_BRANCHES("TooFewBranches",
+            "A @WeightedLoss class needs at least two @Branch methods, one per output to weigh; found %d"),
+    /** No input. */
+    NO_INPUT("NoInput", "A @WeightedLoss class needs at least one @Input method"),
+    /** An abstract method the generated code cannot implement. */
+    ABSTRACT_METHOD("AbstractMethod",
+            "The only abstract methods of a @WeightedLoss class must be @Input methods; the generated code "
+                    + "cannot implement %s"),
+    /** A generated type's name is taken by another type of the package. */
+    GENERATED_NAME_TAKEN("GeneratedNameTaken",
+            "The generated type %s would clash with the existing type of that name; rename one of them"),
+    /** A nested model whose generated names could also belong to another model. */
+    AMBIGUOUS_NESTED_NAME("AmbiguousNestedName",
+            "The types generated for a nested model are named after its enclosing classes joined (%s); the "
+                    + "package already has a type %s whose generated types would have the same names, rename one "
+                    + "of them"),
+
+    // ----- Annotated methods, whatever their annotation -----
+    /** A private annotated method. */
+    METHOD_PRIVATE("MethodPrivate", "@%s methods must not be private: the generated code calls or implements them"),
+    /** A static annotated method. */
+    METHOD_STATIC("MethodStatic", "@%s methods must not be static: the generated code overrides or calls them"),
+    /** A generic annotated method. */
+    METHOD_GENERIC("MethodGeneric", "@%s methods must not have type parameters"),
+    /** An annotated method declaring checked exceptions. */
+    METHOD_THROWS("MethodThrows", "@%s methods must not declare checked exceptions; %s declares %s"),
+    /** An abstract branch, shared or loss method. */
+    METHOD_ABSTRACT("MethodAbstract", "@%s methods must have a body: they build part of the graph"),
+    /** Two of {@code @Input}, {@code @Branch}, {@code @Shared} on one method. */
+    CONFLICTING_ANNOTATIONS("ConflictingAnnotations",
+            "A method can be only one of @Input, @Branch or @Shared; %s is %s"),
+
+    // ----- @Input -----
+    /** An {@code @Input} that does not return SDVariable. */
+    INPUT_RETURN_TYPE("InputReturnType", "@Input methods must return SDVariable; %s returns %s"),
+    /** An {@code @Input} with a body. */
+    INPUT_NOT_ABSTRACT("InputNotAbstract",
+            "@Input methods must be abstract: the generated code implements them with the input's placeholder"),
+    /** An {@code @Input} with parameters. */
+    INPUT_PARAMETERS("InputParameters", "@Input methods must take no parameters"),
+
+    // ----- @Branch and @Shared -----
+    /** A {@code @Branch} that does not return SDVariable. */
+    BRANCH_RETURN_TYPE("BranchReturnType", "@Branch methods must return SDVariable; %s returns %s"),
+    /** A {@code @Branch} with parameters other than one Layers. */
+    BRANCH_PARAMETERS("BranchParameters", "@Branch methods must take no parameter or one Layers; %s takes (%s)"),
+    /** A {@code @Shared} that does not return SDVariable. */
+    SHARED_RETURN_TYPE("SharedReturnType", "@Shared methods must return SDVariable; %s returns %s"),
+    /** A {@code @Shared} with parameters other than one Layers. */
+    SHARED_PARAMETERS("SharedParameters",
+            "@Shared methods must take no parameter or one Layers, as @Branch methods do; %s takes (%s)"),
+    /** A final {@code @Shared} method. */
+    SHARED_FINAL("SharedFinal", "@Shared methods must not be final: the generated code overrides them to memoise"),
+    /** Two {@code @Shared} methods with one name. */
+    SHARED_OVERLOADED("SharedOverloaded",
+            "@Shared methods must not be overloaded: their layers are named after the method; '%s' is declared "
+                    + "more than once"),
+
+    // ----- Names and shapes -----
+    /** A name that is not a Java identifier. */
+    INVALID_NAME("InvalidName", "Input and branch names must be Java identifiers and not keywords; '%s' is not"),
+    /** A name some generated record already uses. */
+    RESERVED_NAME("ReservedName", "'%s' cannot name %s: %s"),
+    /** Two inputs or branches with one name. */
+    DUPLICATE_NAME("DuplicateName",
+            "Input and branch names must be unique within a model; '%s' already names %s"),
+    /** A shape dimension that is zero or negative. */
+    SHAPE_DIMENSION("ShapeDimension", "Shape dimensions must be positive; %d is not"),
+    /** A categorical loss on a branch without a class axis. */
+    SHAPE_NO_CLASS_AXIS("ShapeNoClassAxis", Diagnostic.Kind.WARNING,
+            "%s needs a class axis, but branch '%s' has shape {}; give its output shape, e.g. {10}"),
+
+    // ----- Losses -----
+    /** A {@code @BranchLoss} method that does not return SDVariable. */
+    BRANCH_LOSS_RETURN_TYPE("BranchLossReturnType", "@BranchLoss methods must return SDVariable; %s returns %s"),
+    /** A loss method whose parameters are not (target, prediction). */
+    LOSS_METHOD_PARAMETERS("LossMethodParameters",
+            "@BranchLoss(branch = ...) methods must take (SDVariable target, SDVariable prediction); %s takes (%s)"),
+    /** {@code Loss.CUSTOM} on a branch method. */
+    CUSTOM_LOSS_ON_BRANCH("CustomLossOnBranch",
+            "@BranchLoss on a @Branch method must name a built-in loss such as Loss.MEAN_SQUARED_ERROR; "
+                    + "Loss.CUSTOM is for loss methods, @BranchLoss(branch = \"%s\")"),
+    /** {@code branch = ...} on a branch method. */
+    BRANCH_ATTRIBUTE_ON_BRANCH("BranchAttributeOnBranch",
+            "@BranchLoss on a @Branch method applies to that method's branch and must not name one"),
+    /** A built-in loss on a loss method. */
+    BUILT_IN_LOSS_ON_METHOD("BuiltInLossOnMethod",
+            "A loss method computes the loss itself: leave @BranchLoss's value at Loss.CUSTOM"),
+    /** A loss method that names no branch. */
+    LOSS_METHOD_WITHOUT_BRANCH("LossMethodWithoutBranch",
+            "@BranchLoss on a method without @Branch must name its branch: @BranchLoss(branch = \"...\")"),
+    /** A loss method naming a branch that does not exist. */
+    UNKNOWN_BRANCH("UnknownBranch", "@BranchLoss must name a branch of this model; there is no branch '%s'%s"),
+    /** A branch without loss. */
+    BRANCH_WITHOUT_LOSS("BranchWithoutLoss",
+            "Every branch needs a loss: add @BranchLoss(Loss...) to %s or a @BranchLoss(branch = \"%s\") method"),
+    /** A branch with two loss methods. */
+    BRANCH_LOSS_TWICE("BranchLossTwice", "A branch has exactly one loss; '%s' also gets a loss from %s"),
+    /** A built-in loss and a loss method for one branch. */
+    BUILT_IN_AND_LOSS_METHOD("BuiltInAndLossMethod",
+            "A branch has exactly one loss; '%s' has the built-in %s and the loss method %s, keep one"),
+    /** A Huber delta that is not positive. */
+    HUBER_DELTA("HuberDelta", "@BranchLoss.delta must be positive and finite; %s is not"),
+    /** A delta on a loss that ignores it. */
+    DELTA_IGNORED("DeltaIgnored", Diagnostic.Kind.WARNING,
+            "@BranchLoss.delta applies to Loss.HUBER only; %s ignores it"),
+
+    // ----- Weighting -----
+    /** A weighting this processor cannot generate yet. */
+    UNSUPPORTED_WEIGHTING("UnsupportedWeighting",
+            "This version of the processor generates FIXED and TRAINABLE weighting only; Weighting.%s is not "
+                    + "supported yet"),
+    /** FIXED weights whose count is not the branch count. */
+    FIXED_WEIGHT_COUNT("FixedWeightCount",
+            "FIXED weighting needs one weight per branch, in declaration order; %d branches, %d weights"),
+    /** A negative FIXED weight. */
+    FIXED_WEIGHT_NEGATIVE("FixedWeightNegative", "FIXED weights must be finite and non-negative; %s is not"),
+    /** FIXED weights that are all zero. */
+    FIXED_WEIGHTS_ZERO("FixedWeightsZero", "FIXED weights must not all be zero: nothing would train"),
+    /** TRAINABLE bounds outside [0, 1] or min > max. */
+    TRAINABLE_BOUNDS("TrainableBounds",
+            "TRAINABLE weights need 0 <= min <= max <= 1; min = %s, max = %s"),
+    /** TRAINABLE bounds that leave no convex combination. */
+    TRAINABLE_INFEASIBLE("TrainableInfeasible",
+            "TRAINABLE weights sum to one, so with %d branches min must be at most 1/%d and max at least 1/%d; "
+                    + "min = %s, max = %s"),
+    /** A TRAINABLE initial value outside [min, max]. */
+    TRAINABLE_INITIAL("TrainableInitial", "TRAINABLE initial must lie in [min, max] = [%s, %s]; %s does not"),
+    /** An attribute the chosen weighting ignores. */
+    WEIGHTING_ATTRIBUTE_IGNORED("WeightingAttributeIgnored", Diagnostic.Kind.WARNING,
+            "%s ignores @WeightedLoss.%s"),
+
+    // ----- Processing -----
+    /** A model that still refers to missing types in the last round. */
+    UNRESOLVED_TYPES("UnresolvedTypes",
+            "The models of %s were not generated because it refers to types that do not exist: %s"),
+    /** A value that did not compile. */
+    INVALID_ATTRIBUTE("InvalidAttribute", "@%s.%s has a value that does not compile; fix it first"),
+    /** An exception inside the processor. */
+    UNEXPECTED_ERROR("UnexpectedError",
+            "Branchwise failed on this class; this is a bug, please report it with this trace:%n%s"),
+    /** A generated file that could not be written. */
+    WRITE_FAILED("WriteFailed", "Could not write the generated type %s: %s");
+
+    private final String tag;
+    private final Diagnostic.Kind kind;
+    private final String template;
+
+    Message(String tag, String template) {
+        this(tag, Diagnostic.Kind.ERROR, template);
+    }
+
+    Message(String tag, Diagnostic.Kind kind, String template) {
+        this.tag = tag;
+        this.kind = kind;
+        this.template = template;
+    }
+
+    /** The stable tag, without brackets, e.g. {@code BranchLossReturnType}. */
+    public String tag() {
+        return tag;
+    }
+
+    /** Whether the rule is an error (the class gets no generated files) or a warning. */
+    public Diagnostic.Kind kind() {
+        return kind;
+    }
+
+    /** The text as printed: the tag in brackets, then the rule with its arguments filled in. */
+    public String format(Object... args) {
+        return "[" + tag + "] " + String.format(Locale.ROOT, template, args);
+    }
+}

@@ -1,0 +1,598 @@
+package io.github.branchwise.processor.validation;
+
+import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.annotations.WeightedLoss;
+import io.github.branchwise.processor.base.Annotations;
+import io.github.branchwise.processor.base.ModelMethod;
+import io.github.branchwise.processor.base.ModelNames;
+import io.github.branchwise.processor.base.TypeNames;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import javax.annotation.processing.ProcessingEnvironment;
+import javax.lang.model.SourceVersion;
+import javax.lang.model.element.AnnotationMirror;
+import javax.lang.model.element.AnnotationValue;
+import javax.lang.model.element.Element;
+import javax.lang.model.element.ElementKind;
+import javax.lang.model.element.ExecutableElement;
+import javax.lang.model.element.Modifier;
+import javax.lang.model.element.TypeElement;
+import javax.lang.model.element.VariableElement;
+import javax.lang.model.type.DeclaredType;
+import javax.lang.model.type.TypeKind;
+import javax.lang.model.type.TypeMirror;
+import javax.lang.model.util.ElementFilter;
+import javax.lang.model.util.Elements;
+import javax.lang.model.util.Types;
+
+/**
+ * Checks one class that carries Branchwise annotations against every rule of {@link Message}.
+ *
+ * <p>Never throws on user input and never stops at the first error: each broken rule adds one item to the
+ * report, so the user sees every mistake of the class in one compile.
+ */
+public final class ModelValidator {
+    /** Names a record component cannot take: the no-argument methods of {@code Object}. */
+    private static final Set<String> OBJECT_METHODS =
+            Set.of("clone", "finalize", "getClass", "hashCode", "notify", "notifyAll", "toString", "wait");
+
+    private final Elements elements;
+    private final Types types;
+    private final GeneratedTypes generatedTypes;
+
+    /** A validator using the compiler's utilities and the compilation's view of existing types. */
+    public ModelValidator(ProcessingEnvironment env, GeneratedTypes generatedTypes) {
+        this.elements = env.getElementUtils();
+        this.types = env.getTypeUtils();
+        this.generatedTypes = generatedTypes;
+    }
+
+    /** Validates {@code type}, a class annotated {@code @WeightedLoss} or declaring annotated methods. */
+    public ValidationReport validate(TypeElement type) {
+        ValidationReport report = new ValidationReport();
+        Optional<AnnotationMirror> weightedLoss = Annotations.find(type, WeightedLoss.class);
+        if (weightedLoss.isEmpty()) {
+            report.report(Message.MISSING_WEIGHTED_LOSS, type, type.getSimpleName());
+            return report;
+        }
+        if (!validateClass(type, report)) {
+            return report;
+        }
+        new MemberValidation(type, weightedLoss.get(), report).run();
+        validateNames(type, report);
+        return report;
+    }
+
+    /** The class-level rules; false when the element is no class, so that member rules make no sense. */
+    private boolean validateClass(TypeElement type, ValidationReport report) {
+        if (type.getKind() != ElementKind.CLASS) {
+            report.report(Message.MODEL_NOT_CLASS, type, type.getSimpleName(), describeKind(type.getKind()));
+            return false;
+        }
+        Set<Modifier> modifiers = type.getModifiers();
+        if (modifiers.contains(Modifier.FINAL)) {
+            report.report(Message.MODEL_FINAL, type);
+        } else if (!modifiers.contains(Modifier.ABSTRACT)) {
+            report.report(Message.MODEL_NOT_ABSTRACT, type);
+        }
+        if (isPrivateOrInPrivate(type)) {
+            report.report(Message.MODEL_PRIVATE, type);
+        }
+        Element enclosing = type.getEnclosingElement();
+        if (enclosing.getKind() != ElementKind.PACKAGE) {
+            if (!(enclosing instanceof TypeElement)) {
+                report.report(Message.MODEL_NESTING, type, type.getSimpleName(), "a local class");
+            } else if (!modifiers.contains(Modifier.STATIC)) {
+                report.report(Message.MODEL_NESTING, type, type.getSimpleName(), "an inner (non-static) class");
+            }
+        }
+        if (!type.getTypeParameters().isEmpty()) {
+            report.report(Message.MODEL_GENERIC, type);
+        }
+        List<ExecutableElement> constructors = ElementFilter.constructorsIn(type.getEnclosedElements());
+        boolean callable = constructors.isEmpty() || constructors.stream().anyMatch(c ->
+                !c.getModifiers().contains(Modifier.PRIVATE)
+                        && c.getParameters().isEmpty()
+                        && c.getThrownTypes().stream().noneMatch(this::isChecked));
+        if (!callable) {
+            report.report(Message.MODEL_CONSTRUCTOR, type);
+        }
+        return true;
+    }
+
+    private static boolean isPrivateOrInPrivate(TypeElement type) {
+        for (Element e = type; e instanceof TypeElement; e = e.getEnclosingElement()) {
+            if (e.getModifiers().contains(Modifier.PRIVATE)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String describeKind(ElementKind kind) {
+        return switch (kind) {
+            case INTERFACE -> "an interface";
+            case ENUM -> "an enum";
+            case ANNOTATION_TYPE -> "an annotation type";
+            default -> "a " + kind.name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
+    /** Generated names that clash with user types, and nested models whose joined prefix is ambiguous. */
+    private void validateNames(TypeElement type, ValidationReport report) {
+        ModelNames names = ModelNames.of(type);
+        for (var generated : names.all()) {
+            String qualified = generated.canonicalName();
+            Optional<String> owner = generatedTypes.generatedFor(qualified);
+            if (generatedTypes.isUserType(qualified)
+                    || owner.isPresent() && !owner.get().equals(type.getQualifiedName().toString())) {
+                report.report(Message.GENERATED_NAME_TAKEN, type, qualified);
+            }
+        }
+        if (names.nested()) {
+            for (TypeElement other : modelsInPackage(type)) {
+                if (!other.equals(type) && ModelNames.of(other).prefix().equals(names.prefix())) {
+                    report.report(Message.AMBIGUOUS_NESTED_NAME, type, names.prefix(), other.getQualifiedName());
+                }
+            }
+        }
+    }
+
+    /** The {@code @WeightedLoss} classes of the model's package, nested ones included, in a stable order. */
+    private List<TypeElement> modelsInPackage(TypeElement type) {
+        List<TypeElement> models = new ArrayList<>();
+        List<TypeElement> pending = new ArrayList<>(
+                ElementFilter.typesIn(elements.getPackageOf(type).getEnclosedElements()));
+        while (!pending.isEmpty()) {
+            TypeElement next = pending.remove(0);
+            if (Annotations.find(next, WeightedLoss.class).isPresent()) {
+                models.add(next);
+            }
+            pending.addAll(ElementFilter.typesIn(next.getEnclosedElements()));
+        }
+        models.sort((a, b) -> a.getQualifiedName().toString().compareTo(b.getQualifiedName().toString()));
+        return models;
+    }
+
+    private boolean isChecked(TypeMirror thrown) {
+        TypeMirror runtime = elements.getTypeElement(RuntimeException.class.getCanonicalName()).asType();
+        TypeMirror error = elements.getTypeElement(Error.class.getCanonicalName()).asType();
+        return !types.isSubtype(thrown, runtime) && !types.isSubtype(thrown, error);
+    }
+
+    private static boolean isType(TypeMirror type, String qualifiedName) {
+        return type.getKind() == TypeKind.DECLARED
+                && ((DeclaredType) type).asElement() instanceof TypeElement element
+                && element.getQualifiedName().contentEquals(qualifiedName);
+    }
+
+    private static String describeParameters(ExecutableElement method) {
+        return method.getParameters().stream()
+                .map(p -> p.asType().toString())
+                .collect(Collectors.joining(", "));
+    }
+
+    /** The member-level rules of one model class; one instance per validation. */
+    private final class MemberValidation {
+        private final TypeElement type;
+        private final AnnotationMirror weightedLoss;
+        private final ValidationReport report;
+        /** Input and branch names, in declaration order, to the method declaring each. */
+        private final Map<String, ExecutableElement> names = new LinkedHashMap<>();
+        /** Branch names to their method, in declaration order. */
+        private final Map<String, ModelMethod> branches = new LinkedHashMap<>();
+        /** Branch names to the built-in loss on the branch method, when it has a valid one. */
+        private final Map<String, Loss> builtInLosses = new LinkedHashMap<>();
+        private final List<ModelMethod> lossMethods = new ArrayList<>();
+        private int inputs;
+
+        MemberValidation(TypeElement type, AnnotationMirror weightedLoss, ValidationReport report) {
+            this.type = type;
+            this.weightedLoss = weightedLoss;
+            this.report = report;
+        }
+
+        void run() {
+            List<ModelMethod> methods = ModelMethod.scan(type);
+            for (ModelMethod method : methods) {
+                validateMethod(method);
+            }
+            validateAbstractMethods(methods);
+            if (inputs == 0) {
+                report.report(Message.NO_INPUT, type);
+            }
+            if (branches.size() < 2) {
+                report.report(Message.TOO_FEW_BRANCHES, type, branches.size());
+            }
+            validateLosses();
+            validateWeighting();
+        }
+
+        private void validateMethod(ModelMethod method) {
+            List<String> roles = new ArrayList<>();
+            method.input().ifPresent(a -> roles.add("@Input"));
+            method.branch().ifPresent(a -> roles.add("@Branch"));
+            method.shared().ifPresent(a -> roles.add("@Shared"));
+            if (method.branchLoss().isPresent() && (method.input().isPresent() || method.shared().isPresent())) {
+                roles.add("@BranchLoss");
+            }
+            if (roles.size() > 1) {
+                report.report(Message.CONFLICTING_ANNOTATIONS, method.method(), method.name(),
+                        String.join(" and ", roles));
+                return;
+            }
+            if (method.input().isPresent()) {
+                validateInput(method, method.input().get());
+            } else if (method.branch().isPresent()) {
+                validateBranch(method, method.branch().get());
+            } else if (method.shared().isPresent()) {
+                validateShared(method);
+            } else {
+                validateLossMethod(method, method.branchLoss().get());
+            }
+        }
+
+        private void validateCommon(ModelMethod method, String annotation) {
+            ExecutableElement element = method.method();
+            Set<Modifier> modifiers = element.getModifiers();
+            if (modifiers.contains(Modifier.PRIVATE)) {
+                report.report(Message.METHOD_PRIVATE, element, annotation);
+            }
+            if (modifiers.contains(Modifier.STATIC)) {
+                report.report(Message.METHOD_STATIC, element, annotation);
+            }
+            if (!element.getTypeParameters().isEmpty()) {
+                report.report(Message.METHOD_GENERIC, element, annotation);
+            }
+            List<String> checked = element.getThrownTypes().stream()
+                    .filter(ModelValidator.this::isChecked)
+                    .map(TypeMirror::toString)
+                    .toList();
+            if (!checked.isEmpty()) {
+                report.report(Message.METHOD_THROWS, element, annotation, method.name(), String.join(", ", checked));
+            }
+            if (!annotation.equals("Input") && modifiers.contains(Modifier.ABSTRACT)) {
+                report.report(Message.METHOD_ABSTRACT, element, annotation);
+            }
+        }
+
+        private boolean returnsSdVariable(ModelMethod method, Message message) {
+            TypeMirror returnType = method.method().getReturnType();
+            if (!isType(returnType, TypeNames.SD_VARIABLE_NAME)) {
+                report.report(message, method.method(), method.name(), returnType);
+                return false;
+            }
+            return true;
+        }
+
+        private boolean takesNothingOrLayers(ExecutableElement method) {
+            List<? extends VariableElement> parameters = method.getParameters();
+            return parameters.isEmpty()
+                    || parameters.size() == 1 && isType(parameters.get(0).asType(), TypeNames.LAYERS_NAME);
+        }
+
+        private void validateInput(ModelMethod method, AnnotationMirror input) {
+            ExecutableElement element = method.method();
+            inputs++;
+            validateCommon(method, "Input");
+            returnsSdVariable(method, Message.INPUT_RETURN_TYPE);
+            if (!element.getModifiers().contains(Modifier.ABSTRACT)) {
+                report.report(Message.INPUT_NOT_ABSTRACT, element);
+            }
+            if (!element.getParameters().isEmpty()) {
+                report.report(Message.INPUT_PARAMETERS, element);
+            }
+            validateShape(element, input);
+            validateName(element, input, "an input").ifPresent(name -> names.putIfAbsent(name, element));
+        }
+
+        private void validateBranch(ModelMethod method, AnnotationMirror branch) {
+            ExecutableElement element = method.method();
+            validateCommon(method, "Branch");
+            returnsSdVariable(method, Message.BRANCH_RETURN_TYPE);
+            if (!takesNothingOrLayers(element)) {
+                report.report(Message.BRANCH_PARAMETERS, element, method.name(), describeParameters(element));
+            }
+            validateShape(element, branch);
+            Optional<String> name = validateName(element, branch, "a branch");
+            if (name.isEmpty()) {
+                return;
+            }
+            names.putIfAbsent(name.get(), element);
+            branches.putIfAbsent(name.get(), method);
+            method.branchLoss().ifPresent(loss -> validateBuiltInLoss(element, loss, name.get(), branch));
+        }
+
+        private void validateBuiltInLoss(
+                ExecutableElement element, AnnotationMirror loss, String branch, AnnotationMirror branchAnnotation) {
+            Optional<AnnotationValue> lossValue = Annotations.value(elements, loss, "value");
+            Optional<String> constant = lossValue.flatMap(Annotations::enumConstant);
+            if (constant.isEmpty()) {
+                report.report(Message.INVALID_ATTRIBUTE, element, loss, "BranchLoss", "value");
+                return;
+            }
+            Loss builtIn = Loss.valueOf(constant.get());
+            if (builtIn == Loss.CUSTOM) {
+                report.report(Message.CUSTOM_LOSS_ON_BRANCH, element, loss,
+                        Annotations.explicitValue(loss, "value").orElse(null), branch);
+            } else {
+                builtInLosses.put(branch, builtIn);
+            }
+            Annotations.explicitValue(loss, "branch").ifPresent(value ->
+                    report.report(Message.BRANCH_ATTRIBUTE_ON_BRANCH, element, loss, value));
+            validateDelta(element, loss, builtIn == Loss.CUSTOM ? null : builtIn);
+            if ((builtIn == Loss.CATEGORICAL_CROSSENTROPY || builtIn == Loss.SPARSE_CATEGORICAL_CROSSENTROPY)
+                    && Annotations.arrayValue(elements, branchAnnotation, "shape")
+                            .map(List::isEmpty).orElse(false)) {
+                report.report(Message.SHAPE_NO_CLASS_AXIS, element, branchAnnotation,
+                        Annotations.explicitValue(branchAnnotation, "shape").orElse(null),
+                        "Loss." + builtIn, branch);
+            }
+        }
+
+        /** The {@code delta} attribute: positive for Huber, and not set at all for the other losses. */
+        private void validateDelta(ExecutableElement element, AnnotationMirror loss, Loss builtIn) {
+            Optional<AnnotationValue> explicit = Annotations.explicitValue(loss, "delta");
+            if (explicit.isEmpty()) {
+                return;
+            }
+            Optional<Double> delta = Annotations.number(explicit.get().getValue()).map(Number::doubleValue);
+            if (delta.isEmpty()) {
+                report.report(Message.INVALID_ATTRIBUTE, element, loss, explicit.get(), "BranchLoss", "delta");
+            } else if (builtIn == Loss.HUBER) {
+                if (!(delta.get() > 0) || delta.get().isInfinite()) {
+                    report.report(Message.HUBER_DELTA, element, loss, explicit.get(), delta.get());
+                }
+            } else {
+                report.report(Message.DELTA_IGNORED, element, loss, explicit.get(),
+                        builtIn == null ? "a loss method" : "Loss." + builtIn);
+            }
+        }
+
+        private void validateShared(ModelMethod method) {
+            ExecutableElement element = method.method();
+            validateCommon(method, "Shared");
+            returnsSdVariable(method, Message.SHARED_RETURN_TYPE);
+            if (!takesNothingOrLayers(element)) {
+                report.report(Message.SHARED_PARAMETERS, element, method.name(), describeParameters(element));
+            }
+            if (element.getModifiers().contains(Modifier.FINAL)) {
+                report.report(Message.SHARED_FINAL, element);
+            }
+            // Any other method of the same name, annotated or not: the generated override and the layer scope
+            // are keyed on the name, and an overload would make the user's own calls ambiguous to read.
+            long sameName = ElementFilter.methodsIn(type.getEnclosedElements()).stream()
+                    .filter(other -> other.getSimpleName().equals(element.getSimpleName()))
+                    .count();
+            if (sameName > 1) {
+                report.report(Message.SHARED_OVERLOADED, element, method.name());
+            }
+        }
+
+        private void validateLossMethod(ModelMethod method, AnnotationMirror loss) {
+            ExecutableElement element = method.method();
+            validateCommon(method, "BranchLoss");
+            returnsSdVariable(method, Message.BRANCH_LOSS_RETURN_TYPE);
+            List<? extends VariableElement> parameters = element.getParameters();
+            if (parameters.size() != 2
+                    || !isType(parameters.get(0).asType(), TypeNames.SD_VARIABLE_NAME)
+                    || !isType(parameters.get(1).asType(), TypeNames.SD_VARIABLE_NAME)) {
+                report.report(Message.LOSS_METHOD_PARAMETERS, element, method.name(), describeParameters(element));
+            }
+            Optional<AnnotationValue> value = Annotations.explicitValue(loss, "value");
+            if (value.isPresent()) {
+                Optional<String> constant = Annotations.enumConstant(value.get());
+                if (constant.isEmpty()) {
+                    report.report(Message.INVALID_ATTRIBUTE, element, loss, value.get(), "BranchLoss", "value");
+                } else if (!constant.get().equals(Loss.CUSTOM.name())) {
+                    report.report(Message.BUILT_IN_LOSS_ON_METHOD, element, loss, value.get());
+                }
+            }
+            validateDelta(element, loss, null);
+            Optional<String> branch = Annotations.stringValue(elements, loss, "branch");
+            if (branch.isEmpty() || branch.get().isEmpty()) {
+                report.report(Message.LOSS_METHOD_WITHOUT_BRANCH, element, loss);
+                return;
+            }
+            // Resolved against the branches once every method has been seen: a loss method may come first.
+            lossMethods.add(method);
+        }
+
+        private void validateLosses() {
+            Map<String, ModelMethod> firstLossMethod = new LinkedHashMap<>();
+            for (ModelMethod method : lossMethods) {
+                AnnotationMirror loss = method.branchLoss().get();
+                String branch = Annotations.stringValue(elements, loss, "branch").orElseThrow();
+                AnnotationValue branchValue = Annotations.explicitValue(loss, "branch").orElse(null);
+                if (!branches.containsKey(branch)) {
+                    report.report(Message.UNKNOWN_BRANCH, method.method(), loss, branchValue, branch,
+                            Suggestions.didYouMean(branch, branches.keySet()));
+                    continue;
+                }
+                if (builtInLosses.containsKey(branch)) {
+                    report.report(Message.BUILT_IN_AND_LOSS_METHOD, method.method(), loss, branchValue, branch,
+                            "Loss." + builtInLosses.get(branch), method.name() + "()");
+                }
+                ModelMethod first = firstLossMethod.putIfAbsent(branch, method);
+                if (first != null) {
+                    report.report(Message.BRANCH_LOSS_TWICE, method.method(), loss, branchValue, branch,
+                            first.name() + "()");
+                }
+            }
+            for (Map.Entry<String, ModelMethod> branch : branches.entrySet()) {
+                ModelMethod method = branch.getValue();
+                boolean customOnBranch = method.branchLoss().isPresent() && !builtInLosses.containsKey(branch.getKey());
+                if (!customOnBranch && !builtInLosses.containsKey(branch.getKey())
+                        && !firstLossMethod.containsKey(branch.getKey())) {
+                    report.report(Message.BRANCH_WITHOUT_LOSS, method.method(), method.name() + "()",
+                            branch.getKey());
+                }
+            }
+        }
+
+        /** The inherited or declared abstract methods the generated subclass would have to implement. */
+        private void validateAbstractMethods(List<ModelMethod> annotated) {
+            for (ExecutableElement method : ElementFilter.methodsIn(elements.getAllMembers(type))) {
+                if (!method.getModifiers().contains(Modifier.ABSTRACT)
+                        || annotated.stream().anyMatch(m -> m.method().equals(method))) {
+                    continue;
+                }
+                String description = ((TypeElement) method.getEnclosingElement()).getSimpleName() + "."
+                        + method.getSimpleName() + "(" + describeParameters(method) + ")";
+                Element where = method.getEnclosingElement().equals(type) ? method : type;
+                report.report(Message.ABSTRACT_METHOD, where, description);
+            }
+        }
+
+        private void validateShape(ExecutableElement element, AnnotationMirror annotation) {
+            Optional<AnnotationValue> shape = Annotations.value(elements, annotation, "shape");
+            Optional<List<AnnotationValue>> dimensions = shape.flatMap(Annotations::elementsOf);
+            if (dimensions.isEmpty()) {
+                report.report(Message.INVALID_ATTRIBUTE, element, annotation, shape.orElse(null),
+                        annotationName(annotation), "shape");
+                return;
+            }
+            for (AnnotationValue dimension : dimensions.get()) {
+                Optional<Number> size = Annotations.number(dimension.getValue());
+                if (size.isEmpty()) {
+                    report.report(Message.INVALID_ATTRIBUTE, element, annotation, dimension,
+                            annotationName(annotation), "shape");
+                } else if (size.get().longValue() <= 0) {
+                    report.report(Message.SHAPE_DIMENSION, element, annotation, dimension, size.get().longValue());
+                }
+            }
+        }
+
+        /**
+         * The name of an input or branch, reported when it is not a valid, free record component name; empty
+         * when invalid, so that later rules do not pile up on it.
+         */
+        private Optional<String> validateName(ExecutableElement element, AnnotationMirror annotation, String role) {
+            Optional<AnnotationValue> explicit = Annotations.explicitValue(annotation, "name");
+            String name = explicit.map(AnnotationValue::getValue).filter(String.class::isInstance)
+                    .map(String.class::cast).filter(s -> !s.isEmpty())
+                    .orElse(element.getSimpleName().toString());
+            AnnotationValue where = explicit.orElse(null);
+            if (!SourceVersion.isIdentifier(name) || SourceVersion.isKeyword(name)) {
+                report.report(Message.INVALID_NAME, element, annotation, where, name);
+                return Optional.empty();
+            }
+            if (OBJECT_METHODS.contains(name)) {
+                report.report(Message.RESERVED_NAME, element, annotation, where, name, role,
+                        "record components cannot be named after a method of Object");
+                return Optional.empty();
+            }
+            if (role.equals("a branch") && name.equals("total")) {
+                report.report(Message.RESERVED_NAME, element, annotation, where, name, role,
+                        "the generated " + ModelNames.of(type).losses().simpleName()
+                                + " record already has a component 'total'");
+                return Optional.empty();
+            }
+            ExecutableElement previous = names.get(name);
+            if (previous != null) {
+                boolean previousIsInput = Annotations.find(previous, io.github.branchwise.annotations.Input.class)
+                        .isPresent();
+                report.report(Message.DUPLICATE_NAME, element, annotation, where, name,
+                        (previousIsInput ? "the input " : "the branch ") + previous.getSimpleName() + "()");
+                return Optional.empty();
+            }
+            return Optional.of(name);
+        }
+
+        private void validateWeighting() {
+            Optional<String> weightingName = Annotations.enumValue(elements, weightedLoss, "weighting");
+            if (weightingName.isEmpty()) {
+                report.report(Message.INVALID_ATTRIBUTE, type, weightedLoss, "WeightedLoss", "weighting");
+                return;
+            }
+            // Compared by name: the processor supports FIXED and TRAINABLE, and must not fail to load against an
+            // annotations jar whose Weighting has more constants than it knows.
+            int count = branches.size();
+            switch (weightingName.get()) {
+                case "FIXED" -> {
+                    validateFixed(count);
+                    for (String ignored : List.of("initial", "min", "max")) {
+                        Annotations.explicitValue(weightedLoss, ignored).ifPresent(value -> report.report(
+                                Message.WEIGHTING_ATTRIBUTE_IGNORED, type, weightedLoss, value, "FIXED weighting",
+                                ignored));
+                    }
+                }
+                case "TRAINABLE" -> {
+                    validateTrainable(count);
+                    Annotations.explicitValue(weightedLoss, "weights").ifPresent(value -> report.report(
+                            Message.WEIGHTING_ATTRIBUTE_IGNORED, type, weightedLoss, value, "TRAINABLE weighting",
+                            "weights"));
+                }
+                default -> report.report(Message.UNSUPPORTED_WEIGHTING, type, weightedLoss,
+                        Annotations.explicitValue(weightedLoss, "weighting").orElse(null), weightingName.get());
+            }
+        }
+
+        private void validateFixed(int branchCount) {
+            Optional<AnnotationValue> explicit = Annotations.explicitValue(weightedLoss, "weights");
+            List<AnnotationValue> weights = Annotations.arrayValue(elements, weightedLoss, "weights")
+                    .orElse(List.of());
+            if (weights.size() != branchCount) {
+                report.report(Message.FIXED_WEIGHT_COUNT, type, weightedLoss, explicit.orElse(null),
+                        branchCount, weights.size());
+            }
+            boolean allZero = true;
+            boolean valid = true;
+            for (AnnotationValue weight : weights) {
+                Optional<Double> value = Annotations.number(weight.getValue()).map(Number::doubleValue);
+                if (value.isEmpty()) {
+                    report.report(Message.INVALID_ATTRIBUTE, type, weightedLoss, weight, "WeightedLoss", "weights");
+                    valid = false;
+                } else if (!(value.get() >= 0) || value.get().isInfinite()) {
+                    report.report(Message.FIXED_WEIGHT_NEGATIVE, type, weightedLoss, weight, value.get());
+                    valid = false;
+                } else if (value.get() > 0) {
+                    allZero = false;
+                }
+            }
+            if (valid && allZero && !weights.isEmpty()) {
+                report.report(Message.FIXED_WEIGHTS_ZERO, type, weightedLoss, explicit.orElse(null));
+            }
+        }
+
+        private void validateTrainable(int branchCount) {
+            Optional<Double> min = Annotations.doubleValue(elements, weightedLoss, "min");
+            Optional<Double> max = Annotations.doubleValue(elements, weightedLoss, "max");
+            Optional<Double> initial = Annotations.doubleValue(elements, weightedLoss, "initial");
+            if (min.isEmpty() || max.isEmpty() || initial.isEmpty()) {
+                report.report(Message.INVALID_ATTRIBUTE, type, weightedLoss, "WeightedLoss", "min, max or initial");
+                return;
+            }
+            double lo = min.get();
+            double hi = max.get();
+            AnnotationValue minValue = Annotations.explicitValue(weightedLoss, "min").orElse(null);
+            AnnotationValue maxValue = Annotations.explicitValue(weightedLoss, "max").orElse(null);
+            if (!(0 <= lo && lo <= hi && hi <= 1)) {
+                report.report(Message.TRAINABLE_BOUNDS, type, weightedLoss, minValue != null ? minValue : maxValue,
+                        lo, hi);
+                return;
+            }
+            if (branchCount > 2 && !(lo * branchCount <= 1 && 1 <= hi * branchCount)) {
+                report.report(Message.TRAINABLE_INFEASIBLE, type, weightedLoss,
+                        minValue != null ? minValue : maxValue, branchCount, branchCount, branchCount, lo, hi);
+            }
+            Optional<AnnotationValue> initialValue = Annotations.explicitValue(weightedLoss, "initial");
+            if (branchCount > 2) {
+                initialValue.ifPresent(value -> report.report(Message.WEIGHTING_ATTRIBUTE_IGNORED, type,
+                        weightedLoss, value, "TRAINABLE weighting with " + branchCount + " branches", "initial"));
+            } else if (!(lo <= initial.get() && initial.get() <= hi)) {
+                report.report(Message.TRAINABLE_INITIAL, type, weightedLoss, initialValue.orElse(null), lo, hi,
+                        initial.get());
+            }
+        }
+
+        private String annotationName(AnnotationMirror annotation) {
+            return annotation.getAnnotationType().asElement().getSimpleName().toString();
+        }
+    }
+}

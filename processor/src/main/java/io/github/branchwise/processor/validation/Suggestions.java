@@ -1,0 +1,55 @@
+package io.github.branchwise.processor.validation;
+
+import java.util.Collection;
+import java.util.Optional;
+
+/** Finds the known name nearest to a misspelt one, for "did you mean" hints. */
+public final class Suggestions {
+    private Suggestions() {
+    }
+
+    /**
+     * The candidate closest to {@code name} by edit distance, when close enough to be a plausible typo: at most
+     * a third of the longer name's length, and at least one edit. Ties go to the first candidate, so the hint
+     * follows declaration order.
+     */
+    public static Optional<String> nearest(String name, Collection<String> candidates) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String candidate : candidates) {
+            int distance = distance(name.toLowerCase(java.util.Locale.ROOT),
+                    candidate.toLowerCase(java.util.Locale.ROOT));
+            int limit = Math.max(1, Math.max(name.length(), candidate.length()) / 3);
+            if (distance <= limit && distance < bestDistance) {
+                best = candidate;
+                bestDistance = distance;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /** The " did you mean 'x'?" suffix for a message, or an empty string when nothing is near. */
+    public static String didYouMean(String name, Collection<String> candidates) {
+        return nearest(name, candidates).map(s -> "; did you mean '" + s + "'?").orElse("");
+    }
+
+    /** Levenshtein distance: insertions, deletions and substitutions each cost one. */
+    static int distance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+}

@@ -1,0 +1,316 @@
+package io.github.branchwise.processor.writing;
+
+import static javax.lang.model.element.Modifier.FINAL;
+import static javax.lang.model.element.Modifier.PRIVATE;
+import static javax.lang.model.element.Modifier.PROTECTED;
+import static javax.lang.model.element.Modifier.PUBLIC;
+import static javax.lang.model.element.Modifier.STATIC;
+
+import com.palantir.javapoet.AnnotationSpec;
+import com.palantir.javapoet.ArrayTypeName;
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.NameAllocator;
+import com.palantir.javapoet.TypeName;
+import com.palantir.javapoet.TypeSpec;
+import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.annotations.Weighting;
+import io.github.branchwise.processor.base.ModelNames;
+import io.github.branchwise.processor.base.TypeNames;
+import io.github.branchwise.processor.binding.Access;
+import io.github.branchwise.processor.binding.BranchDescriptor;
+import io.github.branchwise.processor.binding.InputDescriptor;
+import io.github.branchwise.processor.binding.LossMethodDescriptor;
+import io.github.branchwise.processor.binding.ModelDescriptor;
+import io.github.branchwise.processor.binding.SharedDescriptor;
+import io.github.branchwise.processor.binding.WeightingDescriptor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Writes {@code <Model>TrainingModel}: the model's {@code ModelSpec}, its typed training API over the runtime's
+ * {@code Trainer}, and the private {@code Graph} subclass of the model class that builds the SameDiff graph.
+ */
+final class TrainingModelWriter {
+    private static final TypeName INDARRAY_ARRAY = ArrayTypeName.of(TypeNames.INDARRAY);
+
+    private final ModelDescriptor model;
+    private final ModelNames names;
+
+    TrainingModelWriter(ModelDescriptor model) {
+        this.model = model;
+        this.names = model.names();
+    }
+
+    TypeSpec write() {
+        ClassName self = names.trainingModel();
+        String branchList = model.branches().stream().map(b -> Snippets.code(b.name()))
+                .collect(Collectors.joining(", "));
+        return TypeSpec.classBuilder(self)
+                .addOriginatingElement(model.element())
+                .addJavadoc("Trains {@link $T}: its branches $L, weighted by $L.\n\n", names.model(), branchList,
+                        weightingDescription())
+                .addJavadoc("<p>{@link #fit} runs one optimisation step on a batch and returns the losses of that "
+                        + "batch; {@link #predictionModel()} predicts with the current parameters.\n")
+                .addAnnotation(Snippets.generated())
+                .addModifiers(PUBLIC, FINAL)
+                .addField(FieldSpec.builder(TypeNames.MODEL_SPEC, "SPEC", STATIC, FINAL)
+                        .addJavadoc("The runtime description of $T: inputs, branches, losses, weighting, graph.\n",
+                                names.model())
+                        .initializer(spec())
+                        .build())
+                .addField(TypeNames.TRAINER, "trainer", PRIVATE, FINAL)
+                .addMethod(MethodSpec.constructorBuilder()
+                        .addModifiers(PRIVATE)
+                        .addParameter(TypeNames.TRAINER, "trainer")
+                        .addStatement("this.trainer = trainer")
+                        .build())
+                .addMethod(MethodSpec.methodBuilder("create")
+                        .addJavadoc("A new model with freshly initialised parameters and the default options.\n\n")
+                        .addJavadoc("@return the new model\n")
+                        .addModifiers(PUBLIC, STATIC)
+                        .returns(self)
+                        .addStatement("return create($T.defaults())", TypeNames.TRAINING_OPTIONS)
+                        .build())
+                .addMethod(MethodSpec.methodBuilder("create")
+                        .addJavadoc("A new model with freshly initialised parameters.\n\n")
+                        .addJavadoc("@param options the seed and updater\n@return the new model\n")
+                        .addModifiers(PUBLIC, STATIC)
+                        .returns(self)
+                        .addParameter(TypeNames.TRAINING_OPTIONS, "options")
+                        .addStatement("return new $T($T.create(SPEC, options))", self, TypeNames.TRAINER)
+                        .build())
+                .addMethod(step("fit", "Runs one optimisation step on a batch.\n\n",
+                        "the losses of this batch, from the forward pass the update used"))
+                .addMethod(step("evaluate", "Computes the losses of a batch without updating anything.\n\n",
+                        "the losses of this batch"))
+                .addMethod(weights())
+                .addMethod(MethodSpec.methodBuilder("predictionModel")
+                        .addJavadoc("A prediction model that shares this model's parameters: after more training "
+                                + "it predicts with the new values.\n\n")
+                        .addJavadoc("@return the prediction model\n")
+                        .addModifiers(PUBLIC)
+                        .returns(names.predictionModel())
+                        .addStatement("return new $T(trainer.predictor())", names.predictionModel())
+                        .build())
+                .addMethod(MethodSpec.methodBuilder("save")
+                        .addJavadoc("Saves the parameters, the loss weights and the updater state, so that "
+                                + "{@link #load(Path)} resumes training exactly.\n\n")
+                        .addJavadoc("@param file where to write\n@throws IOException when the file cannot be written\n")
+                        .addModifiers(PUBLIC)
+                        .addParameter(Path.class, "file")
+                        .addException(IOException.class)
+                        .addStatement("trainer.save(file)")
+                        .build())
+                .addMethod(MethodSpec.methodBuilder("load")
+                        .addJavadoc("Loads a model saved by {@link #save(Path)}.\n\n")
+                        .addJavadoc("@param file the saved model\n@return the model, ready to train further\n")
+                        .addJavadoc("@throws IOException when the file cannot be read or is not a saved $T\n",
+                                names.model())
+                        .addModifiers(PUBLIC, STATIC)
+                        .returns(self)
+                        .addParameter(Path.class, "file")
+                        .addException(IOException.class)
+                        .addStatement("return new $T($T.load(SPEC, file))", self, TypeNames.TRAINER)
+                        .build())
+                .addMethod(MethodSpec.methodBuilder("trainer")
+                        .addJavadoc("The runtime engine behind this model, for what the typed API does not cover.\n\n")
+                        .addJavadoc("@return the runtime engine behind this model\n")
+                        .addModifiers(PUBLIC)
+                        .returns(TypeNames.TRAINER)
+                        .addStatement("return trainer")
+                        .build())
+                .addMethod(losses())
+                .addMethod(defineGraph())
+                .addType(graph())
+                .build();
+    }
+
+    private String weightingDescription() {
+        WeightingDescriptor weighting = model.weighting();
+        if (weighting.kind() == Weighting.FIXED) {
+            return "the fixed weights " + weighting.weights().stream().map(Snippets::doubleLiteral)
+                    .collect(Collectors.joining(", ", "{@code {", "}}"));
+        }
+        return "trainable weights kept in [" + Snippets.doubleLiteral(weighting.min()) + ", "
+                + Snippets.doubleLiteral(weighting.max()) + "]";
+    }
+
+    /** {@code ModelSpec.builder("p.Detector").input(...).branch(...).weighting(...).graph(...).build()}. */
+    private CodeBlock spec() {
+        CodeBlock.Builder spec = CodeBlock.builder()
+                .add("$T.builder($S)", TypeNames.MODEL_SPEC, model.qualifiedName())
+                .indent().indent();
+        for (InputDescriptor input : model.inputs()) {
+            spec.add("\n.input($S$L)", input.name(),
+                    input.shape().isEmpty() ? "" : ", " + Snippets.dimensions(input.shape()));
+        }
+        for (BranchDescriptor branch : model.branches()) {
+            spec.add("\n.branch($S, new long[] {$L}, $T.$L, $L)", branch.name(), Snippets.dimensions(branch.shape()),
+                    Loss.class, branch.loss().name(), Snippets.doubleLiteral(branch.delta()));
+        }
+        WeightingDescriptor weighting = model.weighting();
+        if (weighting.kind() == Weighting.FIXED) {
+            spec.add("\n.weighting($T.fixed($L))", TypeNames.WEIGHTING_SPEC, weighting.weights().stream()
+                    .map(Snippets::doubleLiteral).collect(Collectors.joining(", ")));
+        } else {
+            spec.add("\n.weighting($T.trainable($L, $L, $L))", TypeNames.WEIGHTING_SPEC,
+                    Snippets.doubleLiteral(weighting.initial()), Snippets.doubleLiteral(weighting.min()),
+                    Snippets.doubleLiteral(weighting.max()));
+        }
+        return spec.add("\n.graph($T::defineGraph)", names.trainingModel())
+                .add("\n.build()")
+                .unindent().unindent()
+                .build();
+    }
+
+    /** {@code fit} or {@code evaluate}: the batch's inputs and targets into the trainer, typed losses out. */
+    private MethodSpec step(String name, String javadoc, String returns) {
+        CodeBlock inputs = model.inputs().stream().map(i -> CodeBlock.of("batch.$N()", i.name()))
+                .collect(CodeBlock.joining(", "));
+        CodeBlock targets = model.branches().stream().map(b -> CodeBlock.of("batch.$N()", b.name()))
+                .collect(CodeBlock.joining(", "));
+        return MethodSpec.methodBuilder(name)
+                .addJavadoc(javadoc)
+                .addJavadoc("@param batch the inputs and the target of every branch\n")
+                .addJavadoc("@return $L: the weighted total, then $L\n", returns, model.branches().stream()
+                        .map(b -> Snippets.code(b.name())).collect(Collectors.joining(", ")))
+                .addModifiers(PUBLIC)
+                .returns(names.losses())
+                .addParameter(names.batch(), "batch")
+                .addStatement("$T.requireNonNull(batch, $S)", Objects.class, "batch")
+                .addStatement("return losses(trainer.$N(new $T {$L}, new $T {$L}))",
+                        name, INDARRAY_ARRAY, inputs, INDARRAY_ARRAY, targets)
+                .build();
+    }
+
+    private MethodSpec weights() {
+        CodeBlock components = IntStream.range(0, model.branches().size())
+                .mapToObj(i -> CodeBlock.of("w[$L]", i))
+                .collect(CodeBlock.joining(", "));
+        return MethodSpec.methodBuilder("weights")
+                .addJavadoc("The current weight of each branch loss in the total.\n\n")
+                .addJavadoc("@return the weights of $L\n", model.branches().stream()
+                        .map(b -> Snippets.code(b.name())).collect(Collectors.joining(", ")))
+                .addModifiers(PUBLIC)
+                .returns(names.lossWeights())
+                .addStatement("double[] w = trainer.weights()")
+                .addStatement("return new $T($L)", names.lossWeights(), components)
+                .build();
+    }
+
+    private MethodSpec losses() {
+        CodeBlock components = IntStream.range(0, model.branches().size())
+                .mapToObj(i -> CodeBlock.of("result.branchLoss($L)", i))
+                .collect(CodeBlock.joining(", "));
+        return MethodSpec.methodBuilder("losses")
+                .addModifiers(PRIVATE, STATIC)
+                .returns(names.losses())
+                .addParameter(TypeNames.STEP_RESULT, "result")
+                .addStatement("return new $T(result.total(), $L)", names.losses(), components)
+                .build();
+    }
+
+    /** Builds the graph: every branch's output through the {@code Graph} subclass, then every loss method's loss. */
+    private MethodSpec defineGraph() {
+        MethodSpec.Builder method = MethodSpec.methodBuilder("defineGraph")
+                .addModifiers(PRIVATE, STATIC)
+                .addParameter(TypeNames.GRAPH_SCOPE, "scope")
+                .addStatement("Graph graph = new Graph(scope)");
+        for (BranchDescriptor branch : model.branches()) {
+            if (branch.takesLayers()) {
+                method.addStatement("scope.output($S, graph.$N(scope.layers($S)))",
+                        branch.name(), branch.methodName(), branch.name());
+            } else {
+                method.addStatement("scope.output($S, graph.$N())", branch.name(), branch.methodName());
+            }
+        }
+        for (LossMethodDescriptor loss : model.lossMethods()) {
+            method.addStatement("scope.loss($S, graph.$N(scope.target($S), scope.branchOutput($S)))",
+                    loss.branch(), loss.methodName(), loss.branch(), loss.branch());
+        }
+        return method.build();
+    }
+
+    /**
+     * The model class's subclass: inputs read the graph's placeholders, {@code @Shared} methods are memoised so
+     * that every branch calling one gets the same tensor and the same parameters.
+     */
+    private TypeSpec graph() {
+        NameAllocator allocator = new NameAllocator();
+        String scope = allocator.newName("scope");
+        Map<String, String> memo = new HashMap<>();
+        for (SharedDescriptor shared : model.shared()) {
+            memo.put(shared.methodName(), allocator.newName(shared.methodName()));
+        }
+        String layers = allocator.newName("layers");
+        TypeSpec.Builder graph = TypeSpec.classBuilder("Graph")
+                .addJavadoc("Implements the inputs of {@link $T} with the graph's placeholders and memoises its "
+                        + "{@code @Shared} methods.\n", names.model())
+                .addModifiers(PRIVATE, STATIC, FINAL)
+                .superclass(names.model())
+                // The model's own nested types are in scope inside its subclass: qualify ours where they clash.
+                .avoidClashesWithNestedClasses(model.element());
+        if (model.serializable()) {
+            // Inherited Serializable: the graph is never serialised, so a serialVersionUID would only be noise.
+            graph.addAnnotation(AnnotationSpec.builder(SuppressWarnings.class)
+                    .addMember("value", "$S", "serial").build());
+        }
+        graph.addField(TypeNames.GRAPH_SCOPE, scope, PRIVATE, FINAL);
+        for (SharedDescriptor shared : model.shared()) {
+            graph.addField(TypeNames.SD_VARIABLE, memo.get(shared.methodName()), PRIVATE);
+        }
+        graph.addMethod(MethodSpec.constructorBuilder()
+                .addParameter(TypeNames.GRAPH_SCOPE, "scope")
+                .addStatement("this.$N = scope", scope)
+                .build());
+        for (InputDescriptor input : model.inputs()) {
+            graph.addMethod(override(input.methodName(), input.access())
+                    .addStatement("return $N.input($S)", scope, input.name())
+                    .build());
+        }
+        for (SharedDescriptor shared : model.shared()) {
+            String field = memo.get(shared.methodName());
+            MethodSpec.Builder method = override(shared.methodName(), shared.access());
+            CodeBlock call;
+            if (shared.takesLayers()) {
+                // The caller's Layers is ignored: shared layers are named after the shared method, whichever
+                // branch calls it first, so that they are the same parameters for every branch.
+                method.addParameter(TypeNames.LAYERS, layers);
+                call = CodeBlock.of("super.$N($N.layers($S))", shared.methodName(), scope, shared.methodName());
+            } else {
+                call = CodeBlock.of("super.$N()", shared.methodName());
+            }
+            graph.addMethod(method
+                    .beginControlFlow("if ($N == null)", field)
+                    .addStatement("$N = $L", field, call)
+                    .endControlFlow()
+                    .addStatement("return $N", field)
+                    .build());
+        }
+        return graph.build();
+    }
+
+    private static MethodSpec.Builder override(String name, Access access) {
+        MethodSpec.Builder method = MethodSpec.methodBuilder(name)
+                .addAnnotation(Override.class)
+                .returns(TypeNames.SD_VARIABLE);
+        Modifier modifier = switch (access) {
+            case PUBLIC -> PUBLIC;
+            case PROTECTED -> PROTECTED;
+            case PACKAGE -> null;
+        };
+        if (modifier != null) {
+            method.addModifiers(modifier);
+        }
+        return method;
+    }
+}
