@@ -32,6 +32,45 @@ public @interface WeightedLoss {
     /** For {@link Weighting#TRAINABLE}: the largest value a weight may take. */
     double max() default 1.0;
 
-    /** For {@link Weighting#FIXED}: one non-negative weight per branch, in declaration order; not all zero. */
+    /**
+     * For {@link Weighting#FIXED}: one non-negative weight per branch, in declaration order; not all zero. For
+     * {@link Weighting#SCHEDULED}: the weights at the start of the ramp.
+     */
     double[] weights() default {};
+
+    /** For {@link Weighting#SCHEDULED}: the weights at the end of the ramp, one per branch. */
+    double[] endWeights() default {};
+
+    /** For {@link Weighting#SCHEDULED}: the shape of the ramp. */
+    Ramp ramp() default Ramp.LINEAR;
+
+    /** For {@link Weighting#SCHEDULED}: the length T of the ramp, in {@link #rampUnit()}s; positive. */
+    long rampLength() default 1;
+
+    /** For {@link Weighting#SCHEDULED}: whether the ramp counts steps or epochs. */
+    RampUnit rampUnit() default RampUnit.EPOCH;
+
+    /**
+     * For {@link Weighting#SCHEDULED}: a class implementing {@code io.github.branchwise.runtime.weighting.WeightSchedule}
+     * with a public no-argument constructor, used instead of the ramp; {@code void.class} for none.
+     */
+    Class<?> schedule() default void.class;
+
+    /** For {@link Weighting#DWA}: the temperature T; larger values make the weights more even. */
+    double temperature() default 2.0;
+
+    /** For {@link Weighting#GRADNORM}: the asymmetry α of the targets {@code Ḡ·rᵢ^α}. */
+    double asymmetry() default 1.5;
+
+    /**
+     * For {@link Weighting#GRADNORM}: the {@code @Shared} method whose last layer's weights measure the gradient
+     * norms; empty for the last {@code @Shared} method declared.
+     */
+    String sharedLayer() default "";
+
+    /**
+     * For {@link Weighting#CUSTOM}: a class implementing {@code io.github.branchwise.runtime.weighting.Weighter}
+     * with a public no-argument constructor; {@code void.class} otherwise.
+     */
+    Class<?> strategy() default void.class;
 }

@@ -1,6 +1,13 @@
 package io.github.branchwise.annotations;
 
-/** How {@link WeightedLoss} combines the branch losses into the one loss that trains every branch. */
+/**
+ * How {@link WeightedLoss} combines the branch losses {@code L₁ … L_K} into the one loss that trains every branch.
+ *
+ * <p>The loss-level strategies ({@link #FIXED}, {@link #TRAINABLE}, {@link #SCHEDULED}, {@link #UNCERTAINTY},
+ * {@link #DWA}, {@link #RLW}, {@link #GLS}) cost one forward and backward pass per step, like a single loss. The
+ * gradient-level ones ({@link #GRADNORM}, {@link #PCGRAD}, {@link #MGDA}) need each branch's own gradient and cost
+ * about K passes per step. The README's strategy table gives the measured costs and when to use which.
+ */
 public enum Weighting {
     /**
      * Constant weights, one per branch, from {@link WeightedLoss#weights()} (Keras' {@code loss_weights}):
@@ -13,6 +20,49 @@ public enum Weighting {
      * to {@code [min, max]} after every update. For {@code N > 2} branches every branch has a weight starting at
      * {@code 1/N}, and after every update the weights are projected back (Euclidean projection) onto the set where
      * each lies in {@code [min, max]} and they sum to one.
+     *
+     * <p>Beware: {@code ∂total/∂α = L₁ - L₂} does not depend on α, so α runs to the bound that puts all weight on
+     * the currently smaller loss and stays there. Prefer {@link #UNCERTAINTY} for learned weights.
      */
-    TRAINABLE
+    TRAINABLE,
+    /**
+     * Weights that follow a schedule of the step or epoch: a {@link Ramp} from {@link WeightedLoss#weights()} to
+     * {@link WeightedLoss#endWeights()} over {@link WeightedLoss#rampLength()} units of
+     * {@link WeightedLoss#rampUnit()}, or the user's {@link WeightedLoss#schedule()} class.
+     */
+    SCHEDULED,
+    /**
+     * Kendall, Gal and Cipolla (2018): a learned {@code sᵢ = log σᵢ²} per branch and
+     * {@code total = Σ cᵢ·exp(-sᵢ)·Lᵢ + ½·sᵢ}, with {@code cᵢ = ½} for regression losses (Gaussian likelihood) and
+     * {@code cᵢ = 1} for the cross-entropies (softmax likelihood).
+     */
+    UNCERTAINTY,
+    /**
+     * Dynamic Weight Average, Liu, Johns and Davison (2019): {@code λₖ = K·exp(wₖ/T) / Σ exp(wᵢ/T)} with
+     * {@code wₖ = Lₖ(t-1) / Lₖ(t-2)} on epoch means and {@code T = } {@link WeightedLoss#temperature()};
+     * {@code λ = 1} during the first two epochs.
+     */
+    DWA,
+    /** Random Loss Weighting, Lin et al. (2021): a softmax of K standard normal samples, drawn anew every step. */
+    RLW,
+    /** Geometric Loss Strategy, Chennupati et al. (2019): {@code total = (Π Lᵢ)^(1/K)}. */
+    GLS,
+    /**
+     * GradNorm, Chen et al. (2018): weights that equalise the branches' gradient norms on the last shared layer,
+     * {@code Gᵢ = ‖∇_W wᵢ·Lᵢ‖}, towards {@code Ḡ·rᵢ^a} with {@code a = } {@link WeightedLoss#asymmetry()}; the
+     * weights are updated by {@code Σ |Gᵢ - targetᵢ|} alone and renormalised to sum to K.
+     */
+    GRADNORM,
+    /**
+     * PCGrad, Yu et al. (2020): on the shared parameters, each branch's gradient is projected onto the normal plane
+     * of every other branch gradient it conflicts with (negative dot product), then the results are summed.
+     */
+    PCGRAD,
+    /**
+     * MGDA, Sener and Koltun (2018): the weights are the minimum-norm point of the convex hull of the branches'
+     * gradients on the shared parameters, computed anew every step.
+     */
+    MGDA,
+    /** The user's own strategy: a class implementing {@code io.github.branchwise.runtime.weighting.Weighter}. */
+    CUSTOM
 }

@@ -35,6 +35,7 @@ final class GraphBuilder implements GraphScope, GraphHost {
     private final Map<String, SDVariable> customLosses = new HashMap<>();
     private final Map<String, Layers> layers = new HashMap<>();
     private final Map<String, SDVariable> parameters = new LinkedHashMap<>();
+    private final Map<String, SDVariable> states = new LinkedHashMap<>();
     private final Map<String, long[]> shapeCache = new HashMap<>();
 
     private GraphBuilder(ModelSpec spec, long seed, DataType dataType) {
@@ -76,13 +77,26 @@ final class GraphBuilder implements GraphScope, GraphHost {
             predictions.add(prediction);
             branchLosses.add(perExample.mean().rename("loss/" + branch.name()));
         }
-        Weighter weighter = spec.weighting().newWeighter(spec.branches().size());
-        SDVariable total = weighter.combine(this, branchLosses).rename("loss/total");
+        Weighter weighter = spec.weighting().newWeighter(spec.branches());
+        List<SDVariable> masks = new ArrayList<>();
+        List<SDVariable> weighted = branchLosses;
+        if (weighter.needsBranchGradients()) {
+            // One scalar mask per branch, 1 in normal use; the trainer sets them to a unit vector to get one
+            // branch's own gradient out of the same graph.
+            weighted = new ArrayList<>();
+            for (int i = 0; i < branchLosses.size(); i++) {
+                SDVariable mask = state("weighting/mask/" + spec.branches().get(i).name(), Nd4j.scalar(1.0));
+                masks.add(mask);
+                weighted.add(branchLosses.get(i).mul(mask));
+            }
+        }
+        SDVariable total = weighter.combine(this, weighted).rename("loss/total");
         // Every sd.loss.* call would mark its output as a loss and SameDiff sums all of them: name the one loss.
         sd.setLossVariables(total);
         createGradFunctionQuietly();
         return new Network(spec, sd, dataType, List.copyOf(inputs.values()), List.copyOf(targets.values()),
-                predictions, branchLosses, total, new LinkedHashMap<>(parameters), weighter);
+                predictions, branchLosses, total, new LinkedHashMap<>(parameters), new LinkedHashMap<>(states), masks,
+                sharedScopes(), weighter);
     }
 
     private SDVariable perExampleLoss(BranchSpec branch, SDVariable prediction) {
@@ -135,12 +149,38 @@ final class GraphBuilder implements GraphScope, GraphHost {
 
     @Override
     public SDVariable parameter(String name, INDArray initialValue) {
-        if (parameters.containsKey(name)) {
-            throw new IllegalStateException(spec.modelName() + ": a parameter named '" + name + "' already exists");
+        if (parameters.containsKey(name) || states.containsKey(name)) {
+            throw new IllegalStateException(spec.modelName() + ": a variable named '" + name + "' already exists");
         }
         SDVariable variable = sd.var(name, initialValue.castTo(dataType).dup());
         parameters.put(name, variable);
         return variable;
+    }
+
+    @Override
+    public SDVariable state(String name, INDArray initialValue) {
+        if (parameters.containsKey(name) || states.containsKey(name)) {
+            throw new IllegalStateException(spec.modelName() + ": a variable named '" + name + "' already exists");
+        }
+        SDVariable variable = sd.var(name, initialValue.castTo(dataType).dup());
+        states.put(name, variable);
+        return variable;
+    }
+
+    /**
+     * The parameters of every scope that is not a branch (the {@code @Shared} methods), by scope in the order the
+     * scopes first created a parameter.
+     */
+    private Map<String, List<String>> sharedScopes() {
+        Map<String, List<String>> scopes = new LinkedHashMap<>();
+        for (String name : parameters.keySet()) {
+            int slash = name.indexOf('/');
+            String scope = slash < 0 ? name : name.substring(0, slash);
+            if (spec.branchIndex(scope) < 0 && !scope.equals("weighting")) {
+                scopes.computeIfAbsent(scope, s -> new ArrayList<>()).add(name);
+            }
+        }
+        return scopes;
     }
 
     @Override

@@ -26,6 +26,14 @@ public interface GraphHost {
      */
     SDVariable parameter(String name, INDArray initialValue);
 
+    /**
+     * Creates a variable that is not trained but set by the runtime or a weighter (e.g. weights fed every step);
+     * it is saved and restored with the model.
+     *
+     * @throws IllegalStateException when a variable of that name already exists
+     */
+    SDVariable state(String name, INDArray initialValue);
+
     /** The shape of one example of {@code variable}: its shape without the leading batch axis. */
     long[] exampleShape(SDVariable variable);
 }

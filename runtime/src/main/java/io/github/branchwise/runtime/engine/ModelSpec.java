@@ -42,7 +42,7 @@ public final class ModelSpec {
                 throw new IllegalArgumentException(modelName + ": duplicate name '" + branch.name() + "'");
             }
         }
-        weighting.newWeighter(branches.size());
+        weighting.newWeighter(branches);
     }
 
     /** A builder for the model class {@code modelName} (its fully qualified name). */

@@ -22,11 +22,15 @@ public final class Network {
     private final List<SDVariable> branchLosses;
     private final SDVariable total;
     private final Map<String, SDVariable> parameters;
+    private final Map<String, SDVariable> states;
+    private final List<SDVariable> branchMasks;
+    private final Map<String, List<String>> sharedScopes;
     private final Weighter weighter;
 
     Network(ModelSpec spec, SameDiff sameDiff, DataType dataType, List<SDVariable> inputs, List<SDVariable> targets,
             List<SDVariable> outputs, List<SDVariable> branchLosses, SDVariable total,
-            Map<String, SDVariable> parameters, Weighter weighter) {
+            Map<String, SDVariable> parameters, Map<String, SDVariable> states, List<SDVariable> branchMasks,
+            Map<String, List<String>> sharedScopes, Weighter weighter) {
         this.spec = spec;
         this.sameDiff = sameDiff;
         this.dataType = dataType;
@@ -36,6 +40,9 @@ public final class Network {
         this.branchLosses = List.copyOf(branchLosses);
         this.total = total;
         this.parameters = Collections.unmodifiableMap(parameters);
+        this.states = Collections.unmodifiableMap(states);
+        this.branchMasks = List.copyOf(branchMasks);
+        this.sharedScopes = Collections.unmodifiableMap(sharedScopes);
         this.weighter = weighter;
     }
 
@@ -82,6 +89,24 @@ public final class Network {
     /** The trainable parameters by stable name, in creation order; read-only. */
     public Map<String, SDVariable> parameters() {
         return parameters;
+    }
+
+    /** The variables set by the runtime or the weighter rather than trained, by name; read-only. */
+    public Map<String, SDVariable> states() {
+        return states;
+    }
+
+    /**
+     * The scalar mask of each branch loss, in branch order, when the weighter needs per-branch gradients; empty
+     * otherwise.
+     */
+    public List<SDVariable> branchMasks() {
+        return branchMasks;
+    }
+
+    /** The parameter names of each shared scope ({@code @Shared} method), in the order the scopes were built. */
+    public Map<String, List<String>> sharedScopes() {
+        return sharedScopes;
     }
 
     /** The weighter that combined the branch losses. */

@@ -5,8 +5,13 @@ import io.github.branchwise.runtime.TrainingDivergedException;
 import io.github.branchwise.runtime.TrainingOptions;
 import java.io.IOException;
 import java.nio.file.Path;
+import io.github.branchwise.runtime.weighting.BranchGradients;
+import io.github.branchwise.runtime.weighting.StepInfo;
+import io.github.branchwise.runtime.weighting.Weighter;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -90,11 +95,17 @@ public final class Trainer {
                 .seed(contents.seed()).updater(updater).dataType(contents.dataType()).build();
         Map<String, INDArray> states = new LinkedHashMap<>();
         Map<String, INDArray> values = new LinkedHashMap<>();
+        Map<String, INDArray> variables = new LinkedHashMap<>();
+        Map<String, INDArray> weighterState = new LinkedHashMap<>();
         contents.arrays().forEach((name, array) -> {
             if (name.startsWith("updater/")) {
                 states.put(name.substring("updater/".length()), array);
             } else if (name.startsWith("param/")) {
                 values.put(name.substring("param/".length()), array);
+            } else if (name.startsWith("state/")) {
+                variables.put(name.substring("state/".length()), array);
+            } else if (name.startsWith("weighter/")) {
+                weighterState.put(name.substring("weighter/".length()), array);
             }
         });
         Trainer trainer = new Trainer(spec, options, states);
@@ -112,6 +123,13 @@ public final class Trainer {
             throw new ModelFileException(file, "holds parameters " + values.keySet() + " but the model has "
                     + trainer.network.parameters().keySet());
         }
+        for (Map.Entry<String, SDVariable> variable : trainer.network.states().entrySet()) {
+            INDArray value = variables.get(variable.getKey());
+            INDArray current = variable.getValue().getArr();
+            requireSameShape(file, "weighting state '" + variable.getKey() + "'", current, value);
+            current.assign(value.castTo(current.dataType()));
+        }
+        trainer.network.weighter().restoreState(weighterState);
         trainer.iteration = contents.iteration();
         trainer.epoch = contents.epoch();
         return trainer;
@@ -140,19 +158,94 @@ public final class Trainer {
     public synchronized StepResult fit(INDArray[] inputs, INDArray[] targets) {
         INDArray[] x = checker.inputs(inputs);
         INDArray[] y = checker.targets(targets, x[0].size(0));
-        StepExecutor.StepOutcome outcome = executor.forwardBackward(x, y);
-        requireFinite(outcome);
-        int step = Math.toIntExact(iteration);
+        Weighter weighter = network.weighter();
+        StepInfo step = stepInfo();
+        weighter.beforeStep(step);
+        StepResult losses;
+        Map<String, INDArray> gradients;
+        if (weighter.needsBranchGradients()) {
+            BranchGradientsAndLosses branchGradients = branchGradients(x, y, step);
+            losses = branchGradients.losses();
+            gradients = weighter.combineGradients(branchGradients.gradients());
+            losses = new StepResult(dot(weighter.weights(), losses.branchLosses()), losses.branchLosses());
+        } else {
+            StepExecutor.StepOutcome outcome = executor.forwardBackward(x, y);
+            losses = outcome.losses();
+            gradients = outcome.gradients();
+        }
+        requireFinite(losses, gradients);
+        int iterationNumber = Math.toIntExact(iteration);
         int epochNumber = Math.toIntExact(epoch);
         for (Map.Entry<String, SDVariable> parameter : network.parameters().entrySet()) {
             INDArray value = parameter.getValue().getArr();
-            INDArray update = outcome.gradients().get(parameter.getKey()).dup('c').reshape(1, value.length());
-            updaters.get(parameter.getKey()).applyUpdater(update, step, epochNumber);
+            INDArray update = gradients.get(parameter.getKey()).dup('c').reshape(1, value.length());
+            updaters.get(parameter.getKey()).applyUpdater(update, iterationNumber, epochNumber);
             value.subi(update.reshape(value.shape()));
         }
-        network.weighter().afterUpdate();
+        weighter.afterUpdate();
+        weighter.afterStep(step, losses);
         iteration++;
-        return outcome.losses();
+        return losses;
+    }
+
+    /**
+     * Each branch's own gradient, from one pass per branch with the other branches' losses masked out, and the
+     * losses of the (identical) forward passes.
+     */
+    private BranchGradientsAndLosses branchGradients(INDArray[] x, INDArray[] y, StepInfo step) {
+        List<SDVariable> masks = network.branchMasks();
+        List<Map<String, INDArray>> perBranch = new ArrayList<>();
+        StepResult losses = null;
+        try {
+            for (int i = 0; i < masks.size(); i++) {
+                for (int j = 0; j < masks.size(); j++) {
+                    masks.get(j).getArr().assign(i == j ? 1 : 0);
+                }
+                StepExecutor.StepOutcome outcome = executor.forwardBackward(x, y);
+                Map<String, INDArray> copy = new LinkedHashMap<>();
+                // Copies: an executor may reuse its gradient buffers on the next pass.
+                outcome.gradients().forEach((name, gradient) -> copy.put(name, gradient.dup()));
+                perBranch.add(copy);
+                losses = outcome.losses();
+            }
+        } finally {
+            for (SDVariable mask : masks) {
+                mask.getArr().assign(1);
+            }
+        }
+        List<String> shared = new ArrayList<>();
+        network.sharedScopes().values().forEach(shared::addAll);
+        return new BranchGradientsAndLosses(new BranchGradients(perBranch, losses.branchLosses(), shared,
+                network.sharedScopes(), step), losses);
+    }
+
+    private record BranchGradientsAndLosses(BranchGradients gradients, StepResult losses) {
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += a[i] * b[i];
+        }
+        return sum;
+    }
+
+    private StepInfo stepInfo() {
+        return new StepInfo(iteration, epoch, options.seed());
+    }
+
+    /**
+     * Ends the current epoch: strategies that work on epoch means (DWA) update their weights, and the epoch counter
+     * that optimiser schedules and weightings see moves on.
+     */
+    public synchronized void endEpoch() {
+        network.weighter().onEpochEnd(epoch);
+        epoch++;
+    }
+
+    /** The number of epochs ended so far. */
+    public synchronized long epoch() {
+        return epoch;
     }
 
     /** The losses of a batch without updating anything. */
@@ -185,6 +278,8 @@ public final class Trainer {
         Map<String, INDArray> arrays = new LinkedHashMap<>();
         network.parameters().forEach((name, variable) -> arrays.put("param/" + name, variable.getArr()));
         updaterStates.forEach((name, state) -> arrays.put("updater/" + name, state));
+        network.states().forEach((name, variable) -> arrays.put("state/" + name, variable.getArr()));
+        network.weighter().state().forEach((name, value) -> arrays.put("weighter/" + name, value));
         String updaterJson = JSON.writeValueAsString(options.updater());
         ModelFile.write(file, new ModelFile.Contents(spec.modelName(), options.seed(), options.dataType(),
                 updaterJson, iteration, epoch, arrays));
@@ -217,8 +312,7 @@ public final class Trainer {
         return network;
     }
 
-    private void requireFinite(StepExecutor.StepOutcome outcome) {
-        StepResult losses = outcome.losses();
+    private void requireFinite(StepResult losses, Map<String, INDArray> gradients) {
         for (int i = 0; i < spec.branches().size(); i++) {
             if (!Double.isFinite(losses.branchLoss(i))) {
                 String branch = spec.branches().get(i).name();
@@ -231,7 +325,7 @@ public final class Trainer {
             throw new TrainingDivergedException(iteration, "total loss", spec.modelName() + ": the total loss is "
                     + losses.total() + " at step " + iteration + "; no update was applied");
         }
-        for (Map.Entry<String, INDArray> gradient : outcome.gradients().entrySet()) {
+        for (Map.Entry<String, INDArray> gradient : gradients.entrySet()) {
             if (!Double.isFinite(gradient.getValue().sumNumber().doubleValue())
                     && hasNonFinite(gradient.getValue())) {
                 throw new TrainingDivergedException(iteration, "gradient of '" + gradient.getKey() + "'",

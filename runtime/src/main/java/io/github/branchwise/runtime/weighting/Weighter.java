@@ -1,15 +1,25 @@
 package io.github.branchwise.runtime.weighting;
 
 import io.github.branchwise.runtime.engine.GraphHost;
+import io.github.branchwise.runtime.engine.StepResult;
 import java.util.List;
+import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Combines the scalar branch losses into the one total loss that trains every branch.
+ * Combines the scalar branch losses into the one total loss that trains every branch: one class per strategy,
+ * and the interface to implement for a strategy of one's own ({@code @WeightedLoss(weighting = CUSTOM,
+ * strategy = MyWeighter.class)}, with a public no-argument constructor).
  *
- * <p>One class per strategy. A weighter builds its part of the graph once, may own trainable parameters (created
- * through {@link GraphHost#parameter}, named {@code weighting/...}, so they are optimised, saved and restored like
- * every other parameter), and may restore constraints on them after each optimiser update.
+ * <p>A weighter builds its part of the graph once in {@link #combine}. Its trainable parameters come from
+ * {@link GraphHost#parameter} and are optimised with the network; values it sets itself (weights fed each step or
+ * epoch) come from {@link GraphHost#state}; both are named {@code weighting/...} and saved with the model. State
+ * kept in Java (loss histories, counters) goes through {@link #state()} and {@link #restoreState(Map)}.
+ *
+ * <p>Loss-level strategies only implement {@link #combine} and {@link #weights()}, and the hooks they need.
+ * Gradient-level strategies return true from {@link #needsBranchGradients()}; the trainer then computes each
+ * branch's gradient once per step and asks {@link #combineGradients} for the update direction.
  */
 public interface Weighter {
     /**
@@ -24,7 +34,41 @@ public interface Weighter {
     /** The weight each branch loss currently gets in the total, in branch order. */
     double[] weights();
 
+    /** Called before every step, before the forward pass; sets weights that change by step. */
+    default void beforeStep(StepInfo step) {
+    }
+
     /** Called after every optimiser update of the parameters; restores this weighter's constraints. */
     default void afterUpdate() {
+    }
+
+    /** Called after every training step with that step's losses. */
+    default void afterStep(StepInfo step, StepResult losses) {
+    }
+
+    /** Called when an epoch ends, before the next one starts; {@code epoch} is the index of the epoch that ended. */
+    default void onEpochEnd(long epoch) {
+    }
+
+    /** Whether this strategy needs each branch's gradient; such strategies cost about one pass per branch. */
+    default boolean needsBranchGradients() {
+        return false;
+    }
+
+    /**
+     * The gradient to apply for every parameter, from the branches' gradients; called only when
+     * {@link #needsBranchGradients()}.
+     */
+    default Map<String, INDArray> combineGradients(BranchGradients gradients) {
+        throw new IllegalStateException(getClass().getName() + " does not combine gradients");
+    }
+
+    /** The Java-side state to save with the model, by key; arrays are copied by the caller. */
+    default Map<String, INDArray> state() {
+        return Map.of();
+    }
+
+    /** Restores what {@link #state()} returned when the model was saved. */
+    default void restoreState(Map<String, INDArray> state) {
     }
 }

@@ -1,0 +1,95 @@
+package io.github.branchwise.runtime.weighting;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The gradient of each branch's own term of the total loss, for every parameter, computed once per step and
+ * shared by the gradient-level strategies.
+ *
+ * <p>For branch {@code i} the gradient is that of {@code λᵢ·Lᵢ}, where {@code λᵢ} is the weight the strategy put
+ * in the graph ({@code 1} for PCGrad and MGDA, the current weight for GradNorm).
+ */
+public final class BranchGradients {
+    private final List<Map<String, INDArray>> perBranch;
+    private final double[] losses;
+    private final List<String> sharedParameters;
+    private final Map<String, List<String>> sharedScopes;
+    private final StepInfo step;
+
+    /**
+     * @param perBranch        per branch, in branch order, the gradient of that branch's term by parameter name
+     * @param losses           the branch losses of the same forward pass
+     * @param sharedParameters the parameters of the {@code @Shared} methods, in creation order
+     * @param sharedScopes     the parameter names of each {@code @Shared} method, in declaration order
+     * @param step             where training stands
+     */
+    public BranchGradients(List<Map<String, INDArray>> perBranch, double[] losses, List<String> sharedParameters,
+                           Map<String, List<String>> sharedScopes, StepInfo step) {
+        this.perBranch = List.copyOf(perBranch);
+        this.losses = losses.clone();
+        this.sharedParameters = List.copyOf(sharedParameters);
+        this.sharedScopes = Map.copyOf(sharedScopes);
+        this.step = step;
+    }
+
+    /** The number of branches. */
+    public int branches() {
+        return perBranch.size();
+    }
+
+    /** The gradient of branch {@code i}'s term for every parameter, by name. */
+    public Map<String, INDArray> of(int branch) {
+        return perBranch.get(branch);
+    }
+
+    /** The names of all parameters. */
+    public Set<String> parameterNames() {
+        return perBranch.get(0).keySet();
+    }
+
+    /** The branch losses of this step's forward pass, in branch order. */
+    public double[] losses() {
+        return losses.clone();
+    }
+
+    /** The parameters of the {@code @Shared} methods, which several branches pull on. */
+    public List<String> sharedParameters() {
+        return sharedParameters;
+    }
+
+    /** The parameter names of each {@code @Shared} method, keyed by the method's name. */
+    public Map<String, List<String>> sharedScopes() {
+        return sharedScopes;
+    }
+
+    /** Where training stands. */
+    public StepInfo step() {
+        return step;
+    }
+
+    /** Branch {@code i}'s gradient over {@code parameters}, flattened into one vector (a copy). */
+    public INDArray flat(int branch, List<String> parameters) {
+        INDArray[] parts = new INDArray[parameters.size()];
+        for (int p = 0; p < parts.length; p++) {
+            parts[p] = perBranch.get(branch).get(parameters.get(p)).reshape(-1);
+        }
+        return parts.length == 1 ? parts[0].dup() : Nd4j.concat(0, parts);
+    }
+
+    /** {@code Σ cᵢ·gᵢ} for every parameter: the gradient of the branch terms scaled by {@code coefficients}. */
+    public Map<String, INDArray> combine(double[] coefficients) {
+        Map<String, INDArray> sum = new java.util.LinkedHashMap<>();
+        for (String name : parameterNames()) {
+            INDArray total = perBranch.get(0).get(name).mul(coefficients[0]);
+            for (int i = 1; i < perBranch.size(); i++) {
+                total.addi(perBranch.get(i).get(name).mul(coefficients[i]));
+            }
+            sum.put(name, total);
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,161 @@
+package io.github.branchwise.runtime.weighting;
+
+import io.github.branchwise.runtime.engine.GraphHost;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * GradNorm, Chen et al. (2018). {@code total = Σ wᵢ·Lᵢ} trains the network; the weights
+ * ({@code weighting/weights}, starting at 1) are trained by a loss of their own,
+ * {@code L_grad = Σ |Gᵢ - Ḡ·rᵢ^a|}, where {@code Gᵢ = ‖∇_W wᵢ·Lᵢ‖} on the weights W of the last layer of the shared
+ * trunk, {@code Ḡ} is their mean, {@code rᵢ = L̃ᵢ / mean(L̃)} with {@code L̃ᵢ = Lᵢ(t)/Lᵢ(0)} the relative inverse
+ * training rate, and the targets {@code Ḡ·rᵢ^a} are held constant. After each update the weights are renormalised
+ * to sum to K. The optimiser is the model's own, applied to {@code ∂L_grad/∂wᵢ = sign(Gᵢ - targetᵢ)·Gᵢ/wᵢ}.
+ */
+public final class GradNormWeighter implements Weighter {
+    /** Weights are kept at least this large so that {@code Gᵢ/wᵢ} stays defined. */
+    private static final double MIN_WEIGHT = 1e-6;
+
+    private final double asymmetry;
+    private final String sharedLayer;
+    private SDVariable weights;
+    private int branches;
+    private double[] initialLosses;
+    private double[] lastNorms;
+    private double[] lastTargets;
+
+    /**
+     * @param asymmetry   the exponent a of the targets
+     * @param sharedLayer the {@code @Shared} method whose last layer's weights measure the norms; empty for the last
+     */
+    public GradNormWeighter(double asymmetry, String sharedLayer) {
+        if (!(asymmetry >= 0) || Double.isInfinite(asymmetry)) {
+            throw new IllegalArgumentException("GRADNORM asymmetry must be finite and non-negative, got " + asymmetry);
+        }
+        this.asymmetry = asymmetry;
+        this.sharedLayer = sharedLayer == null ? "" : sharedLayer;
+    }
+
+    @Override
+    public SDVariable combine(GraphHost host, List<SDVariable> branchLosses) {
+        branches = branchLosses.size();
+        double[] ones = new double[branches];
+        Arrays.fill(ones, 1.0);
+        weights = host.parameter("weighting/weights", Nd4j.createFromArray(ones));
+        return LossSums.weightedSum(host, weights, branchLosses);
+    }
+
+    @Override
+    public boolean needsBranchGradients() {
+        return true;
+    }
+
+    @Override
+    public Map<String, INDArray> combineGradients(BranchGradients gradients) {
+        String layer = lastLayerWeights(gradients);
+        double[] losses = gradients.losses();
+        if (initialLosses == null) {
+            initialLosses = losses.clone();
+        }
+        double[] w = weights.getArr().toDoubleVector();
+        double[] norms = new double[branches];
+        double[] relative = new double[branches];
+        double meanNorm = 0;
+        double meanRelative = 0;
+        for (int i = 0; i < branches; i++) {
+            norms[i] = gradients.of(i).get(layer).norm2Number().doubleValue();
+            relative[i] = losses[i] / initialLosses[i];
+            meanNorm += norms[i] / branches;
+            meanRelative += relative[i] / branches;
+        }
+        double[] targets = new double[branches];
+        double[] weightGradient = new double[branches];
+        for (int i = 0; i < branches; i++) {
+            targets[i] = meanNorm * Math.pow(relative[i] / meanRelative, asymmetry);
+            weightGradient[i] = Math.signum(norms[i] - targets[i]) * norms[i] / w[i];
+        }
+        lastNorms = norms;
+        lastTargets = targets;
+
+        double[] ones = new double[branches];
+        Arrays.fill(ones, 1.0);
+        Map<String, INDArray> combined = gradients.combine(ones);
+        INDArray current = combined.get("weighting/weights");
+        combined.put("weighting/weights",
+                Nd4j.createFromArray(weightGradient).castTo(current.dataType()).reshape(current.shape()));
+        return combined;
+    }
+
+    private String lastLayerWeights(BranchGradients gradients) {
+        Map<String, List<String>> scopes = gradients.sharedScopes();
+        if (scopes.isEmpty()) {
+            throw new IllegalStateException("GRADNORM needs a @Shared method with layers: it measures the branches' "
+                    + "gradient norms on the last shared layer");
+        }
+        List<String> parameters;
+        if (sharedLayer.isEmpty()) {
+            parameters = List.copyOf(scopes.values()).get(scopes.size() - 1);
+        } else {
+            parameters = scopes.get(sharedLayer);
+            if (parameters == null) {
+                throw new IllegalStateException("GRADNORM sharedLayer '" + sharedLayer + "' has no parameters; "
+                        + "shared methods with parameters: " + scopes.keySet());
+            }
+        }
+        for (int i = parameters.size() - 1; i >= 0; i--) {
+            if (parameters.get(i).endsWith("/W")) {
+                return parameters.get(i);
+            }
+        }
+        return parameters.get(parameters.size() - 1);
+    }
+
+    @Override
+    public void afterUpdate() {
+        INDArray array = weights.getArr();
+        double[] w = array.toDoubleVector();
+        double sum = 0;
+        for (int i = 0; i < w.length; i++) {
+            w[i] = Math.max(MIN_WEIGHT, w[i]);
+            sum += w[i];
+        }
+        for (int i = 0; i < w.length; i++) {
+            array.putScalar(i, w[i] * branches / sum);
+        }
+    }
+
+    @Override
+    public double[] weights() {
+        return weights.getArr().toDoubleVector();
+    }
+
+    /** The gradient norms {@code Gᵢ} of the last step, or null before the first. */
+    public double[] lastGradientNorms() {
+        return lastNorms == null ? null : lastNorms.clone();
+    }
+
+    /** The targets {@code Ḡ·rᵢ^a} of the last step, or null before the first. */
+    public double[] lastTargets() {
+        return lastTargets == null ? null : lastTargets.clone();
+    }
+
+    @Override
+    public Map<String, INDArray> state() {
+        Map<String, INDArray> state = new HashMap<>();
+        if (initialLosses != null) {
+            state.put("initial_losses", Nd4j.createFromArray(initialLosses.clone()));
+        }
+        return state;
+    }
+
+    @Override
+    public void restoreState(Map<String, INDArray> state) {
+        INDArray initial = state.get("initial_losses");
+        initialLosses = initial == null ? null : initial.toDoubleVector();
+    }
+}
