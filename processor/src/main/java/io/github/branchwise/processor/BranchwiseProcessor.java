@@ -81,10 +81,16 @@ public final class BranchwiseProcessor extends AbstractProcessor {
         reader = new ModelReader(processingEnv);
     }
 
+    /**
+     * The Branchwise annotations, and {@code @Generated}: the processor claims them all (see {@link #process}), so
+     * that a build with {@code -Xlint:processing} does not warn that nobody claimed them. {@code @Generated} is on
+     * every file we write, and no processor has any business processing it.
+     */
     @Override
     public Set<String> getSupportedAnnotationTypes() {
         Set<String> names = new LinkedHashSet<>();
         ANNOTATIONS.forEach(a -> names.add(a.getCanonicalName()));
+        names.add(TypeNames.GENERATED.canonicalName());
         return names;
     }
 
@@ -98,13 +104,14 @@ public final class BranchwiseProcessor extends AbstractProcessor {
         rememberSourceTypes(ElementFilter.typesIn(roundEnv.getRootElements()));
         if (roundEnv.processingOver()) {
             reportUnresolved();
-            return false;
+            return true;
         }
         for (TypeElement model : candidates(roundEnv)) {
             process(model);
         }
-        // Other processors may read the same annotations.
-        return false;
+        // Claimed: these annotations mean nothing to other processors, and an unclaimed annotation is a warning
+        // under -Xlint:processing, which users compiling with -Xlint:all would see.
+        return true;
     }
 
     /**

@@ -32,8 +32,8 @@ final class PredictionModelWriter {
         return TypeSpec.classBuilder(names.predictionModel())
                 .addOriginatingElement(model.element())
                 .addJavadoc("Runs {@link $T} forward: one parameter per input, one output per branch.\n\n", names.model())
-                .addJavadoc("<p>A prediction model from {@link $T#predictionModel()} shares its parameters with the "
-                        + "training model, so it predicts with the values training has reached so far.\n",
+                .addJavadoc("<p>A prediction model from {@link $T#predictionModel()} shares its parameters\n"
+                        + "with the training model, so it predicts with the values training has reached so far.\n",
                         names.trainingModel())
                 .addAnnotation(Snippets.generated())
                 .addModifiers(PUBLIC, FINAL)

@@ -62,8 +62,8 @@ final class RecordsWriter {
     /** {@code <Model>Losses}: the weighted total, then one loss per branch. */
     TypeSpec losses() {
         TypeSpec.Builder type = record(model.names().losses(),
-                "The losses of {@link $T} on one batch: the weighted total that training minimises, then each "
-                        + "branch's loss, the batch mean of its per-example loss.\n", modelClass);
+                "The losses of {@link $T} on one batch: the weighted total that training minimises,\n"
+                        + "then each branch's loss, the batch mean of its per-example loss.\n", modelClass);
         MethodSpec.Builder constructor = MethodSpec.constructorBuilder();
         component(type, constructor, TypeName.DOUBLE, "total", "the weighted sum of the branch losses");
         for (BranchDescriptor branch : model.branches()) {

@@ -56,10 +56,10 @@ final class TrainingModelWriter {
                 .collect(Collectors.joining(", "));
         return TypeSpec.classBuilder(self)
                 .addOriginatingElement(model.element())
-                .addJavadoc("Trains {@link $T}: its branches $L, weighted by $L.\n\n", names.model(), branchList,
+                .addJavadoc("Trains {@link $T}: its branches $L,\nweighted by $L.\n\n", names.model(), branchList,
                         weightingDescription())
                 .addJavadoc("<p>{@link #fit} runs one optimisation step on a batch and returns the losses of that "
-                        + "batch; {@link #predictionModel()} predicts with the current parameters.\n")
+                        + "batch;\n{@link #predictionModel()} predicts with the current parameters.\n")
                 .addAnnotation(Snippets.generated())
                 .addModifiers(PUBLIC, FINAL)
                 .addField(FieldSpec.builder(TypeNames.MODEL_SPEC, "SPEC", STATIC, FINAL)
@@ -94,16 +94,16 @@ final class TrainingModelWriter {
                         "the losses of this batch"))
                 .addMethod(weights())
                 .addMethod(MethodSpec.methodBuilder("predictionModel")
-                        .addJavadoc("A prediction model that shares this model's parameters: after more training "
-                                + "it predicts with the new values.\n\n")
+                        .addJavadoc("A prediction model that shares this model's parameters:\n"
+                                + "after more training it predicts with the new values.\n\n")
                         .addJavadoc("@return the prediction model\n")
                         .addModifiers(PUBLIC)
                         .returns(names.predictionModel())
                         .addStatement("return new $T(trainer.predictor())", names.predictionModel())
                         .build())
                 .addMethod(MethodSpec.methodBuilder("save")
-                        .addJavadoc("Saves the parameters, the loss weights and the updater state, so that "
-                                + "{@link #load(Path)} resumes training exactly.\n\n")
+                        .addJavadoc("Saves the parameters, the loss weights and the updater state,\n"
+                                + "so that {@link #load(Path)} resumes training exactly.\n\n")
                         .addJavadoc("@param file where to write\n@throws IOException when the file cannot be written\n")
                         .addModifiers(PUBLIC)
                         .addParameter(Path.class, "file")
@@ -181,13 +181,13 @@ final class TrainingModelWriter {
         return MethodSpec.methodBuilder(name)
                 .addJavadoc(javadoc)
                 .addJavadoc("@param batch the inputs and the target of every branch\n")
-                .addJavadoc("@return $L: the weighted total, then $L\n", returns, model.branches().stream()
+                .addJavadoc("@return $L:\n        the weighted total, then $L\n", returns, model.branches().stream()
                         .map(b -> Snippets.code(b.name())).collect(Collectors.joining(", ")))
                 .addModifiers(PUBLIC)
                 .returns(names.losses())
                 .addParameter(names.batch(), "batch")
                 .addStatement("$T.requireNonNull(batch, $S)", Objects.class, "batch")
-                .addStatement("return losses(trainer.$N(new $T {$L}, new $T {$L}))",
+                .addStatement("return losses(trainer.$N(new $T {$L},$Wnew $T {$L}))",
                         name, INDARRAY_ARRAY, inputs, INDARRAY_ARRAY, targets)
                 .build();
     }
@@ -253,8 +253,8 @@ final class TrainingModelWriter {
         }
         String layers = allocator.newName("layers");
         TypeSpec.Builder graph = TypeSpec.classBuilder("Graph")
-                .addJavadoc("Implements the inputs of {@link $T} with the graph's placeholders and memoises its "
-                        + "{@code @Shared} methods.\n", names.model())
+                .addJavadoc("Implements the inputs of {@link $T} with the graph's placeholders\n"
+                        + "and memoises its {@code @Shared} methods.\n", names.model())
                 .addModifiers(PRIVATE, STATIC, FINAL)
                 .superclass(names.model())
                 // The model's own nested types are in scope inside its subclass: qualify ours where they clash.
