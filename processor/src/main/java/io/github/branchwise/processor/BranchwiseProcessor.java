@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import javax.annotation.processing.AbstractProcessor;
 import javax.annotation.processing.Messager;
 import javax.annotation.processing.ProcessingEnvironment;
@@ -65,12 +66,21 @@ public final class BranchwiseProcessor extends AbstractProcessor {
     /** Generated type to the model it was generated for, in this compilation. */
     private final Map<String, String> generated = new HashMap<>();
 
+    /** A test seam: runs on each model before validation, so that tests can make the pipeline fail. */
+    private final Consumer<TypeElement> beforeValidation;
+
     private Messager messager;
     private ModelValidator validator;
     private ModelReader reader;
 
     /** Created by the compiler through the service loader. */
     public BranchwiseProcessor() {
+        this(type -> { });
+    }
+
+    /** For tests: {@code beforeValidation} runs on each model first, and may throw. */
+    BranchwiseProcessor(Consumer<TypeElement> beforeValidation) {
+        this.beforeValidation = beforeValidation;
     }
 
     @Override
@@ -151,6 +161,7 @@ public final class BranchwiseProcessor extends AbstractProcessor {
                 return;
             }
             processed.add(name);
+            beforeValidation.accept(type);
             ValidationReport report = validator.validate(type);
             report.printTo(messager);
             if (!report.isClean()) {

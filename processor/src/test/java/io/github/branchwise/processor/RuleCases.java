@@ -1,0 +1,143 @@
+package io.github.branchwise.processor;
+
+import static io.github.branchwise.processor.RuleCase.A;
+import static io.github.branchwise.processor.RuleCase.B;
+import static io.github.branchwise.processor.RuleCase.C;
+import static io.github.branchwise.processor.RuleCase.X;
+import static io.github.branchwise.processor.RuleCase.model;
+import static io.github.branchwise.processor.RuleCase.of;
+import static io.github.branchwise.processor.RuleCase.source;
+import static io.github.branchwise.processor.RuleCase.valid;
+
+import io.github.branchwise.processor.validation.Message;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One negative case per rule of the catalog that user code can break; run under javac and ecj alike.
+ *
+ * <p>Each case breaks its rule and as few others as possible. Annotated members are written on one line, so that
+ * javac (which reports on the annotation value) and ecj (which may report on the element) agree on the line.
+ */
+final class RuleCases {
+    private static final String LOSS_METHOD = "SDVariable l(SDVariable target, SDVariable prediction) { return target; }";
+    private static final String SHARED = "SDVariable trunk(Layers nn) { return nn.dense(x(), 3); }";
+
+    private RuleCases() {
+    }
+
+    static List<RuleCase> all() {
+        return List.of(
+                // The model class.
+                of(Message.MODEL_NOT_CLASS, "interface M",
+                        source("@WeightedLoss public interface M", "@Input(shape = 4) SDVariable x();")),
+                of(Message.MODEL_FINAL, "final class M", source("@WeightedLoss public final class M")),
+                of(Message.MODEL_NOT_ABSTRACT, "public class M", source("@WeightedLoss public class M")),
+                of(Message.MODEL_PRIVATE, "test/Outer.java", "private abstract static class M", Map.of(
+                        "test/Outer.java", source("public class Outer",
+                                "@WeightedLoss private abstract static class M {", X, A, B, "}"))),
+                of(Message.MODEL_NESTING, "test/Outer.java", "abstract class M", Map.of(
+                        "test/Outer.java", source("public class Outer",
+                                "@WeightedLoss abstract class M {", X, A, B, "}"))),
+                of(Message.MODEL_GENERIC, "class M<T>", model("@WeightedLoss public abstract class M<T>")),
+                of(Message.MODEL_CONSTRUCTOR, "class M", valid("M(int size) { }")),
+                of(Message.MISSING_WEIGHTED_LOSS, "class M", model("public abstract class M")),
+                of(Message.TOO_FEW_BRANCHES, "class M", source("@WeightedLoss public abstract class M", X, A)),
+                of(Message.NO_INPUT, "class M", source("@WeightedLoss public abstract class M",
+                        "SDVariable x() { return null; }", A, B)),
+                of(Message.ABSTRACT_METHOD, "helper()", valid("abstract SDVariable helper();")),
+                of(Message.GENERATED_NAME_TAKEN, RuleCase.MODEL_FILE, "class M", Map.of(
+                        RuleCase.MODEL_FILE, valid(),
+                        "test/MLosses.java", "package test;\n\npublic class MLosses {\n}\n")),
+                of(Message.AMBIGUOUS_NESTED_NAME, "test/Outer.java", "abstract static class M", Map.of(
+                        "test/Outer.java", source("public class Outer",
+                                "@WeightedLoss public abstract static class M {", X, A, B, "}"),
+                        "test/OuterM.java", model("@WeightedLoss public abstract class OuterM"))),
+
+                // Any annotated method.
+                of(Message.METHOD_PRIVATE, "trunk(", valid("@Shared private " + SHARED)),
+                of(Message.METHOD_STATIC, "trunk(", valid("@Shared static SDVariable trunk(Layers nn) { return null; }")),
+                of(Message.METHOD_GENERIC, "trunk(", valid("@Shared <T> " + SHARED)),
+                of(Message.METHOD_THROWS, "trunk(", valid(
+                        "@Shared SDVariable trunk(Layers nn) throws java.io.IOException { return null; }")),
+                of(Message.METHOD_ABSTRACT, "trunk(", valid("@Shared abstract SDVariable trunk(Layers nn);")),
+                of(Message.CONFLICTING_ANNOTATIONS, "y()", valid("@Input(shape = 2) @Shared abstract SDVariable y();")),
+
+                // @Input.
+                of(Message.INPUT_RETURN_TYPE, "y()", valid("@Input(shape = 2) abstract Object y();")),
+                of(Message.INPUT_NOT_ABSTRACT, "y()", valid("@Input(shape = 2) SDVariable y() { return null; }")),
+                of(Message.INPUT_PARAMETERS, "y(int", valid("@Input(shape = 2) abstract SDVariable y(int i);")),
+
+                // @Branch and @Shared.
+                of(Message.BRANCH_RETURN_TYPE, "c(", valid(
+                        "@Branch(shape = 1) @BranchLoss(Loss.MEAN_SQUARED_ERROR) Object c(Layers nn) { return null; }")),
+                of(Message.BRANCH_PARAMETERS, "c(", valid("@Branch(shape = 1) @BranchLoss(Loss.MEAN_SQUARED_ERROR) "
+                        + "SDVariable c(Layers nn, int units) { return null; }")),
+                of(Message.SHARED_RETURN_TYPE, "trunk(", valid("@Shared Object trunk(Layers nn) { return null; }")),
+                of(Message.SHARED_PARAMETERS, "trunk(", valid("@Shared SDVariable trunk(SDVariable in) { return in; }")),
+                of(Message.SHARED_FINAL, "trunk(", valid("@Shared final " + SHARED)),
+                of(Message.SHARED_OVERLOADED, "@Shared", valid("@Shared " + SHARED,
+                        "SDVariable trunk() { return null; }")),
+
+                // Names and shapes.
+                of(Message.INVALID_NAME, "my-branch", valid("@Branch(shape = 1, name = \"my-branch\") "
+                        + "@BranchLoss(Loss.MEAN_SQUARED_ERROR) SDVariable c(Layers nn) { return null; }")),
+                of(Message.RESERVED_NAME, "total", valid("@Branch(shape = 1, name = \"total\") "
+                        + "@BranchLoss(Loss.MEAN_SQUARED_ERROR) SDVariable c(Layers nn) { return null; }")),
+                of(Message.DUPLICATE_NAME, "name = \"x\"", valid("@Branch(shape = 1, name = \"x\") "
+                        + "@BranchLoss(Loss.MEAN_SQUARED_ERROR) SDVariable c(Layers nn) { return null; }")),
+                of(Message.SHAPE_DIMENSION, "c(", valid(
+                        "@Branch(shape = {3, 0}) @BranchLoss(Loss.MEAN_SQUARED_ERROR) SDVariable c() { return null; }")),
+                of(Message.SHAPE_NO_CLASS_AXIS, "c(", valid("@Branch(shape = {}) "
+                        + "@BranchLoss(Loss.CATEGORICAL_CROSSENTROPY) SDVariable c() { return null; }")),
+
+                // Losses.
+                of(Message.BRANCH_LOSS_RETURN_TYPE, "l(", valid(C,
+                        "@BranchLoss(branch = \"c\") double l(SDVariable target, SDVariable prediction) { return 0; }")),
+                of(Message.LOSS_METHOD_PARAMETERS, "l(", valid(C,
+                        "@BranchLoss(branch = \"c\") SDVariable l(SDVariable prediction) { return prediction; }")),
+                of(Message.CUSTOM_LOSS_ON_BRANCH, "c(", valid(
+                        "@Branch(shape = 1) @BranchLoss(Loss.CUSTOM) SDVariable c() { return null; }")),
+                of(Message.BRANCH_ATTRIBUTE_ON_BRANCH, "c(", valid("@Branch(shape = 1) "
+                        + "@BranchLoss(value = Loss.MEAN_SQUARED_ERROR, branch = \"c\") SDVariable c() { return null; }")),
+                of(Message.BUILT_IN_LOSS_ON_METHOD, "l(", valid(C,
+                        "@BranchLoss(value = Loss.MEAN_SQUARED_ERROR, branch = \"c\") " + LOSS_METHOD)),
+                of(Message.LOSS_METHOD_WITHOUT_BRANCH, "l(", valid(C, "@BranchLoss " + LOSS_METHOD)),
+                of(Message.UNKNOWN_BRANCH, "l(", valid(
+                        "@Branch(shape = 1) SDVariable localization() { return null; }",
+                        "@BranchLoss(branch = \"locaization\") " + LOSS_METHOD)),
+                of(Message.BRANCH_WITHOUT_LOSS, "c(", valid(C)),
+                of(Message.BRANCH_LOSS_TWICE, "l2(", valid(C,
+                        "@BranchLoss(branch = \"c\") " + LOSS_METHOD,
+                        "@BranchLoss(branch = \"c\") " + LOSS_METHOD.replace(" l(", " l2("))),
+                of(Message.BUILT_IN_AND_LOSS_METHOD, "l(", valid("@BranchLoss(branch = \"a\") " + LOSS_METHOD)),
+                of(Message.HUBER_DELTA, "c(", valid(
+                        "@Branch(shape = 1) @BranchLoss(value = Loss.HUBER, delta = 0) SDVariable c() { return null; }")),
+                of(Message.DELTA_IGNORED, "c(", valid("@Branch(shape = 1) "
+                        + "@BranchLoss(value = Loss.MEAN_SQUARED_ERROR, delta = 2) SDVariable c() { return null; }")),
+
+                // Weighting.
+                of(Message.UNSUPPORTED_WEIGHTING, "class M",
+                        model("@WeightedLoss(weighting = Weighting.DWA) public abstract class M")),
+                of(Message.FIXED_WEIGHT_COUNT, "class M",
+                        model("@WeightedLoss(weighting = Weighting.FIXED, weights = {1}) public abstract class M")),
+                of(Message.FIXED_WEIGHT_NEGATIVE, "class M",
+                        model("@WeightedLoss(weighting = Weighting.FIXED, weights = {1, -1}) public abstract class M")),
+                of(Message.FIXED_WEIGHTS_ZERO, "class M",
+                        model("@WeightedLoss(weighting = Weighting.FIXED, weights = {0, 0}) public abstract class M")),
+                of(Message.TRAINABLE_BOUNDS, "class M",
+                        model("@WeightedLoss(min = 0.8, max = 0.2) public abstract class M")),
+                of(Message.TRAINABLE_INFEASIBLE, "class M",
+                        model("@WeightedLoss(min = 0.5) public abstract class M",
+                                "@Branch(shape = 1) @BranchLoss(Loss.MEAN_SQUARED_ERROR) SDVariable c() { return null; }")),
+                of(Message.TRAINABLE_INITIAL, "class M",
+                        model("@WeightedLoss(initial = 0.9, max = 0.8) public abstract class M")),
+                of(Message.WEIGHTING_ATTRIBUTE_IGNORED, "class M",
+                        model("@WeightedLoss(weights = {1, 2}) public abstract class M")),
+
+                // Processing.
+                of(Message.UNRESOLVED_TYPES, "class M", valid("Missing helper() { return null; }")),
+                of(Message.INVALID_ATTRIBUTE, "c(", valid(
+                        "@Branch(shape = 1) @BranchLoss(Loss.NOPE) SDVariable c() { return null; }")));
+    }
+}
