@@ -90,19 +90,44 @@ enum DiskCompiler {
             Path src = Files.createDirectories(dir.resolve("src"));
             Path gen = Files.createDirectories(dir.resolve("gen"));
             Path out = Files.createDirectories(dir.resolve("out"));
-            List<Path> files = new ArrayList<>();
-            for (Map.Entry<String, String> source : sources.entrySet()) {
-                Path file = src.resolve(source.getKey());
-                Files.createDirectories(file.getParent());
-                Files.writeString(file, source.getValue(), StandardCharsets.UTF_8);
-                files.add(file);
+            List<Path> files = write(src, sources);
+            if (this == ECJ) {
+                return ecj(src, gen, out, files, otherProcessors);
             }
-            return this == JAVAC
-                    ? javac(src, gen, out, files, otherProcessors)
-                    : ecj(src, gen, out, files, otherProcessors);
+            List<Processor> processors = new ArrayList<>();
+            for (Class<? extends Processor> type : otherProcessors) {
+                processors.add(type.getDeclaredConstructor().newInstance());
+            }
+            processors.add(new BranchwiseProcessor());
+            return javac(src, gen, out, files, processors);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Compiles under javac with exactly these processor instances, for tests that configure the processor. */
+    static Result javacWith(Path dir, Map<String, String> sources, Processor... processors) {
+        try {
+            Path src = Files.createDirectories(dir.resolve("src"));
+            Path gen = Files.createDirectories(dir.resolve("gen"));
+            Path out = Files.createDirectories(dir.resolve("out"));
+            return javac(src, gen, out, write(src, sources), List.of(processors));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static List<Path> write(Path src, Map<String, String> sources) throws IOException {
+        List<Path> files = new ArrayList<>();
+        for (Map.Entry<String, String> source : sources.entrySet()) {
+            Path file = src.resolve(source.getKey());
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, source.getValue(), StandardCharsets.UTF_8);
+            files.add(file);
+        }
+        return files;
     }
 
     /** {@link #compile(Path, Map, List)} with the Branchwise processor alone. */
@@ -110,8 +135,8 @@ enum DiskCompiler {
         return compile(dir, sources, List.of());
     }
 
-    private static Result javac(Path src, Path gen, Path out, List<Path> files,
-            List<Class<? extends Processor>> otherProcessors) throws IOException {
+    private static Result javac(Path src, Path gen, Path out, List<Path> files, List<Processor> processors)
+            throws IOException {
         JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
         DiagnosticCollector<JavaFileObject> collector = new DiagnosticCollector<>();
         StringWriter log = new StringWriter();
@@ -121,11 +146,6 @@ enum DiskCompiler {
                     List.of("-Xlint:all", "-classpath", System.getProperty("java.class.path"),
                             "-s", gen.toString(), "-d", out.toString()),
                     null, fileManager.getJavaFileObjectsFromPaths(files));
-            List<Processor> processors = new ArrayList<>();
-            for (Class<? extends Processor> type : otherProcessors) {
-                processors.add(type.getDeclaredConstructor().newInstance());
-            }
-            processors.add(new BranchwiseProcessor());
             task.setProcessors(processors);
             boolean success = task.call();
             List<Diag> diagnostics = new ArrayList<>();
@@ -137,8 +157,6 @@ enum DiskCompiler {
                 log.append(d.toString()).append('\n');
             }
             return new Result(success, diagnostics, gen, out, log.toString());
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
         }
     }
 
