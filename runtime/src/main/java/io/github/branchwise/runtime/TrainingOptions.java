@@ -1,5 +1,8 @@
 package io.github.branchwise.runtime;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -21,13 +24,20 @@ public final class TrainingOptions {
     /** The learning rate of the {@link Sgd} optimiser {@link #defaults()} uses, Keras' {@code 'sgd'} default. */
     public static final double DEFAULT_LEARNING_RATE = 0.01;
 
+    /** The parameter group of the weighting's parameters, see {@link Builder#groupUpdater(String, IUpdater)}. */
+    public static final String WEIGHTING_GROUP = "weighting";
+
     private final long seed;
     private final IUpdater updater;
+    private final Map<String, IUpdater> groupUpdaters;
     private final DataType dataType;
 
     private TrainingOptions(Builder builder) {
         this.seed = builder.seed;
         this.updater = builder.updater.clone();
+        Map<String, IUpdater> groups = new LinkedHashMap<>();
+        builder.groupUpdaters.forEach((group, u) -> groups.put(group, u.clone()));
+        this.groupUpdaters = Collections.unmodifiableMap(groups);
         this.dataType = builder.dataType;
     }
 
@@ -51,6 +61,23 @@ public final class TrainingOptions {
         return updater.clone();
     }
 
+    /**
+     * The optimiser of one parameter group: the group's own when set, else {@link #updater()}. A parameter's group
+     * is the first segment of its name: the branch or {@code @Shared} method that created it, or
+     * {@value #WEIGHTING_GROUP}.
+     */
+    public IUpdater updaterFor(String group) {
+        IUpdater own = groupUpdaters.get(group);
+        return (own != null ? own : updater).clone();
+    }
+
+    /** The groups with an optimiser of their own, and those optimisers (copies). */
+    public Map<String, IUpdater> groupUpdaters() {
+        Map<String, IUpdater> copy = new LinkedHashMap<>();
+        groupUpdaters.forEach((group, u) -> copy.put(group, u.clone()));
+        return copy;
+    }
+
     /** The floating-point type of parameters, inputs and targets: {@code FLOAT} or {@code DOUBLE}. */
     public DataType dataType() {
         return dataType;
@@ -58,18 +85,22 @@ public final class TrainingOptions {
 
     /** A builder starting from these options. */
     public Builder toBuilder() {
-        return new Builder().seed(seed).updater(updater).dataType(dataType);
+        Builder builder = new Builder().seed(seed).updater(updater).dataType(dataType);
+        groupUpdaters.forEach(builder::groupUpdater);
+        return builder;
     }
 
     @Override
     public String toString() {
-        return "TrainingOptions[seed=" + seed + ", updater=" + updater + ", dataType=" + dataType + "]";
+        return "TrainingOptions[seed=" + seed + ", updater=" + updater
+                + (groupUpdaters.isEmpty() ? "" : ", groupUpdaters=" + groupUpdaters) + ", dataType=" + dataType + "]";
     }
 
     /** Builds {@link TrainingOptions}. */
     public static final class Builder {
         private long seed = DEFAULT_SEED;
         private IUpdater updater = new Sgd(DEFAULT_LEARNING_RATE);
+        private final Map<String, IUpdater> groupUpdaters = new LinkedHashMap<>();
         private DataType dataType = DataType.FLOAT;
 
         private Builder() {
@@ -85,6 +116,22 @@ public final class TrainingOptions {
         public Builder updater(IUpdater updater) {
             this.updater = Objects.requireNonNull(updater, "updater").clone();
             return this;
+        }
+
+        /**
+         * Gives one parameter group its own optimiser (and so its own learning rate), like a PyTorch parameter
+         * group: {@code group} is a branch name, a {@code @Shared} method name, or {@value #WEIGHTING_GROUP} for
+         * the weighting's parameters (α, GradNorm's weights, uncertainty's log-variances). It is copied.
+         */
+        public Builder groupUpdater(String group, IUpdater updater) {
+            Objects.requireNonNull(group, "group");
+            groupUpdaters.put(group, Objects.requireNonNull(updater, "updater").clone());
+            return this;
+        }
+
+        /** Shorthand for {@code groupUpdater(WEIGHTING_GROUP, updater)}. */
+        public Builder weightingUpdater(IUpdater updater) {
+            return groupUpdater(WEIGHTING_GROUP, updater);
         }
 
         /**

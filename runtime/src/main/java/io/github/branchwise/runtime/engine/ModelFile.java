@@ -32,7 +32,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * model class  UTF       the fully qualified name of the annotated model class
  * length       long      the payload's length in bytes
  * sha-256      32 bytes  of the payload
- * payload      seed (long), data type (UTF), updater (UTF, ND4J's JSON), iteration (long), epoch (long),
+ * payload      seed (long), data type (UTF), optimisers (UTF: JSON object from parameter group, "" for the
+ *              default, to ND4J's JSON of the updater), iteration (long), epoch (long),
  *              array count (int), then per array: name (UTF), type (byte: 0 float, 1 double), rank (int),
  *              shape (long each), values (big-endian)
  * </pre>

@@ -21,6 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.shade.jackson.core.JsonProcessingException;
+import org.nd4j.shade.jackson.core.type.TypeReference;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
 /**
@@ -54,8 +55,18 @@ public final class Trainer {
         this.network = GraphBuilder.build(spec, options.seed(), options.dataType());
         this.executor = new SameDiffExecutor(network);
         this.checker = new BatchChecker(spec, options.dataType());
-        IUpdater config = options.updater();
+        for (String group : options.groupUpdaters().keySet()) {
+            // The weighting group may be set whatever the strategy, even one without parameters (FIXED).
+            boolean known = group.equals(TrainingOptions.WEIGHTING_GROUP) || network.parameters().keySet().stream()
+                    .anyMatch(name -> groupOf(name).equals(group));
+            if (!known) {
+                throw new IllegalArgumentException(spec.modelName() + ": TrainingOptions names the parameter group '"
+                        + group + "', which has no parameters; groups: " + network.parameters().keySet().stream()
+                        .map(Trainer::groupOf).distinct().toList());
+            }
+        }
         for (Map.Entry<String, SDVariable> parameter : network.parameters().entrySet()) {
+            IUpdater config = options.updaterFor(groupOf(parameter.getKey()));
             long length = parameter.getValue().getArr().length();
             long stateSize = config.stateSize(length);
             INDArray state = null;
@@ -69,6 +80,12 @@ public final class Trainer {
             }
             updaters.put(parameter.getKey(), config.instantiate(state, initialise));
         }
+    }
+
+    /** The parameter group of a parameter: the first segment of its name (branch, shared method, weighting). */
+    static String groupOf(String parameterName) {
+        int slash = parameterName.indexOf('/');
+        return slash < 0 ? parameterName : parameterName.substring(0, slash);
     }
 
     /** A new model with freshly initialised parameters. */
@@ -85,14 +102,22 @@ public final class Trainer {
     public static Trainer load(ModelSpec spec, Path file) throws IOException {
         Objects.requireNonNull(file, "file");
         ModelFile.Contents contents = ModelFile.read(file, spec.modelName());
-        IUpdater updater;
+        TrainingOptions.Builder builder = TrainingOptions.builder().seed(contents.seed()).dataType(contents.dataType());
         try {
-            updater = JSON.readValue(contents.updaterJson(), IUpdater.class);
-        } catch (JsonProcessingException e) {
+            Map<String, String> updaters = JSON.readValue(contents.updaterJson(),
+                    new TypeReference<LinkedHashMap<String, String>>() { });
+            for (Map.Entry<String, String> entry : updaters.entrySet()) {
+                IUpdater updater = JSON.readValue(entry.getValue(), IUpdater.class);
+                if (entry.getKey().isEmpty()) {
+                    builder.updater(updater);
+                } else {
+                    builder.groupUpdater(entry.getKey(), updater);
+                }
+            }
+        } catch (JsonProcessingException | IllegalArgumentException e) {
             throw new ModelFileException(file, "unreadable optimiser configuration", e);
         }
-        TrainingOptions options = TrainingOptions.builder()
-                .seed(contents.seed()).updater(updater).dataType(contents.dataType()).build();
+        TrainingOptions options = builder.build();
         Map<String, INDArray> states = new LinkedHashMap<>();
         Map<String, INDArray> values = new LinkedHashMap<>();
         Map<String, INDArray> variables = new LinkedHashMap<>();
@@ -280,7 +305,12 @@ public final class Trainer {
         updaterStates.forEach((name, state) -> arrays.put("updater/" + name, state));
         network.states().forEach((name, variable) -> arrays.put("state/" + name, variable.getArr()));
         network.weighter().state().forEach((name, value) -> arrays.put("weighter/" + name, value));
-        String updaterJson = JSON.writeValueAsString(options.updater());
+        Map<String, String> updaters = new LinkedHashMap<>();
+        updaters.put("", JSON.writeValueAsString(options.updater()));
+        for (Map.Entry<String, IUpdater> group : options.groupUpdaters().entrySet()) {
+            updaters.put(group.getKey(), JSON.writeValueAsString(group.getValue()));
+        }
+        String updaterJson = JSON.writeValueAsString(updaters);
         ModelFile.write(file, new ModelFile.Contents(spec.modelName(), options.seed(), options.dataType(),
                 updaterJson, iteration, epoch, arrays));
     }
