@@ -20,7 +20,8 @@ public enum Message {
     MODEL_NOT_ABSTRACT("ModelNotAbstract",
             "A @WeightedLoss class must be abstract: the generated code implements its @Input methods"),
     /** A private model class. */
-    MODEL_PRIVATE("ModelPrivate", "A @WeightedLoss class must not be private: the generated code extends it"),
+    MODEL_PRIVATE("ModelPrivate",
+            "A @WeightedLoss class, and every class enclosing it, must not be private: the generated code extends it"),
     /** A non-static inner or local model class. */
     MODEL_NESTING("ModelNesting",
             "A @WeightedLoss class must be top-level or a static nested class; %s is %s"),
@@ -48,9 +49,8 @@ public enum Message {
             "The generated type %s would clash with the existing type of that name; rename one of them"),
     /** A nested model whose generated names could also belong to another model. */
     AMBIGUOUS_NESTED_NAME("AmbiguousNestedName",
-            "The types generated for a nested model are named after its enclosing classes joined (%s); the "
-                    + "package already has a type %s whose generated types would have the same names, rename one "
-                    + "of them"),
+            "The types generated for a nested model are named after its enclosing classes and itself joined "
+                    + "(%s...); model %s would get the same names, rename one of them"),
 
     // ----- Annotated methods, whatever their annotation -----
     /** A private annotated method. */
@@ -65,7 +65,8 @@ public enum Message {
     METHOD_ABSTRACT("MethodAbstract", "@%s methods must have a body: they build part of the graph"),
     /** Two of {@code @Input}, {@code @Branch}, {@code @Shared} on one method. */
     CONFLICTING_ANNOTATIONS("ConflictingAnnotations",
-            "A method can be only one of @Input, @Branch or @Shared; %s is %s"),
+            "A method can be only one of @Input, @Branch or @Shared, and @BranchLoss goes on a @Branch method or "
+                    + "alone; %s is %s"),
 
     // ----- @Input -----
     /** An {@code @Input} that does not return SDVariable. */
@@ -201,6 +202,11 @@ public enum Message {
     /** Whether the rule is an error (the class gets no generated files) or a warning. */
     public Diagnostic.Kind kind() {
         return kind;
+    }
+
+    /** The rule as documented: the text with each argument shown as an ellipsis. */
+    public String rule() {
+        return template.replaceAll("%[sd]", "…").replace("%n", " ");
     }
 
     /** The text as printed: the tag in brackets, then the rule with its arguments filled in. */

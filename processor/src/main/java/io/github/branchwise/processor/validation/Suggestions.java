@@ -1,6 +1,7 @@
 package io.github.branchwise.processor.validation;
 
 import java.util.Collection;
+import java.util.Locale;
 import java.util.Optional;
 
 /** Finds the known name nearest to a misspelt one, for "did you mean" hints. */
@@ -9,16 +10,15 @@ public final class Suggestions {
     }
 
     /**
-     * The candidate closest to {@code name} by edit distance, when close enough to be a plausible typo: at most
-     * a third of the longer name's length, and at least one edit. Ties go to the first candidate, so the hint
-     * follows declaration order.
+     * The candidate closest to {@code name} by edit distance, ignoring case, when close enough to be a plausible
+     * typo: at most a third of the longer name's length (at least one edit). Ties go to the first candidate, so
+     * the hint follows declaration order.
      */
     public static Optional<String> nearest(String name, Collection<String> candidates) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : candidates) {
-            int distance = distance(name.toLowerCase(java.util.Locale.ROOT),
-                    candidate.toLowerCase(java.util.Locale.ROOT));
+            int distance = distance(name.toLowerCase(Locale.ROOT), candidate.toLowerCase(Locale.ROOT));
             int limit = Math.max(1, Math.max(name.length(), candidate.length()) / 3);
             if (distance <= limit && distance < bestDistance) {
                 best = candidate;
