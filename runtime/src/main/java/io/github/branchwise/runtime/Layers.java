@@ -1,6 +1,7 @@
 package io.github.branchwise.runtime;
 
 import io.github.branchwise.runtime.engine.GraphHost;
+import io.github.branchwise.runtime.engine.LayerRecord;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -79,7 +80,8 @@ public final class Layers {
         SDVariable w = host.parameter(layer + "/W", glorotUniform(layer + "/W", in[0], units, in[0], units));
         SDVariable b = host.parameter(layer + "/b", Nd4j.zeros(host.dataType(), units));
         // sd.nn.linear fails under training in M2.1 (deeplearning4j issue #9869); mmul + add differentiates fine.
-        return activation.apply(sameDiff(), x.mmul(w).add(b));
+        return record(layer, "Dense(" + units + ")" + suffix(activation), activation.apply(sameDiff(), x.mmul(w).add(b)),
+                w, b);
     }
 
     /** A square 2-D convolution with stride 1 and {@link Padding#VALID} padding, followed by {@code activation}. */
@@ -113,7 +115,24 @@ public final class Layers {
                 .paddingMode(padding == Padding.SAME ? PaddingMode.SAME : PaddingMode.VALID)
                 .dataFormat("NHWC")
                 .build();
-        return activation.apply(sameDiff(), sameDiff().cnn().conv2d(x, w, b, config));
+        return record(layer, "Conv2D(" + filters + ", " + kernel + "x" + kernel + ", stride " + stride + ", "
+                + padding.name().toLowerCase(java.util.Locale.ROOT) + ")" + suffix(activation),
+                activation.apply(sameDiff(), sameDiff().cnn().conv2d(x, w, b, config)), w, b);
+    }
+
+    /**
+     * A trainable parameter of one's own, for layers written with SameDiff directly, named
+     * {@code <scope>/<name>}; Glorot-uniform over the first and last dimensions when {@code glorot}, else zeros.
+     * Variables made with {@code sameDiff().var(...)} instead would not be trained, so the runtime rejects them.
+     */
+    public SDVariable parameter(String name, boolean glorot, long... shape) {
+        Objects.requireNonNull(name, "name");
+        String full = scope + "/" + name;
+        INDArray initial = glorot && shape.length > 0
+                ? glorotUniform(full, shape.length == 1 ? shape[0] : java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b) / shape[shape.length - 1],
+                shape[shape.length - 1], shape)
+                : Nd4j.zeros(host.dataType(), shape);
+        return host.parameter(full, initial);
     }
 
     /** Max pooling over square {@code size x size} windows with stride {@code size} and valid padding. */
@@ -130,13 +149,14 @@ public final class Layers {
             throw new IllegalArgumentException("maxPool2d in '" + scope + "' needs input of shape [batch, height, "
                     + "width, channels], got [batch, " + join(in) + "]");
         }
-        nextLayerName("max_pool2d");
+        String layer = nextLayerName("max_pool2d");
         Pooling2DConfig config = Pooling2DConfig.builder()
                 .kH(size).kW(size).sH(stride).sW(stride)
                 .paddingMode(padding == Padding.SAME ? PaddingMode.SAME : PaddingMode.VALID)
                 .isNHWC(true)
                 .build();
-        return sameDiff().cnn().maxPooling2d(x, config);
+        return record(layer, "MaxPool2D(" + size + "x" + size + ", stride " + stride + ")",
+                sameDiff().cnn().maxPooling2d(x, config));
     }
 
     /** Reshapes {@code [batch, d1, d2, ...]} to {@code [batch, d1·d2·...]}, in NHWC order like Keras' Flatten. */
@@ -145,12 +165,22 @@ public final class Layers {
         for (long d : shapeOf(x)) {
             size *= d;
         }
-        return x.reshape(-1, size);
+        return record(nextLayerName("flatten"), "Flatten", x.reshape(-1, size));
     }
 
     /** Applies {@code activation} to {@code x}. */
     public SDVariable activation(SDVariable x, Activation activation) {
         return activation.apply(sameDiff(), x);
+    }
+
+    private SDVariable record(String layer, String kind, SDVariable output, SDVariable... parameters) {
+        host.recordLayer(new LayerRecord(scope, layer.substring(scope.length() + 1), kind, output,
+                Arrays.stream(parameters).map(SDVariable::name).toList()));
+        return output;
+    }
+
+    private static String suffix(Activation activation) {
+        return activation == Activation.IDENTITY ? "" : " " + activation.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private String nextLayerName(String kind) {

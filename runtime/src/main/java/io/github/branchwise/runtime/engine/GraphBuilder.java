@@ -37,6 +37,7 @@ final class GraphBuilder implements GraphScope, GraphHost {
     private final Map<String, SDVariable> parameters = new LinkedHashMap<>();
     private final Map<String, SDVariable> states = new LinkedHashMap<>();
     private final Map<String, long[]> shapeCache = new HashMap<>();
+    private final List<LayerRecord> layerRecords = new ArrayList<>();
 
     private GraphBuilder(ModelSpec spec, long seed, DataType dataType) {
         this.spec = spec;
@@ -77,6 +78,14 @@ final class GraphBuilder implements GraphScope, GraphHost {
             predictions.add(prediction);
             branchLosses.add(perExample.mean().rename("loss/" + branch.name()));
         }
+        for (SDVariable variable : sd.variables()) {
+            if (variable.getVariableType() == org.nd4j.autodiff.samediff.VariableType.VARIABLE
+                    && !parameters.containsKey(variable.name())) {
+                throw new IllegalStateException(spec.modelName() + ": the variable '" + variable.name() + "' was "
+                        + "created with SameDiff's var(), so it would never be trained; create trainable "
+                        + "parameters with Layers.parameter(...)");
+            }
+        }
         Weighter weighter = spec.weighting().newWeighter(spec.branches());
         List<SDVariable> masks = new ArrayList<>();
         List<SDVariable> weighted = branchLosses;
@@ -96,7 +105,7 @@ final class GraphBuilder implements GraphScope, GraphHost {
         createGradFunctionQuietly();
         return new Network(spec, sd, dataType, List.copyOf(inputs.values()), List.copyOf(targets.values()),
                 predictions, branchLosses, total, new LinkedHashMap<>(parameters), new LinkedHashMap<>(states), masks,
-                sharedScopes(), weighter);
+                sharedScopes(), List.copyOf(layerRecords), weighter);
     }
 
     private SDVariable perExampleLoss(BranchSpec branch, SDVariable prediction) {
@@ -155,6 +164,11 @@ final class GraphBuilder implements GraphScope, GraphHost {
         SDVariable variable = sd.var(name, initialValue.castTo(dataType).dup());
         parameters.put(name, variable);
         return variable;
+    }
+
+    @Override
+    public void recordLayer(LayerRecord layer) {
+        layerRecords.add(layer);
     }
 
     @Override

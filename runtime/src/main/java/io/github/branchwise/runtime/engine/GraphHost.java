@@ -34,6 +34,9 @@ public interface GraphHost {
      */
     SDVariable state(String name, INDArray initialValue);
 
+    /** Notes a layer for the model summary; {@code Layers} calls it for every layer it builds. */
+    void recordLayer(LayerRecord layer);
+
     /** The shape of one example of {@code variable}: its shape without the leading batch axis. */
     long[] exampleShape(SDVariable variable);
 }

@@ -25,12 +25,13 @@ public final class Network {
     private final Map<String, SDVariable> states;
     private final List<SDVariable> branchMasks;
     private final Map<String, List<String>> sharedScopes;
+    private final List<LayerRecord> layers;
     private final Weighter weighter;
 
     Network(ModelSpec spec, SameDiff sameDiff, DataType dataType, List<SDVariable> inputs, List<SDVariable> targets,
             List<SDVariable> outputs, List<SDVariable> branchLosses, SDVariable total,
             Map<String, SDVariable> parameters, Map<String, SDVariable> states, List<SDVariable> branchMasks,
-            Map<String, List<String>> sharedScopes, Weighter weighter) {
+            Map<String, List<String>> sharedScopes, List<LayerRecord> layers, Weighter weighter) {
         this.spec = spec;
         this.sameDiff = sameDiff;
         this.dataType = dataType;
@@ -43,6 +44,7 @@ public final class Network {
         this.states = Collections.unmodifiableMap(states);
         this.branchMasks = List.copyOf(branchMasks);
         this.sharedScopes = Collections.unmodifiableMap(sharedScopes);
+        this.layers = List.copyOf(layers);
         this.weighter = weighter;
     }
 
@@ -107,6 +109,11 @@ public final class Network {
     /** The parameter names of each shared scope ({@code @Shared} method), in the order the scopes were built. */
     public Map<String, List<String>> sharedScopes() {
         return sharedScopes;
+    }
+
+    /** The layers {@code Layers} built, in build order. */
+    public List<LayerRecord> layers() {
+        return layers;
     }
 
     /** The weighter that combined the branch losses. */

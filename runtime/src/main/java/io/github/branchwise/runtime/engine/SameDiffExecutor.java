@@ -19,7 +19,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class SameDiffExecutor implements StepExecutor {
     private final Network network;
     private final List<String> lossNames = new ArrayList<>();
-    private final List<String> parameterNames;
+    private List<String> parameterNames;
     private final String[] outputNames;
 
     /** An executor over {@code network}. */
@@ -35,8 +35,12 @@ public final class SameDiffExecutor implements StepExecutor {
 
     @Override
     public StepOutcome forwardBackward(INDArray[] inputs, INDArray[] targets) {
-        OutAndGrad result = network.sameDiff().calculateGradientsAndOutputs(feeds(inputs, targets), lossNames,
+        OutAndGrad result = parameterNames.isEmpty()
+                ? null : network.sameDiff().calculateGradientsAndOutputs(feeds(inputs, targets), lossNames,
                 parameterNames);
+        if (result == null) {
+            return new StepOutcome(losses(inputs, targets), new HashMap<>());
+        }
         Map<String, INDArray> gradients = new HashMap<>();
         for (String name : parameterNames) {
             INDArray gradient = result.getGradients().get(name);
@@ -47,6 +51,11 @@ public final class SameDiffExecutor implements StepExecutor {
             gradients.put(name, gradient);
         }
         return new StepOutcome(toResult(result.getOutputs()), gradients);
+    }
+
+    @Override
+    public void trainableParametersChanged(java.util.Set<String> trainable) {
+        parameterNames = network.parameters().keySet().stream().filter(trainable::contains).toList();
     }
 
     @Override

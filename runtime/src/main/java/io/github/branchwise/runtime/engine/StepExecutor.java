@@ -21,6 +21,13 @@ public interface StepExecutor {
     /** The losses of one forward pass, without gradients. */
     StepResult losses(INDArray[] inputs, INDArray[] targets);
 
+    /**
+     * Tells the executor which parameters are trained from now on (frozen ones are left out), so that it can skip
+     * gradient work for the others; {@link #forwardBackward} must still return a gradient for every trainable one.
+     */
+    default void trainableParametersChanged(java.util.Set<String> trainable) {
+    }
+
     /** The branch outputs for the given inputs, in branch order. */
     INDArray[] predict(INDArray[] inputs);
 

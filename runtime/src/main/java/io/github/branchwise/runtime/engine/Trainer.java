@@ -46,6 +46,7 @@ public final class Trainer {
     private final BatchChecker checker;
     private final Map<String, INDArray> updaterStates = new LinkedHashMap<>();
     private final Map<String, GradientUpdater<?>> updaters = new LinkedHashMap<>();
+    private final java.util.Set<String> frozen = new java.util.LinkedHashSet<>();
     private long iteration;
     private long epoch;
 
@@ -122,6 +123,7 @@ public final class Trainer {
         Map<String, INDArray> values = new LinkedHashMap<>();
         Map<String, INDArray> variables = new LinkedHashMap<>();
         Map<String, INDArray> weighterState = new LinkedHashMap<>();
+        List<String> frozenNames = new ArrayList<>();
         contents.arrays().forEach((name, array) -> {
             if (name.startsWith("updater/")) {
                 states.put(name.substring("updater/".length()), array);
@@ -131,6 +133,8 @@ public final class Trainer {
                 variables.put(name.substring("state/".length()), array);
             } else if (name.startsWith("weighter/")) {
                 weighterState.put(name.substring("weighter/".length()), array);
+            } else if (name.startsWith("frozen/")) {
+                frozenNames.add(name.substring("frozen/".length()));
             }
         });
         Trainer trainer = new Trainer(spec, options, states);
@@ -155,6 +159,11 @@ public final class Trainer {
             current.assign(value.castTo(current.dataType()));
         }
         trainer.network.weighter().restoreState(weighterState);
+        if (!trainer.network.parameters().keySet().containsAll(frozenNames)) {
+            throw new ModelFileException(file, "freezes parameters the model does not have: " + frozenNames);
+        }
+        trainer.frozen.addAll(frozenNames);
+        trainer.executor.trainableParametersChanged(trainer.trainableNames());
         trainer.iteration = contents.iteration();
         trainer.epoch = contents.epoch();
         return trainer;
@@ -202,6 +211,9 @@ public final class Trainer {
         int iterationNumber = Math.toIntExact(iteration);
         int epochNumber = Math.toIntExact(epoch);
         for (Map.Entry<String, SDVariable> parameter : network.parameters().entrySet()) {
+            if (frozen.contains(parameter.getKey())) {
+                continue;
+            }
             INDArray value = parameter.getValue().getArr();
             INDArray update = gradients.get(parameter.getKey()).dup('c').reshape(1, value.length());
             updaters.get(parameter.getKey()).applyUpdater(update, iterationNumber, epochNumber);
@@ -239,9 +251,16 @@ public final class Trainer {
             }
         }
         List<String> shared = new ArrayList<>();
-        network.sharedScopes().values().forEach(shared::addAll);
-        return new BranchGradientsAndLosses(new BranchGradients(perBranch, losses.branchLosses(), shared,
-                network.sharedScopes(), step), losses);
+        Map<String, List<String>> scopes = new LinkedHashMap<>();
+        network.sharedScopes().forEach((scope, names) -> {
+            List<String> trainable = names.stream().filter(name -> !frozen.contains(name)).toList();
+            shared.addAll(trainable);
+            if (!trainable.isEmpty()) {
+                scopes.put(scope, trainable);
+            }
+        });
+        return new BranchGradientsAndLosses(new BranchGradients(perBranch, losses.branchLosses(), shared, scopes,
+                step), losses);
     }
 
     private record BranchGradientsAndLosses(BranchGradients gradients, StepResult losses) {
@@ -305,6 +324,7 @@ public final class Trainer {
         updaterStates.forEach((name, state) -> arrays.put("updater/" + name, state));
         network.states().forEach((name, variable) -> arrays.put("state/" + name, variable.getArr()));
         network.weighter().state().forEach((name, value) -> arrays.put("weighter/" + name, value));
+        frozen.forEach(name -> arrays.put("frozen/" + name, Nd4j.scalar(1.0)));
         Map<String, String> updaters = new LinkedHashMap<>();
         updaters.put("", JSON.writeValueAsString(options.updater()));
         for (Map.Entry<String, IUpdater> group : options.groupUpdaters().entrySet()) {
@@ -313,6 +333,123 @@ public final class Trainer {
         String updaterJson = JSON.writeValueAsString(updaters);
         ModelFile.write(file, new ModelFile.Contents(spec.modelName(), options.seed(), options.dataType(),
                 updaterJson, iteration, epoch, arrays));
+    }
+
+    /**
+     * Every parameter by its stable name, in creation order: {@code <scope>/<layer>_<n>/<W|b>} for layers (scope =
+     * branch or {@code @Shared} method), {@code weighting/...} for the weighting's. Read-only; the arrays are copies.
+     */
+    public synchronized Map<String, INDArray> parameters() {
+        return java.util.Collections.unmodifiableMap(parameterValues());
+    }
+
+    /**
+     * Replaces the values of some parameters, all or nothing: every name must exist and every array must have the
+     * parameter's shape, a floating-point type (converted to the model's) and finite values, or nothing changes.
+     * The optimiser state is kept.
+     *
+     * @throws IllegalArgumentException naming the unknown parameter (with the known names) or the expected shape
+     */
+    public synchronized void setParameters(Map<String, INDArray> values) {
+        Objects.requireNonNull(values, "values");
+        Map<String, INDArray> checked = new LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> entry : values.entrySet()) {
+            String name = entry.getKey();
+            SDVariable parameter = network.parameters().get(name);
+            if (parameter == null) {
+                throw new IllegalArgumentException(spec.modelName() + " has no parameter '" + name
+                        + "'; its parameters are " + network.parameters().keySet());
+            }
+            INDArray value = entry.getValue();
+            INDArray current = parameter.getArr();
+            if (value == null) {
+                throw new IllegalArgumentException(spec.modelName() + ": the value of '" + name + "' is null");
+            }
+            if (!Arrays.equals(value.shape(), current.shape())) {
+                throw new IllegalArgumentException(spec.modelName() + ": parameter '" + name + "' has shape "
+                        + Arrays.toString(current.shape()) + ", got " + Arrays.toString(value.shape()));
+            }
+            if (!value.dataType().isFPType()) {
+                throw new IllegalArgumentException(spec.modelName() + ": parameter '" + name + "' needs a "
+                        + "floating-point array (" + current.dataType() + "), got " + value.dataType());
+            }
+            INDArray converted = value.castTo(current.dataType());
+            if (!Double.isFinite(converted.sumNumber().doubleValue()) && hasNonFinite(converted)) {
+                throw new IllegalArgumentException(spec.modelName() + ": parameter '" + name
+                        + "' holds NaN or infinite values");
+            }
+            checked.put(name, converted);
+        }
+        checked.forEach((name, value) -> network.parameters().get(name).getArr().assign(value));
+    }
+
+    /**
+     * Replaces parameters with the arrays of a NumPy {@code .npz} archive whose entries are named after the
+     * parameters ({@code localization/conv2d_0/W}, ...), converting from {@code layout}; all or nothing, as
+     * {@link #setParameters(Map)}. Archive entries that name no parameter are an error.
+     */
+    public void importNumpy(Path npz, io.github.branchwise.runtime.ParameterLayout layout) throws IOException {
+        Objects.requireNonNull(layout, "layout");
+        Map<String, INDArray> converted = new LinkedHashMap<>();
+        io.github.branchwise.runtime.NumpyFiles.readNpz(npz)
+                .forEach((name, array) -> converted.put(name, layout.toBranchwise(array)));
+        setParameters(converted);
+    }
+
+    /** Replaces one parameter's value; see {@link #setParameters(Map)}. */
+    public void setParameter(String name, INDArray value) {
+        Map<String, INDArray> one = new LinkedHashMap<>();
+        one.put(name, value);
+        setParameters(one);
+    }
+
+    /**
+     * Freezes parameters: they get no update (and the executor computes no gradient for them) until unfrozen.
+     * Each selector is a branch name, a {@code @Shared} method name, {@code "weighting"} or a parameter name.
+     *
+     * @throws IllegalArgumentException when a selector matches no parameter; nothing is frozen then
+     */
+    public synchronized void freeze(String... selectors) {
+        frozen.addAll(resolve(selectors));
+        executor.trainableParametersChanged(trainableNames());
+    }
+
+    /** Unfreezes parameters; selectors as for {@link #freeze}. */
+    public synchronized void unfreeze(String... selectors) {
+        frozen.removeAll(resolve(selectors));
+        executor.trainableParametersChanged(trainableNames());
+    }
+
+    /** The names of the frozen parameters, in creation order. */
+    public synchronized java.util.Set<String> frozenParameters() {
+        return java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(frozen));
+    }
+
+    private java.util.Set<String> resolve(String... selectors) {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        for (String selector : selectors) {
+            Objects.requireNonNull(selector, "selector");
+            List<String> matches = network.parameters().keySet().stream()
+                    .filter(name -> name.equals(selector) || groupOf(name).equals(selector)).toList();
+            if (matches.isEmpty()) {
+                throw new IllegalArgumentException(spec.modelName() + ": '" + selector + "' names no parameter; "
+                        + "use a group " + network.parameters().keySet().stream().map(Trainer::groupOf).distinct()
+                        .toList() + " or a parameter " + network.parameters().keySet());
+            }
+            names.addAll(matches);
+        }
+        return names;
+    }
+
+    private java.util.Set<String> trainableNames() {
+        java.util.Set<String> trainable = new java.util.LinkedHashSet<>(network.parameters().keySet());
+        trainable.removeAll(frozen);
+        return trainable;
+    }
+
+    /** A table of the model a Keras user would recognise; see {@link ModelSummary}. */
+    public synchronized String summary() {
+        return ModelSummary.of(this);
     }
 
     /** A copy of every trainable parameter by stable name, in creation order. */

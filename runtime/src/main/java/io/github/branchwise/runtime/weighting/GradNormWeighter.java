@@ -63,6 +63,9 @@ public final class GradNormWeighter implements Weighter {
             initialLosses = losses.clone();
         }
         double[] w = weights.getArr().toDoubleVector();
+        if (!gradients.of(0).containsKey(layer)) {
+            throw new IllegalStateException("GRADNORM measures gradient norms on '" + layer + "', which is frozen");
+        }
         double[] norms = new double[branches];
         double[] relative = new double[branches];
         double meanNorm = 0;
@@ -86,6 +89,9 @@ public final class GradNormWeighter implements Weighter {
         Arrays.fill(ones, 1.0);
         Map<String, INDArray> combined = gradients.combine(ones);
         INDArray current = combined.get("weighting/weights");
+        if (current == null) {
+            return combined;  // the weights are frozen
+        }
         combined.put("weighting/weights",
                 Nd4j.createFromArray(weightGradient).castTo(current.dataType()).reshape(current.shape()));
         return combined;

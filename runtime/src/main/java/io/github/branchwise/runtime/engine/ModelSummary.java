@@ -1,0 +1,114 @@
+package io.github.branchwise.runtime.engine;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The model table {@link Trainer#summary()} prints, in the manner of Keras' {@code model.summary()}: each input,
+ * shared part and branch with its layers, their output shapes and parameter counts, the loss of each branch, the
+ * weighting, and the totals of trainable and frozen parameters.
+ */
+final class ModelSummary {
+    private static final String FORMAT = "%-34s %-40s %-20s %10s%n";
+    private static final int WIDTH = 107;
+
+    private ModelSummary() {
+    }
+
+    static String of(Trainer trainer) {
+        Network network = trainer.network();
+        ModelSpec spec = trainer.spec();
+        Map<String, INDArray> parameters = trainer.parameterValues();
+        Set<String> frozen = trainer.frozenParameters();
+        Map<String, long[]> shapes = outputShapes(network);
+
+        StringBuilder out = new StringBuilder();
+        out.append("Model: ").append(spec.modelName()).append('\n');
+        out.append("=".repeat(WIDTH)).append('\n');
+        out.append(String.format(Locale.ROOT, FORMAT, "Part / layer", "Type", "Output shape", "Param #"));
+        out.append("=".repeat(WIDTH)).append('\n');
+        for (InputSpec input : spec.inputs()) {
+            out.append(String.format(Locale.ROOT, FORMAT, "input " + input.name(), "Input",
+                    Shapes.formatBatch(input.shape()), "0"));
+        }
+        Map<String, List<LayerRecord>> byScope = new LinkedHashMap<>();
+        for (LayerRecord layer : network.layers()) {
+            byScope.computeIfAbsent(layer.scope(), s -> new ArrayList<>()).add(layer);
+        }
+        for (Map.Entry<String, List<LayerRecord>> scope : byScope.entrySet()) {
+            if (spec.branchIndex(scope.getKey()) < 0) {
+                out.append(String.format(Locale.ROOT, FORMAT, "shared " + scope.getKey(), "", "", ""));
+                appendLayers(out, scope.getValue(), shapes, parameters, frozen);
+            }
+        }
+        for (BranchSpec branch : spec.branches()) {
+            out.append(String.format(Locale.ROOT, FORMAT, "branch " + branch.name(), "loss " + branch.loss(),
+                    Shapes.formatBatch(branch.shape()), ""));
+            appendLayers(out, byScope.getOrDefault(branch.name(), List.of()), shapes, parameters, frozen);
+        }
+        long weighting = parameters.entrySet().stream().filter(e -> e.getKey().startsWith("weighting/"))
+                .mapToLong(e -> e.getValue().length()).sum();
+        out.append(String.format(Locale.ROOT, FORMAT, "weighting", spec.weighting().toString(), "",
+                count(weighting, parameters, frozen, "weighting/")));
+        out.append("=".repeat(WIDTH)).append('\n');
+        long total = 0;
+        long frozenCount = 0;
+        for (Map.Entry<String, INDArray> p : parameters.entrySet()) {
+            total += p.getValue().length();
+            if (frozen.contains(p.getKey())) {
+                frozenCount += p.getValue().length();
+            }
+        }
+        out.append(String.format(Locale.ROOT, "Total params: %d%nTrainable params: %d%nFrozen params: %d%n", total,
+                total - frozenCount, frozenCount));
+        return out.toString();
+    }
+
+    private static void appendLayers(StringBuilder out, List<LayerRecord> layers, Map<String, long[]> shapes,
+                                     Map<String, INDArray> parameters, Set<String> frozen) {
+        for (LayerRecord layer : layers) {
+            long params = 0;
+            boolean anyFrozen = false;
+            for (String name : layer.parameters()) {
+                params += parameters.get(name).length();
+                anyFrozen |= frozen.contains(name);
+            }
+            long[] shape = shapes.get(layer.output().name());
+            out.append(String.format(Locale.ROOT, FORMAT, "  " + layer.name(), layer.kind(),
+                    shape == null ? "?" : Shapes.formatBatch(shape), params + (anyFrozen ? " (frozen)" : "")));
+        }
+    }
+
+    private static String count(long n, Map<String, INDArray> parameters, Set<String> frozen, String prefix) {
+        boolean anyFrozen = parameters.keySet().stream().anyMatch(p -> p.startsWith(prefix) && frozen.contains(p));
+        return n + (anyFrozen ? " (frozen)" : "");
+    }
+
+    /** Every layer's output shape per example, from one forward pass of a batch of one zero example. */
+    private static Map<String, long[]> outputShapes(Network network) {
+        Map<String, INDArray> feeds = new HashMap<>();
+        for (int i = 0; i < network.inputs().size(); i++) {
+            long[] shape = network.spec().inputs().get(i).shape();
+            feeds.put(network.inputs().get(i).name(), Nd4j.zeros(network.dataType(), Shapes.withBatch(1, shape)));
+        }
+        List<String> names = network.layers().stream().map(l -> l.output().name()).distinct().toList();
+        Map<String, long[]> shapes = new HashMap<>();
+        if (names.isEmpty()) {
+            return shapes;
+        }
+        Map<String, INDArray> values = network.sameDiff().output(feeds, names.toArray(new String[0]));
+        for (String name : names) {
+            long[] shape = values.get(name).shape();
+            shapes.put(name, java.util.Arrays.copyOfRange(shape, 1, shape.length));
+        }
+        return shapes;
+    }
+
+}
