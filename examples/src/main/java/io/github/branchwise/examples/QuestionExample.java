@@ -2,7 +2,6 @@ package io.github.branchwise.examples;
 
 import io.github.branchwise.runtime.TrainingOptions;
 import java.util.Locale;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
@@ -17,12 +16,23 @@ public final class QuestionExample {
     private QuestionExample() {
     }
 
+    /** Normal samples from a Java random stream: reproducible, unlike ND4J's global generator here. */
+    private static INDArray gaussian(java.util.Random random, int rows, int columns) {
+        float[][] values = new float[rows][columns];
+        for (float[] row : values) {
+            for (int j = 0; j < columns; j++) {
+                row[j] = (float) random.nextGaussian();
+            }
+        }
+        return Nd4j.createFromArray(values);
+    }
+
     /** Runs the example; takes no arguments. */
     public static void main(String[] args) {
-        Nd4j.getRandom().setSeed(7);
         int n = 64;
-        INDArray first = Nd4j.randn(DataType.FLOAT, n, 4);
-        INDArray second = Nd4j.randn(DataType.FLOAT, n, 3);
+        java.util.Random random = new java.util.Random(7);
+        INDArray first = gaussian(random, n, 4);
+        INDArray second = gaussian(random, n, 3);
         INDArray w1 = Nd4j.createFromArray(new float[][] {{1}, {-1}, {2}, {0.5f}});
         INDArray w2 = Nd4j.createFromArray(new float[][] {{1, 0}, {0.5f, -1}, {-0.5f, 2}});
         INDArray x1 = org.nd4j.linalg.ops.transforms.Transforms.relu(first.mmul(w1).addi(0.5f));

@@ -102,12 +102,11 @@ class PublishedToyResultsTest {
 
         GradNormToy(double[] scales, int examples, long seed) {
             this.scales = scales.clone();
-            Nd4j.getRandom().setSeed(seed);
-            INDArray b = Nd4j.randn(DataType.DOUBLE, INPUT, OUTPUT).muli(Math.sqrt(10));
-            x = Nd4j.rand(DataType.DOUBLE, examples, INPUT).subi(0.5).muli(0.02);
+            INDArray b = TestArrays.gaussian(seed, INPUT, OUTPUT).muli(Math.sqrt(10));
+            x = TestArrays.uniform(seed + 1, examples, INPUT).subi(0.5).muli(0.02);
             y = new INDArray[scales.length];
             for (int i = 0; i < scales.length; i++) {
-                INDArray e = Nd4j.randn(DataType.DOUBLE, INPUT, OUTPUT).muli(Math.sqrt(3.5));
+                INDArray e = TestArrays.gaussian(seed + 2 + i, INPUT, OUTPUT).muli(Math.sqrt(3.5));
                 y[i] = org.nd4j.linalg.ops.transforms.Transforms.tanh(x.mmul(b.add(e))).muli(scales[i]);
             }
         }
