@@ -1,0 +1,68 @@
+package io.github.branchwise.runtime.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.github.branchwise.annotations.Ramp;
+import io.github.branchwise.annotations.RampUnit;
+import io.github.branchwise.runtime.TrainingOptions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.Adam;
+
+/**
+ * Every strategy's state is saved with the model: a run saved and loaded mid-way continues with exactly the losses
+ * and weights of the uninterrupted run (Adam, so the optimiser state matters too).
+ */
+class StrategyResumeTest {
+    static Stream<WeightingSpec> strategies() {
+        return Stream.of(WeightingSpec.fixed(1, 2), WeightingSpec.trainable(0.3, 0.1, 0.9),
+                WeightingSpec.scheduled(new double[] {1, 0}, new double[] {0, 1}, Ramp.COSINE, 5, RampUnit.STEP),
+                WeightingSpec.uncertainty(), WeightingSpec.dwa(2.0), WeightingSpec.rlw(), WeightingSpec.gls(),
+                WeightingSpec.gradNorm(1.5, ""), WeightingSpec.pcGrad(), WeightingSpec.mgda());
+    }
+
+    private static final INDArray[] X = {TestArrays.gaussian(1, 6, 3)};
+    private static final INDArray[] Y = {TestArrays.gaussian(2, 6, 1),
+        TestArrays.uniform(3, 6, 2).gt(0.5).castTo(DataType.DOUBLE)};
+
+    private static void epoch(Trainer trainer, double[] totals, int offset) {
+        for (int i = 0; i < 2; i++) {
+            totals[offset + i] = trainer.fit(X, Y).total();
+        }
+        trainer.endEpoch();
+    }
+
+    @ParameterizedTest
+    @MethodSource("strategies")
+    void resumesExactly(WeightingSpec weighting, @TempDir Path dir) throws IOException {
+        ModelSpec spec = StrategyTest.trunkModel(weighting);
+        TrainingOptions options = TrainingOptions.builder().seed(9).updater(new Adam(0.05))
+                .dataType(DataType.DOUBLE).build();
+        Trainer straight = Trainer.create(spec, options);
+        Trainer interrupted = Trainer.create(spec, options);
+        double[] expected = new double[10];
+        double[] actual = new double[10];
+        for (int e = 0; e < 5; e++) {
+            epoch(straight, expected, 2 * e);
+        }
+        for (int e = 0; e < 3; e++) {
+            epoch(interrupted, actual, 2 * e);
+        }
+        Path file = dir.resolve("mid.bw");
+        interrupted.save(file);
+        Trainer resumed = Trainer.load(spec, file);
+        for (int e = 3; e < 5; e++) {
+            epoch(resumed, actual, 2 * e);
+        }
+        assertArrayEquals(expected, actual, 0.0, weighting.toString());
+        assertArrayEquals(straight.weights(), resumed.weights(), 0.0);
+        assertEquals(straight.parameters(), resumed.parameters());
+    }
+}
