@@ -64,6 +64,30 @@ final class ProcessingTest {
         assertTrue(result.generated("test.MTrainingModel"), result.log());
     }
 
+    @ParameterizedTest
+    @EnumSource(DiskCompiler.class)
+    void aScheduleClassGeneratedLaterIsWaitedFor(DiskCompiler compiler, @TempDir Path dir) {
+        Map<String, String> sources = Map.of(RuleCase.MODEL_FILE, RuleCase.model(
+                "@WeightedLoss(weighting = Weighting.SCHEDULED, schedule = Schedule.class) public abstract class M"));
+        DiskCompiler.Result result = compiler.compile(dir, sources, List.of(TypeGenerators.ScheduleGenerator.class));
+        assertTrue(result.success(), result.log());
+        assertTrue(result.tagged(Diagnostic.Kind.ERROR).isEmpty(), result.log());
+        assertTrue(result.generatedSource("test.MTrainingModel").contains("WeightingSpec.scheduled(Schedule::new)"),
+                result.log());
+    }
+
+    @ParameterizedTest
+    @EnumSource(DiskCompiler.class)
+    void aStrategyClassThatNeverAppearsIsReportedAsUnresolved(DiskCompiler compiler, @TempDir Path dir) {
+        Map<String, String> sources = Map.of(RuleCase.MODEL_FILE, RuleCase.model(
+                "@WeightedLoss(weighting = Weighting.CUSTOM, strategy = Missing.class) public abstract class M"));
+        DiskCompiler.Result result = compiler.compile(dir, sources);
+        assertFalse(result.success());
+        assertTrue(result.tagged(Diagnostic.Kind.ERROR).stream()
+                .anyMatch(d -> d.message().startsWith("[UnresolvedTypes]") && d.line() > 0), result.log());
+        assertFalse(result.generated("test.MTrainingModel"));
+    }
+
     @Test
     void aModelStillMissingATypeAtTheEndIsReportedOnce() {
         Compilation compilation = Compilations.javac().compile(JavaFileObjects.forSourceString("test.M",

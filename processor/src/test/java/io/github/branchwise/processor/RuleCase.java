@@ -14,8 +14,9 @@ import javax.tools.JavaFileObject;
  * @param file the source file, relative to the source root, where the message must appear
  * @param line text found on exactly one line of that file: the line of the message
  * @param sources the sources, by path relative to the source root
+ * @param detail text the message must contain besides its tag, or empty
  */
-record RuleCase(Message message, String file, String line, Map<String, String> sources) {
+record RuleCase(Message message, String file, String line, Map<String, String> sources, String detail) {
     /** The package every case's classes live in. */
     static final String PACKAGE = "test";
 
@@ -29,6 +30,8 @@ record RuleCase(Message message, String file, String line, Map<String, String> s
             import io.github.branchwise.annotations.BranchLoss;
             import io.github.branchwise.annotations.Input;
             import io.github.branchwise.annotations.Loss;
+            import io.github.branchwise.annotations.Ramp;
+            import io.github.branchwise.annotations.RampUnit;
             import io.github.branchwise.annotations.Shared;
             import io.github.branchwise.annotations.WeightedLoss;
             import io.github.branchwise.annotations.Weighting;
@@ -50,12 +53,17 @@ record RuleCase(Message message, String file, String line, Map<String, String> s
 
     /** A case whose sources are the one model file {@code test/M.java}. */
     static RuleCase of(Message message, String line, String modelSource) {
-        return new RuleCase(message, MODEL_FILE, line, Map.of(MODEL_FILE, modelSource));
+        return new RuleCase(message, MODEL_FILE, line, Map.of(MODEL_FILE, modelSource), "");
     }
 
     /** A case with several files; {@code file} is where the message appears. */
     static RuleCase of(Message message, String file, String line, Map<String, String> sources) {
-        return new RuleCase(message, file, line, new LinkedHashMap<>(sources));
+        return new RuleCase(message, file, line, new LinkedHashMap<>(sources), "");
+    }
+
+    /** This case, whose message must also contain {@code text}. */
+    RuleCase saying(String text) {
+        return new RuleCase(message, file, line, sources, text);
     }
 
     /** The source of a class: the imports, {@code declaration}, one member per line, closing brace. */
@@ -103,6 +111,6 @@ record RuleCase(Message message, String file, String line, Map<String, String> s
 
     @Override
     public String toString() {
-        return message.tag();
+        return detail.isEmpty() ? message.tag() : message.tag() + " (" + detail + ")";
     }
 }

@@ -22,8 +22,76 @@ import java.util.Map;
 final class RuleCases {
     private static final String LOSS_METHOD = "SDVariable l(SDVariable target, SDVariable prediction) { return target; }";
     private static final String SHARED = "SDVariable trunk(Layers nn) { return nn.dense(x(), 3); }";
+    /** A valid schedule class, {@code test.S}. */
+    private static final String SCHEDULE = """
+            package test;
+
+            import io.github.branchwise.runtime.weighting.WeightSchedule;
+
+            public class S implements WeightSchedule {
+                @Override
+                public double[] weights(long step, long epoch, int branches) {
+                    return new double[] {1, 1};
+                }
+            }
+            """;
 
     private RuleCases() {
+    }
+
+    /**
+     * More ways to break some rules, with the detail the message must give: run like {@link #all()}, not counted
+     * in the one-case-per-rule check.
+     */
+    static List<RuleCase> variants() {
+        return List.of(
+                of(Message.SCHEDULED_WEIGHT_NEGATIVE, "class M", model("@WeightedLoss(weighting = "
+                        + "Weighting.SCHEDULED, weights = {1, Double.NaN}, endWeights = {0, 1}) public abstract class M"))
+                        .saying("weights must be finite and non-negative; NaN is not"),
+                of(Message.SCHEDULE_CLASS, "class M", model("@WeightedLoss(weighting = Weighting.SCHEDULED, "
+                        + "schedule = Object.class) public abstract class M"))
+                        .saying("java.lang.Object does not implement WeightSchedule"),
+                of(Message.SCHEDULE_CLASS, RuleCase.MODEL_FILE, "class M", Map.of(
+                        RuleCase.MODEL_FILE, model("@WeightedLoss(weighting = Weighting.SCHEDULED, schedule = S.class) "
+                                + "public abstract class M"),
+                        "test/S.java", SCHEDULE.replace("public class S implements WeightSchedule {",
+                                "public class S implements WeightSchedule {\n    public S(int steps) { }")))
+                        .saying("test.S has no public no-argument constructor"),
+                of(Message.SCHEDULE_CLASS, RuleCase.MODEL_FILE, "class M", Map.of(
+                        RuleCase.MODEL_FILE, model("@WeightedLoss(weighting = Weighting.SCHEDULED, "
+                                + "schedule = Outer.S.class) public abstract class M"),
+                        "test/Outer.java", SCHEDULE.replace("public class S", "public class Outer {\npublic class S")
+                                + "}\n"))
+                        .saying("test.Outer.S is an inner class: make it static"),
+                of(Message.SCHEDULE_CLASS, RuleCase.MODEL_FILE, "class M", Map.of(
+                        RuleCase.MODEL_FILE, model("@WeightedLoss(weighting = Weighting.SCHEDULED, schedule = S.class) "
+                                + "public abstract class M"),
+                        "test/S.java", "package test;\n\npublic interface S extends "
+                                + "io.github.branchwise.runtime.weighting.WeightSchedule {\n}\n"))
+                        .saying("test.S is an interface"),
+                of(Message.STRATEGY_CLASS, RuleCase.MODEL_FILE, "class M", Map.of(
+                        RuleCase.MODEL_FILE, model("@WeightedLoss(weighting = Weighting.CUSTOM, strategy = W.class) "
+                                + "public abstract class M"),
+                        "test/W.java", "package test;\n\npublic abstract class W implements "
+                                + "io.github.branchwise.runtime.weighting.Weighter {\n}\n"))
+                        .saying("test.W is abstract"),
+                of(Message.WEIGHTING_CLASS_IGNORED, "class M", model("@WeightedLoss(weighting = Weighting.FIXED, "
+                        + "weights = {1, 1}, strategy = Object.class) public abstract class M"))
+                        .saying("@WeightedLoss.strategy is for Weighting.CUSTOM only, and Weighting.FIXED would ignore"),
+                of(Message.WEIGHTING_ATTRIBUTE_IGNORED, RuleCase.MODEL_FILE, "class M", Map.of(
+                        RuleCase.MODEL_FILE, model("@WeightedLoss(weighting = Weighting.SCHEDULED, schedule = S.class, "
+                                + "rampLength = 5) public abstract class M"),
+                        "test/S.java", SCHEDULE))
+                        .saying("SCHEDULED weighting with a schedule class ignores @WeightedLoss.rampLength"),
+                of(Message.WEIGHTING_ATTRIBUTE_IGNORED, "class M", model("@WeightedLoss(weighting = Weighting.MGDA, "
+                        + "sharedLayer = \"trunk\") public abstract class M", "@Shared " + SHARED))
+                        .saying("MGDA weighting ignores @WeightedLoss.sharedLayer"),
+                of(Message.UNKNOWN_SHARED_LAYER, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.GRADNORM, sharedLayer = \"trunc\") public abstract class M",
+                        "@Shared " + SHARED))
+                        .saying("there is no @Shared method 'trunc'; did you mean 'trunk'?"),
+                of(Message.MISSING_STRATEGY, "class M", model("@WeightedLoss(weighting = Weighting.CUSTOM, "
+                        + "strategy = void.class) public abstract class M")));
     }
 
     static List<RuleCase> all() {
@@ -117,8 +185,11 @@ final class RuleCases {
                         + "@BranchLoss(value = Loss.MEAN_SQUARED_ERROR, delta = 2) SDVariable c() { return null; }")),
 
                 // Weighting.
-                of(Message.UNSUPPORTED_WEIGHTING, "class M",
-                        model("@WeightedLoss(weighting = Weighting.DWA) public abstract class M")),
+                of(Message.UNSUPPORTED_WEIGHTING, RuleCase.MODEL_FILE, "class M", Map.of(
+                        RuleCase.MODEL_FILE, model("@WeightedLoss(weighting = Weighting.NEWER) public abstract class M"),
+                        // An annotations jar newer than the processor, with a strategy the processor does not know.
+                        "io/github/branchwise/annotations/Weighting.java",
+                        "package io.github.branchwise.annotations;\n\npublic enum Weighting { FIXED, TRAINABLE, NEWER }\n")),
                 of(Message.FIXED_WEIGHT_COUNT, "class M",
                         model("@WeightedLoss(weighting = Weighting.FIXED, weights = {1}) public abstract class M")),
                 of(Message.FIXED_WEIGHT_NEGATIVE, "class M",
@@ -134,6 +205,41 @@ final class RuleCases {
                         model("@WeightedLoss(initial = 0.9, max = 0.8) public abstract class M")),
                 of(Message.WEIGHTING_ATTRIBUTE_IGNORED, "class M",
                         model("@WeightedLoss(weights = {1, 2}) public abstract class M")),
+                of(Message.SCHEDULED_WEIGHT_COUNT, "class M", model("@WeightedLoss(weighting = Weighting.SCHEDULED, "
+                        + "weights = {1, 0}, endWeights = {1}) public abstract class M")),
+                of(Message.SCHEDULED_WEIGHT_NEGATIVE, "class M", model("@WeightedLoss(weighting = Weighting.SCHEDULED, "
+                        + "weights = {1, 0}, endWeights = {0, -1}) public abstract class M")),
+                of(Message.SCHEDULED_WEIGHTS_ZERO, "class M", model("@WeightedLoss(weighting = Weighting.SCHEDULED, "
+                        + "weights = {0, 0}, endWeights = {1, 1}) public abstract class M")),
+                of(Message.RAMP_LENGTH, "class M", model("@WeightedLoss(weighting = Weighting.SCHEDULED, "
+                        + "weights = {1, 0}, endWeights = {0, 1}, rampLength = 0) public abstract class M")),
+                of(Message.SCHEDULE_CLASS, RuleCase.MODEL_FILE, "class M", Map.of(
+                        RuleCase.MODEL_FILE, model("@WeightedLoss(weighting = Weighting.SCHEDULED, schedule = S.class) "
+                                + "public abstract class M"),
+                        "test/S.java", SCHEDULE.replace("public class S", "public abstract class S"))),
+                of(Message.MISSING_STRATEGY, "class M",
+                        model("@WeightedLoss(weighting = Weighting.CUSTOM) public abstract class M")),
+                of(Message.STRATEGY_CLASS, "class M", model("@WeightedLoss(weighting = Weighting.CUSTOM, "
+                        + "strategy = String.class) public abstract class M")),
+                of(Message.WEIGHTING_CLASS_IGNORED, RuleCase.MODEL_FILE, "class M", Map.of(
+                        RuleCase.MODEL_FILE, model("@WeightedLoss(weighting = Weighting.DWA, schedule = S.class) "
+                                + "public abstract class M"),
+                        "test/S.java", SCHEDULE)),
+                of(Message.DWA_TEMPERATURE, "class M",
+                        model("@WeightedLoss(weighting = Weighting.DWA, temperature = 0) public abstract class M")),
+                of(Message.GRADNORM_ASYMMETRY, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.GRADNORM, asymmetry = -0.5) public abstract class M",
+                        "@Shared " + SHARED)),
+                of(Message.GRADNORM_WITHOUT_SHARED, "class M",
+                        model("@WeightedLoss(weighting = Weighting.GRADNORM) public abstract class M")),
+                of(Message.UNKNOWN_SHARED_LAYER, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.GRADNORM, sharedLayer = \"trunc\") public abstract class M",
+                        "@Shared " + SHARED)),
+                of(Message.SHARED_LAYER_WITHOUT_LAYERS, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.GRADNORM) public abstract class M",
+                        "@Shared " + SHARED, "@Shared SDVariable features() { return x(); }")),
+                of(Message.NO_SHARED_PARAMETERS, "class M",
+                        model("@WeightedLoss(weighting = Weighting.PCGRAD) public abstract class M")),
 
                 // Processing.
                 of(Message.UNRESOLVED_TYPES, "class M", valid("Missing helper() { return null; }")),

@@ -22,6 +22,17 @@ final class TypeGenerators {
         }
     }
 
+    /** Generates {@code test.Schedule}, a weight schedule, in the first round: a model may name it before it exists. */
+    public static final class ScheduleGenerator extends FirstRoundGenerator {
+        /** Called by the compilers. */
+        public ScheduleGenerator() {
+            super("test.Schedule", "package test;\n\npublic final class Schedule implements "
+                    + "io.github.branchwise.runtime.weighting.WeightSchedule {\n"
+                    + "    @Override\n    public double[] weights(long step, long epoch, int branches) {\n"
+                    + "        return new double[] {1, 1};\n    }\n}\n");
+        }
+    }
+
     /** Generates {@code test.MBatch} in the first round, so that Branchwise cannot write its own. */
     public static final class BatchSquatter extends FirstRoundGenerator {
         /** Called by the compilers. */

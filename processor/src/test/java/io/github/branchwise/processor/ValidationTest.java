@@ -32,7 +32,7 @@ final class ValidationTest {
     static final Set<Message> JAVAC_REPORTS_ITSELF = EnumSet.of(Message.INVALID_ATTRIBUTE);
 
     static Stream<RuleCase> cases() {
-        return RuleCases.all().stream();
+        return Stream.concat(RuleCases.all().stream(), RuleCases.variants().stream());
     }
 
     @ParameterizedTest(name = "{0}")
@@ -46,8 +46,10 @@ final class ValidationTest {
             assertThat(compilation).hadErrorContaining("cannot find symbol").inFile(file).onLineContaining(rule.line());
         } else if (rule.message().kind() == Diagnostic.Kind.ERROR) {
             assertThat(compilation).hadErrorContaining(tag).inFile(file).onLineContaining(rule.line());
+            assertThat(compilation).hadErrorContaining(rule.detail().isEmpty() ? tag : rule.detail());
         } else {
             assertThat(compilation).hadWarningContaining(tag).inFile(file).onLineContaining(rule.line());
+            assertThat(compilation).hadWarningContaining(rule.detail().isEmpty() ? tag : rule.detail());
         }
     }
 

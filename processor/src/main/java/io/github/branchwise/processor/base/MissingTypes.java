@@ -1,7 +1,10 @@
 package io.github.branchwise.processor.base;
 
+import io.github.branchwise.annotations.WeightedLoss;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import javax.lang.model.element.AnnotationValue;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.ExecutableElement;
 import javax.lang.model.element.TypeElement;
@@ -23,9 +26,18 @@ public final class MissingTypes {
     private MissingTypes() {
     }
 
-    /** The names of the missing types in the class's supertypes, fields and method signatures, sorted. */
+    /**
+     * The names of the missing types in the class's supertypes, fields and method signatures, and in the classes
+     * its {@code @WeightedLoss} names ({@code schedule}, {@code strategy}), sorted.
+     */
     public static Set<String> in(TypeElement type) {
         Set<String> missing = new TreeSet<>();
+        Annotations.find(type, WeightedLoss.class).ifPresent(annotation -> {
+            for (String attribute : List.of("schedule", "strategy")) {
+                Annotations.explicitValue(annotation, attribute)
+                        .ifPresent(value -> collect(value, "the class of @WeightedLoss." + attribute, missing));
+            }
+        });
         collect(type.getSuperclass(), missing);
         type.getInterfaces().forEach(t -> collect(t, missing));
         for (Element member : type.getEnclosedElements()) {
@@ -42,6 +54,18 @@ public final class MissingTypes {
             constructor.getParameters().forEach(p -> collect(p.asType(), missing));
         }
         return missing;
+    }
+
+    /**
+     * A class literal of an annotation: javac passes a class it cannot resolve as the string {@code "<error>"}
+     * rather than an error type, so such a class is named by {@code description}.
+     */
+    private static void collect(AnnotationValue value, String description, Set<String> missing) {
+        if (value.getValue() instanceof TypeMirror mirror) {
+            collect(mirror, missing);
+        } else {
+            missing.add(description);
+        }
     }
 
     private static void collect(TypeMirror type, Set<String> missing) {

@@ -1,6 +1,9 @@
 package io.github.branchwise.processor.binding;
 
+import com.palantir.javapoet.ClassName;
 import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.annotations.Ramp;
+import io.github.branchwise.annotations.RampUnit;
 import io.github.branchwise.annotations.WeightedLoss;
 import io.github.branchwise.annotations.Weighting;
 import io.github.branchwise.processor.base.Annotations;
@@ -8,10 +11,12 @@ import io.github.branchwise.processor.base.ModelMethod;
 import io.github.branchwise.processor.base.ModelNames;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import javax.annotation.processing.ProcessingEnvironment;
 import javax.lang.model.element.AnnotationMirror;
 import javax.lang.model.element.AnnotationValue;
 import javax.lang.model.element.TypeElement;
+import javax.lang.model.type.DeclaredType;
 import javax.lang.model.type.TypeMirror;
 import javax.lang.model.util.Elements;
 import javax.lang.model.util.Types;
@@ -71,7 +76,7 @@ public final class ModelReader {
                 shared,
                 branches,
                 lossMethods,
-                weighting(type),
+                weighting(type, shared),
                 isSerializable(type));
     }
 
@@ -88,18 +93,49 @@ public final class ModelReader {
         return shape;
     }
 
-    private WeightingDescriptor weighting(TypeElement type) {
+    private WeightingDescriptor weighting(TypeElement type, List<SharedDescriptor> shared) {
         AnnotationMirror annotation = Annotations.find(type, WeightedLoss.class).orElseThrow();
-        List<Double> weights = new ArrayList<>();
-        for (AnnotationValue weight : Annotations.arrayValue(elements, annotation, "weights").orElseThrow()) {
-            weights.add(Annotations.number(weight.getValue()).orElseThrow().doubleValue());
+        Weighting kind = Weighting.valueOf(Annotations.enumValue(elements, annotation, "weighting").orElseThrow());
+        String sharedLayer = "";
+        if (kind == Weighting.GRADNORM) {
+            sharedLayer = Annotations.stringValue(elements, annotation, "sharedLayer").orElseThrow();
+            if (sharedLayer.isEmpty()) {
+                sharedLayer = shared.get(shared.size() - 1).methodName();
+            }
         }
         return new WeightingDescriptor(
-                Weighting.valueOf(Annotations.enumValue(elements, annotation, "weighting").orElseThrow()),
+                kind,
                 Annotations.doubleValue(elements, annotation, "initial").orElseThrow(),
                 Annotations.doubleValue(elements, annotation, "min").orElseThrow(),
                 Annotations.doubleValue(elements, annotation, "max").orElseThrow(),
-                weights);
+                doubles(annotation, "weights"),
+                doubles(annotation, "endWeights"),
+                Ramp.valueOf(Annotations.enumValue(elements, annotation, "ramp").orElseThrow()),
+                Annotations.value(elements, annotation, "rampLength")
+                        .flatMap(v -> Annotations.number(v.getValue())).orElseThrow().longValue(),
+                RampUnit.valueOf(Annotations.enumValue(elements, annotation, "rampUnit").orElseThrow()),
+                className(annotation, "schedule"),
+                Annotations.doubleValue(elements, annotation, "temperature").orElseThrow(),
+                Annotations.doubleValue(elements, annotation, "asymmetry").orElseThrow(),
+                sharedLayer,
+                className(annotation, "strategy"));
+    }
+
+    private List<Double> doubles(AnnotationMirror annotation, String attribute) {
+        List<Double> values = new ArrayList<>();
+        for (AnnotationValue value : Annotations.arrayValue(elements, annotation, attribute).orElseThrow()) {
+            values.add(Annotations.number(value.getValue()).orElseThrow().doubleValue());
+        }
+        return values;
+    }
+
+    /** The class a class attribute names, empty for {@code void.class}. */
+    private Optional<ClassName> className(AnnotationMirror annotation, String attribute) {
+        Object value = Annotations.value(elements, annotation, attribute).orElseThrow().getValue();
+        if (value instanceof DeclaredType declared && declared.asElement() instanceof TypeElement element) {
+            return Optional.of(ClassName.get(element));
+        }
+        return Optional.empty();
     }
 
     private boolean isSerializable(TypeElement type) {

@@ -1,20 +1,49 @@
 package io.github.branchwise.processor.binding;
 
+import com.palantir.javapoet.ClassName;
+import io.github.branchwise.annotations.Ramp;
+import io.github.branchwise.annotations.RampUnit;
 import io.github.branchwise.annotations.Weighting;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * The {@code @WeightedLoss} attributes.
+ * The {@code @WeightedLoss} attributes, as validated; each strategy reads its own and ignores the others.
  *
  * @param kind the strategy
  * @param initial TRAINABLE: the first weight's starting value with two branches
  * @param min TRAINABLE: the smallest weight
  * @param max TRAINABLE: the largest weight
- * @param weights FIXED: one weight per branch, in declaration order
+ * @param weights FIXED: one weight per branch, in declaration order; SCHEDULED: the weights at the start of the ramp
+ * @param endWeights SCHEDULED: the weights at the end of the ramp
+ * @param ramp SCHEDULED: the shape of the ramp
+ * @param rampLength SCHEDULED: the length of the ramp, positive
+ * @param rampUnit SCHEDULED: what the ramp counts
+ * @param schedule SCHEDULED: the user's schedule class, used instead of the ramp when present
+ * @param temperature DWA: the temperature
+ * @param asymmetry GRADNORM: the asymmetry of the targets
+ * @param sharedLayer GRADNORM: the {@code @Shared} method measured, resolved (the last one declared when the
+ *     annotation names none); empty for the other strategies
+ * @param strategy CUSTOM: the user's strategy class
  */
-public record WeightingDescriptor(Weighting kind, double initial, double min, double max, List<Double> weights) {
+public record WeightingDescriptor(
+        Weighting kind,
+        double initial,
+        double min,
+        double max,
+        List<Double> weights,
+        List<Double> endWeights,
+        Ramp ramp,
+        long rampLength,
+        RampUnit rampUnit,
+        Optional<ClassName> schedule,
+        double temperature,
+        double asymmetry,
+        String sharedLayer,
+        Optional<ClassName> strategy) {
     /** Copies the weights. */
     public WeightingDescriptor {
         weights = List.copyOf(weights);
+        endWeights = List.copyOf(endWeights);
     }
 }

@@ -144,10 +144,10 @@ public enum Message {
             "@BranchLoss.delta applies to Loss.HUBER only; %s ignores it"),
 
     // ----- Weighting -----
-    /** A weighting this processor cannot generate yet. */
+    /** A weighting constant this processor does not know: the annotations jar is newer than the processor. */
     UNSUPPORTED_WEIGHTING("UnsupportedWeighting",
-            "This version of the processor generates FIXED and TRAINABLE weighting only; Weighting.%s is not "
-                    + "supported yet"),
+            "This version of the processor does not know Weighting.%s; use the branchwise-processor of the same "
+                    + "version as branchwise-annotations"),
     /** FIXED weights whose count is not the branch count. */
     FIXED_WEIGHT_COUNT("FixedWeightCount",
             "FIXED weighting needs one weight per branch, in declaration order; %d branches, %d weights"),
@@ -164,6 +164,54 @@ public enum Message {
                     + "min = %s, max = %s"),
     /** A TRAINABLE initial value outside [min, max]. */
     TRAINABLE_INITIAL("TrainableInitial", "TRAINABLE initial must lie in [min, max] = [%s, %s]; %s does not"),
+    /** SCHEDULED start or end weights whose count is not the branch count. */
+    SCHEDULED_WEIGHT_COUNT("ScheduledWeightCount",
+            "SCHEDULED weighting needs %s with one weight per branch, in declaration order; %d branches, %d weights"),
+    /** A negative or non-finite SCHEDULED weight. */
+    SCHEDULED_WEIGHT_NEGATIVE("ScheduledWeightNegative", "SCHEDULED %s must be finite and non-negative; %s is not"),
+    /** SCHEDULED start or end weights that are all zero. */
+    SCHEDULED_WEIGHTS_ZERO("ScheduledWeightsZero",
+            "SCHEDULED %s must not all be zero: nothing would train at that end of the ramp"),
+    /** A SCHEDULED ramp whose length is not positive. */
+    RAMP_LENGTH("RampLength", "SCHEDULED rampLength must be positive; %d is not"),
+    /** A schedule class the generated code cannot use. */
+    SCHEDULE_CLASS("ScheduleClass",
+            "@WeightedLoss.schedule must name a non-abstract class implementing "
+                    + "io.github.branchwise.runtime.weighting.WeightSchedule, public or in the model's package, with a "
+                    + "public no-argument constructor; %s %s"),
+    /** A CUSTOM weighting without a strategy class. */
+    MISSING_STRATEGY("MissingStrategy",
+            "CUSTOM weighting needs its strategy: @WeightedLoss(weighting = Weighting.CUSTOM, strategy = "
+                    + "MyWeighter.class), a class implementing io.github.branchwise.runtime.weighting.Weighter"),
+    /** A strategy class the generated code cannot use. */
+    STRATEGY_CLASS("StrategyClass",
+            "@WeightedLoss.strategy must name a non-abstract class implementing "
+                    + "io.github.branchwise.runtime.weighting.Weighter, public or in the model's package, with a "
+                    + "public no-argument constructor; %s %s"),
+    /** A schedule or strategy class with a weighting that would not use it. */
+    WEIGHTING_CLASS_IGNORED("WeightingClassIgnored",
+            "@WeightedLoss.%s is for Weighting.%s only, and Weighting.%s would ignore it; set weighting = "
+                    + "Weighting.%s or remove %s"),
+    /** A DWA temperature that is not positive. */
+    DWA_TEMPERATURE("DwaTemperature", "DWA temperature must be positive and finite; %s is not"),
+    /** A negative GradNorm asymmetry. */
+    GRADNORM_ASYMMETRY("GradNormAsymmetry", "GRADNORM asymmetry must be finite and non-negative; %s is not"),
+    /** GradNorm in a model without any @Shared method. */
+    GRADNORM_WITHOUT_SHARED("GradNormWithoutShared",
+            "GRADNORM weighting measures the branches' gradient norms on the last layer of a @Shared method, and "
+                    + "%s has none; share the trunk through a @Shared method or choose another weighting"),
+    /** A sharedLayer naming no @Shared method. */
+    UNKNOWN_SHARED_LAYER("UnknownSharedLayer",
+            "@WeightedLoss.sharedLayer must name a @Shared method of this model; there is no @Shared method '%s'%s"),
+    /** The @Shared method GradNorm measures on has no layers. */
+    SHARED_LAYER_WITHOUT_LAYERS("SharedLayerWithoutLayers",
+            "GRADNORM measures gradient norms on the last layer of @Shared method %s(), which takes no Layers and "
+                    + "so has no layer; give it a Layers parameter or name another @Shared method in sharedLayer"),
+    /** A gradient-level weighting in a model whose branches share no parameters. */
+    NO_SHARED_PARAMETERS("NoSharedParameters", Diagnostic.Kind.WARNING,
+            "%s weighting works on the gradients of the parameters the branches share, and %s has no @Shared method "
+                    + "with a Layers parameter: it will use every parameter instead, where each branch's own layers "
+                    + "get that branch's gradient only; put the shared layers in a @Shared method"),
     /** An attribute the chosen weighting ignores. */
     WEIGHTING_ATTRIBUTE_IGNORED("WeightingAttributeIgnored", Diagnostic.Kind.WARNING,
             "%s ignores @WeightedLoss.%s"),

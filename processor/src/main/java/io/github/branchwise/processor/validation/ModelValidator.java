@@ -21,6 +21,7 @@ import javax.lang.model.element.Element;
 import javax.lang.model.element.ElementKind;
 import javax.lang.model.element.ExecutableElement;
 import javax.lang.model.element.Modifier;
+import javax.lang.model.element.NestingKind;
 import javax.lang.model.element.TypeElement;
 import javax.lang.model.element.VariableElement;
 import javax.lang.model.type.DeclaredType;
@@ -189,6 +190,8 @@ public final class ModelValidator {
         /** Branch names to the built-in loss on the branch method, when it has a valid one. */
         private final Map<String, Loss> builtInLosses = new LinkedHashMap<>();
         private final List<ModelMethod> lossMethods = new ArrayList<>();
+        /** The {@code @Shared} methods, in declaration order. */
+        private final List<ModelMethod> sharedMethods = new ArrayList<>();
         private int inputs;
 
         MemberValidation(TypeElement type, AnnotationMirror weightedLoss, ValidationReport report) {
@@ -268,6 +271,11 @@ public final class ModelValidator {
                 return false;
             }
             return true;
+        }
+
+        private boolean takesLayers(ExecutableElement method) {
+            List<? extends VariableElement> parameters = method.getParameters();
+            return parameters.size() == 1 && isType(parameters.get(0).asType(), TypeNames.LAYERS_NAME);
         }
 
         private boolean takesNothingOrLayers(ExecutableElement method) {
@@ -356,6 +364,7 @@ public final class ModelValidator {
 
         private void validateShared(ModelMethod method) {
             ExecutableElement element = method.method();
+            sharedMethods.add(method);
             validateCommon(method, "Shared");
             returnsSdVariable(method, Message.SHARED_RETURN_TYPE);
             if (!takesNothingOrLayers(element)) {
@@ -510,54 +519,267 @@ public final class ModelValidator {
                 report.report(Message.INVALID_ATTRIBUTE, type, weightedLoss, "WeightedLoss", "weighting");
                 return;
             }
-            // Compared by name: the processor supports FIXED and TRAINABLE, and must not fail to load against an
-            // annotations jar whose Weighting has more constants than it knows.
+            // Compared by name: the processor must not fail to load against an annotations jar whose Weighting has
+            // constants it does not know.
+            String weighting = weightingName.get();
+            AnnotationValue weightingValue = Annotations.explicitValue(weightedLoss, "weighting").orElse(null);
+            if (!WeightingAttributes.isKnown(weighting)) {
+                report.report(Message.UNSUPPORTED_WEIGHTING, type, weightedLoss, weightingValue, weighting);
+                return;
+            }
             int count = branches.size();
-            switch (weightingName.get()) {
-                case "FIXED" -> {
-                    validateFixed(count);
-                    for (String ignored : List.of("initial", "min", "max")) {
-                        Annotations.explicitValue(weightedLoss, ignored).ifPresent(value -> report.report(
-                                Message.WEIGHTING_ATTRIBUTE_IGNORED, type, weightedLoss, value, "FIXED weighting",
-                                ignored));
+            Optional<AnnotationValue> schedule = classValue("schedule");
+            Optional<AnnotationValue> strategy = classValue("strategy");
+            switch (weighting) {
+                case "FIXED" -> validateWeights("weights", count, false);
+                case "TRAINABLE" -> validateTrainable(count);
+                case "SCHEDULED" -> {
+                    if (schedule.isPresent()) {
+                        validateImplementation(schedule.get(), WeightingAttributes.WEIGHT_SCHEDULE,
+                                Message.SCHEDULE_CLASS);
+                    } else {
+                        validateWeights("weights", count, true);
+                        validateWeights("endWeights", count, true);
+                        validateRamp();
                     }
                 }
-                case "TRAINABLE" -> {
-                    validateTrainable(count);
-                    Annotations.explicitValue(weightedLoss, "weights").ifPresent(value -> report.report(
-                            Message.WEIGHTING_ATTRIBUTE_IGNORED, type, weightedLoss, value, "TRAINABLE weighting",
-                            "weights"));
+                case "DWA" -> validatePositive("temperature", Message.DWA_TEMPERATURE, false);
+                case "GRADNORM" -> {
+                    validatePositive("asymmetry", Message.GRADNORM_ASYMMETRY, true);
+                    validateGradNormLayer(weightingValue);
                 }
-                default -> report.report(Message.UNSUPPORTED_WEIGHTING, type, weightedLoss,
-                        Annotations.explicitValue(weightedLoss, "weighting").orElse(null), weightingName.get());
+                case "PCGRAD", "MGDA" -> {
+                    if (sharedMethods.stream().noneMatch(m -> takesLayers(m.method()))) {
+                        report.report(Message.NO_SHARED_PARAMETERS, type, weightedLoss, weightingValue, weighting,
+                                type.getSimpleName());
+                    }
+                }
+                case "CUSTOM" -> {
+                    if (strategy.isPresent()) {
+                        validateImplementation(strategy.get(), WeightingAttributes.WEIGHTER, Message.STRATEGY_CLASS);
+                    } else {
+                        report.report(Message.MISSING_STRATEGY, type, weightedLoss, weightingValue);
+                    }
+                }
+                default -> {
+                    // UNCERTAINTY, RLW, GLS: nothing to set.
+                }
+            }
+            reportIgnoredAttributes(weighting, schedule.isPresent());
+        }
+
+        /** Warns of each attribute the chosen weighting ignores; a class it ignores is an error. */
+        private void reportIgnoredAttributes(String weighting, boolean withSchedule) {
+            for (String attribute : WeightingAttributes.ALL) {
+                Optional<AnnotationValue> value = attribute.equals("schedule") || attribute.equals("strategy")
+                        ? classValue(attribute)
+                        : Annotations.explicitValue(weightedLoss, attribute);
+                if (value.isEmpty() || WeightingAttributes.uses(weighting, withSchedule, attribute)) {
+                    continue;
+                }
+                if (attribute.equals("schedule") || attribute.equals("strategy")) {
+                    String owner = attribute.equals("schedule") ? "SCHEDULED" : "CUSTOM";
+                    report.report(Message.WEIGHTING_CLASS_IGNORED, type, weightedLoss, value.get(), attribute, owner,
+                            weighting, owner, attribute);
+                } else {
+                    String who = withSchedule
+                            ? weighting + " weighting with a schedule class" : weighting + " weighting";
+                    report.report(Message.WEIGHTING_ATTRIBUTE_IGNORED, type, weightedLoss, value.get(), who,
+                            attribute);
+                }
             }
         }
 
-        private void validateFixed(int branchCount) {
-            Optional<AnnotationValue> explicit = Annotations.explicitValue(weightedLoss, "weights");
-            List<AnnotationValue> weights = Annotations.arrayValue(elements, weightedLoss, "weights")
+        /** A class attribute the user set to a class other than {@code void.class}. */
+        private Optional<AnnotationValue> classValue(String attribute) {
+            return Annotations.explicitValue(weightedLoss, attribute)
+                    .filter(value -> !(value.getValue() instanceof TypeMirror mirror
+                            && mirror.getKind() == TypeKind.VOID));
+        }
+
+        /** FIXED weights, or one end of a SCHEDULED ramp: one finite, non-negative weight per branch, not all zero. */
+        private void validateWeights(String attribute, int branchCount, boolean scheduled) {
+            AnnotationValue explicit = Annotations.explicitValue(weightedLoss, attribute).orElse(null);
+            List<AnnotationValue> weights = Annotations.arrayValue(elements, weightedLoss, attribute)
                     .orElse(List.of());
             if (weights.size() != branchCount) {
-                report.report(Message.FIXED_WEIGHT_COUNT, type, weightedLoss, explicit.orElse(null),
-                        branchCount, weights.size());
+                if (scheduled) {
+                    report.report(Message.SCHEDULED_WEIGHT_COUNT, type, weightedLoss, explicit, attribute,
+                            branchCount, weights.size());
+                } else {
+                    report.report(Message.FIXED_WEIGHT_COUNT, type, weightedLoss, explicit, branchCount,
+                            weights.size());
+                }
             }
             boolean allZero = true;
             boolean valid = true;
             for (AnnotationValue weight : weights) {
                 Optional<Double> value = Annotations.number(weight.getValue()).map(Number::doubleValue);
                 if (value.isEmpty()) {
-                    report.report(Message.INVALID_ATTRIBUTE, type, weightedLoss, weight, "WeightedLoss", "weights");
+                    report.report(Message.INVALID_ATTRIBUTE, type, weightedLoss, weight, "WeightedLoss", attribute);
                     valid = false;
                 } else if (!(value.get() >= 0) || value.get().isInfinite()) {
-                    report.report(Message.FIXED_WEIGHT_NEGATIVE, type, weightedLoss, weight, value.get());
+                    if (scheduled) {
+                        report.report(Message.SCHEDULED_WEIGHT_NEGATIVE, type, weightedLoss, weight, attribute,
+                                value.get());
+                    } else {
+                        report.report(Message.FIXED_WEIGHT_NEGATIVE, type, weightedLoss, weight, value.get());
+                    }
                     valid = false;
                 } else if (value.get() > 0) {
                     allZero = false;
                 }
             }
             if (valid && allZero && !weights.isEmpty()) {
-                report.report(Message.FIXED_WEIGHTS_ZERO, type, weightedLoss, explicit.orElse(null));
+                if (scheduled) {
+                    report.report(Message.SCHEDULED_WEIGHTS_ZERO, type, weightedLoss, explicit, attribute);
+                } else {
+                    report.report(Message.FIXED_WEIGHTS_ZERO, type, weightedLoss, explicit);
+                }
             }
+        }
+
+        private void validateRamp() {
+            for (String attribute : List.of("ramp", "rampUnit")) {
+                Optional<AnnotationValue> value = Annotations.value(elements, weightedLoss, attribute);
+                if (value.flatMap(Annotations::enumConstant).isEmpty()) {
+                    report.report(Message.INVALID_ATTRIBUTE, type, weightedLoss, value.orElse(null), "WeightedLoss",
+                            attribute);
+                }
+            }
+            Optional<AnnotationValue> length = Annotations.value(elements, weightedLoss, "rampLength");
+            Optional<Number> number = length.flatMap(v -> Annotations.number(v.getValue()));
+            if (number.isEmpty()) {
+                report.report(Message.INVALID_ATTRIBUTE, type, weightedLoss, length.orElse(null), "WeightedLoss",
+                        "rampLength");
+            } else if (number.get().longValue() <= 0) {
+                report.report(Message.RAMP_LENGTH, type, weightedLoss,
+                        Annotations.explicitValue(weightedLoss, "rampLength").orElse(null), number.get().longValue());
+            }
+        }
+
+        /** DWA's temperature (positive) or GradNorm's asymmetry (zero allowed); finite either way. */
+        private void validatePositive(String attribute, Message message, boolean zeroAllowed) {
+            Optional<AnnotationValue> explicit = Annotations.explicitValue(weightedLoss, attribute);
+            Optional<Double> value = Annotations.doubleValue(elements, weightedLoss, attribute);
+            if (value.isEmpty()) {
+                report.report(Message.INVALID_ATTRIBUTE, type, weightedLoss, explicit.orElse(null), "WeightedLoss",
+                        attribute);
+                return;
+            }
+            double v = value.get();
+            boolean ok = (zeroAllowed ? v >= 0 : v > 0) && !Double.isInfinite(v);
+            if (!ok) {
+                report.report(message, type, weightedLoss, explicit.orElse(null), v);
+            }
+        }
+
+        /** GradNorm measures on the named {@code @Shared} method, or the last one declared; it must have layers. */
+        private void validateGradNormLayer(AnnotationValue weightingValue) {
+            if (sharedMethods.isEmpty()) {
+                report.report(Message.GRADNORM_WITHOUT_SHARED, type, weightedLoss, weightingValue,
+                        type.getSimpleName());
+                return;
+            }
+            Optional<AnnotationValue> explicit = Annotations.explicitValue(weightedLoss, "sharedLayer");
+            String name = Annotations.stringValue(elements, weightedLoss, "sharedLayer").orElse("");
+            ModelMethod measured;
+            if (name.isEmpty()) {
+                measured = sharedMethods.get(sharedMethods.size() - 1);
+            } else {
+                measured = sharedMethods.stream().filter(m -> m.name().equals(name)).findFirst().orElse(null);
+                if (measured == null) {
+                    report.report(Message.UNKNOWN_SHARED_LAYER, type, weightedLoss, explicit.orElse(null), name,
+                            Suggestions.didYouMean(name, sharedMethods.stream().map(ModelMethod::name).toList()));
+                    return;
+                }
+            }
+            if (!takesLayers(measured.method())) {
+                report.report(Message.SHARED_LAYER_WITHOUT_LAYERS, type, weightedLoss,
+                        explicit.orElse(weightingValue), measured.name());
+            }
+        }
+
+        /**
+         * A schedule or strategy class: the generated code calls {@code new C()} through {@code C::new} from the
+         * model's package, and the runtime uses it through the interface. Types are compared by qualified name,
+         * since the processor does not depend on the runtime.
+         */
+        private void validateImplementation(AnnotationValue value, String interfaceName, Message message) {
+            if (!(value.getValue() instanceof TypeMirror mirror) || mirror.getKind() == TypeKind.ERROR) {
+                // Missing types are deferred before validation; anything else unreadable did not compile.
+                report.report(Message.INVALID_ATTRIBUTE, type, weightedLoss, value, "WeightedLoss",
+                        message == Message.SCHEDULE_CLASS ? "schedule" : "strategy");
+                return;
+            }
+            if (!(mirror instanceof DeclaredType declared) || !(declared.asElement() instanceof TypeElement cls)) {
+                report.report(message, type, weightedLoss, value, mirror, "is not a class");
+                return;
+            }
+            List<String> reasons = new ArrayList<>();
+            String packageName = elements.getPackageOf(type).getQualifiedName().toString();
+            if (cls.getKind() == ElementKind.INTERFACE || cls.getKind() == ElementKind.ANNOTATION_TYPE) {
+                reasons.add("is an interface");
+            } else if (cls.getKind() == ElementKind.ENUM) {
+                reasons.add("is an enum");
+            } else if (cls.getModifiers().contains(Modifier.ABSTRACT)) {
+                reasons.add("is abstract");
+            }
+            if (!implementsInterface(cls, interfaceName)) {
+                reasons.add("does not implement " + interfaceName.substring(interfaceName.lastIndexOf('.') + 1));
+            }
+            if (cls.getNestingKind() == NestingKind.MEMBER && !cls.getModifiers().contains(Modifier.STATIC)
+                    && cls.getKind() == ElementKind.CLASS) {
+                reasons.add("is an inner class: make it static");
+            }
+            if (!accessible(cls, packageName)) {
+                reasons.add("is not public");
+            }
+            boolean constructor = ElementFilter.constructorsIn(cls.getEnclosedElements()).stream().anyMatch(c ->
+                    c.getParameters().isEmpty()
+                            && (c.getModifiers().contains(Modifier.PUBLIC)
+                                    || !c.getModifiers().contains(Modifier.PRIVATE) && samePackage(cls, packageName))
+                            && c.getThrownTypes().stream().noneMatch(ModelValidator.this::isChecked));
+            if (!constructor && cls.getKind() != ElementKind.INTERFACE) {
+                reasons.add("has no public no-argument constructor that throws no checked exception");
+            }
+            if (!reasons.isEmpty()) {
+                report.report(message, type, weightedLoss, value, cls.getQualifiedName(),
+                        String.join(" and ", reasons));
+            }
+        }
+
+        private boolean implementsInterface(TypeElement cls, String interfaceName) {
+            List<TypeMirror> pending = new ArrayList<>(List.of(cls.asType()));
+            Set<String> seen = new java.util.HashSet<>();
+            while (!pending.isEmpty()) {
+                TypeMirror next = pending.remove(pending.size() - 1);
+                if (!(next instanceof DeclaredType declared) || !(declared.asElement() instanceof TypeElement e)
+                        || !seen.add(e.getQualifiedName().toString())) {
+                    continue;
+                }
+                if (e.getQualifiedName().contentEquals(interfaceName)) {
+                    return true;
+                }
+                pending.addAll(types.directSupertypes(next));
+            }
+            return false;
+        }
+
+        /** Whether code in {@code packageName} can name the class: public all the way out, or package-visible. */
+        private boolean accessible(TypeElement cls, String packageName) {
+            for (Element e = cls; e instanceof TypeElement; e = e.getEnclosingElement()) {
+                Set<Modifier> modifiers = e.getModifiers();
+                if (modifiers.contains(Modifier.PRIVATE)
+                        || !modifiers.contains(Modifier.PUBLIC) && !samePackage(cls, packageName)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private boolean samePackage(TypeElement cls, String packageName) {
+            return elements.getPackageOf(cls).getQualifiedName().contentEquals(packageName);
         }
 
         private void validateTrainable(int branchCount) {

@@ -16,7 +16,8 @@ import com.palantir.javapoet.NameAllocator;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
 import io.github.branchwise.annotations.Loss;
-import io.github.branchwise.annotations.Weighting;
+import io.github.branchwise.annotations.Ramp;
+import io.github.branchwise.annotations.RampUnit;
 import io.github.branchwise.processor.base.ModelNames;
 import io.github.branchwise.processor.base.TypeNames;
 import io.github.branchwise.processor.binding.Access;
@@ -29,6 +30,8 @@ import io.github.branchwise.processor.binding.WeightingDescriptor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
@@ -93,6 +96,20 @@ final class TrainingModelWriter {
                 .addMethod(step("evaluate", "Computes the losses of a batch without updating anything.\n\n",
                         "the losses of this batch"))
                 .addMethod(weights())
+                .addMethod(MethodSpec.methodBuilder("endEpoch")
+                        .addJavadoc("Ends the current epoch; call it after the last batch of every epoch.\n\n")
+                        .addJavadoc("<p>Weightings that work on epoch means (DWA) update their weights, and the epoch "
+                                + "count\nthat {@code SCHEDULED} ramps in epochs follow moves on.\n")
+                        .addModifiers(PUBLIC)
+                        .addStatement("trainer.endEpoch()")
+                        .build())
+                .addMethod(MethodSpec.methodBuilder("epoch")
+                        .addJavadoc("The number of epochs ended so far by {@link #endEpoch()}.\n\n")
+                        .addJavadoc("@return the index of the current epoch, from 0\n")
+                        .addModifiers(PUBLIC)
+                        .returns(TypeName.LONG)
+                        .addStatement("return trainer.epoch()")
+                        .build())
                 .addMethod(MethodSpec.methodBuilder("predictionModel")
                         .addJavadoc("A prediction model that shares this model's parameters:\n"
                                 + "after more training it predicts with the new values.\n\n")
@@ -134,14 +151,63 @@ final class TrainingModelWriter {
                 .build();
     }
 
-    private String weightingDescription() {
-        WeightingDescriptor weighting = model.weighting();
-        if (weighting.kind() == Weighting.FIXED) {
-            return "the fixed weights " + weighting.weights().stream().map(Snippets::doubleLiteral)
-                    .collect(Collectors.joining(", ", "{@code {", "}}"));
-        }
-        return "trainable weights kept in [" + Snippets.doubleLiteral(weighting.min()) + ", "
-                + Snippets.doubleLiteral(weighting.max()) + "]";
+    /** How the branch losses are weighted, for the class javadoc: "weighted by ...". */
+    private CodeBlock weightingDescription() {
+        WeightingDescriptor w = model.weighting();
+        return switch (w.kind()) {
+            case FIXED -> CodeBlock.of("the fixed weights $L", doubles(w.weights()));
+            case TRAINABLE -> CodeBlock.of("trainable weights kept in [$L, $L]",
+                    Snippets.doubleLiteral(w.min()), Snippets.doubleLiteral(w.max()));
+            case SCHEDULED -> w.schedule().isPresent()
+                    ? CodeBlock.of("weights from the schedule {@link $T}", w.schedule().get())
+                    : CodeBlock.of("weights that follow a $L ramp from $L to $L\nover $L $L(s)",
+                            w.ramp().name().toLowerCase(Locale.ROOT), doubles(w.weights()), doubles(w.endWeights()),
+                            w.rampLength(), w.rampUnit().name().toLowerCase(Locale.ROOT));
+            case UNCERTAINTY -> CodeBlock.of("learned uncertainty weights (Kendall et al.)");
+            case DWA -> CodeBlock.of("Dynamic Weight Average with temperature $L",
+                    Snippets.doubleLiteral(w.temperature()));
+            case RLW -> CodeBlock.of("random loss weights drawn every step");
+            case GLS -> CodeBlock.of("the geometric mean of the losses");
+            case GRADNORM -> CodeBlock.of("GradNorm with asymmetry $L, measured on the last layer of $L",
+                    Snippets.doubleLiteral(w.asymmetry()), Snippets.code(w.sharedLayer() + "()"));
+            case PCGRAD -> CodeBlock.of("PCGrad: the losses summed, conflicting shared gradients projected");
+            case MGDA -> CodeBlock.of("MGDA: the minimum-norm combination of the branch gradients");
+            case CUSTOM -> CodeBlock.of("the strategy {@link $T}", w.strategy().orElseThrow());
+        };
+    }
+
+    /** {@code {@code {1.0, 0.3}}}, for javadoc. */
+    private static String doubles(List<Double> values) {
+        return values.stream().map(Snippets::doubleLiteral).collect(Collectors.joining(", ", "{@code {", "}}"));
+    }
+
+    /** The {@code WeightingSpec} factory call for the model's weighting. */
+    private CodeBlock weightingSpec() {
+        WeightingDescriptor w = model.weighting();
+        ClassName spec = TypeNames.WEIGHTING_SPEC;
+        return switch (w.kind()) {
+            case FIXED -> CodeBlock.of("$T.fixed($L)", spec, literals(w.weights()));
+            case TRAINABLE -> CodeBlock.of("$T.trainable($L, $L, $L)", spec, Snippets.doubleLiteral(w.initial()),
+                    Snippets.doubleLiteral(w.min()), Snippets.doubleLiteral(w.max()));
+            case SCHEDULED -> w.schedule().isPresent()
+                    ? CodeBlock.of("$T.scheduled($T::new)", spec, w.schedule().get())
+                    : CodeBlock.of("$T.scheduled(new double[] {$L}, new double[] {$L},$W$T.$L, $L, $T.$L)", spec,
+                            literals(w.weights()), literals(w.endWeights()), Ramp.class, w.ramp().name(),
+                            Snippets.longLiteral(w.rampLength()), RampUnit.class, w.rampUnit().name());
+            case UNCERTAINTY -> CodeBlock.of("$T.uncertainty()", spec);
+            case DWA -> CodeBlock.of("$T.dwa($L)", spec, Snippets.doubleLiteral(w.temperature()));
+            case RLW -> CodeBlock.of("$T.rlw()", spec);
+            case GLS -> CodeBlock.of("$T.gls()", spec);
+            case GRADNORM -> CodeBlock.of("$T.gradNorm($L, $S)", spec, Snippets.doubleLiteral(w.asymmetry()),
+                    w.sharedLayer());
+            case PCGRAD -> CodeBlock.of("$T.pcGrad()", spec);
+            case MGDA -> CodeBlock.of("$T.mgda()", spec);
+            case CUSTOM -> CodeBlock.of("$T.custom($T::new)", spec, w.strategy().orElseThrow());
+        };
+    }
+
+    private static String literals(List<Double> values) {
+        return values.stream().map(Snippets::doubleLiteral).collect(Collectors.joining(", "));
     }
 
     /** {@code ModelSpec.builder("p.Detector").input(...).branch(...).weighting(...).graph(...).build()}. */
@@ -157,15 +223,7 @@ final class TrainingModelWriter {
             spec.add("\n.branch($S, new long[] {$L}, $T.$L, $L)", branch.name(), Snippets.dimensions(branch.shape()),
                     Loss.class, branch.loss().name(), Snippets.doubleLiteral(branch.delta()));
         }
-        WeightingDescriptor weighting = model.weighting();
-        if (weighting.kind() == Weighting.FIXED) {
-            spec.add("\n.weighting($T.fixed($L))", TypeNames.WEIGHTING_SPEC, weighting.weights().stream()
-                    .map(Snippets::doubleLiteral).collect(Collectors.joining(", ")));
-        } else {
-            spec.add("\n.weighting($T.trainable($L, $L, $L))", TypeNames.WEIGHTING_SPEC,
-                    Snippets.doubleLiteral(weighting.initial()), Snippets.doubleLiteral(weighting.min()),
-                    Snippets.doubleLiteral(weighting.max()));
-        }
+        spec.add("\n.weighting($L)", weightingSpec());
         return spec.add("\n.graph($T::defineGraph)", names.trainingModel())
                 .add("\n.build()")
                 .unindent().unindent()

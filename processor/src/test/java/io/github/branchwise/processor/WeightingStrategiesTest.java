@@ -1,0 +1,329 @@
+package io.github.branchwise.processor;
+
+import static com.google.testing.compile.CompilationSubject.assertThat;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.testing.compile.Compilation;
+import com.google.testing.compile.JavaFileObjects;
+import io.github.branchwise.runtime.engine.Trainer;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import javax.tools.Diagnostic;
+import javax.tools.JavaFileObject;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * One model per weighting strategy, compiled with the processor and trained through the generated API: the
+ * annotation's settings reach the runtime's {@code WeightingSpec}. The runtime's own tests check the maths.
+ */
+final class WeightingStrategiesTest {
+    /** Two branches over a trunk: {@code a} regression (MSE), {@code b} classification (BCE). */
+    private static final String MODEL = """
+            package strategies;
+
+            import io.github.branchwise.annotations.Branch;
+            import io.github.branchwise.annotations.BranchLoss;
+            import io.github.branchwise.annotations.Input;
+            import io.github.branchwise.annotations.Loss;
+            import io.github.branchwise.annotations.Ramp;
+            import io.github.branchwise.annotations.RampUnit;
+            import io.github.branchwise.annotations.Shared;
+            import io.github.branchwise.annotations.WeightedLoss;
+            import io.github.branchwise.annotations.Weighting;
+            import io.github.branchwise.runtime.Activation;
+            import io.github.branchwise.runtime.Layers;
+            import org.nd4j.autodiff.samediff.SDVariable;
+
+            @WeightedLoss(%s)
+            public abstract class %s {
+                @Input(shape = 4)
+                abstract SDVariable x();
+            %s
+                @Branch(shape = 1)
+                @BranchLoss(Loss.MEAN_SQUARED_ERROR)
+                SDVariable a(Layers nn) {
+                    return nn.dense(%s, 1);
+                }
+
+                @Branch(shape = 1)
+                @BranchLoss(Loss.BINARY_CROSSENTROPY)
+                SDVariable b(Layers nn) {
+                    return nn.dense(%s, 1, Activation.SIGMOID);
+                }
+            }
+            """;
+
+    /** A trunk and a neck over it: GRADNORM measures on the neck, the last one declared, unless told otherwise. */
+    private static final String SHARED = """
+
+                @Shared
+                SDVariable trunk(Layers nn) {
+                    return nn.dense(x(), 5, Activation.TANH);
+                }
+
+                @Shared
+                SDVariable neck(Layers nn) {
+                    return nn.dense(trunk(nn), 3, Activation.TANH);
+                }
+
+            """;
+
+    private static final String SCHEDULE = """
+            package strategies;
+
+            import io.github.branchwise.runtime.weighting.WeightSchedule;
+
+            /** Weights (1, step + 1). */
+            public class StepSchedule implements WeightSchedule {
+                @Override
+                public double[] weights(long step, long epoch, int branches) {
+                    return new double[] {1, step + 1};
+                }
+            }
+            """;
+
+    private static final String WEIGHTER = """
+            package strategies;
+
+            import io.github.branchwise.runtime.engine.GraphHost;
+            import io.github.branchwise.runtime.weighting.Weighter;
+            import java.util.List;
+            import org.nd4j.autodiff.samediff.SDVariable;
+
+            /** total = 2·a + 3·b. */
+            public class ConstantWeighter implements Weighter {
+                @Override
+                public SDVariable combine(GraphHost host, List<SDVariable> branchLosses) {
+                    return branchLosses.get(0).mul(2.0).add(branchLosses.get(1).mul(3.0));
+                }
+
+                @Override
+                public double[] weights() {
+                    return new double[] {2, 3};
+                }
+            }
+            """;
+
+    private static GeneratedClassLoader loader;
+    private static Compilation compilation;
+
+    @BeforeAll
+    static void compileOneModelPerStrategy() {
+        List<JavaFileObject> sources = new ArrayList<>();
+        sources.add(model("LinearRamp", "weighting = Weighting.SCHEDULED, weights = {1, 0}, endWeights = {0, 1}, "
+                + "ramp = Ramp.LINEAR, rampLength = 4, rampUnit = RampUnit.STEP", false));
+        sources.add(model("EpochRamp", "weighting = Weighting.SCHEDULED, weights = {1, 1}, endWeights = {0, 2}, "
+                + "ramp = Ramp.STEP, rampLength = 1", false));
+        sources.add(model("Scheduled", "weighting = Weighting.SCHEDULED, schedule = StepSchedule.class", false));
+        sources.add(JavaFileObjects.forSourceString("strategies.StepSchedule", SCHEDULE));
+        sources.add(model("Uncertainty", "weighting = Weighting.UNCERTAINTY", false));
+        sources.add(model("Dwa", "weighting = Weighting.DWA, temperature = 4", false));
+        sources.add(model("Rlw", "weighting = Weighting.RLW", false));
+        sources.add(model("Gls", "weighting = Weighting.GLS", false));
+        sources.add(model("GradNorm", "weighting = Weighting.GRADNORM", true));
+        sources.add(model("GradNormTrunk",
+                "weighting = Weighting.GRADNORM, asymmetry = 0.5, sharedLayer = \"trunk\"", true));
+        sources.add(model("PcGrad", "weighting = Weighting.PCGRAD", true));
+        sources.add(model("Mgda", "weighting = Weighting.MGDA", true));
+        sources.add(model("MgdaUnshared", "weighting = Weighting.MGDA", false));
+        sources.add(model("Custom", "weighting = Weighting.CUSTOM, strategy = ConstantWeighter.class", false));
+        sources.add(JavaFileObjects.forSourceString("strategies.ConstantWeighter", WEIGHTER));
+        compilation = Compilations.javac().compile(sources);
+        assertThat(compilation).succeeded();
+        loader = new GeneratedClassLoader(compilation);
+    }
+
+    @Test
+    void theOnlyWarningIsTheGradientStrategyWithoutSharedParameters() {
+        List<String> warnings = compilation.warnings().stream()
+                .map(w -> w.getSource().getName().replaceAll(".*/", "") + ": " + w.getMessage(Locale.ROOT))
+                .toList();
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).startsWith("MgdaUnshared.java: [NoSharedParameters] MGDA weighting"),
+                warnings.toString());
+        assertEquals(Diagnostic.Kind.WARNING, compilation.warnings().get(0).getKind());
+    }
+
+    @Test
+    void rampFromTheAnnotationSetsTheWeightsOfEveryStep() throws Exception {
+        Object model = create("LinearRamp");
+        assertEquals("SCHEDULED(LINEAR [1.0, 0.0] -> [0.0, 1.0] over 4 STEP)", description(model));
+        Object batch = batch("LinearRamp");
+        call(model, "fit", batch);
+        assertArrayEquals(new double[] {1, 0}, weights(model), 1e-9, "step 0");
+        call(model, "fit", batch);
+        assertArrayEquals(new double[] {0.75, 0.25}, weights(model), 1e-9, "step 1");
+        Object losses = call(model, "fit", batch);
+        assertArrayEquals(new double[] {0.5, 0.5}, weights(model), 1e-9, "step 2");
+        assertEquals(0.5 * component(losses, "a") + 0.5 * component(losses, "b"), component(losses, "total"), 1e-5);
+    }
+
+    @Test
+    void epochRampMovesWithTheGeneratedEndEpoch() throws Exception {
+        Object model = create("EpochRamp");
+        assertEquals("SCHEDULED(STEP [1.0, 1.0] -> [0.0, 2.0] over 1 EPOCH)", description(model));
+        Object batch = batch("EpochRamp");
+        call(model, "fit", batch);
+        assertArrayEquals(new double[] {1, 1}, weights(model), 1e-9, "epoch 0");
+        call(model, "endEpoch");
+        assertEquals(1L, call(model, "epoch"));
+        call(model, "fit", batch);
+        assertArrayEquals(new double[] {0, 2}, weights(model), 1e-9, "epoch 1");
+    }
+
+    @Test
+    void scheduleClassIsInstantiatedAndFollowed() throws Exception {
+        Object model = create("Scheduled");
+        assertEquals("SCHEDULED(custom)", description(model));
+        Object batch = batch("Scheduled");
+        for (int i = 0; i < 3; i++) {
+            call(model, "fit", batch);
+        }
+        assertArrayEquals(new double[] {1, 3}, weights(model), 1e-9, "StepSchedule at step 2");
+    }
+
+    @Test
+    void uncertaintyStartsAtHalfForRegressionAndOneForClassification() throws Exception {
+        Object model = create("Uncertainty");
+        assertEquals("UNCERTAINTY", description(model));
+        assertArrayEquals(new double[] {0.5, 1.0}, weights(model), 1e-9, "s = 0: ½ for MSE, 1 for BCE");
+        assertFinite(call(model, "fit", batch("Uncertainty")));
+        assertNotEquals(0.5, weights(model)[0], "the log-variances train");
+    }
+
+    @Test
+    void dwaUsesTheAnnotatedTemperatureAndEpochs() throws Exception {
+        Object model = create("Dwa");
+        assertEquals("DWA(T=4.0)", description(model));
+        Object batch = batch("Dwa");
+        for (int epoch = 0; epoch < 3; epoch++) {
+            assertFinite(call(model, "fit", batch));
+            if (epoch < 2) {
+                assertArrayEquals(new double[] {1, 1}, weights(model), 1e-9, "λ = 1 in the first two epochs");
+            }
+            call(model, "endEpoch");
+        }
+        double[] weights = weights(model);
+        assertEquals(2.0, weights[0] + weights[1], 1e-9, "λ sums to K after the first two epochs");
+    }
+
+    @Test
+    void rlwDrawsNewSoftmaxWeightsEveryStep() throws Exception {
+        Object model = create("Rlw");
+        assertEquals("RLW", description(model));
+        Object batch = batch("Rlw");
+        call(model, "fit", batch);
+        double[] first = weights(model);
+        call(model, "fit", batch);
+        double[] second = weights(model);
+        assertEquals(1.0, first[0] + first[1], 1e-6);
+        assertEquals(1.0, second[0] + second[1], 1e-6);
+        assertNotEquals(first[0], second[0]);
+    }
+
+    @Test
+    void glsTrainsOnTheGeometricMean() throws Exception {
+        Object model = create("Gls");
+        assertEquals("GLS", description(model));
+        Object losses = call(model, "fit", batch("Gls"));
+        assertFinite(losses);
+        assertEquals(Math.sqrt(component(losses, "a") * component(losses, "b")), component(losses, "total"), 1e-5);
+    }
+
+    @Test
+    void gradNormMeasuresOnTheLastSharedMethodOrTheNamedOne() throws Exception {
+        Object last = create("GradNorm");
+        assertEquals("GRADNORM(a=1.5, layer=neck)", description(last));
+        Object named = create("GradNormTrunk");
+        assertEquals("GRADNORM(a=0.5, layer=trunk)", description(named));
+        for (Object model : List.of(last, named)) {
+            Object batch = batch(model.getClass().getSimpleName().replace("TrainingModel", ""));
+            for (int i = 0; i < 3; i++) {
+                assertFinite(call(model, "fit", batch));
+            }
+            double[] weights = weights(model);
+            assertEquals(2.0, weights[0] + weights[1], 1e-5, "renormalised to sum to K");
+        }
+    }
+
+    @Test
+    void pcGradAndMgdaTrainWithOrWithoutSharedParameters() throws Exception {
+        Object pcGrad = create("PcGrad");
+        assertEquals("PCGRAD", description(pcGrad));
+        assertFinite(call(pcGrad, "fit", batch("PcGrad")));
+        assertArrayEquals(new double[] {1, 1}, weights(pcGrad), 1e-9);
+        for (String name : List.of("Mgda", "MgdaUnshared")) {
+            Object mgda = create(name);
+            assertEquals("MGDA", description(mgda));
+            assertFinite(call(mgda, "fit", batch(name)));
+            double[] weights = weights(mgda);
+            assertEquals(1.0, weights[0] + weights[1], 1e-6, name + ": a point of the simplex");
+        }
+    }
+
+    @Test
+    void customStrategyIsInstantiatedFromTheAnnotation() throws Exception {
+        Object model = create("Custom");
+        assertEquals("CUSTOM", description(model));
+        Object losses = call(model, "fit", batch("Custom"));
+        assertEquals(2 * component(losses, "a") + 3 * component(losses, "b"), component(losses, "total"), 1e-5);
+        assertArrayEquals(new double[] {2, 3}, weights(model), 1e-12);
+    }
+
+    private static JavaFileObject model(String name, String weighting, boolean shared) {
+        String input = shared ? "neck(nn)" : "x()";
+        return JavaFileObjects.forSourceString("strategies." + name,
+                String.format(Locale.ROOT, MODEL, weighting, name, shared ? SHARED : "\n", input, input));
+    }
+
+    private static Object create(String model) throws Exception {
+        return loader.loadClass("strategies." + model + "TrainingModel").getMethod("create").invoke(null);
+    }
+
+    /** Eight examples: random inputs, regression targets, binary targets. */
+    private static Object batch(String model) throws Exception {
+        Nd4j.getRandom().setSeed(11);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 8, 4);
+        INDArray a = Nd4j.rand(DataType.FLOAT, 8, 1);
+        INDArray b = Nd4j.rand(DataType.FLOAT, 8, 1).gt(0.5).castTo(DataType.FLOAT);
+        return loader.loadClass("strategies." + model + "Batch")
+                .getConstructor(INDArray.class, INDArray.class, INDArray.class).newInstance(x, a, b);
+    }
+
+    private static String description(Object model) throws Exception {
+        return ((Trainer) call(model, "trainer")).spec().weighting().toString();
+    }
+
+    private static double[] weights(Object model) throws Exception {
+        Object weights = call(model, "weights");
+        return new double[] {component(weights, "a"), component(weights, "b")};
+    }
+
+    private static Object call(Object target, String method, Object... args) throws Exception {
+        for (Method m : target.getClass().getMethods()) {
+            if (m.getName().equals(method) && m.getParameterCount() == args.length) {
+                return m.invoke(target, args);
+            }
+        }
+        throw new NoSuchMethodException(method);
+    }
+
+    private static double component(Object record, String name) throws Exception {
+        return (double) record.getClass().getMethod(name).invoke(record);
+    }
+
+    private static void assertFinite(Object losses) throws Exception {
+        for (String name : List.of("total", "a", "b")) {
+            assertTrue(Double.isFinite(component(losses, name)), name);
+        }
+    }
+}
