@@ -10,20 +10,21 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * GradNorm, Chen et al. (2018). {@code total = Σ wᵢ·Lᵢ} trains the network; the weights
- * ({@code weighting/weights}, starting at 1) are trained by a loss of their own,
- * {@code L_grad = Σ |Gᵢ - Ḡ·rᵢ^a|}, where {@code Gᵢ = ‖∇_W wᵢ·Lᵢ‖} on the weights W of the last layer of the shared
- * trunk, {@code Ḡ} is their mean, {@code rᵢ = L̃ᵢ / mean(L̃)} with {@code L̃ᵢ = Lᵢ(t)/Lᵢ(0)} the relative inverse
- * training rate, and the targets {@code Ḡ·rᵢ^a} are held constant. After each update the weights are renormalised
- * to sum to K. The optimiser is the model's own, applied to {@code ∂L_grad/∂wᵢ = sign(Gᵢ - targetᵢ)·Gᵢ/wᵢ}.
+ * GradNorm, Chen et al. (2018). {@code total = Σ wᵢ·Lᵢ} trains the network; the weights are trained by a loss of
+ * their own, {@code L_grad = Σ |Gᵢ - Ḡ·rᵢ^a|}, where {@code Gᵢ = ‖∇_W wᵢ·Lᵢ‖} on the weights W of the last layer of
+ * the shared trunk, {@code Ḡ} is their mean, {@code rᵢ = L̃ᵢ / mean(L̃)} with {@code L̃ᵢ = Lᵢ(t)/Lᵢ(0)} the relative
+ * inverse training rate, and the targets {@code Ḡ·rᵢ^a} are held constant.
+ *
+ * <p>As in LibMTL, the weights are {@code w = K·softmax(l)} of trainable logits {@code weighting/logits} (starting
+ * at 0, so w = 1): they stay positive and sum to K without a projection, and the optimiser moves them on a log
+ * scale, which matters when the right weights differ by orders of magnitude (the paper's σ = (1, 100) toy). The
+ * model's optimiser (or its {@code weighting} group's) is applied to
+ * {@code ∂L_grad/∂lⱼ = Σᵢ sign(Gᵢ - targetᵢ)·‖∇_W Lᵢ‖·wᵢ·(δᵢⱼ - wⱼ/K)}.
  */
 public final class GradNormWeighter implements Weighter {
-    /** Weights are kept at least this large so that {@code Gᵢ/wᵢ} stays defined. */
-    private static final double MIN_WEIGHT = 1e-6;
-
     private final double asymmetry;
     private final String sharedLayer;
-    private SDVariable weights;
+    private SDVariable logits;
     private int branches;
     private double[] initialLosses;
     private double[] lastNorms;
@@ -44,9 +45,9 @@ public final class GradNormWeighter implements Weighter {
     @Override
     public SDVariable combine(GraphHost host, List<SDVariable> branchLosses) {
         branches = branchLosses.size();
-        double[] ones = new double[branches];
-        Arrays.fill(ones, 1.0);
-        weights = host.parameter("weighting/weights", Nd4j.createFromArray(ones));
+        logits = host.parameter("weighting/logits", Nd4j.zeros(branches));
+        SDVariable exp = host.sameDiff().math().exp(logits);
+        SDVariable weights = exp.div(exp.sum()).mul(branches);
         return LossSums.weightedSum(host, weights, branchLosses);
     }
 
@@ -58,14 +59,14 @@ public final class GradNormWeighter implements Weighter {
     @Override
     public Map<String, INDArray> combineGradients(BranchGradients gradients) {
         String layer = lastLayerWeights(gradients);
+        if (!gradients.of(0).containsKey(layer)) {
+            throw new IllegalStateException("GRADNORM measures gradient norms on '" + layer + "', which is frozen");
+        }
         double[] losses = gradients.losses();
         if (initialLosses == null) {
             initialLosses = losses.clone();
         }
-        double[] w = weights.getArr().toDoubleVector();
-        if (!gradients.of(0).containsKey(layer)) {
-            throw new IllegalStateException("GRADNORM measures gradient norms on '" + layer + "', which is frozen");
-        }
+        double[] w = weights();
         double[] norms = new double[branches];
         double[] relative = new double[branches];
         double meanNorm = 0;
@@ -80,7 +81,14 @@ public final class GradNormWeighter implements Weighter {
         double[] weightGradient = new double[branches];
         for (int i = 0; i < branches; i++) {
             targets[i] = meanNorm * Math.pow(relative[i] / meanRelative, asymmetry);
+            // ∂|Gᵢ - targetᵢ|/∂wᵢ with Gᵢ = wᵢ·‖∇_W Lᵢ‖.
             weightGradient[i] = Math.signum(norms[i] - targets[i]) * norms[i] / w[i];
+        }
+        double[] logitGradient = new double[branches];
+        for (int j = 0; j < branches; j++) {
+            for (int i = 0; i < branches; i++) {
+                logitGradient[j] += weightGradient[i] * w[i] * ((i == j ? 1 : 0) - w[j] / branches);
+            }
         }
         lastNorms = norms;
         lastTargets = targets;
@@ -88,12 +96,11 @@ public final class GradNormWeighter implements Weighter {
         double[] ones = new double[branches];
         Arrays.fill(ones, 1.0);
         Map<String, INDArray> combined = gradients.combine(ones);
-        INDArray current = combined.get("weighting/weights");
-        if (current == null) {
-            return combined;  // the weights are frozen
+        INDArray current = combined.get("weighting/logits");
+        if (current != null) {
+            combined.put("weighting/logits",
+                    Nd4j.createFromArray(logitGradient).castTo(current.dataType()).reshape(current.shape()));
         }
-        combined.put("weighting/weights",
-                Nd4j.createFromArray(weightGradient).castTo(current.dataType()).reshape(current.shape()));
         return combined;
     }
 
@@ -122,22 +129,19 @@ public final class GradNormWeighter implements Weighter {
     }
 
     @Override
-    public void afterUpdate() {
-        INDArray array = weights.getArr();
-        double[] w = array.toDoubleVector();
+    public double[] weights() {
+        double[] l = logits.getArr().toDoubleVector();
+        double max = Arrays.stream(l).max().orElse(0);
         double sum = 0;
-        for (int i = 0; i < w.length; i++) {
-            w[i] = Math.max(MIN_WEIGHT, w[i]);
+        double[] w = new double[l.length];
+        for (int i = 0; i < l.length; i++) {
+            w[i] = Math.exp(l[i] - max);
             sum += w[i];
         }
-        for (int i = 0; i < w.length; i++) {
-            array.putScalar(i, w[i] * branches / sum);
+        for (int i = 0; i < l.length; i++) {
+            w[i] *= branches / sum;
         }
-    }
-
-    @Override
-    public double[] weights() {
-        return weights.getArr().toDoubleVector();
+        return w;
     }
 
     /** The gradient norms {@code Gᵢ} of the last step, or null before the first. */

@@ -70,7 +70,7 @@ class PublishedToyResultsTest {
         GradNormToy toy = new GradNormToy(new double[] {1, 100}, 32, 3);
         Trainer gradNorm = toy.trainer(WeightingSpec.gradNorm(1.5, "trunk"));
         Trainer fixed = toy.trainer(WeightingSpec.fixed(1, 1));
-        for (int step = 0; step < 120; step++) {
+        for (int step = 0; step < 100; step++) {
             toy.fit(gradNorm);
             toy.fit(fixed);
         }

@@ -248,14 +248,19 @@ class StrategyTest {
         Trainer trainer = trainer(WeightingSpec.gradNorm(1.5, ""));
         Map<String, INDArray> before = trainer.parameterValues();
         fit(trainer);
-        // w = (1, 1): Gᵢ = ‖∇_W Lᵢ‖ on the trunk's W; at step 0 every Lᵢ(t)/Lᵢ(0) = 1, so rᵢ = 1 and target = Ḡ.
+        // Logits 0, so w = 2·softmax(0) = (1, 1): Gᵢ = ‖∇_W Lᵢ‖ on the trunk's W; at step 0 every
+        // Lᵢ(t)/Lᵢ(0) = 1, so rᵢ = 1 and target = Ḡ. ∂L_grad/∂wᵢ = sign(Gᵢ - Ḡ)·Gᵢ =: aᵢ and, through
+        // w = 2·softmax(l) at l = 0, ∂wᵢ/∂lⱼ = δᵢⱼ - ½, so ∂L_grad/∂l₀ = (a₀ - a₁)/2 = -∂L_grad/∂l₁.
         double n1 = g1.get("trunk/dense_0/W").norm2Number().doubleValue();
         double n2 = g2.get("trunk/dense_0/W").norm2Number().doubleValue();
         double mean = (n1 + n2) / 2;
-        double w1 = 1 - LR * Math.signum(n1 - mean) * n1;
-        double w2 = 1 - LR * Math.signum(n2 - mean) * n2;
-        double sum = w1 + w2;
-        assertArrayEquals(new double[] {2 * w1 / sum, 2 * w2 / sum}, trainer.weights(), 1e-10);
+        double a1 = Math.signum(n1 - mean) * n1;
+        double a2 = Math.signum(n2 - mean) * n2;
+        double l1 = -LR * (a1 - a2) / 2;
+        double l2 = -LR * (a2 - a1) / 2;
+        double e1 = Math.exp(l1);
+        double e2 = Math.exp(l2);
+        assertArrayEquals(new double[] {2 * e1 / (e1 + e2), 2 * e2 / (e1 + e2)}, trainer.weights(), 1e-10);
         GradNormWeighter weighter = (GradNormWeighter) trainer.network().weighter();
         assertArrayEquals(new double[] {n1, n2}, weighter.lastGradientNorms(), 1e-10);
         assertArrayEquals(new double[] {mean, mean}, weighter.lastTargets(), 1e-10);
