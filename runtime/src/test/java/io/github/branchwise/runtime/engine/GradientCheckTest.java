@@ -191,7 +191,8 @@ class GradientCheckTest {
         ModelSpec spec = trainer.spec();
         if (spec.modelName().equals("test.TwoInputs")) {
             Map<String, INDArray> p = trainer.parameterValues();
-            INDArray trunk = Transforms.tanh(x[0].mmul(p.get("trunk/dense_0/W")).addRowVector(p.get("trunk/dense_0/b")));
+            INDArray trunk = Transforms.tanh(
+                    x[0].mmul(p.get("trunk/dense_0/W")).addRowVector(p.get("trunk/dense_0/b")));
             INDArray pre = trunk.mmul(p.get("x1/dense_0/W")).addRowVector(p.get("x1/dense_0/b"));
             double nearest = Transforms.abs(pre, true).minNumber().doubleValue();
             assertTrue(nearest > 1e-4, "a ReLU input lies at " + nearest + " from its kink; pick another seed");

@@ -88,7 +88,8 @@ class TrainingBehaviourTest {
                     atBound |= Math.abs(wi - 0.6) <= tolerance;
                     sum += wi;
                 }
-                assertEquals(1.0, sum, Math.max(tolerance, 1e-15), type + " weights " + Arrays.toString(w) + " after step " + step);
+                assertEquals(1.0, sum, Math.max(tolerance, 1e-15),
+                        type + " weights " + Arrays.toString(w) + " after step " + step);
             }
             assertTrue(atBound, type + ": a step of 1e6 must push a weight onto the upper bound");
         }
