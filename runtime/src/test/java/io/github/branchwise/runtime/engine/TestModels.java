@@ -118,4 +118,21 @@ final class TestModels {
                 })
                 .build();
     }
+
+    /**
+     * A model with a 256x256 dense layer, so that a saved file (with Adam's state) is about 800 KB and a save takes
+     * long enough for a kill to land inside it.
+     */
+    static ModelSpec big() {
+        return ModelSpec.builder("test.Big")
+                .input("x", 256)
+                .branch("a", new long[] {256}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .branch("b", new long[] {2}, Loss.BINARY_CROSSENTROPY, 1.0)
+                .weighting(WeightingSpec.trainable(0.5, 0.0, 1.0))
+                .graph(scope -> {
+                    scope.output("a", scope.layers("a").dense(scope.input("x"), 256, Activation.TANH));
+                    scope.output("b", scope.layers("b").dense(scope.input("x"), 2, Activation.SIGMOID));
+                })
+                .build();
+    }
 }
