@@ -161,7 +161,9 @@ final class ModelFile {
                 throw new ModelFileException(file, in.available() + " unexpected bytes after the last array");
             }
             return new Contents(modelName, seed, dataType, updater, iteration, epoch, arrays);
-        } catch (EOFException | UTFDataFormatException | IllegalArgumentException e) {
+        } catch (EOFException e) {
+            throw new ModelFileException(file, "malformed payload: it ends before its last array", e);
+        } catch (UTFDataFormatException | IllegalArgumentException e) {
             throw new ModelFileException(file, "malformed payload: " + e.getMessage(), e);
         }
     }

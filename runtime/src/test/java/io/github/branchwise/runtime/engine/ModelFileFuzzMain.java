@@ -94,6 +94,7 @@ public final class ModelFileFuzzMain {
 
         Path target = dir.resolve("case.bw");
         Map<String, int[]> summary = new TreeMap<>();
+        Map<String, java.util.Set<String>> messages = new TreeMap<>();
         int failures = 0;
         for (int n = 0; n < cases.size(); n++) {
             Case c = cases.get(n);
@@ -118,6 +119,13 @@ public final class ModelFileFuzzMain {
                 }
             } catch (ModelFileException e) {
                 counts[1]++;
+                // Each distinct message once per category (paths stripped), for docs/robustness.md.
+                String message = String.valueOf(e.getMessage()).replace(target.toString(), "<file>")
+                        .replaceAll("\\d+", "N");
+                java.util.Set<String> seen = messages.computeIfAbsent(c.category(), k -> new java.util.TreeSet<>());
+                if (seen.size() < 6 && seen.add(message)) {
+                    out.println("MESSAGE " + c.category() + " | " + message);
+                }
                 if (e.getMessage() == null || !e.getMessage().startsWith(target.toString())) {
                     failure = "ModelFileException without the file name: " + e.getMessage();
                 } else if (c.messageFragment() != null && !e.getMessage().contains(c.messageFragment())) {
