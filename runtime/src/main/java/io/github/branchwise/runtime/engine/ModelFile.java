@@ -146,7 +146,8 @@ final class ModelFile {
             long epoch = in.readLong();
             // The trainer hands both to ND4J's updaters as int; a negative step breaks Adam's bias correction.
             if (iteration < 0 || iteration > Integer.MAX_VALUE || epoch < 0 || epoch > Integer.MAX_VALUE) {
-                throw new ModelFileException(file, "invalid step counters: iteration " + iteration + ", epoch " + epoch);
+                throw new ModelFileException(file, "invalid step counters: iteration " + iteration + ", epoch "
+                        + epoch);
             }
             int count = in.readInt();
             if (count < 0 || count > payload.length) {

@@ -152,7 +152,8 @@ class BadInputTest {
                 "target of branch 'x1' has batch size 1 but input 'first' has batch size 6"));
         cases.add(regression("empty batch", fit(a(empty(4), empty(3)), a(empty(1), empty(2))),
                 "input 'first' is an empty batch"));
-        cases.add(regression("empty batch (predict)", predict(a(empty(4), empty(3))), "input 'first' is an empty batch"));
+        cases.add(regression("empty batch (predict)", predict(a(empty(4), empty(3))),
+                "input 'first' is an empty batch"));
         // Data types.
         cases.add(regression("boolean input", fit(a(Nd4j.ones(DataType.BOOL, B, 4), x[1]), y),
                 "input 'first' must hold numbers, got data type BOOL"));

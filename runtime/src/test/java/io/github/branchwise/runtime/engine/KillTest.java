@@ -78,7 +78,7 @@ class KillTest {
                             "unexpected file " + name);
                     try {
                         Trainer.load(spec, leftover);
-                        // Complete (killed between the fsync and the rename): still a temporary name, never the model's.
+                        // Complete (killed between fsync and rename): still a temporary name, never the model's.
                     } catch (ModelFileException expected) {
                         // Partial: refused.
                     }

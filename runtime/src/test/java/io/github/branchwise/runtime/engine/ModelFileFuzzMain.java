@@ -72,7 +72,8 @@ public final class ModelFileFuzzMain {
         Random data = new Random(1);
         Trainer original = Trainer.create(spec, TrainingOptions.builder().updater(new Adam(0.01)).build());
         for (int i = 0; i < 3; i++) {
-            original.fit(TestData.inputs(spec, 4, data, DataType.FLOAT), TestData.targets(spec, 4, data, DataType.FLOAT));
+            original.fit(TestData.inputs(spec, 4, data, DataType.FLOAT),
+                    TestData.targets(spec, 4, data, DataType.FLOAT));
         }
         Path saved = dir.resolve("original.bw");
         original.save(saved);
@@ -261,7 +262,8 @@ public final class ModelFileFuzzMain {
             for (int i = 0; i < 8; i++) {
                 bad[lengthAt + i] = (byte) (length >>> (56 - 8 * i));
             }
-            cases.add(new Case("wrong header: payload length", "length " + length, bad, Expect.REFUSED, "payload bytes"));
+            cases.add(new Case("wrong header: payload length", "length " + length, bad, Expect.REFUSED,
+                    "payload bytes"));
         }
         byte[] zeroDigest = file.clone();
         Arrays.fill(zeroDigest, lengthAt + 8, lengthAt + 40, (byte) 0);
