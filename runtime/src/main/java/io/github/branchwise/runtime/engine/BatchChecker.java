@@ -60,7 +60,7 @@ final class BatchChecker {
             }
             checked[i] = check(what, target, branch.targetShape());
             if (checked[i].size(0) != batch) {
-                throw batchMismatch(what, checked[i].size(0), "the inputs", batch);
+                throw batchMismatch(what, checked[i].size(0), "input '" + spec.inputs().get(0).name() + "'", batch);
             }
             checkRange(what, branch, checked[i]);
         }
@@ -95,7 +95,7 @@ final class BatchChecker {
         if (Double.isFinite(array.sumNumber().doubleValue())) {
             return;
         }
-        double[] values = array.dup().data().asDouble();
+        double[] values = array.dup('c').data().asDouble();
         int count = 0;
         int first = -1;
         for (int i = 0; i < values.length; i++) {
@@ -107,9 +107,20 @@ final class BatchChecker {
             }
         }
         if (count > 0) {
-            throw new IllegalArgumentException(spec.modelName() + ": " + what + " holds " + count
-                    + " NaN or infinite value(s); the first at flat index " + first + " (" + values[first] + ")");
+            throw new IllegalArgumentException(spec.modelName() + ": " + what + " must be finite but holds " + count
+                    + " NaN or infinite value(s); the first at index "
+                    + Arrays.toString(coordinates(array.shape(), first)) + " (" + values[first] + ")");
         }
+    }
+
+    /** The coordinates of the {@code flat}-th element in C order. */
+    private static long[] coordinates(long[] shape, long flat) {
+        long[] at = new long[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            at[d] = flat % shape[d];
+            flat /= shape[d];
+        }
+        return at;
     }
 
     private void checkRange(String what, BranchSpec branch, INDArray target) {

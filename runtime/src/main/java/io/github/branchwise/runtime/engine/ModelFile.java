@@ -7,6 +7,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.UTFDataFormatException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -123,6 +124,10 @@ final class ModelFile {
             return readPayload(file, modelName, payload);
         } catch (EOFException e) {
             throw new ModelFileException(file, "truncated header (" + bytes.length + " bytes)", e);
+        } catch (UTFDataFormatException e) {
+            // A damaged class name: DataInput.readUTF refuses malformed modified UTF-8 with a plain IOException.
+            throw new ModelFileException(file, "the model class name in the header is not valid text: it is "
+                    + "damaged", e);
         }
     }
 
@@ -133,9 +138,17 @@ final class ModelFile {
         try {
             long seed = in.readLong();
             DataType dataType = DataType.valueOf(in.readUTF());
+            if (dataType != DataType.FLOAT && dataType != DataType.DOUBLE) {
+                throw new ModelFileException(file, "data type " + dataType + " is not FLOAT or DOUBLE");
+            }
             String updater = in.readUTF();
             long iteration = in.readLong();
             long epoch = in.readLong();
+            // The trainer hands both to ND4J's updaters as int; a negative step breaks Adam's bias correction.
+            if (iteration < 0 || iteration > Integer.MAX_VALUE || epoch < 0 || epoch > Integer.MAX_VALUE) {
+                throw new ModelFileException(file, "invalid step counters: iteration " + iteration + ", epoch "
+                        + epoch);
+            }
             int count = in.readInt();
             if (count < 0 || count > payload.length) {
                 throw new ModelFileException(file, "invalid array count " + count);
@@ -149,7 +162,9 @@ final class ModelFile {
                 throw new ModelFileException(file, in.available() + " unexpected bytes after the last array");
             }
             return new Contents(modelName, seed, dataType, updater, iteration, epoch, arrays);
-        } catch (EOFException | IllegalArgumentException e) {
+        } catch (EOFException e) {
+            throw new ModelFileException(file, "malformed payload: it ends before its last array", e);
+        } catch (UTFDataFormatException | IllegalArgumentException e) {
             throw new ModelFileException(file, "malformed payload: " + e.getMessage(), e);
         }
     }

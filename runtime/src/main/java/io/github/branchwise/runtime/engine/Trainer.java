@@ -74,6 +74,11 @@ public final class Trainer {
             boolean initialise = true;
             if (stateSize > 0) {
                 INDArray saved = savedUpdaterStates == null ? null : savedUpdaterStates.get(parameter.getKey());
+                // A saved state of another shape would give the updater views of the wrong size: start from zeros
+                // instead, and load() refuses the file because the shapes differ.
+                if (saved != null && !Arrays.equals(saved.shape(), new long[] {1, stateSize})) {
+                    saved = null;
+                }
                 state = saved != null ? saved.castTo(options.dataType()).dup()
                         : Nd4j.zeros(options.dataType(), 1, stateSize);
                 initialise = saved == null;
@@ -107,15 +112,23 @@ public final class Trainer {
         try {
             Map<String, String> updaters = JSON.readValue(contents.updaterJson(),
                     new TypeReference<LinkedHashMap<String, String>>() { });
+            if (updaters == null || updaters.isEmpty()) {
+                throw new ModelFileException(file, "has no optimiser configuration");
+            }
             for (Map.Entry<String, String> entry : updaters.entrySet()) {
                 IUpdater updater = JSON.readValue(entry.getValue(), IUpdater.class);
+                if (updater == null) {
+                    throw new ModelFileException(file, "has no optimiser configuration");
+                }
                 if (entry.getKey().isEmpty()) {
                     builder.updater(updater);
                 } else {
                     builder.groupUpdater(entry.getKey(), updater);
                 }
             }
-        } catch (JsonProcessingException | IllegalArgumentException e) {
+        } catch (JsonProcessingException | RuntimeException e) {
+            // ND4J's Jackson reports an unknown class in a type id as IllegalArgumentException, not as a JSON error;
+            // a null value or group name fails in the builder.
             throw new ModelFileException(file, "unreadable optimiser configuration", e);
         }
         TrainingOptions options = builder.build();
@@ -139,13 +152,16 @@ public final class Trainer {
         });
         Trainer trainer = new Trainer(spec, options, states);
         for (Map.Entry<String, INDArray> state : trainer.updaterStates.entrySet()) {
-            requireSameShape(file, "optimiser state of '" + state.getKey() + "'", state.getValue(),
-                    states.get(state.getKey()));
+            String what = "optimiser state of '" + state.getKey() + "'";
+            requireSameShape(file, what, state.getValue(), states.get(state.getKey()));
+            requireFinite(file, what, state.getValue());
         }
         for (Map.Entry<String, SDVariable> parameter : trainer.network.parameters().entrySet()) {
             INDArray value = values.get(parameter.getKey());
             INDArray current = parameter.getValue().getArr();
-            requireSameShape(file, "parameter '" + parameter.getKey() + "'", current, value);
+            String what = "parameter '" + parameter.getKey() + "'";
+            requireSameShape(file, what, current, value);
+            requireFinite(file, what, value);
             current.assign(value.castTo(current.dataType()));
         }
         if (!values.keySet().equals(trainer.network.parameters().keySet())) {
@@ -155,7 +171,9 @@ public final class Trainer {
         for (Map.Entry<String, SDVariable> variable : trainer.network.states().entrySet()) {
             INDArray value = variables.get(variable.getKey());
             INDArray current = variable.getValue().getArr();
-            requireSameShape(file, "weighting state '" + variable.getKey() + "'", current, value);
+            String what = "weighting state '" + variable.getKey() + "'";
+            requireSameShape(file, what, current, value);
+            requireFinite(file, what, value);
             current.assign(value.castTo(current.dataType()));
         }
         trainer.network.weighter().restoreState(weighterState);
@@ -167,6 +185,12 @@ public final class Trainer {
         trainer.iteration = contents.iteration();
         trainer.epoch = contents.epoch();
         return trainer;
+    }
+
+    private static void requireFinite(Path file, String what, INDArray value) throws ModelFileException {
+        if (value.isNaN().any() || value.isInfinite().any()) {
+            throw new ModelFileException(file, what + " holds NaN or infinite values");
+        }
     }
 
     private static void requireSameShape(Path file, String what, INDArray expected, INDArray actual)

@@ -113,6 +113,19 @@ public final class TrainableWeighter implements Weighter {
         for (int i = 0; i < v.length; i++) {
             w[i] = Math.min(hi, Math.max(lo, v[i] - tau));
         }
+        // τ is only as exact as the spacing of doubles near the vᵢ: after a huge step (|vᵢ| ~ 1e7) the sum missed 1 by
+        // ~1e-9. The coordinates strictly inside the bounds take up that rounding residue.
+        double residue = 1;
+        int free = 0;
+        for (double x : w) {
+            residue -= x;
+            free += x > lo && x < hi ? 1 : 0;
+        }
+        for (int i = 0; i < w.length && free > 0; i++) {
+            if (w[i] > lo && w[i] < hi) {
+                w[i] = Math.min(hi, Math.max(lo, w[i] + residue / free));
+            }
+        }
         return w;
     }
 

@@ -3,6 +3,7 @@ package io.github.branchwise.runtime.engine;
 import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.runtime.Activation;
 import io.github.branchwise.runtime.Layers;
+import java.util.Arrays;
 import org.nd4j.autodiff.samediff.SDVariable;
 
 /** Model specs written by hand, as the processor would generate them, for runtime tests. */
@@ -50,6 +51,87 @@ final class TestModels {
                     Layers x2 = scope.layers("x2");
                     SDVariable both = scope.sameDiff().concat(1, shared, scope.input("second"));
                     scope.output("x2", x2.dense(both, 2, Activation.SIGMOID));
+                })
+                .build();
+    }
+
+    /** The example shapes of the branches of {@link #heads}: a vector, a 2x3 grid (rank 2) and another vector. */
+    static final long[][] HEAD_SHAPES = {{3}, {2, 3}, {4}};
+
+    /** The Huber threshold of every HUBER branch of {@link #heads} and {@link #identity}. */
+    static final double HUBER_DELTA = 0.7;
+
+    /**
+     * One input {@code x[5]} and one dense head per loss, branch {@code i} named {@code b<i>} with shape
+     * {@link #HEAD_SHAPES}{@code [i]}, each followed by the activation that suits its loss (sigmoid for BCE,
+     * softmax over the last axis for the categorical losses, tanh for MSE, identity for MAE and Huber).
+     */
+    static ModelSpec heads(WeightingSpec weighting, Loss... losses) {
+        ModelSpec.Builder builder = ModelSpec.builder("test.Heads").input("x", 5);
+        for (int i = 0; i < losses.length; i++) {
+            builder.branch("b" + i, HEAD_SHAPES[i], losses[i], HUBER_DELTA);
+        }
+        return builder.weighting(weighting)
+                .graph(scope -> {
+                    for (int i = 0; i < losses.length; i++) {
+                        String name = "b" + i;
+                        Layers nn = scope.layers(name);
+                        long[] shape = HEAD_SHAPES[i];
+                        long size = Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+                        SDVariable flat = nn.dense(scope.input("x"), (int) size);
+                        long[] batchShape = new long[shape.length + 1];
+                        batchShape[0] = -1;
+                        System.arraycopy(shape, 0, batchShape, 1, shape.length);
+                        SDVariable shaped = shape.length == 1 ? flat : flat.reshape(batchShape);
+                        scope.output(name, nn.activation(shaped, activationFor(losses[i])));
+                    }
+                })
+                .build();
+    }
+
+    static Activation activationFor(Loss loss) {
+        return switch (loss) {
+            case BINARY_CROSSENTROPY -> Activation.SIGMOID;
+            case CATEGORICAL_CROSSENTROPY, SPARSE_CATEGORICAL_CROSSENTROPY -> Activation.SOFTMAX;
+            case MEAN_SQUARED_ERROR -> Activation.TANH;
+            default -> Activation.IDENTITY;
+        };
+    }
+
+    /**
+     * Two branches that output their own input unchanged (times one): {@code a} from input {@code pa} and
+     * {@code b} from input {@code pb}, both with {@code loss}, total {@code 0.25·L_a + 0.75·L_b} (TRAINABLE with α
+     * starting at 0.25: SameDiff refuses to build a gradient for a graph without any trainable variable, and α is the
+     * only one here). What goes in is the prediction the loss sees, so a loss value can be checked against a formula
+     * on the input alone.
+     */
+    static ModelSpec identity(Loss loss, long[] shapeA, long[] shapeB) {
+        return ModelSpec.builder("test.Identity")
+                .input("pa", shapeA)
+                .input("pb", shapeB)
+                .branch("a", shapeA, loss, HUBER_DELTA)
+                .branch("b", shapeB, loss, HUBER_DELTA)
+                .weighting(WeightingSpec.trainable(0.25, 0.0, 1.0))
+                .graph(scope -> {
+                    scope.output("a", scope.input("pa").mul(1.0));
+                    scope.output("b", scope.input("pb").mul(1.0));
+                })
+                .build();
+    }
+
+    /**
+     * A model with a 256x256 dense layer, so that a saved file (with Adam's state) is about 800 KB and a save takes
+     * long enough for a kill to land inside it.
+     */
+    static ModelSpec big() {
+        return ModelSpec.builder("test.Big")
+                .input("x", 256)
+                .branch("a", new long[] {256}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .branch("b", new long[] {2}, Loss.BINARY_CROSSENTROPY, 1.0)
+                .weighting(WeightingSpec.trainable(0.5, 0.0, 1.0))
+                .graph(scope -> {
+                    scope.output("a", scope.layers("a").dense(scope.input("x"), 256, Activation.TANH));
+                    scope.output("b", scope.layers("b").dense(scope.input("x"), 2, Activation.SIGMOID));
                 })
                 .build();
     }
