@@ -2,17 +2,25 @@ package io.github.branchwise.processor;
 
 import static com.google.testing.compile.CompilationSubject.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.testing.compile.Compilation;
+import java.lang.reflect.Array;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -126,6 +134,101 @@ final class GeneratedModelTest {
         Object weights = call(model, "weights");
         assertEquals(1.0, component(weights, "score"), 1e-12);
         assertEquals(0.3, component(weights, "pair"), 1e-12);
+    }
+
+    @Test
+    void partEnumHasOneConstantPerSharedMethodBranchAndTheWeighting() throws Exception {
+        assertParts("Detector", "LOCALIZATION:localization", "CLASSIFICATION:classification", "WEIGHTING:weighting");
+        assertParts("SharedTrunk", "TRUNK:trunk", "KIND:kind", "SIZE:size", "PRESENT:present", "WEIGHTING:weighting");
+        assertParts("TwoInputs", "X1:x1", "X2:x2", "WEIGHTING:weighting");
+    }
+
+    @Test
+    void aBranchFrozenThroughThePartEnumKeepsItsParametersBitForBit() throws Exception {
+        Object model = create("Detector");
+        Object batch = batch("Detector", random(7, 5, 5, 2), ones(7, 3, 3, 1), zeros(7, 2));
+        call(model, "fit", batch);
+        freeze(model, "freeze", "LOCALIZATION");
+        assertEquals(Set.of("localization/conv2d_0/W", "localization/conv2d_0/b"), call(model, "frozenParameters"));
+        Map<String, INDArray> before = parameters(model);
+        for (int i = 0; i < 3; i++) {
+            call(model, "fit", batch);
+        }
+        Map<String, INDArray> after = parameters(model);
+        assertEquals(before.keySet(), after.keySet());
+        for (String name : before.keySet()) {
+            boolean same = Arrays.equals(before.get(name).data().asBytes(), after.get(name).data().asBytes());
+            assertEquals(name.startsWith("localization/"), same, name + (same ? " did not move" : " moved"));
+        }
+        assertTrue(call(model, "summary").toString().contains("(frozen)"));
+
+        freeze(model, "unfreeze", "LOCALIZATION");
+        assertEquals(Set.of(), call(model, "frozenParameters"));
+        call(model, "fit", batch);
+        assertFalse(Arrays.equals(after.get("localization/conv2d_0/W").data().asBytes(),
+                parameters(model).get("localization/conv2d_0/W").data().asBytes()), "unfrozen, it trains again");
+    }
+
+    @Test
+    void parametersCanBeReadAndSetByNameAllOrNothing() throws Exception {
+        Object model = create("Detector");
+        Map<String, INDArray> parameters = parameters(model);
+        assertEquals(List.of("localization/conv2d_0/W", "localization/conv2d_0/b", "classification/dense_0/W",
+                "classification/dense_0/b", "weighting/alpha"), List.copyOf(parameters.keySet()));
+        model.getClass().getMethod("setParameters", Map.class).invoke(model, parameters);
+        assertEquals(parameters, parameters(model), "setParameters(parameters()) is the identity");
+
+        model.getClass().getMethod("setParameter", String.class, INDArray.class)
+                .invoke(model, "classification/dense_0/b", Nd4j.createFromArray(0.25f, -0.25f));
+        assertEquals(-0.25, parameters(model).get("classification/dense_0/b").getDouble(1), 1e-7);
+        Map<String, INDArray> bad = new LinkedHashMap<>();
+        bad.put("classification/dense_0/b", Nd4j.createFromArray(1f, 1f));
+        bad.put("localization/conv2d_0/b", Nd4j.zeros(DataType.FLOAT, 3));
+        InvocationTargetException thrown = assertThrows(InvocationTargetException.class,
+                () -> model.getClass().getMethod("setParameters", Map.class).invoke(model, bad));
+        assertTrue(thrown.getCause() instanceof IllegalArgumentException, thrown.getCause().toString());
+        assertEquals(-0.25, parameters(model).get("classification/dense_0/b").getDouble(1), 1e-7, "nothing changed");
+    }
+
+    @Test
+    void summaryListsTheSeedModelsParameterCountsAndIsTheToString() throws Exception {
+        Object model = create("Detector");
+        String summary = (String) call(model, "summary");
+        assertEquals(summary, model.toString());
+        assertTrue(hasRow(summary, "conv2d", "19"), summary);
+        assertTrue(hasRow(summary, "dense", "102"), summary);
+        assertTrue(hasRow(summary, "weighting", "1"), summary);
+        assertTrue(summary.contains("Total params: 122"), summary);
+    }
+
+    /** Whether a row of the summary starts with (or, for a layer, mentions) {@code label} and ends with the count. */
+    private static boolean hasRow(String summary, String label, String count) {
+        return summary.lines().anyMatch(line -> line.strip().contains(label) && line.strip().endsWith(" " + count));
+    }
+
+    /** The part enum's constants, as {@code NAME:groupName}, in order. */
+    private static void assertParts(String model, String... expected) throws Exception {
+        Class<?> part = loader.loadClass("example." + model + "Part");
+        assertTrue(part.isEnum() && Modifier.isPublic(part.getModifiers()));
+        List<String> constants = new ArrayList<>();
+        for (Object constant : part.getEnumConstants()) {
+            constants.add(((Enum<?>) constant).name() + ":" + part.getMethod("groupName").invoke(constant));
+        }
+        assertEquals(List.of(expected), constants);
+    }
+
+    /** Calls {@code freeze(Part...)} or {@code unfreeze(Part...)} with one constant. */
+    private static void freeze(Object model, String method, String constant) throws Exception {
+        String modelName = model.getClass().getSimpleName().replace("TrainingModel", "");
+        Class<?> part = loader.loadClass("example." + modelName + "Part");
+        Object parts = Array.newInstance(part, 1);
+        Array.set(parts, 0, part.getMethod("valueOf", String.class).invoke(null, constant));
+        model.getClass().getMethod(method, parts.getClass()).invoke(model, parts);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, INDArray> parameters(Object model) throws Exception {
+        return (Map<String, INDArray>) call(model, "parameters");
     }
 
     private static void assertComponents(String record, Class<?> type, String... names) throws Exception {

@@ -91,7 +91,21 @@ final class RuleCases {
                         "@Shared " + SHARED))
                         .saying("there is no @Shared method 'trunc'; did you mean 'trunk'?"),
                 of(Message.MISSING_STRATEGY, "class M", model("@WeightedLoss(weighting = Weighting.CUSTOM, "
-                        + "strategy = void.class) public abstract class M")));
+                        + "strategy = void.class) public abstract class M")),
+                of(Message.PART_NAME_CLASH, "weighting(", valid("@Branch(shape = 1) "
+                        + "@BranchLoss(Loss.MEAN_SQUARED_ERROR) SDVariable weighting() { return null; }"))
+                        .saying("The generated enum MPart has one constant per @Shared method, per branch and "
+                                + "WEIGHTING, named in upper snake case; the weighting and branch 'weighting' would "
+                                + "both be WEIGHTING"),
+                of(Message.PART_NAME_CLASH, "sharedTrunk(", valid(
+                        "@Shared SDVariable shared_trunk(Layers nn) { return null; }",
+                        "@Shared SDVariable sharedTrunk(Layers nn) { return null; }"))
+                        .saying("@Shared method shared_trunk() and @Shared method sharedTrunk() would both be "
+                                + "SHARED_TRUNK"),
+                of(Message.GENERATED_NAME_TAKEN, RuleCase.MODEL_FILE, "class M", Map.of(
+                        RuleCase.MODEL_FILE, valid(),
+                        "test/MPart.java", "package test;\n\npublic enum MPart {\n}\n"))
+                        .saying("The generated type test.MPart would clash"));
     }
 
     static List<RuleCase> all() {
@@ -154,6 +168,8 @@ final class RuleCases {
                         + "@BranchLoss(Loss.MEAN_SQUARED_ERROR) SDVariable c(Layers nn) { return null; }")),
                 of(Message.DUPLICATE_NAME, "name = \"x\"", valid("@Branch(shape = 1, name = \"x\") "
                         + "@BranchLoss(Loss.MEAN_SQUARED_ERROR) SDVariable c(Layers nn) { return null; }")),
+                of(Message.PART_NAME_CLASH, "name = \"trunk\"", valid("@Shared " + SHARED, "@Branch(shape = 1, "
+                        + "name = \"trunk\") @BranchLoss(Loss.MEAN_SQUARED_ERROR) SDVariable c() { return null; }")),
                 of(Message.SHAPE_DIMENSION, "c(", valid(
                         "@Branch(shape = {3, 0}) @BranchLoss(Loss.MEAN_SQUARED_ERROR) SDVariable c() { return null; }")),
                 of(Message.SHAPE_NO_CLASS_AXIS, "c(", valid("@Branch(shape = {}) "

@@ -23,7 +23,10 @@ import javax.lang.model.element.TypeElement;
 public record ModelNames(String packageName, String prefix, ClassName model) {
     /** The suffixes of the generated types, in the order they are generated. */
     public static final List<String> SUFFIXES =
-            List.of("Batch", "Prediction", "Losses", "LossWeights", "PredictionModel", "TrainingModel");
+            List.of("Batch", "Prediction", "Losses", "LossWeights", "PredictionModel", "TrainingModel", "Part");
+
+    /** The runtime's name of the weighting's parameter group, and the {@code <Model>Part} constant for it. */
+    public static final String WEIGHTING_GROUP = "weighting";
 
     /** The names of the types generated for {@code model}. */
     public static ModelNames of(TypeElement model) {
@@ -70,6 +73,34 @@ public record ModelNames(String packageName, String prefix, ClassName model) {
     /** {@code <Model>TrainingModel}: the typed training loop. */
     public ClassName trainingModel() {
         return generated("TrainingModel");
+    }
+
+    /** {@code <Model>Part}: the enum of the parts whose parameters can be frozen. */
+    public ClassName part() {
+        return generated("Part");
+    }
+
+    /**
+     * The enum constant for a part name: upper snake case, a word boundary before each capital that follows a
+     * lower-case letter or digit, and before the last capital of a run followed by a lower-case letter
+     * ({@code localization} → {@code LOCALIZATION}, {@code sharedTrunk} → {@code SHARED_TRUNK},
+     * {@code myHTTPHead} → {@code MY_HTTP_HEAD}, {@code x1} → {@code X1}).
+     */
+    public static String constantName(String name) {
+        StringBuilder constant = new StringBuilder();
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (i > 0 && Character.isUpperCase(c)) {
+                char previous = name.charAt(i - 1);
+                boolean nextIsLower = i + 1 < name.length() && Character.isLowerCase(name.charAt(i + 1));
+                if (Character.isLowerCase(previous) || Character.isDigit(previous)
+                        || Character.isUpperCase(previous) && nextIsLower) {
+                    constant.append('_');
+                }
+            }
+            constant.append(Character.toUpperCase(c));
+        }
+        return constant.toString();
     }
 
     /** Every generated type, in the order of {@link #SUFFIXES}. */

@@ -18,6 +18,8 @@ public final class TypeNames {
     public static final ClassName INDARRAY = ClassName.get("org.nd4j.linalg.api.ndarray", "INDArray");
     /** The layer builder a branch or shared method may take. */
     public static final ClassName LAYERS = ClassName.get(RUNTIME, "Layers");
+    /** How another framework lays out the arrays of a NumPy import. */
+    public static final ClassName PARAMETER_LAYOUT = ClassName.get(RUNTIME, "ParameterLayout");
     /** Seed and updater of a training model. */
     public static final ClassName TRAINING_OPTIONS = ClassName.get(RUNTIME, "TrainingOptions");
     /** The runtime description of a model. */

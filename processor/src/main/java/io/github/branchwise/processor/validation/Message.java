@@ -102,6 +102,10 @@ public enum Message {
     /** Two inputs or branches with one name. */
     DUPLICATE_NAME("DuplicateName",
             "Input and branch names must be unique within a model; '%s' already names %s"),
+    /** Two parts of the model that would get the same constant of the generated part enum. */
+    PART_NAME_CLASH("PartNameClash",
+            "The generated enum %s has one constant per @Shared method, per branch and WEIGHTING, named in upper "
+                    + "snake case; %s and %s would both be %s, rename one"),
     /** A shape dimension that is zero or negative. */
     SHAPE_DIMENSION("ShapeDimension", "Shape dimensions must be positive; %d is not"),
     /** A categorical loss on a branch without a class axis. */

@@ -214,6 +214,39 @@ public final class ModelValidator {
             }
             validateLosses();
             validateWeighting();
+            validateParts();
+        }
+
+        /**
+         * The constants of the generated part enum, one per {@code @Shared} method, branch and the weighting, must
+         * differ; a clash is reported on the method to rename. Equal names would also share one parameter group at
+         * run time.
+         */
+        private void validateParts() {
+            String partEnum = ModelNames.of(type).part().simpleName();
+            Map<String, String> constants = new LinkedHashMap<>();
+            constants.put(ModelNames.constantName(ModelNames.WEIGHTING_GROUP), "the weighting");
+            for (ModelMethod shared : sharedMethods) {
+                String description = "@Shared method " + shared.name() + "()";
+                String constant = ModelNames.constantName(shared.name());
+                String previous = constants.putIfAbsent(constant, description);
+                if (previous != null) {
+                    report.report(Message.PART_NAME_CLASH, shared.method(), partEnum, previous, description,
+                            constant);
+                }
+            }
+            for (Map.Entry<String, ModelMethod> branch : branches.entrySet()) {
+                String description = "branch '" + branch.getKey() + "'";
+                String constant = ModelNames.constantName(branch.getKey());
+                String previous = constants.putIfAbsent(constant, description);
+                if (previous != null) {
+                    ModelMethod method = branch.getValue();
+                    AnnotationMirror annotation = method.branch().orElseThrow();
+                    report.report(Message.PART_NAME_CLASH, method.method(), annotation,
+                            Annotations.explicitValue(annotation, "name").orElse(null), partEnum, previous,
+                            description, constant);
+                }
+            }
         }
 
         private void validateMethod(ModelMethod method) {

@@ -22,7 +22,8 @@ public final class ModelWriter {
                 records.losses(),
                 records.lossWeights(),
                 new PredictionModelWriter(model).write(),
-                new TrainingModelWriter(model).write());
+                new TrainingModelWriter(model).write(),
+                new PartWriter(model).write());
         return types.stream()
                 .map(type -> JavaFile.builder(model.names().packageName(), type)
                         .indent("    ")

@@ -13,6 +13,7 @@ import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.NameAllocator;
+import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
 import io.github.branchwise.annotations.Loss;
@@ -29,11 +30,13 @@ import io.github.branchwise.processor.binding.SharedDescriptor;
 import io.github.branchwise.processor.binding.WeightingDescriptor;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import javax.lang.model.element.Modifier;
@@ -44,6 +47,10 @@ import javax.lang.model.element.Modifier;
  */
 final class TrainingModelWriter {
     private static final TypeName INDARRAY_ARRAY = ArrayTypeName.of(TypeNames.INDARRAY);
+    private static final TypeName STRING_TO_ARRAY =
+            ParameterizedTypeName.get(ClassName.get(Map.class), ClassName.get(String.class), TypeNames.INDARRAY);
+    private static final TypeName SET_OF_STRING =
+            ParameterizedTypeName.get(ClassName.get(Set.class), ClassName.get(String.class));
 
     private final ModelDescriptor model;
     private final ModelNames names;
@@ -145,9 +152,163 @@ final class TrainingModelWriter {
                         .returns(TypeNames.TRAINER)
                         .addStatement("return trainer")
                         .build())
+                .addMethods(parameterMethods())
                 .addMethod(losses())
+                .addMethod(groupNames())
                 .addMethod(defineGraph())
                 .addType(graph())
+                .build();
+    }
+
+    /**
+     * The parameters in the user's hands: read and set by name, import from NumPy, freeze by part or name, the
+     * summary; each delegates to the {@code Trainer}.
+     */
+    private List<MethodSpec> parameterMethods() {
+        ClassName part = names.part();
+        String parts = partList();
+        return List.of(
+                MethodSpec.methodBuilder("parameters")
+                        .addJavadoc("Every parameter by its stable name, in creation order: "
+                                + "{@code <part>/<layer>_<n>/<W|b>}\nfor the layers of a part ($L),\n"
+                                + "{@code weighting/...} for the weighting's. The names do not change between runs.\n\n",
+                                parts)
+                        .addJavadoc("@return a read-only map of copies: changing them changes nothing in the model\n")
+                        .addModifiers(PUBLIC)
+                        .returns(STRING_TO_ARRAY)
+                        .addStatement("return trainer.parameters()")
+                        .build(),
+                MethodSpec.methodBuilder("setParameters")
+                        .addJavadoc("Replaces the values of some parameters, all or nothing: every name must exist "
+                                + "and every\narray must have the parameter's shape, a floating-point type "
+                                + "(converted to the model's)\nand finite values, or nothing changes. The "
+                                + "optimiser state is kept.\n\n")
+                        .addJavadoc("@param values new values by parameter name, as {@link #parameters()} names them\n")
+                        .addJavadoc("@throws IllegalArgumentException naming an unknown parameter (with the known "
+                                + "names),\n        or the expected shape\n")
+                        .addModifiers(PUBLIC)
+                        .addParameter(STRING_TO_ARRAY, "values")
+                        .addStatement("trainer.setParameters(values)")
+                        .build(),
+                MethodSpec.methodBuilder("setParameter")
+                        .addJavadoc("Replaces the value of one parameter; see {@link #setParameters(Map)}.\n\n")
+                        .addJavadoc("@param name the parameter's name, as {@link #parameters()} names it\n")
+                        .addJavadoc("@param value its new value, of its shape\n")
+                        .addJavadoc("@throws IllegalArgumentException for an unknown name or a wrong shape; nothing "
+                                + "changes then\n")
+                        .addModifiers(PUBLIC)
+                        .addParameter(String.class, "name")
+                        .addParameter(TypeNames.INDARRAY, "value")
+                        .addStatement("trainer.setParameter(name, value)")
+                        .build(),
+                MethodSpec.methodBuilder("importNumpy")
+                        .addJavadoc("Replaces parameters with the arrays of a NumPy {@code .npz} archive whose entries "
+                                + "are named\nafter the parameters, converting from another framework's layout; "
+                                + "all or nothing,\nas {@link #setParameters(Map)}.\n\n")
+                        .addJavadoc("@param file the {@code .npz} archive\n")
+                        .addJavadoc("@param layout how its arrays are laid out: {@code KERAS} as they are, "
+                                + "{@code PYTORCH} transposed\n")
+                        .addJavadoc("@throws IOException when the file cannot be read\n")
+                        .addJavadoc("@throws IllegalArgumentException when an entry names no parameter or has the "
+                                + "wrong shape\n")
+                        .addModifiers(PUBLIC)
+                        .addParameter(Path.class, "file")
+                        .addParameter(TypeNames.PARAMETER_LAYOUT, "layout")
+                        .addException(IOException.class)
+                        .addStatement("trainer.importNumpy(file, layout)")
+                        .build(),
+                MethodSpec.methodBuilder("freeze")
+                        .addJavadoc("Freezes the parameters of some parts: they get no update until unfrozen.\n\n")
+                        .addJavadoc("@param parts the parts to freeze, such as {@link $T#$L}\n", part,
+                                firstPartConstant())
+                        .addJavadoc("@throws IllegalArgumentException when a part owns no parameters; nothing is "
+                                + "frozen then\n")
+                        .addModifiers(PUBLIC)
+                        .addParameter(ArrayTypeName.of(part), "parts")
+                        .varargs()
+                        .addStatement("trainer.freeze(groupNames(parts))")
+                        .build(),
+                MethodSpec.methodBuilder("freeze")
+                        .addJavadoc("Freezes parameters by name or group: they get no update until unfrozen.\n\n")
+                        .addJavadoc("@param selectors each a group ($L or {@code weighting})\n"
+                                + "        or a parameter's name\n", parts)
+                        .addJavadoc("@throws IllegalArgumentException when a selector matches no parameter; nothing "
+                                + "is frozen then\n")
+                        .addModifiers(PUBLIC)
+                        .addParameter(String[].class, "selectors")
+                        .varargs()
+                        .addStatement("trainer.freeze(selectors)")
+                        .build(),
+                MethodSpec.methodBuilder("unfreeze")
+                        .addJavadoc("Unfreezes the parameters of some parts; see {@link #freeze($T...)}.\n\n", part)
+                        .addJavadoc("@param parts the parts to unfreeze\n")
+                        .addJavadoc("@throws IllegalArgumentException when a part owns no parameters\n")
+                        .addModifiers(PUBLIC)
+                        .addParameter(ArrayTypeName.of(part), "parts")
+                        .varargs()
+                        .addStatement("trainer.unfreeze(groupNames(parts))")
+                        .build(),
+                MethodSpec.methodBuilder("unfreeze")
+                        .addJavadoc("Unfreezes parameters by name or group; see {@link #freeze(String...)}.\n\n")
+                        .addJavadoc("@param selectors each a group or a parameter's name\n")
+                        .addJavadoc("@throws IllegalArgumentException when a selector matches no parameter\n")
+                        .addModifiers(PUBLIC)
+                        .addParameter(String[].class, "selectors")
+                        .varargs()
+                        .addStatement("trainer.unfreeze(selectors)")
+                        .build(),
+                MethodSpec.methodBuilder("frozenParameters")
+                        .addJavadoc("The names of the frozen parameters, in creation order.\n\n")
+                        .addJavadoc("@return a read-only set of parameter names\n")
+                        .addModifiers(PUBLIC)
+                        .returns(SET_OF_STRING)
+                        .addStatement("return trainer.frozenParameters()")
+                        .build(),
+                MethodSpec.methodBuilder("summary")
+                        .addJavadoc("A table of the model in the manner of Keras' {@code model.summary()}: each input,"
+                                + "\n{@code @Shared} method and branch with its layers, output shapes and "
+                                + "parameter counts,\nthe losses, the weighting, and the trainable and frozen "
+                                + "totals.\n\n")
+                        .addJavadoc("@return the table, one line per row\n")
+                        .addModifiers(PUBLIC)
+                        .returns(String.class)
+                        .addStatement("return trainer.summary()")
+                        .build(),
+                MethodSpec.methodBuilder("toString")
+                        .addJavadoc("The model's {@link #summary()}.\n\n")
+                        .addJavadoc("@return the summary table\n")
+                        .addAnnotation(Override.class)
+                        .addModifiers(PUBLIC)
+                        .returns(String.class)
+                        .addStatement("return summary()")
+                        .build());
+    }
+
+    /** {@code {@code trunk}, {@code localization}, ...}: the parts but the weighting, for javadoc. */
+    private String partList() {
+        List<String> parts = new ArrayList<>();
+        model.shared().forEach(shared -> parts.add(Snippets.code(shared.methodName())));
+        model.branches().forEach(branch -> parts.add(Snippets.code(branch.name())));
+        return String.join(", ", parts);
+    }
+
+    private String firstPartConstant() {
+        return ModelNames.constantName(model.shared().isEmpty()
+                ? model.branches().get(0).name() : model.shared().get(0).methodName());
+    }
+
+    /** The group names of some parts, each checked for null. */
+    private MethodSpec groupNames() {
+        return MethodSpec.methodBuilder("groupNames")
+                .addModifiers(PRIVATE, STATIC)
+                .returns(String[].class)
+                .addParameter(ArrayTypeName.of(names.part()), "parts")
+                .addStatement("$T.requireNonNull(parts, $S)", Objects.class, "parts")
+                .addStatement("String[] groups = new String[parts.length]")
+                .beginControlFlow("for (int i = 0; i < parts.length; i++)")
+                .addStatement("groups[i] = $T.requireNonNull(parts[i], $S).groupName()", Objects.class, "part")
+                .endControlFlow()
+                .addStatement("return groups")
                 .build();
     }
 
