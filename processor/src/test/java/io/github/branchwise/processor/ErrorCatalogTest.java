@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import javax.tools.Diagnostic;
 import org.junit.jupiter.api.Test;
 
@@ -43,6 +44,19 @@ final class ErrorCatalogTest {
         }
         assertEquals(doc.toString(), Files.readString(ERRORS, StandardCharsets.UTF_8),
                 "ERRORS.md is out of date; run the tests with -Dgolden.update=true");
+    }
+
+    @Test
+    void readmeSummarisesEveryTagAndLinksTheCatalog() throws IOException {
+        String readme = Files.readString(Path.of("../README.md"), StandardCharsets.UTF_8);
+        int start = readme.indexOf("## Errors you may see");
+        assertTrue(start >= 0, "README has an \"Errors you may see\" section");
+        int end = readme.indexOf("\n## ", start + 1);
+        String section = readme.substring(start, end < 0 ? readme.length() : end);
+        assertTrue(section.contains("(processor/ERRORS.md)"), "the section links ERRORS.md");
+        List<String> missing = Stream.of(Message.values()).map(Message::tag)
+                .filter(tag -> !section.contains("`" + tag + "`")).toList();
+        assertEquals(List.of(), missing, "tags the README's summary leaves out");
     }
 
     @Test
