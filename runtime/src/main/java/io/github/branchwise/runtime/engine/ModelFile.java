@@ -230,10 +230,12 @@ final class ModelFile {
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
         Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, TEMP_PREFIX, ".part");
+        // Not Files.createTempFile: it creates the file with mode 0600, and the renamed model would keep it; a
+        // plain CREATE_NEW honours the umask like any other file the user writes.
+        Path temp = dir.resolve(TEMP_PREFIX + java.util.UUID.randomUUID() + ".part");
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                    StandardOpenOption.CREATE_NEW)) {
                 ByteBuffer buffer = ByteBuffer.wrap(bytes);
                 while (buffer.hasRemaining()) {
                     channel.write(buffer);
