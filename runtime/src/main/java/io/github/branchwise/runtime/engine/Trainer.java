@@ -455,7 +455,10 @@ public final class Trainer {
             Objects.requireNonNull(selector, "selector");
             List<String> matches = network.parameters().keySet().stream()
                     .filter(name -> name.equals(selector) || groupOf(name).equals(selector)).toList();
-            if (matches.isEmpty()) {
+            // The weighting and every branch are parts of any model, even when they own no parameter (FIXED,
+            // a branch built without Layers): freezing them is then a no-op rather than an error.
+            boolean declaredPart = selector.equals(TrainingOptions.WEIGHTING_GROUP) || spec.branchIndex(selector) >= 0;
+            if (matches.isEmpty() && !declaredPart) {
                 throw new IllegalArgumentException(spec.modelName() + ": '" + selector + "' names no parameter; "
                         + "use a group " + network.parameters().keySet().stream().map(Trainer::groupOf).distinct()
                         .toList() + " or a parameter " + network.parameters().keySet());
