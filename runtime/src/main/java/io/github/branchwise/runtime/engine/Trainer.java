@@ -54,7 +54,10 @@ public final class Trainer {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.options = Objects.requireNonNull(options, "options");
         this.network = GraphBuilder.build(spec, options.seed(), options.dataType());
-        this.executor = new SameDiffExecutor(network);
+        this.executor = switch (options.executor()) {
+            case COMPILED -> new CompiledExecutor(network);
+            case SAMEDIFF -> new SameDiffExecutor(network);
+        };
         this.checker = new BatchChecker(spec, options.dataType());
         for (String group : options.groupUpdaters().keySet()) {
             // The weighting group may be set whatever the strategy, even one without parameters (FIXED).
