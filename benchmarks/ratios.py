@@ -13,16 +13,22 @@ for path in glob.glob(os.path.join(out, "torch-*.txt")):
         if m:
             torch[(m.group(1), int(m.group(2)), m.group(3), t)] = float(m.group(4))
 
+def results(path):
+    try:
+        return json.load(open(path))
+    except ValueError:  # a run still in progress or cut short
+        return []
+
 train = {}   # (workload, weighting, impl, threads) -> median ms
 predict = {}  # (workload, impl, threads) -> batches/s
 for path in glob.glob(os.path.join(out, "train-*.json")):
     t = int(re.search(r"train-(\d+)", path).group(1))
-    for r in json.load(open(path)):
+    for r in results(path):
         p = r["params"]
         train[(p["workload"], p["weighting"], p["implementation"], t)] = r["primaryMetric"]["scorePercentiles"]["50.0"]
 for path in glob.glob(os.path.join(out, "predict-*.json")):
     t = int(re.search(r"predict-(\d+)", path).group(1))
-    for r in json.load(open(path)):
+    for r in results(path):
         p = r["params"]
         predict[(p["workload"], p["implementation"], t)] = r["primaryMetric"]["score"]
 
