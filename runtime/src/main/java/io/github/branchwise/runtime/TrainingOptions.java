@@ -31,6 +31,7 @@ public final class TrainingOptions {
     private final IUpdater updater;
     private final Map<String, IUpdater> groupUpdaters;
     private final DataType dataType;
+    private final ExecutorKind executor;
 
     private TrainingOptions(Builder builder) {
         this.seed = builder.seed;
@@ -39,6 +40,7 @@ public final class TrainingOptions {
         builder.groupUpdaters.forEach((group, u) -> groups.put(group, u.clone()));
         this.groupUpdaters = Collections.unmodifiableMap(groups);
         this.dataType = builder.dataType;
+        this.executor = builder.executor;
     }
 
     /** Seed {@value #DEFAULT_SEED}, SGD with learning rate {@value #DEFAULT_LEARNING_RATE}, 32-bit floats. */
@@ -83,9 +85,14 @@ public final class TrainingOptions {
         return dataType;
     }
 
+    /** How forward and backward passes run; {@link ExecutorKind#COMPILED} unless set. */
+    public ExecutorKind executor() {
+        return executor;
+    }
+
     /** A builder starting from these options. */
     public Builder toBuilder() {
-        Builder builder = new Builder().seed(seed).updater(updater).dataType(dataType);
+        Builder builder = new Builder().seed(seed).updater(updater).dataType(dataType).executor(executor);
         groupUpdaters.forEach(builder::groupUpdater);
         return builder;
     }
@@ -93,7 +100,8 @@ public final class TrainingOptions {
     @Override
     public String toString() {
         return "TrainingOptions[seed=" + seed + ", updater=" + updater
-                + (groupUpdaters.isEmpty() ? "" : ", groupUpdaters=" + groupUpdaters) + ", dataType=" + dataType + "]";
+                + (groupUpdaters.isEmpty() ? "" : ", groupUpdaters=" + groupUpdaters) + ", dataType=" + dataType
+                + ", executor=" + executor + "]";
     }
 
     /** Builds {@link TrainingOptions}. */
@@ -102,8 +110,18 @@ public final class TrainingOptions {
         private IUpdater updater = new Sgd(DEFAULT_LEARNING_RATE);
         private final Map<String, IUpdater> groupUpdaters = new LinkedHashMap<>();
         private DataType dataType = DataType.FLOAT;
+        private ExecutorKind executor = ExecutorKind.COMPILED;
 
         private Builder() {
+        }
+
+        /**
+         * Sets how forward and backward passes run: {@link ExecutorKind#COMPILED} (the default, faster) or
+         * {@link ExecutorKind#SAMEDIFF} (SameDiff's sessions, the reference). Results are the same.
+         */
+        public Builder executor(ExecutorKind executor) {
+            this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
         }
 
         /** Sets the seed of the initial parameter values. */

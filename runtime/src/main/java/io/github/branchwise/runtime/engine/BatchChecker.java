@@ -90,9 +90,8 @@ final class BatchChecker {
     }
 
     private void requireFinite(String what, INDArray array) {
-        // One reduction on the happy path; the exact count only when the sum is not finite (which a huge but
-        // finite sum can also cause, hence the recount decides).
-        if (Double.isFinite(array.sumNumber().doubleValue())) {
+        // One scan (or one reduction) on the happy path; the exact count only when that finds a non-finite value.
+        if (ArrayScan.allFinite(array)) {
             return;
         }
         double[] values = array.dup('c').data().asDouble();
@@ -126,8 +125,9 @@ final class BatchChecker {
     private void checkRange(String what, BranchSpec branch, INDArray target) {
         switch (branch.loss()) {
             case BINARY_CROSSENTROPY -> {
-                double min = target.minNumber().doubleValue();
-                double max = target.maxNumber().doubleValue();
+                ArrayScan.Stats stats = ArrayScan.scan(target);
+                double min = stats != null ? stats.min() : target.minNumber().doubleValue();
+                double max = stats != null ? stats.max() : target.maxNumber().doubleValue();
                 if (min < 0 || max > 1) {
                     throw new IllegalArgumentException(spec.modelName() + ": " + what + " must lie in [0, 1] for "
                             + "BINARY_CROSSENTROPY, got values in [" + min + ", " + max + "]");
@@ -135,9 +135,11 @@ final class BatchChecker {
             }
             case SPARSE_CATEGORICAL_CROSSENTROPY -> {
                 long classes = branch.shape()[branch.shape().length - 1];
-                double min = target.minNumber().doubleValue();
-                double max = target.maxNumber().doubleValue();
-                boolean integral = target.sub(Math.floor(min)).fmod(1.0).maxNumber().doubleValue() == 0;
+                ArrayScan.Stats stats = ArrayScan.scan(target);
+                double min = stats != null ? stats.min() : target.minNumber().doubleValue();
+                double max = stats != null ? stats.max() : target.maxNumber().doubleValue();
+                boolean integral = stats != null ? stats.integral()
+                        : target.sub(Math.floor(min)).fmod(1.0).maxNumber().doubleValue() == 0;
                 if (min < 0 || max > classes - 1 || !integral) {
                     throw new IllegalArgumentException(spec.modelName() + ": " + what + " must hold class indices "
                             + "0.." + (classes - 1) + " for SPARSE_CATEGORICAL_CROSSENTROPY, got values in ["

@@ -24,6 +24,7 @@ public final class SameDiffExecutor implements StepExecutor {
 
     /** An executor over {@code network}. */
     public SameDiffExecutor(Network network) {
+        NativeBackend.logOnce();
         this.network = network;
         lossNames.add(network.total().name());
         for (SDVariable loss : network.branchLosses()) {

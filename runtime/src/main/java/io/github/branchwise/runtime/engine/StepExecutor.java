@@ -14,7 +14,9 @@ public interface StepExecutor {
      *
      * @param inputs  the input arrays, in input order
      * @param targets the target arrays, in branch order
-     * @return the losses of this forward pass and the gradient of the total loss for every parameter, by name
+     * @return the losses of this forward pass and the gradient of the total loss for every parameter, by name.
+     *         The gradient arrays are valid until the next call on this executor and the caller may modify them
+     *         in place (an executor may reuse their buffers on the next call); no two of them share memory.
      */
     StepOutcome forwardBackward(INDArray[] inputs, INDArray[] targets);
 

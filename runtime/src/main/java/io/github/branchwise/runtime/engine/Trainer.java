@@ -54,7 +54,10 @@ public final class Trainer {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.options = Objects.requireNonNull(options, "options");
         this.network = GraphBuilder.build(spec, options.seed(), options.dataType());
-        this.executor = new SameDiffExecutor(network);
+        this.executor = switch (options.executor()) {
+            case COMPILED -> new CompiledExecutor(network);
+            case SAMEDIFF -> new SameDiffExecutor(network);
+        };
         this.checker = new BatchChecker(spec, options.dataType());
         for (String group : options.groupUpdaters().keySet()) {
             // The weighting group may be set whatever the strategy, even one without parameters (FIXED).
@@ -221,6 +224,7 @@ public final class Trainer {
         weighter.beforeStep(step);
         StepResult losses;
         Map<String, INDArray> gradients;
+        boolean fromExecutor = !weighter.needsBranchGradients();
         if (weighter.needsBranchGradients()) {
             BranchGradientsAndLosses branchGradients = branchGradients(x, y, step);
             losses = branchGradients.losses();
@@ -239,7 +243,11 @@ public final class Trainer {
                 continue;
             }
             INDArray value = parameter.getValue().getArr();
-            INDArray update = gradients.get(parameter.getKey()).dup('c').reshape(1, value.length());
+            INDArray gradient = gradients.get(parameter.getKey());
+            // The executor's gradients may be consumed in place (StepExecutor contract): copy only views and the
+            // weighter's combinations.
+            INDArray update = (fromExecutor && gradient.ordering() == 'c' && !gradient.isView()
+                    ? gradient : gradient.dup('c')).reshape(1, value.length());
             updaters.get(parameter.getKey()).applyUpdater(update, iterationNumber, epochNumber);
             value.subi(update.reshape(value.shape()));
         }
@@ -398,7 +406,7 @@ public final class Trainer {
                         + "floating-point array (" + current.dataType() + "), got " + value.dataType());
             }
             INDArray converted = value.castTo(current.dataType());
-            if (!Double.isFinite(converted.sumNumber().doubleValue()) && hasNonFinite(converted)) {
+            if (!ArrayScan.allFinite(converted)) {
                 throw new IllegalArgumentException(spec.modelName() + ": parameter '" + name
                         + "' holds NaN or infinite values");
             }
@@ -520,21 +528,11 @@ public final class Trainer {
                     + losses.total() + " at step " + iteration + "; no update was applied");
         }
         for (Map.Entry<String, INDArray> gradient : gradients.entrySet()) {
-            if (!Double.isFinite(gradient.getValue().sumNumber().doubleValue())
-                    && hasNonFinite(gradient.getValue())) {
+            if (!ArrayScan.allFinite(gradient.getValue())) {
                 throw new TrainingDivergedException(iteration, "gradient of '" + gradient.getKey() + "'",
                         spec.modelName() + ": the gradient of '" + gradient.getKey() + "' is not finite at step "
                                 + iteration + "; no update was applied");
             }
         }
-    }
-
-    private static boolean hasNonFinite(INDArray array) {
-        for (double v : array.dup().castTo(DataType.DOUBLE).data().asDouble()) {
-            if (!Double.isFinite(v)) {
-                return true;
-            }
-        }
-        return false;
     }
 }

@@ -1,0 +1,149 @@
+package io.github.branchwise.benchmarks;
+
+import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.runtime.Activation;
+import io.github.branchwise.runtime.Layers;
+import io.github.branchwise.runtime.Padding;
+import io.github.branchwise.runtime.engine.ModelSpec;
+import io.github.branchwise.runtime.engine.WeightingSpec;
+import java.util.Random;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The four workloads of {@code ../shared/peers/torch_workloads.py} as model specs, written the way the annotation
+ * processor generates them, and their random batches (NHWC images where PyTorch uses NCHW).
+ */
+public final class Workloads {
+    private Workloads() {
+    }
+
+    /** A workload: its model, batch size and data. */
+    public enum Workload {
+        /** The seed's Detector: conv 3x3 to 1 channel (sigmoid, BCE), dense 50 to 2 (sigmoid, BCE); batch 7. */
+        SEED_7(7),
+        /** The same model, batch 1024. */
+        SEED_1024(1024),
+        /** Dense 784-512-256 ReLU trunk, softmax-10 (sparse CE) and linear-1 (MSE) heads; batch 256. */
+        MLP_256(256),
+        /** 2x(conv3x3 same + ReLU + max-pool 2) trunk 32-64 filters, softmax-10 and linear-4 heads; batch 64. */
+        CNN_64(64);
+
+        private final int batch;
+
+        Workload(int batch) {
+            this.batch = batch;
+        }
+
+        /** The batch size. */
+        public int batch() {
+            return batch;
+        }
+
+        /** The name the PyTorch peer prints: seed, mlp or cnn. */
+        public String peerName() {
+            return switch (this) {
+                case SEED_7, SEED_1024 -> "seed";
+                case MLP_256 -> "mlp";
+                case CNN_64 -> "cnn";
+            };
+        }
+
+        /** The model under the given weighting (FIXED: 0.5 and 0.5 as in the peer; TRAINABLE: α from 0.5). */
+        public ModelSpec spec(io.github.branchwise.annotations.Weighting weighting) {
+            WeightingSpec w = weighting == io.github.branchwise.annotations.Weighting.FIXED
+                    ? WeightingSpec.fixed(0.5, 0.5) : WeightingSpec.trainable(0.5, 0.0, 1.0);
+            return switch (this) {
+                case SEED_7, SEED_1024 -> seed(w);
+                case MLP_256 -> mlp(w);
+                case CNN_64 -> cnn(w);
+            };
+        }
+
+        /** One random batch, {inputs, targets}, like the peer's {@code data()}. */
+        public INDArray[][] data(long seed) {
+            Random random = new Random(seed);
+            return switch (this) {
+                case SEED_7, SEED_1024 -> new INDArray[][] {{uniform(random, batch, 5, 5, 2)},
+                        {round(uniform(random, batch, 3, 3, 1)), round(uniform(random, batch, 2))}};
+                case MLP_256 -> new INDArray[][] {{uniform(random, batch, 784)},
+                        {classes(random, batch, 10), uniform(random, batch, 1)}};
+                case CNN_64 -> new INDArray[][] {{uniform(random, batch, 32, 32, 3)},
+                        {classes(random, batch, 10), uniform(random, batch, 4)}};
+            };
+        }
+    }
+
+    static ModelSpec seed(WeightingSpec weighting) {
+        return ModelSpec.builder("bench.Detector")
+                .input("image", 5, 5, 2)
+                .branch("localization", new long[] {3, 3, 1}, Loss.BINARY_CROSSENTROPY, 1.0)
+                .branch("classification", new long[] {2}, Loss.BINARY_CROSSENTROPY, 1.0)
+                .weighting(weighting)
+                .graph(scope -> {
+                    SDVariable image = scope.input("image");
+                    Layers loc = scope.layers("localization");
+                    scope.output("localization", loc.conv2d(image, 1, 3, Activation.SIGMOID));
+                    Layers cls = scope.layers("classification");
+                    scope.output("classification", cls.dense(cls.flatten(image), 2, Activation.SIGMOID));
+                })
+                .build();
+    }
+
+    static ModelSpec mlp(WeightingSpec weighting) {
+        return ModelSpec.builder("bench.Mlp")
+                .input("x", 784)
+                .branch("classes", new long[] {10}, Loss.SPARSE_CATEGORICAL_CROSSENTROPY, 1.0)
+                .branch("value", new long[] {1}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .weighting(weighting)
+                .graph(scope -> {
+                    Layers trunk = scope.layers("trunk");
+                    SDVariable h = trunk.dense(scope.input("x"), 512, Activation.RELU);
+                    h = trunk.dense(h, 256, Activation.RELU);
+                    scope.output("classes", scope.layers("classes").dense(h, 10, Activation.SOFTMAX));
+                    scope.output("value", scope.layers("value").dense(h, 1, Activation.IDENTITY));
+                })
+                .build();
+    }
+
+    static ModelSpec cnn(WeightingSpec weighting) {
+        return ModelSpec.builder("bench.Cnn")
+                .input("image", 32, 32, 3)
+                .branch("classes", new long[] {10}, Loss.SPARSE_CATEGORICAL_CROSSENTROPY, 1.0)
+                .branch("box", new long[] {4}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .weighting(weighting)
+                .graph(scope -> {
+                    Layers trunk = scope.layers("trunk");
+                    SDVariable h = trunk.conv2d(scope.input("image"), 32, 3, 1, Padding.SAME, Activation.RELU);
+                    h = trunk.maxPool2d(h, 2);
+                    h = trunk.conv2d(h, 64, 3, 1, Padding.SAME, Activation.RELU);
+                    h = trunk.flatten(trunk.maxPool2d(h, 2));
+                    scope.output("classes", scope.layers("classes").dense(h, 10, Activation.SOFTMAX));
+                    scope.output("box", scope.layers("box").dense(h, 4, Activation.IDENTITY));
+                })
+                .build();
+    }
+
+    private static INDArray uniform(Random random, long... shape) {
+        INDArray a = Nd4j.create(DataType.FLOAT, shape);
+        float[] values = new float[(int) a.length()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = random.nextFloat();
+        }
+        return Nd4j.createFromArray(values).reshape(shape);
+    }
+
+    private static INDArray round(INDArray a) {
+        return org.nd4j.linalg.ops.transforms.Transforms.round(a, false);
+    }
+
+    private static INDArray classes(Random random, int batch, int n) {
+        float[] values = new float[batch];
+        for (int i = 0; i < batch; i++) {
+            values[i] = random.nextInt(n);
+        }
+        return Nd4j.createFromArray(values);
+    }
+}

@@ -1,0 +1,234 @@
+package io.github.branchwise.runtime.engine;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs SameDiff's own forward graph and gradient function without its sessions: a static {@link ExecutionPlan}
+ * per purpose (training step, losses only, prediction) and batch shape, ops in a fixed order, one op context
+ * each with its input and output arrays bound once, and every intermediate buffer allocated once and reused.
+ *
+ * <p>It computes the same values as {@link SameDiffExecutor} (the ops are SameDiff's; a few backward ops are
+ * replaced by equivalent cheaper ones, see {@link ExecutionPlan}). A plan is rebuilt when the batch size changes;
+ * building one costs one ordinary step. Graphs a static plan cannot run (control flow, random ops such as dropout,
+ * data-dependent output shapes) go to a {@link SameDiffExecutor} instead, and the reason is logged once.
+ *
+ * <p>The gradients returned by {@link #forwardBackward} are buffers of the plan: valid, and safe to modify, until
+ * the next call. Predictions are copies.
+ */
+public final class CompiledExecutor implements StepExecutor {
+    private static final Logger LOG = LoggerFactory.getLogger(CompiledExecutor.class);
+
+    private final Network network;
+    private final SameDiff gradFunction;
+    private final String[] placeholders;
+    private final String[] inputPlaceholders;
+    private final Map<String, INDArray> variables = new LinkedHashMap<>();
+    private final String[] lossNames;
+    private final String[] outputNames;
+    private List<String> parameterNames;
+    private String[] gradientNames;
+    private StepExecutor fallback;
+    private ExecutionPlan trainPlan;
+    private ExecutionPlan lossPlan;
+    private ExecutionPlan predictPlan;
+    private Map<String, INDArray> zeroGradients;
+
+    /** An executor over {@code network}; falls back to {@link SameDiffExecutor} when the graph cannot be planned. */
+    public CompiledExecutor(Network network) {
+        NativeBackend.logOnce();
+        this.network = network;
+        SameDiff sd = network.sameDiff();
+        this.gradFunction = sd.getFunction("grad");
+        List<String> names = new ArrayList<>();
+        for (SDVariable input : network.inputs()) {
+            names.add(input.name());
+        }
+        this.inputPlaceholders = names.toArray(new String[0]);
+        for (SDVariable target : network.targets()) {
+            names.add(target.name());
+        }
+        this.placeholders = names.toArray(new String[0]);
+        List<String> losses = new ArrayList<>();
+        losses.add(network.total().name());
+        for (SDVariable loss : network.branchLosses()) {
+            losses.add(loss.name());
+        }
+        this.lossNames = losses.toArray(new String[0]);
+        this.outputNames = network.outputs().stream().map(SDVariable::name).toArray(String[]::new);
+        // Every trainable variable (parameters and the weighting's non-trained state such as branch masks) by its
+        // outer graph's array, which the trainer updates in place; the plans read them by reference.
+        for (SDVariable variable : sd.variables()) {
+            if (variable.getVariableType() == org.nd4j.autodiff.samediff.VariableType.VARIABLE
+                    && variable.getArr() != null) {
+                variables.put(variable.name(), variable.getArr());
+            }
+        }
+        useParameters(List.copyOf(network.parameters().keySet()));
+        String reason = gradFunction == null ? "the graph has no gradient function"
+                : ExecutionPlan.unsupportedReason(gradFunction);
+        if (reason != null) {
+            fallBack(reason, null);
+        }
+    }
+
+    @Override
+    public void trainableParametersChanged(Set<String> trainable) {
+        useParameters(network.parameters().keySet().stream().filter(trainable::contains).toList());
+        trainPlan = null;
+        if (fallback != null) {
+            fallback.trainableParametersChanged(trainable);
+        }
+    }
+
+    private void useParameters(List<String> names) {
+        parameterNames = names;
+        gradientNames = new String[names.size()];
+        for (int i = 0; i < gradientNames.length; i++) {
+            SDVariable gradient = network.sameDiff().getVariable(names.get(i)).getGradient();
+            gradientNames[i] = gradient == null ? null : gradient.name();
+        }
+    }
+
+    /** Whether this executor runs SameDiff's sessions instead of its own plans (see the log for why). */
+    public boolean isFallback() {
+        return fallback != null;
+    }
+
+    @Override
+    public StepOutcome forwardBackward(INDArray[] inputs, INDArray[] targets) {
+        if (fallback == null) {
+            INDArray[] feeds = concat(inputs, targets);
+            try {
+                trainPlan = runOrBuild(trainPlan, placeholders, feeds, trainRequired());
+            } catch (ExecutionPlan.UnsupportedGraphException | IllegalStateException | IllegalArgumentException e) {
+                fallBack("planning the training step failed: " + e.getMessage(), e);
+            }
+        }
+        if (fallback != null) {
+            return fallback.forwardBackward(inputs, targets);
+        }
+        Map<String, INDArray> gradients = new LinkedHashMap<>();
+        Set<Long> seen = new HashSet<>();
+        for (int i = 0; i < gradientNames.length; i++) {
+            INDArray gradient;
+            if (gradientNames[i] == null) {
+                gradient = zeroGradient(parameterNames.get(i));
+            } else {
+                gradient = trainPlan.get(gradientNames[i]);
+                if (!seen.add(gradient.data().address())) {
+                    // Two parameters' gradients share a buffer: hand out a copy so neither update sees the other's.
+                    gradient = gradient.dup();
+                }
+            }
+            gradients.put(parameterNames.get(i), gradient);
+        }
+        return new StepOutcome(result(trainPlan), gradients);
+    }
+
+    @Override
+    public StepResult losses(INDArray[] inputs, INDArray[] targets) {
+        if (fallback == null) {
+            try {
+                lossPlan = runOrBuild(lossPlan, placeholders, concat(inputs, targets), Set.of(lossNames));
+            } catch (ExecutionPlan.UnsupportedGraphException | IllegalStateException | IllegalArgumentException e) {
+                fallBack("planning the loss evaluation failed: " + e.getMessage(), e);
+            }
+        }
+        if (fallback != null) {
+            return fallback.losses(inputs, targets);
+        }
+        return result(lossPlan);
+    }
+
+    @Override
+    public INDArray[] predict(INDArray[] inputs) {
+        if (fallback == null) {
+            try {
+                predictPlan = runOrBuild(predictPlan, inputPlaceholders, inputs, Set.of(outputNames));
+            } catch (ExecutionPlan.UnsupportedGraphException | IllegalStateException | IllegalArgumentException e) {
+                fallBack("planning the prediction failed: " + e.getMessage(), e);
+            }
+        }
+        if (fallback != null) {
+            return fallback.predict(inputs);
+        }
+        INDArray[] predictions = new INDArray[outputNames.length];
+        for (int i = 0; i < outputNames.length; i++) {
+            // Detached copies: the caller may keep them across later steps.
+            predictions[i] = predictPlan.get(outputNames[i]).dup();
+        }
+        return predictions;
+    }
+
+    /** The steps of the current training plan, one line each (op, rewrite), for diagnostics and tests. */
+    public List<String> describeTrainingPlan() {
+        return trainPlan == null ? List.of() : trainPlan.describe();
+    }
+
+    private ExecutionPlan runOrBuild(ExecutionPlan plan, String[] names, INDArray[] feeds, Set<String> required) {
+        if (plan != null && plan.fits(feeds)) {
+            plan.run(feeds);
+            return plan;
+        }
+        // Building executes the plan once on these feeds.
+        return new ExecutionPlan(gradFunction, variables, names, feeds, required);
+    }
+
+    private Set<String> trainRequired() {
+        Set<String> required = new LinkedHashSet<>(List.of(lossNames));
+        for (String gradient : gradientNames) {
+            if (gradient != null) {
+                required.add(gradient);
+            }
+        }
+        return required;
+    }
+
+    private INDArray zeroGradient(String parameter) {
+        if (zeroGradients == null) {
+            zeroGradients = new LinkedHashMap<>();
+        }
+        INDArray zeros = zeroGradients.computeIfAbsent(parameter, p -> variables.get(p).like());
+        // The trainer may have scaled it in place: reset.
+        return zeros.assign(0);
+    }
+
+    private StepResult result(ExecutionPlan plan) {
+        double total = plan.get(lossNames[0]).getDouble(0);
+        double[] branches = new double[lossNames.length - 1];
+        for (int i = 0; i < branches.length; i++) {
+            branches[i] = plan.get(lossNames[i + 1]).getDouble(0);
+        }
+        return new StepResult(total, branches);
+    }
+
+    private void fallBack(String reason, Exception cause) {
+        LOG.warn("{}: running SameDiff's sessions instead of a compiled plan because {}",
+                network.spec().modelName(), reason, cause);
+        trainPlan = null;
+        lossPlan = null;
+        predictPlan = null;
+        fallback = new SameDiffExecutor(network);
+        if (parameterNames.size() != network.parameters().size()) {
+            fallback.trainableParametersChanged(Set.copyOf(parameterNames));
+        }
+    }
+
+    private static INDArray[] concat(INDArray[] a, INDArray[] b) {
+        INDArray[] all = new INDArray[a.length + b.length];
+        System.arraycopy(a, 0, all, 0, a.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+}

@@ -1,0 +1,476 @@
+package io.github.branchwise.runtime.engine;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.nd4j.autodiff.functions.DifferentialFunction;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.autodiff.samediff.internal.SameDiffOp;
+import org.nd4j.autodiff.samediff.internal.Variable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.BaseOp;
+import org.nd4j.linalg.api.ops.BaseReduceOp;
+import org.nd4j.linalg.api.ops.CustomOp;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.Op;
+import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.api.ops.ReduceOp;
+import org.nd4j.linalg.api.ops.ScalarOp;
+import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
+import org.nd4j.linalg.api.ops.impl.reduce.MmulBp;
+import org.nd4j.linalg.api.blas.params.MMulTranspose;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.ThresholdReluBp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.bp.AddBpOp;
+import org.nd4j.linalg.api.shape.LongShapeDescriptor;
+import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A static schedule of one SameDiff graph for fixed placeholder shapes: the ops that the requested variables need,
+ * in dependency order, each with one {@link OpContext} whose input and output arrays were bound once, so that a
+ * step is a plain loop of native calls.
+ *
+ * <p>Building a plan executes it once (shape-dependent ops such as {@code shape_of → reshape} need real values to
+ * size their outputs); {@link #run} then re-executes it on new placeholder values of the same shapes. Output
+ * buffers are allocated once and overwritten by every run, so values read from a plan are valid until its next
+ * run.
+ *
+ * <p>Rewrites, each only where it provably computes the same values:
+ * <ul>
+ *   <li>ops whose outputs no requested variable depends on are dropped;</li>
+ *   <li>{@code matmul_bp} whose gradient for the left operand is not needed (the input placeholder of the first
+ *       dense layer) becomes one {@code matmul} with the left operand transposed;</li>
+ *   <li>{@code add_bp} of a {@code [batch, n] + [n]} bias add: the first output is the incoming gradient itself
+ *       (an alias, no copy) and the bias gradient a sum over the batch axis;</li>
+ *   <li>{@code thresholdedrelu_bp} with cutoff 0 becomes the faster, equivalent {@code relu_bp}.</li>
+ * </ul>
+ */
+final class ExecutionPlan {
+    /** Thrown when a graph contains something a static plan cannot run; the caller falls back to SameDiff. */
+    static final class UnsupportedGraphException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UnsupportedGraphException(String message) {
+            super(message);
+        }
+    }
+
+    /** One executable step. */
+    private interface Step {
+        void run();
+    }
+
+    /** A placeholder value bound into a context slot, re-bound on every run. */
+    private record Binding(int placeholder, OpContext context, int index) {
+    }
+
+    private final SameDiff graph;
+    private final String[] placeholders;
+    private final long[][] placeholderShapes;
+    private final Step[] steps;
+    private final List<Binding> bindings = new ArrayList<>();
+    private final Map<String, INDArray> values = new HashMap<>();
+    private final List<String> description = new ArrayList<>();
+
+    /**
+     * Orders, parameterises and executes once the ops that {@code required} needs.
+     *
+     * @param graph        the SameDiff graph (for training: the gradient function)
+     * @param variables    the arrays of trainable variables by name (shared with the model, updated in place)
+     * @param placeholders the placeholder names, in the order of {@code feeds}
+     * @param feeds        placeholder values that fix the shapes of this plan
+     * @param required     the variables whose values the caller reads after each run
+     */
+    ExecutionPlan(SameDiff graph, Map<String, INDArray> variables, String[] placeholders, INDArray[] feeds,
+                  Set<String> required) {
+        this.graph = graph;
+        this.placeholders = placeholders.clone();
+        this.placeholderShapes = new long[feeds.length][];
+        Map<String, Integer> placeholderIndex = new HashMap<>();
+        for (int i = 0; i < placeholders.length; i++) {
+            placeholderIndex.put(placeholders[i], i);
+            placeholderShapes[i] = feeds[i].shape();
+            values.put(placeholders[i], feeds[i]);
+        }
+        Set<String> needed = new HashSet<>(required);
+        List<SameDiffOp> order = order(graph, required, needed);
+        List<Step> built = new ArrayList<>();
+        for (SameDiffOp sdo : order) {
+            DifferentialFunction df = sdo.getOp();
+            List<String> inputNames = sdo.getInputsToOp() == null ? List.of() : sdo.getInputsToOp();
+            INDArray[] args = new INDArray[inputNames.size()];
+            for (int i = 0; i < args.length; i++) {
+                args[i] = value(inputNames.get(i), variables);
+            }
+            String[] outNames = sdo.getOutputsOfOp().toArray(new String[0]);
+            Step step = rewrite(df, inputNames, args, outNames, needed);
+            if (step == null) {
+                step = parameterize(df, sdo.getName(), inputNames, args, outNames, placeholderIndex);
+            }
+            if (step != null) {
+                step.run();
+                built.add(step);
+            }
+        }
+        this.steps = built.toArray(new Step[0]);
+        for (String name : required) {
+            if (!values.containsKey(name)) {
+                value(name, variables);
+            }
+        }
+    }
+
+    /** Runs every step on new placeholder values, which must have the shapes the plan was built for. */
+    void run(INDArray[] feeds) {
+        for (int i = 0; i < feeds.length; i++) {
+            if (!Arrays.equals(feeds[i].shape(), placeholderShapes[i])) {
+                throw new IllegalArgumentException("placeholder '" + placeholders[i] + "' has shape "
+                        + Arrays.toString(feeds[i].shape()) + " but the plan was built for "
+                        + Arrays.toString(placeholderShapes[i]));
+            }
+            values.put(placeholders[i], feeds[i]);
+        }
+        for (Binding binding : bindings) {
+            binding.context().setInputArray(binding.index(), feeds[binding.placeholder()]);
+        }
+        for (Step step : steps) {
+            step.run();
+        }
+    }
+
+    /** Whether the plan was built for these placeholder shapes. */
+    boolean fits(INDArray[] feeds) {
+        for (int i = 0; i < feeds.length; i++) {
+            if (!Arrays.equals(feeds[i].shape(), placeholderShapes[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The value of a variable after the last run; a plan buffer, overwritten by the next run. */
+    INDArray get(String name) {
+        INDArray value = values.get(name);
+        if (value == null) {
+            throw new IllegalArgumentException("the plan does not compute '" + name + "'");
+        }
+        return value;
+    }
+
+    /** The number of native steps per run. */
+    int size() {
+        return steps.length;
+    }
+
+    /** One line per step: op name and rewrite, for diagnostics. */
+    List<String> describe() {
+        return List.copyOf(description);
+    }
+
+    /**
+     * Why a static plan cannot run {@code graph}, or null when it can: control flow, tensor arrays, random ops,
+     * invocations of other functions and ops whose outputs depend on data rather than shapes.
+     */
+    static String unsupportedReason(SameDiff graph) {
+        for (SameDiffOp sdo : graph.getOps().values()) {
+            DifferentialFunction df = sdo.getOp();
+            String pkg = df.getClass().getName();
+            String name = df.getClass().getSimpleName();
+            if (pkg.contains(".controlflow.") || pkg.contains(".shape.tensorops.") || pkg.contains(".random.")
+                    || df instanceof org.nd4j.linalg.api.ops.RandomOp || name.equals("Invoke")
+                    || name.equals("ExternalErrorsFunction") || name.equals("Assert")
+                    || name.equals("GradientBackwardsMarker") || name.equals("CreateView")
+                    || name.contains("Dropout") || name.contains("DropOut") || name.equals("Where")
+                    || name.equals("NonMaxSuppression") || name.equals("Unique") || name.equals("BooleanMask")
+                    || name.equals("DynamicPartition") || name.equals("ListDiff")) {
+                return "op '" + sdo.getName() + "' (" + df.opName() + ", " + name + ") has control flow, random "
+                        + "or data-dependent output shapes";
+            }
+            if (!(df instanceof CustomOp) && !(df instanceof Op)) {
+                return "op '" + sdo.getName() + "' (" + name + ") is neither a custom nor a legacy op";
+            }
+        }
+        return null;
+    }
+
+    private static List<SameDiffOp> order(SameDiff graph, Set<String> required, Set<String> needed) {
+        Map<String, SameDiffOp> ops = graph.getOps();
+        Map<String, Variable> vars = graph.getVariables();
+        List<SameDiffOp> order = new ArrayList<>();
+        Set<String> done = new HashSet<>();
+        Set<String> visiting = new HashSet<>();
+        for (String name : required) {
+            visitVariable(name, ops, vars, order, done, visiting, needed);
+        }
+        return order;
+    }
+
+    private static void visitVariable(String name, Map<String, SameDiffOp> ops, Map<String, Variable> vars,
+                                      List<SameDiffOp> order, Set<String> done, Set<String> visiting,
+                                      Set<String> needed) {
+        Variable v = vars.get(name);
+        if (v == null) {
+            throw new UnsupportedGraphException("no variable '" + name + "' in the graph");
+        }
+        needed.add(name);
+        if (v.getControlDeps() != null) {
+            for (String dep : v.getControlDeps()) {
+                visitVariable(dep, ops, vars, order, done, visiting, needed);
+            }
+        }
+        String opName = v.getOutputOfOp();
+        if (opName == null || done.contains(opName)) {
+            return;
+        }
+        if (!visiting.add(opName)) {
+            throw new UnsupportedGraphException("the graph has a cycle through op '" + opName + "'");
+        }
+        SameDiffOp sdo = ops.get(opName);
+        List<String> deps = new ArrayList<>();
+        if (sdo.getInputsToOp() != null) {
+            deps.addAll(sdo.getInputsToOp());
+        }
+        if (sdo.getControlDeps() != null) {
+            deps.addAll(sdo.getControlDeps());
+        }
+        if (sdo.getVarControlDeps() != null) {
+            deps.addAll(sdo.getVarControlDeps());
+        }
+        for (String dep : new LinkedHashSet<>(deps)) {
+            visitVariable(dep, ops, vars, order, done, visiting, needed);
+        }
+        visiting.remove(opName);
+        done.add(opName);
+        order.add(sdo);
+    }
+
+    private INDArray value(String name, Map<String, INDArray> variables) {
+        INDArray computed = values.get(name);
+        if (computed != null) {
+            return computed;
+        }
+        SDVariable v = graph.getVariable(name);
+        INDArray array;
+        if (v.getVariableType() == VariableType.VARIABLE) {
+            array = variables.get(name);
+            if (array == null) {
+                array = v.getArr();
+            }
+        } else if (v.getVariableType() == VariableType.CONSTANT) {
+            array = v.getArr();
+        } else if (v.getVariableType() == VariableType.PLACEHOLDER) {
+            throw new UnsupportedGraphException("no value for placeholder '" + name + "'");
+        } else {
+            throw new UnsupportedGraphException("'" + name + "' is used before the op computing it ran");
+        }
+        if (array == null) {
+            throw new UnsupportedGraphException("variable '" + name + "' has no array");
+        }
+        values.put(name, array);
+        return array;
+    }
+
+    private Step parameterize(DifferentialFunction df, String opName, List<String> inputNames, INDArray[] args,
+                              String[] outNames, Map<String, Integer> placeholderIndex) {
+        String simple = df.getClass().getSimpleName();
+        if (simple.equals("Identity")) {
+            values.put(outNames[0], args[0]);
+            description.add(opName + ": identity (alias)");
+            return null;
+        }
+        OpContext ctx = Nd4j.getExecutioner().buildContext();
+        if (df instanceof CustomOp) {
+            DynamicCustomOp op = (DynamicCustomOp) df;
+            ctx.setArgs(args, op.iArgs(), op.dArgs(), op.tArgs(), op.bArgs());
+            if (simple.equals("Assign")) {
+                throw new UnsupportedGraphException("op '" + opName + "' assigns in place");
+            }
+            List<LongShapeDescriptor> shapes = op.calculateOutputShape(ctx);
+            if (shapes == null || shapes.size() != outNames.length) {
+                throw new UnsupportedGraphException("op '" + opName + "' (" + op.opName() + ") gave "
+                        + (shapes == null ? "no" : shapes.size()) + " output shapes for " + outNames.length
+                        + " outputs");
+            }
+            for (int i = 0; i < outNames.length; i++) {
+                LongShapeDescriptor shape = shapes.get(i);
+                DataType type = graph.getVariable(outNames[i]).dataType();
+                if (shape.dataType() != type) {
+                    shape = shape.asDataType(type);
+                }
+                INDArray out = Nd4j.create(shape);
+                ctx.setOutputArray(i, out);
+                values.put(outNames[i], out);
+            }
+            bindPlaceholders(inputNames, ctx, placeholderIndex, args.length);
+            description.add(opName + ": " + op.opName());
+            return () -> Nd4j.exec(op, ctx);
+        }
+        Op op = (Op) df;
+        boolean axisArg = false;
+        boolean emptyReduce = false;
+        int[] dims = null;
+        if (op instanceof ReduceOp && ((ReduceOp) op).getOpType() != Op.Type.REDUCE3 && args.length == 2) {
+            INDArray axis = args[1];
+            emptyReduce = axis.isEmpty();
+            dims = emptyReduce ? null : Shape.normalizeAxis(args[0].rank(), axis.toIntVector());
+            setReduceDimensions((BaseReduceOp) op, dims, emptyReduce);
+            axisArg = true;
+        } else if (op instanceof ScalarOp && args.length == 2 && !args[1].isScalar()) {
+            throw new UnsupportedGraphException("op '" + opName + "' has a non-scalar scalar argument");
+        }
+        final INDArray scalar = op instanceof ScalarOp && args.length == 2 ? args[1] : null;
+        if (scalar != null) {
+            ((ScalarOp) op).setScalar(scalar);
+        }
+        if (args.length > 0) {
+            ctx.setInputArray(0, args[0]);
+            if (args.length == 2 && !axisArg) {
+                ctx.setInputArray(1, args[1]);
+            }
+        }
+        INDArray z;
+        if (emptyReduce) {
+            z = Nd4j.create(args[0].dataType(), args[0].shape());
+        } else {
+            List<LongShapeDescriptor> shapes = ((BaseOp) op).calculateOutputShape(ctx);
+            if (shapes == null || shapes.size() != 1) {
+                throw new UnsupportedGraphException("no output shape for legacy op '" + opName + "'");
+            }
+            z = Nd4j.create(shapes.get(0));
+        }
+        ctx.setOutputArray(0, z);
+        values.put(outNames[0], z);
+        bindPlaceholders(inputNames, ctx, placeholderIndex, axisArg ? 1 : Math.min(args.length, 2));
+        description.add(opName + ": " + op.opName() + " (legacy)");
+        if (axisArg) {
+            // Several plans (training, losses, prediction) share the op object: restore this plan's axes when
+            // another plan changed them.
+            BaseReduceOp reduce = (BaseReduceOp) op;
+            INDArray[] mine = {reduce.dimensions()};
+            int[] axes = dims;
+            boolean empty = emptyReduce;
+            return () -> {
+                if (reduce.dimensions() != mine[0]) {
+                    setReduceDimensions(reduce, axes, empty);
+                    mine[0] = reduce.dimensions();
+                }
+                Nd4j.exec(op, ctx);
+            };
+        }
+        if (scalar != null) {
+            // The scalar is a buffer of this plan (overwritten in place each run); other plans point the shared
+            // op object at theirs.
+            ScalarOp scalarOp = (ScalarOp) op;
+            return () -> {
+                scalarOp.setScalar(scalar);
+                Nd4j.exec(op, ctx);
+            };
+        }
+        return () -> Nd4j.exec(op, ctx);
+    }
+
+    private static void setReduceDimensions(BaseReduceOp op, int[] dims, boolean empty) {
+        op.setDimensions(dims);
+        op.setEmptyReduce(empty);
+    }
+
+    private void bindPlaceholders(List<String> inputNames, OpContext ctx, Map<String, Integer> placeholderIndex,
+                                  int count) {
+        for (int i = 0; i < count; i++) {
+            Integer p = placeholderIndex.get(inputNames.get(i));
+            if (p != null) {
+                bindings.add(new Binding(p, ctx, i));
+            }
+        }
+    }
+
+    /** A faster equivalent for some backward ops, or null to run the op as SameDiff emitted it. */
+    private Step rewrite(DifferentialFunction df, List<String> inputNames, INDArray[] args, String[] outNames,
+                         Set<String> needed) {
+        if (df instanceof MmulBp && args.length == 3 && outNames.length == 2 && !needed.contains(outNames[0])
+                && args[0].rank() == 2 && args[1].rank() == 2 && args[2].rank() == 2
+                && !hasTranspose((DynamicCustomOp) df) && noPlaceholder(inputNames, 1, 2)) {
+            // z = a·b: dL/db = aᵀ·dL/dz; dL/da is never read (the left operand is an input placeholder).
+            INDArray a = args[0];
+            INDArray grad = args[2];
+            INDArray gradB = Nd4j.create(args[1].dataType(), args[1].shape());
+            Mmul mmul = new Mmul(a, grad, gradB, MMulTranspose.builder().transposeA(true).build());
+            OpContext ctx = Nd4j.getExecutioner().buildContext();
+            ctx.setArgs(new INDArray[] {a, grad}, mmul.iArgs(), mmul.dArgs(), mmul.tArgs(), mmul.bArgs());
+            ctx.setOutputArray(0, gradB);
+            values.put(outNames[1], gradB);
+            rebindLater(inputNames.get(0), ctx, 0);
+            description.add(df.getOwnName() + ": matmul_bp -> matmul(aT, grad) (input gradient pruned)");
+            return () -> Nd4j.exec(mmul, ctx);
+        }
+        if (df instanceof AddBpOp && args.length == 3 && outNames.length == 2 && args[0].rank() == 2
+                && args[1].rank() == 1 && Arrays.equals(args[0].shape(), args[2].shape())
+                && args[1].size(0) == args[0].size(1) && noPlaceholder(inputNames, 0, 3)) {
+            // z = x + b (b broadcast over rows): dL/dx = dL/dz exactly, dL/db = column sums of dL/dz.
+            INDArray grad = args[2];
+            values.put(outNames[0], grad);
+            INDArray gradB = Nd4j.create(args[1].dataType(), args[1].shape());
+            values.put(outNames[1], gradB);
+            if (!needed.contains(outNames[1])) {
+                description.add(df.getOwnName() + ": add_bp -> alias");
+                return null;
+            }
+            DynamicCustomOp sum = DynamicCustomOp.builder("reduce_sum").addInputs(grad).addOutputs(gradB)
+                    .addIntegerArguments(0).addBooleanArguments(false).build();
+            OpContext ctx = Nd4j.getExecutioner().buildContext();
+            ctx.setArgs(new INDArray[] {grad}, sum.iArgs(), sum.dArgs(), sum.tArgs(), sum.bArgs());
+            ctx.setOutputArray(0, gradB);
+            description.add(df.getOwnName() + ": add_bp -> alias + reduce_sum(0)");
+            return () -> Nd4j.exec(sum, ctx);
+        }
+        if (df instanceof ThresholdReluBp && args.length == 2 && ((ThresholdReluBp) df).tArgs().length > 0
+                && ((ThresholdReluBp) df).tArgs()[0] == 0.0 && noPlaceholder(inputNames, 0, 2)) {
+            // f(x) = max(0, x): both ops compute grad·[x > 0].
+            INDArray out = Nd4j.create(args[0].dataType(), args[0].shape());
+            DynamicCustomOp relu = DynamicCustomOp.builder("relu_bp").addInputs(args[0], args[1]).addOutputs(out).build();
+            OpContext ctx = Nd4j.getExecutioner().buildContext();
+            ctx.setArgs(args, relu.iArgs(), relu.dArgs(), relu.tArgs(), relu.bArgs());
+            ctx.setOutputArray(0, out);
+            values.put(outNames[0], out);
+            description.add(df.getOwnName() + ": thresholdedrelu_bp -> relu_bp");
+            return () -> Nd4j.exec(relu, ctx);
+        }
+        return null;
+    }
+
+    private void rebindLater(String inputName, OpContext ctx, int index) {
+        for (int i = 0; i < placeholders.length; i++) {
+            if (placeholders[i].equals(inputName)) {
+                bindings.add(new Binding(i, ctx, index));
+            }
+        }
+    }
+
+    private boolean noPlaceholder(List<String> inputNames, int from, int to) {
+        for (int i = from; i < to; i++) {
+            for (String p : placeholders) {
+                if (p.equals(inputNames.get(i))) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static boolean hasTranspose(DynamicCustomOp op) {
+        for (long i : op.iArgs()) {
+            if (i != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

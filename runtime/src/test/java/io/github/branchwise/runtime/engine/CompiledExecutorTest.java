@@ -1,0 +1,379 @@
+package io.github.branchwise.runtime.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.runtime.Activation;
+import io.github.branchwise.runtime.ExecutorKind;
+import io.github.branchwise.runtime.Layers;
+import io.github.branchwise.runtime.Padding;
+import io.github.branchwise.runtime.TrainingOptions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+
+/**
+ * The compiled executor against the SameDiff-session reference: the same losses and gradients (1e-5 relative to
+ * each array's largest magnitude) for every layer, activation, built-in loss, weighting, several inputs, a shared
+ * trunk and changing batch sizes, and the same losses over a whole training run.
+ *
+ * <p>Each executor gets its own graph built from the same spec and seed (SameDiff's sessions mutate op objects,
+ * so the two must not share one graph).
+ */
+class CompiledExecutorTest {
+    private static final double TOLERANCE = 1e-5;
+
+    static Stream<Arguments> models() {
+        return Stream.of(
+                Arguments.of("detector, trainable", TestModels.detector()),
+                Arguments.of("detector, fixed", TestModels.detector(WeightingSpec.fixed(0.3, 0.7))),
+                Arguments.of("two inputs, trainable", TestModels.twoInputs(WeightingSpec.trainable(0.4, 0.1, 0.9))),
+                Arguments.of("two inputs, fixed", TestModels.twoInputs(WeightingSpec.fixed(1.0, 2.0))),
+                Arguments.of("conv trunk, trainable 3", convTrunk(WeightingSpec.trainable(0.5, 0.0, 1.0))),
+                Arguments.of("conv trunk, fixed 3", convTrunk(WeightingSpec.fixed(0.2, 0.5, 0.3))),
+                Arguments.of("every activation, fixed", activations(WeightingSpec.fixed(1, 1, 1, 1, 1, 1, 1))),
+                Arguments.of("every activation, trainable",
+                        activations(WeightingSpec.trainable(0.5, 0.0, 1.0))),
+                Arguments.of("every loss, fixed", losses(WeightingSpec.fixed(1, 2, 3, 4, 5, 6, 7))),
+                Arguments.of("every loss, trainable", losses(WeightingSpec.trainable(0.5, 0.0, 1.0))));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void sameLossesAndGradientsInDouble(String name, ModelSpec spec) {
+        compare(spec, DataType.DOUBLE, 5, 3, 5, 1);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("models")
+    void sameLossesAndGradientsInFloat(String name, ModelSpec spec) {
+        compare(spec, DataType.FLOAT, 4, 2);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Padding.class)
+    void convolutionPaddingsAndStrides(Padding padding) {
+        for (int stride = 1; stride <= 2; stride++) {
+            int s = stride;
+            ModelSpec spec = ModelSpec.builder("test.Conv" + padding + s)
+                    .input("image", 7, 6, 2)
+                    .branch("map", new long[] {padding == Padding.SAME ? (7 + s - 1) / s : (7 - 3) / s + 1,
+                            padding == Padding.SAME ? (6 + s - 1) / s : (6 - 3) / s + 1, 3},
+                            Loss.MEAN_SQUARED_ERROR, 1.0)
+                    .branch("pooled", new long[] {2}, Loss.MEAN_ABSOLUTE_ERROR, 1.0)
+                    .weighting(WeightingSpec.trainable(0.5, 0.0, 1.0))
+                    .graph(scope -> {
+                        Layers nn = scope.layers("trunk");
+                        SDVariable map = nn.conv2d(scope.input("image"), 3, 3, s, padding, Activation.TANH);
+                        scope.output("map", map);
+                        Layers head = scope.layers("pooled");
+                        SDVariable pooled = head.maxPool2d(map, 2, 1, padding);
+                        scope.output("pooled", head.dense(head.flatten(pooled), 2, Activation.IDENTITY));
+                    })
+                    .build();
+            compare(spec, DataType.DOUBLE, 3, 2);
+        }
+    }
+
+    @Test
+    void customLossMethod() {
+        ModelSpec spec = ModelSpec.builder("test.Custom")
+                .input("x", 6)
+                .branch("a", new long[] {3}, Loss.CUSTOM, 1.0)
+                .branch("b", new long[] {1}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .weighting(WeightingSpec.trainable(0.5, 0.0, 1.0))
+                .graph(scope -> {
+                    Layers nn = scope.layers("trunk");
+                    SDVariable h = nn.dense(scope.input("x"), 4, Activation.RELU);
+                    SDVariable a = scope.layers("a").dense(h, 3, Activation.SIGMOID);
+                    scope.output("a", a);
+                    scope.output("b", scope.layers("b").dense(h, 1, Activation.IDENTITY));
+                    SDVariable diff = a.sub(scope.target("a"));
+                    scope.loss("a", diff.mul(diff).mul(diff.mul(diff)));
+                })
+                .build();
+        compare(spec, DataType.DOUBLE, 4, 6);
+    }
+
+    @Test
+    void trainingRunGivesTheSameLossesWithBothExecutors() {
+        for (ModelSpec spec : List.of(convTrunk(WeightingSpec.trainable(0.5, 0.0, 1.0)),
+                losses(WeightingSpec.fixed(1, 2, 3, 4, 5, 6, 7)), TestModels.detector())) {
+            TrainingOptions options = TrainingOptions.builder().seed(11).updater(new Adam(0.01))
+                    .dataType(DataType.DOUBLE).build();
+            Trainer reference = Trainer.create(spec, options.toBuilder().executor(ExecutorKind.SAMEDIFF).build());
+            Trainer compiled = Trainer.create(spec, options.toBuilder().executor(ExecutorKind.COMPILED).build());
+            Random random = new Random(5);
+            for (int step = 0; step < 30; step++) {
+                int batch = step % 10 == 9 ? 3 : 6;
+                INDArray[][] data = batch(spec, DataType.DOUBLE, batch, random);
+                StepResult expected = reference.fit(data[0], data[1]);
+                StepResult actual = compiled.fit(data[0], data[1]);
+                assertClose(expected.total(), actual.total(), spec.modelName() + " total at step " + step);
+                assertArrayEquals(expected.branchLosses(), actual.branchLosses(),
+                        1e-5 * Math.max(1, Math.abs(expected.total())), spec.modelName() + " step " + step);
+            }
+            assertArrayEquals(reference.weights(), compiled.weights(), 1e-6);
+            Map<String, INDArray> p = reference.parameterValues();
+            Map<String, INDArray> q = compiled.parameterValues();
+            for (String key : p.keySet()) {
+                assertArraysClose(p.get(key), q.get(key), spec.modelName() + " parameter " + key);
+            }
+            INDArray[][] data = batch(spec, DataType.DOUBLE, 4, random);
+            StepResult e = reference.evaluate(data[0], data[1]);
+            StepResult a = compiled.evaluate(data[0], data[1]);
+            assertClose(e.total(), a.total(), "evaluate");
+            INDArray[] pe = reference.predictor().predict(data[0]);
+            INDArray[] pa = compiled.predictor().predict(data[0]);
+            for (int i = 0; i < pe.length; i++) {
+                assertArraysClose(pe[i], pa[i], "prediction " + i);
+            }
+        }
+    }
+
+    @Test
+    void predictionsAreCopiesThatLaterStepsDoNotChange() {
+        ModelSpec spec = TestModels.twoInputs(WeightingSpec.fixed(1.0, 1.0));
+        Network network = GraphBuilder.build(spec, 3, DataType.FLOAT);
+        CompiledExecutor executor = new CompiledExecutor(network);
+        Random random = new Random(1);
+        INDArray[][] first = batch(spec, DataType.FLOAT, 4, random);
+        INDArray[] kept = executor.predict(first[0]);
+        INDArray copy = kept[0].dup();
+        executor.predict(batch(spec, DataType.FLOAT, 4, random)[0]);
+        assertEquals(copy, kept[0]);
+    }
+
+    @Test
+    void randomOpsFallBackToSameDiff() {
+        ModelSpec spec = ModelSpec.builder("test.Dropout")
+                .input("x", 5)
+                .branch("y", new long[] {2}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .weighting(WeightingSpec.fixed(1.0))
+                .graph(scope -> {
+                    Layers nn = scope.layers("y");
+                    // Noise from a random op (SameDiff's dropout cannot be differentiated in M2.1).
+                    SDVariable noise = scope.sameDiff().random().uniform(-0.1, 0.1, DataType.FLOAT, 1, 4);
+                    SDVariable h = nn.dense(scope.input("x"), 4, Activation.RELU).add(noise);
+                    scope.output("y", nn.dense(h, 2, Activation.IDENTITY));
+                })
+                .build();
+        CompiledExecutor executor = new CompiledExecutor(GraphBuilder.build(spec, 1, DataType.FLOAT));
+        assertTrue(executor.isFallback());
+        INDArray[][] data = batch(spec, DataType.FLOAT, 3, new Random(2));
+        StepExecutor.StepOutcome outcome = executor.forwardBackward(data[0], data[1]);
+        assertTrue(Double.isFinite(outcome.losses().total()));
+        assertEquals(spec.branches().size(), outcome.losses().branchLosses().length);
+    }
+
+    @Test
+    void thePlanPrunesTheInputGradientAndUsesTheCheaperBackwardOps() {
+        ModelSpec spec = ModelSpec.builder("test.Mlp")
+                .input("x", 12)
+                .branch("y", new long[] {3}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .weighting(WeightingSpec.fixed(1.0))
+                .graph(scope -> {
+                    Layers nn = scope.layers("y");
+                    SDVariable h = nn.dense(scope.input("x"), 8, Activation.RELU);
+                    scope.output("y", nn.dense(h, 3, Activation.IDENTITY));
+                })
+                .build();
+        CompiledExecutor executor = new CompiledExecutor(GraphBuilder.build(spec, 1, DataType.FLOAT));
+        INDArray[][] data = batch(spec, DataType.FLOAT, 4, new Random(2));
+        executor.forwardBackward(data[0], data[1]);
+        String plan = String.join("\n", executor.describeTrainingPlan());
+        assertTrue(plan.contains("input gradient pruned"), plan);
+        assertTrue(plan.contains("relu_bp"), plan);
+        assertTrue(plan.contains("add_bp -> alias"), plan);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    private static void compare(ModelSpec spec, DataType type, int... batchSizes) {
+        Network referenceNetwork = GraphBuilder.build(spec, 7, type);
+        Network compiledNetwork = GraphBuilder.build(spec, 7, type);
+        SameDiffExecutor reference = new SameDiffExecutor(referenceNetwork);
+        CompiledExecutor compiled = new CompiledExecutor(compiledNetwork);
+        assertFalse(compiled.isFallback(), spec.modelName() + " fell back to SameDiff");
+        Random random = new Random(123);
+        for (int batch : batchSizes) {
+            for (int repeat = 0; repeat < 2; repeat++) {
+                INDArray[][] data = batch(spec, type, batch, random);
+                StepExecutor.StepOutcome expected = reference.forwardBackward(data[0], data[1]);
+                StepExecutor.StepOutcome actual = compiled.forwardBackward(data[0], data[1]);
+                String where = spec.modelName() + " " + type + " batch " + batch + " repeat " + repeat;
+                assertClose(expected.losses().total(), actual.losses().total(), where + " total");
+                for (int i = 0; i < spec.branches().size(); i++) {
+                    assertClose(expected.losses().branchLoss(i), actual.losses().branchLoss(i),
+                            where + " loss of " + spec.branches().get(i).name());
+                }
+                assertEquals(expected.gradients().keySet(), actual.gradients().keySet());
+                for (String parameter : expected.gradients().keySet()) {
+                    assertArraysClose(expected.gradients().get(parameter), actual.gradients().get(parameter),
+                            where + " gradient of " + parameter);
+                }
+                StepResult expectedLosses = reference.losses(data[0], data[1]);
+                StepResult actualLosses = compiled.losses(data[0], data[1]);
+                assertClose(expectedLosses.total(), actualLosses.total(), where + " evaluated total");
+                INDArray[] expectedPredictions = reference.predict(data[0]);
+                INDArray[] actualPredictions = compiled.predict(data[0]);
+                for (int i = 0; i < expectedPredictions.length; i++) {
+                    assertArraysClose(expectedPredictions[i], actualPredictions[i], where + " prediction " + i);
+                }
+                // Move the parameters (the same way in both graphs) so the next batch sees new values.
+                for (String parameter : expected.gradients().keySet()) {
+                    INDArray step = expected.gradients().get(parameter).mul(0.1);
+                    referenceNetwork.parameters().get(parameter).getArr().subi(step);
+                    compiledNetwork.parameters().get(parameter).getArr().subi(step);
+                }
+            }
+        }
+    }
+
+    /** Random inputs and valid targets for every loss. */
+    static INDArray[][] batch(ModelSpec spec, DataType type, int batch, Random random) {
+        List<INDArray> inputs = new ArrayList<>();
+        for (InputSpec input : spec.inputs()) {
+            inputs.add(random(type, Shapes.withBatch(batch, input.shape()), random, -1, 1));
+        }
+        List<INDArray> targets = new ArrayList<>();
+        for (BranchSpec branch : spec.branches()) {
+            long[] shape = Shapes.withBatch(batch, branch.targetShape());
+            long[] full = Shapes.withBatch(batch, branch.shape());
+            targets.add(switch (branch.loss()) {
+                case BINARY_CROSSENTROPY -> random(type, shape, random, 0, 1);
+                case SPARSE_CATEGORICAL_CROSSENTROPY -> {
+                    INDArray classes = Nd4j.create(type, shape);
+                    long n = full[full.length - 1];
+                    for (long i = 0; i < classes.length(); i++) {
+                        classes.putScalar(i, random.nextInt((int) n));
+                    }
+                    yield classes;
+                }
+                case CATEGORICAL_CROSSENTROPY -> {
+                    INDArray t = random(type, full, random, 0, 1);
+                    yield t.divi(t.sum(true, full.length - 1));
+                }
+                default -> random(type, shape, random, -1, 1);
+            });
+        }
+        return new INDArray[][] {inputs.toArray(new INDArray[0]), targets.toArray(new INDArray[0])};
+    }
+
+    private static INDArray random(DataType type, long[] shape, Random random, double lo, double hi) {
+        double[] values = new double[(int) Shapes.size(shape)];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = lo + (hi - lo) * random.nextDouble();
+        }
+        return Nd4j.createFromArray(values).castTo(type).reshape(shape);
+    }
+
+    private static void assertClose(double expected, double actual, String what) {
+        if (!(Math.abs(expected - actual) <= TOLERANCE * Math.max(1e-3, Math.abs(expected)))) {
+            fail(what + ": expected " + expected + " but was " + actual);
+        }
+    }
+
+    private static void assertArraysClose(INDArray expected, INDArray actual, String what) {
+        assertArrayEquals(expected.shape(), actual.shape(), what + " shape");
+        double[] e = expected.castTo(DataType.DOUBLE).dup().data().asDouble();
+        double[] a = actual.castTo(DataType.DOUBLE).dup().data().asDouble();
+        double scale = 1e-3;
+        for (double v : e) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        for (int i = 0; i < e.length; i++) {
+            if (!(Math.abs(e[i] - a[i]) <= TOLERANCE * scale)) {
+                fail(what + " differs at " + i + ": expected " + e[i] + " but was " + a[i] + " (scale " + scale
+                        + ")\nexpected " + Arrays.toString(e) + "\nactual   " + Arrays.toString(a));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    /** Conv trunk shared by three branches: conv valid, conv same stride 2, max-pool, flatten, dense heads. */
+    static ModelSpec convTrunk(WeightingSpec weighting) {
+        return ModelSpec.builder("test.ConvTrunk" + weighting.weighting())
+                .input("image", 8, 8, 3)
+                .input("extra", 4)
+                .branch("labels", new long[] {5}, Loss.CATEGORICAL_CROSSENTROPY, 1.0)
+                .branch("box", new long[] {4}, Loss.HUBER, 0.7)
+                .branch("mask", new long[] {2, 2, 1}, Loss.BINARY_CROSSENTROPY, 1.0)
+                .weighting(weighting)
+                .graph(scope -> {
+                    Layers trunk = scope.layers("trunk");
+                    SDVariable c1 = trunk.conv2d(scope.input("image"), 4, 3, 1, Padding.VALID, Activation.RELU);
+                    SDVariable c2 = trunk.conv2d(c1, 6, 3, 2, Padding.SAME, Activation.RELU);
+                    SDVariable pooled = trunk.maxPool2d(c2, 2);
+                    SDVariable flat = trunk.flatten(pooled);
+                    Layers labels = scope.layers("labels");
+                    scope.output("labels", labels.dense(flat, 5, Activation.SOFTMAX));
+                    Layers box = scope.layers("box");
+                    SDVariable both = scope.sameDiff().concat(1, flat, scope.input("extra"));
+                    scope.output("box", box.dense(both, 4, Activation.IDENTITY));
+                    Layers mask = scope.layers("mask");
+                    scope.output("mask", mask.conv2d(c2, 1, 2, Activation.SIGMOID));
+                })
+                .build();
+    }
+
+    /** One branch per activation, each a dense layer of a shared dense trunk, MSE losses. */
+    static ModelSpec activations(WeightingSpec weighting) {
+        ModelSpec.Builder builder = ModelSpec.builder("test.Activations" + weighting.weighting()).input("x", 6);
+        for (Activation activation : Activation.values()) {
+            builder.branch(activation.name().toLowerCase(), new long[] {3}, Loss.MEAN_SQUARED_ERROR, 1.0);
+        }
+        return builder.weighting(weighting)
+                .graph(scope -> {
+                    SDVariable h = scope.layers("trunk").dense(scope.input("x"), 5, Activation.TANH);
+                    for (Activation activation : Activation.values()) {
+                        String name = activation.name().toLowerCase();
+                        scope.output(name, scope.layers(name).dense(h, 3, activation));
+                    }
+                })
+                .build();
+    }
+
+    /** One branch per built-in loss (two shapes of cross-entropy), over a shared dense trunk. */
+    static ModelSpec losses(WeightingSpec weighting) {
+        return ModelSpec.builder("test.Losses" + weighting.weighting())
+                .input("x", 7)
+                .branch("bce", new long[] {3}, Loss.BINARY_CROSSENTROPY, 1.0)
+                .branch("cce", new long[] {4}, Loss.CATEGORICAL_CROSSENTROPY, 1.0)
+                .branch("sparse", new long[] {5}, Loss.SPARSE_CATEGORICAL_CROSSENTROPY, 1.0)
+                .branch("mse", new long[] {2}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .branch("mae", new long[] {1}, Loss.MEAN_ABSOLUTE_ERROR, 1.0)
+                .branch("huber", new long[] {3}, Loss.HUBER, 0.5)
+                .branch("bce1", new long[] {1}, Loss.BINARY_CROSSENTROPY, 1.0)
+                .weighting(weighting)
+                .graph(scope -> {
+                    SDVariable h = scope.layers("trunk").dense(scope.input("x"), 6, Activation.RELU);
+                    scope.output("bce", scope.layers("bce").dense(h, 3, Activation.SIGMOID));
+                    scope.output("cce", scope.layers("cce").dense(h, 4, Activation.SOFTMAX));
+                    scope.output("sparse", scope.layers("sparse").dense(h, 5, Activation.SOFTMAX));
+                    scope.output("mse", scope.layers("mse").dense(h, 2, Activation.IDENTITY));
+                    scope.output("mae", scope.layers("mae").dense(h, 1, Activation.IDENTITY));
+                    scope.output("huber", scope.layers("huber").dense(h, 3, Activation.IDENTITY));
+                    scope.output("bce1", scope.layers("bce1").dense(h, 1, Activation.SIGMOID));
+                })
+                .build();
+    }
+}
