@@ -36,8 +36,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * payload      seed (long), data type (UTF), optimisers (UTF: JSON object from parameter group, "" for the
  *              default, to ND4J's JSON of the updater), iteration (long), epoch (long),
  *              array count (int), then per array: name (UTF), type (byte: 0 float, 1 double), rank (int),
- *              shape (long each), values (big-endian)
+ *              shape (long each), values (big-endian);
+ *              version 2 only: attachment count (int), then per attachment: name (UTF), length (int), bytes
  * </pre>
+ *
+ * <p>Version 2 differs from version 1 only by the attachments: named byte blobs that layers above the engine keep
+ * with the model (a training run's history and loop state in a checkpoint). A file without attachments is written
+ * as version 1, byte for byte as before; both versions are read.
  *
  * <p>The graph is not in the file: it is rebuilt from the model class, so a file holds data only and the bytes
  * never reach ND4J's FlatBuffers loader, which crashes the JVM on some corrupt inputs. The length and checksum are
@@ -47,6 +52,9 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class ModelFile {
     static final int FORMAT_VERSION = 1;
+    /** The version of files with attachments. */
+    static final int FORMAT_VERSION_ATTACHMENTS = 2;
+    private static final int MAX_ATTACHMENTS = 1 << 16;
     private static final byte[] MAGIC = {(byte) 0x89, 'B', 'R', 'W', '\r', '\n', 0x1A, '\n'};
     private static final int MAX_RANK = 32;
     /** Temporary files start with this prefix and are never valid model files. */
@@ -54,7 +62,11 @@ final class ModelFile {
 
     /** What a model file holds. */
     record Contents(String modelName, long seed, DataType dataType, String updaterJson, long iteration, long epoch,
-                    Map<String, INDArray> arrays) {
+                    Map<String, INDArray> arrays, Map<String, byte[]> attachments) {
+        Contents(String modelName, long seed, DataType dataType, String updaterJson, long iteration, long epoch,
+                 Map<String, INDArray> arrays) {
+            this(modelName, seed, dataType, updaterJson, iteration, epoch, arrays, Map.of());
+        }
     }
 
     private ModelFile() {
@@ -72,12 +84,21 @@ final class ModelFile {
             for (Map.Entry<String, INDArray> entry : contents.arrays().entrySet()) {
                 writeArray(out, entry.getKey(), entry.getValue());
             }
+            if (!contents.attachments().isEmpty()) {
+                out.writeInt(contents.attachments().size());
+                for (Map.Entry<String, byte[]> entry : contents.attachments().entrySet()) {
+                    out.writeUTF(entry.getKey());
+                    out.writeInt(entry.getValue().length);
+                    out.write(entry.getValue());
+                }
+            }
         }
+        int version = contents.attachments().isEmpty() ? FORMAT_VERSION : FORMAT_VERSION_ATTACHMENTS;
         byte[] payload = payloadBytes.toByteArray();
         ByteArrayOutputStream fileBytes = new ByteArrayOutputStream(payload.length + 128);
         try (DataOutputStream out = new DataOutputStream(fileBytes)) {
             out.write(MAGIC);
-            out.writeInt(FORMAT_VERSION);
+            out.writeInt(version);
             out.writeUTF(contents.modelName());
             out.writeLong(payload.length);
             out.write(sha256(payload));
@@ -101,9 +122,9 @@ final class ModelFile {
             }
             in.skipBytes(MAGIC.length);
             int version = in.readInt();
-            if (version != FORMAT_VERSION) {
+            if (version != FORMAT_VERSION && version != FORMAT_VERSION_ATTACHMENTS) {
                 throw new ModelFileException(file, "format version " + version + " is not supported; this "
-                        + "Branchwise reads version " + FORMAT_VERSION);
+                        + "Branchwise reads versions " + FORMAT_VERSION + " and " + FORMAT_VERSION_ATTACHMENTS);
             }
             String modelName = in.readUTF();
             if (!modelName.equals(expectedModel)) {
@@ -121,7 +142,7 @@ final class ModelFile {
             if (!MessageDigest.isEqual(digest, sha256(payload))) {
                 throw new ModelFileException(file, "checksum mismatch: the file was altered or damaged");
             }
-            return readPayload(file, modelName, payload);
+            return readPayload(file, modelName, version, payload);
         } catch (EOFException e) {
             throw new ModelFileException(file, "truncated header (" + bytes.length + " bytes)", e);
         } catch (UTFDataFormatException e) {
@@ -131,7 +152,8 @@ final class ModelFile {
         }
     }
 
-    private static Contents readPayload(Path file, String modelName, byte[] payload) throws IOException {
+    private static Contents readPayload(Path file, String modelName, int version, byte[] payload)
+            throws IOException {
         // The checksum matched, so this is a file we wrote; the bounds checks guard against a format bug turning
         // into an allocation of absurd size.
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(payload));
@@ -158,10 +180,28 @@ final class ModelFile {
                 String name = in.readUTF();
                 arrays.put(name, readArray(file, in, name));
             }
-            if (in.available() != 0) {
-                throw new ModelFileException(file, in.available() + " unexpected bytes after the last array");
+            Map<String, byte[]> attachments = new LinkedHashMap<>();
+            if (version == FORMAT_VERSION_ATTACHMENTS) {
+                int attachmentCount = in.readInt();
+                if (attachmentCount < 0 || attachmentCount > MAX_ATTACHMENTS) {
+                    throw new ModelFileException(file, "invalid attachment count " + attachmentCount);
+                }
+                for (int i = 0; i < attachmentCount; i++) {
+                    String name = in.readUTF();
+                    int length = in.readInt();
+                    if (length < 0 || length > in.available()) {
+                        throw new ModelFileException(file, "attachment '" + name + "' has an invalid length");
+                    }
+                    byte[] data = new byte[length];
+                    in.readFully(data);
+                    attachments.put(name, data);
+                }
             }
-            return new Contents(modelName, seed, dataType, updater, iteration, epoch, arrays);
+            if (in.available() != 0) {
+                throw new ModelFileException(file, in.available() + " unexpected bytes after the last "
+                        + (version == FORMAT_VERSION ? "array" : "attachment"));
+            }
+            return new Contents(modelName, seed, dataType, updater, iteration, epoch, arrays, attachments);
         } catch (EOFException e) {
             throw new ModelFileException(file, "malformed payload: it ends before its last array", e);
         } catch (UTFDataFormatException | IllegalArgumentException e) {

@@ -36,12 +36,25 @@ public final class SameDiffExecutor implements StepExecutor {
 
     @Override
     public StepOutcome forwardBackward(INDArray[] inputs, INDArray[] targets) {
-        OutAndGrad result = parameterNames.isEmpty()
-                ? null : network.sameDiff().calculateGradientsAndOutputs(feeds(inputs, targets), lossNames,
-                parameterNames);
-        if (result == null) {
+        return forwardBackward(inputs, targets, false);
+    }
+
+    @Override
+    public StepOutcome forwardBackward(INDArray[] inputs, INDArray[] targets, boolean withOutputs) {
+        if (parameterNames.isEmpty()) {
+            if (withOutputs) {
+                StepOutputs out = lossesAndOutputs(inputs, targets);
+                return new StepOutcome(out.losses(), new HashMap<>(), out.outputs());
+            }
             return new StepOutcome(losses(inputs, targets), new HashMap<>());
         }
+        List<String> wanted = lossNames;
+        if (withOutputs) {
+            wanted = new ArrayList<>(lossNames);
+            wanted.addAll(List.of(outputNames));
+        }
+        OutAndGrad result = network.sameDiff().calculateGradientsAndOutputs(feeds(inputs, targets), wanted,
+                parameterNames);
         Map<String, INDArray> gradients = new HashMap<>();
         for (String name : parameterNames) {
             INDArray gradient = result.getGradients().get(name);
@@ -51,7 +64,24 @@ public final class SameDiffExecutor implements StepExecutor {
             }
             gradients.put(name, gradient);
         }
-        return new StepOutcome(toResult(result.getOutputs()), gradients);
+        return new StepOutcome(toResult(result.getOutputs()), gradients,
+                withOutputs ? detachedOutputs(result.getOutputs()) : null);
+    }
+
+    @Override
+    public StepOutputs lossesAndOutputs(INDArray[] inputs, INDArray[] targets) {
+        List<String> wanted = new ArrayList<>(lossNames);
+        wanted.addAll(List.of(outputNames));
+        Map<String, INDArray> out = network.sameDiff().output(feeds(inputs, targets), wanted);
+        return new StepOutputs(toResult(out), detachedOutputs(out));
+    }
+
+    private INDArray[] detachedOutputs(Map<String, INDArray> values) {
+        INDArray[] predictions = new INDArray[outputNames.length];
+        for (int i = 0; i < outputNames.length; i++) {
+            predictions[i] = values.get(outputNames[i]).dup();
+        }
+        return predictions;
     }
 
     @Override

@@ -20,6 +20,16 @@ public interface StepExecutor {
      */
     StepOutcome forwardBackward(INDArray[] inputs, INDArray[] targets);
 
+    /**
+     * One forward and backward pass that also returns the branch outputs of the forward pass when
+     * {@code withOutputs}. The default runs {@link #predict} as a second pass; executors that can return the outputs
+     * of the same pass should.
+     */
+    default StepOutcome forwardBackward(INDArray[] inputs, INDArray[] targets, boolean withOutputs) {
+        StepOutcome outcome = forwardBackward(inputs, targets);
+        return withOutputs ? new StepOutcome(outcome.losses(), outcome.gradients(), predict(inputs)) : outcome;
+    }
+
     /** The losses of one forward pass, without gradients. */
     StepResult losses(INDArray[] inputs, INDArray[] targets);
 
@@ -30,6 +40,14 @@ public interface StepExecutor {
     default void trainableParametersChanged(java.util.Set<String> trainable) {
     }
 
+    /**
+     * The losses and the branch outputs of one forward pass. The default runs two passes; executors that can do it
+     * in one should.
+     */
+    default StepOutputs lossesAndOutputs(INDArray[] inputs, INDArray[] targets) {
+        return new StepOutputs(losses(inputs, targets), predict(inputs));
+    }
+
     /** The branch outputs for the given inputs, in branch order. */
     INDArray[] predict(INDArray[] inputs);
 
@@ -38,7 +56,12 @@ public interface StepExecutor {
      *
      * @param losses    the total and branch losses of the forward pass
      * @param gradients the gradient of the total loss for every parameter, by parameter name
+     * @param outputs   the branch outputs of the forward pass, detached, or null when they were not asked for
      */
-    record StepOutcome(StepResult losses, Map<String, INDArray> gradients) {
+    record StepOutcome(StepResult losses, Map<String, INDArray> gradients, INDArray[] outputs) {
+        /** An outcome without outputs. */
+        public StepOutcome(StepResult losses, Map<String, INDArray> gradients) {
+            this(losses, gradients, null);
+        }
     }
 }

@@ -109,6 +109,20 @@ public final class Trainer {
      * @throws ModelFileException when the file is not a valid model file of this model class
      */
     public static Trainer load(ModelSpec spec, Path file) throws IOException {
+        return loadWithAttachments(spec, file).trainer();
+    }
+
+    /** A trainer loaded from a file and the attachments saved with it by {@link #save(Path, Map)}. */
+    public record Loaded(Trainer trainer, Map<String, byte[]> attachments) {
+    }
+
+    /**
+     * Loads like {@link #load(ModelSpec, Path)} and also returns the attachments of the file (empty for a file
+     * saved without any).
+     *
+     * @throws ModelFileException when the file is not a valid model file of this model class
+     */
+    public static Loaded loadWithAttachments(ModelSpec spec, Path file) throws IOException {
         Objects.requireNonNull(file, "file");
         ModelFile.Contents contents = ModelFile.read(file, spec.modelName());
         TrainingOptions.Builder builder = TrainingOptions.builder().seed(contents.seed()).dataType(contents.dataType());
@@ -187,7 +201,7 @@ public final class Trainer {
         trainer.executor.trainableParametersChanged(trainer.trainableNames());
         trainer.iteration = contents.iteration();
         trainer.epoch = contents.epoch();
-        return trainer;
+        return new Loaded(trainer, java.util.Collections.unmodifiableMap(contents.attachments()));
     }
 
     private static void requireFinite(Path file, String what, INDArray value) throws ModelFileException {
@@ -217,6 +231,18 @@ public final class Trainer {
      * @throws TrainingDivergedException when a loss or gradient is not finite; no update is applied
      */
     public synchronized StepResult fit(INDArray[] inputs, INDArray[] targets) {
+        return step(inputs, targets, false).losses();
+    }
+
+    /**
+     * One optimisation step on a batch, like {@link #fit}, that also returns the branch outputs of the forward pass
+     * the update was computed from (before the update), for training metrics without a second pass.
+     */
+    public synchronized StepOutputs fitWithOutputs(INDArray[] inputs, INDArray[] targets) {
+        return step(inputs, targets, true);
+    }
+
+    private StepOutputs step(INDArray[] inputs, INDArray[] targets, boolean withOutputs) {
         INDArray[] x = checker.inputs(inputs);
         INDArray[] y = checker.targets(targets, x[0].size(0));
         Weighter weighter = network.weighter();
@@ -225,15 +251,18 @@ public final class Trainer {
         StepResult losses;
         Map<String, INDArray> gradients;
         boolean fromExecutor = !weighter.needsBranchGradients();
+        INDArray[] outputs;
         if (weighter.needsBranchGradients()) {
-            BranchGradientsAndLosses branchGradients = branchGradients(x, y, step);
+            BranchGradientsAndLosses branchGradients = branchGradients(x, y, step, withOutputs);
             losses = branchGradients.losses();
+            outputs = branchGradients.outputs();
             gradients = weighter.combineGradients(branchGradients.gradients());
             losses = new StepResult(dot(weighter.weights(), losses.branchLosses()), losses.branchLosses());
         } else {
-            StepExecutor.StepOutcome outcome = executor.forwardBackward(x, y);
+            StepExecutor.StepOutcome outcome = executor.forwardBackward(x, y, withOutputs);
             losses = outcome.losses();
             gradients = outcome.gradients();
+            outputs = outcome.outputs();
         }
         requireFinite(losses, gradients);
         int iterationNumber = Math.toIntExact(iteration);
@@ -254,23 +283,29 @@ public final class Trainer {
         weighter.afterUpdate();
         weighter.afterStep(step, losses);
         iteration++;
-        return losses;
+        return new StepOutputs(losses, outputs == null ? new INDArray[0] : outputs);
     }
 
     /**
      * Each branch's own gradient, from one pass per branch with the other branches' losses masked out, and the
      * losses of the (identical) forward passes.
      */
-    private BranchGradientsAndLosses branchGradients(INDArray[] x, INDArray[] y, StepInfo step) {
+    private BranchGradientsAndLosses branchGradients(INDArray[] x, INDArray[] y, StepInfo step,
+                                                     boolean withOutputs) {
         List<SDVariable> masks = network.branchMasks();
         List<Map<String, INDArray>> perBranch = new ArrayList<>();
         StepResult losses = null;
+        INDArray[] outputs = null;
         try {
             for (int i = 0; i < masks.size(); i++) {
                 for (int j = 0; j < masks.size(); j++) {
                     masks.get(j).getArr().assign(i == j ? 1 : 0);
                 }
-                StepExecutor.StepOutcome outcome = executor.forwardBackward(x, y);
+                StepExecutor.StepOutcome outcome = executor.forwardBackward(x, y,
+                        withOutputs && i == masks.size() - 1);
+                if (outcome.outputs() != null) {
+                    outputs = outcome.outputs();
+                }
                 Map<String, INDArray> copy = new LinkedHashMap<>();
                 // Copies: an executor may reuse its gradient buffers on the next pass.
                 outcome.gradients().forEach((name, gradient) -> copy.put(name, gradient.dup()));
@@ -292,10 +327,10 @@ public final class Trainer {
             }
         });
         return new BranchGradientsAndLosses(new BranchGradients(perBranch, losses.branchLosses(), shared, scopes,
-                step), losses);
+                step), losses, outputs);
     }
 
-    private record BranchGradientsAndLosses(BranchGradients gradients, StepResult losses) {
+    private record BranchGradientsAndLosses(BranchGradients gradients, StepResult losses, INDArray[] outputs) {
     }
 
     private static double dot(double[] a, double[] b) {
@@ -331,6 +366,13 @@ public final class Trainer {
         return executor.losses(x, y);
     }
 
+    /** The losses of a batch and the branch outputs of the same forward pass, without updating anything. */
+    public synchronized StepOutputs evaluateWithOutputs(INDArray[] inputs, INDArray[] targets) {
+        INDArray[] x = checker.inputs(inputs);
+        INDArray[] y = checker.targets(targets, x[0].size(0));
+        return executor.lossesAndOutputs(x, y);
+    }
+
     /** The weight each branch loss currently has in the total, in branch order. */
     public synchronized double[] weights() {
         return network.weighter().weights();
@@ -350,7 +392,16 @@ public final class Trainer {
      * either the old one or the complete new one, whatever happens during the write.
      */
     public synchronized void save(Path file) throws IOException {
+        save(file, Map.of());
+    }
+
+    /**
+     * Saves like {@link #save(Path)}, with named byte blobs kept in the same file and covered by the same checksum
+     * (a training run's history and loop state, for checkpoints); {@link #loadWithAttachments} reads them back.
+     */
+    public synchronized void save(Path file, Map<String, byte[]> attachments) throws IOException {
         Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(attachments, "attachments");
         Map<String, INDArray> arrays = new LinkedHashMap<>();
         network.parameters().forEach((name, variable) -> arrays.put("param/" + name, variable.getArr()));
         updaterStates.forEach((name, state) -> arrays.put("updater/" + name, state));
@@ -364,7 +415,7 @@ public final class Trainer {
         }
         String updaterJson = JSON.writeValueAsString(updaters);
         ModelFile.write(file, new ModelFile.Contents(spec.modelName(), options.seed(), options.dataType(),
-                updaterJson, iteration, epoch, arrays));
+                updaterJson, iteration, epoch, arrays, new LinkedHashMap<>(attachments)));
     }
 
     /**
@@ -492,6 +543,31 @@ public final class Trainer {
         Map<String, INDArray> copy = new LinkedHashMap<>();
         network.parameters().forEach((name, variable) -> copy.put(name, variable.getArr().dup()));
         return copy;
+    }
+
+    /**
+     * Sets trainable parameters to the given values, by stable name (as {@link #parameterValues()} returns them),
+     * for example to put back the parameters of an earlier epoch. The optimiser and weighting state are unchanged.
+     *
+     * @throws IllegalArgumentException when a name is unknown or a shape differs
+     */
+    public synchronized void setParameterValues(Map<String, INDArray> values) {
+        Objects.requireNonNull(values, "values");
+        for (Map.Entry<String, INDArray> entry : values.entrySet()) {
+            SDVariable parameter = network.parameters().get(entry.getKey());
+            if (parameter == null) {
+                throw new IllegalArgumentException(spec.modelName() + " has no parameter '" + entry.getKey()
+                        + "'; its parameters are " + network.parameters().keySet());
+            }
+            INDArray current = parameter.getArr();
+            if (!Arrays.equals(current.shape(), entry.getValue().shape())) {
+                throw new IllegalArgumentException(spec.modelName() + ": parameter '" + entry.getKey()
+                        + "' has shape " + Arrays.toString(current.shape()) + ", got "
+                        + Arrays.toString(entry.getValue().shape()));
+            }
+        }
+        values.forEach((name, value) -> network.parameters().get(name).getArr()
+                .assign(value.castTo(options.dataType())));
     }
 
     /** The number of optimisation steps taken so far. */

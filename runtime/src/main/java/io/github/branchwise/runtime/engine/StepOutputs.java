@@ -1,0 +1,19 @@
+package io.github.branchwise.runtime.engine;
+
+import java.util.Objects;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The losses of one batch together with the branch outputs of the same forward pass, for metrics that need the
+ * predictions without paying for a second pass.
+ *
+ * @param losses  the total and branch losses
+ * @param outputs the branch outputs, in branch order, detached from the model
+ */
+public record StepOutputs(StepResult losses, INDArray[] outputs) {
+    /** Checks that nothing is missing. */
+    public StepOutputs {
+        Objects.requireNonNull(losses, "losses");
+        Objects.requireNonNull(outputs, "outputs");
+    }
+}

@@ -1,0 +1,112 @@
+package io.github.branchwise.runtime.training;
+
+import java.util.Objects;
+
+/**
+ * Stops training when a monitored epoch value has not improved for {@code patience} epochs, as Keras'
+ * {@code EarlyStopping}: {@code EarlyStopping.monitor("val_total").patience(3).minDelta(1e-4).restoreBest(true)}.
+ * Immutable; each setter returns a new instance. Its progress (best value, epochs waited, best parameters) is kept
+ * in checkpoints, so a resumed run stops where the uninterrupted one would have.
+ */
+public final class EarlyStopping {
+    /** Whether smaller or larger values are better. */
+    public enum Mode {
+        /** Larger is better for names containing "accuracy", smaller otherwise. */
+        AUTO,
+        /** Smaller is better (losses, errors). */
+        MIN,
+        /** Larger is better (accuracies). */
+        MAX
+    }
+
+    private final String monitor;
+    private final int patience;
+    private final double minDelta;
+    private final Mode mode;
+    private final boolean restoreBest;
+
+    private EarlyStopping(String monitor, int patience, double minDelta, Mode mode, boolean restoreBest) {
+        this.monitor = monitor;
+        this.patience = patience;
+        this.minDelta = minDelta;
+        this.mode = mode;
+        this.restoreBest = restoreBest;
+    }
+
+    /**
+     * Early stopping on an epoch column of the {@link History}, e.g. {@code "val_total"} or
+     * {@code "val_localization_loss"}; patience 0, min delta 0, mode AUTO, best parameters not restored.
+     */
+    public static EarlyStopping monitor(String column) {
+        Objects.requireNonNull(column, "column");
+        return new EarlyStopping(column, 0, 0, Mode.AUTO, false);
+    }
+
+    /** How many epochs without improvement to wait before stopping. */
+    public EarlyStopping patience(int epochs) {
+        if (epochs < 0) {
+            throw new IllegalArgumentException("patience must be >= 0, got " + epochs);
+        }
+        return new EarlyStopping(monitor, epochs, minDelta, mode, restoreBest);
+    }
+
+    /** The smallest change that counts as an improvement. */
+    public EarlyStopping minDelta(double delta) {
+        if (!(delta >= 0) || Double.isInfinite(delta)) {
+            throw new IllegalArgumentException("minDelta must be finite and >= 0, got " + delta);
+        }
+        return new EarlyStopping(monitor, patience, delta, mode, restoreBest);
+    }
+
+    /** Whether smaller or larger is better. */
+    public EarlyStopping mode(Mode mode) {
+        return new EarlyStopping(monitor, patience, minDelta, Objects.requireNonNull(mode, "mode"), restoreBest);
+    }
+
+    /** Whether to put back the parameters of the best epoch when training ends. */
+    public EarlyStopping restoreBest(boolean restore) {
+        return new EarlyStopping(monitor, patience, minDelta, mode, restore);
+    }
+
+    /** The monitored column. */
+    public String monitored() {
+        return monitor;
+    }
+
+    /** The patience in epochs. */
+    public int patience() {
+        return patience;
+    }
+
+    /** The minimum improvement. */
+    public double minDelta() {
+        return minDelta;
+    }
+
+    /** Whether the best parameters are restored at the end. */
+    public boolean restoresBest() {
+        return restoreBest;
+    }
+
+    /** Whether larger values are better, AUTO resolved. */
+    public boolean maximises() {
+        return mode == Mode.MAX || (mode == Mode.AUTO && monitor.contains("accuracy"));
+    }
+
+    /** Whether {@code value} improves on {@code best} by more than the minimum delta. */
+    boolean improves(double value, double best) {
+        if (Double.isNaN(value)) {
+            return false;
+        }
+        if (Double.isNaN(best)) {
+            return true;
+        }
+        return maximises() ? value > best + minDelta : value < best - minDelta;
+    }
+
+    @Override
+    public String toString() {
+        return "EarlyStopping[monitor=" + monitor + ", patience=" + patience + ", minDelta=" + minDelta + ", mode="
+                + mode + ", restoreBest=" + restoreBest + "]";
+    }
+}

@@ -1,0 +1,505 @@
+package io.github.branchwise.runtime.training;
+
+import io.github.branchwise.runtime.ModelFileException;
+import io.github.branchwise.runtime.TrainingDivergedException;
+import io.github.branchwise.runtime.engine.BranchSpec;
+import io.github.branchwise.runtime.engine.ModelSpec;
+import io.github.branchwise.runtime.engine.StepOutputs;
+import io.github.branchwise.runtime.engine.StepResult;
+import io.github.branchwise.runtime.engine.Trainer;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.IUpdater;
+
+/**
+ * Trains a model over epochs, as Keras' {@code fit}: mini-batches from a {@link DataSource}, validation at each
+ * epoch's end, metrics per branch, a {@link History}, progress on the console, listeners, early stopping,
+ * checkpoints, and a NaN guard.
+ *
+ * <pre>{@code
+ * Fitting fitting = Fitting.of(trainer);
+ * History history = fitting.fit(DataSource.arrays(x, y, 32), FitConfig.builder().epochs(10).build());
+ * history.writeCsv(dir.resolve("history.csv"));
+ * history.plotLosses(dir.resolve("losses.png"));
+ * }</pre>
+ *
+ * <p>A fitting keeps its history and its position (epoch, batch within the epoch) across calls to {@link #fit},
+ * and saves both in checkpoints; {@link #resume} continues from a checkpoint exactly as the uninterrupted run would
+ * have (the same batches, the same numbers), provided the data source yields the same batches for the same epoch
+ * (see {@link DataSource}). Not for concurrent use.
+ */
+public final class Fitting {
+    static final String HISTORY_ATTACHMENT = "training/history";
+    static final String STATE_ATTACHMENT = "training/state";
+    static final String BEST_ATTACHMENT = "training/best";
+    private static final int STATE_VERSION = 1;
+
+    private final Trainer trainer;
+    private final ModelSpec spec;
+    private History history;
+    /** Batches of the current epoch already trained. */
+    private long batchInEpoch;
+    /** Running sums of the current epoch, by history column: {sum, count}. */
+    private final Map<String, double[]> epochSums = new LinkedHashMap<>();
+    private double bestValue = Double.NaN;
+    private long bestEpoch = -1;
+    private long epochsWithoutImprovement;
+    private boolean stoppedEarly;
+    private Map<String, INDArray> bestParameters;
+    private boolean stopRequested;
+
+    private Fitting(Trainer trainer) {
+        this.trainer = Objects.requireNonNull(trainer, "trainer");
+        this.spec = trainer.spec();
+        this.history = new History(spec.branches().stream().map(BranchSpec::name).toList());
+    }
+
+    /** A fitting of a trainer, starting at the trainer's current epoch with an empty history. */
+    public static Fitting of(Trainer trainer) {
+        return new Fitting(trainer);
+    }
+
+    /**
+     * Loads a checkpoint written by {@link #fit} (see {@link Checkpoints}): the model, its optimiser and weighting
+     * state, and the run's history and position. {@link #trainer()} is the loaded model.
+     *
+     * @throws ModelFileException when the file is not a valid model file of this model
+     */
+    public static Fitting resume(ModelSpec spec, Path checkpoint) throws IOException {
+        Trainer.Loaded loaded = Trainer.loadWithAttachments(spec, checkpoint);
+        Fitting fitting = new Fitting(loaded.trainer());
+        Map<String, byte[]> attachments = loaded.attachments();
+        try {
+            if (attachments.containsKey(HISTORY_ATTACHMENT)) {
+                fitting.history = History.fromBytes(attachments.get(HISTORY_ATTACHMENT));
+            }
+            if (attachments.containsKey(STATE_ATTACHMENT)) {
+                fitting.readState(attachments.get(STATE_ATTACHMENT));
+            }
+            if (attachments.containsKey(BEST_ATTACHMENT)) {
+                fitting.bestParameters = readArrays(attachments.get(BEST_ATTACHMENT));
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new ModelFileException(checkpoint, "unreadable training state: " + e.getMessage(), e);
+        }
+        return fitting;
+    }
+
+    /** {@link #resume} from the newest checkpoint in a directory, if there is one. */
+    public static Optional<Fitting> resumeLatest(ModelSpec spec, Path directory) throws IOException {
+        Optional<Path> latest = Checkpoints.latest(directory);
+        return latest.isEmpty() ? Optional.empty() : Optional.of(resume(spec, latest.get()));
+    }
+
+    /** The trainer being fitted. */
+    public Trainer trainer() {
+        return trainer;
+    }
+
+    /** What has been recorded so far (also the value {@link #fit} returns). */
+    public History history() {
+        return history;
+    }
+
+    /** Whether early stopping ended training; a stopped fitting does not train further. */
+    public boolean stoppedEarly() {
+        return stoppedEarly;
+    }
+
+    /** The index of the best epoch early stopping has seen, or -1. */
+    public long bestEpoch() {
+        return bestEpoch;
+    }
+
+    void requestStop() {
+        stopRequested = true;
+    }
+
+    /**
+     * Trains until the trainer has finished {@code config.epochs()} epochs, early stopping fires, or a listener
+     * stops it.
+     *
+     * @return the history, the same object as {@link #history()}
+     * @throws FitDivergedException     when a loss or gradient became NaN or infinite; the model keeps the last good
+     *                                  state, saved as a checkpoint when checkpointing is on
+     * @throws IllegalArgumentException when a batch does not fit the model
+     * @throws UncheckedIOException     when a checkpoint cannot be written
+     */
+    public History fit(DataSource train, FitConfig config) {
+        Objects.requireNonNull(train, "train");
+        Objects.requireNonNull(config, "config");
+        Map<String, List<Metric>> metrics = metricsFor(config);
+        boolean needOutputs = metrics.values().stream().anyMatch(list -> !list.isEmpty());
+        stopRequested = false;
+        List<String> branchNames = history.branches();
+        try (ProgressReporter progress = new ProgressReporter(config.progress(), config.output(), branchNames)) {
+            if (stoppedEarly) {
+                progress.message("early stopping already ended this run at epoch " + (bestEpoch + 1));
+                return history;
+            }
+            while (trainer.epoch() < config.epochs() && !stopRequested) {
+                long epoch = trainer.epoch();
+                Iterator<Batch> batches = train.batches(new DataSource.EpochContext(epoch, trainer.options().seed(),
+                        spec));
+                for (long skip = 0; skip < batchInEpoch; skip++) {
+                    if (!batches.hasNext()) {
+                        throw new IllegalStateException("epoch " + epoch + " has fewer than the " + batchInEpoch
+                                + " batches the checkpoint had already trained: the data source changed");
+                    }
+                    batches.next();
+                }
+                progress.startEpoch(epoch, config.epochs(), train.batchesPerEpoch(), batchInEpoch);
+                while (!stopRequested && batches.hasNext()) {
+                    Batch batch = batches.next();
+                    Map<String, Double> row = step(batch, epoch, metrics, needOutputs, config, progress);
+                    progress.step(row);
+                    TrainingEvent event = new TrainingEvent(this, epoch, trainer.iteration(), row);
+                    for (TrainingListener listener : config.listeners()) {
+                        listener.onStepEnd(event);
+                    }
+                    Checkpoints checkpoints = config.checkpoints();
+                    if (checkpoints != null && checkpoints.stepInterval() > 0
+                            && trainer.iteration() % checkpoints.stepInterval() == 0) {
+                        saveCheckpoint(checkpoints);
+                    }
+                }
+                if (stopRequested) {
+                    break;
+                }
+                if (batchInEpoch == 0) {
+                    throw new IllegalStateException("the data source gave no batch for epoch " + epoch);
+                }
+                Map<String, Double> row = endEpoch(epoch, config, metrics);
+                progress.endEpoch(epoch, config.epochs(), row);
+                TrainingEvent event = new TrainingEvent(this, epoch, trainer.iteration(), row);
+                for (TrainingListener listener : config.listeners()) {
+                    listener.onEpochEnd(event);
+                }
+                Checkpoints checkpoints = config.checkpoints();
+                if (checkpoints != null && checkpoints.epochInterval() > 0
+                        && ((epoch + 1) % checkpoints.epochInterval() == 0 || stoppedEarly)) {
+                    saveCheckpoint(checkpoints);
+                }
+                if (stoppedEarly) {
+                    progress.message("early stopping: " + config.earlyStopping().monitored() + " has not improved"
+                            + " for " + epochsWithoutImprovement + " epochs; best epoch " + (bestEpoch + 1));
+                }
+            }
+        }
+        EarlyStopping early = config.earlyStopping();
+        if (early != null && early.restoresBest() && bestParameters != null) {
+            trainer.setParameterValues(bestParameters);
+        }
+        return history;
+    }
+
+    private Map<String, Double> step(Batch batch, long epoch, Map<String, List<Metric>> metrics, boolean needOutputs,
+                                     FitConfig config, ProgressReporter progress) {
+        StepOutputs out;
+        try {
+            out = needOutputs ? trainer.fitWithOutputs(batch.inputs(), batch.targets())
+                    : new StepOutputs(trainer.fit(batch.inputs(), batch.targets()), new INDArray[0]);
+        } catch (TrainingDivergedException e) {
+            Path saved = null;
+            if (config.checkpoints() != null) {
+                // The failed step applied nothing: what is saved is the last good state.
+                saved = saveCheckpoint(config.checkpoints());
+            }
+            progress.message("training diverged: " + e.getMessage());
+            throw new FitDivergedException(e, epoch, history, saved);
+        }
+        long step = trainer.iteration() - 1;
+        double n = batch.size();
+        StepResult losses = out.losses();
+        double[] weights = trainer.weights();
+        Map<String, Double> row = new LinkedHashMap<>();
+        row.put("step", (double) step);
+        row.put("epoch", (double) epoch);
+        row.put("batch", (double) batchInEpoch);
+        row.put("examples", n);
+        row.put("lr", learningRate(step, epoch));
+        row.put("total", losses.total());
+        add("total", losses.total() * n, n);
+        List<BranchSpec> branches = spec.branches();
+        for (int i = 0; i < branches.size(); i++) {
+            String name = branches.get(i).name();
+            row.put(name + "_loss", losses.branchLoss(i));
+            row.put(name + "_weight", weights[i]);
+            add(name + "_loss", losses.branchLoss(i) * n, n);
+            for (Metric metric : metrics.get(name)) {
+                Tally tally = metric.measure(out.outputs()[i], batch.targets()[i]);
+                String column = name + "_" + metric.name();
+                row.put(column, metric.value(tally));
+                add(column, tally.sum(), tally.count());
+            }
+        }
+        batchInEpoch++;
+        if (config.recordSteps()) {
+            history.addStep(row);
+        }
+        return row;
+    }
+
+    private Map<String, Double> endEpoch(long epoch, FitConfig config, Map<String, List<Metric>> metrics) {
+        Map<String, Double> row = new LinkedHashMap<>();
+        row.put("epoch", (double) epoch);
+        row.put("steps", (double) trainer.iteration());
+        row.put("lr", learningRate(Math.max(0, trainer.iteration() - 1), epoch));
+        row.put("total", mean("total"));
+        double[] weights = trainer.weights();
+        List<BranchSpec> branches = spec.branches();
+        for (int i = 0; i < branches.size(); i++) {
+            String name = branches.get(i).name();
+            row.put(name + "_loss", mean(name + "_loss"));
+            row.put(name + "_weight", weights[i]);
+            for (Metric metric : metrics.get(name)) {
+                String column = name + "_" + metric.name();
+                double[] sum = epochSums.get(column);
+                row.put(column, metric.value(sum == null ? Tally.EMPTY : new Tally(sum[0], sum[1])));
+            }
+        }
+        if (config.validation() != null) {
+            row.putAll(validate(config.validation(), epoch, metrics));
+        }
+        trainer.endEpoch();
+        history.addEpoch(row);
+        epochSums.clear();
+        batchInEpoch = 0;
+        EarlyStopping early = config.earlyStopping();
+        if (early != null) {
+            Double value = row.get(early.monitored());
+            if (value == null) {
+                throw new IllegalArgumentException("early stopping monitors '" + early.monitored()
+                        + "', which is not an epoch column; the columns are " + row.keySet());
+            }
+            if (early.improves(value, bestValue)) {
+                bestValue = value;
+                bestEpoch = epoch;
+                epochsWithoutImprovement = 0;
+                if (early.restoresBest()) {
+                    bestParameters = trainer.parameterValues();
+                }
+            } else {
+                epochsWithoutImprovement++;
+                if (epochsWithoutImprovement > early.patience()) {
+                    stoppedEarly = true;
+                    stopRequested = true;
+                }
+            }
+        }
+        return row;
+    }
+
+    private Map<String, Double> validate(DataSource validation, long epoch, Map<String, List<Metric>> metrics) {
+        Iterator<Batch> batches = validation.batches(new DataSource.EpochContext(epoch, trainer.options().seed(),
+                spec));
+        List<BranchSpec> branches = spec.branches();
+        double examples = 0;
+        double total = 0;
+        double[] losses = new double[branches.size()];
+        Map<String, Tally> tallies = new LinkedHashMap<>();
+        boolean needOutputs = metrics.values().stream().anyMatch(list -> !list.isEmpty());
+        while (batches.hasNext()) {
+            Batch batch = batches.next();
+            double n = batch.size();
+            StepOutputs out = needOutputs ? trainer.evaluateWithOutputs(batch.inputs(), batch.targets())
+                    : new StepOutputs(trainer.evaluate(batch.inputs(), batch.targets()), new INDArray[0]);
+            examples += n;
+            total += out.losses().total() * n;
+            for (int i = 0; i < branches.size(); i++) {
+                losses[i] += out.losses().branchLoss(i) * n;
+                for (Metric metric : metrics.get(branches.get(i).name())) {
+                    tallies.merge(branches.get(i).name() + "_" + metric.name(),
+                            metric.measure(out.outputs()[i], batch.targets()[i]), Tally::plus);
+                }
+            }
+        }
+        if (examples == 0) {
+            throw new IllegalStateException("the validation data gave no batch for epoch " + epoch);
+        }
+        Map<String, Double> row = new LinkedHashMap<>();
+        row.put("val_total", total / examples);
+        for (int i = 0; i < branches.size(); i++) {
+            String name = branches.get(i).name();
+            row.put("val_" + name + "_loss", losses[i] / examples);
+            for (Metric metric : metrics.get(name)) {
+                String column = name + "_" + metric.name();
+                row.put("val_" + column, metric.value(tallies.getOrDefault(column, Tally.EMPTY)));
+            }
+        }
+        return row;
+    }
+
+    private Map<String, List<Metric>> metricsFor(FitConfig config) {
+        Map<String, List<Metric>> metrics = new LinkedHashMap<>();
+        for (BranchSpec branch : spec.branches()) {
+            List<Metric> list = new ArrayList<>();
+            if (config.defaultMetrics()) {
+                list.addAll(Metrics.defaultsFor(branch));
+            }
+            list.addAll(config.extraMetrics().getOrDefault(branch.name(), List.of()));
+            List<String> names = new ArrayList<>();
+            for (Metric metric : list) {
+                if (names.contains(metric.name()) || metric.name().equals("loss") || metric.name().equals("weight")) {
+                    throw new IllegalArgumentException("branch '" + branch.name() + "' has two metrics named '"
+                            + metric.name() + "' (or one named like a built-in column)");
+                }
+                names.add(metric.name());
+            }
+            metrics.put(branch.name(), list);
+        }
+        for (String branch : config.extraMetrics().keySet()) {
+            if (spec.branchIndex(branch) < 0) {
+                throw new IllegalArgumentException("a metric is added to branch '" + branch + "', but "
+                        + spec.modelName() + " has no such branch; its branches are "
+                        + spec.branches().stream().map(BranchSpec::name).toList());
+            }
+        }
+        return metrics;
+    }
+
+    private double learningRate(long iteration, long epoch) {
+        IUpdater updater = trainer.options().updater();
+        return updater.getLearningRate(Math.toIntExact(iteration), Math.toIntExact(epoch));
+    }
+
+    private void add(String column, double sum, double count) {
+        double[] s = epochSums.computeIfAbsent(column, c -> new double[2]);
+        s[0] += sum;
+        s[1] += count;
+    }
+
+    private double mean(String column) {
+        double[] s = epochSums.get(column);
+        return s == null || s[1] == 0 ? Double.NaN : s[0] / s[1];
+    }
+
+    // ---- checkpoints ----
+
+    private Path saveCheckpoint(Checkpoints checkpoints) {
+        Path file = checkpoints.fileFor(trainer.iteration());
+        Map<String, byte[]> attachments = new LinkedHashMap<>();
+        attachments.put(HISTORY_ATTACHMENT, history.toBytes());
+        attachments.put(STATE_ATTACHMENT, stateBytes());
+        if (bestParameters != null) {
+            attachments.put(BEST_ATTACHMENT, arrayBytes(bestParameters));
+        }
+        try {
+            trainer.save(file, attachments);
+            checkpoints.prune();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write checkpoint " + file, e);
+        }
+        return file;
+    }
+
+    private byte[] stateBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(STATE_VERSION);
+            out.writeLong(batchInEpoch);
+            out.writeInt(epochSums.size());
+            for (Map.Entry<String, double[]> entry : epochSums.entrySet()) {
+                out.writeUTF(entry.getKey());
+                out.writeDouble(entry.getValue()[0]);
+                out.writeDouble(entry.getValue()[1]);
+            }
+            out.writeDouble(bestValue);
+            out.writeLong(bestEpoch);
+            out.writeLong(epochsWithoutImprovement);
+            out.writeBoolean(stoppedEarly);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private void readState(byte[] data) throws IOException {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
+        int version = in.readInt();
+        if (version != STATE_VERSION) {
+            throw new IOException("training state format " + version + " is not supported");
+        }
+        batchInEpoch = in.readLong();
+        int n = in.readInt();
+        if (n < 0 || n > data.length) {
+            throw new IOException("invalid count " + n);
+        }
+        for (int i = 0; i < n; i++) {
+            epochSums.put(in.readUTF(), new double[] {in.readDouble(), in.readDouble()});
+        }
+        bestValue = in.readDouble();
+        bestEpoch = in.readLong();
+        epochsWithoutImprovement = in.readLong();
+        stoppedEarly = in.readBoolean();
+    }
+
+    private static byte[] arrayBytes(Map<String, INDArray> arrays) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(arrays.size());
+            for (Map.Entry<String, INDArray> entry : arrays.entrySet()) {
+                INDArray array = entry.getValue();
+                out.writeUTF(entry.getKey());
+                out.writeUTF(array.dataType().name());
+                out.writeInt(array.rank());
+                for (long d : array.shape()) {
+                    out.writeLong(d);
+                }
+                for (double v : Metrics.values(array)) {
+                    out.writeDouble(v);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static Map<String, INDArray> readArrays(byte[] data) throws IOException {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
+        int n = in.readInt();
+        if (n < 0 || n > data.length) {
+            throw new IOException("invalid count " + n);
+        }
+        Map<String, INDArray> arrays = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            String name = in.readUTF();
+            DataType type = DataType.valueOf(in.readUTF());
+            int rank = in.readInt();
+            if (rank < 0 || rank > 32) {
+                throw new IOException("invalid rank " + rank);
+            }
+            long[] shape = new long[rank];
+            long count = 1;
+            for (int d = 0; d < rank; d++) {
+                shape[d] = in.readLong();
+                count *= shape[d];
+            }
+            if (count < 0 || count * Double.BYTES > in.available()) {
+                throw new IOException("array '" + name + "' is cut short");
+            }
+            double[] values = new double[(int) count];
+            for (int k = 0; k < values.length; k++) {
+                values[k] = in.readDouble();
+            }
+            arrays.put(name, Nd4j.create(values, shape, DataType.DOUBLE).castTo(type));
+        }
+        return arrays;
+    }
+}
