@@ -72,6 +72,8 @@ final class Charts {
         XYChart chart = new XYChartBuilder().width(width).height(height).title(title).xAxisTitle("step")
                 .yAxisTitle(yTitle).build();
         chart.getStyler().setToolTipsEnabled(false);
+        chart.getStyler().setXAxisDecimalPattern("#");
+        chart.getStyler().setXAxisTickMarkSpacingHint(90);
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         return chart;
     }
