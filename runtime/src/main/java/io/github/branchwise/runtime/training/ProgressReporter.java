@@ -57,10 +57,11 @@ final class ProgressReporter implements AutoCloseable {
         if (bar != null) {
             StringBuilder message = new StringBuilder();
             for (String branch : branches) {
-                message.append(branch).append(' ').append(format(row.get(branch + "_loss")));
+                // Compact: the bar shares one terminal line with the message.
+                message.append(branch).append(' ').append(compact(row.get(branch + "_loss")));
                 Double weight = row.get(branch + "_weight");
                 if (weight != null) {
-                    message.append(" (w ").append(format(weight)).append(')');
+                    message.append(" w").append(compact(weight));
                 }
                 message.append("  ");
             }
@@ -114,6 +115,10 @@ final class ProgressReporter implements AutoCloseable {
             return String.format(Locale.ROOT, "%.3e", v);
         }
         return String.format(Locale.ROOT, "%.4f", v);
+    }
+
+    private static String compact(Double value) {
+        return value == null ? "-" : String.format(Locale.ROOT, "%.3g", value);
     }
 
     private void closeBar() {
