@@ -182,6 +182,10 @@ final class ModelFile {
             }
             Map<String, byte[]> attachments = new LinkedHashMap<>();
             if (version == FORMAT_VERSION_ATTACHMENTS) {
+                if (in.available() < Integer.BYTES) {
+                    throw new ModelFileException(file, "format version " + version + " announces attachments but "
+                            + "the payload ends before them");
+                }
                 int attachmentCount = in.readInt();
                 if (attachmentCount < 0 || attachmentCount > MAX_ATTACHMENTS) {
                     throw new ModelFileException(file, "invalid attachment count " + attachmentCount);
