@@ -97,7 +97,12 @@ public final class NumpyFiles {
         }
         char order = descr.group(1).charAt(0);
         char kind = descr.group(2).charAt(0);
-        int width = Integer.parseInt(descr.group(3));
+        int width;
+        try {
+            width = Integer.parseInt(descr.group(3));
+        } catch (NumberFormatException e) {
+            throw new IOException(source + ": unreadable data type in the .npy header", e);
+        }
         boolean fortranOrder = fortran.group(1).equals("True");
         String[] dims = shapeMatch.group(1).split(",");
         long[] shape = new long[0];
@@ -107,15 +112,25 @@ public final class NumpyFiles {
             if (t.isEmpty()) {
                 continue;
             }
-            long dim = Long.parseLong(t);
+            long dim;
+            try {
+                dim = Long.parseLong(t);
+            } catch (NumberFormatException e) {
+                throw new IOException(source + ": unreadable dimension '" + t + "' in the .npy header", e);
+            }
             if (dim < 0) {
                 throw new IOException(source + ": negative dimension in shape (" + shapeMatch.group(1) + ")");
             }
             shape = java.util.Arrays.copyOf(shape, shape.length + 1);
             shape[shape.length - 1] = dim;
-            count = Math.multiplyExact(count, dim);
+            try {
+                count = Math.multiplyExact(count, dim);
+            } catch (ArithmeticException e) {
+                throw new IOException(source + ": impossible shape (" + shapeMatch.group(1) + ")", e);
+            }
         }
-        if (count * width != bytes.length - buffer.position()) {
+        if (width <= 0 || count > (bytes.length - buffer.position()) / width
+                || count * width != bytes.length - buffer.position()) {
             throw new IOException(source + ": " + (bytes.length - buffer.position()) + " data bytes for " + count
                     + " values of " + width + " bytes");
         }
