@@ -167,7 +167,13 @@ public final class Trainer {
                 frozenNames.add(name.substring("frozen/".length()));
             }
         });
-        Trainer trainer = new Trainer(spec, options, states);
+        Trainer trainer;
+        try {
+            trainer = new Trainer(spec, options, states);
+        } catch (IllegalArgumentException e) {
+            // E.g. an optimiser group the model no longer has: the file does not fit this model's code.
+            throw new ModelFileException(file, "does not fit the model " + spec.modelName() + ": " + e.getMessage(), e);
+        }
         for (Map.Entry<String, INDArray> state : trainer.updaterStates.entrySet()) {
             String what = "optimiser state of '" + state.getKey() + "'";
             requireSameShape(file, what, state.getValue(), states.get(state.getKey()));
