@@ -179,26 +179,12 @@ public final class Trainer {
             requireSameShape(file, what, state.getValue(), states.get(state.getKey()));
             requireFinite(file, what, state.getValue());
         }
-        for (Map.Entry<String, SDVariable> parameter : trainer.network.parameters().entrySet()) {
-            INDArray value = values.get(parameter.getKey());
-            INDArray current = parameter.getValue().getArr();
-            String what = "parameter '" + parameter.getKey() + "'";
-            requireSameShape(file, what, current, value);
-            requireFinite(file, what, value);
-            current.assign(value.castTo(current.dataType()));
-        }
+        restore(file, "parameter", trainer.network.parameters(), values);
         if (!values.keySet().equals(trainer.network.parameters().keySet())) {
             throw new ModelFileException(file, "holds parameters " + values.keySet() + " but the model has "
                     + trainer.network.parameters().keySet());
         }
-        for (Map.Entry<String, SDVariable> variable : trainer.network.states().entrySet()) {
-            INDArray value = variables.get(variable.getKey());
-            INDArray current = variable.getValue().getArr();
-            String what = "weighting state '" + variable.getKey() + "'";
-            requireSameShape(file, what, current, value);
-            requireFinite(file, what, value);
-            current.assign(value.castTo(current.dataType()));
-        }
+        restore(file, "weighting state", trainer.network.states(), variables);
         trainer.network.weighter().restoreState(weighterState);
         if (!trainer.network.parameters().keySet().containsAll(frozenNames)) {
             throw new ModelFileException(file, "freezes parameters the model does not have: " + frozenNames);
@@ -213,6 +199,19 @@ public final class Trainer {
     private static void requireFinite(Path file, String what, INDArray value) throws ModelFileException {
         if (value.isNaN().any() || value.isInfinite().any()) {
             throw new ModelFileException(file, what + " holds NaN or infinite values");
+        }
+    }
+
+    /** Checks every saved array against its variable and copies it in; {@code kind} names them in messages. */
+    private static void restore(Path file, String kind, Map<String, SDVariable> variables,
+                                Map<String, INDArray> saved) throws ModelFileException {
+        for (Map.Entry<String, SDVariable> variable : variables.entrySet()) {
+            INDArray value = saved.get(variable.getKey());
+            INDArray current = variable.getValue().getArr();
+            String what = kind + " '" + variable.getKey() + "'";
+            requireSameShape(file, what, current, value);
+            requireFinite(file, what, value);
+            current.assign(value.castTo(current.dataType()));
         }
     }
 

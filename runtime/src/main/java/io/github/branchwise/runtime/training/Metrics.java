@@ -111,37 +111,12 @@ public final class Metrics {
 
     /** {@code mae}: the mean absolute error over every element. */
     public static Metric meanAbsoluteError() {
-        return new Builtin("mae") {
-            @Override
-            public Tally measure(INDArray prediction, INDArray target) {
-                double[] p = values(prediction);
-                double[] t = values(target);
-                requireSameLength(p, t);
-                double sum = 0;
-                for (int i = 0; i < p.length; i++) {
-                    sum += Math.abs(p[i] - t[i]);
-                }
-                return new Tally(sum, p.length);
-            }
-        };
+        return elementwise("mae", (p, t) -> Math.abs(p - t));
     }
 
     /** {@code rmse}: the square root of the mean squared error over every element of the epoch. */
     public static Metric rootMeanSquaredError() {
-        return new Builtin("rmse") {
-            @Override
-            public Tally measure(INDArray prediction, INDArray target) {
-                double[] p = values(prediction);
-                double[] t = values(target);
-                requireSameLength(p, t);
-                double sum = 0;
-                for (int i = 0; i < p.length; i++) {
-                    double d = p[i] - t[i];
-                    sum += d * d;
-                }
-                return new Tally(sum, p.length);
-            }
-
+        return new ElementMean("rmse", (p, t) -> (p - t) * (p - t)) {
             @Override
             public double value(Tally tally) {
                 return Math.sqrt(tally.mean());
@@ -151,20 +126,36 @@ public final class Metrics {
 
     /** {@code bce}: the binary cross-entropy per element, outputs clipped to [ε, 1 − ε] as in the loss. */
     public static Metric binaryCrossentropy() {
-        return new Builtin("bce") {
-            @Override
-            public Tally measure(INDArray prediction, INDArray target) {
-                double[] p = values(prediction);
-                double[] t = values(target);
-                requireSameLength(p, t);
-                double sum = 0;
-                for (int i = 0; i < p.length; i++) {
-                    double q = Math.min(Math.max(p[i], EPSILON), 1 - EPSILON);
-                    sum -= t[i] * Math.log(q) + (1 - t[i]) * Math.log(1 - q);
-                }
-                return new Tally(sum, p.length);
+        return elementwise("bce", (p, t) -> {
+            double q = Math.min(Math.max(p, EPSILON), 1 - EPSILON);
+            return -(t * Math.log(q) + (1 - t) * Math.log(1 - q));
+        });
+    }
+
+    private static Metric elementwise(String name, java.util.function.DoubleBinaryOperator element) {
+        return new ElementMean(name, element);
+    }
+
+    /** A metric that averages a function of each (prediction, target) element pair over the epoch. */
+    private static class ElementMean extends Builtin {
+        private final java.util.function.DoubleBinaryOperator element;
+
+        ElementMean(String name, java.util.function.DoubleBinaryOperator element) {
+            super(name);
+            this.element = element;
+        }
+
+        @Override
+        public Tally measure(INDArray prediction, INDArray target) {
+            double[] p = values(prediction);
+            double[] t = values(target);
+            requireSameLength(p, t);
+            double sum = 0;
+            for (int i = 0; i < p.length; i++) {
+                sum += element.applyAsDouble(p[i], t[i]);
             }
-        };
+            return new Tally(sum, p.length);
+        }
     }
 
     static void checkName(String name) {

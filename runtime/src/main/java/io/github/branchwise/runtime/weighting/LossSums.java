@@ -16,6 +16,15 @@ final class LossSums {
         return lambda.mul(stacked).sum();
     }
 
+    /** {@code Σ Lᵢ}. */
+    static SDVariable sum(List<SDVariable> losses) {
+        SDVariable total = losses.get(0);
+        for (int i = 1; i < losses.size(); i++) {
+            total = total.add(losses.get(i));
+        }
+        return total;
+    }
+
     /** Writes {@code values} into a variable's array in place (the graph holds the array by reference). */
     static void assign(SDVariable variable, double[] values) {
         INDArray array = variable.getArr();

@@ -24,11 +24,7 @@ public final class MgdaWeighter implements Weighter {
     public SDVariable combine(GraphHost host, List<SDVariable> branchLosses) {
         alpha = new double[branchLosses.size()];
         Arrays.fill(alpha, 1.0 / alpha.length);
-        SDVariable total = branchLosses.get(0);
-        for (int i = 1; i < branchLosses.size(); i++) {
-            total = total.add(branchLosses.get(i));
-        }
-        return total;
+        return LossSums.sum(branchLosses);
     }
 
     @Override

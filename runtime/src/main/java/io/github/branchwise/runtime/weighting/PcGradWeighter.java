@@ -22,11 +22,7 @@ public final class PcGradWeighter implements Weighter {
     @Override
     public SDVariable combine(GraphHost host, List<SDVariable> branchLosses) {
         branches = branchLosses.size();
-        SDVariable total = branchLosses.get(0);
-        for (int i = 1; i < branches; i++) {
-            total = total.add(branchLosses.get(i));
-        }
-        return total;
+        return LossSums.sum(branchLosses);
     }
 
     @Override
