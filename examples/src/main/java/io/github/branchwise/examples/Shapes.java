@@ -15,11 +15,14 @@ import org.nd4j.autodiff.samediff.SDVariable;
 /**
  * A small shape detector: a 16x16 grey image holding one square, cross or circle; a shared convolutional trunk;
  * an 8x8 localization map (which 2x2 cells the shape covers, binary cross-entropy) and the shape's class (softmax
- * over 3, sparse categorical cross-entropy with the class index as target), combined as
- * {@code α·L_localization + (1 − α)·L_shape} with a trainable α kept in [0.2, 0.8]: the weights train with the
- * network and are worth watching.
+ * over 3, sparse categorical cross-entropy with the class index as target), weighted by learned uncertainty
+ * (Kendall et al.): {@code Σ exp(−sᵢ)·Lᵢ + ½·sᵢ}, whose term {@code ½·sᵢ} pulls each weight {@code exp(−sᵢ)}
+ * towards {@code 1/(2·Lᵢ)}: a weight rises as its branch's loss falls. The weights train with the network and are
+ * worth watching.
+ * ({@code TRAINABLE}'s {@code α·L₁ + (1 − α)·L₂} would push α onto its bound after about two epochs here, since its
+ * gradient {@code L₁ − L₂} does not depend on α.)
  */
-@WeightedLoss(weighting = Weighting.TRAINABLE, initial = 0.5, min = 0.2, max = 0.8)
+@WeightedLoss(weighting = Weighting.UNCERTAINTY)
 public abstract class Shapes {
     @Input(shape = {16, 16, 1})
     abstract SDVariable image();

@@ -2,14 +2,10 @@ package io.github.branchwise.examples;
 
 import io.github.branchwise.runtime.TrainingOptions;
 import io.github.branchwise.runtime.training.Checkpoints;
-import io.github.branchwise.runtime.training.DataSource;
 import io.github.branchwise.runtime.training.FitConfig;
-import io.github.branchwise.runtime.training.Fitting;
-import io.github.branchwise.runtime.training.History;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -22,7 +18,8 @@ import org.nd4j.linalg.learning.config.Adam;
  * history as CSV and the loss and weight curves as PNG, and prints their paths.
  *
  * <p>Arguments: {@code --out DIR} (default {@code shapes-output}), {@code --epochs N} (default 6),
- * {@code --examples N} (default 3000).
+ * {@code --examples N} (default 3000), {@code --resume} (continue from the newest checkpoint in
+ * {@code DIR/checkpoints} up to {@code --epochs}, exactly as an uninterrupted run would have).
  */
 public final class ShapesExample {
     static final String[] CLASSES = {"square", "cross", "circle"};
@@ -35,13 +32,15 @@ public final class ShapesExample {
         Path out = Path.of("shapes-output");
         int epochs = 6;
         int examples = 3000;
+        boolean resume = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--out" -> out = Path.of(value(args, ++i));
                 case "--epochs" -> epochs = Integer.parseInt(value(args, ++i));
                 case "--examples" -> examples = Integer.parseInt(value(args, ++i));
+                case "--resume" -> resume = true;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; use --out DIR, --epochs N, --examples N");
+                        + "; use --out DIR, --epochs N, --examples N, --resume");
             }
         }
 
@@ -52,14 +51,20 @@ public final class ShapesExample {
         System.out.printf(Locale.ROOT, "%d training and %d validation images of %s%n", split, examples - split,
                 String.join(", ", CLASSES));
 
-        ShapesTrainingModel model = ShapesTrainingModel.create(
-                TrainingOptions.builder().seed(7).updater(new Adam(3e-3)).build());
-        // Until the generated typed overloads exist, the runtime's fitting API is reached through trainer().
-        Fitting fitting = Fitting.of(model.trainer());
-        History history = fitting.fit(DataSource.arrays(train[0], train[1], 64), FitConfig.builder()
+        Path checkpoints = out.resolve("checkpoints");
+        ShapesTrainingModel model = resume
+                ? ShapesTrainingModel.resumeLatest(checkpoints).orElseThrow(() -> new IllegalStateException(
+                        "no checkpoint in " + checkpoints.toAbsolutePath() + " to resume from"))
+                : ShapesTrainingModel.create(TrainingOptions.builder().seed(7).updater(new Adam(3e-3)).build());
+        if (resume) {
+            System.out.printf(Locale.ROOT, "resumed after epoch %d%n", model.epoch());
+        }
+        // Images, localization maps and class indices; mini-batches of 64, shuffled anew each epoch from the seed.
+        ShapesHistory history = model.fit(train[0][0], train[1][0], train[1][1], 64, FitConfig.builder()
                 .epochs(epochs)
-                .validation(validation[0], validation[1], 256)
-                .checkpoints(Checkpoints.to(out.resolve("checkpoints")).everyEpochs(1).keepLast(2))
+                .validation(ShapesTrainingModel.data(validation[0][0], validation[1][0], validation[1][1], 256)
+                        .shuffle(false))
+                .checkpoints(Checkpoints.to(checkpoints).everyEpochs(1).keepLast(2))
                 .build());
 
         Path csv = out.resolve("history.csv");
@@ -71,9 +76,13 @@ public final class ShapesExample {
         history.plotLosses(losses);
         history.plotWeights(weights);
 
-        Map<String, Double> last = history.lastEpoch();
-        System.out.printf(Locale.ROOT, "validation: shape accuracy %.3f, localization accuracy %.3f%n",
-                last.get("val_shape_accuracy"), last.get("val_localization_accuracy"));
+        System.out.println("epoch  loss(loc)  loss(shape)  weight(loc)  weight(shape)  val acc(loc)  val acc(shape)");
+        for (ShapesEpoch epoch : history.epochs()) {
+            ShapesMetrics val = epoch.validationMetrics().orElseThrow();
+            System.out.printf(Locale.ROOT, "%5d  %9.4f  %11.4f  %11.3f  %13.3f  %12.3f  %14.3f%n", epoch.epoch() + 1,
+                    epoch.losses().localization(), epoch.losses().shape(), epoch.weights().localization(),
+                    epoch.weights().shape(), val.localizationAccuracy(), val.shapeAccuracy());
+        }
         System.out.println("history (per epoch): " + csv.toAbsolutePath());
         System.out.println("history (per step):  " + steps.toAbsolutePath());
         System.out.println("branch losses chart: " + losses.toAbsolutePath());

@@ -39,7 +39,7 @@ final class GoldenFileTest {
                 generatedSources(Compilations.compileModels("Detector")));
     }
 
-    /** The six generated files, in a fixed order, each after a header line naming it. */
+    /** The generated files, in the order of {@code ModelNames.SUFFIXES}, each after a header line naming it. */
     static String generatedSources(Compilation compilation) throws IOException {
         StringBuilder all = new StringBuilder();
         for (String suffix : ModelNames.SUFFIXES) {

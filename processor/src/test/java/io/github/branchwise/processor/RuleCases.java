@@ -105,7 +105,22 @@ final class RuleCases {
                 of(Message.GENERATED_NAME_TAKEN, RuleCase.MODEL_FILE, "class M", Map.of(
                         RuleCase.MODEL_FILE, valid(),
                         "test/MPart.java", "package test;\n\npublic enum MPart {\n}\n"))
-                        .saying("The generated type test.MPart would clash"));
+                        .saying("The generated type test.MPart would clash"),
+                of(Message.GENERATED_NAME_TAKEN, RuleCase.MODEL_FILE, "class M", Map.of(
+                        RuleCase.MODEL_FILE, valid(),
+                        "test/MMetrics.java", "package test;\n\npublic record MMetrics(double accuracy) {\n}\n"))
+                        .saying("The generated type test.MMetrics would clash"),
+                of(Message.GENERATED_NAME_TAKEN, RuleCase.MODEL_FILE, "class M", Map.of(
+                        RuleCase.MODEL_FILE, valid(),
+                        "test/MEpoch.java", "package test;\n\npublic class MEpoch {\n}\n"))
+                        .saying("The generated type test.MEpoch would clash"),
+                of(Message.GENERATED_NAME_TAKEN, RuleCase.MODEL_FILE, "class M", Map.of(
+                        RuleCase.MODEL_FILE, valid(),
+                        "test/MHistory.java", "package test;\n\ninterface MHistory {\n}\n"))
+                        .saying("The generated type test.MHistory would clash"),
+                of(Message.HISTORY_COLUMN_CLASH, "val_b(", valid("@Branch(shape = 1) "
+                        + "@BranchLoss(Loss.MEAN_SQUARED_ERROR) SDVariable val_b() { return null; }"))
+                        .saying("branch 'val_b' would take the validation columns of branch 'b' (val_b_loss)"));
     }
 
     static List<RuleCase> all() {
@@ -168,6 +183,8 @@ final class RuleCases {
                         + "@BranchLoss(Loss.MEAN_SQUARED_ERROR) SDVariable c(Layers nn) { return null; }")),
                 of(Message.DUPLICATE_NAME, "name = \"x\"", valid("@Branch(shape = 1, name = \"x\") "
                         + "@BranchLoss(Loss.MEAN_SQUARED_ERROR) SDVariable c(Layers nn) { return null; }")),
+                of(Message.HISTORY_COLUMN_CLASH, "name = \"val_a\"", valid("@Branch(shape = 1, name = \"val_a\") "
+                        + "@BranchLoss(Loss.MEAN_SQUARED_ERROR) SDVariable c() { return null; }")),
                 of(Message.PART_NAME_CLASH, "name = \"trunk\"", valid("@Shared " + SHARED, "@Branch(shape = 1, "
                         + "name = \"trunk\") @BranchLoss(Loss.MEAN_SQUARED_ERROR) SDVariable c() { return null; }")),
                 of(Message.SHAPE_DIMENSION, "c(", valid(

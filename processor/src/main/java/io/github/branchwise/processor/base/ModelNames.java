@@ -23,7 +23,8 @@ import javax.lang.model.element.TypeElement;
 public record ModelNames(String packageName, String prefix, ClassName model) {
     /** The suffixes of the generated types, in the order they are generated. */
     public static final List<String> SUFFIXES =
-            List.of("Batch", "Prediction", "Losses", "LossWeights", "PredictionModel", "TrainingModel", "Part");
+            List.of("Batch", "Prediction", "Losses", "LossWeights", "PredictionModel", "TrainingModel", "Part",
+                    "Metrics", "Epoch", "History");
 
     /** The runtime's name of the weighting's parameter group, and the {@code <Model>Part} constant for it. */
     public static final String WEIGHTING_GROUP = "weighting";
@@ -78,6 +79,21 @@ public record ModelNames(String packageName, String prefix, ClassName model) {
     /** {@code <Model>Part}: the enum of the parts whose parameters can be frozen. */
     public ClassName part() {
         return generated("Part");
+    }
+
+    /** {@code <Model>Metrics}: the default metrics of every branch. */
+    public ClassName metrics() {
+        return generated("Metrics");
+    }
+
+    /** {@code <Model>Epoch}: what training recorded at the end of one epoch. */
+    public ClassName epoch() {
+        return generated("Epoch");
+    }
+
+    /** {@code <Model>History}: the typed view of a training run's history. */
+    public ClassName history() {
+        return generated("History");
     }
 
     /**

@@ -11,6 +11,7 @@ import com.palantir.javapoet.ClassName;
 public final class TypeNames {
     private static final String RUNTIME = "io.github.branchwise.runtime";
     private static final String ENGINE = RUNTIME + ".engine";
+    private static final String TRAINING = RUNTIME + ".training";
 
     /** {@code org.nd4j.autodiff.samediff.SDVariable}, what every model method returns. */
     public static final ClassName SD_VARIABLE = ClassName.get("org.nd4j.autodiff.samediff", "SDVariable");
@@ -34,6 +35,25 @@ public final class TypeNames {
     public static final ClassName STEP_RESULT = ClassName.get(ENGINE, "StepResult");
     /** The runtime description of a weighting strategy. */
     public static final ClassName WEIGHTING_SPEC = ClassName.get(ENGINE, "WeightingSpec");
+    /** Trains over epochs: data sources, validation, metrics, history, checkpoints. */
+    public static final ClassName FITTING = ClassName.get(TRAINING, "Fitting");
+    /** How a fitting trains: epochs, validation data, listeners, early stopping, checkpoints. */
+    public static final ClassName FIT_CONFIG = ClassName.get(TRAINING, "FitConfig");
+    /** Where the batches of each epoch come from. */
+    public static final ClassName DATA_SOURCE = ClassName.get(TRAINING, "DataSource");
+    /** Whole arrays cut into shuffled mini-batches. */
+    public static final ClassName ARRAY_DATA_SOURCE = ClassName.get(TRAINING, "ArrayDataSource");
+    /** One untyped mini-batch. */
+    public static final ClassName BATCH = ClassName.get(TRAINING, "Batch");
+    /** What a fitting recorded, untyped. */
+    public static final ClassName HISTORY = ClassName.get(TRAINING, "History");
+    /** Step and epoch hooks of a fitting. */
+    public static final ClassName TRAINING_LISTENER = ClassName.get(TRAINING, "TrainingListener");
+    /** What a listener is told. */
+    public static final ClassName TRAINING_EVENT = ClassName.get(TRAINING, "TrainingEvent");
+    /** ND4J's iterator of multi-input, multi-output data sets. */
+    public static final ClassName MULTI_DATA_SET_ITERATOR =
+            ClassName.get("org.nd4j.linalg.dataset.api.iterator", "MultiDataSetIterator");
     /** {@code javax.annotation.processing.Generated}, present in the JDK since Java 9. */
     public static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
 

@@ -19,4 +19,39 @@ public record BranchDescriptor(
     public BranchDescriptor {
         shape = List.copyOf(shape);
     }
+
+    /**
+     * The names of the metrics the runtime measures on this branch by default, by its loss and shape: the same
+     * rule as the runtime's {@code Metrics.defaultNames(BranchSpec)} (a test keeps the two in step). Binary
+     * cross-entropy: {@code accuracy}, and {@code bce} too for a map output (rank 2 or more); the categorical
+     * cross-entropies: {@code accuracy}; the regression losses: {@code mae}, {@code rmse}; a loss method: none.
+     */
+    public List<String> defaultMetrics() {
+        return defaultMetrics(loss, shape.size());
+    }
+
+    /** The default metric names of a branch with this loss and output rank; see {@link #defaultMetrics()}. */
+    public static List<String> defaultMetrics(Loss loss, int rank) {
+        return switch (loss) {
+            case BINARY_CROSSENTROPY -> rank >= 2 ? List.of("accuracy", "bce") : List.of("accuracy");
+            case CATEGORICAL_CROSSENTROPY, SPARSE_CATEGORICAL_CROSSENTROPY -> List.of("accuracy");
+            case MEAN_SQUARED_ERROR, MEAN_ABSOLUTE_ERROR, HUBER -> List.of("mae", "rmse");
+            case CUSTOM -> List.of();
+        };
+    }
+
+    /** The history column of one of this branch's metrics, {@code <branch>_<metric>}. */
+    public String metricColumn(String metric) {
+        return name + "_" + metric;
+    }
+
+    /**
+     * The component of the generated metrics record for one of this branch's metrics: the branch name then the
+     * metric name capitalised, {@code localization} and {@code accuracy} giving {@code localizationAccuracy}. The
+     * default metric names are such that no two branches' components can coincide: none is a proper suffix of
+     * another.
+     */
+    public String metricComponent(String metric) {
+        return name + Character.toUpperCase(metric.charAt(0)) + metric.substring(1);
+    }
 }

@@ -106,6 +106,11 @@ public enum Message {
     PART_NAME_CLASH("PartNameClash",
             "The generated enum %s has one constant per @Shared method, per branch and WEIGHTING, named in upper "
                     + "snake case; %s and %s would both be %s, rename one"),
+    /** A branch named {@code val_} and another branch's name: its history columns would be the other's. */
+    HISTORY_COLUMN_CLASH("HistoryColumnClash",
+            "History columns are named <branch>_loss, <branch>_weight, <branch>_<metric> and, on validation data, "
+                    + "val_<branch>_loss, val_<branch>_<metric>; branch '%s' would take the validation columns of "
+                    + "branch '%s' (%s), rename one"),
     /** A shape dimension that is zero or negative. */
     SHAPE_DIMENSION("ShapeDimension", "Shape dimensions must be positive; %d is not"),
     /** A categorical loss on a branch without a class axis. */

@@ -215,6 +215,7 @@ public final class ModelValidator {
             validateLosses();
             validateWeighting();
             validateParts();
+            validateHistoryColumns();
         }
 
         /**
@@ -245,6 +246,25 @@ public final class ModelValidator {
                     report.report(Message.PART_NAME_CLASH, method.method(), annotation,
                             Annotations.explicitValue(annotation, "name").orElse(null), partEnum, previous,
                             description, constant);
+                }
+            }
+        }
+
+        /**
+         * The history of a training run names its columns after the branches, training {@code <branch>_loss} and
+         * validation {@code val_<branch>_loss}: a branch named {@code val_} and another branch's name would share
+         * columns with that branch's validation values (the only way two branches' columns can meet, since every
+         * column of a branch ends in a fixed suffix after the name). Reported on the {@code val_} branch.
+         */
+        private void validateHistoryColumns() {
+            for (Map.Entry<String, ModelMethod> branch : branches.entrySet()) {
+                String name = branch.getKey();
+                if (name.startsWith("val_") && branches.containsKey(name.substring("val_".length()))) {
+                    ModelMethod method = branch.getValue();
+                    AnnotationMirror annotation = method.branch().orElseThrow();
+                    report.report(Message.HISTORY_COLUMN_CLASH, method.method(), annotation,
+                            Annotations.explicitValue(annotation, "name").orElse(null), name,
+                            name.substring("val_".length()), name + "_loss");
                 }
             }
         }

@@ -23,7 +23,10 @@ public final class ModelWriter {
                 records.lossWeights(),
                 new PredictionModelWriter(model).write(),
                 new TrainingModelWriter(model).write(),
-                new PartWriter(model).write());
+                new PartWriter(model).write(),
+                records.metrics(),
+                records.epoch(),
+                records.history());
         return types.stream()
                 .map(type -> JavaFile.builder(model.names().packageName(), type)
                         .indent("    ")

@@ -1,21 +1,40 @@
 package io.github.branchwise.processor.writing;
 
+import static javax.lang.model.element.Modifier.FINAL;
+import static javax.lang.model.element.Modifier.PRIVATE;
 import static javax.lang.model.element.Modifier.PUBLIC;
+import static javax.lang.model.element.Modifier.STATIC;
 
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterSpec;
+import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
+import io.github.branchwise.processor.base.ModelNames;
 import io.github.branchwise.processor.base.TypeNames;
 import io.github.branchwise.processor.binding.BranchDescriptor;
 import io.github.branchwise.processor.binding.InputDescriptor;
 import io.github.branchwise.processor.binding.ModelDescriptor;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
-/** Writes the four records whose components are named after the model's inputs and branches. */
+/**
+ * Writes the records whose components are named after the model's inputs, branches and metrics, and the typed
+ * epoch and history records of training over epochs.
+ */
 final class RecordsWriter {
+    /** {@code Map<String, Double>}: a row of the history, column name to value. */
+    private static final TypeName ROW = ParameterizedTypeName.get(Map.class, String.class, Double.class);
+
     private final ModelDescriptor model;
     private final ClassName modelClass;
 
@@ -63,7 +82,9 @@ final class RecordsWriter {
     TypeSpec losses() {
         TypeSpec.Builder type = record(model.names().losses(),
                 "The losses of {@link $T} on one batch: the weighted total that training minimises,\n"
-                        + "then each branch's loss, the batch mean of its per-example loss.\n", modelClass);
+                        + "then each branch's loss, the batch mean of its per-example loss.\n"
+                        + "In {@link $T} they are means over an epoch's examples.\n", modelClass,
+                model.names().epoch());
         MethodSpec.Builder constructor = MethodSpec.constructorBuilder();
         component(type, constructor, TypeName.DOUBLE, "total", "the weighted sum of the branch losses");
         for (BranchDescriptor branch : model.branches()) {
@@ -83,6 +104,233 @@ final class RecordsWriter {
                     Snippets.code(branch.name()));
         }
         return type.recordConstructor(constructor.build()).build();
+    }
+
+    /**
+     * {@code <Model>Metrics}: one component per default metric of each branch, named branch then metric
+     * ({@code localizationAccuracy}), in branch declaration order.
+     */
+    TypeSpec metrics() {
+        TypeSpec.Builder type = record(model.names().metrics(),
+                "The default metrics of {@link $T}'s branches, measured in Java on the branch outputs\n"
+                        + "of training (before each update) or of validation, over an epoch or one step.\n"
+                        + "Each is the history column {@code <branch>_<metric>} (validation: {@code val_...});\n"
+                        + "NaN where it was not measured ({@code FitConfig.builder().defaultMetrics(false)}).\n"
+                        + "Metrics added with {@code FitConfig.Builder.metric} are in the untyped history only.\n",
+                modelClass);
+        MethodSpec.Builder constructor = MethodSpec.constructorBuilder();
+        for (BranchDescriptor branch : model.branches()) {
+            for (String metric : branch.defaultMetrics()) {
+                component(type, constructor, TypeName.DOUBLE, branch.metricComponent(metric), "$L of branch $L, column {@code $L}:\n"
+                        + "        $L", metricTitle(metric), Snippets.code(branch.name()), branch.metricColumn(metric),
+                        metricDescription(metric, branch));
+            }
+        }
+        return type.recordConstructor(constructor.build()).build();
+    }
+
+    private static String metricTitle(String metric) {
+        return switch (metric) {
+            case "accuracy" -> "the accuracy";
+            case "bce" -> "the binary cross-entropy";
+            case "mae" -> "the mean absolute error";
+            case "rmse" -> "the root mean squared error";
+            default -> throw new IllegalArgumentException("no description of metric " + metric);
+        };
+    }
+
+    private static String metricDescription(String metric, BranchDescriptor branch) {
+        return switch (metric) {
+            case "accuracy" -> switch (branch.loss()) {
+                case CATEGORICAL_CROSSENTROPY -> "the fraction of positions whose largest output is the one-hot "
+                        + "target's class";
+                case SPARSE_CATEGORICAL_CROSSENTROPY -> "the fraction of positions whose largest output is the "
+                        + "target class";
+                default -> "the fraction of elements whose output and target are on the same side of 0.5";
+            };
+            case "bce" -> "the mean per element, outputs clipped as in the loss";
+            case "mae" -> "the mean of {@code |output - target|} over every element";
+            case "rmse" -> "the square root of the mean of {@code (output - target)²} over every element";
+            default -> throw new IllegalArgumentException("no description of metric " + metric);
+        };
+    }
+
+    /**
+     * {@code <Model>Epoch}: what training recorded at one epoch's end, typed, with {@code of(Map)} reading a row of
+     * the history's epoch table and package-private readers of the typed parts of any row.
+     */
+    TypeSpec epoch() {
+        ModelNames names = model.names();
+        ClassName self = names.epoch();
+        TypeName optionalLosses = ParameterizedTypeName.get(ClassName.get(Optional.class), names.losses());
+        TypeName optionalMetrics = ParameterizedTypeName.get(ClassName.get(Optional.class), names.metrics());
+        TypeSpec.Builder type = record(self,
+                "What training {@link $T} recorded at the end of one epoch, typed: a row of the\n"
+                        + "history's epoch table ({@code History.epoch(int)}).\n", modelClass);
+        MethodSpec.Builder constructor = MethodSpec.constructorBuilder();
+        component(type, constructor, TypeName.LONG, "epoch", "the epoch's index, from 0");
+        component(type, constructor, TypeName.LONG, "steps", "the optimisation steps taken when the epoch ended");
+        component(type, constructor, TypeName.DOUBLE, "learningRate", "the learning rate of the epoch's last step");
+        component(type, constructor, names.losses(), "losses",
+                "the training losses, means over the epoch's examples");
+        component(type, constructor, names.lossWeights(), "weights", "the loss weights at the epoch's end");
+        component(type, constructor, names.metrics(), "metrics", "the training metrics over the epoch");
+        component(type, constructor, optionalLosses, "validationLosses",
+                "the losses on the validation data, when there is some");
+        component(type, constructor, optionalMetrics, "validationMetrics",
+                "the metrics on the validation data, when there is some");
+        ParameterSpec row = ParameterSpec.builder(ROW, "row").build();
+        type.addMethod(MethodSpec.methodBuilder("of")
+                .addJavadoc("Reads a row of the history's epoch table, such as {@code History.epoch(int)} or\n"
+                        + "{@code TrainingEvent.values()} at an epoch's end. A missing column reads as NaN; the\n"
+                        + "validation values are present when the row has a {@code val_total}.\n\n")
+                .addJavadoc("@param row column name to value\n@return the epoch\n")
+                .addModifiers(PUBLIC, STATIC)
+                .returns(self)
+                .addParameter(row)
+                .addStatement("$T.requireNonNull(row, $S)", Objects.class, "row")
+                .addStatement("boolean validated = !Double.isNaN(value(row, $S))", "val_total")
+                .addStatement("$T validationLosses = validated ? $T.of(losses(row, $S)) : $T.empty()",
+                        optionalLosses, Optional.class, "val_", Optional.class)
+                .addStatement("$T validationMetrics = validated ? $T.of(metrics(row, $S)) : $T.empty()",
+                        optionalMetrics, Optional.class, "val_", Optional.class)
+                .addStatement("return new $T((long) value(row, $S), (long) value(row, $S), value(row, $S),$W"
+                        + "losses(row, $S), weights(row), metrics(row, $S), validationLosses, validationMetrics)",
+                        self, "epoch", "steps", "lr", "", "")
+                .build());
+        CodeBlock losses = CodeBlock.builder()
+                .add("value(row, prefix + $S)", "total")
+                .add(model.branches().stream().map(b -> CodeBlock.of(",$Wvalue(row, prefix + $S)", b.name() + "_loss"))
+                        .collect(CodeBlock.joining("")))
+                .build();
+        type.addMethod(MethodSpec.methodBuilder("losses")
+                .addJavadoc("The losses of a step or epoch row; {@code prefix} is empty, or {@code val_} for "
+                        + "validation.\n")
+                .addModifiers(STATIC)
+                .returns(names.losses())
+                .addParameter(row)
+                .addParameter(String.class, "prefix")
+                .addStatement("return new $T($L)", names.losses(), losses)
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("weights")
+                .addJavadoc("The loss weights of a step or epoch row.\n")
+                .addModifiers(STATIC)
+                .returns(names.lossWeights())
+                .addParameter(row)
+                .addStatement("return new $T($L)", names.lossWeights(), model.branches().stream()
+                        .map(b -> CodeBlock.of("value(row, $S)", b.name() + "_weight"))
+                        .collect(CodeBlock.joining(",$W")))
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("metrics")
+                .addJavadoc("The metrics of a step or epoch row; {@code prefix} is empty, or {@code val_} for "
+                        + "validation.\n")
+                .addModifiers(STATIC)
+                .returns(names.metrics())
+                .addParameter(row)
+                .addParameter(String.class, "prefix")
+                .addStatement("return new $T($L)", names.metrics(), model.branches().stream()
+                        .flatMap(b -> b.defaultMetrics().stream()
+                                .map(m -> CodeBlock.of("value(row, prefix + $S)", b.metricColumn(m))))
+                        .collect(CodeBlock.joining(",$W")))
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("value")
+                .addModifiers(PRIVATE, STATIC)
+                .returns(TypeName.DOUBLE)
+                .addParameter(row)
+                .addParameter(String.class, "column")
+                .addStatement("$T value = row.get(column)", Double.class)
+                .addStatement("return value == null ? $T.NaN : value", Double.class)
+                .build());
+        return type.recordConstructor(constructor.build()).build();
+    }
+
+    /**
+     * {@code <Model>History}: a typed view of the runtime's {@code History}, which it checks belongs to a model with
+     * these branches; its epochs, its steps' losses, weights and metrics, and the CSV and chart exports.
+     */
+    TypeSpec history() {
+        ModelNames names = model.names();
+        ClassName self = names.history();
+        TypeName listOfString = ParameterizedTypeName.get(List.class, String.class);
+        TypeSpec.Builder type = record(self,
+                "The history of a training run of {@link $T}, typed: one {@link $T} per epoch, the losses,\n"
+                        + "weights and metrics of every step, and the CSV and chart exports of the untyped\n"
+                        + "{@link #history()} (Keras' {@code History}).\n", modelClass, names.epoch());
+        MethodSpec.Builder constructor = MethodSpec.constructorBuilder();
+        component(type, constructor, TypeNames.HISTORY, "history", "the untyped history, every column by name");
+        type.addField(FieldSpec.builder(listOfString, "BRANCHES", PRIVATE, STATIC, FINAL)
+                .initializer("$T.of($L)", List.class, model.branches().stream()
+                        .map(b -> CodeBlock.of("$S", b.name())).collect(CodeBlock.joining(", ")))
+                .build());
+        type.addMethod(MethodSpec.compactConstructorBuilder()
+                .addJavadoc("Checks that the history is one of a model with {@link $T}'s branches.\n\n", modelClass)
+                .addJavadoc("@throws IllegalArgumentException when its branches are others\n")
+                .addModifiers(PUBLIC)
+                .addStatement("$T.requireNonNull(history, $S)", Objects.class, "history")
+                .beginControlFlow("if (!history.branches().equals(BRANCHES))")
+                .addStatement("throw new $T($S + history.branches()$W+ $S + BRANCHES)",
+                        IllegalArgumentException.class, "a history of a model with the branches ",
+                        ", not of " + model.names().model().simpleName() + " with ")
+                .endControlFlow()
+                .build());
+        ClassName list = ClassName.get(List.class);
+        ClassName arrayList = ClassName.get(ArrayList.class);
+        type.addMethod(MethodSpec.methodBuilder("epochs")
+                .addJavadoc("Every epoch recorded so far, in order.\n\n@return a read-only list\n")
+                .addModifiers(PUBLIC)
+                .returns(ParameterizedTypeName.get(list, names.epoch()))
+                .addStatement("$T<$T> epochs = new $T<>()", List.class, names.epoch(), arrayList)
+                .beginControlFlow("for (int i = 0; i < history.epochCount(); i++)")
+                .addStatement("epochs.add($T.of(history.epoch(i)))", names.epoch())
+                .endControlFlow()
+                .addStatement("return $T.unmodifiableList(epochs)", Collections.class)
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("lastEpoch")
+                .addJavadoc("The last epoch recorded.\n\n@return the epoch, or empty before the first epoch ends\n")
+                .addModifiers(PUBLIC)
+                .returns(ParameterizedTypeName.get(ClassName.get(Optional.class), names.epoch()))
+                .addStatement("$T row = history.lastEpoch()", ROW)
+                .addStatement("return row.isEmpty() ? $T.empty() : $T.of($T.of(row))", Optional.class,
+                        Optional.class, names.epoch())
+                .build());
+        type.addMethod(stepList("stepLosses", names.losses(), "The training losses of every recorded step.\n",
+                "losses(history.step(i), $S)", ""));
+        type.addMethod(stepList("stepWeights", names.lossWeights(),
+                "The loss weights after every recorded step.\n", "weights(history.step(i))"));
+        type.addMethod(stepList("stepMetrics", names.metrics(),
+                "The training metrics of every recorded step, on its batch before the update.\n",
+                "metrics(history.step(i), $S)", ""));
+        type.addMethod(export("writeCsv", "file", "Writes the epoch table as CSV, a header line first.\n"));
+        type.addMethod(export("writeStepsCsv", "file", "Writes the step table as CSV, a header line first.\n"));
+        type.addMethod(export("plotLosses", "png", "Draws the branch losses over the steps (and the validation "
+                + "losses at each\nepoch's end) as an 800 x 500 PNG image.\n"));
+        type.addMethod(export("plotWeights", "png", "Draws each branch's loss weight over the steps as an 800 x 500 "
+                + "PNG image.\n"));
+        return type.recordConstructor(constructor.build()).build();
+    }
+
+    private MethodSpec stepList(String name, ClassName element, String javadoc, String read, Object... args) {
+        return MethodSpec.methodBuilder(name)
+                .addJavadoc(javadoc + "\n@return a read-only list, one element per step\n")
+                .addModifiers(PUBLIC)
+                .returns(ParameterizedTypeName.get(ClassName.get(List.class), element))
+                .addStatement("$T<$T> steps = new $T<>()", List.class, element, ArrayList.class)
+                .beginControlFlow("for (int i = 0; i < history.stepCount(); i++)")
+                .addStatement("steps.add($T.$L)", model.names().epoch(), CodeBlock.of(read, args))
+                .endControlFlow()
+                .addStatement("return $T.unmodifiableList(steps)", Collections.class)
+                .build();
+    }
+
+    private static MethodSpec export(String name, String parameter, String javadoc) {
+        return MethodSpec.methodBuilder(name)
+                .addJavadoc(javadoc + "\n@param $L where to write, atomically\n", parameter)
+                .addJavadoc("@throws IOException when the file cannot be written\n")
+                .addModifiers(PUBLIC)
+                .addParameter(Path.class, parameter)
+                .addException(IOException.class)
+                .addStatement("history.$L($N)", name, parameter)
+                .build();
     }
 
     private TypeSpec.Builder record(ClassName name, String javadoc, Object... args) {

@@ -13,9 +13,11 @@ import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.NameAllocator;
+import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
+import com.palantir.javapoet.WildcardTypeName;
 import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.annotations.Ramp;
 import io.github.branchwise.annotations.RampUnit;
@@ -36,7 +38,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import javax.lang.model.element.Modifier;
@@ -68,8 +72,12 @@ final class TrainingModelWriter {
                 .addOriginatingElement(model.element())
                 .addJavadoc("Trains {@link $T}: its branches $L,\nweighted by $L.\n\n", names.model(), branchList,
                         weightingDescription())
-                .addJavadoc("<p>{@link #fit} runs one optimisation step on a batch and returns the losses of that "
-                        + "batch;\n{@link #predictionModel()} predicts with the current parameters.\n")
+                .addJavadoc("<p>{@link #fit($T)} runs one optimisation step on a batch and returns the losses of "
+                        + "that batch;\nthe other {@code fit} overloads train over epochs (arrays, batch records, "
+                        + "ND4J iterators),\nwith validation, metrics, a typed {@link $T}, progress, early "
+                        + "stopping and checkpoints\nthat {@link #resume(Path)} continues from;\n"
+                        + "{@link #predictionModel()} predicts with the current parameters.\n", names.batch(),
+                        names.history())
                 .addAnnotation(Snippets.generated())
                 .addModifiers(PUBLIC, FINAL)
                 .addField(FieldSpec.builder(TypeNames.MODEL_SPEC, "SPEC", STATIC, FINAL)
@@ -78,10 +86,20 @@ final class TrainingModelWriter {
                         .initializer(spec())
                         .build())
                 .addField(TypeNames.TRAINER, "trainer", PRIVATE, FINAL)
+                .addField(FieldSpec.builder(TypeNames.FITTING, "fitting", PRIVATE, FINAL)
+                        .addJavadoc("Trains over epochs; one per model, so that the history and the position in "
+                                + "the data\ncarry over from one {@code fit} call to the next.\n")
+                        .build())
                 .addMethod(MethodSpec.constructorBuilder()
                         .addModifiers(PRIVATE)
                         .addParameter(TypeNames.TRAINER, "trainer")
-                        .addStatement("this.trainer = trainer")
+                        .addStatement("this($T.of(trainer))", TypeNames.FITTING)
+                        .build())
+                .addMethod(MethodSpec.constructorBuilder()
+                        .addModifiers(PRIVATE)
+                        .addParameter(TypeNames.FITTING, "fitting")
+                        .addStatement("this.fitting = fitting")
+                        .addStatement("this.trainer = fitting.trainer()")
                         .build())
                 .addMethod(MethodSpec.methodBuilder("create")
                         .addJavadoc("A new model with freshly initialised parameters and the default options.\n\n")
@@ -102,6 +120,7 @@ final class TrainingModelWriter {
                         "the losses of this batch, from the forward pass the update used"))
                 .addMethod(step("evaluate", "Computes the losses of a batch without updating anything.\n\n",
                         "the losses of this batch"))
+                .addMethods(fitMethods())
                 .addMethod(weights())
                 .addMethod(MethodSpec.methodBuilder("endEpoch")
                         .addJavadoc("Ends the current epoch; call it after the last batch of every epoch.\n\n")
@@ -145,6 +164,7 @@ final class TrainingModelWriter {
                         .addException(IOException.class)
                         .addStatement("return new $T($T.load(SPEC, file))", self, TypeNames.TRAINER)
                         .build())
+                .addMethods(resumeMethods())
                 .addMethod(MethodSpec.methodBuilder("trainer")
                         .addJavadoc("The runtime engine behind this model, for what the typed API does not cover.\n\n")
                         .addJavadoc("@return the runtime engine behind this model\n")
@@ -154,10 +174,225 @@ final class TrainingModelWriter {
                         .build())
                 .addMethods(parameterMethods())
                 .addMethod(losses())
+                .addMethod(toBatch())
                 .addMethod(groupNames())
                 .addMethod(defineGraph())
                 .addType(graph())
                 .build();
+    }
+
+    /**
+     * Training over epochs through the one {@code Fitting} of the model: {@code fit} from any data source, from
+     * whole arrays (one per input and branch), from an {@code Iterable} of batch records and from ND4J's
+     * {@code MultiDataSetIterator}; the {@code data} factories that make sources of the same (for validation); the
+     * typed history; a typed epoch listener.
+     */
+    private List<MethodSpec> fitMethods() {
+        ClassName history = names.history();
+        ClassName batch = names.batch();
+        TypeName batches = ParameterizedTypeName.get(ClassName.get(Iterable.class), batch);
+        // The array parameters are named after the inputs and branches; the others must not take one of those.
+        NameAllocator allocator = new NameAllocator();
+        model.inputs().forEach(input -> allocator.newName(input.name(), input.name()));
+        model.branches().forEach(branch -> allocator.newName(branch.name(), branch.name()));
+        String batchSize = allocator.newName("batchSize");
+        String config = allocator.newName("config");
+        List<ParameterSpec> arrays = new ArrayList<>();
+        model.inputs().forEach(input -> arrays.add(ParameterSpec.builder(TypeNames.INDARRAY, input.name()).build()));
+        model.branches().forEach(b -> arrays.add(ParameterSpec.builder(TypeNames.INDARRAY, b.name()).build()));
+        CodeBlock inputArrays = model.inputs().stream().map(i -> CodeBlock.of("$N", i.name()))
+                .collect(CodeBlock.joining(", "));
+        CodeBlock targetArrays = model.branches().stream().map(b -> CodeBlock.of("$N", b.name()))
+                .collect(CodeBlock.joining(", "));
+        CodeBlock arrayNames = arrays.stream().map(p -> CodeBlock.of("$N", p)).collect(CodeBlock.joining(", "));
+        String arraysDoc = arrays.stream().map(p -> "@param " + p.name() + " all examples of "
+                        + (model.inputs().stream().anyMatch(i -> i.name().equals(p.name()))
+                                ? "input " : "the targets of branch ")
+                        + Snippets.code(p.name()) + ", axis 0 the example\n")
+                .collect(Collectors.joining());
+        String historyDoc = "@return the history of this model's training so far, all {@code fit} calls together\n";
+        String configDoc = "the epoch count to reach, validation data, progress, listeners, early\n"
+                + "        stopping and checkpoints\n";
+        return List.of(
+                MethodSpec.methodBuilder("fit")
+                        .addJavadoc("Trains over epochs, as Keras' {@code fit}: until the model has finished "
+                                + "{@code config.epochs()}\nepochs, early stopping fires or a listener stops it; "
+                                + "with validation at each epoch's end,\nthe default metrics of every branch, "
+                                + "progress on the console and optional checkpoints.\n"
+                                + "A loss or gradient that becomes NaN or infinite stops training with a\n"
+                                + "{@code FitDivergedException}; the model keeps its last good state.\n"
+                                + "A later call continues where this one ended (the epoch count is the one to "
+                                + "reach).\n\n")
+                        .addJavadoc("@param data the batches of each epoch\n")
+                        .addJavadoc("@param config $L", configDoc)
+                        .addJavadoc(historyDoc)
+                        .addJavadoc("@throws IllegalArgumentException when a batch does not fit the model\n")
+                        .addModifiers(PUBLIC)
+                        .returns(history)
+                        .addParameter(TypeNames.DATA_SOURCE, "data")
+                        .addParameter(TypeNames.FIT_CONFIG, "config")
+                        .addStatement("return new $T(fitting.fit(data, config))", history)
+                        .build(),
+                MethodSpec.methodBuilder("fit")
+                        .addJavadoc("Trains over epochs on whole arrays, cut into mini-batches shuffled anew each "
+                                + "epoch\nfrom the model's seed; see {@link #fit($T, $T)}.\n\n",
+                                TypeNames.DATA_SOURCE, TypeNames.FIT_CONFIG)
+                        .addJavadoc(arraysDoc)
+                        .addJavadoc("@param $L examples per batch; the last batch of an epoch may be smaller\n",
+                                batchSize)
+                        .addJavadoc("@param $L $L", config, configDoc)
+                        .addJavadoc(historyDoc)
+                        .addModifiers(PUBLIC)
+                        .returns(history)
+                        .addParameters(arrays)
+                        .addParameter(TypeName.INT, batchSize)
+                        .addParameter(TypeNames.FIT_CONFIG, config)
+                        .addStatement("return fit(data($L, $N), $N)", arrayNames, batchSize, config)
+                        .build(),
+                MethodSpec.methodBuilder("fit")
+                        .addJavadoc("Trains over epochs on batch records, iterated anew each epoch;\n"
+                                + "see {@link #fit($T, $T)}.\n\n", TypeNames.DATA_SOURCE, TypeNames.FIT_CONFIG)
+                        .addJavadoc("@param batches the batches of every epoch, in order\n")
+                        .addJavadoc("@param config $L", configDoc)
+                        .addJavadoc(historyDoc)
+                        .addModifiers(PUBLIC)
+                        .returns(history)
+                        .addParameter(batches, "batches")
+                        .addParameter(TypeNames.FIT_CONFIG, "config")
+                        .addStatement("return fit(data(batches), config)")
+                        .build(),
+                MethodSpec.methodBuilder("fit")
+                        .addJavadoc("Trains over epochs on ND4J multi-data-sets: the features are the inputs\n"
+                                + "($L) and the labels the branch targets\n($L), in that order, "
+                                + "checked against the model.\nThe iterator is reset at the start of every epoch "
+                                + "after the first; see {@link #fit($T, $T)}.\n\n", list(model.inputs().stream()
+                                        .map(InputDescriptor::name)), list(model.branches().stream()
+                                        .map(BranchDescriptor::name)),
+                                TypeNames.DATA_SOURCE, TypeNames.FIT_CONFIG)
+                        .addJavadoc("@param iterator the data, resettable for more than one epoch\n")
+                        .addJavadoc("@param config $L", configDoc)
+                        .addJavadoc(historyDoc)
+                        .addModifiers(PUBLIC)
+                        .returns(history)
+                        .addParameter(TypeNames.MULTI_DATA_SET_ITERATOR, "iterator")
+                        .addParameter(TypeNames.FIT_CONFIG, "config")
+                        .addStatement("return fit($T.fromMultiDataSets(iterator), config)", TypeNames.DATA_SOURCE)
+                        .build(),
+                MethodSpec.methodBuilder("data")
+                        .addJavadoc("Whole arrays as a data source, cut into mini-batches shuffled anew each "
+                                + "epoch from the\nmodel's seed; {@code .shuffle(false)} keeps their order. "
+                                + "For validation data, say:\n"
+                                + "{@code FitConfig.builder().validation($T.data(...))}.\n\n", names.trainingModel())
+                        .addJavadoc(arraysDoc)
+                        .addJavadoc("@param $L examples per batch; the last batch may be smaller\n", batchSize)
+                        .addJavadoc("@return the data source\n")
+                        .addModifiers(PUBLIC, STATIC)
+                        .returns(TypeNames.ARRAY_DATA_SOURCE)
+                        .addParameters(arrays)
+                        .addParameter(TypeName.INT, batchSize)
+                        .addStatement("return $T.arrays(new $T {$L},$Wnew $T {$L}, $N)", TypeNames.DATA_SOURCE,
+                                INDARRAY_ARRAY, inputArrays, INDARRAY_ARRAY, targetArrays, batchSize)
+                        .build(),
+                MethodSpec.methodBuilder("data")
+                        .addJavadoc("Batch records as a data source, iterated anew each epoch. For validation data, "
+                                + "say:\n{@code FitConfig.builder().validation($T.data(batches))}.\n\n",
+                                names.trainingModel())
+                        .addJavadoc("@param batches the batches of every epoch, in order\n")
+                        .addJavadoc("@return the data source\n")
+                        .addModifiers(PUBLIC, STATIC)
+                        .returns(TypeNames.DATA_SOURCE)
+                        .addParameter(batches, "batches")
+                        .addStatement("return $T.fromIterable(batches, $T::toBatch)", TypeNames.DATA_SOURCE,
+                                names.trainingModel())
+                        .build(),
+                MethodSpec.methodBuilder("history")
+                        .addJavadoc("What training over epochs has recorded so far, all {@code fit} calls "
+                                + "together\n(and, for a resumed model, the run before the checkpoint).\n\n")
+                        .addJavadoc("@return the typed history\n")
+                        .addModifiers(PUBLIC)
+                        .returns(history)
+                        .addStatement("return new $T(fitting.history())", history)
+                        .build(),
+                MethodSpec.methodBuilder("fitting")
+                        .addJavadoc("The runtime's training loop behind the {@code fit} overloads, for what the "
+                                + "typed API\ndoes not cover ({@code stoppedEarly()}, {@code bestEpoch()}).\n\n")
+                        .addJavadoc("@return the fitting of this model\n")
+                        .addModifiers(PUBLIC)
+                        .returns(TypeNames.FITTING)
+                        .addStatement("return fitting")
+                        .build(),
+                MethodSpec.methodBuilder("onEpochEnd")
+                        .addJavadoc("A listener that hands every epoch's row, typed, to {@code action}: for "
+                                + "{@code FitConfig.builder()\n.listener($T.onEpochEnd(epoch -> ...))}.\n\n",
+                                names.trainingModel())
+                        .addJavadoc("@param action called after every epoch, validation included\n")
+                        .addJavadoc("@return the listener\n")
+                        .addModifiers(PUBLIC, STATIC)
+                        .returns(TypeNames.TRAINING_LISTENER)
+                        .addParameter(ParameterizedTypeName.get(ClassName.get(Consumer.class),
+                                WildcardTypeName.supertypeOf(names.epoch())), "action")
+                        .addStatement("$T.requireNonNull(action, $S)", Objects.class, "action")
+                        .addStatement("return $L", TypeSpec.anonymousClassBuilder("")
+                                .addSuperinterface(TypeNames.TRAINING_LISTENER)
+                                .addMethod(MethodSpec.methodBuilder("onEpochEnd")
+                                        .addAnnotation(Override.class)
+                                        .addModifiers(PUBLIC)
+                                        .addParameter(TypeNames.TRAINING_EVENT, "event")
+                                        .addStatement("action.accept($T.of(event.values()))", names.epoch())
+                                        .build())
+                                .build())
+                        .build());
+    }
+
+    /** {@code resume} and {@code resumeLatest}: a model, its optimiser state and its run from a checkpoint. */
+    private List<MethodSpec> resumeMethods() {
+        ClassName self = names.trainingModel();
+        return List.of(
+                MethodSpec.methodBuilder("resume")
+                        .addJavadoc("Loads a checkpoint written by {@code fit} with {@code FitConfig.Builder"
+                                + ".checkpoints}: the parameters,\nthe optimiser and weighting state, and the run's "
+                                + "history and position, so that {@code fit}\nwith the same data and "
+                                + "configuration continues exactly as the uninterrupted run would have.\n\n")
+                        .addJavadoc("@param checkpoint a checkpoint file\n@return the model, ready to train on\n")
+                        .addJavadoc("@throws IOException when the file cannot be read or is not a checkpoint of "
+                                + "$T\n", names.model())
+                        .addModifiers(PUBLIC, STATIC)
+                        .returns(self)
+                        .addParameter(Path.class, "checkpoint")
+                        .addException(IOException.class)
+                        .addStatement("return new $T($T.resume(SPEC, checkpoint))", self, TypeNames.FITTING)
+                        .build(),
+                MethodSpec.methodBuilder("resumeLatest")
+                        .addJavadoc("{@link #resume(Path)} from the newest checkpoint of a directory.\n\n")
+                        .addJavadoc("@param directory the checkpoint directory\n")
+                        .addJavadoc("@return the model, or empty when the directory holds no checkpoint\n")
+                        .addJavadoc("@throws IOException when the newest checkpoint cannot be read\n")
+                        .addModifiers(PUBLIC, STATIC)
+                        .returns(ParameterizedTypeName.get(ClassName.get(Optional.class), self))
+                        .addParameter(Path.class, "directory")
+                        .addException(IOException.class)
+                        .addStatement("return $T.resumeLatest(SPEC, directory).map($T::new)", TypeNames.FITTING,
+                                self)
+                        .build());
+    }
+
+    /** The runtime's batch of a batch record. */
+    private MethodSpec toBatch() {
+        CodeBlock inputs = model.inputs().stream().map(i -> CodeBlock.of("batch.$N()", i.name()))
+                .collect(CodeBlock.joining(", "));
+        CodeBlock targets = model.branches().stream().map(b -> CodeBlock.of("batch.$N()", b.name()))
+                .collect(CodeBlock.joining(", "));
+        return MethodSpec.methodBuilder("toBatch")
+                .addModifiers(PRIVATE, STATIC)
+                .returns(TypeNames.BATCH)
+                .addParameter(names.batch(), "batch")
+                .addStatement("return new $T(new $T {$L},$Wnew $T {$L})", TypeNames.BATCH, INDARRAY_ARRAY, inputs,
+                        INDARRAY_ARRAY, targets)
+                .build();
+    }
+
+    private static String list(java.util.stream.Stream<String> names) {
+        return names.map(Snippets::code).collect(Collectors.joining(", "));
     }
 
     /**
