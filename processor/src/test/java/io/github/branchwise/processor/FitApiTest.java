@@ -100,6 +100,21 @@ final class FitApiTest {
     }
 
     @Test
+    void aModelWhoseLossesAreAllItsOwnGetsAnEmptyMetricsRecord() throws Exception {
+        String source = RuleCase.source("@WeightedLoss(weighting = Weighting.FIXED, weights = {1, 1}) "
+                        + "public abstract class M",
+                RuleCase.X, RuleCase.C,
+                "@Branch(shape = 1) SDVariable d(Layers nn) { return nn.dense(x(), 1); }",
+                "@BranchLoss(branch = \"c\") SDVariable lc(SDVariable t, SDVariable p) { return t.sub(p).norm2(1); }",
+                "@BranchLoss(branch = \"d\") SDVariable ld(SDVariable t, SDVariable p) { return t.sub(p).norm1(1); }");
+        Compilation custom = Compilations.javac().compile(JavaFileObjects.forSourceString("test.M", source));
+        assertThat(custom).succeededWithoutWarnings();
+        RecordComponent[] components = new GeneratedClassLoader(custom).loadClass("test.MMetrics")
+                .getRecordComponents();
+        assertEquals(0, components.length);
+    }
+
+    @Test
     void defaultMetricNamesAreTheRuntimes() {
         for (Loss loss : Loss.values()) {
             for (int rank = 0; rank <= 3; rank++) {
