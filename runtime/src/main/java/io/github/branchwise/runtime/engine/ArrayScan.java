@@ -90,7 +90,8 @@ final class ArrayScan {
         return true;
     }
 
-    private static boolean contiguous(INDArray array) {
+    /** Whether {@code array} is a c-ordered array without gaps (a view of a whole row range included). */
+    static boolean contiguous(INDArray array) {
         if (array.ordering() != 'c') {
             return false;
         }

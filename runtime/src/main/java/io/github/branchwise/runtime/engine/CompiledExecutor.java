@@ -171,6 +171,14 @@ public final class CompiledExecutor implements StepExecutor {
         return predictions;
     }
 
+    /**
+     * Re-runs the current training plan {@code runs} times step by step (same values, no update) and returns each
+     * step's mean time, slowest first: where a training step's native time goes. Empty before the first step.
+     */
+    public List<String> profileTrainingPlan(int runs) {
+        return trainPlan == null ? List.of() : trainPlan.profile(runs);
+    }
+
     /** The steps of the current training plan, one line each (op, rewrite), for diagnostics and tests. */
     public List<String> describeTrainingPlan() {
         return trainPlan == null ? List.of() : trainPlan.describe();

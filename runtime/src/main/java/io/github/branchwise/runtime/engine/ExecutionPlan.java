@@ -24,6 +24,7 @@ import org.nd4j.linalg.api.ops.Op;
 import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.ReduceOp;
 import org.nd4j.linalg.api.ops.ScalarOp;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2DDerivative;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.api.ops.impl.reduce.MmulBp;
 import org.nd4j.linalg.api.blas.params.MMulTranspose;
@@ -50,10 +51,24 @@ import org.nd4j.linalg.factory.Nd4j;
  *       dense layer) becomes one {@code matmul} with the left operand transposed;</li>
  *   <li>{@code add_bp} of a {@code [batch, n] + [n]} bias add: the first output is the incoming gradient itself
  *       (an alias, no copy) and the bias gradient a sum over the batch axis;</li>
- *   <li>{@code thresholdedrelu_bp} with cutoff 0 becomes the faster, equivalent {@code relu_bp}.</li>
+ *   <li>{@code thresholdedrelu_bp} with cutoff 0 becomes the faster, equivalent {@code relu_bp};</li>
+ *   <li>{@code conv2d_bp} whose input gradient is not needed becomes Java im2col, one GEMM for the kernel
+ *       gradient and a column sum for the bias gradient (see {@link #convWeightGradient}).</li>
  * </ul>
  */
 final class ExecutionPlan {
+    /**
+     * Rewrites switched off by the system property {@code branchwise.plan.disable} (comma-separated: {@code matmul_bp,
+     * add_bp, relu_bp, conv2d_bp}, or {@code all}), so that benchmarks can measure each rewrite against the op
+     * SameDiff emitted in the same run. Read once.
+     */
+    private static final Set<String> DISABLED = Set.of(
+            System.getProperty("branchwise.plan.disable", "").replace(" ", "").split(","));
+
+    static boolean enabled(String rewrite) {
+        return !DISABLED.contains(rewrite) && !DISABLED.contains("all");
+    }
+
     /** Thrown when a graph contains something a static plan cannot run; the caller falls back to SameDiff. */
     static final class UnsupportedGraphException extends RuntimeException {
         private static final long serialVersionUID = 1L;
@@ -76,6 +91,7 @@ final class ExecutionPlan {
     private final String[] placeholders;
     private final long[][] placeholderShapes;
     private final Step[] steps;
+    private final String[] stepNames;
     private final List<Binding> bindings = new ArrayList<>();
     private final Map<String, INDArray> values = new HashMap<>();
     private final List<String> description = new ArrayList<>();
@@ -103,6 +119,7 @@ final class ExecutionPlan {
         Set<String> needed = new HashSet<>(required);
         List<SameDiffOp> order = order(graph, required, needed);
         List<Step> built = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         for (SameDiffOp sdo : order) {
             DifferentialFunction df = sdo.getOp();
             List<String> inputNames = sdo.getInputsToOp() == null ? List.of() : sdo.getInputsToOp();
@@ -118,9 +135,11 @@ final class ExecutionPlan {
             if (step != null) {
                 step.run();
                 built.add(step);
+                names.add(description.get(description.size() - 1));
             }
         }
         this.steps = built.toArray(new Step[0]);
+        this.stepNames = names.toArray(new String[0]);
         for (String name : required) {
             if (!values.containsKey(name)) {
                 value(name, variables);
@@ -168,6 +187,31 @@ final class ExecutionPlan {
     /** The number of native steps per run. */
     int size() {
         return steps.length;
+    }
+
+    /**
+     * Runs every step {@code runs} times on the current values and returns each step's mean time, one line per step
+     * ({@code "<µs> µs  <op>: <kind>"}), slowest first: where a plan's time goes. Recomputes the same values.
+     */
+    List<String> profile(int runs) {
+        long[] nanos = new long[steps.length];
+        for (int r = 0; r < runs; r++) {
+            for (int i = 0; i < steps.length; i++) {
+                long start = System.nanoTime();
+                steps[i].run();
+                nanos[i] += System.nanoTime() - start;
+            }
+        }
+        Integer[] byTime = new Integer[steps.length];
+        for (int i = 0; i < byTime.length; i++) {
+            byTime[i] = i;
+        }
+        Arrays.sort(byTime, (a, b) -> Long.compare(nanos[b], nanos[a]));
+        List<String> lines = new ArrayList<>();
+        for (int i : byTime) {
+            lines.add(String.format(java.util.Locale.ROOT, "%9.1f µs  %s", nanos[i] / 1e3 / runs, stepNames[i]));
+        }
+        return lines;
     }
 
     /** One line per step: op name and rewrite, for diagnostics. */
@@ -395,7 +439,16 @@ final class ExecutionPlan {
     /** A faster equivalent for some backward ops, or null to run the op as SameDiff emitted it. */
     private Step rewrite(DifferentialFunction df, List<String> inputNames, INDArray[] args, String[] outNames,
                          Set<String> needed) {
-        if (df instanceof MmulBp && args.length == 3 && outNames.length == 2 && !needed.contains(outNames[0])
+        if (df instanceof Conv2DDerivative && enabled("conv2d_bp") && (args.length == 3 || args.length == 4)
+                && outNames.length == args.length - 1 && !needed.contains(outNames[0])
+                && noPlaceholder(inputNames, 1, args.length)) {
+            Step step = convWeightGradient((DynamicCustomOp) df, inputNames.get(0), args, outNames, needed);
+            if (step != null) {
+                return step;
+            }
+        }
+        if (df instanceof MmulBp && enabled("matmul_bp") && args.length == 3 && outNames.length == 2
+                && !needed.contains(outNames[0])
                 && args[0].rank() == 2 && args[1].rank() == 2 && args[2].rank() == 2
                 && !hasTranspose((DynamicCustomOp) df) && noPlaceholder(inputNames, 1, 2)) {
             // z = a·b: dL/db = aᵀ·dL/dz; dL/da is never read (the left operand is an input placeholder).
@@ -411,7 +464,8 @@ final class ExecutionPlan {
             description.add(df.getOwnName() + ": matmul_bp -> matmul(aT, grad) (input gradient pruned)");
             return () -> Nd4j.exec(mmul, ctx);
         }
-        if (df instanceof AddBpOp && args.length == 3 && outNames.length == 2 && args[0].rank() == 2
+        if (df instanceof AddBpOp && enabled("add_bp") && args.length == 3 && outNames.length == 2
+                && args[0].rank() == 2
                 && args[1].rank() == 1 && Arrays.equals(args[0].shape(), args[2].shape())
                 && args[1].size(0) == args[0].size(1) && noPlaceholder(inputNames, 0, 3)) {
             // z = x + b (b broadcast over rows): dL/dx = dL/dz exactly, dL/db = column sums of dL/dz.
@@ -431,11 +485,13 @@ final class ExecutionPlan {
             description.add(df.getOwnName() + ": add_bp -> alias + reduce_sum(0)");
             return () -> Nd4j.exec(sum, ctx);
         }
-        if (df instanceof ThresholdReluBp && args.length == 2 && ((ThresholdReluBp) df).tArgs().length > 0
+        if (df instanceof ThresholdReluBp && enabled("relu_bp") && args.length == 2
+                && ((ThresholdReluBp) df).tArgs().length > 0
                 && ((ThresholdReluBp) df).tArgs()[0] == 0.0 && noPlaceholder(inputNames, 0, 2)) {
             // f(x) = max(0, x): both ops compute grad·[x > 0].
             INDArray out = Nd4j.create(args[0].dataType(), args[0].shape());
-            DynamicCustomOp relu = DynamicCustomOp.builder("relu_bp").addInputs(args[0], args[1]).addOutputs(out).build();
+            DynamicCustomOp relu = DynamicCustomOp.builder("relu_bp").addInputs(args[0], args[1]).addOutputs(out)
+                    .build();
             OpContext ctx = Nd4j.getExecutioner().buildContext();
             ctx.setArgs(args, relu.iArgs(), relu.dArgs(), relu.tArgs(), relu.bArgs());
             ctx.setOutputArray(0, out);
@@ -444,6 +500,156 @@ final class ExecutionPlan {
             return () -> Nd4j.exec(relu, ctx);
         }
         return null;
+    }
+
+    /** The largest patch matrix (values) the convolution rewrite allocates; larger ones keep {@code conv2d_bp}. */
+    private static final long MAX_PATCH_VALUES = 16L << 20;
+
+    /**
+     * {@code conv2d_bp} whose input gradient nobody reads (the first convolution over an input placeholder, or one
+     * behind frozen layers): libnd4j computes that gradient anyway, and its weight gradient for few filters is slow
+     * (≈ 4 ms for the seed model's 1-filter 3x3 convolution over {@code [1024, 5, 5, 2]}). Instead: the patches of
+     * the input ({@link Im2col}, in Java), the kernel gradient as one GEMM {@code patchesᵀ · grad}, and the bias
+     * gradient as a column sum of {@code grad} ({@code reduce_sum} for one filter, a GEMM with a row of ones for
+     * more, which is ≈ 15x faster than {@code reduce_sum} over the first axis of a tall matrix). NHWC inputs, YXIO
+     * kernels, FLOAT or DOUBLE, VALID or SAME padding, any stride and dilation; anything else, or a first run whose
+     * values differ from {@code conv2d_bp}'s, keeps the op as SameDiff emitted it.
+     */
+    private Step convWeightGradient(DynamicCustomOp op, String inputName, INDArray[] args, String[] outNames,
+                                    Set<String> needed) {
+        INDArray x = args[0];
+        INDArray w = args[1];
+        INDArray b = args.length == 4 ? args[2] : null;
+        INDArray grad = args[args.length - 1];
+        long[] ia = op.iArgs();
+        DataType type = x.dataType();
+        if (ia.length < 10 || ia[9] != 1 || (ia.length > 10 && ia[10] != 0) || (ia[8] != 0 && ia[8] != 1)
+                || (type != DataType.FLOAT && type != DataType.DOUBLE) || w.dataType() != type
+                || grad.dataType() != type || (b != null && (b.dataType() != type || b.rank() != 1))
+                || x.rank() != 4 || w.rank() != 4 || grad.rank() != 4 || !ArrayScan.contiguous(grad)
+                || !ArrayScan.contiguous(w)) {
+            return null;
+        }
+        long n = x.size(0);
+        long channels = x.size(3);
+        long filters = w.size(3);
+        int kH = (int) w.size(0);
+        int kW = (int) w.size(1);
+        int sH = (int) ia[2];
+        int sW = (int) ia[3];
+        int dH = (int) ia[6];
+        int dW = (int) ia[7];
+        if ((ia[0] > 0 && ia[0] != kH) || (ia[1] > 0 && ia[1] != kW) || sH < 1 || sW < 1 || dH < 1 || dW < 1
+                || w.size(2) != channels || grad.size(0) != n || grad.size(3) != filters
+                || (b != null && b.size(0) != filters)) {
+            return null;
+        }
+        int iH = (int) x.size(1);
+        int iW = (int) x.size(2);
+        int oH = (int) grad.size(1);
+        int oW = (int) grad.size(2);
+        // libnd4j's ConvolutionUtils::calcPadding2D for SAME; explicit padding for VALID.
+        int pT = ia[8] == 1 ? Math.max(0, ((oH - 1) * sH + (kH - 1) * dH + 1 - iH) / 2) : (int) ia[4];
+        int pL = ia[8] == 1 ? Math.max(0, ((oW - 1) * sW + (kW - 1) * dW + 1 - iW) / 2) : (int) ia[5];
+        Im2col im2col = new Im2col((int) n, iH, iW, (int) channels, kH, kW, sH, sW, pT, pL, dH, dW, oH, oW);
+        if (im2col.rows() * im2col.columns() > MAX_PATCH_VALUES || im2col.rows() > Integer.MAX_VALUE
+                || x.length() > Integer.MAX_VALUE) {
+            return null;
+        }
+        boolean placeholderInput = Arrays.asList(placeholders).contains(inputName);
+        if (!placeholderInput && !ArrayScan.contiguous(x)) {
+            return null;
+        }
+        INDArray cols = Nd4j.create(type, im2col.rows(), im2col.columns());
+        INDArray grad2 = grad.reshape(im2col.rows(), filters);
+        INDArray gradW = Nd4j.create(type, w.shape());
+        INDArray gradW2 = gradW.reshape(im2col.columns(), filters);
+        boolean wantW = needed.contains(outNames[1]);
+        boolean wantB = b != null && needed.contains(outNames[2]);
+        Mmul weightGemm = new Mmul(cols, grad2, gradW2, MMulTranspose.builder().transposeA(true).build());
+        OpContext weightCtx = Nd4j.getExecutioner().buildContext();
+        weightCtx.setArgs(new INDArray[] {cols, grad2}, weightGemm.iArgs(), weightGemm.dArgs(), weightGemm.tArgs(),
+                weightGemm.bArgs());
+        weightCtx.setOutputArray(0, gradW2);
+        INDArray gradB = b == null ? null : Nd4j.create(type, b.shape());
+        CustomOp biasOp = null;
+        OpContext biasCtx = null;
+        if (wantB) {
+            biasCtx = Nd4j.getExecutioner().buildContext();
+            if (filters == 1) {
+                biasOp = DynamicCustomOp.builder("reduce_sum").addInputs(grad2).addOutputs(gradB)
+                        .addIntegerArguments(0).addBooleanArguments(false).build();
+                biasCtx.setArgs(new INDArray[] {grad2}, biasOp.iArgs(), biasOp.dArgs(), biasOp.tArgs(),
+                        biasOp.bArgs());
+                biasCtx.setOutputArray(0, gradB);
+            } else {
+                INDArray ones = Nd4j.ones(type, 1, im2col.rows());
+                INDArray gradB2 = gradB.reshape(1, filters);
+                biasOp = new Mmul(ones, grad2, gradB2, MMulTranspose.builder().build());
+                biasCtx.setArgs(new INDArray[] {ones, grad2}, biasOp.iArgs(), biasOp.dArgs(), biasOp.tArgs(),
+                        biasOp.bArgs());
+                biasCtx.setOutputArray(0, gradB2);
+            }
+        }
+        CustomOp bias = biasOp;
+        OpContext biasContext = biasCtx;
+        INDArray fixedInput = x;
+        Step step = () -> {
+            if (wantW) {
+                INDArray input = placeholderInput ? values.get(inputName) : fixedInput;
+                im2col.apply(ArrayScan.contiguous(input) ? input : input.dup('c'), cols);
+                Nd4j.exec(weightGemm, weightCtx);
+            }
+            if (bias != null) {
+                Nd4j.exec(bias, biasContext);
+            }
+        };
+        step.run();
+        String mismatch = compareWithConv2dBp(op, args, gradW, gradB, wantW, wantB);
+        if (mismatch != null) {
+            description.add(op.getOwnName() + ": conv2d_bp kept (the im2col rewrite differs: " + mismatch + ")");
+            return null;
+        }
+        values.put(outNames[1], gradW);
+        if (gradB != null) {
+            values.put(outNames[2], gradB);
+        }
+        description.add(op.getOwnName() + ": conv2d_bp -> im2col + matmul(colsT, grad)"
+                + (wantB ? (filters == 1 ? " + reduce_sum(0)" : " + matmul(ones, grad)") : "")
+                + " (input gradient pruned)");
+        return step;
+    }
+
+    /** Null when the rewrite's gradients match {@code conv2d_bp}'s on the planning batch, else how they differ. */
+    private static String compareWithConv2dBp(DynamicCustomOp op, INDArray[] args, INDArray gradW, INDArray gradB,
+                                              boolean wantW, boolean wantB) {
+        OpContext ctx = Nd4j.getExecutioner().buildContext();
+        ctx.setArgs(args, op.iArgs(), op.dArgs(), op.tArgs(), op.bArgs());
+        List<LongShapeDescriptor> shapes = op.calculateOutputShape(ctx);
+        INDArray[] outs = new INDArray[shapes.size()];
+        for (int i = 0; i < outs.length; i++) {
+            outs[i] = Nd4j.create(shapes.get(i).asDataType(args[0].dataType()));
+            ctx.setOutputArray(i, outs[i]);
+        }
+        Nd4j.exec(op, ctx);
+        // Wrong geometry gives O(1) differences; float accumulation over a large batch gives ≈ 1e-6 relative.
+        double tolerance = args[0].dataType() == DataType.DOUBLE ? 1e-9 : 1e-4;
+        if (wantW && !close(outs[1], gradW, tolerance)) {
+            return "kernel gradient";
+        }
+        if (wantB && !close(outs[2], gradB, tolerance)) {
+            return "bias gradient";
+        }
+        return null;
+    }
+
+    private static boolean close(INDArray expected, INDArray actual, double tolerance) {
+        if (!Arrays.equals(expected.shape(), actual.shape())) {
+            return false;
+        }
+        double scale = Math.max(1e-30, expected.amaxNumber().doubleValue());
+        double diff = expected.sub(actual).amaxNumber().doubleValue();
+        return diff <= tolerance * scale;
     }
 
     private void rebindLater(String inputName, OpContext ctx, int index) {

@@ -580,6 +580,15 @@ public final class Trainer {
         return iteration;
     }
 
+    /**
+     * Where the last training step's native time went: each op of the compiled plan re-run {@code runs} times on the
+     * last batch (same values, no update), mean µs per op, slowest first. Empty with the SameDiff executor or before
+     * the first step. For diagnostics and the benchmarks.
+     */
+    public synchronized List<String> profileLastStep(int runs) {
+        return executor instanceof CompiledExecutor compiled ? compiled.profileTrainingPlan(runs) : List.of();
+    }
+
     /** The options the model was created with. */
     public TrainingOptions options() {
         return options;

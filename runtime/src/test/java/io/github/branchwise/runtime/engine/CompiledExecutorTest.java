@@ -92,6 +92,57 @@ class CompiledExecutorTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = Padding.class)
+    void convolutionWeightGradientFromPatchesAndOneGemm(Padding padding) {
+        // The conv2d_bp rewrite (input gradient unused): strides, dilations, one and several filters, with and
+        // without bias, batches up to 40 so the column sums run over many rows.
+        for (int stride = 1; stride <= 2; stride++) {
+            for (int dilation = 1; dilation <= 2; dilation++) {
+                for (int filters : new int[] {1, 3}) {
+                    for (boolean bias : new boolean[] {true, false}) {
+                        ModelSpec spec = rawConvolution(padding, stride, dilation, filters, bias);
+                        for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+                            CompiledExecutor executor = compare(spec, type, 40, 1, 3);
+                            String plan = String.join("\n", executor.describeTrainingPlan());
+                            assertTrue(plan.contains("conv2d_bp -> im2col"), spec.modelName() + "\n" + plan);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void convolutionRewriteOnlyWhereTheInputGradientIsUnused() {
+        ModelSpec spec = convTrunk(WeightingSpec.fixed(0.2, 0.5, 0.3));
+        CompiledExecutor all = compare(spec, DataType.DOUBLE, 5);
+        String plan = String.join("\n", all.describeTrainingPlan());
+        // The first convolution reads the image placeholder; the second and the mask head need their input's
+        // gradient and keep conv2d_bp.
+        assertEquals(1, plan.lines().filter(line -> line.contains("conv2d_bp -> im2col")).count(), plan);
+        assertEquals(2, plan.lines().filter(line -> line.endsWith(": conv2d_bp")).count(), plan);
+        // Freezing the first convolution drops its backward op and leaves the second one's input gradient unread:
+        // the second is rewritten, over a computed (not placeholder) input; the mask head still feeds the second.
+        java.util.Set<String> trainable = new java.util.LinkedHashSet<>(
+                GraphBuilder.build(spec, 7, DataType.DOUBLE).parameters().keySet());
+        trainable.removeIf(name -> name.startsWith("trunk/conv2d_0/"));
+        CompiledExecutor frozen = compare(spec, DataType.DOUBLE, trainable, 5, 2);
+        String frozenPlan = String.join("\n", frozen.describeTrainingPlan());
+        assertEquals(1, frozenPlan.lines().filter(line -> line.contains("conv2d_bp -> im2col")).count(),
+                frozenPlan);
+        assertEquals(1, frozenPlan.lines().filter(line -> line.endsWith(": conv2d_bp")).count(), frozenPlan);
+        assertFalse(frozenPlan.contains("conv2d_bp_2"), frozenPlan);
+        compare(spec, DataType.FLOAT, trainable, 4);
+    }
+
+    @Test
+    void detectorConvolutionIsRewritten() {
+        CompiledExecutor executor = compare(TestModels.detector(), DataType.FLOAT, 64, 7);
+        String plan = String.join("\n", executor.describeTrainingPlan());
+        assertTrue(plan.contains("conv2d_bp -> im2col + matmul(colsT, grad) + reduce_sum(0)"), plan);
+    }
+
     @Test
     void customLossMethod() {
         ModelSpec spec = ModelSpec.builder("test.Custom")
@@ -206,12 +257,22 @@ class CompiledExecutorTest {
 
     // ---------------------------------------------------------------------------------------------------------
 
-    private static void compare(ModelSpec spec, DataType type, int... batchSizes) {
+    private static CompiledExecutor compare(ModelSpec spec, DataType type, int... batchSizes) {
+        return compare(spec, type, null, batchSizes);
+    }
+
+    /** Compares both executors; {@code trainable} (null: all) restricts the parameters that get gradients. */
+    private static CompiledExecutor compare(ModelSpec spec, DataType type, java.util.Set<String> trainable,
+                                            int... batchSizes) {
         Network referenceNetwork = GraphBuilder.build(spec, 7, type);
         Network compiledNetwork = GraphBuilder.build(spec, 7, type);
         SameDiffExecutor reference = new SameDiffExecutor(referenceNetwork);
         CompiledExecutor compiled = new CompiledExecutor(compiledNetwork);
         assertFalse(compiled.isFallback(), spec.modelName() + " fell back to SameDiff");
+        if (trainable != null) {
+            reference.trainableParametersChanged(trainable);
+            compiled.trainableParametersChanged(trainable);
+        }
         Random random = new Random(123);
         for (int batch : batchSizes) {
             for (int repeat = 0; repeat < 2; repeat++) {
@@ -245,6 +306,7 @@ class CompiledExecutorTest {
                 }
             }
         }
+        return compiled;
     }
 
     /** Random inputs and valid targets for every loss. */
@@ -331,6 +393,35 @@ class CompiledExecutorTest {
                     scope.output("box", box.dense(both, 4, Activation.IDENTITY));
                     Layers mask = scope.layers("mask");
                     scope.output("mask", mask.conv2d(c2, 1, 2, Activation.SIGMOID));
+                })
+                .build();
+    }
+
+    /** A convolution written with SameDiff directly (dilation, optional bias) over the input, MSE on its map. */
+    static ModelSpec rawConvolution(Padding padding, int stride, int dilation, int filters, boolean bias) {
+        int size = 9;
+        int effective = 2 * dilation + 1;
+        int out = padding == Padding.SAME ? (size + stride - 1) / stride : (size - effective) / stride + 1;
+        return ModelSpec.builder("test.RawConv" + padding + stride + dilation + filters + bias)
+                .input("image", size, size - 1, 2)
+                .branch("map", new long[] {out, padding == Padding.SAME ? (size - 1 + stride - 1) / stride
+                        : (size - 1 - effective) / stride + 1, filters}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .weighting(WeightingSpec.fixed(1.0))
+                .graph(scope -> {
+                    Layers nn = scope.layers("map");
+                    SDVariable w = nn.parameter("W", true, 3, 3, 2, filters);
+                    org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig config =
+                            org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig.builder()
+                                    .kH(3).kW(3).sH(stride).sW(stride).dH(dilation).dW(dilation)
+                                    .paddingMode(padding == Padding.SAME
+                                            ? org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode.SAME
+                                            : org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode.VALID)
+                                    .dataFormat("NHWC").build();
+                    SDVariable image = scope.input("image");
+                    SDVariable map = bias
+                            ? scope.sameDiff().cnn().conv2d(image, w, nn.parameter("b", false, filters), config)
+                            : scope.sameDiff().cnn().conv2d(image, w, config);
+                    scope.output("map", scope.sameDiff().math().tanh(map));
                 })
                 .build();
     }
