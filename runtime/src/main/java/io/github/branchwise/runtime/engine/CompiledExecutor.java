@@ -43,6 +43,7 @@ public final class CompiledExecutor implements StepExecutor {
     private ExecutionPlan lossPlan;
     private ExecutionPlan predictPlan;
     private Map<String, INDArray> zeroGradients;
+    private final Map<String, LossFusion> fusions;
 
     /** An executor over {@code network}; falls back to {@link SameDiffExecutor} when the graph cannot be planned. */
     public CompiledExecutor(Network network) {
@@ -75,6 +76,7 @@ public final class CompiledExecutor implements StepExecutor {
             }
         }
         useParameters(List.copyOf(network.parameters().keySet()));
+        this.fusions = LossFusion.find(network, gradFunction);
         String reason = gradFunction == null ? "the graph has no gradient function"
                 : ExecutionPlan.unsupportedReason(gradFunction);
         if (reason != null) {
@@ -190,7 +192,7 @@ public final class CompiledExecutor implements StepExecutor {
             return plan;
         }
         // Building executes the plan once on these feeds.
-        return new ExecutionPlan(gradFunction, variables, names, feeds, required);
+        return new ExecutionPlan(gradFunction, variables, names, feeds, required, fusions);
     }
 
     private Set<String> trainRequired() {

@@ -59,7 +59,7 @@ import org.nd4j.linalg.factory.Nd4j;
 final class ExecutionPlan {
     /**
      * Rewrites switched off by the system property {@code branchwise.plan.disable} (comma-separated: {@code matmul_bp,
-     * add_bp, relu_bp, conv2d_bp}, or {@code all}), so that benchmarks can measure each rewrite against the op
+     * add_bp, relu_bp, conv2d_bp, fused_loss, sgd} ({@link SgdStep}), or {@code all}), so that benchmarks can measure each rewrite against the op
      * SameDiff emitted in the same run. Read once.
      */
     private static final Set<String> DISABLED = Set.of(
@@ -107,6 +107,15 @@ final class ExecutionPlan {
      */
     ExecutionPlan(SameDiff graph, Map<String, INDArray> variables, String[] placeholders, INDArray[] feeds,
                   Set<String> required) {
+        this(graph, variables, placeholders, feeds, required, Map.of());
+    }
+
+    /**
+     * As above, with the fused built-in losses that apply ({@link LossFusion}, by the variable each computes); a
+     * fusion replaces the ops that compute its variable when the batch is small enough for it.
+     */
+    ExecutionPlan(SameDiff graph, Map<String, INDArray> variables, String[] placeholders, INDArray[] feeds,
+                  Set<String> required, Map<String, LossFusion> fusions) {
         this.graph = graph;
         this.placeholders = placeholders.clone();
         this.placeholderShapes = new long[feeds.length][];
@@ -117,10 +126,26 @@ final class ExecutionPlan {
             values.put(placeholders[i], feeds[i]);
         }
         Set<String> needed = new HashSet<>(required);
-        List<SameDiffOp> order = order(graph, required, needed);
+        Map<String, LossFusion> active = new HashMap<>();
+        if (enabled("fused_loss") && feeds.length > 0 && feeds[0].rank() > 0) {
+            fusions.forEach((name, fusion) -> {
+                if (fusion.fits(name, feeds[0].size(0))) {
+                    active.put(name, fusion);
+                }
+            });
+        }
+        List<Object> order = order(graph, required, needed, active);
         List<Step> built = new ArrayList<>();
         List<String> names = new ArrayList<>();
-        for (SameDiffOp sdo : order) {
+        for (Object node : order) {
+            if (node instanceof FusedNode fused) {
+                Step step = fusedStep(fused, variables);
+                step.run();
+                built.add(step);
+                names.add(description.get(description.size() - 1));
+                continue;
+            }
+            SameDiffOp sdo = (SameDiffOp) node;
             DifferentialFunction df = sdo.getOp();
             List<String> inputNames = sdo.getInputsToOp() == null ? List.of() : sdo.getInputsToOp();
             INDArray[] args = new INDArray[inputNames.size()];
@@ -245,29 +270,45 @@ final class ExecutionPlan {
         return null;
     }
 
-    private static List<SameDiffOp> order(SameDiff graph, Set<String> required, Set<String> needed) {
+    /** A fused loss step in the op order: {@code output} is the variable it computes. */
+    private record FusedNode(LossFusion fusion, String output) {
+    }
+
+    private static List<Object> order(SameDiff graph, Set<String> required, Set<String> needed,
+                                      Map<String, LossFusion> fusions) {
         Map<String, SameDiffOp> ops = graph.getOps();
         Map<String, Variable> vars = graph.getVariables();
-        List<SameDiffOp> order = new ArrayList<>();
+        List<Object> order = new ArrayList<>();
         Set<String> done = new HashSet<>();
         Set<String> visiting = new HashSet<>();
         for (String name : required) {
-            visitVariable(name, ops, vars, order, done, visiting, needed);
+            visitVariable(name, ops, vars, order, done, visiting, needed, fusions);
         }
         return order;
     }
 
     private static void visitVariable(String name, Map<String, SameDiffOp> ops, Map<String, Variable> vars,
-                                      List<SameDiffOp> order, Set<String> done, Set<String> visiting,
-                                      Set<String> needed) {
+                                      List<Object> order, Set<String> done, Set<String> visiting,
+                                      Set<String> needed, Map<String, LossFusion> fusions) {
         Variable v = vars.get(name);
         if (v == null) {
             throw new UnsupportedGraphException("no variable '" + name + "' in the graph");
         }
         needed.add(name);
+        LossFusion fusion = fusions.get(name);
+        if (fusion != null) {
+            // Computed by one fused step from the fusion's inputs instead of the op chain that SameDiff built.
+            if (done.add("fused:" + name)) {
+                for (String dep : fusion.inputsFor(name)) {
+                    visitVariable(dep, ops, vars, order, done, visiting, needed, fusions);
+                }
+                order.add(new FusedNode(fusion, name));
+            }
+            return;
+        }
         if (v.getControlDeps() != null) {
             for (String dep : v.getControlDeps()) {
-                visitVariable(dep, ops, vars, order, done, visiting, needed);
+                visitVariable(dep, ops, vars, order, done, visiting, needed, fusions);
             }
         }
         String opName = v.getOutputOfOp();
@@ -289,11 +330,33 @@ final class ExecutionPlan {
             deps.addAll(sdo.getVarControlDeps());
         }
         for (String dep : new LinkedHashSet<>(deps)) {
-            visitVariable(dep, ops, vars, order, done, visiting, needed);
+            visitVariable(dep, ops, vars, order, done, visiting, needed, fusions);
         }
         visiting.remove(opName);
         done.add(opName);
         order.add(sdo);
+    }
+
+    private Step fusedStep(FusedNode node, Map<String, INDArray> variables) {
+        LossFusion fusion = node.fusion();
+        INDArray p = value(fusion.prediction, variables);
+        String target = fusion.target;
+        INDArray out;
+        Step step;
+        if (node.output().equals(fusion.perExample)) {
+            out = Nd4j.create(p.dataType(), p.size(0));
+            step = () -> fusion.forward(p, values.get(target), out);
+        } else {
+            INDArray g = value(fusion.perExampleGradient, variables);
+            out = Nd4j.create(p.dataType(), p.shape());
+            step = () -> fusion.backward(p, values.get(target), g, out);
+        }
+        if (!ArrayScan.contiguous(p)) {
+            throw new UnsupportedGraphException("the prediction '" + fusion.prediction + "' is not contiguous");
+        }
+        values.put(node.output(), out);
+        description.add(node.output() + ": " + fusion.describe(node.output()));
+        return step;
     }
 
     private INDArray value(String name, Map<String, INDArray> variables) {

@@ -62,6 +62,7 @@ final class GraphBuilder implements GraphScope, GraphHost {
     private Network finish() {
         List<SDVariable> predictions = new ArrayList<>();
         List<SDVariable> branchLosses = new ArrayList<>();
+        List<LossFusion.Candidate> fusible = new ArrayList<>();
         for (BranchSpec branch : spec.branches()) {
             SDVariable prediction = outputs.get(branch.name());
             if (prediction == null) {
@@ -75,6 +76,10 @@ final class GraphBuilder implements GraphScope, GraphHost {
                         + Shapes.format(branch.shape()));
             }
             SDVariable perExample = perExampleLoss(branch, prediction);
+            if (LossFusion.fusible(branch.loss())) {
+                fusible.add(new LossFusion.Candidate(branch.loss(), prediction.name(),
+                        targets.get(branch.name()).name(), perExample.name(), branch.shape()));
+            }
             predictions.add(prediction);
             branchLosses.add(perExample.mean().rename("loss/" + branch.name()));
         }
@@ -103,9 +108,11 @@ final class GraphBuilder implements GraphScope, GraphHost {
         // Every sd.loss.* call would mark its output as a loss and SameDiff sums all of them: name the one loss.
         sd.setLossVariables(total);
         createGradFunctionQuietly();
-        return new Network(spec, sd, dataType, List.copyOf(inputs.values()), List.copyOf(targets.values()),
-                predictions, branchLosses, total, new LinkedHashMap<>(parameters), new LinkedHashMap<>(states), masks,
-                sharedScopes(), List.copyOf(layerRecords), weighter);
+        Network network = new Network(spec, sd, dataType, List.copyOf(inputs.values()),
+                List.copyOf(targets.values()), predictions, branchLosses, total, new LinkedHashMap<>(parameters),
+                new LinkedHashMap<>(states), masks, sharedScopes(), List.copyOf(layerRecords), weighter);
+        network.fusibleLosses(fusible);
+        return network;
     }
 
     private SDVariable perExampleLoss(BranchSpec branch, SDVariable prediction) {

@@ -69,10 +69,16 @@ final class Im2col {
     void apply(INDArray x, INDArray cols) {
         int xOffset = Math.toIntExact(x.offset());
         int colsOffset = Math.toIntExact(cols.offset());
+        int size = x.dataType() == DataType.FLOAT ? Float.BYTES : Double.BYTES;
+        ByteBuffer xb = buffer(x);
+        ByteBuffer cb = buffer(cols);
+        if (xb.capacity() / size < xOffset + x.length() || cb.capacity() / size < colsOffset + rows() * columns()) {
+            throw new IllegalStateException("a direct buffer is shorter than its array");
+        }
         if (x.dataType() == DataType.FLOAT) {
-            floats(buffer(x).asFloatBuffer(), xOffset, buffer(cols).asFloatBuffer(), colsOffset);
+            floats(xb.asFloatBuffer(), xOffset, cb.asFloatBuffer(), colsOffset);
         } else {
-            doubles(buffer(x).asDoubleBuffer(), xOffset, buffer(cols).asDoubleBuffer(), colsOffset);
+            doubles(xb.asDoubleBuffer(), xOffset, cb.asDoubleBuffer(), colsOffset);
         }
     }
 

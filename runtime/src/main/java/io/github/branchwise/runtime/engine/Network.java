@@ -27,6 +27,7 @@ public final class Network {
     private final Map<String, List<String>> sharedScopes;
     private final List<LayerRecord> layers;
     private final Weighter weighter;
+    private List<LossFusion.Candidate> fusibleLosses = List.of();
 
     Network(ModelSpec spec, SameDiff sameDiff, DataType dataType, List<SDVariable> inputs, List<SDVariable> targets,
             List<SDVariable> outputs, List<SDVariable> branchLosses, SDVariable total,
@@ -114,6 +115,15 @@ public final class Network {
     /** The layers {@code Layers} built, in build order. */
     public List<LayerRecord> layers() {
         return layers;
+    }
+
+    /** The built-in cross-entropy losses the compiled executor may compute in one fused step (see {@link LossFusion}). */
+    List<LossFusion.Candidate> fusibleLosses() {
+        return fusibleLosses;
+    }
+
+    void fusibleLosses(List<LossFusion.Candidate> candidates) {
+        this.fusibleLosses = List.copyOf(candidates);
     }
 
     /** The weighter that combined the branch losses. */

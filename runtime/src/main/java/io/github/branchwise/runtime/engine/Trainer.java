@@ -19,6 +19,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.GradientUpdater;
+import org.nd4j.linalg.learning.SgdUpdater;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.shade.jackson.core.JsonProcessingException;
 import org.nd4j.shade.jackson.core.type.TypeReference;
@@ -278,11 +279,16 @@ public final class Trainer {
             }
             INDArray value = parameter.getValue().getArr();
             INDArray gradient = gradients.get(parameter.getKey());
+            GradientUpdater<?> updater = updaters.get(parameter.getKey());
+            if (updater instanceof SgdUpdater sgd && SgdStep.apply(value, gradient,
+                    sgd.getConfig().getLearningRate(iterationNumber, epochNumber))) {
+                continue;
+            }
             // The executor's gradients may be consumed in place (StepExecutor contract): copy only views and the
             // weighter's combinations.
             INDArray update = (fromExecutor && gradient.ordering() == 'c' && !gradient.isView()
                     ? gradient : gradient.dup('c')).reshape(1, value.length());
-            updaters.get(parameter.getKey()).applyUpdater(update, iterationNumber, epochNumber);
+            updater.applyUpdater(update, iterationNumber, epochNumber);
             value.subi(update.reshape(value.shape()));
         }
         weighter.afterUpdate();

@@ -144,6 +144,110 @@ class CompiledExecutorTest {
     }
 
     @Test
+    void fusedCrossEntropiesMatchTheGraphIncludingClippedPredictions() {
+        // Saturating logits (gain 60) in DOUBLE; in FLOAT a saturated softmax's gradient is mostly cancellation
+        // error in both paths (see fusedGradientsOfSaturatedFloatSoftmaxAreCloserToTheDoubleResult), so FLOAT runs
+        // with gain 1.
+        for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+            ModelSpec spec = fusedLosses(type == DataType.DOUBLE ? 60 : 1);
+            CompiledExecutor executor = compare(spec, type, 6, 1, 9);
+            String plan = String.join("\n", executor.describeTrainingPlan());
+            // Six fusible branches, each fused forward and backward; "shared" is also read by another branch.
+            assertEquals(6, plan.lines().filter(line -> line.contains("(per-example loss, Java)")).count(), plan);
+            assertEquals(6, plan.lines().filter(line -> line.contains("gradient of the logits (Java)")).count(),
+                    plan);
+            assertFalse(plan.contains("prediction/shared"), plan);
+        }
+        // The models of the other tests: every built-in loss and the detector, fused where the graph allows.
+        String losses = String.join("\n", compare(losses(WeightingSpec.fixed(1, 2, 3, 4, 5, 6, 7)), DataType.FLOAT,
+                5).describeTrainingPlan());
+        assertEquals(4, losses.lines().filter(line -> line.contains("gradient of the logits (Java)")).count(),
+                losses);
+    }
+
+    @Test
+    void fusedGradientsOfSaturatedFloatSoftmaxAreCloserToTheDoubleResult() {
+        // With saturated softmax outputs in FLOAT, p·(u − Σ u·p) cancels almost completely: SameDiff's op-by-op FLOAT
+        // result and the fused one (sums in double) both differ from the DOUBLE result by more than 1e-5 of the
+        // array's scale; the fused one must be at least as close.
+        ModelSpec spec = fusedLosses(60);
+        Network truthNetwork = GraphBuilder.build(spec, 7, DataType.DOUBLE);
+        Network graphNetwork = GraphBuilder.build(spec, 7, DataType.FLOAT);
+        Network fusedNetwork = GraphBuilder.build(spec, 7, DataType.FLOAT);
+        INDArray[][] data = batch(spec, DataType.DOUBLE, 9, new Random(3));
+        INDArray[][] single = {castAll(data[0]), castAll(data[1])};
+        Map<String, INDArray> truth = new SameDiffExecutor(truthNetwork).forwardBackward(data[0], data[1])
+                .gradients();
+        Map<String, INDArray> graph = new SameDiffExecutor(graphNetwork).forwardBackward(single[0], single[1])
+                .gradients();
+        Map<String, INDArray> fused = new CompiledExecutor(fusedNetwork).forwardBackward(single[0], single[1])
+                .gradients();
+        for (String parameter : truth.keySet()) {
+            INDArray t = truth.get(parameter);
+            double graphError = t.sub(graph.get(parameter).castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
+            double fusedError = t.sub(fused.get(parameter).castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
+            double scale = Math.max(1e-3, t.amaxNumber().doubleValue());
+            assertTrue(fusedError <= Math.max(1.5 * graphError, 2e-6 * scale), parameter + ": fused error "
+                    + fusedError + ", SameDiff's " + graphError + " (scale " + scale + ")");
+        }
+    }
+
+    private static INDArray[] castAll(INDArray[] arrays) {
+        INDArray[] cast = new INDArray[arrays.length];
+        for (int i = 0; i < arrays.length; i++) {
+            cast[i] = arrays[i].castTo(DataType.FLOAT);
+        }
+        return cast;
+    }
+
+    @Test
+    void lossFusionStepsAsideAboveItsSizeLimits() {
+        // Localisation has 9 values per example, classification 2: at 2,000 examples the localisation loss
+        // (18,000 values) exceeds LossFusion.MAX_FORWARD_ELEMENTS and keeps its forward ops; both gradients and the
+        // classification loss are fused.
+        CompiledExecutor executor = compare(TestModels.detector(WeightingSpec.fixed(0.3, 0.7)), DataType.DOUBLE,
+                2000);
+        String plan = String.join("\n", executor.describeTrainingPlan());
+        assertEquals(2, plan.lines().filter(line -> line.contains("gradient of the logits (Java)")).count(), plan);
+        assertEquals(1, plan.lines().filter(line -> line.contains("(per-example loss, Java)")).count(), plan);
+        assertTrue(plan.contains("ClipByValue"), plan);
+    }
+
+    @Test
+    void sgdInJavaGivesBitIdenticalWeightsToNd4jsUpdater() {
+        // Trainer applies small SGD updates in one Java pass (SgdStep); the reference here is ND4J's SgdUpdater
+        // and subi on an identical network, with a learning-rate schedule so the iteration reaches the rate.
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            ModelSpec spec = TestModels.detector(WeightingSpec.fixed(0.3, 0.7));
+            org.nd4j.linalg.learning.config.Sgd sgd = new org.nd4j.linalg.learning.config.Sgd(
+                    new org.nd4j.linalg.schedule.StepSchedule(org.nd4j.linalg.schedule.ScheduleType.ITERATION,
+                            0.037, 0.5, 2));
+            Trainer trainer = Trainer.create(spec, TrainingOptions.builder().seed(4).dataType(type).updater(sgd)
+                    .build());
+            Network network = GraphBuilder.build(spec, 4, type);
+            CompiledExecutor executor = new CompiledExecutor(network);
+            Random random = new Random(8);
+            for (int step = 0; step < 5; step++) {
+                INDArray[][] data = batch(spec, type, 6, random);
+                StepExecutor.StepOutcome outcome = executor.forwardBackward(data[0], data[1]);
+                for (Map.Entry<String, INDArray> gradient : outcome.gradients().entrySet()) {
+                    INDArray value = network.parameters().get(gradient.getKey()).getArr();
+                    INDArray update = gradient.getValue().dup().reshape(1, value.length());
+                    new org.nd4j.linalg.learning.SgdUpdater(sgd).applyUpdater(update, step, 0);
+                    value.subi(update.reshape(value.shape()));
+                }
+                trainer.fit(data[0], data[1]);
+                for (Map.Entry<String, INDArray> parameter : trainer.parameterValues().entrySet()) {
+                    double[] expected = network.parameters().get(parameter.getKey()).getArr().dup().data()
+                            .asDouble();
+                    assertArrayEquals(expected, parameter.getValue().data().asDouble(), 0.0,
+                            type + " step " + step + " " + parameter.getKey());
+                }
+            }
+        }
+    }
+
+    @Test
     void customLossMethod() {
         ModelSpec spec = ModelSpec.builder("test.Custom")
                 .input("x", 6)
@@ -393,6 +497,45 @@ class CompiledExecutorTest {
                     scope.output("box", box.dense(both, 4, Activation.IDENTITY));
                     Layers mask = scope.layers("mask");
                     scope.output("mask", mask.conv2d(c2, 1, 2, Activation.SIGMOID));
+                })
+                .build();
+    }
+
+    /**
+     * Cross-entropies the compiled plan fuses: saturating logits (predictions the clip clips), several positions
+     * per example, sparse targets, and one sigmoid output that another branch also reads (not fused).
+     */
+    static ModelSpec fusedLosses(double gain) {
+        return ModelSpec.builder("test.FusedLosses" + (int) gain)
+                .input("x", 5)
+                .branch("bceHot", new long[] {3}, Loss.BINARY_CROSSENTROPY, 1.0)
+                .branch("cceHot", new long[] {4}, Loss.CATEGORICAL_CROSSENTROPY, 1.0)
+                .branch("sparseHot", new long[] {5}, Loss.SPARSE_CATEGORICAL_CROSSENTROPY, 1.0)
+                .branch("seq", new long[] {2, 4}, Loss.CATEGORICAL_CROSSENTROPY, 1.0)
+                .branch("sparseSeq", new long[] {3, 5}, Loss.SPARSE_CATEGORICAL_CROSSENTROPY, 1.0)
+                .branch("bceMap", new long[] {2, 3}, Loss.BINARY_CROSSENTROPY, 1.0)
+                .branch("shared", new long[] {2}, Loss.BINARY_CROSSENTROPY, 1.0)
+                .branch("reader", new long[] {1}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .weighting(WeightingSpec.fixed(1, 2, 3, 4, 5, 6, 7, 8))
+                .graph(scope -> {
+                    org.nd4j.autodiff.samediff.SameDiff sd = scope.sameDiff();
+                    SDVariable h = scope.layers("trunk").dense(scope.input("x"), 6, Activation.TANH);
+                    scope.output("bceHot", sd.nn().sigmoid(
+                            scope.layers("bceHot").dense(h, 3, Activation.IDENTITY).mul(gain)));
+                    scope.output("cceHot", sd.nn().softmax(
+                            scope.layers("cceHot").dense(h, 4, Activation.IDENTITY).mul(gain)));
+                    scope.output("sparseHot", sd.nn().softmax(
+                            scope.layers("sparseHot").dense(h, 5, Activation.IDENTITY).mul(gain)));
+                    scope.output("seq", sd.nn().softmax(
+                            scope.layers("seq").dense(h, 8, Activation.IDENTITY).reshape(-1, 2, 4)));
+                    scope.output("sparseSeq", sd.nn().softmax(
+                            scope.layers("sparseSeq").dense(h, 15, Activation.IDENTITY).reshape(-1, 3, 5)));
+                    scope.output("bceMap", sd.nn().sigmoid(
+                            scope.layers("bceMap").dense(h, 6, Activation.IDENTITY).reshape(-1, 2, 3)));
+                    SDVariable shared = scope.layers("shared").dense(h, 2, Activation.SIGMOID)
+                            .rename("prediction/shared");
+                    scope.output("shared", shared);
+                    scope.output("reader", scope.layers("reader").dense(shared, 1, Activation.IDENTITY));
                 })
                 .build();
     }
