@@ -19,20 +19,31 @@ def results(path):
     except ValueError:  # a run still in progress or cut short
         return []
 
-train = {}   # (workload, weighting, impl, threads) -> median ms
+train = {}   # (workload, weighting, impl, threads) -> median ms, every rewrite on
+switched = {}  # (workload, weighting, impl, threads, disabled rewrites) -> median ms
 predict = {}  # (workload, impl, threads) -> batches/s
 for path in glob.glob(os.path.join(out, "train-*.json")):
     t = int(re.search(r"train-(\d+)", path).group(1))
     for r in results(path):
         p = r["params"]
-        train[(p["workload"], p["weighting"], p["implementation"], t)] = r["primaryMetric"]["scorePercentiles"]["50.0"]
+        median = r["primaryMetric"]["scorePercentiles"]["50.0"]
+        disabled = p.get("disable", "none")
+        switched[(p["workload"], p["weighting"], p["implementation"], t, disabled)] = median
+        if disabled == "none":
+            train[(p["workload"], p["weighting"], p["implementation"], t)] = median
+strategy = {}  # (workload, strategy, threads) -> median ms
+for path in glob.glob(os.path.join(out, "strategy-*.json")):
+    t = int(re.search(r"strategy-(\d+)", path).group(1))
+    for r in results(path):
+        p = r["params"]
+        strategy[(p["workload"], p["strategy"], t)] = r["primaryMetric"]["scorePercentiles"]["50.0"]
 for path in glob.glob(os.path.join(out, "predict-*.json")):
     t = int(re.search(r"predict-(\d+)", path).group(1))
     for r in results(path):
         p = r["params"]
         predict[(p["workload"], p["implementation"], t)] = r["primaryMetric"]["score"]
 
-threads = sorted({k[3] for k in train} | {k[3] for k in torch})
+threads = sorted({k[3] for k in train} | {k[3] for k in torch} | {k[2] for k in strategy})
 
 def best(values):
     vals = [(v, t) for v, t in values if v is not None]
@@ -86,3 +97,41 @@ if predict:
         print(f"| {w.lower()} | {fmt(vals['COMPILED'], 0)} | {fmt(vals['SAMEDIFF'], 0)} | "
               f"{fmt(vals['HANDWRITTEN'], 0)} | {fmt(ratio(vals['COMPILED'], vals['SAMEDIFF']), 1)} | "
               f"{fmt(ratio(vals['HANDWRITTEN'], vals['COMPILED']))} |")
+
+offs = sorted({k[4] for k in switched} - {"none"})
+if offs:
+    print("\n### Plan rewrites switched off (branchwise.plan.disable), median ms per step, compiled executor\n")
+    print("| workload | weighting | threads | all rewrites | " + " | ".join(f"without {o}" for o in offs)
+          + " | " + " | ".join(f"without {o} / all" for o in offs) + " |")
+    print("|---|---|---|---|" + "---|" * (2 * len(offs)))
+    for w, peer, batch in WORKLOADS:
+        for ours, theirs in WEIGHTINGS:
+            for t in threads:
+                base = switched.get((w, ours, "COMPILED", t, "none"))
+                vals = [switched.get((w, ours, "COMPILED", t, o)) for o in offs]
+                if base is None or all(v is None for v in vals):
+                    continue
+                print(f"| {w.lower()} | {ours.lower()} | {t} | {fmt(base)} | " + " | ".join(fmt(v) for v in vals)
+                      + " | " + " | ".join(fmt(ratio(v, base)) for v in vals) + " |")
+
+if strategy:
+    names = ["FIXED", "TRAINABLE", "SCHEDULED", "UNCERTAINTY", "DWA", "RLW", "GLS", "GRADNORM", "PCGRAD", "MGDA"]
+    print("\n### Weighting strategy costs: median ms per SGD step and ratio to FIXED (same model, data, executor)\n")
+    for t in sorted({k[2] for k in strategy}):
+        models = sorted({k[0] for k in strategy if k[2] == t})
+        print(f"{t} thread(s):\n")
+        print("| strategy | " + " | ".join(f"{m.lower()} ms | {m.lower()} / fixed" for m in models) + " |")
+        print("|---|" + "---|---|" * len(models))
+        for n in names:
+            cells = []
+            for m in models:
+                v, f = strategy.get((m, n, t)), strategy.get((m, "FIXED", t))
+                cells += [fmt(v), fmt(ratio(v, f))]
+            print(f"| {n.lower()} | " + " | ".join(cells) + " |")
+        print()
+
+for name in ("rss.md", "processor.md"):
+    path = os.path.join(out, name)
+    if os.path.exists(path):
+        print()
+        print(open(path).read().rstrip())

@@ -4,6 +4,11 @@
 #   benchmarks/run-comparison.sh                 # oneDNN AVX-512 build (profile avx512), full JMH settings
 #   PROFILE=avx2 benchmarks/run-comparison.sh    # oneDNN AVX2 build; PROFILE= (empty) for the plain default build
 #   JMH_ARGS="-wi 2 -i 3 -w 1 -r 1" THREADS="1 2" benchmarks/run-comparison.sh   # quicker, noisier
+#   PARTS="train strategy" benchmarks/run-comparison.sh   # only some parts (default: all of them)
+#
+# Parts: train (TrainingStepBenchmark + PyTorch peer), predict (PredictionBenchmark), strategy
+# (StrategyCostBenchmark: every weighting strategy against FIXED), rss (peak RSS per workload and executor, one JVM
+# each), processor (annotation-processor time per model class, ProcessorTime).
 #
 # Needs: JDK 17, Maven, and for the peer `apt-get install -y python3-torch libopenblas0-pthread` (Debian's
 # python3-torch 1.13; it runs with /usr/bin/python3). Results land in benchmarks/target/results/.
@@ -15,12 +20,14 @@ JMH_ARGS=${JMH_ARGS:-}
 PEER=${PEER:-../shared/peers/torch_workloads.py}
 PYTHON=${PYTHON:-/usr/bin/python3}
 OUT=benchmarks/target/results
+PARTS=${PARTS:-train predict strategy rss processor}
+has() { [[ " $PARTS " == *" $1 "* ]]; }
 PROFILES=benchmarks${PROFILE:+,$PROFILE}
 
 mvn -B -q -P"$PROFILES" -pl benchmarks -am package -DskipTests
 CP=benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)
 mkdir -p "$OUT"
-rm -f "$OUT"/*.txt "$OUT"/*.json
+rm -f "$OUT"/*.txt "$OUT"/*.json "$OUT"/*.md
 {
   echo "date: $(date -u +%FT%TZ)"
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores visible"
@@ -31,18 +38,47 @@ rm -f "$OUT"/*.txt "$OUT"/*.json
 } > "$OUT/machine.txt"
 
 for t in $THREADS; do
-  if [ -f "$PEER" ] && "$PYTHON" -c 'import torch' 2>/dev/null; then
-    echo "== PyTorch peer, $t thread(s)"
-    "$PYTHON" "$PEER" "$t" | tee "$OUT/torch-$t.txt"
-  else
-    echo "== PyTorch peer not available ($PEER, $PYTHON): skipped" >&2
+  if has train; then
+    if [ -f "$PEER" ] && "$PYTHON" -c 'import torch' 2>/dev/null; then
+      echo "== PyTorch peer, $t thread(s)"
+      "$PYTHON" "$PEER" "$t" | tee "$OUT/torch-$t.txt"
+    else
+      echo "== PyTorch peer not available ($PEER, $PYTHON): skipped" >&2
+    fi
+    echo "== JMH training steps, OMP_NUM_THREADS=$t"
+    OMP_NUM_THREADS=$t java -cp "$CP" org.openjdk.jmh.Main TrainingStepBenchmark $JMH_ARGS \
+        -rf json -rff "$OUT/train-$t.json" > "$OUT/train-$t.log" 2>&1 || { tail -40 "$OUT/train-$t.log"; exit 1; }
   fi
-  echo "== JMH training steps, OMP_NUM_THREADS=$t"
-  OMP_NUM_THREADS=$t java -cp "$CP" org.openjdk.jmh.Main TrainingStepBenchmark $JMH_ARGS \
-      -rf json -rff "$OUT/train-$t.json" > "$OUT/train-$t.log" 2>&1 || { tail -40 "$OUT/train-$t.log"; exit 1; }
-  echo "== JMH predictions, OMP_NUM_THREADS=$t"
-  OMP_NUM_THREADS=$t java -cp "$CP" org.openjdk.jmh.Main PredictionBenchmark $JMH_ARGS \
-      -rf json -rff "$OUT/predict-$t.json" > "$OUT/predict-$t.log" 2>&1 || { tail -40 "$OUT/predict-$t.log"; exit 1; }
+  if has predict; then
+    echo "== JMH predictions, OMP_NUM_THREADS=$t"
+    OMP_NUM_THREADS=$t java -cp "$CP" org.openjdk.jmh.Main PredictionBenchmark $JMH_ARGS \
+        -rf json -rff "$OUT/predict-$t.json" > "$OUT/predict-$t.log" 2>&1 || { tail -40 "$OUT/predict-$t.log"; exit 1; }
+  fi
+  if has strategy; then
+    echo "== JMH weighting strategies, OMP_NUM_THREADS=$t"
+    OMP_NUM_THREADS=$t java -cp "$CP" org.openjdk.jmh.Main StrategyCostBenchmark $JMH_ARGS \
+        -rf json -rff "$OUT/strategy-$t.json" > "$OUT/strategy-$t.log" 2>&1 || { tail -40 "$OUT/strategy-$t.log"; exit 1; }
+  fi
 done
+if has rss; then
+  echo "== peak RSS (one JVM per workload and executor, -Xmx2g, OMP_NUM_THREADS=1)"
+  {
+    echo "#### Peak resident memory (VmHWM), MiB"
+    echo
+    echo "| workload | executor | steps | after ND4J start | peak | peak − start | Java heap used |"
+    echo "|---|---|---|---|---|---|---|"
+    for w in SEED_7 SEED_1024 MLP_256 CNN_64; do
+      for e in COMPILED SAMEDIFF; do
+        steps=200; [ "$w" = CNN_64 ] && steps=40
+        OMP_NUM_THREADS=1 java -Xmx2g -cp "$CP" io.github.branchwise.benchmarks.PeakRss "$w" "$e" "$steps" 2>/dev/null \
+            | grep '^|'
+      done
+    done
+  } | tee "$OUT/rss.md"
+fi
+if has processor; then
+  echo "== annotation processor time"
+  java -cp "$CP" io.github.branchwise.benchmarks.ProcessorTime 50 10 | tee "$OUT/processor.md"
+fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 "$PYTHON" benchmarks/ratios.py "$OUT" | tee "$OUT/ratios.md"

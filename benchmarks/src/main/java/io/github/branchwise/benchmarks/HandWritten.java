@@ -46,6 +46,7 @@ public abstract class HandWritten {
             case SEED_7, SEED_1024 -> new Seed(weighting, lr, start, workload.batch());
             case MLP_256 -> new Mlp(weighting, lr, start, workload.batch());
             case CNN_64 -> new Cnn(weighting, lr, start, workload.batch());
+            case TRUNK_64 -> throw new IllegalArgumentException("no hand-written model of " + workload);
         };
     }
 

@@ -45,6 +45,14 @@ public class TrainingStepBenchmark {
     @Param({"COMPILED", "SAMEDIFF", "HANDWRITTEN"})
     public String implementation;
 
+    /**
+     * Plan rewrites to switch off ({@code branchwise.plan.disable}: {@code none}, or e.g. {@code conv2d_bp},
+     * {@code fused_loss,sgd}, {@code all}), to measure a rewrite against the op SameDiff emitted in the same run.
+     * Each parameter combination runs in its own fork, so the property is set before the runtime reads it.
+     */
+    @Param({"none"})
+    public String disable;
+
     private Trainer trainer;
     private HandWritten hand;
     private INDArray[] inputs;
@@ -52,6 +60,7 @@ public class TrainingStepBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
+        System.setProperty("branchwise.plan.disable", disable);
         INDArray[][] data = workload.data(1);
         inputs = data[0];
         targets = data[1];

@@ -29,7 +29,12 @@ public final class Workloads {
         /** Dense 784-512-256 ReLU trunk, softmax-10 (sparse CE) and linear-1 (MSE) heads; batch 256. */
         MLP_256(256),
         /** 2x(conv3x3 same + ReLU + max-pool 2) trunk 32-64 filters, softmax-10 and linear-4 heads; batch 64. */
-        CNN_64(64);
+        CNN_64(64),
+        /**
+         * A small shared trunk (Dense 32-64-32 ReLU) with three heads: softmax-10 (sparse CE), linear-1 (MSE),
+         * sigmoid-4 (BCE); batch 64. The weighting-strategy benchmark's model (no PyTorch peer).
+         */
+        TRUNK_64(64);
 
         private final int batch;
 
@@ -48,17 +53,27 @@ public final class Workloads {
                 case SEED_7, SEED_1024 -> "seed";
                 case MLP_256 -> "mlp";
                 case CNN_64 -> "cnn";
+                case TRUNK_64 -> "trunk";
             };
         }
 
         /** The model under the given weighting (FIXED: 0.5 and 0.5 as in the peer; TRAINABLE: α from 0.5). */
         public ModelSpec spec(io.github.branchwise.annotations.Weighting weighting) {
+            int branches = this == TRUNK_64 ? 3 : 2;
             WeightingSpec w = weighting == io.github.branchwise.annotations.Weighting.FIXED
-                    ? WeightingSpec.fixed(0.5, 0.5) : WeightingSpec.trainable(0.5, 0.0, 1.0);
+                    ? WeightingSpec.fixed(java.util.Collections.nCopies(branches, 1.0 / branches).stream()
+                            .mapToDouble(Double::doubleValue).toArray())
+                    : WeightingSpec.trainable(1.0 / branches, 0.0, 1.0);
+            return spec(w);
+        }
+
+        /** The model under any weighting. */
+        public ModelSpec spec(WeightingSpec w) {
             return switch (this) {
                 case SEED_7, SEED_1024 -> seed(w);
                 case MLP_256 -> mlp(w);
                 case CNN_64 -> cnn(w);
+                case TRUNK_64 -> trunk(w);
             };
         }
 
@@ -72,6 +87,8 @@ public final class Workloads {
                         {classes(random, batch, 10), uniform(random, batch, 1)}};
                 case CNN_64 -> new INDArray[][] {{uniform(random, batch, 32, 32, 3)},
                         {classes(random, batch, 10), uniform(random, batch, 4)}};
+                case TRUNK_64 -> new INDArray[][] {{uniform(random, batch, 32)},
+                        {classes(random, batch, 10), uniform(random, batch, 1), round(uniform(random, batch, 4))}};
             };
         }
     }
@@ -122,6 +139,24 @@ public final class Workloads {
                     h = trunk.flatten(trunk.maxPool2d(h, 2));
                     scope.output("classes", scope.layers("classes").dense(h, 10, Activation.SOFTMAX));
                     scope.output("box", scope.layers("box").dense(h, 4, Activation.IDENTITY));
+                })
+                .build();
+    }
+
+    static ModelSpec trunk(WeightingSpec weighting) {
+        return ModelSpec.builder("bench.Trunk")
+                .input("x", 32)
+                .branch("classes", new long[] {10}, Loss.SPARSE_CATEGORICAL_CROSSENTROPY, 1.0)
+                .branch("value", new long[] {1}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .branch("flags", new long[] {4}, Loss.BINARY_CROSSENTROPY, 1.0)
+                .weighting(weighting)
+                .graph(scope -> {
+                    Layers trunk = scope.layers("trunk");
+                    SDVariable h = trunk.dense(scope.input("x"), 64, Activation.RELU);
+                    h = trunk.dense(h, 32, Activation.RELU);
+                    scope.output("classes", scope.layers("classes").dense(h, 10, Activation.SOFTMAX));
+                    scope.output("value", scope.layers("value").dense(h, 1, Activation.IDENTITY));
+                    scope.output("flags", scope.layers("flags").dense(h, 4, Activation.SIGMOID));
                 })
                 .build();
     }

@@ -58,12 +58,13 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class ExecutionPlan {
     /**
-     * Rewrites switched off by the system property {@code branchwise.plan.disable} (comma-separated: {@code matmul_bp,
-     * add_bp, relu_bp, conv2d_bp, fused_loss, sgd} ({@link SgdStep}), or {@code all}), so that benchmarks can measure each rewrite against the op
+     * Rewrites switched off by the system property {@code branchwise.plan.disable} (separated by commas or
+     * {@code +}: {@code matmul_bp, add_bp, relu_bp, conv2d_bp, fused_loss, sgd} ({@link SgdStep}), or {@code all}),
+     * so that benchmarks can measure each rewrite against the op
      * SameDiff emitted in the same run. Read once.
      */
     private static final Set<String> DISABLED = Set.of(
-            System.getProperty("branchwise.plan.disable", "").replace(" ", "").split(","));
+            System.getProperty("branchwise.plan.disable", "").replace(" ", "").split("[,+]"));
 
     static boolean enabled(String rewrite) {
         return !DISABLED.contains(rewrite) && !DISABLED.contains("all");

@@ -1,0 +1,104 @@
+package io.github.branchwise.benchmarks;
+
+import io.github.branchwise.annotations.Ramp;
+import io.github.branchwise.annotations.RampUnit;
+import io.github.branchwise.annotations.Weighting;
+import io.github.branchwise.runtime.ExecutorKind;
+import io.github.branchwise.runtime.TrainingOptions;
+import io.github.branchwise.runtime.engine.Trainer;
+import io.github.branchwise.runtime.engine.WeightingSpec;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * What each weighting strategy costs per SGD step on a model with a shared trunk: the same model, data and
+ * executor under every {@link Weighting} the runtime implements ({@code ratios.py} prints each as a ratio to
+ * {@code FIXED}). GradNorm, PCGrad and MGDA need every branch's own gradient (one forward-backward pass per branch,
+ * shared among them); the others one pass. Every {@link #epochEvery} steps an epoch ends, so DWA's epoch-mean
+ * bookkeeping and weight update are in the cost too.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 4, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx2g"})
+public class StrategyCostBenchmark {
+    /** The model: TRUNK_64 (small, dispatch-bound) or MLP_256 (GEMM-bound). */
+    @Param({"TRUNK_64", "MLP_256"})
+    public Workloads.Workload workload;
+
+    /** The weighting strategy. */
+    @Param({"FIXED", "TRAINABLE", "SCHEDULED", "UNCERTAINTY", "DWA", "RLW", "GLS", "GRADNORM", "PCGRAD", "MGDA"})
+    public Weighting strategy;
+
+    /** The executor. */
+    @Param({"COMPILED"})
+    public ExecutorKind executor;
+
+    /** Steps per epoch. */
+    @Param({"50"})
+    public int epochEvery;
+
+    private Trainer trainer;
+    private INDArray[] inputs;
+    private INDArray[] targets;
+    private int steps;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        INDArray[][] data = workload.data(1);
+        inputs = data[0];
+        targets = data[1];
+        int branches = targets.length;
+        trainer = Trainer.create(workload.spec(weighting(strategy, branches)),
+                TrainingOptions.builder().seed(1).updater(new Sgd(0.01)).executor(executor).build());
+    }
+
+    /** The strategy with the settings a user would start from. */
+    static WeightingSpec weighting(Weighting strategy, int branches) {
+        double[] equal = new double[branches];
+        Arrays.fill(equal, 1.0 / branches);
+        return switch (strategy) {
+            case FIXED -> WeightingSpec.fixed(equal);
+            case TRAINABLE -> WeightingSpec.trainable(1.0 / branches, 0.0, 1.0);
+            case SCHEDULED -> {
+                double[] end = equal.clone();
+                end[0] *= 2;
+                end[branches - 1] = Math.max(0, end[branches - 1] - equal[0]);
+                yield WeightingSpec.scheduled(equal, end, Ramp.COSINE, 10_000, RampUnit.STEP);
+            }
+            case UNCERTAINTY -> WeightingSpec.uncertainty();
+            case DWA -> WeightingSpec.dwa(2.0);
+            case RLW -> WeightingSpec.rlw();
+            case GLS -> WeightingSpec.gls();
+            case GRADNORM -> WeightingSpec.gradNorm(1.5, "");
+            case PCGRAD -> WeightingSpec.pcGrad();
+            case MGDA -> WeightingSpec.mgda();
+            default -> throw new IllegalArgumentException("no benchmark setting for " + strategy);
+        };
+    }
+
+    @Benchmark
+    public double step() {
+        double total = trainer.fit(inputs, targets).total();
+        if (++steps % epochEvery == 0) {
+            trainer.endEpoch();
+        }
+        return total;
+    }
+}
