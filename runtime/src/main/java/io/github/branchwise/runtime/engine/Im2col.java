@@ -52,6 +52,13 @@ final class Im2col {
         this.outW = outW;
     }
 
+    /** Identifies the patches of {@code input} under this geometry (a forward and a backward op share them). */
+    String key(String input) {
+        return input + "|" + batch + "x" + height + "x" + width + "x" + channels + "|" + kernelH + "x" + kernelW
+                + "|" + strideH + "," + strideW + "|" + padTop + "," + padLeft + "|" + dilationH + "," + dilationW
+                + "|" + outH + "x" + outW;
+    }
+
     /** Rows of the patch matrix: {@code batch · outH · outW}. */
     long rows() {
         return (long) batch * outH * outW;
@@ -90,13 +97,22 @@ final class Im2col {
         return bytes.order(ByteOrder.nativeOrder());
     }
 
+    /**
+     * FLOAT: one image at a time through heap arrays (one bulk read of the image, one bulk write of its patch rows),
+     * because a {@code FloatBuffer} copy per kernel row of {@code kW·inC} values (6 for the seed model) costs more
+     * in call overhead than in copying.
+     */
     private void floats(FloatBuffer x, int xOffset, FloatBuffer cols, int colsOffset) {
         int kc = kernelW * channels;
-        int row = colsOffset;
         int rowLength = kernelH * kc;
+        int imageSize = height * width * channels;
+        int patchesSize = outH * outW * rowLength;
+        float[] image = new float[imageSize];
+        float[] patches = new float[patchesSize];
         boolean denseRow = dilationW == 1;
         for (int n = 0; n < batch; n++) {
-            int image = xOffset + n * height * width * channels;
+            x.get(xOffset + n * imageSize, image, 0, imageSize);
+            int row = 0;
             for (int oh = 0; oh < outH; oh++) {
                 int ih0 = oh * strideH - padTop;
                 for (int ow = 0; ow < outW; ow++, row += rowLength) {
@@ -106,30 +122,27 @@ final class Im2col {
                         int ih = ih0 + kh * dilationH;
                         int dst = row + kh * kc;
                         if (ih < 0 || ih >= height) {
-                            for (int q = 0; q < kc; q++) {
-                                cols.put(dst + q, 0f);
-                            }
+                            java.util.Arrays.fill(patches, dst, dst + kc, 0f);
                             continue;
                         }
-                        int line = image + ih * width * channels;
+                        int line = ih * width * channels;
                         if (inW) {
-                            cols.put(dst, x, line + iw0 * channels, kc);
+                            System.arraycopy(image, line + iw0 * channels, patches, dst, kc);
                             continue;
                         }
                         for (int kw = 0; kw < kernelW; kw++) {
                             int iw = iw0 + kw * dilationW;
                             int d = dst + kw * channels;
                             if (iw < 0 || iw >= width) {
-                                for (int q = 0; q < channels; q++) {
-                                    cols.put(d + q, 0f);
-                                }
+                                java.util.Arrays.fill(patches, d, d + channels, 0f);
                             } else {
-                                cols.put(d, x, line + iw * channels, channels);
+                                System.arraycopy(image, line + iw * channels, patches, d, channels);
                             }
                         }
                     }
                 }
             }
+            cols.put(colsOffset + n * patchesSize, patches, 0, patchesSize);
         }
     }
 

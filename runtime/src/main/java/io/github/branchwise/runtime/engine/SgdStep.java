@@ -17,20 +17,19 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class SgdStep {
     /** Parameters up to this many values take the Java pass; larger ones the native ops (which may use threads). */
     static final long MAX_VALUES = 1L << 16;
-    /** Off with {@code -Dbranchwise.plan.disable=sgd} (benchmarks: the ND4J path in the same run). */
-    private static final boolean ENABLED = ExecutionPlan.enabled("sgd");
 
     private SgdStep() {
     }
 
     /**
      * Applies {@code value ← value − lr·gradient} when both are contiguous arrays of the same FLOAT or DOUBLE type
-     * and the same length, at most {@link #MAX_VALUES} values; returns false (nothing done) otherwise.
+     * and the same length, at most {@link #MAX_VALUES} values; returns false (nothing done) otherwise, and when
+     * switched off with {@code -Dbranchwise.plan.disable=sgd} (benchmarks: the ND4J path in the same run).
      */
     static boolean apply(INDArray value, INDArray gradient, double lr) {
         DataType type = value.dataType();
         long n = value.length();
-        if (!ENABLED || (type != DataType.FLOAT && type != DataType.DOUBLE) || gradient.dataType() != type
+        if (!ExecutionPlan.enabled("sgd") || (type != DataType.FLOAT && type != DataType.DOUBLE) || gradient.dataType() != type
                 || gradient.length() != n || n > MAX_VALUES || !ArrayScan.contiguous(value)
                 || !ArrayScan.contiguous(gradient)) {
             return false;

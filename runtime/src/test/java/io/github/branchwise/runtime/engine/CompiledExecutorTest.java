@@ -105,11 +105,31 @@ class CompiledExecutorTest {
                         for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
                             CompiledExecutor executor = compare(spec, type, 40, 1, 3);
                             String plan = String.join("\n", executor.describeTrainingPlan());
-                            assertTrue(plan.contains("conv2d_bp -> im2col"), spec.modelName() + "\n" + plan);
+                            assertTrue(plan.contains("conv2d_bp -> forward's patches"), spec.modelName() + "\n"
+                                    + plan);
+                            assertTrue(plan.contains("conv2d -> im2col + matmul(cols, W)"
+                                    + (bias ? " + add(b)" : " (")), spec.modelName() + "\n" + plan);
                         }
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void convolutionBackwardWritesItsOwnPatchesWhenTheForwardRewriteIsOff() {
+        ExecutionPlan.disable("conv2d");
+        try {
+            for (Padding padding : Padding.values()) {
+                ModelSpec spec = rawConvolution(padding, 2, 2, 3, true);
+                for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+                    String plan = String.join("\n", compare(spec, type, 7, 2).describeTrainingPlan());
+                    assertTrue(plan.contains("conv2d_bp -> im2col + matmul(colsT, grad) + matmul(ones, grad)"), plan);
+                    assertTrue(plan.contains("conv2d: conv2d"), plan);
+                }
+            }
+        } finally {
+            ExecutionPlan.disable();
         }
     }
 
@@ -120,7 +140,8 @@ class CompiledExecutorTest {
         String plan = String.join("\n", all.describeTrainingPlan());
         // The first convolution reads the image placeholder; the second and the mask head need their input's
         // gradient and keep conv2d_bp.
-        assertEquals(1, plan.lines().filter(line -> line.contains("conv2d_bp -> im2col")).count(), plan);
+        assertEquals(1, plan.lines().filter(line -> line.contains("conv2d_bp -> forward's patches")).count(), plan);
+        assertEquals(1, plan.lines().filter(line -> line.contains("conv2d -> im2col")).count(), plan);
         assertEquals(2, plan.lines().filter(line -> line.endsWith(": conv2d_bp")).count(), plan);
         // Freezing the first convolution drops its backward op and leaves the second one's input gradient unread:
         // the second is rewritten, over a computed (not placeholder) input; the mask head still feeds the second.
@@ -129,7 +150,7 @@ class CompiledExecutorTest {
         trainable.removeIf(name -> name.startsWith("trunk/conv2d_0/"));
         CompiledExecutor frozen = compare(spec, DataType.DOUBLE, trainable, 5, 2);
         String frozenPlan = String.join("\n", frozen.describeTrainingPlan());
-        assertEquals(1, frozenPlan.lines().filter(line -> line.contains("conv2d_bp -> im2col")).count(),
+        assertEquals(1, frozenPlan.lines().filter(line -> line.contains("conv2d_bp -> forward's patches")).count(),
                 frozenPlan);
         assertEquals(1, frozenPlan.lines().filter(line -> line.endsWith(": conv2d_bp")).count(), frozenPlan);
         assertFalse(frozenPlan.contains("conv2d_bp_2"), frozenPlan);
@@ -140,7 +161,8 @@ class CompiledExecutorTest {
     void detectorConvolutionIsRewritten() {
         CompiledExecutor executor = compare(TestModels.detector(), DataType.FLOAT, 64, 7);
         String plan = String.join("\n", executor.describeTrainingPlan());
-        assertTrue(plan.contains("conv2d_bp -> im2col + matmul(colsT, grad) + reduce_sum(0)"), plan);
+        assertTrue(plan.contains("conv2d_bp -> forward's patches + matmul(colsT, grad) + reduce_sum(0)"), plan);
+        assertTrue(plan.contains("conv2d -> im2col + matmul(cols, W) + add(b)"), plan);
     }
 
     @Test
