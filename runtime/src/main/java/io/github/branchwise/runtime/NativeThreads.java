@@ -1,0 +1,39 @@
+package io.github.branchwise.runtime;
+
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
+
+/**
+ * The number of threads ND4J's native kernels use (OpenMP and BLAS), for the whole process.
+ *
+ * <p>Measured on 2 cores (docs/performance.md): one thread is fastest for small models — the seed model ran up to
+ * 1.7x slower with two, because a second OpenMP thread fights the JVM — and all cores pay off only when a step is
+ * dominated by convolutions or matrix products of roughly 50 MFLOP or more (the cnn workload ran ≈ 20 % faster with
+ * two). Setting {@code OMP_NUM_THREADS} before the JVM starts does the same; this class changes it at run time.
+ * {@code Nd4j.getEnvironment().setMaxThreads} alone changes nothing measurable, so both the OpenMP pool and the BLAS
+ * library are set here.
+ *
+ * <p>The setting is process-wide: it applies to every model in the JVM.
+ */
+public final class NativeThreads {
+    private NativeThreads() {
+    }
+
+    /**
+     * Sets the native thread count for every model in this process.
+     *
+     * @throws IllegalArgumentException unless {@code threads} is positive
+     */
+    public static synchronized void set(int threads) {
+        if (threads <= 0) {
+            throw new IllegalArgumentException("the thread count must be positive, got " + threads);
+        }
+        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
+        Nd4j.factory().blas().setMaxThreads(threads);
+    }
+
+    /** The BLAS library's current thread count. */
+    public static int current() {
+        return Nd4j.factory().blas().getMaxThreads();
+    }
+}
