@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The gradient of each branch's own term of the total loss, for every parameter, computed once per step and
@@ -71,13 +70,32 @@ public final class BranchGradients {
         return step;
     }
 
-    /** Branch {@code i}'s gradient over {@code parameters}, flattened into one vector (a copy). */
-    public INDArray flat(int branch, List<String> parameters) {
-        INDArray[] parts = new INDArray[parameters.size()];
-        for (int p = 0; p < parts.length; p++) {
-            parts[p] = perBranch.get(branch).get(parameters.get(p)).reshape(-1);
+    /**
+     * Branch {@code i}'s gradient over {@code parameters} as one Java vector: the gradient-level strategies do their
+     * dot products and projections on these, since each allocating ND4J op over a large gradient costs milliseconds.
+     */
+    public double[] flatValues(int branch, List<String> parameters) {
+        long total = 0;
+        for (String name : parameters) {
+            total += perBranch.get(branch).get(name).length();
         }
-        return parts.length == 1 ? parts[0].dup() : Nd4j.concat(0, parts);
+        double[] values = new double[Math.toIntExact(total)];
+        int offset = 0;
+        for (String name : parameters) {
+            double[] part = perBranch.get(branch).get(name).dup('c').data().asDouble();
+            System.arraycopy(part, 0, values, offset, part.length);
+            offset += part.length;
+        }
+        return values;
+    }
+
+    /** The dot product of two vectors. */
+    public static double dot(double[] a, double[] b) {
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += a[i] * b[i];
+        }
+        return sum;
     }
 
     /** {@code Σ cᵢ·gᵢ} for every parameter: the gradient of the branch terms scaled by {@code coefficients}. */

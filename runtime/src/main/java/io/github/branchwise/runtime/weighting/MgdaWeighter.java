@@ -37,14 +37,14 @@ public final class MgdaWeighter implements Weighter {
         List<String> shared = gradients.sharedParameters().isEmpty()
                 ? new ArrayList<>(gradients.parameterNames()) : gradients.sharedParameters();
         int k = gradients.branches();
-        INDArray[] g = new INDArray[k];
+        double[][] g = new double[k][];
         for (int i = 0; i < k; i++) {
-            g[i] = gradients.flat(i, shared);
+            g[i] = gradients.flatValues(i, shared);
         }
         double[][] gram = new double[k][k];
         for (int i = 0; i < k; i++) {
             for (int j = i; j < k; j++) {
-                gram[i][j] = g[i].mul(g[j]).sumNumber().doubleValue();
+                gram[i][j] = BranchGradients.dot(g[i], g[j]);
                 gram[j][i] = gram[i][j];
             }
         }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Random;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * PCGrad, Yu et al. (2020): the network trains on {@code Σ Lᵢ}, but on the shared parameters each branch's gradient
@@ -39,14 +40,16 @@ public final class PcGradWeighter implements Weighter {
         if (shared.isEmpty()) {
             return combined;
         }
-        INDArray[] g = new INDArray[branches];
+        double[][] g = new double[branches][];
+        double[] norms = new double[branches];
         for (int i = 0; i < branches; i++) {
-            g[i] = gradients.flat(i, shared);
+            g[i] = gradients.flatValues(i, shared);
+            norms[i] = BranchGradients.dot(g[i], g[i]);
         }
         Random random = new Random(gradients.step().seed() * 31 + gradients.step().iteration());
-        INDArray sum = null;
+        double[] sum = new double[g[0].length];
         for (int i = 0; i < branches; i++) {
-            INDArray projected = g[i].dup();
+            double[] projected = g[i].clone();
             List<Integer> others = new ArrayList<>();
             for (int j = 0; j < branches; j++) {
                 if (j != i) {
@@ -55,20 +58,24 @@ public final class PcGradWeighter implements Weighter {
             }
             Collections.shuffle(others, random);
             for (int j : others) {
-                double dot = projected.mul(g[j]).sumNumber().doubleValue();
-                double norm2 = g[j].mul(g[j]).sumNumber().doubleValue();
-                if (dot < 0 && norm2 > 0) {
-                    projected.subi(g[j].mul(dot / norm2));
+                double dot = BranchGradients.dot(projected, g[j]);
+                if (dot < 0 && norms[j] > 0) {
+                    double scale = dot / norms[j];
+                    for (int v = 0; v < projected.length; v++) {
+                        projected[v] -= scale * g[j][v];
+                    }
                 }
             }
-            sum = sum == null ? projected : sum.addi(projected);
+            for (int v = 0; v < sum.length; v++) {
+                sum[v] += projected[v];
+            }
         }
-        long offset = 0;
+        int offset = 0;
         for (String name : shared) {
             INDArray target = combined.get(name);
-            long n = target.length();
-            combined.put(name, sum.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(offset, offset + n))
-                    .dup().reshape(target.shape()));
+            int n = (int) target.length();
+            double[] part = Arrays.copyOfRange(sum, offset, offset + n);
+            combined.put(name, Nd4j.createFromArray(part).castTo(target.dataType()).reshape(target.shape()));
             offset += n;
         }
         return combined;
