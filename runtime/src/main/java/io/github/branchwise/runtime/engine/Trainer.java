@@ -48,6 +48,8 @@ public final class Trainer {
     private final Map<String, INDArray> updaterStates = new LinkedHashMap<>();
     private final Map<String, GradientUpdater<?>> updaters = new LinkedHashMap<>();
     private final java.util.Set<String> frozen = new java.util.LinkedHashSet<>();
+    /** The trainable parameters of each shared scope; recomputed when the frozen set changes, not every step. */
+    private Map<String, List<String>> trainableSharedScopes;
     private long iteration;
     private long epoch;
 
@@ -60,6 +62,7 @@ public final class Trainer {
             case SAMEDIFF -> new SameDiffExecutor(network);
         };
         this.checker = new BatchChecker(spec, options.dataType());
+        this.trainableSharedScopes = network.sharedScopes();
         for (String group : options.groupUpdaters().keySet()) {
             // The weighting group may be set whatever the strategy, even one without parameters (FIXED).
             boolean known = group.equals(TrainingOptions.WEIGHTING_GROUP) || network.parameters().keySet().stream()
@@ -191,14 +194,14 @@ public final class Trainer {
             throw new ModelFileException(file, "freezes parameters the model does not have: " + frozenNames);
         }
         trainer.frozen.addAll(frozenNames);
-        trainer.executor.trainableParametersChanged(trainer.trainableNames());
+        trainer.frozenChanged();
         trainer.iteration = contents.iteration();
         trainer.epoch = contents.epoch();
         return new Loaded(trainer, java.util.Collections.unmodifiableMap(contents.attachments()));
     }
 
     private static void requireFinite(Path file, String what, INDArray value) throws ModelFileException {
-        if (value.isNaN().any() || value.isInfinite().any()) {
+        if (!ArrayScan.allFinite(value)) {
             throw new ModelFileException(file, what + " holds NaN or infinite values");
         }
     }
@@ -258,12 +261,13 @@ public final class Trainer {
         Map<String, INDArray> gradients;
         boolean fromExecutor = !weighter.needsBranchGradients();
         INDArray[] outputs;
-        if (weighter.needsBranchGradients()) {
+        if (!fromExecutor) {
             BranchGradientsAndLosses branchGradients = branchGradients(x, y, step, withOutputs);
             losses = branchGradients.losses();
             outputs = branchGradients.outputs();
             gradients = weighter.combineGradients(branchGradients.gradients());
-            losses = new StepResult(dot(weighter.weights(), losses.branchLosses()), losses.branchLosses());
+            losses = new StepResult(BranchGradients.dot(weighter.weights(), losses.branchLosses()),
+                    losses.branchLosses());
         } else {
             StepExecutor.StepOutcome outcome = executor.forwardBackward(x, y, withOutputs);
             losses = outcome.losses();
@@ -329,27 +333,12 @@ public final class Trainer {
             }
         }
         List<String> shared = new ArrayList<>();
-        Map<String, List<String>> scopes = new LinkedHashMap<>();
-        network.sharedScopes().forEach((scope, names) -> {
-            List<String> trainable = names.stream().filter(name -> !frozen.contains(name)).toList();
-            shared.addAll(trainable);
-            if (!trainable.isEmpty()) {
-                scopes.put(scope, trainable);
-            }
-        });
-        return new BranchGradientsAndLosses(new BranchGradients(perBranch, losses.branchLosses(), shared, scopes,
-                step), losses, outputs);
+        trainableSharedScopes.values().forEach(shared::addAll);
+        return new BranchGradientsAndLosses(new BranchGradients(perBranch, losses.branchLosses(), shared,
+                trainableSharedScopes, step), losses, outputs);
     }
 
     private record BranchGradientsAndLosses(BranchGradients gradients, StepResult losses, INDArray[] outputs) {
-    }
-
-    private static double dot(double[] a, double[] b) {
-        double sum = 0;
-        for (int i = 0; i < a.length; i++) {
-            sum += a[i] * b[i];
-        }
-        return sum;
     }
 
     private StepInfo stepInfo() {
@@ -505,13 +494,13 @@ public final class Trainer {
      */
     public synchronized void freeze(String... selectors) {
         frozen.addAll(resolve(selectors));
-        executor.trainableParametersChanged(trainableNames());
+        frozenChanged();
     }
 
     /** Unfreezes parameters; selectors as for {@link #freeze}. */
     public synchronized void unfreeze(String... selectors) {
         frozen.removeAll(resolve(selectors));
-        executor.trainableParametersChanged(trainableNames());
+        frozenChanged();
     }
 
     /** The names of the frozen parameters, in creation order. */
@@ -536,6 +525,19 @@ public final class Trainer {
             names.addAll(matches);
         }
         return names;
+    }
+
+    /** Tells the executor which parameters train now, and recomputes the trainable part of each shared scope. */
+    private void frozenChanged() {
+        executor.trainableParametersChanged(trainableNames());
+        Map<String, List<String>> scopes = new LinkedHashMap<>();
+        network.sharedScopes().forEach((scope, names) -> {
+            List<String> trainable = names.stream().filter(name -> !frozen.contains(name)).toList();
+            if (!trainable.isEmpty()) {
+                scopes.put(scope, trainable);
+            }
+        });
+        trainableSharedScopes = scopes;
     }
 
     private java.util.Set<String> trainableNames() {
