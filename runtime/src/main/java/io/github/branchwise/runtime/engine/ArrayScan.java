@@ -4,6 +4,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -73,11 +75,19 @@ final class ArrayScan {
         return new Stats(finite, min, max, integral);
     }
 
-    /** Whether every value of {@code array} is finite; falls back to ND4J for other layouts. */
+    /**
+     * Whether every value of {@code array} is finite; falls back to ND4J for other layouts.
+     *
+     * <p>Not {@code scan(array).finite()}: the trainer asks this of every input and every gradient of every step,
+     * and the full statistics (min, max, {@code rint}) cost ≈ 3–4 ns a value, 1.4–2.3 ms for the mlp's 533 K
+     * gradient values. A value is not finite exactly when its exponent bits are all ones; adding one to the
+     * exponent field then carries into the sign bit, so OR-ing {@code (bits & EXP) + EXP_ONE} over the array is
+     * negative exactly when some value is NaN or infinite: a branch-free integer loop, ≈ 0.3–0.5 ns a value.
+     */
     static boolean allFinite(INDArray array) {
-        Stats stats = scan(array);
-        if (stats != null) {
-            return stats.finite();
+        Boolean finite = finiteByBits(array);
+        if (finite != null) {
+            return finite;
         }
         if (Double.isFinite(array.sumNumber().doubleValue())) {
             return true;
@@ -88,6 +98,45 @@ final class ArrayScan {
             }
         }
         return true;
+    }
+
+    /** The bit test of {@link #allFinite} on a contiguous FLOAT or DOUBLE array; null for other arrays. */
+    private static Boolean finiteByBits(INDArray array) {
+        if (array.isEmpty()) {
+            return true;
+        }
+        DataType type = array.dataType();
+        if ((type != DataType.FLOAT && type != DataType.DOUBLE) || !contiguous(array)
+                || array.length() > Integer.MAX_VALUE) {
+            return null;
+        }
+        int offset = Math.toIntExact(array.offset());
+        int n = (int) array.length();
+        ByteBuffer bytes = array.data().pointer().asByteBuffer();
+        if (bytes == null) {
+            return null;
+        }
+        bytes.order(ByteOrder.nativeOrder());
+        if (type == DataType.FLOAT) {
+            IntBuffer b = bytes.asIntBuffer();
+            if (b.limit() < offset + n) {
+                return null;
+            }
+            int acc = 0;
+            for (int i = offset; i < offset + n; i++) {
+                acc |= (b.get(i) & 0x7f80_0000) + 0x0080_0000;
+            }
+            return acc >= 0;
+        }
+        LongBuffer b = bytes.asLongBuffer();
+        if (b.limit() < offset + n) {
+            return null;
+        }
+        long acc = 0;
+        for (int i = offset; i < offset + n; i++) {
+            acc |= (b.get(i) & 0x7ff0_0000_0000_0000L) + 0x0010_0000_0000_0000L;
+        }
+        return acc >= 0;
     }
 
     /** Whether {@code array} is a c-ordered array without gaps (a view of a whole row range included). */

@@ -236,34 +236,49 @@ class CompiledExecutorTest {
     }
 
     @Test
-    void sgdInJavaGivesBitIdenticalWeightsToNd4jsUpdater() {
-        // Trainer applies small SGD updates in one Java pass (SgdStep); the reference here is ND4J's SgdUpdater
-        // and subi on an identical network, with a learning-rate schedule so the iteration reaches the rate.
+    void sgdStepGivesTheWeightsMinusTheScaledGradientRoundedOnce() {
+        // Trainer applies plain SGD as one BLAS axpy (SgdStep). The reference is worked out here from the gradients
+        // of an identical network: w − lr·g exactly (FLOAT: in double, where the float product is exact; DOUBLE:
+        // Math.fma), rounded once to the type; axpy may round the product first in its scalar tail, so one ulp is
+        // allowed. A learning-rate schedule makes the iteration count reach the rate.
         for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
             ModelSpec spec = TestModels.detector(WeightingSpec.fixed(0.3, 0.7));
-            org.nd4j.linalg.learning.config.Sgd sgd = new org.nd4j.linalg.learning.config.Sgd(
-                    new org.nd4j.linalg.schedule.StepSchedule(org.nd4j.linalg.schedule.ScheduleType.ITERATION,
-                            0.037, 0.5, 2));
-            Trainer trainer = Trainer.create(spec, TrainingOptions.builder().seed(4).dataType(type).updater(sgd)
-                    .build());
+            org.nd4j.linalg.schedule.StepSchedule schedule = new org.nd4j.linalg.schedule.StepSchedule(
+                    org.nd4j.linalg.schedule.ScheduleType.ITERATION, 0.037, 0.5, 2);
+            Trainer trainer = Trainer.create(spec, TrainingOptions.builder().seed(4).dataType(type)
+                    .updater(new org.nd4j.linalg.learning.config.Sgd(schedule)).build());
             Network network = GraphBuilder.build(spec, 4, type);
             CompiledExecutor executor = new CompiledExecutor(network);
             Random random = new Random(8);
             for (int step = 0; step < 5; step++) {
                 INDArray[][] data = batch(spec, type, 6, random);
                 StepExecutor.StepOutcome outcome = executor.forwardBackward(data[0], data[1]);
+                double lr = schedule.valueAt(step, 0);
                 for (Map.Entry<String, INDArray> gradient : outcome.gradients().entrySet()) {
                     INDArray value = network.parameters().get(gradient.getKey()).getArr();
-                    INDArray update = gradient.getValue().dup().reshape(1, value.length());
-                    new org.nd4j.linalg.learning.SgdUpdater(sgd).applyUpdater(update, step, 0);
-                    value.subi(update.reshape(value.shape()));
+                    double[] w = value.dup().data().asDouble();
+                    double[] g = gradient.getValue().dup().data().asDouble();
+                    double[] updated = new double[w.length];
+                    for (int i = 0; i < w.length; i++) {
+                        updated[i] = type == DataType.FLOAT ? (float) (w[i] - g[i] * (float) lr)
+                                : Math.fma(g[i], -lr, w[i]);
+                    }
+                    value.assign(Nd4j.createFromArray(updated).castTo(type).reshape(value.shape()));
                 }
                 trainer.fit(data[0], data[1]);
                 for (Map.Entry<String, INDArray> parameter : trainer.parameterValues().entrySet()) {
                     double[] expected = network.parameters().get(parameter.getKey()).getArr().dup().data()
                             .asDouble();
-                    assertArrayEquals(expected, parameter.getValue().data().asDouble(), 0.0,
-                            type + " step " + step + " " + parameter.getKey());
+                    double[] actual = parameter.getValue().data().asDouble();
+                    for (int i = 0; i < expected.length; i++) {
+                        double ulp = type == DataType.FLOAT ? Math.ulp((float) expected[i]) : Math.ulp(expected[i]);
+                        assertEquals(expected[i], actual[i], ulp,
+                                type + " step " + step + " " + parameter.getKey() + "[" + i + "]");
+                    }
+                }
+                // Both networks continue from the same weights: copy the trainer's (at most one ulp apart).
+                for (Map.Entry<String, INDArray> parameter : trainer.parameterValues().entrySet()) {
+                    network.parameters().get(parameter.getKey()).getArr().assign(parameter.getValue());
                 }
             }
         }
