@@ -510,6 +510,51 @@ class CompiledExecutorTest {
         }
     }
 
+    @Test
+    void everyWeightingStrategyTrainsTheSameWithBothExecutors() {
+        // The strategies beyond FIXED and TRAINABLE add graph ops (UNCERTAINTY's log-variances, SCHEDULED's and
+        // DWA's weight placeholders, GLS's geometric mean), change weights between steps and epochs (DWA, RLW),
+        // or need one pass per branch with the other branches masked (GRADNORM, PCGRAD, MGDA): each must give the
+        // same losses, weights and parameters whichever executor runs the passes.
+        Map<String, ModelSpec> specs = new java.util.LinkedHashMap<>();
+        for (WeightingSpec weighting : List.of(
+                WeightingSpec.scheduled(new double[] {0.2, 0.3, 0.5}, new double[] {0.5, 0.3, 0.2},
+                        io.github.branchwise.annotations.Ramp.COSINE, 5, io.github.branchwise.annotations.RampUnit.STEP),
+                WeightingSpec.uncertainty(), WeightingSpec.dwa(2.0), WeightingSpec.rlw(), WeightingSpec.gls(),
+                WeightingSpec.gradNorm(1.5, ""), WeightingSpec.pcGrad(), WeightingSpec.mgda())) {
+            specs.put(weighting.toString(), convTrunk(weighting));
+        }
+        specs.put("CUSTOM", TestModels.detector(WeightingSpec.custom(StrategyTest.MaxLoss::new)));
+        for (Map.Entry<String, ModelSpec> entry : specs.entrySet()) {
+            String name = entry.getKey();
+            ModelSpec spec = entry.getValue();
+            TrainingOptions options = TrainingOptions.builder().seed(11).updater(new Adam(0.01))
+                    .dataType(DataType.DOUBLE).build();
+            Trainer reference = Trainer.create(spec, options.toBuilder().executor(ExecutorKind.SAMEDIFF).build());
+            Trainer compiled = Trainer.create(spec, options.toBuilder().executor(ExecutorKind.COMPILED).build());
+            Random random = new Random(6);
+            for (int step = 0; step < 9; step++) {
+                INDArray[][] data = batch(spec, DataType.DOUBLE, step == 4 ? 3 : 5, random);
+                StepResult expected = reference.fit(data[0], data[1]);
+                StepResult actual = compiled.fit(data[0], data[1]);
+                assertClose(expected.total(), actual.total(), name + " total at step " + step);
+                assertArrayEquals(expected.branchLosses(), actual.branchLosses(),
+                        1e-5 * Math.max(1, Math.abs(expected.total())), name + " step " + step);
+                assertArrayEquals(reference.weights(), compiled.weights(), 1e-6, name + " weights at step " + step);
+                if (step % 3 == 2) {
+                    reference.endEpoch();
+                    compiled.endEpoch();
+                }
+            }
+            Map<String, INDArray> p = reference.parameterValues();
+            Map<String, INDArray> q = compiled.parameterValues();
+            assertEquals(p.keySet(), q.keySet(), name);
+            for (String key : p.keySet()) {
+                assertArraysClose(p.get(key), q.get(key), name + " parameter " + key);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------------------
 
     /** Conv trunk shared by three branches: conv valid, conv same stride 2, max-pool, flatten, dense heads. */
