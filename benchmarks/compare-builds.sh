@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Times the compiled training step and the prediction path of every peer workload under each nd4j-native build
-# (classifier), in one run, so the builds are compared under the same machine load; prints one table.
+# Times the compiled training step and the prediction path of every peer workload, and the GFLOP/s of the mlp's
+# matrix products (GemmThroughput), under each nd4j-native build (classifier), in one run, so the builds are compared
+# under the same machine load; prints the tables.
 #
 #   benchmarks/compare-builds.sh
 #   BUILDS="linux-x86_64 linux-x86_64-onednn" THREADS="1 2" JMH_ARGS="-wi 2 -w 1 -i 3 -r 1" benchmarks/compare-builds.sh
@@ -24,7 +25,7 @@ mvn -B -q -Pbenchmarks -pl benchmarks -am package -DskipTests
 # The classpath without any nd4j-native classifier jar; each run adds its own.
 BASE=$(tr ':' '\n' < benchmarks/target/classpath.txt | grep -vF "/nd4j-native-$VERSION-linux-" | paste -sd:)
 mkdir -p "$OUT"
-rm -f "$OUT"/builds-*.json
+rm -f "$OUT"/builds-*.json "$OUT/builds-gemm.md"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" > "$OUT/builds-machine.txt"
 for build in $BUILDS; do
   mvn -B -q dependency:get -Dartifact="org.nd4j:nd4j-native:$VERSION:jar:$build" >/dev/null
@@ -37,6 +38,9 @@ for build in $BUILDS; do
         'TrainingStepBenchmark|PredictionBenchmark' -p implementation=COMPILED -p weighting=FIXED $JMH_ARGS \
         -rf json -rff "$OUT/builds-$build-$t.json" > "$OUT/builds-$build-$t.log" 2>&1 \
         || { tail -40 "$OUT/builds-$build-$t.log"; exit 1; }
+    { echo "#### $build, $t thread(s): GFLOP/s of the mlp's matrix products"; echo
+      OMP_NUM_THREADS=$t java -cp "benchmarks/target/classes:$BASE:$jar:$plain" \
+          io.github.branchwise.benchmarks.GemmThroughput 2>/dev/null | grep '^|'; echo; } >> "$OUT/builds-gemm.md"
   done
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/builds-machine.txt"
@@ -60,4 +64,4 @@ for w in ["SEED_7", "SEED_1024", "MLP_256", "CNN_64"]:
         if any(c is not None for c in cells):
             print(f"| {w} | {kind} | " + " | ".join("" if c is None else f"{c:.3g}" for c in cells) + " |")
 PY
-cat "$OUT/builds-machine.txt"
+cat "$OUT/builds-gemm.md" "$OUT/builds-machine.txt"
