@@ -4,7 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.runtime.engine.ModelSpec;
+import io.github.branchwise.runtime.engine.Trainer;
+import io.github.branchwise.runtime.engine.WeightingSpec;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -25,5 +32,45 @@ class NativeThreadsTest {
             NativeThreads.set(Math.max(1, before));
         }
         assertThrows(IllegalArgumentException.class, () -> NativeThreads.set(0));
+    }
+
+    @Test
+    void choosesOneThreadOrEveryCoreByTimingTheModelsOwnStep() {
+        int before = NativeThreads.current();
+        try {
+            ModelSpec spec = ModelSpec.builder("test.Threads")
+                    .input("x", 16)
+                    .branch("y", new long[] {4}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                    .weighting(WeightingSpec.fixed(1.0))
+                    .graph(scope -> scope.output("y", scope.layers("y").dense(scope.input("x"), 4, Activation.TANH)))
+                    .build();
+            Trainer trainer = Trainer.create(spec, TrainingOptions.builder().seed(1).updater(new Sgd(0.1)).build());
+            assertTrue(Double.isNaN(trainer.timeLastStep(3)), "no step to time yet");
+            NativeThreads.set(1);
+            assertEquals(1, NativeThreads.choose(trainer, 3), "nothing to time: the setting stays");
+
+            INDArray x = Nd4j.rand(DataType.FLOAT, 32, 16);
+            INDArray y = Nd4j.rand(DataType.FLOAT, 32, 4);
+            trainer.fit(new INDArray[] {x}, new INDArray[] {y});
+            double ms = trainer.timeLastStep(3);
+            assertTrue(ms > 0 && Double.isFinite(ms), "a compiled step takes some time: " + ms);
+            Map<String, INDArray> weights = trainer.parameterValues();
+            int cores = Runtime.getRuntime().availableProcessors();
+            int chosen = NativeThreads.choose(trainer, 3);
+            assertTrue(chosen == 1 || chosen == cores, "1 or " + cores + ", got " + chosen);
+            assertEquals(chosen, NativeThreads.current());
+            // Timing re-runs the step's forward and backward pass only: the weights are unchanged.
+            trainer.parameterValues().forEach((name, value) -> assertEquals(weights.get(name), value, name));
+
+            Trainer reference = Trainer.create(spec, TrainingOptions.builder().seed(1).updater(new Sgd(0.1))
+                    .executor(ExecutorKind.SAMEDIFF).build());
+            reference.fit(new INDArray[] {x}, new INDArray[] {y});
+            NativeThreads.set(1);
+            assertTrue(Double.isNaN(reference.timeLastStep(3)));
+            assertEquals(1, NativeThreads.choose(reference, 3), "the SameDiff executor has no plan to time");
+            assertThrows(IllegalArgumentException.class, () -> NativeThreads.choose(trainer, 0));
+        } finally {
+            NativeThreads.set(Math.max(1, before));
+        }
     }
 }

@@ -181,6 +181,14 @@ public final class CompiledExecutor implements StepExecutor {
         return trainPlan == null ? List.of() : trainPlan.profile(runs);
     }
 
+    /**
+     * The median milliseconds of re-running the current training plan {@code runs} times (same values, no update);
+     * NaN before the first step.
+     */
+    public double timeTrainingPlan(int runs) {
+        return trainPlan == null ? Double.NaN : trainPlan.medianMillis(runs);
+    }
+
     /** The steps of the current training plan, one line each (op, rewrite), for diagnostics and tests. */
     public List<String> describeTrainingPlan() {
         return trainPlan == null ? List.of() : trainPlan.describe();

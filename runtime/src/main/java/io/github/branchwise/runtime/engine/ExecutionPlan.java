@@ -260,6 +260,21 @@ final class ExecutionPlan {
         return lines;
     }
 
+    /** The median milliseconds of re-running every step (same values) {@code runs} times, after one untimed run. */
+    double medianMillis(int runs) {
+        double[] ms = new double[runs + 1];
+        for (int r = 0; r <= runs; r++) {
+            long start = System.nanoTime();
+            for (Step step : steps) {
+                step.run();
+            }
+            ms[r] = (System.nanoTime() - start) / 1e6;
+        }
+        double[] timed = Arrays.copyOfRange(ms, 1, ms.length);
+        Arrays.sort(timed);
+        return timed[runs / 2];
+    }
+
     /** One line per step: op name and rewrite, for diagnostics. */
     List<String> describe() {
         return List.copyOf(description);

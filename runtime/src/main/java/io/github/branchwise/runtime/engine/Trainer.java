@@ -597,6 +597,20 @@ public final class Trainer {
         return executor instanceof CompiledExecutor compiled ? compiled.profileTrainingPlan(runs) : List.of();
     }
 
+    /**
+     * The median milliseconds of re-running the last compiled training step's native work {@code runs} times on the
+     * last batch (same values, no update): what the thread count changes. NaN with the SameDiff executor or before the
+     * first step. {@link io.github.branchwise.runtime.NativeThreads#choose} compares thread counts with it.
+     *
+     * @throws IllegalArgumentException unless {@code runs} is positive
+     */
+    public synchronized double timeLastStep(int runs) {
+        if (runs <= 0) {
+            throw new IllegalArgumentException("runs must be positive, got " + runs);
+        }
+        return executor instanceof CompiledExecutor compiled ? compiled.timeTrainingPlan(runs) : Double.NaN;
+    }
+
     /** The options the model was created with. */
     public TrainingOptions options() {
         return options;
