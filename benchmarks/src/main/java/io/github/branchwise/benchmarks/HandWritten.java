@@ -2,7 +2,16 @@ package io.github.branchwise.benchmarks;
 
 import io.github.branchwise.annotations.Weighting;
 import io.github.branchwise.runtime.Padding;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
@@ -20,58 +29,637 @@ import org.nd4j.linalg.api.ops.impl.transforms.strict.SoftPlus;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The workloads written by hand on ND4J: the same layers, losses, weighting and SGD update as the generated model,
- * with a hand-derived backward pass (fused sigmoid + cross-entropy and softmax + cross-entropy gradients, ReLU in
- * place), every buffer allocated once and ND4J's native kernels called directly. This is the baseline of the
+ * The workloads written by hand on ND4J: the same layers, losses, weighting strategy and SGD update as the generated
+ * model, with a hand-derived backward pass (fused sigmoid + cross-entropy and softmax + cross-entropy gradients, ReLU
+ * in place), every buffer allocated once and ND4J's native kernels called directly. This is the baseline of the
  * "generated model ≤ 1.05x hand-written ND4J" target.
  *
+ * <p>Convolutions: a convolution whose input gradient nobody needs (the seed model's, the cnn's first) is done as
+ * im2col patches written in Java (NHWC, one bulk copy per kernel row) and one GEMM forward, one GEMM
+ * {@code patchesᵀ·dOut} for the kernel gradient and a ones-GEMM for the bias gradient; the cnn's second convolution
+ * keeps libnd4j's {@code conv2d}/{@code conv2d_bp} (it needs the input gradient). {@code -Dhandwritten.conv=libnd4j}
+ * switches every convolution back to libnd4j's kernels (for {@link ConvChoice}-style A/B runs). Updates: a Java pass
+ * {@code w − fl(g·lr)} over parameters up to 64 K values, BLAS {@code axpy} above; bias gradients: a ones-GEMM into
+ * the preallocated gradient.
+ *
+ * <p>Weighting: every strategy of the runtime but CUSTOM, with the runtime's semantics (see each {@code Weighter}):
+ * loss-level strategies give each branch's backward its weight {@code ∂total/∂Lᵢ} and update their own parameters
+ * (α, log-variances) with SGD; GRADNORM, PCGRAD and MGDA run one forward pass, then each branch's backward through
+ * the trunk on its own, and combine the shared parameters' per-branch gradients in Java (the runtime runs one
+ * forward-backward pass per branch). RLW and PCGrad draw from the same seeded streams as the runtime (the model
+ * seed, {@link #create}), so their weights and visiting orders are the same.
+ *
  * <p>The maths differs from the generated model's only where Keras' probability clip to [1e-7, 1 - 1e-7] is
- * active (|logit| > 16), which the benchmark data never reaches: losses agree to float precision.
+ * active (|logit| > 16), which the benchmark data never reaches: {@link HandWrittenCheck} compares parameters.
  */
 public abstract class HandWritten {
     /** The learning rate of the SGD update, as in the peer. */
     protected final double lr;
-    private final Weighting weighting;
-    private double alpha = 0.5;
+    private final Weighting strategy;
+    private final long seed;
+    private final int k;
+    private final boolean[] classification;
+    private long iteration;
+    private long epoch;
+    // TRAINABLE: α; UNCERTAINTY: sᵢ = log σᵢ²; GRADNORM: logits; SCHEDULED, DWA, RLW: λ (as the runtime's FLOAT state).
+    private double alpha;
+    private double[] logVariance;
+    private double[] logits;
+    private double[] gradNormInitial;
+    private double[] lambda;
+    private double[] dwaSums;
+    private long dwaSteps;
+    private double[] dwaPrevious;
+    private double[] dwaBeforePrevious;
+    private double[] mgdaAlpha;
+    // Per-branch gradients of the shared parameters (gradient-level strategies), as Java vectors.
+    private double[][] branchGradients;
+    private float[] scratch = new float[0];
 
-    HandWritten(Weighting weighting, double lr) {
-        this.weighting = weighting;
+    HandWritten(Weighting strategy, double lr, long seed, int branches, boolean[] classification) {
+        this.strategy = strategy;
         this.lr = lr;
+        this.seed = seed;
+        this.k = branches;
+        this.classification = classification;
+        lambda = new double[branches];
+        Arrays.fill(lambda, 1.0 / branches);
+        if (strategy == Weighting.DWA) {
+            Arrays.fill(lambda, 1.0);
+            dwaSums = new double[branches];
+        }
+        if (strategy == Weighting.CUSTOM) {
+            throw new IllegalArgumentException("no hand-written CUSTOM weighting: it needs a user class");
+        }
     }
 
-    /** A hand-written model of {@code workload} starting from the given parameter values (by the model's names). */
-    public static HandWritten create(Workloads.Workload workload, Weighting weighting, Map<String, INDArray> start,
-                                     double lr) {
-        return switch (workload) {
-            case SEED_7, SEED_1024 -> new Seed(weighting, lr, start, workload.batch());
-            case MLP_256 -> new Mlp(weighting, lr, start, workload.batch());
-            case CNN_64 -> new Cnn(weighting, lr, start, workload.batch());
+    /**
+     * A hand-written model of {@code workload} under {@code strategy} (settings of {@link Workloads#weighting})
+     * starting from the given parameter values by the model's names, the weighting's included; {@code seed} is the
+     * model seed (RLW's and PCGrad's random streams).
+     */
+    public static HandWritten create(Workloads.Workload workload, Weighting strategy, Map<String, INDArray> start,
+                                     double lr, long seed) {
+        String why = workload.excluded(strategy);
+        if (why != null) {
+            throw new IllegalArgumentException(workload + " " + strategy + ": excluded, " + why);
+        }
+        HandWritten model = switch (workload) {
+            case SEED_7, SEED_1024 -> new Seed(strategy, lr, seed, start, workload.batch());
+            case MLP_256 -> new Mlp(strategy, lr, seed, start, workload.batch());
+            case CNN_64 -> new Cnn(strategy, lr, seed, start, workload.batch());
             case TRUNK_64 -> throw new IllegalArgumentException("no hand-written model of " + workload);
         };
+        model.init(start);
+        return model;
     }
 
-    /** One SGD step; returns {total, first branch loss, second branch loss}. */
-    public abstract double[] step(INDArray[] inputs, INDArray[] targets);
+    private void init(Map<String, INDArray> start) {
+        switch (strategy) {
+            case TRAINABLE -> alpha = start.get("weighting/alpha").getDouble(0);
+            case UNCERTAINTY -> logVariance = start.get("weighting/log_variance").toDoubleVector();
+            case GRADNORM -> logits = start.get("weighting/logits").toDoubleVector();
+            default -> { }
+        }
+        int shared = 0;
+        for (Param p : parameters()) {
+            shared += p.branch < 0 ? (int) p.value.length() : 0;
+        }
+        if (gradientLevel()) {
+            int length = shared;
+            if (length == 0 && strategy == Weighting.MGDA) {
+                // No @Shared parameters: MGDA uses the gradients over all parameters, as the runtime does.
+                for (Param p : parameters()) {
+                    length += (int) p.value.length();
+                }
+            }
+            branchGradients = new double[k][length];
+        }
+        mgdaAlpha = new double[k];
+        Arrays.fill(mgdaAlpha, 1.0 / k);
+    }
+
+    private boolean gradientLevel() {
+        return strategy == Weighting.GRADNORM || strategy == Weighting.PCGRAD || strategy == Weighting.MGDA;
+    }
+
+    // ---- what each workload provides ---------------------------------------------------------------------------
+
+    /** A parameter: its name in the model, value, gradient buffer, and owning branch ({@code -1}: shared trunk). */
+    record Param(String name, INDArray value, INDArray grad, int branch) {
+    }
+
+    /** Every network parameter, the trunk's first, in the model's creation order. */
+    abstract List<Param> parameters();
+
+    /** The forward pass and the branch losses (unweighted), keeping what the backward pass needs. */
+    abstract double[] forward(INDArray[] x, INDArray[] y);
+
+    /**
+     * Branch {@code i}'s head backward with its loss weighted by {@code weight}: writes the head's parameter gradients
+     * and the gradient of the trunk's output (added to what is there when {@code accumulate}).
+     */
+    abstract void headBackward(int branch, double weight, boolean accumulate);
+
+    /** The trunk's backward pass from the trunk output's gradient the heads wrote; nothing without a trunk. */
+    abstract void trunkBackward();
 
     /** The branch outputs for {@code inputs}: buffers overwritten by the next call. */
     public abstract INDArray[] predict(INDArray[] inputs);
 
-    /** The weights of the two branch losses. */
-    final double w1() {
-        return weighting == Weighting.FIXED ? 0.5 : alpha;
+    // ---- one step ----------------------------------------------------------------------------------------------
+
+    /** One SGD step; returns {total, first branch loss, second branch loss, ...}, the total as the runtime reports it. */
+    public double[] step(INDArray[] x, INDArray[] y) {
+        beforeStep();
+        double[] losses = forward(x, y);
+        double total = gradientLevel() ? gradientLevelStep(losses) : lossLevelStep(losses);
+        if (strategy == Weighting.DWA) {
+            for (int i = 0; i < k; i++) {
+                dwaSums[i] += losses[i];
+            }
+            dwaSteps++;
+        }
+        iteration++;
+        double[] result = new double[k + 1];
+        result[0] = total;
+        System.arraycopy(losses, 0, result, 1, k);
+        return result;
     }
 
-    final double w2() {
-        return weighting == Weighting.FIXED ? 0.5 : 1 - alpha;
+    /** Ends an epoch (DWA's bookkeeping), as {@code Trainer.endEpoch}. */
+    public void endEpoch() {
+        if (strategy == Weighting.DWA && dwaSteps > 0) {
+            double[] means = new double[k];
+            for (int i = 0; i < k; i++) {
+                means[i] = dwaSums[i] / dwaSteps;
+            }
+            dwaBeforePrevious = dwaPrevious;
+            dwaPrevious = means;
+            Arrays.fill(dwaSums, 0);
+            dwaSteps = 0;
+            if (dwaBeforePrevious == null) {
+                Arrays.fill(lambda, 1.0);
+            } else {
+                double[] ratio = new double[k];
+                for (int i = 0; i < k; i++) {
+                    ratio[i] = dwaPrevious[i] / dwaBeforePrevious[i];
+                }
+                double[] soft = softmax(ratio, Workloads.DWA_TEMPERATURE);
+                for (int i = 0; i < k; i++) {
+                    lambda[i] = (float) (k * soft[i]);
+                }
+            }
+        }
+        epoch++;
     }
 
-    /** Updates α (TRAINABLE: ∂total/∂α = L1 - L2, then the clip to [0, 1]); returns the total. */
-    final double combine(double l1, double l2) {
-        double total = w1() * l1 + w2() * l2;
-        if (weighting == Weighting.TRAINABLE) {
-            alpha = Math.min(1, Math.max(0, alpha - lr * (l1 - l2)));
+    /** Weights that are set before the forward pass: SCHEDULED's ramp, RLW's draw. */
+    private void beforeStep() {
+        if (strategy == Weighting.SCHEDULED) {
+            double[] end = Workloads.scheduledEnd(k);
+            double t = Math.min(1.0, (double) iteration / Workloads.SCHEDULE_STEPS);
+            double f = (1 - Math.cos(Math.PI * t)) / 2;
+            for (int i = 0; i < k; i++) {
+                lambda[i] = (float) (1.0 / k + (end[i] - 1.0 / k) * f);
+            }
+        } else if (strategy == Weighting.RLW) {
+            // RlwWeighter.draw: a stream seeded by the model seed and the step, Box-Muller normals, softmax.
+            SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + iteration);
+            double[] z = new double[k];
+            for (int i = 0; i < k; i++) {
+                double u = 1.0 - random.nextDouble();
+                double v = random.nextDouble();
+                z[i] = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+            }
+            double[] w = softmax(z, 1.0);
+            for (int i = 0; i < k; i++) {
+                lambda[i] = (float) w[i];
+            }
+        }
+    }
+
+    /** One backward pass with each branch weighted by ∂total/∂Lᵢ, the SGD update, the strategy's own update. */
+    private double lossLevelStep(double[] l) {
+        double[] weights = new double[k];
+        double total = 0;
+        switch (strategy) {
+            case FIXED -> {
+                for (int i = 0; i < k; i++) {
+                    weights[i] = 1.0 / k;
+                    total += weights[i] * l[i];
+                }
+            }
+            case TRAINABLE -> {
+                weights[0] = alpha;
+                weights[1] = 1 - alpha;
+                total = alpha * l[0] + (1 - alpha) * l[1];
+            }
+            case SCHEDULED, DWA, RLW -> {
+                for (int i = 0; i < k; i++) {
+                    weights[i] = lambda[i];
+                    total += lambda[i] * l[i];
+                }
+            }
+            case UNCERTAINTY -> {
+                for (int i = 0; i < k; i++) {
+                    weights[i] = (classification[i] ? 1.0 : 0.5) * Math.exp(-logVariance[i]);
+                    total += weights[i] * l[i] + 0.5 * logVariance[i];
+                }
+            }
+            case GLS -> {
+                double meanLog = 0;
+                for (int i = 0; i < k; i++) {
+                    meanLog += Math.log(l[i]) / k;
+                }
+                total = Math.exp(meanLog);
+                for (int i = 0; i < k; i++) {
+                    weights[i] = total / (k * l[i]);
+                    lambda[i] = weights[i];
+                }
+            }
+            default -> throw new IllegalStateException(strategy.toString());
+        }
+        for (int i = 0; i < k; i++) {
+            headBackward(i, weights[i], i > 0);
+        }
+        trunkBackward();
+        for (Param p : parameters()) {
+            sgd(lr, p.value, p.grad);
+        }
+        if (strategy == Weighting.TRAINABLE) {
+            // ∂total/∂α = L₁ − L₂, then TrainableWeighter's clip to [0, 1].
+            alpha = Math.min(1, Math.max(0, (float) (alpha - lr * (l[0] - l[1]))));
+        } else if (strategy == Weighting.UNCERTAINTY) {
+            for (int i = 0; i < k; i++) {
+                double c = classification[i] ? 1.0 : 0.5;
+                logVariance[i] = (float) (logVariance[i] - lr * (0.5 - c * Math.exp(-logVariance[i]) * l[i]));
+            }
         }
         return total;
+    }
+
+    /**
+     * GRADNORM, PCGRAD, MGDA: each branch's backward on its own (heads' gradients stay in their buffers, the trunk's
+     * are copied out as Java vectors), then the runtime's combination of the shared parameters' gradients.
+     */
+    private double gradientLevelStep(double[] l) {
+        List<Param> params = parameters();
+        double[] scale = new double[k];
+        Arrays.fill(scale, 1.0);
+        if (strategy == Weighting.GRADNORM) {
+            scale = gradNormWeights();
+        }
+        boolean trunk = params.get(0).branch < 0;
+        for (int i = 0; i < k; i++) {
+            headBackward(i, scale[i], false);
+            if (trunk) {
+                trunkBackward();
+                int offset = 0;
+                for (Param p : params) {
+                    if (p.branch < 0) {
+                        offset = read(p.grad, branchGradients[i], offset);
+                    }
+                }
+            }
+        }
+        double[] headScale = new double[k];
+        Arrays.fill(headScale, 1.0);
+        double total = 0;
+        switch (strategy) {
+            case PCGRAD -> {
+                if (trunk) {
+                    writeShared(params, pcGrad());
+                }
+                for (int i = 0; i < k; i++) {
+                    total += l[i];
+                }
+            }
+            case MGDA -> {
+                if (!trunk) {
+                    // Gradients over all parameters: each branch's own head, zeros elsewhere.
+                    for (int i = 0; i < k; i++) {
+                        Arrays.fill(branchGradients[i], 0);
+                        int offset = 0;
+                        for (Param p : params) {
+                            if (p.branch == i) {
+                                read(p.grad, branchGradients[i], offset);
+                            }
+                            offset += (int) p.value.length();
+                        }
+                    }
+                }
+                double[][] gram = new double[k][k];
+                for (int i = 0; i < k; i++) {
+                    for (int j = i; j < k; j++) {
+                        gram[i][j] = dot(branchGradients[i], branchGradients[j]);
+                        gram[j][i] = gram[i][j];
+                    }
+                }
+                mgdaAlpha = minNormWeights(gram);
+                headScale = mgdaAlpha.clone();
+                if (trunk) {
+                    double[] sum = new double[branchGradients[0].length];
+                    for (int i = 0; i < k; i++) {
+                        double a = mgdaAlpha[i];
+                        double[] g = branchGradients[i];
+                        for (int v = 0; v < sum.length; v++) {
+                            sum[v] += a * g[v];
+                        }
+                    }
+                    writeShared(params, sum);
+                }
+                for (int i = 0; i < k; i++) {
+                    total += mgdaAlpha[i] * l[i];
+                }
+            }
+            case GRADNORM -> {
+                double[] w = scale;
+                gradNormUpdate(params, l, w);
+                double[] sum = new double[branchGradients[0].length];
+                for (double[] g : branchGradients) {
+                    for (int v = 0; v < sum.length; v++) {
+                        sum[v] += g[v];
+                    }
+                }
+                writeShared(params, sum);
+                for (int i = 0; i < k; i++) {
+                    total += w[i] * l[i];
+                }
+            }
+            default -> throw new IllegalStateException(strategy.toString());
+        }
+        for (Param p : params) {
+            sgd(lr * (p.branch < 0 ? 1.0 : headScale[p.branch]), p.value, p.grad);
+        }
+        return total;
+    }
+
+    /** PcGradWeighter's projections, the same random visiting order (model seed · 31 + step). */
+    private double[] pcGrad() {
+        double[][] g = branchGradients;
+        double[] norms = new double[k];
+        for (int i = 0; i < k; i++) {
+            norms[i] = dot(g[i], g[i]);
+        }
+        Random random = new Random(seed * 31 + iteration);
+        double[] sum = new double[g[0].length];
+        for (int i = 0; i < k; i++) {
+            double[] projected = g[i].clone();
+            List<Integer> others = new ArrayList<>();
+            for (int j = 0; j < k; j++) {
+                if (j != i) {
+                    others.add(j);
+                }
+            }
+            Collections.shuffle(others, random);
+            for (int j : others) {
+                double d = dot(projected, g[j]);
+                if (d < 0 && norms[j] > 0) {
+                    double s = d / norms[j];
+                    for (int v = 0; v < projected.length; v++) {
+                        projected[v] -= s * g[j][v];
+                    }
+                }
+            }
+            for (int v = 0; v < sum.length; v++) {
+                sum[v] += projected[v];
+            }
+        }
+        return sum;
+    }
+
+    /** GradNorm: w = K·softmax(logits). */
+    private double[] gradNormWeights() {
+        double[] w = softmax(logits, 1.0);
+        for (int i = 0; i < k; i++) {
+            w[i] *= k;
+        }
+        return w;
+    }
+
+    /** GradNormWeighter's loss on the last shared layer's weights' gradient norms, and the SGD step of the logits. */
+    private void gradNormUpdate(List<Param> params, double[] losses, double[] w) {
+        if (gradNormInitial == null) {
+            gradNormInitial = losses.clone();
+        }
+        // The last shared parameter named .../W and its offset in the shared vector.
+        int offset = 0;
+        int at = -1;
+        int length = 0;
+        for (Param p : params) {
+            if (p.branch < 0) {
+                if (p.name.endsWith("/W")) {
+                    at = offset;
+                    length = (int) p.value.length();
+                }
+                offset += (int) p.value.length();
+            }
+        }
+        double[] norms = new double[k];
+        double[] relative = new double[k];
+        double meanNorm = 0;
+        double meanRelative = 0;
+        for (int i = 0; i < k; i++) {
+            double s = 0;
+            for (int v = at; v < at + length; v++) {
+                s += branchGradients[i][v] * branchGradients[i][v];
+            }
+            norms[i] = Math.sqrt(s);
+            relative[i] = losses[i] / gradNormInitial[i];
+            meanNorm += norms[i] / k;
+            meanRelative += relative[i] / k;
+        }
+        double[] weightGradient = new double[k];
+        for (int i = 0; i < k; i++) {
+            double target = meanNorm * Math.pow(relative[i] / meanRelative, Workloads.GRADNORM_ASYMMETRY);
+            weightGradient[i] = Math.signum(norms[i] - target) * norms[i] / w[i];
+        }
+        for (int j = 0; j < k; j++) {
+            double g = 0;
+            for (int i = 0; i < k; i++) {
+                g += weightGradient[i] * w[i] * ((i == j ? 1 : 0) - w[j] / k);
+            }
+            logits[j] = (float) (logits[j] - (float) (lr * (float) g));
+        }
+    }
+
+    private void writeShared(List<Param> params, double[] values) {
+        int offset = 0;
+        for (Param p : params) {
+            if (p.branch < 0) {
+                offset = write(values, offset, p.grad);
+            }
+        }
+    }
+
+    /** MgdaWeighter.minNormWeights: Frank-Wolfe with exact line search on the Gram matrix. */
+    static double[] minNormWeights(double[][] gram) {
+        int n = gram.length;
+        double[] a = new double[n];
+        Arrays.fill(a, 1.0 / n);
+        for (int iteration = 0; iteration < 250; iteration++) {
+            double[] ma = new double[n];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    ma[i] += gram[i][j] * a[j];
+                }
+            }
+            int t = 0;
+            for (int i = 1; i < n; i++) {
+                if (ma[i] < ma[t]) {
+                    t = i;
+                }
+            }
+            double aa = 0;
+            for (int i = 0; i < n; i++) {
+                aa += a[i] * ma[i];
+            }
+            double ab = ma[t];
+            double bb = gram[t][t];
+            double denominator = aa - 2 * ab + bb;
+            double gamma = denominator <= 0 ? 1.0 : Math.min(1.0, Math.max(0.0, (bb - ab) / denominator));
+            double change = 0;
+            for (int i = 0; i < n; i++) {
+                double next = gamma * a[i] + (i == t ? 1 - gamma : 0);
+                change += Math.abs(next - a[i]);
+                a[i] = next;
+            }
+            if (change < 1e-10) {
+                break;
+            }
+        }
+        return a;
+    }
+
+    static double[] softmax(double[] z, double temperature) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double v : z) {
+            max = Math.max(max, v / temperature);
+        }
+        double[] out = new double[z.length];
+        double sum = 0;
+        for (int i = 0; i < z.length; i++) {
+            out[i] = Math.exp(z[i] / temperature - max);
+            sum += out[i];
+        }
+        for (int i = 0; i < z.length; i++) {
+            out[i] /= sum;
+        }
+        return out;
+    }
+
+    static double dot(double[] a, double[] b) {
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += a[i] * b[i];
+        }
+        return sum;
+    }
+
+    /** The branch weights now in effect, as {@code Trainer.weights()} reports them. */
+    public double[] weights() {
+        double[] w = new double[k];
+        switch (strategy) {
+            case FIXED -> Arrays.fill(w, 1.0 / k);
+            case TRAINABLE -> {
+                w[0] = alpha;
+                w[1] = 1 - alpha;
+            }
+            case UNCERTAINTY -> {
+                for (int i = 0; i < k; i++) {
+                    w[i] = (classification[i] ? 1.0 : 0.5) * Math.exp(-logVariance[i]);
+                }
+            }
+            case GRADNORM -> w = gradNormWeights();
+            case PCGRAD -> Arrays.fill(w, 1.0);
+            case MGDA -> w = mgdaAlpha.clone();
+            default -> w = lambda.clone();
+        }
+        return w;
+    }
+
+    /** Every parameter by the model's name, the weighting's included (copies). */
+    public Map<String, INDArray> parameterValues() {
+        Map<String, INDArray> values = new LinkedHashMap<>();
+        for (Param p : parameters()) {
+            values.put(p.name, p.value.dup());
+        }
+        switch (strategy) {
+            case TRAINABLE -> values.put("weighting/alpha", Nd4j.scalar((float) alpha));
+            case UNCERTAINTY -> values.put("weighting/log_variance",
+                    Nd4j.createFromArray(logVariance).castTo(DataType.FLOAT));
+            case GRADNORM -> values.put("weighting/logits", Nd4j.createFromArray(logits).castTo(DataType.FLOAT));
+            default -> { }
+        }
+        return values;
+    }
+
+    // ---- Java passes over native buffers -----------------------------------------------------------------------
+
+    static FloatBuffer floats(INDArray a) {
+        if (a.dataType() != DataType.FLOAT || !isContiguous(a)) {
+            throw new IllegalStateException("a contiguous FLOAT array expected");
+        }
+        return a.data().pointer().asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    private static boolean isContiguous(INDArray a) {
+        return a.ordering() == 'c' && Arrays.equals(a.stride(), Nd4j.getStrides(a.shape(), 'c'));
+    }
+
+    /** Copies {@code a} into {@code dst} from {@code offset}; returns the offset after it. */
+    private int read(INDArray a, double[] dst, int offset) {
+        int n = (int) a.length();
+        if (scratch.length < n) {
+            scratch = new float[n];
+        }
+        floats(a).get((int) a.offset(), scratch, 0, n);
+        for (int i = 0; i < n; i++) {
+            dst[offset + i] = scratch[i];
+        }
+        return offset + n;
+    }
+
+    /** Writes {@code src} from {@code offset} into {@code a}; returns the offset after it. */
+    private int write(double[] src, int offset, INDArray a) {
+        int n = (int) a.length();
+        if (scratch.length < n) {
+            scratch = new float[n];
+        }
+        for (int i = 0; i < n; i++) {
+            scratch[i] = (float) src[offset + i];
+        }
+        floats(a).put((int) a.offset(), scratch, 0, n);
+        return offset + n;
+    }
+
+    /** Parameters up to this many values take the Java update; larger ones BLAS axpy. */
+    static final long JAVA_SGD_MAX = 1L << 16;
+
+    /**
+     * {@code parameter ← parameter − lr·gradient}: a Java pass {@code w − fl(g·lr)} (the runtime's {@code SgdStep}
+     * arithmetic) for small parameters, whose native calls cost more than the update; {@code axpy} for large ones.
+     */
+    static void sgd(double lr, INDArray parameter, INDArray gradient) {
+        long n = parameter.length();
+        if (n > JAVA_SGD_MAX) {
+            Nd4j.getBlasWrapper().level1().axpy(n, -lr, gradient, parameter);
+            return;
+        }
+        FloatBuffer w = floats(parameter);
+        FloatBuffer g = floats(gradient);
+        int wo = (int) parameter.offset();
+        int go = (int) gradient.offset();
+        float rate = (float) lr;
+        for (int i = 0; i < n; i++) {
+            w.put(wo + i, w.get(wo + i) - g.get(go + i) * rate);
+        }
+    }
+
+    /** Whether a reshaped array is a view of the original's memory (the GEMMs write through it). */
+    static boolean sameMemory(INDArray view, INDArray original) {
+        return view.data().address() + view.offset() * 4 == original.data().address() + original.offset() * 4;
     }
 
     static int[] ints(long[] values) {
@@ -82,8 +670,9 @@ public abstract class HandWritten {
         return ints;
     }
 
-    static void sgd(double lr, INDArray parameter, INDArray gradient) {
-        Nd4j.getBlasWrapper().level1().axpy(parameter.length(), -lr, gradient, parameter);
+    /** {@code sum[1, n] = ones[1, rows] · g[rows, n]}: a bias gradient as one GEMM into a preallocated row. */
+    static void columnSums(INDArray ones, INDArray g, INDArray sum) {
+        Nd4j.gemm(ones, g, sum, false, false, 1.0, 0.0);
     }
 
     // ---- layers ------------------------------------------------------------------------------------------------
@@ -96,6 +685,8 @@ public abstract class HandWritten {
         final INDArray db;
         final INDArray z;
         final INDArray dx;
+        private final INDArray dbRow;
+        private final INDArray ones;
         private INDArray x;
 
         Dense(INDArray w, INDArray b, int batch, boolean needDx) {
@@ -104,10 +695,15 @@ public abstract class HandWritten {
 
         /** A layer whose input gradient goes to {@code dx} (null: not computed). */
         Dense(INDArray w, INDArray b, int batch, INDArray dx) {
-            this.w = w.dup();
-            this.b = b.dup();
-            dw = w.like();
-            db = b.like();
+            this.w = w.dup('c');
+            this.b = b.dup('c');
+            dw = Nd4j.create(DataType.FLOAT, w.shape());
+            db = Nd4j.create(DataType.FLOAT, b.shape());
+            dbRow = db.reshape(1, db.length());
+            if (!sameMemory(dbRow, db)) {
+                throw new IllegalStateException("reshape copied");
+            }
+            ones = Nd4j.ones(DataType.FLOAT, 1, batch);
             z = Nd4j.create(DataType.FLOAT, batch, w.size(1));
             this.dx = dx;
         }
@@ -122,19 +718,17 @@ public abstract class HandWritten {
         /** dx is accumulated into when {@code accumulate}. */
         void backward(INDArray dz, boolean accumulate) {
             Nd4j.gemm(x, dz, dw, true, false, 1.0, 0.0);
-            dz.sum(db, 0);
+            columnSums(ones, dz, dbRow);
             if (dx != null) {
                 Nd4j.gemm(dz, w, dx, false, true, 1.0, accumulate ? 1.0 : 0.0);
             }
         }
-
-        void sgd(double lr) {
-            HandWritten.sgd(lr, w, dw);
-            HandWritten.sgd(lr, b, db);
-        }
     }
 
-    /** NHWC convolution with bias through libnd4j's conv2d / conv2d_bp. */
+    /**
+     * NHWC convolution with bias, stride 1. Without an input gradient (and unless {@code -Dhandwritten.conv=libnd4j}):
+     * im2col patches in Java + GEMMs; otherwise libnd4j's conv2d / conv2d_bp.
+     */
     static final class Conv {
         final INDArray w;
         final INDArray b;
@@ -142,26 +736,78 @@ public abstract class HandWritten {
         final INDArray db;
         final INDArray out;
         final INDArray dx;
-        final Conv2DConfig config;
+        final boolean patches;
+        private final Conv2DConfig config;
         private INDArray x;
         private long[] iArgs;
+        // im2col
+        private final int batch;
+        private final int height;
+        private final int width;
+        private final int channels;
+        private final int kernel;
+        private final int pad;
+        private final int outH;
+        private final int outW;
+        private INDArray cols;
+        private INDArray w2;
+        private INDArray dw2;
+        private INDArray db2;
+        private INDArray out2;
+        private INDArray ones;
+        private float[] image;
+        private float[] patchRows;
 
-        Conv(INDArray w, INDArray b, long[] inShape, int k, Padding padding) {
-            this.w = w.dup();
-            this.b = b.dup();
-            dw = w.like();
-            db = b.like();
+        Conv(INDArray w, INDArray b, long[] inShape, int k, Padding padding, boolean needDx) {
+            this(w, b, inShape, k, padding, needDx, !needDx && !"libnd4j".equals(System.getProperty("handwritten.conv")));
+        }
+
+        Conv(INDArray w, INDArray b, long[] inShape, int k, Padding padding, boolean needDx, boolean im2col) {
+            this.w = w.dup('c');
+            this.b = b.dup('c');
+            dw = Nd4j.create(DataType.FLOAT, w.shape());
+            db = Nd4j.create(DataType.FLOAT, b.shape());
             config = Conv2DConfig.builder().kH(k).kW(k).sH(1).sW(1)
                     .paddingMode(padding == Padding.SAME ? PaddingMode.SAME : PaddingMode.VALID)
                     .dataFormat("NHWC").build();
-            long outH = padding == Padding.SAME ? inShape[1] : inShape[1] - k + 1;
-            long outW = padding == Padding.SAME ? inShape[2] : inShape[2] - k + 1;
-            out = Nd4j.create(DataType.FLOAT, inShape[0], outH, outW, w.size(3));
-            dx = Nd4j.create(DataType.FLOAT, inShape);
+            batch = (int) inShape[0];
+            height = (int) inShape[1];
+            width = (int) inShape[2];
+            channels = (int) inShape[3];
+            kernel = k;
+            pad = padding == Padding.SAME ? (k - 1) / 2 : 0;
+            outH = padding == Padding.SAME ? height : height - k + 1;
+            outW = padding == Padding.SAME ? width : width - k + 1;
+            long outC = w.size(3);
+            out = Nd4j.create(DataType.FLOAT, batch, outH, outW, outC);
+            dx = needDx ? Nd4j.create(DataType.FLOAT, inShape) : null;
+            patches = im2col && !needDx;
+            if (patches) {
+                long rows = (long) batch * outH * outW;
+                long columns = (long) k * k * channels;
+                cols = Nd4j.create(DataType.FLOAT, rows, columns);
+                w2 = this.w.reshape(columns, outC);
+                dw2 = dw.reshape(columns, outC);
+                db2 = db.reshape(1, outC);
+                out2 = out.reshape(rows, outC);
+                ones = Nd4j.ones(DataType.FLOAT, 1, rows);
+                image = new float[height * width * channels];
+                patchRows = new float[outH * outW * k * k * channels];
+                if (!sameMemory(w2, this.w) || !sameMemory(dw2, dw) || !sameMemory(out2, out)
+                        || !sameMemory(db2, db)) {
+                    throw new IllegalStateException("reshape copied");
+                }
+            }
         }
 
         INDArray forward(INDArray input) {
             x = input;
+            if (patches) {
+                im2col(input);
+                Nd4j.gemm(cols, w2, out2, false, false, 1.0, 0.0);
+                out2.addiRowVector(b);
+                return out;
+            }
             Conv2D op = new Conv2D(new INDArray[] {x, w, b}, new INDArray[] {out}, config);
             iArgs = op.iArgs();
             Nd4j.exec(op);
@@ -169,13 +815,60 @@ public abstract class HandWritten {
         }
 
         void backward(INDArray dOut) {
-            Nd4j.exec(DynamicCustomOp.builder("conv2d_bp").addInputs(x, w, b, dOut).addOutputs(dx, dw, db)
+            if (patches) {
+                INDArray g = dOut.reshape(out2.shape());
+                Nd4j.gemm(cols, g, dw2, true, false, 1.0, 0.0);
+                columnSums(ones, g, db2);
+                return;
+            }
+            INDArray dInput = dx != null ? dx : Nd4j.create(DataType.FLOAT, x.shape());
+            Nd4j.exec(DynamicCustomOp.builder("conv2d_bp").addInputs(x, w, b, dOut).addOutputs(dInput, dw, db)
                     .addIntegerArguments(ints(iArgs)).build());
         }
 
-        void sgd(double lr) {
-            HandWritten.sgd(lr, w, dw);
-            HandWritten.sgd(lr, b, db);
+        /** The patches of {@code x} as rows {@code (n, oh, ow)}, columns {@code (kh, kw, c)}: one image at a time. */
+        private void im2col(INDArray input) {
+            FloatBuffer xb = floats(input);
+            FloatBuffer cb = floats(cols);
+            int xOffset = (int) input.offset();
+            int kc = kernel * channels;
+            int rowLength = kernel * kc;
+            int imageSize = height * width * channels;
+            int patchesSize = outH * outW * rowLength;
+            for (int n = 0; n < batch; n++) {
+                xb.get(xOffset + n * imageSize, image, 0, imageSize);
+                int row = 0;
+                for (int oh = 0; oh < outH; oh++) {
+                    int ih0 = oh - pad;
+                    for (int ow = 0; ow < outW; ow++, row += rowLength) {
+                        int iw0 = ow - pad;
+                        boolean inW = iw0 >= 0 && iw0 + kernel <= width;
+                        for (int kh = 0; kh < kernel; kh++) {
+                            int ih = ih0 + kh;
+                            int dst = row + kh * kc;
+                            if (ih < 0 || ih >= height) {
+                                Arrays.fill(patchRows, dst, dst + kc, 0f);
+                                continue;
+                            }
+                            int line = ih * width * channels;
+                            if (inW) {
+                                System.arraycopy(image, line + iw0 * channels, patchRows, dst, kc);
+                                continue;
+                            }
+                            for (int kw = 0; kw < kernel; kw++) {
+                                int iw = iw0 + kw;
+                                int d = dst + kw * channels;
+                                if (iw < 0 || iw >= width) {
+                                    Arrays.fill(patchRows, d, d + channels, 0f);
+                                } else {
+                                    System.arraycopy(image, line + iw * channels, patchRows, d, channels);
+                                }
+                            }
+                        }
+                    }
+                }
+                cb.put(n * patchesSize, patchRows, 0, patchesSize);
+            }
         }
     }
 
@@ -282,9 +975,11 @@ public abstract class HandWritten {
     /** Mean squared error. */
     static final class Mse {
         final INDArray d;
+        final INDArray dz;
 
         Mse(int batch, long n) {
             d = Nd4j.create(DataType.FLOAT, batch, n);
+            dz = d.like();
         }
 
         double forward(INDArray z, INDArray y) {
@@ -293,7 +988,7 @@ public abstract class HandWritten {
         }
 
         INDArray backward(double weight) {
-            return d.muli(2 * weight / d.length());
+            return dz.assign(d).muli(2 * weight / d.length());
         }
     }
 
@@ -305,31 +1000,49 @@ public abstract class HandWritten {
         private final SigmoidBce loc;
         private final SigmoidBce cls;
         private final int batch;
+        private final List<Param> params;
+        private INDArray yLoc;
+        private INDArray yCls;
 
-        Seed(Weighting weighting, double lr, Map<String, INDArray> p, int batch) {
-            super(weighting, lr);
+        Seed(Weighting weighting, double lr, long seed, Map<String, INDArray> p, int batch) {
+            super(weighting, lr, seed, 2, new boolean[] {true, true});
             this.batch = batch;
             conv = new Conv(p.get("localization/conv2d_0/W"), p.get("localization/conv2d_0/b"),
-                    new long[] {batch, 5, 5, 2}, 3, Padding.VALID);
+                    new long[] {batch, 5, 5, 2}, 3, Padding.VALID, false);
             dense = new Dense(p.get("classification/dense_0/W"), p.get("classification/dense_0/b"), batch, false);
             loc = new SigmoidBce(batch, 9);
             cls = new SigmoidBce(batch, 2);
+            params = List.of(new Param("localization/conv2d_0/W", conv.w, conv.dw, 0),
+                    new Param("localization/conv2d_0/b", conv.b, conv.db, 0),
+                    new Param("classification/dense_0/W", dense.w, dense.dw, 1),
+                    new Param("classification/dense_0/b", dense.b, dense.db, 1));
         }
 
         @Override
-        public double[] step(INDArray[] x, INDArray[] y) {
+        List<Param> parameters() {
+            return params;
+        }
+
+        @Override
+        double[] forward(INDArray[] x, INDArray[] y) {
             INDArray zLoc = conv.forward(x[0]).reshape(batch, 9);
-            INDArray yLoc = y[0].reshape(batch, 9);
+            yLoc = y[0].reshape(batch, 9);
+            yCls = y[1];
             INDArray zCls = dense.forward(x[0].reshape(batch, 50));
-            double l1 = loc.forward(zLoc, yLoc);
-            double l2 = cls.forward(zCls, y[1]);
-            double w1 = w1();
-            double w2 = w2();
-            conv.backward(loc.backward(yLoc, w1).reshape(batch, 3, 3, 1));
-            dense.backward(cls.backward(y[1], w2), false);
-            conv.sgd(lr);
-            dense.sgd(lr);
-            return new double[] {combine(l1, l2), l1, l2};
+            return new double[] {loc.forward(zLoc, yLoc), cls.forward(zCls, yCls)};
+        }
+
+        @Override
+        void headBackward(int branch, double weight, boolean accumulate) {
+            if (branch == 0) {
+                conv.backward(loc.backward(yLoc, weight).reshape(batch, 3, 3, 1));
+            } else {
+                dense.backward(cls.backward(yCls, weight), false);
+            }
+        }
+
+        @Override
+        void trunkBackward() {
         }
 
         @Override
@@ -349,17 +1062,31 @@ public abstract class HandWritten {
         private final Dense value;
         private final SoftmaxCe ce;
         private final Mse mse;
+        private final List<Param> params;
 
-        Mlp(Weighting weighting, double lr, Map<String, INDArray> p, int batch) {
-            super(weighting, lr);
+        Mlp(Weighting weighting, double lr, long seed, Map<String, INDArray> p, int batch) {
+            super(weighting, lr, seed, 2, new boolean[] {true, false});
             d1 = new Dense(p.get("trunk/dense_0/W"), p.get("trunk/dense_0/b"), batch, false);
             d2 = new Dense(p.get("trunk/dense_1/W"), p.get("trunk/dense_1/b"), batch, true);
-            // Both heads write dL/dh into d2's output gradient buffer; the second accumulates.
+            // Both heads write dL/dh into one buffer; the second accumulates (or, per branch, overwrites).
             INDArray dh = Nd4j.create(DataType.FLOAT, batch, 256);
             classes = new Dense(p.get("classes/dense_0/W"), p.get("classes/dense_0/b"), batch, dh);
             value = new Dense(p.get("value/dense_0/W"), p.get("value/dense_0/b"), batch, dh);
             ce = new SoftmaxCe(batch, 10);
             mse = new Mse(batch, 1);
+            params = List.of(new Param("trunk/dense_0/W", d1.w, d1.dw, -1),
+                    new Param("trunk/dense_0/b", d1.b, d1.db, -1),
+                    new Param("trunk/dense_1/W", d2.w, d2.dw, -1),
+                    new Param("trunk/dense_1/b", d2.b, d2.db, -1),
+                    new Param("classes/dense_0/W", classes.w, classes.dw, 0),
+                    new Param("classes/dense_0/b", classes.b, classes.db, 0),
+                    new Param("value/dense_0/W", value.w, value.dw, 1),
+                    new Param("value/dense_0/b", value.b, value.db, 1));
+        }
+
+        @Override
+        List<Param> parameters() {
+            return params;
         }
 
         private INDArray trunk(INDArray x) {
@@ -371,23 +1098,28 @@ public abstract class HandWritten {
         }
 
         @Override
-        public double[] step(INDArray[] x, INDArray[] y) {
+        double[] forward(INDArray[] x, INDArray[] y) {
             INDArray h = trunk(x[0]);
-            double l1 = ce.forward(classes.forward(h), y[0]);
-            double l2 = mse.forward(value.forward(h), y[1]);
+            return new double[] {ce.forward(classes.forward(h), y[0]), mse.forward(value.forward(h), y[1])};
+        }
+
+        @Override
+        void headBackward(int branch, double weight, boolean accumulate) {
             // dL/dh = dz_classes·W_classesᵀ + dz_value·W_valueᵀ: the second GEMM accumulates into the first.
-            classes.backward(ce.backward(w1()), false);
-            value.backward(mse.backward(w2()), true);
+            if (branch == 0) {
+                classes.backward(ce.backward(weight), accumulate);
+            } else {
+                value.backward(mse.backward(weight), accumulate);
+            }
+        }
+
+        @Override
+        void trunkBackward() {
             INDArray dh = classes.dx;
             reluBackward(d2.z, dh);
             d2.backward(dh, false);
             reluBackward(d1.z, d2.dx);
             d1.backward(d2.dx, false);
-            d1.sgd(lr);
-            d2.sgd(lr);
-            classes.sgd(lr);
-            value.sgd(lr);
-            return new double[] {combine(l1, l2), l1, l2};
         }
 
         @Override
@@ -410,14 +1142,15 @@ public abstract class HandWritten {
         private final Mse mse;
         private final INDArray dPool2;
         private final int batch;
+        private final List<Param> params;
 
-        Cnn(Weighting weighting, double lr, Map<String, INDArray> p, int batch) {
-            super(weighting, lr);
+        Cnn(Weighting weighting, double lr, long seed, Map<String, INDArray> p, int batch) {
+            super(weighting, lr, seed, 2, new boolean[] {true, false});
             this.batch = batch;
             c1 = new Conv(p.get("trunk/conv2d_0/W"), p.get("trunk/conv2d_0/b"), new long[] {batch, 32, 32, 3}, 3,
-                    Padding.SAME);
+                    Padding.SAME, false);
             c2 = new Conv(p.get("trunk/conv2d_1/W"), p.get("trunk/conv2d_1/b"), new long[] {batch, 16, 16, 32}, 3,
-                    Padding.SAME);
+                    Padding.SAME, true);
             // conv2d_bp of c2 writes its input gradient where maxpool2d_bp of p1 reads it; both heads write
             // (the second accumulating) where maxpool2d_bp of p2 reads.
             p1 = new Pool(c1.out, c2.dx);
@@ -428,6 +1161,19 @@ public abstract class HandWritten {
             value = new Dense(p.get("box/dense_0/W"), p.get("box/dense_0/b"), batch, dFlat);
             ce = new SoftmaxCe(batch, 10);
             mse = new Mse(batch, 4);
+            params = List.of(new Param("trunk/conv2d_0/W", c1.w, c1.dw, -1),
+                    new Param("trunk/conv2d_0/b", c1.b, c1.db, -1),
+                    new Param("trunk/conv2d_1/W", c2.w, c2.dw, -1),
+                    new Param("trunk/conv2d_1/b", c2.b, c2.db, -1),
+                    new Param("classes/dense_0/W", classes.w, classes.dw, 0),
+                    new Param("classes/dense_0/b", classes.b, classes.db, 0),
+                    new Param("box/dense_0/W", value.w, value.dw, 1),
+                    new Param("box/dense_0/b", value.b, value.db, 1));
+        }
+
+        @Override
+        List<Param> parameters() {
+            return params;
         }
 
         private INDArray trunk(INDArray x) {
@@ -438,23 +1184,28 @@ public abstract class HandWritten {
         }
 
         @Override
-        public double[] step(INDArray[] x, INDArray[] y) {
+        double[] forward(INDArray[] x, INDArray[] y) {
             INDArray flat = trunk(x[0]);
-            double l1 = ce.forward(classes.forward(flat), y[0]);
-            double l2 = mse.forward(value.forward(flat), y[1]);
-            classes.backward(ce.backward(w1()), false);
-            value.backward(mse.backward(w2()), true);
+            return new double[] {ce.forward(classes.forward(flat), y[0]), mse.forward(value.forward(flat), y[1])};
+        }
+
+        @Override
+        void headBackward(int branch, double weight, boolean accumulate) {
+            if (branch == 0) {
+                classes.backward(ce.backward(weight), accumulate);
+            } else {
+                value.backward(mse.backward(weight), accumulate);
+            }
+        }
+
+        @Override
+        void trunkBackward() {
             INDArray dRelu2 = p2.backward();
             reluBackward(c2.out, dRelu2);
             c2.backward(dRelu2);
             INDArray dRelu1 = p1.backward();
             reluBackward(c1.out, dRelu1);
             c1.backward(dRelu1);
-            c1.sgd(lr);
-            c2.sgd(lr);
-            classes.sgd(lr);
-            value.sgd(lr);
-            return new double[] {combine(l1, l2), l1, l2};
         }
 
         @Override
