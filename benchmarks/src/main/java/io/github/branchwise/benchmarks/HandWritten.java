@@ -35,12 +35,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * "generated model ≤ 1.05x hand-written ND4J" target.
  *
  * <p>Convolutions: a convolution whose input gradient nobody needs (the seed model's, the cnn's first) is done as
- * im2col patches written in Java (NHWC, one bulk copy per kernel row) and one GEMM forward, one GEMM
- * {@code patchesᵀ·dOut} for the kernel gradient and a ones-GEMM for the bias gradient; the cnn's second convolution
- * keeps libnd4j's {@code conv2d}/{@code conv2d_bp} (it needs the input gradient). {@code -Dhandwritten.conv=libnd4j}
- * switches every convolution back to libnd4j's kernels (for {@link ConvChoice}-style A/B runs). Updates: a Java pass
- * {@code w − fl(g·lr)} over parameters up to 64 K values, BLAS {@code axpy} above; bias gradients: a ones-GEMM into
- * the preallocated gradient.
+ * im2col patches written in Java (NHWC, a bulk copy of the batch, each patch row ending in a 1) and one GEMM
+ * {@code [patches, 1]·[W; b]} forward, one GEMM {@code [patches, 1]ᵀ·dOut} backward for the kernel and bias gradients
+ * together; the cnn's second convolution keeps libnd4j's (oneDNN's) {@code conv2d}/{@code conv2d_bp}, since it needs
+ * the input gradient. {@link ConvChoice} measures the choices side by side; {@code -Dhandwritten.conv=libnd4j} (or
+ * {@code hybrid}: libnd4j forward, im2col backward) switches. Updates: BLAS {@code axpy} in place; dense bias
+ * gradients: a ones-GEMM into the preallocated gradient (cheaper than {@code sum(db, 0)}, {@link ConvChoice}).
  *
  * <p>Weighting: every strategy of the runtime but CUSTOM, with the runtime's semantics (see each {@code Weighter}):
  * loss-level strategies give each branch's backward its weight {@code ∂total/∂Lᵢ} and update their own parameters
@@ -634,27 +634,14 @@ public abstract class HandWritten {
         return offset + n;
     }
 
-    /** Parameters up to this many values take the Java update; larger ones BLAS axpy. */
-    static final long JAVA_SGD_MAX = 1L << 16;
-
     /**
-     * {@code parameter ← parameter − lr·gradient}: a Java pass {@code w − fl(g·lr)} (the runtime's {@code SgdStep}
-     * arithmetic) for small parameters, whose native calls cost more than the update; {@code axpy} for large ones.
+     * {@code parameter ← parameter − lr·gradient} in place: BLAS {@code axpy}, which {@link ConvChoice} measured at
+     * 0.5 µs for 18 values and 4 µs for 64 K, as cheap as a Java pass over the buffer for the smallest parameters and
+     * 3–6x cheaper for the others (the runtime's Java {@code SgdStep} replaces ND4J's {@code sgd_updater} + {@code subi},
+     * two op calls, not {@code axpy}).
      */
     static void sgd(double lr, INDArray parameter, INDArray gradient) {
-        long n = parameter.length();
-        if (n > JAVA_SGD_MAX) {
-            Nd4j.getBlasWrapper().level1().axpy(n, -lr, gradient, parameter);
-            return;
-        }
-        FloatBuffer w = floats(parameter);
-        FloatBuffer g = floats(gradient);
-        int wo = (int) parameter.offset();
-        int go = (int) gradient.offset();
-        float rate = (float) lr;
-        for (int i = 0; i < n; i++) {
-            w.put(wo + i, w.get(wo + i) - g.get(go + i) * rate);
-        }
+        Nd4j.getBlasWrapper().level1().axpy(parameter.length(), -lr, gradient, parameter);
     }
 
     /** Whether a reshaped array is a view of the original's memory (the GEMMs write through it). */
@@ -725,6 +712,20 @@ public abstract class HandWritten {
         }
     }
 
+    /** How {@link Conv} computes a convolution whose input gradient is not needed. */
+    enum ConvMode {
+        /** im2col patches in Java; forward one GEMM + bias, backward the kernel-gradient GEMM and a ones-GEMM. */
+        IM2COL,
+        /** libnd4j's (oneDNN's) conv2d forward; backward as IM2COL (patches written in the backward). */
+        HYBRID,
+        /** conv2d and conv2d_bp. */
+        LIBND4J;
+
+        static ConvMode of(String name) {
+            return valueOf(name.toUpperCase(java.util.Locale.ROOT));
+        }
+    }
+
     /**
      * NHWC convolution with bias, stride 1. Without an input gradient (and unless {@code -Dhandwritten.conv=libnd4j}):
      * im2col patches in Java + GEMMs; otherwise libnd4j's conv2d / conv2d_bp.
@@ -736,7 +737,7 @@ public abstract class HandWritten {
         final INDArray db;
         final INDArray out;
         final INDArray dx;
-        final boolean patches;
+        final ConvMode mode;
         private final Conv2DConfig config;
         private INDArray x;
         private long[] iArgs;
@@ -750,23 +751,24 @@ public abstract class HandWritten {
         private final int outH;
         private final int outW;
         private INDArray cols;
-        private INDArray w2;
-        private INDArray dw2;
-        private INDArray db2;
+        private INDArray wAug;
+        private INDArray dwAug;
         private INDArray out2;
-        private INDArray ones;
         private float[] image;
         private float[] patchRows;
+        private int rowStride;
 
         Conv(INDArray w, INDArray b, long[] inShape, int k, Padding padding, boolean needDx) {
-            this(w, b, inShape, k, padding, needDx, !needDx && !"libnd4j".equals(System.getProperty("handwritten.conv")));
+            this(w, b, inShape, k, padding, needDx, ConvMode.of(System.getProperty("handwritten.conv", "im2col")));
         }
 
-        Conv(INDArray w, INDArray b, long[] inShape, int k, Padding padding, boolean needDx, boolean im2col) {
-            this.w = w.dup('c');
-            this.b = b.dup('c');
-            dw = Nd4j.create(DataType.FLOAT, w.shape());
-            db = Nd4j.create(DataType.FLOAT, b.shape());
+        /**
+         * Without input gradient and not LIBND4J: the kernel and bias are views into one {@code [kH·kW·inC + 1, outC]}
+         * matrix (the bias its last row) and every patch row ends in a 1, so the forward is one GEMM
+         * {@code [patches, 1]·[W; b]} and the backward one GEMM {@code [patches, 1]ᵀ·dOut} that yields the kernel and
+         * the bias gradient together (no bias op, no separate column sum).
+         */
+        Conv(INDArray w, INDArray b, long[] inShape, int k, Padding padding, boolean needDx, ConvMode mode) {
             config = Conv2DConfig.builder().kH(k).kW(k).sH(1).sW(1)
                     .paddingMode(padding == Padding.SAME ? PaddingMode.SAME : PaddingMode.VALID)
                     .dataFormat("NHWC").build();
@@ -781,31 +783,47 @@ public abstract class HandWritten {
             long outC = w.size(3);
             out = Nd4j.create(DataType.FLOAT, batch, outH, outW, outC);
             dx = needDx ? Nd4j.create(DataType.FLOAT, inShape) : null;
-            patches = im2col && !needDx;
-            if (patches) {
-                long rows = (long) batch * outH * outW;
-                long columns = (long) k * k * channels;
-                cols = Nd4j.create(DataType.FLOAT, rows, columns);
-                w2 = this.w.reshape(columns, outC);
-                dw2 = dw.reshape(columns, outC);
-                db2 = db.reshape(1, outC);
-                out2 = out.reshape(rows, outC);
-                ones = Nd4j.ones(DataType.FLOAT, 1, rows);
-                image = new float[height * width * channels];
-                patchRows = new float[outH * outW * k * k * channels];
-                if (!sameMemory(w2, this.w) || !sameMemory(dw2, dw) || !sameMemory(out2, out)
-                        || !sameMemory(db2, db)) {
-                    throw new IllegalStateException("reshape copied");
-                }
+            this.mode = needDx ? ConvMode.LIBND4J : mode;
+            if (this.mode == ConvMode.LIBND4J) {
+                this.w = w.dup('c');
+                this.b = b.dup('c');
+                dw = Nd4j.create(DataType.FLOAT, w.shape());
+                db = Nd4j.create(DataType.FLOAT, b.shape());
+                return;
             }
+            long rows = (long) batch * outH * outW;
+            int columns = k * k * channels;
+            rowStride = columns + 1;
+            wAug = Nd4j.create(DataType.FLOAT, columns + 1, outC);
+            dwAug = Nd4j.create(DataType.FLOAT, columns + 1, outC);
+            this.w = part(wAug, w.shape(), 0);
+            this.b = part(wAug, b.shape(), columns * outC);
+            dw = part(dwAug, w.shape(), 0);
+            db = part(dwAug, b.shape(), columns * outC);
+            this.w.assign(w);
+            this.b.assign(b);
+            cols = Nd4j.create(DataType.FLOAT, rows, rowStride);
+            out2 = out.reshape(rows, outC);
+            image = new float[batch * height * width * channels];
+            patchRows = new float[Math.toIntExact(rows * rowStride)];
+            for (long r = 0; r < rows; r++) {
+                patchRows[(int) (r * rowStride + columns)] = 1f;
+            }
+            if (!sameMemory(out2, out)) {
+                throw new IllegalStateException("reshape copied");
+            }
+        }
+
+        /** A c-ordered view of {@code shape} into {@code whole}'s buffer from {@code offset}. */
+        private static INDArray part(INDArray whole, long[] shape, long offset) {
+            return Nd4j.create(whole.data(), shape, Nd4j.getStrides(shape, 'c'), offset, 'c', DataType.FLOAT);
         }
 
         INDArray forward(INDArray input) {
             x = input;
-            if (patches) {
+            if (mode == ConvMode.IM2COL) {
                 im2col(input);
-                Nd4j.gemm(cols, w2, out2, false, false, 1.0, 0.0);
-                out2.addiRowVector(b);
+                Nd4j.gemm(cols, wAug, out2, false, false, 1.0, 0.0);
                 return out;
             }
             Conv2D op = new Conv2D(new INDArray[] {x, w, b}, new INDArray[] {out}, config);
@@ -815,10 +833,11 @@ public abstract class HandWritten {
         }
 
         void backward(INDArray dOut) {
-            if (patches) {
-                INDArray g = dOut.reshape(out2.shape());
-                Nd4j.gemm(cols, g, dw2, true, false, 1.0, 0.0);
-                columnSums(ones, g, db2);
+            if (mode != ConvMode.LIBND4J) {
+                if (mode == ConvMode.HYBRID) {
+                    im2col(x);
+                }
+                Nd4j.gemm(cols, dOut.reshape(out2.shape()), dwAug, true, false, 1.0, 0.0);
                 return;
             }
             INDArray dInput = dx != null ? dx : Nd4j.create(DataType.FLOAT, x.shape());
@@ -826,18 +845,21 @@ public abstract class HandWritten {
                     .addIntegerArguments(ints(iArgs)).build());
         }
 
-        /** The patches of {@code x} as rows {@code (n, oh, ow)}, columns {@code (kh, kw, c)}: one image at a time. */
+        /**
+         * The patches of {@code x} as rows {@code (n, oh, ow)}, columns {@code (kh, kw, c)}: one bulk read of the
+         * whole batch into a heap array, the rows built with {@code System.arraycopy} per kernel row, one bulk write
+         * (per-image reads and writes cost ≈ 0.1 ms more on the seed batch of 1024 small images).
+         */
         private void im2col(INDArray input) {
-            FloatBuffer xb = floats(input);
-            FloatBuffer cb = floats(cols);
-            int xOffset = (int) input.offset();
             int kc = kernel * channels;
-            int rowLength = kernel * kc;
+            int rowLength = rowStride;
             int imageSize = height * width * channels;
             int patchesSize = outH * outW * rowLength;
+            floats(input).get((int) input.offset(), image, 0, batch * imageSize);
+            // Row (n, oh, ow): kH·kW·inC patch values, then the 1 written once in the constructor.
             for (int n = 0; n < batch; n++) {
-                xb.get(xOffset + n * imageSize, image, 0, imageSize);
-                int row = 0;
+                int row = n * patchesSize;
+                int base = n * imageSize;
                 for (int oh = 0; oh < outH; oh++) {
                     int ih0 = oh - pad;
                     for (int ow = 0; ow < outW; ow++, row += rowLength) {
@@ -850,9 +872,17 @@ public abstract class HandWritten {
                                 Arrays.fill(patchRows, dst, dst + kc, 0f);
                                 continue;
                             }
-                            int line = ih * width * channels;
+                            int line = base + ih * width * channels;
                             if (inW) {
-                                System.arraycopy(image, line + iw0 * channels, patchRows, dst, kc);
+                                int src = line + iw0 * channels;
+                                if (kc <= 32) {
+                                    // A plain loop: System.arraycopy's call costs more than 6 floats (the seed's).
+                                    for (int q = 0; q < kc; q++) {
+                                        patchRows[dst + q] = image[src + q];
+                                    }
+                                } else {
+                                    System.arraycopy(image, src, patchRows, dst, kc);
+                                }
                                 continue;
                             }
                             for (int kw = 0; kw < kernel; kw++) {
@@ -867,8 +897,8 @@ public abstract class HandWritten {
                         }
                     }
                 }
-                cb.put(n * patchesSize, patchRows, 0, patchesSize);
             }
+            floats(cols).put(0, patchRows, 0, batch * patchesSize);
         }
     }
 
