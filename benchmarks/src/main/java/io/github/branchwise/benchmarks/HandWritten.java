@@ -125,7 +125,7 @@ public abstract class HandWritten {
         for (Param p : parameters()) {
             shared += p.branch < 0 ? (int) p.value.length() : 0;
         }
-        if (gradientLevel()) {
+        if (strategy == Weighting.PCGRAD || strategy == Weighting.MGDA) {
             int length = shared;
             if (length == 0 && strategy == Weighting.MGDA) {
                 // No @Shared parameters: MGDA uses the gradients over all parameters, as the runtime does.
@@ -163,6 +163,26 @@ public abstract class HandWritten {
 
     /** The trunk's backward pass from the trunk output's gradient the heads wrote; nothing without a trunk. */
     abstract void trunkBackward();
+
+    /**
+     * GRADNORM, after every head's backward: per branch, the norm of the gradient of that branch's weighted loss
+     * w.r.t. the last shared layer's kernel, from the head's own output gradient alone (GradNorm's default layer).
+     */
+    double[] lastSharedGradientNorms() {
+        throw new IllegalStateException("GRADNORM needs a shared layer");
+    }
+
+    /** The Euclidean norm of a contiguous FLOAT array, summed in double. */
+    static double norm(INDArray a) {
+        FloatBuffer f = floats(a);
+        int o = (int) a.offset();
+        double s = 0;
+        for (int i = 0; i < a.length(); i++) {
+            double v = f.get(o + i);
+            s += v * v;
+        }
+        return Math.sqrt(s);
+    }
 
     /** The branch outputs for {@code inputs}: buffers overwritten by the next call. */
     public abstract INDArray[] predict(INDArray[] inputs);
@@ -305,11 +325,27 @@ public abstract class HandWritten {
      */
     private double gradientLevelStep(double[] l) {
         List<Param> params = parameters();
+        if (strategy == Weighting.GRADNORM) {
+            // Σ gᵢ is the gradient of Σ wᵢ·Lᵢ: one backward with the heads accumulating; per branch only the norm of
+            // the last shared layer's kernel gradient, from that head's own output gradient.
+            double[] w = gradNormWeights();
+            for (int i = 0; i < k; i++) {
+                headBackward(i, w[i], i > 0);
+            }
+            double[] norms = lastSharedGradientNorms();
+            trunkBackward();
+            gradNormUpdate(l, w, norms);
+            double total = 0;
+            for (int i = 0; i < k; i++) {
+                total += w[i] * l[i];
+            }
+            for (Param p : params) {
+                sgd(lr, p.value, p.grad);
+            }
+            return total;
+        }
         double[] scale = new double[k];
         Arrays.fill(scale, 1.0);
-        if (strategy == Weighting.GRADNORM) {
-            scale = gradNormWeights();
-        }
         boolean trunk = params.get(0).branch < 0;
         for (int i = 0; i < k; i++) {
             headBackward(i, scale[i], false);
@@ -373,20 +409,6 @@ public abstract class HandWritten {
                     total += mgdaAlpha[i] * l[i];
                 }
             }
-            case GRADNORM -> {
-                double[] w = scale;
-                gradNormUpdate(params, l, w);
-                double[] sum = new double[branchGradients[0].length];
-                for (double[] g : branchGradients) {
-                    for (int v = 0; v < sum.length; v++) {
-                        sum[v] += g[v];
-                    }
-                }
-                writeShared(params, sum);
-                for (int i = 0; i < k; i++) {
-                    total += w[i] * l[i];
-                }
-            }
             default -> throw new IllegalStateException(strategy.toString());
         }
         for (Param p : params) {
@@ -438,34 +460,15 @@ public abstract class HandWritten {
         return w;
     }
 
-    /** GradNormWeighter's loss on the last shared layer's weights' gradient norms, and the SGD step of the logits. */
-    private void gradNormUpdate(List<Param> params, double[] losses, double[] w) {
+    /** GradNormWeighter's loss on the last shared layer's kernel gradient norms, and the SGD step of the logits. */
+    private void gradNormUpdate(double[] losses, double[] w, double[] norms) {
         if (gradNormInitial == null) {
             gradNormInitial = losses.clone();
         }
-        // The last shared parameter named .../W and its offset in the shared vector.
-        int offset = 0;
-        int at = -1;
-        int length = 0;
-        for (Param p : params) {
-            if (p.branch < 0) {
-                if (p.name.endsWith("/W")) {
-                    at = offset;
-                    length = (int) p.value.length();
-                }
-                offset += (int) p.value.length();
-            }
-        }
-        double[] norms = new double[k];
         double[] relative = new double[k];
         double meanNorm = 0;
         double meanRelative = 0;
         for (int i = 0; i < k; i++) {
-            double s = 0;
-            for (int v = at; v < at + length; v++) {
-                s += branchGradients[i][v] * branchGradients[i][v];
-            }
-            norms[i] = Math.sqrt(s);
             relative[i] = losses[i] / gradNormInitial[i];
             meanNorm += norms[i] / k;
             meanRelative += relative[i] / k;
@@ -832,6 +835,14 @@ public abstract class HandWritten {
             return out;
         }
 
+        /** The kernel (and bias) gradient alone for {@code dOut}, im2col'ing {@code input} first when {@code newInput}. */
+        void kernelGradient(INDArray input, INDArray dOut, boolean newInput) {
+            if (newInput) {
+                im2col(input);
+            }
+            Nd4j.gemm(cols, dOut.reshape(out2.shape()), dwAug, true, false, 1.0, 0.0);
+        }
+
         void backward(INDArray dOut) {
             if (mode != ConvMode.LIBND4J) {
                 if (mode == ConvMode.HYBRID) {
@@ -1093,6 +1104,8 @@ public abstract class HandWritten {
         private final SoftmaxCe ce;
         private final Mse mse;
         private final List<Param> params;
+        private final INDArray dhBranch;
+        private final INDArray dwBranch;
 
         Mlp(Weighting weighting, double lr, long seed, Map<String, INDArray> p, int batch) {
             super(weighting, lr, seed, 2, new boolean[] {true, false});
@@ -1104,6 +1117,8 @@ public abstract class HandWritten {
             value = new Dense(p.get("value/dense_0/W"), p.get("value/dense_0/b"), batch, dh);
             ce = new SoftmaxCe(batch, 10);
             mse = new Mse(batch, 1);
+            dhBranch = dh.like();
+            dwBranch = Nd4j.create(DataType.FLOAT, d2.w.shape());
             params = List.of(new Param("trunk/dense_0/W", d1.w, d1.dw, -1),
                     new Param("trunk/dense_0/b", d1.b, d1.db, -1),
                     new Param("trunk/dense_1/W", d2.w, d2.dw, -1),
@@ -1144,6 +1159,20 @@ public abstract class HandWritten {
         }
 
         @Override
+        double[] lastSharedGradientNorms() {
+            Dense[] heads = {classes, value};
+            INDArray[] dz = {ce.dz, mse.dz};
+            double[] norms = new double[2];
+            for (int i = 0; i < 2; i++) {
+                Nd4j.gemm(dz[i], heads[i].w, dhBranch, false, true, 1.0, 0.0);
+                reluBackward(d2.z, dhBranch);
+                Nd4j.gemm(d1.z, dhBranch, dwBranch, true, false, 1.0, 0.0);
+                norms[i] = norm(dwBranch);
+            }
+            return norms;
+        }
+
+        @Override
         void trunkBackward() {
             INDArray dh = classes.dx;
             reluBackward(d2.z, dh);
@@ -1173,6 +1202,10 @@ public abstract class HandWritten {
         private final INDArray dPool2;
         private final int batch;
         private final List<Param> params;
+        // GRADNORM: one branch's gradient through the second pool and ReLU, and the second conv's kernel gradient.
+        private final INDArray dFlatBranch;
+        private final Pool p2Branch;
+        private final Conv c2Kernel;
 
         Cnn(Weighting weighting, double lr, long seed, Map<String, INDArray> p, int batch) {
             super(weighting, lr, seed, 2, new boolean[] {true, false});
@@ -1191,6 +1224,20 @@ public abstract class HandWritten {
             value = new Dense(p.get("box/dense_0/W"), p.get("box/dense_0/b"), batch, dFlat);
             ce = new SoftmaxCe(batch, 10);
             mse = new Mse(batch, 4);
+            if (weighting == Weighting.GRADNORM) {
+                dFlatBranch = Nd4j.create(DataType.FLOAT, batch, 8 * 8 * 64);
+                INDArray dPoolBranch = dFlatBranch.reshape(batch, 8, 8, 64);
+                if (!sameMemory(dPoolBranch, dFlatBranch)) {
+                    throw new IllegalStateException("reshape copied");
+                }
+                p2Branch = new Pool(c2.out, dPoolBranch);
+                c2Kernel = new Conv(p.get("trunk/conv2d_1/W"), p.get("trunk/conv2d_1/b"),
+                        new long[] {batch, 16, 16, 32}, 3, Padding.SAME, false, ConvMode.IM2COL);
+            } else {
+                dFlatBranch = null;
+                p2Branch = null;
+                c2Kernel = null;
+            }
             params = List.of(new Param("trunk/conv2d_0/W", c1.w, c1.dw, -1),
                     new Param("trunk/conv2d_0/b", c1.b, c1.db, -1),
                     new Param("trunk/conv2d_1/W", c2.w, c2.dw, -1),
@@ -1226,6 +1273,21 @@ public abstract class HandWritten {
             } else {
                 value.backward(mse.backward(weight), accumulate);
             }
+        }
+
+        @Override
+        double[] lastSharedGradientNorms() {
+            Dense[] heads = {classes, value};
+            INDArray[] dz = {ce.dz, mse.dz};
+            double[] norms = new double[2];
+            for (int i = 0; i < 2; i++) {
+                Nd4j.gemm(dz[i], heads[i].w, dFlatBranch, false, true, 1.0, 0.0);
+                INDArray dRelu = p2Branch.backward();
+                reluBackward(c2.out, dRelu);
+                c2Kernel.kernelGradient(p1.out, dRelu, i == 0);
+                norms[i] = norm(c2Kernel.dw);
+            }
+            return norms;
         }
 
         @Override
