@@ -67,7 +67,8 @@ strategies = [n for n in STRATEGIES if any(k[1] == n for k in train)]
 
 print("### Median ms per training step (best thread count in brackets) and ratios\n")
 print("PyTorch has only fixed, convex (TRAINABLE) and uncertainty; GRADNORM is not run on the seed model (no shared "
-      "layer: the runtime refuses it).\n")
+      "layer: the runtime refuses it); PCGRAD on the seed model is the plain gradient of the summed losses (nothing "
+      "shared to project: the runtime still takes one pass per branch, the hand-written model one backward).\n")
 print("| workload | weighting | PyTorch | compiled | SameDiff | hand-written ND4J | compiled / PyTorch "
       "| compiled / hand-written | SameDiff / compiled |")
 print("|---|---|---|---|---|---|---|---|---|")
