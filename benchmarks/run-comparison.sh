@@ -13,8 +13,8 @@
 # GRADNORM is not run on the seed model (no shared layer; the runtime refuses it), CUSTOM nowhere (needs a user
 # class). Each hand-written cell first checks its parameters against the generated model's after 1 and 3 steps and
 # fails loudly if they differ (HandWrittenCheck runs the same check for every cell without timing).
-# Duration, 2 cores: about 1 h 15 min with the JMH defaults (3x2 s warm-up, 5x2 s measurement: ~140 training cells of
-# ~25 s each with fork and setup, plus ~15 min for the other parts); about 35 min with JMH_ARGS="-wi 2 -w 1 -i 4 -r 1".
+# Duration, 2 cores: 138 training cells of ~12 s fork + setup plus measurement: ~65 min of them with the JMH defaults
+# (3x2 s warm-up, 5x2 s measurement), ~1.5 h for all parts; ~40 min / ~1 h with JMH_ARGS="-wi 2 -w 1 -i 4 -r 1".
 #
 # Parts: train (TrainingStepBenchmark + PyTorch peer), predict (PredictionBenchmark), strategy
 # (StrategyCostBenchmark: every weighting strategy against FIXED), rss (peak RSS per workload and executor, one JVM
@@ -27,6 +27,7 @@ cd "$(dirname "$0")/.."
 PROFILE=${PROFILE-avx512}
 THREADS=${THREADS:-1 2}
 JMH_ARGS=${JMH_ARGS:-}
+JAVA_OPTS=${JAVA_OPTS:-}   # for the JMH launcher, e.g. -Djmh.ignoreLock=true on a machine another JMH run holds
 PEER=${PEER:-../shared/peers/torch_workloads.py}
 PYTHON=${PYTHON:-/usr/bin/python3}
 OUT=benchmarks/target/results
@@ -65,7 +66,7 @@ for t in $THREADS; do
     for part in "seed SEED_7,SEED_1024 $seed_strategies" "trunk MLP_256,CNN_64 $strategies"; do
       set -- $part
       echo "== JMH training steps, OMP_NUM_THREADS=$t, $2 x $3"
-      OMP_NUM_THREADS=$t java -cp "$CP" org.openjdk.jmh.Main TrainingStepBenchmark $JMH_ARGS \
+      OMP_NUM_THREADS=$t java $JAVA_OPTS -cp "$CP" org.openjdk.jmh.Main TrainingStepBenchmark $JMH_ARGS \
           -p workload="$2" -p weighting="$3" \
           -rf json -rff "$OUT/train-$t-$1.json" > "$OUT/train-$t-$1.log" 2>&1 \
           || { tail -40 "$OUT/train-$t-$1.log"; exit 1; }
@@ -77,12 +78,12 @@ for t in $THREADS; do
   fi
   if has predict; then
     echo "== JMH predictions, OMP_NUM_THREADS=$t"
-    OMP_NUM_THREADS=$t java -cp "$CP" org.openjdk.jmh.Main PredictionBenchmark $JMH_ARGS \
+    OMP_NUM_THREADS=$t java $JAVA_OPTS -cp "$CP" org.openjdk.jmh.Main PredictionBenchmark $JMH_ARGS \
         -rf json -rff "$OUT/predict-$t.json" > "$OUT/predict-$t.log" 2>&1 || { tail -40 "$OUT/predict-$t.log"; exit 1; }
   fi
   if has strategy; then
     echo "== JMH weighting strategies, OMP_NUM_THREADS=$t"
-    OMP_NUM_THREADS=$t java -cp "$CP" org.openjdk.jmh.Main StrategyCostBenchmark $JMH_ARGS \
+    OMP_NUM_THREADS=$t java $JAVA_OPTS -cp "$CP" org.openjdk.jmh.Main StrategyCostBenchmark $JMH_ARGS \
         -rf json -rff "$OUT/strategy-$t.json" > "$OUT/strategy-$t.log" 2>&1 || { tail -40 "$OUT/strategy-$t.log"; exit 1; }
   fi
 done
