@@ -40,7 +40,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * together; the cnn's second convolution keeps libnd4j's (oneDNN's) {@code conv2d}/{@code conv2d_bp}, since it needs
  * the input gradient. {@link ConvChoice} measures the choices side by side; {@code -Dhandwritten.conv=libnd4j} (or
  * {@code hybrid}: libnd4j forward, im2col backward) switches. Updates: BLAS {@code axpy} in place; dense bias
- * gradients: a ones-GEMM into the preallocated gradient (cheaper than {@code sum(db, 0)}, {@link ConvChoice}).
+ * gradients: a ones-GEMM into the preallocated gradient (cheaper than {@code sum(db, 0)}, {@link ConvChoice}). Loss
+ * heads of up to {@link #JAVA_LOSS_MAX} values (all but the seed_1024 localization head) run as Java passes over the
+ * native buffers, forward and backward, instead of 3–6 native ops each (the runtime fuses them in Java likewise).
  *
  * <p>Weighting: every strategy of the runtime but CUSTOM, with the runtime's semantics (see each {@code Weighter}):
  * loss-level strategies give each branch's backward its weight {@code ∂total/∂Lᵢ} and update their own parameters
@@ -955,22 +957,51 @@ public abstract class HandWritten {
 
     // ---- loss heads --------------------------------------------------------------------------------------------
 
+    /**
+     * Loss heads up to this many prediction values run as one Java pass over the native buffers (forward) and one
+     * (backward) instead of 3–6 native ops each: a Java exp or log costs ≈ 10–30 ns, a native op's call ≈ 5–20 µs.
+     */
+    static final long JAVA_LOSS_MAX = 2048;
+
     /** Sigmoid + binary cross-entropy over all elements of {@code z} ([batch, n]). */
     static final class SigmoidBce {
         final INDArray p;
         final INDArray dz;
         private final INDArray tmp;
         private final INDArray tmp2;
+        private final boolean java;
+        private final float[] pv;
+        private final float[] yv;
+        private final float[] zv;
 
         SigmoidBce(int batch, long n) {
             p = Nd4j.create(DataType.FLOAT, batch, n);
             dz = p.like();
             tmp = p.like();
             tmp2 = p.like();
+            java = p.length() <= JAVA_LOSS_MAX;
+            int size = java ? (int) p.length() : 0;
+            pv = new float[size];
+            yv = new float[size];
+            zv = new float[size];
         }
 
         /** Forward; returns the batch mean of the per-example mean loss. */
         double forward(INDArray z, INDArray y) {
+            if (java) {
+                int n = pv.length;
+                floats(z).get((int) z.offset(), zv, 0, n);
+                floats(y).get((int) y.offset(), yv, 0, n);
+                double sum = 0;
+                for (int i = 0; i < n; i++) {
+                    double x = zv[i];
+                    double e = Math.exp(-Math.abs(x));
+                    pv[i] = (float) (x >= 0 ? 1 / (1 + e) : e / (1 + e));
+                    // softplus(z) − y·z, the stable form of −(y ln p + (1 − y) ln(1 − p)).
+                    sum += Math.max(x, 0) + Math.log1p(e) - yv[i] * x;
+                }
+                return sum / n;
+            }
             Nd4j.exec(new Sigmoid(z, p));
             // BCE(σ(z), y) = softplus(z) - y·z, the numerically stable form of -(y ln p + (1-y) ln(1-p)).
             Nd4j.exec(new SoftPlus(z, tmp));
@@ -980,6 +1011,15 @@ public abstract class HandWritten {
 
         /** dL/dz scaled by the branch weight: (p - y)·w/(batch·n). */
         INDArray backward(INDArray y, double weight) {
+            if (java) {
+                int n = pv.length;
+                float scale = (float) (weight / n);
+                for (int i = 0; i < n; i++) {
+                    zv[i] = (pv[i] - yv[i]) * scale;
+                }
+                floats(dz).put(0, zv, 0, n);
+                return dz;
+            }
             return dz.assign(p).subi(y).muli(weight / p.length());
         }
     }
@@ -991,6 +1031,10 @@ public abstract class HandWritten {
         private final INDArray oneHot;
         private final INDArray classes;
         private final INDArray logP;
+        private final boolean java;
+        private final float[] pv;
+        private final float[] yv;
+        private final int width;
 
         SoftmaxCe(int batch, int n) {
             p = Nd4j.create(DataType.FLOAT, batch, n);
@@ -998,9 +1042,37 @@ public abstract class HandWritten {
             oneHot = p.like();
             logP = p.like();
             classes = Nd4j.create(DataType.INT, batch);
+            java = p.length() <= JAVA_LOSS_MAX;
+            pv = new float[java ? (int) p.length() : 0];
+            yv = new float[java ? batch : 0];
+            width = n;
         }
 
         double forward(INDArray z, INDArray y) {
+            if (java) {
+                int rows = yv.length;
+                floats(z).get((int) z.offset(), pv, 0, pv.length);
+                floats(y).get((int) y.offset(), yv, 0, rows);
+                double sum = 0;
+                for (int r = 0; r < rows; r++) {
+                    int o = r * width;
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int j = 0; j < width; j++) {
+                        max = Math.max(max, pv[o + j]);
+                    }
+                    double total = 0;
+                    for (int j = 0; j < width; j++) {
+                        double e = Math.exp(pv[o + j] - max);
+                        pv[o + j] = (float) e;
+                        total += e;
+                    }
+                    for (int j = 0; j < width; j++) {
+                        pv[o + j] = (float) (pv[o + j] / total);
+                    }
+                    sum -= Math.log(pv[o + (int) yv[r]]);
+                }
+                return sum / rows;
+            }
             Nd4j.exec(new SoftMax(z, p, -1));
             classes.assign(y);
             Nd4j.exec(new OneHot(classes, oneHot, (int) p.size(1)));
@@ -1009,6 +1081,19 @@ public abstract class HandWritten {
         }
 
         INDArray backward(double weight) {
+            if (java) {
+                int rows = yv.length;
+                float scale = (float) (weight / rows);
+                FloatBuffer out = floats(dz);
+                for (int r = 0; r < rows; r++) {
+                    int o = r * width;
+                    int c = (int) yv[r];
+                    for (int j = 0; j < width; j++) {
+                        out.put(o + j, (pv[o + j] - (j == c ? 1f : 0f)) * scale);
+                    }
+                }
+                return dz;
+            }
             return dz.assign(p).subi(oneHot).muli(weight / p.size(0));
         }
     }
@@ -1017,18 +1102,44 @@ public abstract class HandWritten {
     static final class Mse {
         final INDArray d;
         final INDArray dz;
+        private final boolean java;
+        private final float[] dv;
+        private final float[] yv;
 
         Mse(int batch, long n) {
             d = Nd4j.create(DataType.FLOAT, batch, n);
             dz = d.like();
+            java = d.length() <= JAVA_LOSS_MAX;
+            dv = new float[java ? (int) d.length() : 0];
+            yv = new float[dv.length];
         }
 
         double forward(INDArray z, INDArray y) {
+            if (java) {
+                int n = dv.length;
+                floats(z).get((int) z.offset(), dv, 0, n);
+                floats(y).get((int) y.offset(), yv, 0, n);
+                double sum = 0;
+                for (int i = 0; i < n; i++) {
+                    dv[i] -= yv[i];
+                    sum += (double) dv[i] * dv[i];
+                }
+                return sum / n;
+            }
             d.assign(z).subi(y);
             return Nd4j.getBlasWrapper().dot(d, d) / d.length();
         }
 
         INDArray backward(double weight) {
+            if (java) {
+                int n = dv.length;
+                float scale = (float) (2 * weight / n);
+                FloatBuffer out = floats(dz);
+                for (int i = 0; i < n; i++) {
+                    out.put(i, dv[i] * scale);
+                }
+                return dz;
+            }
             return dz.assign(d).muli(2 * weight / d.length());
         }
     }
