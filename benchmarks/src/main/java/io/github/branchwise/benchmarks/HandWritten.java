@@ -14,7 +14,10 @@ import java.util.Random;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.MaxPooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
@@ -679,6 +682,12 @@ public abstract class HandWritten {
         final INDArray dx;
         private final INDArray dbRow;
         private final INDArray ones;
+        private final Bound forward;
+        private final Bound bias;
+        private final Bound weightGradient;
+        private final Bound biasGradient;
+        private final Bound inputGradient;
+        private final Bound inputGradientAdd;
         private INDArray x;
 
         Dense(INDArray w, INDArray b, int batch, boolean needDx) {
@@ -698,22 +707,63 @@ public abstract class HandWritten {
             ones = Nd4j.ones(DataType.FLOAT, 1, batch);
             z = Nd4j.create(DataType.FLOAT, batch, w.size(1));
             this.dx = dx;
+            // The input and the output gradient are rebound on every call; their shapes are fixed.
+            INDArray input = Nd4j.create(DataType.FLOAT, batch, w.size(0));
+            forward = Bound.gemm(input, this.w, z, false, false, 0.0);
+            bias = new Bound(DynamicCustomOp.builder("add").addInputs(z, this.b).addOutputs(z).build(),
+                    new INDArray[] {z, this.b}, z);
+            weightGradient = Bound.gemm(input, z, dw, true, false, 0.0);
+            biasGradient = Bound.gemm(ones, z, dbRow, false, false, 0.0);
+            inputGradient = dx == null ? null : Bound.gemm(z, this.w, dx, false, true, 0.0);
+            inputGradientAdd = dx == null ? null : Bound.gemm(z, this.w, dx, false, true, 1.0);
         }
 
         INDArray forward(INDArray input) {
             x = input;
-            Nd4j.gemm(x, w, z, false, false, 1.0, 0.0);
-            z.addiRowVector(b);
+            forward.input(0, input).run();
+            bias.run();
             return z;
         }
 
         /** dx is accumulated into when {@code accumulate}. */
         void backward(INDArray dz, boolean accumulate) {
-            Nd4j.gemm(x, dz, dw, true, false, 1.0, 0.0);
-            columnSums(ones, dz, dbRow);
+            weightGradient.input(0, x).input(1, dz).run();
+            biasGradient.input(1, dz).run();
             if (dx != null) {
-                Nd4j.gemm(dz, w, dx, false, true, 1.0, accumulate ? 1.0 : 0.0);
+                (accumulate ? inputGradientAdd : inputGradient).input(0, dz).run();
             }
+        }
+    }
+
+    /**
+     * A custom op with its arrays bound once in an {@link OpContext}, as the compiled executor runs its plan: one
+     * native call per run, without building the op's context each time ({@code Nd4j.gemm} builds one per call).
+     */
+    static final class Bound {
+        private final DynamicCustomOp op;
+        private final OpContext ctx;
+
+        Bound(DynamicCustomOp op, INDArray[] inputs, INDArray output) {
+            this.op = op;
+            ctx = Nd4j.getExecutioner().buildContext();
+            ctx.setArgs(inputs, op.iArgs(), op.dArgs(), op.tArgs(), op.bArgs());
+            ctx.setOutputArray(0, output);
+        }
+
+        /** {@code c = op(a)·op(b) + beta·c}. */
+        static Bound gemm(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB, double beta) {
+            Mmul mmul = new Mmul(a, b, c, 1.0, beta,
+                    MMulTranspose.builder().transposeA(transposeA).transposeB(transposeB).build());
+            return new Bound(mmul, new INDArray[] {a, b}, c);
+        }
+
+        Bound input(int index, INDArray array) {
+            ctx.setInputArray(index, array);
+            return this;
+        }
+
+        void run() {
+            Nd4j.exec(op, ctx);
         }
     }
 
@@ -755,6 +805,8 @@ public abstract class HandWritten {
         private final int pad;
         private final int outH;
         private final int outW;
+        private Bound forwardGemm;
+        private Bound kernelGemm;
         private INDArray cols;
         private INDArray wAug;
         private INDArray dwAug;
@@ -817,6 +869,8 @@ public abstract class HandWritten {
             if (!sameMemory(out2, out)) {
                 throw new IllegalStateException("reshape copied");
             }
+            forwardGemm = Bound.gemm(cols, wAug, out2, false, false, 0.0);
+            kernelGemm = Bound.gemm(cols, out2, dwAug, true, false, 0.0);
         }
 
         /** A c-ordered view of {@code shape} into {@code whole}'s buffer from {@code offset}. */
@@ -828,7 +882,7 @@ public abstract class HandWritten {
             x = input;
             if (mode == ConvMode.IM2COL) {
                 im2col(input);
-                Nd4j.gemm(cols, wAug, out2, false, false, 1.0, 0.0);
+                forwardGemm.run();
                 return out;
             }
             Conv2D op = new Conv2D(new INDArray[] {x, w, b}, new INDArray[] {out}, config);
@@ -842,7 +896,7 @@ public abstract class HandWritten {
             if (newInput) {
                 im2col(input);
             }
-            Nd4j.gemm(cols, dOut.reshape(out2.shape()), dwAug, true, false, 1.0, 0.0);
+            kernelGemm.input(1, dOut.reshape(out2.shape())).run();
         }
 
         void backward(INDArray dOut) {
@@ -850,7 +904,7 @@ public abstract class HandWritten {
                 if (mode == ConvMode.HYBRID) {
                     im2col(x);
                 }
-                Nd4j.gemm(cols, dOut.reshape(out2.shape()), dwAug, true, false, 1.0, 0.0);
+                kernelGemm.input(1, dOut.reshape(out2.shape())).run();
                 return;
             }
             INDArray dInput = dx != null ? dx : Nd4j.create(DataType.FLOAT, x.shape());
