@@ -49,9 +49,11 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Weighting: every strategy of the runtime but CUSTOM, with the runtime's semantics (see each {@code Weighter}):
  * loss-level strategies give each branch's backward its weight {@code ∂total/∂Lᵢ} and update their own parameters
- * (α, log-variances) with SGD; GRADNORM, PCGRAD and MGDA run one forward pass, then each branch's backward through
- * the trunk on its own, and combine the shared parameters' per-branch gradients in Java (the runtime runs one
- * forward-backward pass per branch). RLW and PCGrad draw from the same seeded streams as the runtime (the model
+ * (α, log-variances) with SGD; PCGRAD and MGDA run one forward pass, then each branch's backward through the trunk
+ * on its own, and combine the shared parameters' per-branch gradients in Java; GRADNORM runs one backward with the
+ * heads accumulated (Σ gᵢ) and, per branch, only the last shared layer's kernel gradient for its norm (the runtime
+ * runs one full forward-backward pass per branch for all three). GEMMs and the dense bias add run as ops bound once
+ * in an {@link OpContext} ({@link Bound}). RLW and PCGrad draw from the same seeded streams as the runtime (the model
  * seed, {@link #create}), so their weights and visiting orders are the same.
  *
  * <p>The maths differs from the generated model's only where Keras' probability clip to [1e-7, 1 - 1e-7] is
@@ -645,7 +647,7 @@ public abstract class HandWritten {
     /**
      * {@code parameter ← parameter − lr·gradient} in place: BLAS {@code axpy}, which {@link ConvChoice} measured at
      * 0.5 µs for 18 values and 4 µs for 64 K, as cheap as a Java pass over the buffer for the smallest parameters and
-     * 3–6x cheaper for the others (the runtime's Java {@code SgdStep} replaces ND4J's {@code sgd_updater} + {@code subi},
+     * 2–6x cheaper for the others (the runtime's Java {@code SgdStep} replaces ND4J's {@code sgd_updater} + {@code subi},
      * two op calls, not {@code axpy}).
      */
     static void sgd(double lr, INDArray parameter, INDArray gradient) {
