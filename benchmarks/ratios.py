@@ -3,7 +3,15 @@ import glob, json, os, re, sys
 
 out = sys.argv[1]
 WORKLOADS = [("SEED_7", "seed", 7), ("SEED_1024", "seed", 1024), ("MLP_256", "mlp", 256), ("CNN_64", "cnn", 64)]
-WEIGHTINGS = [("FIXED", "fixed"), ("TRAINABLE", "convex")]
+STRATEGIES = ["FIXED", "TRAINABLE", "SCHEDULED", "UNCERTAINTY", "DWA", "RLW", "GLS", "GRADNORM", "PCGRAD", "MGDA"]
+# The PyTorch peer's strategies (../shared/peers/torch_workloads.py): fixed 0.5/0.5, convex = the seed's clipped α,
+# uncertainty = Kendall's exp(-s)·L + s per branch (ours: c·exp(-s)·L + s/2 with c = 1/2 for regression: the same ops).
+PEER = {"FIXED": "fixed", "TRAINABLE": "convex", "UNCERTAINTY": "uncertainty"}
+IMPLS = ("COMPILED", "SAMEDIFF", "HANDWRITTEN")
+
+def excluded(workload, strategy):
+    """Cells TrainingStepBenchmark does not run (Workloads.Workload.excluded)."""
+    return workload.startswith("SEED") and strategy == "GRADNORM"
 
 torch = {}   # (name, batch, strategy, threads) -> ms
 for path in glob.glob(os.path.join(out, "torch-*.txt")):
@@ -55,15 +63,24 @@ def fmt(v, digits=2):
 def ratio(a, b):
     return None if a is None or b is None else a / b
 
+strategies = [n for n in STRATEGIES if any(k[1] == n for k in train)]
+
 print("### Median ms per training step (best thread count in brackets) and ratios\n")
+print("PyTorch has only fixed, convex (TRAINABLE) and uncertainty; GRADNORM is not run on the seed model (no shared "
+      "layer: the runtime refuses it); PCGRAD on the seed model is the plain gradient of the summed losses (nothing "
+      "shared to project: the runtime still takes one pass per branch, the hand-written model one backward).\n")
 print("| workload | weighting | PyTorch | compiled | SameDiff | hand-written ND4J | compiled / PyTorch "
       "| compiled / hand-written | SameDiff / compiled |")
 print("|---|---|---|---|---|---|---|---|---|")
 for w, peer, batch in WORKLOADS:
-    for ours, theirs in WEIGHTINGS:
-        pt, ptt = best([(torch.get((peer, batch, theirs, t)), t) for t in threads])
+    for ours in strategies:
+        if excluded(w, ours):
+            print(f"| {w.lower()} | {ours.lower()} | excluded: no shared layer | | | | | | |")
+            continue
+        theirs = PEER.get(ours)
+        pt, ptt = best([(torch.get((peer, batch, theirs, t)), t) for t in threads]) if theirs else (None, None)
         row = {}
-        for impl in ("COMPILED", "SAMEDIFF", "HANDWRITTEN"):
+        for impl in IMPLS:
             row[impl] = best([(train.get((w, ours, impl, t)), t) for t in threads])
         cell = lambda v: "–" if v[0] is None else f"{v[0]:.2f} ({v[1]})"
         print(f"| {w.lower()} | {ours.lower()} | {cell((pt, ptt))} | {cell(row['COMPILED'])} | "
@@ -75,14 +92,37 @@ print("\n### Per thread count: median ms per step (compiled / hand-written / Sam
 print("| workload | weighting | " + " | ".join(f"{t} thread(s)" for t in threads) + " |")
 print("|---|---|" + "---|" * len(threads))
 for w, peer, batch in WORKLOADS:
-    for ours, theirs in WEIGHTINGS:
+    for ours in strategies:
+        if excluded(w, ours):
+            continue
+        theirs = PEER.get(ours)
         cells = []
         for t in threads:
             cells.append(" / ".join(fmt(x) for x in (train.get((w, ours, "COMPILED", t)),
                                                       train.get((w, ours, "HANDWRITTEN", t)),
                                                       train.get((w, ours, "SAMEDIFF", t)),
-                                                      torch.get((peer, batch, theirs, t)))))
+                                                      torch.get((peer, batch, theirs, t)) if theirs else None)))
         print(f"| {w.lower()} | {ours.lower()} | " + " | ".join(cells) + " |")
+
+if len(strategies) > 1:
+    print("\n### Each strategy's cost relative to FIXED, per implementation (same workload, thread count and run)\n")
+    for t in threads:
+        cols = [(w, impl) for w, _, _ in WORKLOADS for impl in IMPLS
+                if any(train.get((w, n, impl, t)) is not None for n in strategies if n != "FIXED")]
+        if not cols:
+            continue
+        print(f"{t} thread(s), median ms / FIXED's (compiled, SameDiff, hand-written per workload):\n")
+        print("| strategy | " + " | ".join(f"{w.lower()} {impl.lower()}" for w, impl in cols) + " |")
+        print("|---|" + "---|" * len(cols))
+        for n in strategies:
+            cells = []
+            for w, impl in cols:
+                if excluded(w, n):
+                    cells.append("excl.")
+                else:
+                    cells.append(fmt(ratio(train.get((w, n, impl, t)), train.get((w, "FIXED", impl, t)))))
+            print(f"| {n.lower()} | " + " | ".join(cells) + " |")
+        print()
 
 if predict:
     print("\n### Prediction throughput, examples per second (best thread count)\n")
@@ -105,7 +145,7 @@ if offs:
           + " | " + " | ".join(f"without {o} / all" for o in offs) + " |")
     print("|---|---|---|---|" + "---|" * (2 * len(offs)))
     for w, peer, batch in WORKLOADS:
-        for ours, theirs in WEIGHTINGS:
+        for ours in strategies:
             for t in threads:
                 base = switched.get((w, ours, "COMPILED", t, "none"))
                 vals = [switched.get((w, ours, "COMPILED", t, o)) for o in offs]
@@ -115,7 +155,7 @@ if offs:
                       + " | " + " | ".join(fmt(ratio(v, base)) for v in vals) + " |")
 
 if strategy:
-    names = ["FIXED", "TRAINABLE", "SCHEDULED", "UNCERTAINTY", "DWA", "RLW", "GLS", "GRADNORM", "PCGRAD", "MGDA"]
+    names = STRATEGIES
     print("\n### Weighting strategy costs: median ms per SGD step and ratio to FIXED (same model, data, executor)\n")
     for t in sorted({k[2] for k in strategy}):
         models = sorted({k[0] for k in strategy if k[2] == t})

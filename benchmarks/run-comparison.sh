@@ -5,6 +5,16 @@
 #   PROFILE=avx2 benchmarks/run-comparison.sh    # oneDNN AVX2 build; PROFILE= (empty) for the plain default build
 #   JMH_ARGS="-wi 2 -i 3 -w 1 -r 1" THREADS="1 2" benchmarks/run-comparison.sh   # quicker, noisier
 #   PARTS="train strategy" benchmarks/run-comparison.sh   # only some parts (default: all of them)
+#   FULL_THREADS="1" FEW_STRATEGIES="FIXED,TRAINABLE" benchmarks/run-comparison.sh   # the defaults, see below
+#
+# Training steps (TrainingStepBenchmark): every workload x implementation (compiled, SameDiff, hand-written) under
+# every weighting strategy at the thread counts in FULL_THREADS (default 1), under FEW_STRATEGIES only (default
+# FIXED,TRAINABLE) at the other thread counts: the full product at 2 threads would double the run on 2 cores.
+# GRADNORM is not run on the seed model (no shared layer; the runtime refuses it), CUSTOM nowhere (needs a user
+# class). Each hand-written cell first checks its parameters against the generated model's after 1 and 3 steps and
+# fails loudly if they differ (HandWrittenCheck runs the same check for every cell without timing).
+# Duration, 2 cores: 138 training cells of ~12 s fork + setup plus measurement: ~65 min of them with the JMH defaults
+# (3x2 s warm-up, 5x2 s measurement), ~1.5 h for all parts; ~40 min / ~1 h with JMH_ARGS="-wi 2 -w 1 -i 4 -r 1".
 #
 # Parts: train (TrainingStepBenchmark + PyTorch peer), predict (PredictionBenchmark), strategy
 # (StrategyCostBenchmark: every weighting strategy against FIXED), rss (peak RSS per workload and executor, one JVM
@@ -17,10 +27,14 @@ cd "$(dirname "$0")/.."
 PROFILE=${PROFILE-avx512}
 THREADS=${THREADS:-1 2}
 JMH_ARGS=${JMH_ARGS:-}
+JAVA_OPTS=${JAVA_OPTS:-}   # for the JMH launcher, e.g. -Djmh.ignoreLock=true on a machine another JMH run holds
 PEER=${PEER:-../shared/peers/torch_workloads.py}
 PYTHON=${PYTHON:-/usr/bin/python3}
 OUT=benchmarks/target/results
 PARTS=${PARTS:-train predict strategy rss processor}
+ALL_STRATEGIES=FIXED,TRAINABLE,SCHEDULED,UNCERTAINTY,DWA,RLW,GLS,GRADNORM,PCGRAD,MGDA
+FULL_THREADS=${FULL_THREADS:-1}
+FEW_STRATEGIES=${FEW_STRATEGIES:-FIXED,TRAINABLE}
 has() { [[ " $PARTS " == *" $1 "* ]]; }
 PROFILES=benchmarks${PROFILE:+,$PROFILE}
 
@@ -45,18 +59,31 @@ for t in $THREADS; do
     else
       echo "== PyTorch peer not available ($PEER, $PYTHON): skipped" >&2
     fi
-    echo "== JMH training steps, OMP_NUM_THREADS=$t"
-    OMP_NUM_THREADS=$t java -cp "$CP" org.openjdk.jmh.Main TrainingStepBenchmark $JMH_ARGS \
-        -rf json -rff "$OUT/train-$t.json" > "$OUT/train-$t.log" 2>&1 || { tail -40 "$OUT/train-$t.log"; exit 1; }
+    strategies=$FEW_STRATEGIES
+    [[ " $FULL_THREADS " == *" $t "* ]] && strategies=$ALL_STRATEGIES
+    # Two JMH runs: the seed model without GRADNORM (excluded), the shared-trunk models with every strategy.
+    seed_strategies=$(echo "$strategies" | tr ',' '\n' | grep -vx GRADNORM | paste -sd, -)
+    for part in "seed SEED_7,SEED_1024 $seed_strategies" "trunk MLP_256,CNN_64 $strategies"; do
+      set -- $part
+      echo "== JMH training steps, OMP_NUM_THREADS=$t, $2 x $3"
+      OMP_NUM_THREADS=$t java $JAVA_OPTS -cp "$CP" org.openjdk.jmh.Main TrainingStepBenchmark $JMH_ARGS \
+          -p workload="$2" -p weighting="$3" \
+          -rf json -rff "$OUT/train-$t-$1.json" > "$OUT/train-$t-$1.log" 2>&1 \
+          || { tail -40 "$OUT/train-$t-$1.log"; exit 1; }
+      if grep -q '<failure>' "$OUT/train-$t-$1.log"; then
+        echo "!! failed cells (a hand-written check or a setup), see $OUT/train-$t-$1.log:" >&2
+        grep -B2 -A3 '<failure>' "$OUT/train-$t-$1.log" | grep -v '^\s*at ' >&2
+      fi
+    done
   fi
   if has predict; then
     echo "== JMH predictions, OMP_NUM_THREADS=$t"
-    OMP_NUM_THREADS=$t java -cp "$CP" org.openjdk.jmh.Main PredictionBenchmark $JMH_ARGS \
+    OMP_NUM_THREADS=$t java $JAVA_OPTS -cp "$CP" org.openjdk.jmh.Main PredictionBenchmark $JMH_ARGS \
         -rf json -rff "$OUT/predict-$t.json" > "$OUT/predict-$t.log" 2>&1 || { tail -40 "$OUT/predict-$t.log"; exit 1; }
   fi
   if has strategy; then
     echo "== JMH weighting strategies, OMP_NUM_THREADS=$t"
-    OMP_NUM_THREADS=$t java -cp "$CP" org.openjdk.jmh.Main StrategyCostBenchmark $JMH_ARGS \
+    OMP_NUM_THREADS=$t java $JAVA_OPTS -cp "$CP" org.openjdk.jmh.Main StrategyCostBenchmark $JMH_ARGS \
         -rf json -rff "$OUT/strategy-$t.json" > "$OUT/strategy-$t.log" 2>&1 || { tail -40 "$OUT/strategy-$t.log"; exit 1; }
   fi
 done

@@ -2,10 +2,22 @@ package io.github.branchwise.benchmarks;
 
 import io.github.branchwise.annotations.Weighting;
 import io.github.branchwise.runtime.Padding;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.MaxPooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
@@ -20,58 +32,631 @@ import org.nd4j.linalg.api.ops.impl.transforms.strict.SoftPlus;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The workloads written by hand on ND4J: the same layers, losses, weighting and SGD update as the generated model,
- * with a hand-derived backward pass (fused sigmoid + cross-entropy and softmax + cross-entropy gradients, ReLU in
- * place), every buffer allocated once and ND4J's native kernels called directly. This is the baseline of the
+ * The workloads written by hand on ND4J: the same layers, losses, weighting strategy and SGD update as the generated
+ * model, with a hand-derived backward pass (fused sigmoid + cross-entropy and softmax + cross-entropy gradients, ReLU
+ * in place), every buffer allocated once and ND4J's native kernels called directly. This is the baseline of the
  * "generated model ≤ 1.05x hand-written ND4J" target.
  *
+ * <p>Convolutions: a convolution whose input gradient nobody needs (the seed model's, the cnn's first) is done as
+ * im2col patches written in Java (NHWC, a bulk copy of the batch, each patch row ending in a 1) and one GEMM
+ * {@code [patches, 1]·[W; b]} forward, one GEMM {@code [patches, 1]ᵀ·dOut} backward for the kernel and bias gradients
+ * together; the cnn's second convolution keeps libnd4j's (oneDNN's) {@code conv2d}/{@code conv2d_bp}, since it needs
+ * the input gradient. {@link ConvChoice} measures the choices side by side; {@code -Dhandwritten.conv=libnd4j} (or
+ * {@code hybrid}: libnd4j forward, im2col backward) switches. Updates: BLAS {@code axpy} in place; dense bias
+ * gradients: a ones-GEMM into the preallocated gradient (cheaper than {@code sum(db, 0)}, {@link ConvChoice}). Loss
+ * heads of up to {@link #JAVA_LOSS_MAX} values (all but the seed_1024 localization head) run as Java passes over the
+ * native buffers, forward and backward, instead of 3–6 native ops each (the runtime fuses them in Java likewise).
+ *
+ * <p>Weighting: every strategy of the runtime but CUSTOM, with the runtime's semantics (see each {@code Weighter}):
+ * loss-level strategies give each branch's backward its weight {@code ∂total/∂Lᵢ} and update their own parameters
+ * (α, log-variances) with SGD; PCGRAD and MGDA run one forward pass, then each branch's backward through the trunk
+ * on its own, and combine the shared parameters' per-branch gradients in Java; GRADNORM runs one backward with the
+ * heads accumulated (Σ gᵢ) and, per branch, only the last shared layer's kernel gradient for its norm (the runtime
+ * runs one full forward-backward pass per branch for all three). GEMMs and the dense bias add run as ops bound once
+ * in an {@link OpContext} ({@link Bound}). RLW and PCGrad draw from the same seeded streams as the runtime (the model
+ * seed, {@link #create}), so their weights and visiting orders are the same.
+ *
  * <p>The maths differs from the generated model's only where Keras' probability clip to [1e-7, 1 - 1e-7] is
- * active (|logit| > 16), which the benchmark data never reaches: losses agree to float precision.
+ * active (|logit| > 16), which the benchmark data never reaches: {@link HandWrittenCheck} compares parameters.
  */
 public abstract class HandWritten {
     /** The learning rate of the SGD update, as in the peer. */
     protected final double lr;
-    private final Weighting weighting;
-    private double alpha = 0.5;
+    private final Weighting strategy;
+    private final long seed;
+    private final int k;
+    private final boolean[] classification;
+    private long iteration;
+    private long epoch;
+    // TRAINABLE: α; UNCERTAINTY: sᵢ = log σᵢ²; GRADNORM: logits; SCHEDULED, DWA, RLW: λ (as the runtime's FLOAT state).
+    private double alpha;
+    private double[] logVariance;
+    private double[] logits;
+    private double[] gradNormInitial;
+    private double[] lambda;
+    private double[] dwaSums;
+    private long dwaSteps;
+    private double[] dwaPrevious;
+    private double[] dwaBeforePrevious;
+    private double[] mgdaAlpha;
+    // Per-branch gradients of the shared parameters (gradient-level strategies), as Java vectors.
+    private double[][] branchGradients;
+    private float[] scratch = new float[0];
 
-    HandWritten(Weighting weighting, double lr) {
-        this.weighting = weighting;
+    HandWritten(Weighting strategy, double lr, long seed, int branches, boolean[] classification) {
+        this.strategy = strategy;
         this.lr = lr;
+        this.seed = seed;
+        this.k = branches;
+        this.classification = classification;
+        lambda = new double[branches];
+        Arrays.fill(lambda, 1.0 / branches);
+        if (strategy == Weighting.DWA) {
+            Arrays.fill(lambda, 1.0);
+            dwaSums = new double[branches];
+        }
+        if (strategy == Weighting.CUSTOM) {
+            throw new IllegalArgumentException("no hand-written CUSTOM weighting: it needs a user class");
+        }
     }
 
-    /** A hand-written model of {@code workload} starting from the given parameter values (by the model's names). */
-    public static HandWritten create(Workloads.Workload workload, Weighting weighting, Map<String, INDArray> start,
-                                     double lr) {
-        return switch (workload) {
-            case SEED_7, SEED_1024 -> new Seed(weighting, lr, start, workload.batch());
-            case MLP_256 -> new Mlp(weighting, lr, start, workload.batch());
-            case CNN_64 -> new Cnn(weighting, lr, start, workload.batch());
+    /**
+     * A hand-written model of {@code workload} under {@code strategy} (settings of {@link Workloads#weighting})
+     * starting from the given parameter values by the model's names, the weighting's included; {@code seed} is the
+     * model seed (RLW's and PCGrad's random streams).
+     */
+    public static HandWritten create(Workloads.Workload workload, Weighting strategy, Map<String, INDArray> start,
+                                     double lr, long seed) {
+        String why = workload.excluded(strategy);
+        if (why != null) {
+            throw new IllegalArgumentException(workload + " " + strategy + ": excluded, " + why);
+        }
+        HandWritten model = switch (workload) {
+            case SEED_7, SEED_1024 -> new Seed(strategy, lr, seed, start, workload.batch());
+            case MLP_256 -> new Mlp(strategy, lr, seed, start, workload.batch());
+            case CNN_64 -> new Cnn(strategy, lr, seed, start, workload.batch());
             case TRUNK_64 -> throw new IllegalArgumentException("no hand-written model of " + workload);
         };
+        model.init(start);
+        return model;
     }
 
-    /** One SGD step; returns {total, first branch loss, second branch loss}. */
-    public abstract double[] step(INDArray[] inputs, INDArray[] targets);
+    private void init(Map<String, INDArray> start) {
+        switch (strategy) {
+            case TRAINABLE -> alpha = start.get("weighting/alpha").getDouble(0);
+            case UNCERTAINTY -> logVariance = start.get("weighting/log_variance").toDoubleVector();
+            case GRADNORM -> logits = start.get("weighting/logits").toDoubleVector();
+            default -> { }
+        }
+        int shared = 0;
+        for (Param p : parameters()) {
+            shared += p.branch < 0 ? (int) p.value.length() : 0;
+        }
+        if (strategy == Weighting.PCGRAD || strategy == Weighting.MGDA) {
+            int length = shared;
+            if (length == 0 && strategy == Weighting.MGDA) {
+                // No @Shared parameters: MGDA uses the gradients over all parameters, as the runtime does.
+                for (Param p : parameters()) {
+                    length += (int) p.value.length();
+                }
+            }
+            branchGradients = new double[k][length];
+        }
+        mgdaAlpha = new double[k];
+        Arrays.fill(mgdaAlpha, 1.0 / k);
+    }
+
+    private boolean gradientLevel() {
+        return strategy == Weighting.GRADNORM || strategy == Weighting.PCGRAD || strategy == Weighting.MGDA;
+    }
+
+    // ---- what each workload provides ---------------------------------------------------------------------------
+
+    /** A parameter: its name in the model, value, gradient buffer, and owning branch ({@code -1}: shared trunk). */
+    record Param(String name, INDArray value, INDArray grad, int branch) {
+    }
+
+    /** Every network parameter, the trunk's first, in the model's creation order. */
+    abstract List<Param> parameters();
+
+    /** The forward pass and the branch losses (unweighted), keeping what the backward pass needs. */
+    abstract double[] forward(INDArray[] x, INDArray[] y);
+
+    /**
+     * Branch {@code i}'s head backward with its loss weighted by {@code weight}: writes the head's parameter gradients
+     * and the gradient of the trunk's output (added to what is there when {@code accumulate}).
+     */
+    abstract void headBackward(int branch, double weight, boolean accumulate);
+
+    /** The trunk's backward pass from the trunk output's gradient the heads wrote; nothing without a trunk. */
+    abstract void trunkBackward();
+
+    /**
+     * GRADNORM, after every head's backward: per branch, the norm of the gradient of that branch's weighted loss
+     * w.r.t. the last shared layer's kernel, from the head's own output gradient alone (GradNorm's default layer).
+     */
+    double[] lastSharedGradientNorms() {
+        throw new IllegalStateException("GRADNORM needs a shared layer");
+    }
+
+    /** The Euclidean norm of a contiguous FLOAT array, summed in double. */
+    static double norm(INDArray a) {
+        FloatBuffer f = floats(a);
+        int o = (int) a.offset();
+        double s = 0;
+        for (int i = 0; i < a.length(); i++) {
+            double v = f.get(o + i);
+            s += v * v;
+        }
+        return Math.sqrt(s);
+    }
 
     /** The branch outputs for {@code inputs}: buffers overwritten by the next call. */
     public abstract INDArray[] predict(INDArray[] inputs);
 
-    /** The weights of the two branch losses. */
-    final double w1() {
-        return weighting == Weighting.FIXED ? 0.5 : alpha;
+    // ---- one step ----------------------------------------------------------------------------------------------
+
+    /** One SGD step; returns {total, first branch loss, second branch loss, ...}, the total as the runtime reports it. */
+    public double[] step(INDArray[] x, INDArray[] y) {
+        beforeStep();
+        double[] losses = forward(x, y);
+        double total = gradientLevel() ? gradientLevelStep(losses) : lossLevelStep(losses);
+        if (strategy == Weighting.DWA) {
+            for (int i = 0; i < k; i++) {
+                dwaSums[i] += losses[i];
+            }
+            dwaSteps++;
+        }
+        iteration++;
+        double[] result = new double[k + 1];
+        result[0] = total;
+        System.arraycopy(losses, 0, result, 1, k);
+        return result;
     }
 
-    final double w2() {
-        return weighting == Weighting.FIXED ? 0.5 : 1 - alpha;
+    /** Ends an epoch (DWA's bookkeeping), as {@code Trainer.endEpoch}. */
+    public void endEpoch() {
+        if (strategy == Weighting.DWA && dwaSteps > 0) {
+            double[] means = new double[k];
+            for (int i = 0; i < k; i++) {
+                means[i] = dwaSums[i] / dwaSteps;
+            }
+            dwaBeforePrevious = dwaPrevious;
+            dwaPrevious = means;
+            Arrays.fill(dwaSums, 0);
+            dwaSteps = 0;
+            if (dwaBeforePrevious == null) {
+                Arrays.fill(lambda, 1.0);
+            } else {
+                double[] ratio = new double[k];
+                for (int i = 0; i < k; i++) {
+                    ratio[i] = dwaPrevious[i] / dwaBeforePrevious[i];
+                }
+                double[] soft = softmax(ratio, Workloads.DWA_TEMPERATURE);
+                for (int i = 0; i < k; i++) {
+                    lambda[i] = (float) (k * soft[i]);
+                }
+            }
+        }
+        epoch++;
     }
 
-    /** Updates α (TRAINABLE: ∂total/∂α = L1 - L2, then the clip to [0, 1]); returns the total. */
-    final double combine(double l1, double l2) {
-        double total = w1() * l1 + w2() * l2;
-        if (weighting == Weighting.TRAINABLE) {
-            alpha = Math.min(1, Math.max(0, alpha - lr * (l1 - l2)));
+    /** Weights that are set before the forward pass: SCHEDULED's ramp, RLW's draw. */
+    private void beforeStep() {
+        if (strategy == Weighting.SCHEDULED) {
+            double[] end = Workloads.scheduledEnd(k);
+            double t = Math.min(1.0, (double) iteration / Workloads.SCHEDULE_STEPS);
+            double f = (1 - Math.cos(Math.PI * t)) / 2;
+            for (int i = 0; i < k; i++) {
+                lambda[i] = (float) (1.0 / k + (end[i] - 1.0 / k) * f);
+            }
+        } else if (strategy == Weighting.RLW) {
+            // RlwWeighter.draw: a stream seeded by the model seed and the step, Box-Muller normals, softmax.
+            SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + iteration);
+            double[] z = new double[k];
+            for (int i = 0; i < k; i++) {
+                double u = 1.0 - random.nextDouble();
+                double v = random.nextDouble();
+                z[i] = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+            }
+            double[] w = softmax(z, 1.0);
+            for (int i = 0; i < k; i++) {
+                lambda[i] = (float) w[i];
+            }
+        }
+    }
+
+    /** One backward pass with each branch weighted by ∂total/∂Lᵢ, the SGD update, the strategy's own update. */
+    private double lossLevelStep(double[] l) {
+        double[] weights = new double[k];
+        double total = 0;
+        switch (strategy) {
+            case FIXED -> {
+                for (int i = 0; i < k; i++) {
+                    weights[i] = 1.0 / k;
+                    total += weights[i] * l[i];
+                }
+            }
+            case TRAINABLE -> {
+                weights[0] = alpha;
+                weights[1] = 1 - alpha;
+                total = alpha * l[0] + (1 - alpha) * l[1];
+            }
+            case SCHEDULED, DWA, RLW -> {
+                for (int i = 0; i < k; i++) {
+                    weights[i] = lambda[i];
+                    total += lambda[i] * l[i];
+                }
+            }
+            case UNCERTAINTY -> {
+                for (int i = 0; i < k; i++) {
+                    weights[i] = (classification[i] ? 1.0 : 0.5) * Math.exp(-logVariance[i]);
+                    total += weights[i] * l[i] + 0.5 * logVariance[i];
+                }
+            }
+            case GLS -> {
+                double meanLog = 0;
+                for (int i = 0; i < k; i++) {
+                    meanLog += Math.log(l[i]) / k;
+                }
+                total = Math.exp(meanLog);
+                for (int i = 0; i < k; i++) {
+                    weights[i] = total / (k * l[i]);
+                    lambda[i] = weights[i];
+                }
+            }
+            default -> throw new IllegalStateException(strategy.toString());
+        }
+        for (int i = 0; i < k; i++) {
+            headBackward(i, weights[i], i > 0);
+        }
+        trunkBackward();
+        for (Param p : parameters()) {
+            sgd(lr, p.value, p.grad);
+        }
+        if (strategy == Weighting.TRAINABLE) {
+            // ∂total/∂α = L₁ − L₂, then TrainableWeighter's clip to [0, 1].
+            alpha = Math.min(1, Math.max(0, (float) (alpha - lr * (l[0] - l[1]))));
+        } else if (strategy == Weighting.UNCERTAINTY) {
+            for (int i = 0; i < k; i++) {
+                double c = classification[i] ? 1.0 : 0.5;
+                logVariance[i] = (float) (logVariance[i] - lr * (0.5 - c * Math.exp(-logVariance[i]) * l[i]));
+            }
         }
         return total;
+    }
+
+    /**
+     * GRADNORM, PCGRAD, MGDA: each branch's backward on its own (heads' gradients stay in their buffers, the trunk's
+     * are copied out as Java vectors), then the runtime's combination of the shared parameters' gradients.
+     */
+    private double gradientLevelStep(double[] l) {
+        List<Param> params = parameters();
+        if (strategy == Weighting.GRADNORM) {
+            // Σ gᵢ is the gradient of Σ wᵢ·Lᵢ: one backward with the heads accumulating; per branch only the norm of
+            // the last shared layer's kernel gradient, from that head's own output gradient.
+            double[] w = gradNormWeights();
+            for (int i = 0; i < k; i++) {
+                headBackward(i, w[i], i > 0);
+            }
+            double[] norms = lastSharedGradientNorms();
+            trunkBackward();
+            gradNormUpdate(l, w, norms);
+            double total = 0;
+            for (int i = 0; i < k; i++) {
+                total += w[i] * l[i];
+            }
+            for (Param p : params) {
+                sgd(lr, p.value, p.grad);
+            }
+            return total;
+        }
+        double[] scale = new double[k];
+        Arrays.fill(scale, 1.0);
+        boolean trunk = params.get(0).branch < 0;
+        for (int i = 0; i < k; i++) {
+            headBackward(i, scale[i], false);
+            if (trunk) {
+                trunkBackward();
+                int offset = 0;
+                for (Param p : params) {
+                    if (p.branch < 0) {
+                        offset = read(p.grad, branchGradients[i], offset);
+                    }
+                }
+            }
+        }
+        double[] headScale = new double[k];
+        Arrays.fill(headScale, 1.0);
+        double total = 0;
+        switch (strategy) {
+            case PCGRAD -> {
+                if (trunk) {
+                    writeShared(params, pcGrad());
+                }
+                for (int i = 0; i < k; i++) {
+                    total += l[i];
+                }
+            }
+            case MGDA -> {
+                if (!trunk) {
+                    // Gradients over all parameters: each branch's own head, zeros elsewhere.
+                    for (int i = 0; i < k; i++) {
+                        Arrays.fill(branchGradients[i], 0);
+                        int offset = 0;
+                        for (Param p : params) {
+                            if (p.branch == i) {
+                                read(p.grad, branchGradients[i], offset);
+                            }
+                            offset += (int) p.value.length();
+                        }
+                    }
+                }
+                double[][] gram = new double[k][k];
+                for (int i = 0; i < k; i++) {
+                    for (int j = i; j < k; j++) {
+                        gram[i][j] = dot(branchGradients[i], branchGradients[j]);
+                        gram[j][i] = gram[i][j];
+                    }
+                }
+                mgdaAlpha = minNormWeights(gram);
+                headScale = mgdaAlpha.clone();
+                if (trunk) {
+                    double[] sum = new double[branchGradients[0].length];
+                    for (int i = 0; i < k; i++) {
+                        double a = mgdaAlpha[i];
+                        double[] g = branchGradients[i];
+                        for (int v = 0; v < sum.length; v++) {
+                            sum[v] += a * g[v];
+                        }
+                    }
+                    writeShared(params, sum);
+                }
+                for (int i = 0; i < k; i++) {
+                    total += mgdaAlpha[i] * l[i];
+                }
+            }
+            default -> throw new IllegalStateException(strategy.toString());
+        }
+        for (Param p : params) {
+            sgd(lr * (p.branch < 0 ? 1.0 : headScale[p.branch]), p.value, p.grad);
+        }
+        return total;
+    }
+
+    /** PcGradWeighter's projections, the same random visiting order (model seed · 31 + step). */
+    private double[] pcGrad() {
+        double[][] g = branchGradients;
+        double[] norms = new double[k];
+        for (int i = 0; i < k; i++) {
+            norms[i] = dot(g[i], g[i]);
+        }
+        Random random = new Random(seed * 31 + iteration);
+        double[] sum = new double[g[0].length];
+        for (int i = 0; i < k; i++) {
+            double[] projected = g[i].clone();
+            List<Integer> others = new ArrayList<>();
+            for (int j = 0; j < k; j++) {
+                if (j != i) {
+                    others.add(j);
+                }
+            }
+            Collections.shuffle(others, random);
+            for (int j : others) {
+                double d = dot(projected, g[j]);
+                if (d < 0 && norms[j] > 0) {
+                    double s = d / norms[j];
+                    for (int v = 0; v < projected.length; v++) {
+                        projected[v] -= s * g[j][v];
+                    }
+                }
+            }
+            for (int v = 0; v < sum.length; v++) {
+                sum[v] += projected[v];
+            }
+        }
+        return sum;
+    }
+
+    /** GradNorm: w = K·softmax(logits). */
+    private double[] gradNormWeights() {
+        double[] w = softmax(logits, 1.0);
+        for (int i = 0; i < k; i++) {
+            w[i] *= k;
+        }
+        return w;
+    }
+
+    /** GradNormWeighter's loss on the last shared layer's kernel gradient norms, and the SGD step of the logits. */
+    private void gradNormUpdate(double[] losses, double[] w, double[] norms) {
+        if (gradNormInitial == null) {
+            gradNormInitial = losses.clone();
+        }
+        double[] relative = new double[k];
+        double meanNorm = 0;
+        double meanRelative = 0;
+        for (int i = 0; i < k; i++) {
+            relative[i] = losses[i] / gradNormInitial[i];
+            meanNorm += norms[i] / k;
+            meanRelative += relative[i] / k;
+        }
+        double[] weightGradient = new double[k];
+        for (int i = 0; i < k; i++) {
+            double target = meanNorm * Math.pow(relative[i] / meanRelative, Workloads.GRADNORM_ASYMMETRY);
+            weightGradient[i] = Math.signum(norms[i] - target) * norms[i] / w[i];
+        }
+        for (int j = 0; j < k; j++) {
+            double g = 0;
+            for (int i = 0; i < k; i++) {
+                g += weightGradient[i] * w[i] * ((i == j ? 1 : 0) - w[j] / k);
+            }
+            logits[j] = (float) (logits[j] - (float) (lr * (float) g));
+        }
+    }
+
+    private void writeShared(List<Param> params, double[] values) {
+        int offset = 0;
+        for (Param p : params) {
+            if (p.branch < 0) {
+                offset = write(values, offset, p.grad);
+            }
+        }
+    }
+
+    /** MgdaWeighter.minNormWeights: Frank-Wolfe with exact line search on the Gram matrix. */
+    static double[] minNormWeights(double[][] gram) {
+        int n = gram.length;
+        double[] a = new double[n];
+        Arrays.fill(a, 1.0 / n);
+        for (int iteration = 0; iteration < 250; iteration++) {
+            double[] ma = new double[n];
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    ma[i] += gram[i][j] * a[j];
+                }
+            }
+            int t = 0;
+            for (int i = 1; i < n; i++) {
+                if (ma[i] < ma[t]) {
+                    t = i;
+                }
+            }
+            double aa = 0;
+            for (int i = 0; i < n; i++) {
+                aa += a[i] * ma[i];
+            }
+            double ab = ma[t];
+            double bb = gram[t][t];
+            double denominator = aa - 2 * ab + bb;
+            double gamma = denominator <= 0 ? 1.0 : Math.min(1.0, Math.max(0.0, (bb - ab) / denominator));
+            double change = 0;
+            for (int i = 0; i < n; i++) {
+                double next = gamma * a[i] + (i == t ? 1 - gamma : 0);
+                change += Math.abs(next - a[i]);
+                a[i] = next;
+            }
+            if (change < 1e-10) {
+                break;
+            }
+        }
+        return a;
+    }
+
+    static double[] softmax(double[] z, double temperature) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double v : z) {
+            max = Math.max(max, v / temperature);
+        }
+        double[] out = new double[z.length];
+        double sum = 0;
+        for (int i = 0; i < z.length; i++) {
+            out[i] = Math.exp(z[i] / temperature - max);
+            sum += out[i];
+        }
+        for (int i = 0; i < z.length; i++) {
+            out[i] /= sum;
+        }
+        return out;
+    }
+
+    static double dot(double[] a, double[] b) {
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += a[i] * b[i];
+        }
+        return sum;
+    }
+
+    /** The branch weights now in effect, as {@code Trainer.weights()} reports them. */
+    public double[] weights() {
+        double[] w = new double[k];
+        switch (strategy) {
+            case FIXED -> Arrays.fill(w, 1.0 / k);
+            case TRAINABLE -> {
+                w[0] = alpha;
+                w[1] = 1 - alpha;
+            }
+            case UNCERTAINTY -> {
+                for (int i = 0; i < k; i++) {
+                    w[i] = (classification[i] ? 1.0 : 0.5) * Math.exp(-logVariance[i]);
+                }
+            }
+            case GRADNORM -> w = gradNormWeights();
+            case PCGRAD -> Arrays.fill(w, 1.0);
+            case MGDA -> w = mgdaAlpha.clone();
+            default -> w = lambda.clone();
+        }
+        return w;
+    }
+
+    /** Every parameter by the model's name, the weighting's included (copies). */
+    public Map<String, INDArray> parameterValues() {
+        Map<String, INDArray> values = new LinkedHashMap<>();
+        for (Param p : parameters()) {
+            values.put(p.name, p.value.dup());
+        }
+        switch (strategy) {
+            case TRAINABLE -> values.put("weighting/alpha", Nd4j.scalar((float) alpha));
+            case UNCERTAINTY -> values.put("weighting/log_variance",
+                    Nd4j.createFromArray(logVariance).castTo(DataType.FLOAT));
+            case GRADNORM -> values.put("weighting/logits", Nd4j.createFromArray(logits).castTo(DataType.FLOAT));
+            default -> { }
+        }
+        return values;
+    }
+
+    // ---- Java passes over native buffers -----------------------------------------------------------------------
+
+    static FloatBuffer floats(INDArray a) {
+        if (a.dataType() != DataType.FLOAT || !isContiguous(a)) {
+            throw new IllegalStateException("a contiguous FLOAT array expected");
+        }
+        return a.data().pointer().asByteBuffer().order(ByteOrder.nativeOrder()).asFloatBuffer();
+    }
+
+    private static boolean isContiguous(INDArray a) {
+        return a.ordering() == 'c' && Arrays.equals(a.stride(), Nd4j.getStrides(a.shape(), 'c'));
+    }
+
+    /** Copies {@code a} into {@code dst} from {@code offset}; returns the offset after it. */
+    private int read(INDArray a, double[] dst, int offset) {
+        int n = (int) a.length();
+        if (scratch.length < n) {
+            scratch = new float[n];
+        }
+        floats(a).get((int) a.offset(), scratch, 0, n);
+        for (int i = 0; i < n; i++) {
+            dst[offset + i] = scratch[i];
+        }
+        return offset + n;
+    }
+
+    /** Writes {@code src} from {@code offset} into {@code a}; returns the offset after it. */
+    private int write(double[] src, int offset, INDArray a) {
+        int n = (int) a.length();
+        if (scratch.length < n) {
+            scratch = new float[n];
+        }
+        for (int i = 0; i < n; i++) {
+            scratch[i] = (float) src[offset + i];
+        }
+        floats(a).put((int) a.offset(), scratch, 0, n);
+        return offset + n;
+    }
+
+    /**
+     * {@code parameter ← parameter − lr·gradient} in place: BLAS {@code axpy}, which {@link ConvChoice} measured at
+     * 0.5 µs for 18 values and 4 µs for 64 K, as cheap as a Java pass over the buffer for the smallest parameters and
+     * 2–6x cheaper for the others (the runtime's Java {@code SgdStep} replaces ND4J's {@code sgd_updater} + {@code subi},
+     * two op calls, not {@code axpy}).
+     */
+    static void sgd(double lr, INDArray parameter, INDArray gradient) {
+        Nd4j.getBlasWrapper().level1().axpy(parameter.length(), -lr, gradient, parameter);
+    }
+
+    /** Whether a reshaped array is a view of the original's memory (the GEMMs write through it). */
+    static boolean sameMemory(INDArray view, INDArray original) {
+        return view.data().address() + view.offset() * 4 == original.data().address() + original.offset() * 4;
     }
 
     static int[] ints(long[] values) {
@@ -82,8 +667,9 @@ public abstract class HandWritten {
         return ints;
     }
 
-    static void sgd(double lr, INDArray parameter, INDArray gradient) {
-        Nd4j.getBlasWrapper().level1().axpy(parameter.length(), -lr, gradient, parameter);
+    /** {@code sum[1, n] = ones[1, rows] · g[rows, n]}: a bias gradient as one GEMM into a preallocated row. */
+    static void columnSums(INDArray ones, INDArray g, INDArray sum) {
+        Nd4j.gemm(ones, g, sum, false, false, 1.0, 0.0);
     }
 
     // ---- layers ------------------------------------------------------------------------------------------------
@@ -96,6 +682,14 @@ public abstract class HandWritten {
         final INDArray db;
         final INDArray z;
         final INDArray dx;
+        private final INDArray dbRow;
+        private final INDArray ones;
+        private final Bound forward;
+        private final Bound bias;
+        private final Bound weightGradient;
+        private final Bound biasGradient;
+        private final Bound inputGradient;
+        private final Bound inputGradientAdd;
         private INDArray x;
 
         Dense(INDArray w, INDArray b, int batch, boolean needDx) {
@@ -104,37 +698,95 @@ public abstract class HandWritten {
 
         /** A layer whose input gradient goes to {@code dx} (null: not computed). */
         Dense(INDArray w, INDArray b, int batch, INDArray dx) {
-            this.w = w.dup();
-            this.b = b.dup();
-            dw = w.like();
-            db = b.like();
+            this.w = w.dup('c');
+            this.b = b.dup('c');
+            dw = Nd4j.create(DataType.FLOAT, w.shape());
+            db = Nd4j.create(DataType.FLOAT, b.shape());
+            dbRow = db.reshape(1, db.length());
+            if (!sameMemory(dbRow, db)) {
+                throw new IllegalStateException("reshape copied");
+            }
+            ones = Nd4j.ones(DataType.FLOAT, 1, batch);
             z = Nd4j.create(DataType.FLOAT, batch, w.size(1));
             this.dx = dx;
+            // The input and the output gradient are rebound on every call; their shapes are fixed.
+            INDArray input = Nd4j.create(DataType.FLOAT, batch, w.size(0));
+            forward = Bound.gemm(input, this.w, z, false, false, 0.0);
+            bias = new Bound(DynamicCustomOp.builder("add").addInputs(z, this.b).addOutputs(z).build(),
+                    new INDArray[] {z, this.b}, z);
+            weightGradient = Bound.gemm(input, z, dw, true, false, 0.0);
+            biasGradient = Bound.gemm(ones, z, dbRow, false, false, 0.0);
+            inputGradient = dx == null ? null : Bound.gemm(z, this.w, dx, false, true, 0.0);
+            inputGradientAdd = dx == null ? null : Bound.gemm(z, this.w, dx, false, true, 1.0);
         }
 
         INDArray forward(INDArray input) {
             x = input;
-            Nd4j.gemm(x, w, z, false, false, 1.0, 0.0);
-            z.addiRowVector(b);
+            forward.input(0, input).run();
+            bias.run();
             return z;
         }
 
         /** dx is accumulated into when {@code accumulate}. */
         void backward(INDArray dz, boolean accumulate) {
-            Nd4j.gemm(x, dz, dw, true, false, 1.0, 0.0);
-            dz.sum(db, 0);
+            weightGradient.input(0, x).input(1, dz).run();
+            biasGradient.input(1, dz).run();
             if (dx != null) {
-                Nd4j.gemm(dz, w, dx, false, true, 1.0, accumulate ? 1.0 : 0.0);
+                (accumulate ? inputGradientAdd : inputGradient).input(0, dz).run();
             }
-        }
-
-        void sgd(double lr) {
-            HandWritten.sgd(lr, w, dw);
-            HandWritten.sgd(lr, b, db);
         }
     }
 
-    /** NHWC convolution with bias through libnd4j's conv2d / conv2d_bp. */
+    /**
+     * A custom op with its arrays bound once in an {@link OpContext}, as the compiled executor runs its plan: one
+     * native call per run, without building the op's context each time ({@code Nd4j.gemm} builds one per call).
+     */
+    static final class Bound {
+        private final DynamicCustomOp op;
+        private final OpContext ctx;
+
+        Bound(DynamicCustomOp op, INDArray[] inputs, INDArray output) {
+            this.op = op;
+            ctx = Nd4j.getExecutioner().buildContext();
+            ctx.setArgs(inputs, op.iArgs(), op.dArgs(), op.tArgs(), op.bArgs());
+            ctx.setOutputArray(0, output);
+        }
+
+        /** {@code c = op(a)·op(b) + beta·c}. */
+        static Bound gemm(INDArray a, INDArray b, INDArray c, boolean transposeA, boolean transposeB, double beta) {
+            Mmul mmul = new Mmul(a, b, c, 1.0, beta,
+                    MMulTranspose.builder().transposeA(transposeA).transposeB(transposeB).build());
+            return new Bound(mmul, new INDArray[] {a, b}, c);
+        }
+
+        Bound input(int index, INDArray array) {
+            ctx.setInputArray(index, array);
+            return this;
+        }
+
+        void run() {
+            Nd4j.exec(op, ctx);
+        }
+    }
+
+    /** How {@link Conv} computes a convolution whose input gradient is not needed. */
+    enum ConvMode {
+        /** im2col patches in Java; forward one GEMM + bias, backward the kernel-gradient GEMM and a ones-GEMM. */
+        IM2COL,
+        /** libnd4j's (oneDNN's) conv2d forward; backward as IM2COL (patches written in the backward). */
+        HYBRID,
+        /** conv2d and conv2d_bp. */
+        LIBND4J;
+
+        static ConvMode of(String name) {
+            return valueOf(name.toUpperCase(java.util.Locale.ROOT));
+        }
+    }
+
+    /**
+     * NHWC convolution with bias, stride 1. Without an input gradient (and unless {@code -Dhandwritten.conv=libnd4j}):
+     * im2col patches in Java + GEMMs; otherwise libnd4j's conv2d / conv2d_bp.
+     */
     static final class Conv {
         final INDArray w;
         final INDArray b;
@@ -142,40 +794,180 @@ public abstract class HandWritten {
         final INDArray db;
         final INDArray out;
         final INDArray dx;
-        final Conv2DConfig config;
+        final ConvMode mode;
+        private final Conv2DConfig config;
         private INDArray x;
         private long[] iArgs;
+        // im2col
+        private final int batch;
+        private final int height;
+        private final int width;
+        private final int channels;
+        private final int kernel;
+        private final int pad;
+        private final int outH;
+        private final int outW;
+        private Bound forwardGemm;
+        private Bound kernelGemm;
+        private INDArray cols;
+        private INDArray wAug;
+        private INDArray dwAug;
+        private INDArray out2;
+        private float[] image;
+        private float[] patchRows;
+        private int rowStride;
 
-        Conv(INDArray w, INDArray b, long[] inShape, int k, Padding padding) {
-            this.w = w.dup();
-            this.b = b.dup();
-            dw = w.like();
-            db = b.like();
+        Conv(INDArray w, INDArray b, long[] inShape, int k, Padding padding, boolean needDx) {
+            this(w, b, inShape, k, padding, needDx, ConvMode.of(System.getProperty("handwritten.conv", "im2col")));
+        }
+
+        /**
+         * Without input gradient and not LIBND4J: the kernel and bias are views into one {@code [kH·kW·inC + 1, outC]}
+         * matrix (the bias its last row) and every patch row ends in a 1, so the forward is one GEMM
+         * {@code [patches, 1]·[W; b]} and the backward one GEMM {@code [patches, 1]ᵀ·dOut} that yields the kernel and
+         * the bias gradient together (no bias op, no separate column sum).
+         */
+        Conv(INDArray w, INDArray b, long[] inShape, int k, Padding padding, boolean needDx, ConvMode mode) {
             config = Conv2DConfig.builder().kH(k).kW(k).sH(1).sW(1)
                     .paddingMode(padding == Padding.SAME ? PaddingMode.SAME : PaddingMode.VALID)
                     .dataFormat("NHWC").build();
-            long outH = padding == Padding.SAME ? inShape[1] : inShape[1] - k + 1;
-            long outW = padding == Padding.SAME ? inShape[2] : inShape[2] - k + 1;
-            out = Nd4j.create(DataType.FLOAT, inShape[0], outH, outW, w.size(3));
-            dx = Nd4j.create(DataType.FLOAT, inShape);
+            batch = (int) inShape[0];
+            height = (int) inShape[1];
+            width = (int) inShape[2];
+            channels = (int) inShape[3];
+            kernel = k;
+            pad = padding == Padding.SAME ? (k - 1) / 2 : 0;
+            outH = padding == Padding.SAME ? height : height - k + 1;
+            outW = padding == Padding.SAME ? width : width - k + 1;
+            long outC = w.size(3);
+            out = Nd4j.create(DataType.FLOAT, batch, outH, outW, outC);
+            dx = needDx ? Nd4j.create(DataType.FLOAT, inShape) : null;
+            this.mode = needDx ? ConvMode.LIBND4J : mode;
+            if (this.mode == ConvMode.LIBND4J) {
+                this.w = w.dup('c');
+                this.b = b.dup('c');
+                dw = Nd4j.create(DataType.FLOAT, w.shape());
+                db = Nd4j.create(DataType.FLOAT, b.shape());
+                return;
+            }
+            long rows = (long) batch * outH * outW;
+            int columns = k * k * channels;
+            rowStride = columns + 1;
+            wAug = Nd4j.create(DataType.FLOAT, columns + 1, outC);
+            dwAug = Nd4j.create(DataType.FLOAT, columns + 1, outC);
+            this.w = part(wAug, w.shape(), 0);
+            this.b = part(wAug, b.shape(), columns * outC);
+            dw = part(dwAug, w.shape(), 0);
+            db = part(dwAug, b.shape(), columns * outC);
+            this.w.assign(w);
+            this.b.assign(b);
+            cols = Nd4j.create(DataType.FLOAT, rows, rowStride);
+            out2 = out.reshape(rows, outC);
+            image = new float[batch * height * width * channels];
+            patchRows = new float[Math.toIntExact(rows * rowStride)];
+            for (long r = 0; r < rows; r++) {
+                patchRows[(int) (r * rowStride + columns)] = 1f;
+            }
+            if (!sameMemory(out2, out)) {
+                throw new IllegalStateException("reshape copied");
+            }
+            forwardGemm = Bound.gemm(cols, wAug, out2, false, false, 0.0);
+            kernelGemm = Bound.gemm(cols, out2, dwAug, true, false, 0.0);
+        }
+
+        /** A c-ordered view of {@code shape} into {@code whole}'s buffer from {@code offset}. */
+        private static INDArray part(INDArray whole, long[] shape, long offset) {
+            return Nd4j.create(whole.data(), shape, Nd4j.getStrides(shape, 'c'), offset, 'c', DataType.FLOAT);
         }
 
         INDArray forward(INDArray input) {
             x = input;
+            if (mode == ConvMode.IM2COL) {
+                im2col(input);
+                forwardGemm.run();
+                return out;
+            }
             Conv2D op = new Conv2D(new INDArray[] {x, w, b}, new INDArray[] {out}, config);
             iArgs = op.iArgs();
             Nd4j.exec(op);
             return out;
         }
 
+        /** The kernel (and bias) gradient alone for {@code dOut}, im2col'ing {@code input} first when {@code newInput}. */
+        void kernelGradient(INDArray input, INDArray dOut, boolean newInput) {
+            if (newInput) {
+                im2col(input);
+            }
+            kernelGemm.input(1, dOut.reshape(out2.shape())).run();
+        }
+
         void backward(INDArray dOut) {
-            Nd4j.exec(DynamicCustomOp.builder("conv2d_bp").addInputs(x, w, b, dOut).addOutputs(dx, dw, db)
+            if (mode != ConvMode.LIBND4J) {
+                if (mode == ConvMode.HYBRID) {
+                    im2col(x);
+                }
+                kernelGemm.input(1, dOut.reshape(out2.shape())).run();
+                return;
+            }
+            INDArray dInput = dx != null ? dx : Nd4j.create(DataType.FLOAT, x.shape());
+            Nd4j.exec(DynamicCustomOp.builder("conv2d_bp").addInputs(x, w, b, dOut).addOutputs(dInput, dw, db)
                     .addIntegerArguments(ints(iArgs)).build());
         }
 
-        void sgd(double lr) {
-            HandWritten.sgd(lr, w, dw);
-            HandWritten.sgd(lr, b, db);
+        /**
+         * The patches of {@code x} as rows {@code (n, oh, ow)}, columns {@code (kh, kw, c)}: one bulk read of the
+         * whole batch into a heap array, the rows built with {@code System.arraycopy} per kernel row, one bulk write
+         * (per-image reads and writes cost ≈ 0.1 ms more on the seed batch of 1024 small images).
+         */
+        private void im2col(INDArray input) {
+            int kc = kernel * channels;
+            int rowLength = rowStride;
+            int imageSize = height * width * channels;
+            int patchesSize = outH * outW * rowLength;
+            floats(input).get((int) input.offset(), image, 0, batch * imageSize);
+            // Row (n, oh, ow): kH·kW·inC patch values, then the 1 written once in the constructor.
+            for (int n = 0; n < batch; n++) {
+                int row = n * patchesSize;
+                int base = n * imageSize;
+                for (int oh = 0; oh < outH; oh++) {
+                    int ih0 = oh - pad;
+                    for (int ow = 0; ow < outW; ow++, row += rowLength) {
+                        int iw0 = ow - pad;
+                        boolean inW = iw0 >= 0 && iw0 + kernel <= width;
+                        for (int kh = 0; kh < kernel; kh++) {
+                            int ih = ih0 + kh;
+                            int dst = row + kh * kc;
+                            if (ih < 0 || ih >= height) {
+                                Arrays.fill(patchRows, dst, dst + kc, 0f);
+                                continue;
+                            }
+                            int line = base + ih * width * channels;
+                            if (inW) {
+                                int src = line + iw0 * channels;
+                                if (kc <= 32) {
+                                    // A plain loop: System.arraycopy's call costs more than 6 floats (the seed's).
+                                    for (int q = 0; q < kc; q++) {
+                                        patchRows[dst + q] = image[src + q];
+                                    }
+                                } else {
+                                    System.arraycopy(image, src, patchRows, dst, kc);
+                                }
+                                continue;
+                            }
+                            for (int kw = 0; kw < kernel; kw++) {
+                                int iw = iw0 + kw;
+                                int d = dst + kw * channels;
+                                if (iw < 0 || iw >= width) {
+                                    Arrays.fill(patchRows, d, d + channels, 0f);
+                                } else {
+                                    System.arraycopy(image, line + iw * channels, patchRows, d, channels);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            floats(cols).put(0, patchRows, 0, batch * patchesSize);
         }
     }
 
@@ -221,22 +1013,51 @@ public abstract class HandWritten {
 
     // ---- loss heads --------------------------------------------------------------------------------------------
 
+    /**
+     * Loss heads up to this many prediction values run as one Java pass over the native buffers (forward) and one
+     * (backward) instead of 3–6 native ops each: a Java exp or log costs ≈ 10–30 ns, a native op's call ≈ 5–20 µs.
+     */
+    static final long JAVA_LOSS_MAX = 2048;
+
     /** Sigmoid + binary cross-entropy over all elements of {@code z} ([batch, n]). */
     static final class SigmoidBce {
         final INDArray p;
         final INDArray dz;
         private final INDArray tmp;
         private final INDArray tmp2;
+        private final boolean java;
+        private final float[] pv;
+        private final float[] yv;
+        private final float[] zv;
 
         SigmoidBce(int batch, long n) {
             p = Nd4j.create(DataType.FLOAT, batch, n);
             dz = p.like();
             tmp = p.like();
             tmp2 = p.like();
+            java = p.length() <= JAVA_LOSS_MAX;
+            int size = java ? (int) p.length() : 0;
+            pv = new float[size];
+            yv = new float[size];
+            zv = new float[size];
         }
 
         /** Forward; returns the batch mean of the per-example mean loss. */
         double forward(INDArray z, INDArray y) {
+            if (java) {
+                int n = pv.length;
+                floats(z).get((int) z.offset(), zv, 0, n);
+                floats(y).get((int) y.offset(), yv, 0, n);
+                double sum = 0;
+                for (int i = 0; i < n; i++) {
+                    double x = zv[i];
+                    double e = Math.exp(-Math.abs(x));
+                    pv[i] = (float) (x >= 0 ? 1 / (1 + e) : e / (1 + e));
+                    // softplus(z) − y·z, the stable form of −(y ln p + (1 − y) ln(1 − p)).
+                    sum += Math.max(x, 0) + Math.log1p(e) - yv[i] * x;
+                }
+                return sum / n;
+            }
             Nd4j.exec(new Sigmoid(z, p));
             // BCE(σ(z), y) = softplus(z) - y·z, the numerically stable form of -(y ln p + (1-y) ln(1-p)).
             Nd4j.exec(new SoftPlus(z, tmp));
@@ -246,6 +1067,15 @@ public abstract class HandWritten {
 
         /** dL/dz scaled by the branch weight: (p - y)·w/(batch·n). */
         INDArray backward(INDArray y, double weight) {
+            if (java) {
+                int n = pv.length;
+                float scale = (float) (weight / n);
+                for (int i = 0; i < n; i++) {
+                    zv[i] = (pv[i] - yv[i]) * scale;
+                }
+                floats(dz).put(0, zv, 0, n);
+                return dz;
+            }
             return dz.assign(p).subi(y).muli(weight / p.length());
         }
     }
@@ -257,6 +1087,10 @@ public abstract class HandWritten {
         private final INDArray oneHot;
         private final INDArray classes;
         private final INDArray logP;
+        private final boolean java;
+        private final float[] pv;
+        private final float[] yv;
+        private final int width;
 
         SoftmaxCe(int batch, int n) {
             p = Nd4j.create(DataType.FLOAT, batch, n);
@@ -264,9 +1098,37 @@ public abstract class HandWritten {
             oneHot = p.like();
             logP = p.like();
             classes = Nd4j.create(DataType.INT, batch);
+            java = p.length() <= JAVA_LOSS_MAX;
+            pv = new float[java ? (int) p.length() : 0];
+            yv = new float[java ? batch : 0];
+            width = n;
         }
 
         double forward(INDArray z, INDArray y) {
+            if (java) {
+                int rows = yv.length;
+                floats(z).get((int) z.offset(), pv, 0, pv.length);
+                floats(y).get((int) y.offset(), yv, 0, rows);
+                double sum = 0;
+                for (int r = 0; r < rows; r++) {
+                    int o = r * width;
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int j = 0; j < width; j++) {
+                        max = Math.max(max, pv[o + j]);
+                    }
+                    double total = 0;
+                    for (int j = 0; j < width; j++) {
+                        double e = Math.exp(pv[o + j] - max);
+                        pv[o + j] = (float) e;
+                        total += e;
+                    }
+                    for (int j = 0; j < width; j++) {
+                        pv[o + j] = (float) (pv[o + j] / total);
+                    }
+                    sum -= Math.log(pv[o + (int) yv[r]]);
+                }
+                return sum / rows;
+            }
             Nd4j.exec(new SoftMax(z, p, -1));
             classes.assign(y);
             Nd4j.exec(new OneHot(classes, oneHot, (int) p.size(1)));
@@ -275,6 +1137,19 @@ public abstract class HandWritten {
         }
 
         INDArray backward(double weight) {
+            if (java) {
+                int rows = yv.length;
+                float scale = (float) (weight / rows);
+                FloatBuffer out = floats(dz);
+                for (int r = 0; r < rows; r++) {
+                    int o = r * width;
+                    int c = (int) yv[r];
+                    for (int j = 0; j < width; j++) {
+                        out.put(o + j, (pv[o + j] - (j == c ? 1f : 0f)) * scale);
+                    }
+                }
+                return dz;
+            }
             return dz.assign(p).subi(oneHot).muli(weight / p.size(0));
         }
     }
@@ -282,18 +1157,46 @@ public abstract class HandWritten {
     /** Mean squared error. */
     static final class Mse {
         final INDArray d;
+        final INDArray dz;
+        private final boolean java;
+        private final float[] dv;
+        private final float[] yv;
 
         Mse(int batch, long n) {
             d = Nd4j.create(DataType.FLOAT, batch, n);
+            dz = d.like();
+            java = d.length() <= JAVA_LOSS_MAX;
+            dv = new float[java ? (int) d.length() : 0];
+            yv = new float[dv.length];
         }
 
         double forward(INDArray z, INDArray y) {
+            if (java) {
+                int n = dv.length;
+                floats(z).get((int) z.offset(), dv, 0, n);
+                floats(y).get((int) y.offset(), yv, 0, n);
+                double sum = 0;
+                for (int i = 0; i < n; i++) {
+                    dv[i] -= yv[i];
+                    sum += (double) dv[i] * dv[i];
+                }
+                return sum / n;
+            }
             d.assign(z).subi(y);
             return Nd4j.getBlasWrapper().dot(d, d) / d.length();
         }
 
         INDArray backward(double weight) {
-            return d.muli(2 * weight / d.length());
+            if (java) {
+                int n = dv.length;
+                float scale = (float) (2 * weight / n);
+                FloatBuffer out = floats(dz);
+                for (int i = 0; i < n; i++) {
+                    out.put(i, dv[i] * scale);
+                }
+                return dz;
+            }
+            return dz.assign(d).muli(2 * weight / d.length());
         }
     }
 
@@ -305,31 +1208,49 @@ public abstract class HandWritten {
         private final SigmoidBce loc;
         private final SigmoidBce cls;
         private final int batch;
+        private final List<Param> params;
+        private INDArray yLoc;
+        private INDArray yCls;
 
-        Seed(Weighting weighting, double lr, Map<String, INDArray> p, int batch) {
-            super(weighting, lr);
+        Seed(Weighting weighting, double lr, long seed, Map<String, INDArray> p, int batch) {
+            super(weighting, lr, seed, 2, new boolean[] {true, true});
             this.batch = batch;
             conv = new Conv(p.get("localization/conv2d_0/W"), p.get("localization/conv2d_0/b"),
-                    new long[] {batch, 5, 5, 2}, 3, Padding.VALID);
+                    new long[] {batch, 5, 5, 2}, 3, Padding.VALID, false);
             dense = new Dense(p.get("classification/dense_0/W"), p.get("classification/dense_0/b"), batch, false);
             loc = new SigmoidBce(batch, 9);
             cls = new SigmoidBce(batch, 2);
+            params = List.of(new Param("localization/conv2d_0/W", conv.w, conv.dw, 0),
+                    new Param("localization/conv2d_0/b", conv.b, conv.db, 0),
+                    new Param("classification/dense_0/W", dense.w, dense.dw, 1),
+                    new Param("classification/dense_0/b", dense.b, dense.db, 1));
         }
 
         @Override
-        public double[] step(INDArray[] x, INDArray[] y) {
+        List<Param> parameters() {
+            return params;
+        }
+
+        @Override
+        double[] forward(INDArray[] x, INDArray[] y) {
             INDArray zLoc = conv.forward(x[0]).reshape(batch, 9);
-            INDArray yLoc = y[0].reshape(batch, 9);
+            yLoc = y[0].reshape(batch, 9);
+            yCls = y[1];
             INDArray zCls = dense.forward(x[0].reshape(batch, 50));
-            double l1 = loc.forward(zLoc, yLoc);
-            double l2 = cls.forward(zCls, y[1]);
-            double w1 = w1();
-            double w2 = w2();
-            conv.backward(loc.backward(yLoc, w1).reshape(batch, 3, 3, 1));
-            dense.backward(cls.backward(y[1], w2), false);
-            conv.sgd(lr);
-            dense.sgd(lr);
-            return new double[] {combine(l1, l2), l1, l2};
+            return new double[] {loc.forward(zLoc, yLoc), cls.forward(zCls, yCls)};
+        }
+
+        @Override
+        void headBackward(int branch, double weight, boolean accumulate) {
+            if (branch == 0) {
+                conv.backward(loc.backward(yLoc, weight).reshape(batch, 3, 3, 1));
+            } else {
+                dense.backward(cls.backward(yCls, weight), false);
+            }
+        }
+
+        @Override
+        void trunkBackward() {
         }
 
         @Override
@@ -349,17 +1270,35 @@ public abstract class HandWritten {
         private final Dense value;
         private final SoftmaxCe ce;
         private final Mse mse;
+        private final List<Param> params;
+        private final INDArray dhBranch;
+        private final INDArray dwBranch;
 
-        Mlp(Weighting weighting, double lr, Map<String, INDArray> p, int batch) {
-            super(weighting, lr);
+        Mlp(Weighting weighting, double lr, long seed, Map<String, INDArray> p, int batch) {
+            super(weighting, lr, seed, 2, new boolean[] {true, false});
             d1 = new Dense(p.get("trunk/dense_0/W"), p.get("trunk/dense_0/b"), batch, false);
             d2 = new Dense(p.get("trunk/dense_1/W"), p.get("trunk/dense_1/b"), batch, true);
-            // Both heads write dL/dh into d2's output gradient buffer; the second accumulates.
+            // Both heads write dL/dh into one buffer; the second accumulates (or, per branch, overwrites).
             INDArray dh = Nd4j.create(DataType.FLOAT, batch, 256);
             classes = new Dense(p.get("classes/dense_0/W"), p.get("classes/dense_0/b"), batch, dh);
             value = new Dense(p.get("value/dense_0/W"), p.get("value/dense_0/b"), batch, dh);
             ce = new SoftmaxCe(batch, 10);
             mse = new Mse(batch, 1);
+            dhBranch = dh.like();
+            dwBranch = Nd4j.create(DataType.FLOAT, d2.w.shape());
+            params = List.of(new Param("trunk/dense_0/W", d1.w, d1.dw, -1),
+                    new Param("trunk/dense_0/b", d1.b, d1.db, -1),
+                    new Param("trunk/dense_1/W", d2.w, d2.dw, -1),
+                    new Param("trunk/dense_1/b", d2.b, d2.db, -1),
+                    new Param("classes/dense_0/W", classes.w, classes.dw, 0),
+                    new Param("classes/dense_0/b", classes.b, classes.db, 0),
+                    new Param("value/dense_0/W", value.w, value.dw, 1),
+                    new Param("value/dense_0/b", value.b, value.db, 1));
+        }
+
+        @Override
+        List<Param> parameters() {
+            return params;
         }
 
         private INDArray trunk(INDArray x) {
@@ -371,23 +1310,42 @@ public abstract class HandWritten {
         }
 
         @Override
-        public double[] step(INDArray[] x, INDArray[] y) {
+        double[] forward(INDArray[] x, INDArray[] y) {
             INDArray h = trunk(x[0]);
-            double l1 = ce.forward(classes.forward(h), y[0]);
-            double l2 = mse.forward(value.forward(h), y[1]);
+            return new double[] {ce.forward(classes.forward(h), y[0]), mse.forward(value.forward(h), y[1])};
+        }
+
+        @Override
+        void headBackward(int branch, double weight, boolean accumulate) {
             // dL/dh = dz_classes·W_classesᵀ + dz_value·W_valueᵀ: the second GEMM accumulates into the first.
-            classes.backward(ce.backward(w1()), false);
-            value.backward(mse.backward(w2()), true);
+            if (branch == 0) {
+                classes.backward(ce.backward(weight), accumulate);
+            } else {
+                value.backward(mse.backward(weight), accumulate);
+            }
+        }
+
+        @Override
+        double[] lastSharedGradientNorms() {
+            Dense[] heads = {classes, value};
+            INDArray[] dz = {ce.dz, mse.dz};
+            double[] norms = new double[2];
+            for (int i = 0; i < 2; i++) {
+                Nd4j.gemm(dz[i], heads[i].w, dhBranch, false, true, 1.0, 0.0);
+                reluBackward(d2.z, dhBranch);
+                Nd4j.gemm(d1.z, dhBranch, dwBranch, true, false, 1.0, 0.0);
+                norms[i] = norm(dwBranch);
+            }
+            return norms;
+        }
+
+        @Override
+        void trunkBackward() {
             INDArray dh = classes.dx;
             reluBackward(d2.z, dh);
             d2.backward(dh, false);
             reluBackward(d1.z, d2.dx);
             d1.backward(d2.dx, false);
-            d1.sgd(lr);
-            d2.sgd(lr);
-            classes.sgd(lr);
-            value.sgd(lr);
-            return new double[] {combine(l1, l2), l1, l2};
         }
 
         @Override
@@ -410,14 +1368,19 @@ public abstract class HandWritten {
         private final Mse mse;
         private final INDArray dPool2;
         private final int batch;
+        private final List<Param> params;
+        // GRADNORM: one branch's gradient through the second pool and ReLU, and the second conv's kernel gradient.
+        private final INDArray dFlatBranch;
+        private final Pool p2Branch;
+        private final Conv c2Kernel;
 
-        Cnn(Weighting weighting, double lr, Map<String, INDArray> p, int batch) {
-            super(weighting, lr);
+        Cnn(Weighting weighting, double lr, long seed, Map<String, INDArray> p, int batch) {
+            super(weighting, lr, seed, 2, new boolean[] {true, false});
             this.batch = batch;
             c1 = new Conv(p.get("trunk/conv2d_0/W"), p.get("trunk/conv2d_0/b"), new long[] {batch, 32, 32, 3}, 3,
-                    Padding.SAME);
+                    Padding.SAME, false);
             c2 = new Conv(p.get("trunk/conv2d_1/W"), p.get("trunk/conv2d_1/b"), new long[] {batch, 16, 16, 32}, 3,
-                    Padding.SAME);
+                    Padding.SAME, true);
             // conv2d_bp of c2 writes its input gradient where maxpool2d_bp of p1 reads it; both heads write
             // (the second accumulating) where maxpool2d_bp of p2 reads.
             p1 = new Pool(c1.out, c2.dx);
@@ -428,6 +1391,33 @@ public abstract class HandWritten {
             value = new Dense(p.get("box/dense_0/W"), p.get("box/dense_0/b"), batch, dFlat);
             ce = new SoftmaxCe(batch, 10);
             mse = new Mse(batch, 4);
+            if (weighting == Weighting.GRADNORM) {
+                dFlatBranch = Nd4j.create(DataType.FLOAT, batch, 8 * 8 * 64);
+                INDArray dPoolBranch = dFlatBranch.reshape(batch, 8, 8, 64);
+                if (!sameMemory(dPoolBranch, dFlatBranch)) {
+                    throw new IllegalStateException("reshape copied");
+                }
+                p2Branch = new Pool(c2.out, dPoolBranch);
+                c2Kernel = new Conv(p.get("trunk/conv2d_1/W"), p.get("trunk/conv2d_1/b"),
+                        new long[] {batch, 16, 16, 32}, 3, Padding.SAME, false, ConvMode.IM2COL);
+            } else {
+                dFlatBranch = null;
+                p2Branch = null;
+                c2Kernel = null;
+            }
+            params = List.of(new Param("trunk/conv2d_0/W", c1.w, c1.dw, -1),
+                    new Param("trunk/conv2d_0/b", c1.b, c1.db, -1),
+                    new Param("trunk/conv2d_1/W", c2.w, c2.dw, -1),
+                    new Param("trunk/conv2d_1/b", c2.b, c2.db, -1),
+                    new Param("classes/dense_0/W", classes.w, classes.dw, 0),
+                    new Param("classes/dense_0/b", classes.b, classes.db, 0),
+                    new Param("box/dense_0/W", value.w, value.dw, 1),
+                    new Param("box/dense_0/b", value.b, value.db, 1));
+        }
+
+        @Override
+        List<Param> parameters() {
+            return params;
         }
 
         private INDArray trunk(INDArray x) {
@@ -438,23 +1428,43 @@ public abstract class HandWritten {
         }
 
         @Override
-        public double[] step(INDArray[] x, INDArray[] y) {
+        double[] forward(INDArray[] x, INDArray[] y) {
             INDArray flat = trunk(x[0]);
-            double l1 = ce.forward(classes.forward(flat), y[0]);
-            double l2 = mse.forward(value.forward(flat), y[1]);
-            classes.backward(ce.backward(w1()), false);
-            value.backward(mse.backward(w2()), true);
+            return new double[] {ce.forward(classes.forward(flat), y[0]), mse.forward(value.forward(flat), y[1])};
+        }
+
+        @Override
+        void headBackward(int branch, double weight, boolean accumulate) {
+            if (branch == 0) {
+                classes.backward(ce.backward(weight), accumulate);
+            } else {
+                value.backward(mse.backward(weight), accumulate);
+            }
+        }
+
+        @Override
+        double[] lastSharedGradientNorms() {
+            Dense[] heads = {classes, value};
+            INDArray[] dz = {ce.dz, mse.dz};
+            double[] norms = new double[2];
+            for (int i = 0; i < 2; i++) {
+                Nd4j.gemm(dz[i], heads[i].w, dFlatBranch, false, true, 1.0, 0.0);
+                INDArray dRelu = p2Branch.backward();
+                reluBackward(c2.out, dRelu);
+                c2Kernel.kernelGradient(p1.out, dRelu, i == 0);
+                norms[i] = norm(c2Kernel.dw);
+            }
+            return norms;
+        }
+
+        @Override
+        void trunkBackward() {
             INDArray dRelu2 = p2.backward();
             reluBackward(c2.out, dRelu2);
             c2.backward(dRelu2);
             INDArray dRelu1 = p1.backward();
             reluBackward(c1.out, dRelu1);
             c1.backward(dRelu1);
-            c1.sgd(lr);
-            c2.sgd(lr);
-            classes.sgd(lr);
-            value.sgd(lr);
-            return new double[] {combine(l1, l2), l1, l2};
         }
 
         @Override

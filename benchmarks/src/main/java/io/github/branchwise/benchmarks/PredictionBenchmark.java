@@ -51,7 +51,7 @@ public class PredictionBenchmark {
                 TrainingOptions.builder().seed(1).executor(kind).build());
         predictor = trainer.predictor();
         if (implementation.equals("HANDWRITTEN")) {
-            hand = HandWritten.create(workload, Weighting.FIXED, trainer.parameterValues(), 0.01);
+            hand = HandWritten.create(workload, Weighting.FIXED, trainer.parameterValues(), 0.01, 1);
         }
     }
 

@@ -1,13 +1,9 @@
 package io.github.branchwise.benchmarks;
 
-import io.github.branchwise.annotations.Ramp;
-import io.github.branchwise.annotations.RampUnit;
 import io.github.branchwise.annotations.Weighting;
 import io.github.branchwise.runtime.ExecutorKind;
 import io.github.branchwise.runtime.TrainingOptions;
 import io.github.branchwise.runtime.engine.Trainer;
-import io.github.branchwise.runtime.engine.WeightingSpec;
-import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.Sgd;
@@ -65,32 +61,8 @@ public class StrategyCostBenchmark {
         inputs = data[0];
         targets = data[1];
         int branches = targets.length;
-        trainer = Trainer.create(workload.spec(weighting(strategy, branches)),
+        trainer = Trainer.create(workload.spec(Workloads.weighting(strategy, branches)),
                 TrainingOptions.builder().seed(1).updater(new Sgd(0.01)).executor(executor).build());
-    }
-
-    /** The strategy with the settings a user would start from. */
-    static WeightingSpec weighting(Weighting strategy, int branches) {
-        double[] equal = new double[branches];
-        Arrays.fill(equal, 1.0 / branches);
-        return switch (strategy) {
-            case FIXED -> WeightingSpec.fixed(equal);
-            case TRAINABLE -> WeightingSpec.trainable(1.0 / branches, 0.0, 1.0);
-            case SCHEDULED -> {
-                double[] end = equal.clone();
-                end[0] *= 2;
-                end[branches - 1] = Math.max(0, end[branches - 1] - equal[0]);
-                yield WeightingSpec.scheduled(equal, end, Ramp.COSINE, 10_000, RampUnit.STEP);
-            }
-            case UNCERTAINTY -> WeightingSpec.uncertainty();
-            case DWA -> WeightingSpec.dwa(2.0);
-            case RLW -> WeightingSpec.rlw();
-            case GLS -> WeightingSpec.gls();
-            case GRADNORM -> WeightingSpec.gradNorm(1.5, "");
-            case PCGRAD -> WeightingSpec.pcGrad();
-            case MGDA -> WeightingSpec.mgda();
-            default -> throw new IllegalArgumentException("no benchmark setting for " + strategy);
-        };
     }
 
     @Benchmark

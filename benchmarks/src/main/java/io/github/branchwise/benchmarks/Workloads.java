@@ -57,14 +57,30 @@ public final class Workloads {
             };
         }
 
-        /** The model under the given weighting (FIXED: 0.5 and 0.5 as in the peer; TRAINABLE: α from 0.5). */
+        /** The number of branches. */
+        public int branches() {
+            return this == TRUNK_64 ? 3 : 2;
+        }
+
+        /** The model under a strategy with the benchmarks' settings ({@link Workloads#weighting}). */
         public ModelSpec spec(io.github.branchwise.annotations.Weighting weighting) {
-            int branches = this == TRUNK_64 ? 3 : 2;
-            WeightingSpec w = weighting == io.github.branchwise.annotations.Weighting.FIXED
-                    ? WeightingSpec.fixed(java.util.Collections.nCopies(branches, 1.0 / branches).stream()
-                            .mapToDouble(Double::doubleValue).toArray())
-                    : WeightingSpec.trainable(1.0 / branches, 0.0, 1.0);
-            return spec(w);
+            return spec(Workloads.weighting(weighting, branches()));
+        }
+
+        /**
+         * Why a strategy has no meaning on this workload (the runtime refuses it), or null when it does. The seed
+         * model has no {@code @Shared} parameters: GRADNORM throws there (it measures gradient norms on the last
+         * shared layer). PCGRAD runs and is the plain gradient of the sum of the losses (nothing shared to project),
+         * MGDA runs over all parameters; both are kept.
+         */
+        public String excluded(io.github.branchwise.annotations.Weighting weighting) {
+            if (weighting == io.github.branchwise.annotations.Weighting.CUSTOM) {
+                return "CUSTOM needs a user Weighter class";
+            }
+            if ((this == SEED_7 || this == SEED_1024) && weighting == io.github.branchwise.annotations.Weighting.GRADNORM) {
+                return "the seed model has no @Shared layer, and GRADNORM needs one (the runtime throws)";
+            }
+            return null;
         }
 
         /** The model under any weighting. */
@@ -91,6 +107,50 @@ public final class Workloads {
                         {classes(random, batch, 10), uniform(random, batch, 1), round(uniform(random, batch, 4))}};
             };
         }
+    }
+
+    /**
+     * Every strategy with the settings a user would start from, the one place the benchmarks take them from:
+     * FIXED 1/K each (0.5/0.5 as in the peer), TRAINABLE α from 1/K in [0, 1], SCHEDULED a cosine ramp over 10 000
+     * steps from 1/K each to twice the first weight and the last one reduced by 1/K, UNCERTAINTY, DWA with T = 2,
+     * RLW, GLS, GRADNORM with a = 1.5 on the last shared layer, PCGRAD, MGDA. CUSTOM needs a user class: none here.
+     */
+    public static WeightingSpec weighting(io.github.branchwise.annotations.Weighting strategy, int branches) {
+        double[] equal = new double[branches];
+        java.util.Arrays.fill(equal, 1.0 / branches);
+        return switch (strategy) {
+            case FIXED -> WeightingSpec.fixed(equal);
+            case TRAINABLE -> WeightingSpec.trainable(1.0 / branches, 0.0, 1.0);
+            case SCHEDULED -> {
+                double[] end = scheduledEnd(branches);
+                yield WeightingSpec.scheduled(equal, end, io.github.branchwise.annotations.Ramp.COSINE, SCHEDULE_STEPS,
+                        io.github.branchwise.annotations.RampUnit.STEP);
+            }
+            case UNCERTAINTY -> WeightingSpec.uncertainty();
+            case DWA -> WeightingSpec.dwa(DWA_TEMPERATURE);
+            case RLW -> WeightingSpec.rlw();
+            case GLS -> WeightingSpec.gls();
+            case GRADNORM -> WeightingSpec.gradNorm(GRADNORM_ASYMMETRY, "");
+            case PCGRAD -> WeightingSpec.pcGrad();
+            case MGDA -> WeightingSpec.mgda();
+            default -> throw new IllegalArgumentException("no benchmark setting for " + strategy);
+        };
+    }
+
+    /** SCHEDULED: the ramp's length in steps. */
+    static final long SCHEDULE_STEPS = 10_000;
+    /** DWA: the temperature. */
+    static final double DWA_TEMPERATURE = 2.0;
+    /** GRADNORM: the asymmetry a. */
+    static final double GRADNORM_ASYMMETRY = 1.5;
+
+    /** SCHEDULED: the end weights of the ramp. */
+    static double[] scheduledEnd(int branches) {
+        double[] end = new double[branches];
+        java.util.Arrays.fill(end, 1.0 / branches);
+        end[0] *= 2;
+        end[branches - 1] = Math.max(0, end[branches - 1] - 1.0 / branches);
+        return end;
     }
 
     static ModelSpec seed(WeightingSpec weighting) {
