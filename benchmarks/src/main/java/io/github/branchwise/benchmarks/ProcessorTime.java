@@ -7,6 +7,8 @@ import java.io.File;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,8 +36,9 @@ import javax.tools.ToolProvider;
  * one per class (the processor plus the compilation of what it generates), the time javac reports inside
  * annotation processing per class ({@code ANNOTATION_PROCESSING}: the processor's rounds, then parsing and entering
  * the generated sources), of which in the processor's rounds ({@code ANNOTATION_PROCESSING_ROUND}: the processor's
- * own code, JavaPoet and the {@code Filer}), and the first compilation of the run (cold javac, as in a one-off
- * build).
+ * own code, JavaPoet and the {@code Filer}), the difference in CPU time of the compiling thread per class (javac
+ * runs in this thread; JIT and GC threads are left out, which makes it the steadier figure on a loaded machine),
+ * and the first compilation of the run (cold javac, as in a one-off build).
  *
  * <p>{@code -Dbaseline=<jar>} adds a second processor, such as the processor jar of an earlier commit, measured in
  * the same rounds: before and after in one run, on a machine whose load changes from minute to minute. Its
@@ -49,6 +52,7 @@ import javax.tools.ToolProvider;
  */
 public final class ProcessorTime {
     private static final String PROCESSOR = "io.github.branchwise.processor.BranchwiseProcessor";
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private ProcessorTime() {
     }
@@ -90,18 +94,21 @@ public final class ProcessorTime {
                 }
             }
             double plain = median(runs.get(0), 0) / 1e6;
+            double plainCpu = median(runs.get(0), 3) / 1e6;
             System.out.println("#### Annotation processor time (" + classes + " model classes, median of "
                     + (rounds - warmup) + " rounds after " + warmup + " warm-up rounds, javac in-process; "
                     + "load average " + load() + ")\n");
             System.out.println("| processor | compile without processor | with processor | difference per class "
                     + "| inside annotation processing per class | of which processor rounds per class "
-                    + "| first compilation: difference per class |");
-            System.out.println("|---|---|---|---|---|---|---|");
+                    + "| difference per class, thread CPU | first compilation: difference per class |");
+            System.out.println("|---|---|---|---|---|---|---|---|");
             for (int k = 1; k < kinds; k++) {
                 double with = median(runs.get(k), 0) / 1e6;
-                System.out.printf(Locale.ROOT, "| %s | %.0f ms | %.0f ms | %.1f ms | %.1f ms | %.1f ms | %.1f ms |%n",
+                System.out.printf(Locale.ROOT,
+                        "| %s | %.0f ms | %.0f ms | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %.1f ms |%n",
                         labels.get(k), plain, with, (with - plain) / classes,
                         median(runs.get(k), 1) / 1e6 / classes, median(runs.get(k), 2) / 1e6 / classes,
+                        (median(runs.get(k), 3) / 1e6 - plainCpu) / classes,
                         (first[k][0] - first[0][0]) / 1e6 / classes);
             }
         } finally {
@@ -131,7 +138,8 @@ public final class ProcessorTime {
     }
 
     /**
-     * {wall nanos, nanos inside annotation processing, nanos inside the processor's rounds}; {@code processorPath}
+     * {wall nanos, nanos inside annotation processing, nanos inside the processor's rounds, CPU nanos of this
+     * thread}; {@code processorPath}
      * null for {@code -proc:none}.
      */
     private static long[] compile(List<Path> sources, Path out, String processorPath) throws IOException {
@@ -150,7 +158,7 @@ public final class ProcessorTime {
                 options.add("-proc:none");
             }
             JavacTask task = (JavacTask) javac.getTask(errors, files, null, options, null, units);
-            long[] times = new long[3];
+            long[] times = new long[4];
             long[] started = new long[2];
             task.addTaskListener(new TaskListener() {
                 @Override
@@ -172,8 +180,10 @@ public final class ProcessorTime {
                 }
             });
             long start = System.nanoTime();
+            long cpu = THREADS.getCurrentThreadCpuTime();
             boolean ok = task.call();
             times[0] = System.nanoTime() - start;
+            times[3] = THREADS.getCurrentThreadCpuTime() - cpu;
             if (!ok) {
                 throw new IllegalStateException("compilation failed:\n" + errors);
             }
