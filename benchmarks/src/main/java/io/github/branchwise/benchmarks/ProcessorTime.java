@@ -38,7 +38,9 @@ import javax.tools.ToolProvider;
  * the generated sources), of which in the processor's rounds ({@code ANNOTATION_PROCESSING_ROUND}: the processor's
  * own code, JavaPoet and the {@code Filer}), the difference in CPU time of the compiling thread per class (javac
  * runs in this thread; JIT and GC threads are left out, which makes it the steadier figure on a loaded machine),
- * and the first compilation of the run (cold javac, as in a one-off build).
+ * and the first compilation of the run (cold javac, as in a one-off build; shown only for the processor compiled
+ * first, right after the plain compilation, since the next one already finds javac warmer: compare cold times of
+ * two processors in separate JVMs, {@code ProcessorTime 50 1 0}).
  *
  * <p>{@code -Dbaseline=<jar>} adds a second processor, such as the processor jar of an earlier commit, measured in
  * the same rounds: before and after in one run, on a machine whose load changes from minute to minute. Its
@@ -105,11 +107,19 @@ public final class ProcessorTime {
             for (int k = 1; k < kinds; k++) {
                 double with = median(runs.get(k), 0) / 1e6;
                 System.out.printf(Locale.ROOT,
-                        "| %s | %.0f ms | %.0f ms | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %.1f ms |%n",
+                        "| %s | %.0f ms | %.0f ms | %.1f ms | %.1f ms | %.1f ms | %.1f ms | %s |%n",
                         labels.get(k), plain, with, (with - plain) / classes,
                         median(runs.get(k), 1) / 1e6 / classes, median(runs.get(k), 2) / 1e6 / classes,
                         (median(runs.get(k), 3) / 1e6 - plainCpu) / classes,
-                        (first[k][0] - first[0][0]) / 1e6 / classes);
+                        k == 1 ? String.format(Locale.ROOT, "%.1f ms", (first[k][0] - first[0][0]) / 1e6 / classes)
+                                : "(warmer)");
+            }
+            if (kinds == 3) {
+                System.out.println();
+                System.out.println("Paired by round (both compiled in the same round, so slow load changes cancel): "
+                        + "processor / baseline of the difference to the plain compilation, median (range) over "
+                        + (rounds - warmup) + " rounds: wall " + paired(runs, 0) + ", thread CPU " + paired(runs, 3)
+                        + ".");
             }
         } finally {
             try (Stream<Path> walk = Files.walk(dir)) {
@@ -189,6 +199,19 @@ public final class ProcessorTime {
             }
             return times;
         }
+    }
+
+    /** Per round, (processor − plain) / (baseline − plain) of one measure: "median (min–max)". */
+    private static String paired(List<List<long[]>> runs, int index) {
+        List<Double> ratios = new ArrayList<>();
+        for (int r = 0; r < runs.get(0).size(); r++) {
+            long plain = runs.get(0).get(r)[index];
+            ratios.add((double) (runs.get(2).get(r)[index] - plain) / (runs.get(1).get(r)[index] - plain));
+        }
+        ratios.sort(null);
+        int n = ratios.size();
+        double median = n % 2 == 1 ? ratios.get(n / 2) : (ratios.get(n / 2 - 1) + ratios.get(n / 2)) / 2;
+        return String.format(Locale.ROOT, "%.3f (%.2f–%.2f)", median, ratios.get(0), ratios.get(n - 1));
     }
 
     private static double median(List<long[]> runs, int index) {
