@@ -5,6 +5,9 @@
 #   PROFILE=avx2 benchmarks/run-comparison.sh    # oneDNN AVX2 build; PROFILE= (empty) for the plain default build
 #   JMH_ARGS="-wi 2 -i 3 -w 1 -r 1" THREADS="1 2" benchmarks/run-comparison.sh   # quicker, noisier
 #   PARTS="train strategy" benchmarks/run-comparison.sh   # only some parts (default: all of them)
+#   PARTS=processor PROCESSOR_BASELINE=/tmp/before/branchwise-processor.jar benchmarks/run-comparison.sh
+#                                                # processor time of this build and of an earlier processor jar,
+#                                                # alternating in one run
 #   FULL_THREADS="1" FEW_STRATEGIES="FIXED,TRAINABLE" benchmarks/run-comparison.sh   # the defaults, see below
 #
 # Training steps (TrainingStepBenchmark): every workload x implementation (compiled, SameDiff, hand-written) under
@@ -105,7 +108,8 @@ if has rss; then
 fi
 if has processor; then
   echo "== annotation processor time"
-  java -cp "$CP" io.github.branchwise.benchmarks.ProcessorTime 50 10 | tee "$OUT/processor.md"
+  java ${PROCESSOR_BASELINE:+-Dbaseline="$PROCESSOR_BASELINE"} -cp "$CP" io.github.branchwise.benchmarks.ProcessorTime \
+      50 ${PROCESSOR_ROUNDS:-12} 2 | tee "$OUT/processor.md"
 fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 "$PYTHON" benchmarks/ratios.py "$OUT" | tee "$OUT/ratios.md"

@@ -49,8 +49,6 @@ public final class TypeNames {
     public static final ClassName HISTORY = ClassName.get(TRAINING, "History");
     /** Step and epoch hooks of a fitting. */
     public static final ClassName TRAINING_LISTENER = ClassName.get(TRAINING, "TrainingListener");
-    /** What a listener is told. */
-    public static final ClassName TRAINING_EVENT = ClassName.get(TRAINING, "TrainingEvent");
     /** ND4J's iterator of multi-input, multi-output data sets. */
     public static final ClassName MULTI_DATA_SET_ITERATOR =
             ClassName.get("org.nd4j.linalg.dataset.api.iterator", "MultiDataSetIterator");

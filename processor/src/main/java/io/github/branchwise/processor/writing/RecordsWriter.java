@@ -20,8 +20,6 @@ import io.github.branchwise.processor.binding.InputDescriptor;
 import io.github.branchwise.processor.binding.ModelDescriptor;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -274,16 +272,11 @@ final class RecordsWriter {
                 .endControlFlow()
                 .build());
         ClassName list = ClassName.get(List.class);
-        ClassName arrayList = ClassName.get(ArrayList.class);
         type.addMethod(MethodSpec.methodBuilder("epochs")
                 .addJavadoc("Every epoch recorded so far, in order.\n\n@return a read-only list\n")
                 .addModifiers(PUBLIC)
                 .returns(ParameterizedTypeName.get(list, names.epoch()))
-                .addStatement("$T<$T> epochs = new $T<>()", List.class, names.epoch(), arrayList)
-                .beginControlFlow("for (int i = 0; i < history.epochCount(); i++)")
-                .addStatement("epochs.add($T.of(history.epoch(i)))", names.epoch())
-                .endControlFlow()
-                .addStatement("return $T.unmodifiableList(epochs)", Collections.class)
+                .addStatement("return history.epochs($T::of)", names.epoch())
                 .build());
         type.addMethod(MethodSpec.methodBuilder("lastEpoch")
                 .addJavadoc("The last epoch recorded.\n\n@return the epoch, or empty before the first epoch ends\n")
@@ -294,12 +287,12 @@ final class RecordsWriter {
                         Optional.class, names.epoch())
                 .build());
         type.addMethod(stepList("stepLosses", names.losses(), "The training losses of every recorded step.\n",
-                "losses(history.step(i), $S)", ""));
+                "row -> $T.losses(row, $S)", names.epoch(), ""));
         type.addMethod(stepList("stepWeights", names.lossWeights(),
-                "The loss weights after every recorded step.\n", "weights(history.step(i))"));
+                "The loss weights after every recorded step.\n", "$T::weights", names.epoch()));
         type.addMethod(stepList("stepMetrics", names.metrics(),
                 "The training metrics of every recorded step, on its batch before the update.\n",
-                "metrics(history.step(i), $S)", ""));
+                "row -> $T.metrics(row, $S)", names.epoch(), ""));
         type.addMethod(export("writeCsv", "file", "Writes the epoch table as CSV, a header line first.\n"));
         type.addMethod(export("writeStepsCsv", "file", "Writes the step table as CSV, a header line first.\n"));
         type.addMethod(export("plotLosses", "png", "Draws the branch losses over the steps (and the validation "
@@ -314,11 +307,7 @@ final class RecordsWriter {
                 .addJavadoc(javadoc + "\n@return a read-only list, one element per step\n")
                 .addModifiers(PUBLIC)
                 .returns(ParameterizedTypeName.get(ClassName.get(List.class), element))
-                .addStatement("$T<$T> steps = new $T<>()", List.class, element, ArrayList.class)
-                .beginControlFlow("for (int i = 0; i < history.stepCount(); i++)")
-                .addStatement("steps.add($T.$L)", model.names().epoch(), CodeBlock.of(read, args))
-                .endControlFlow()
-                .addStatement("return $T.unmodifiableList(steps)", Collections.class)
+                .addStatement("return history.steps($L)", CodeBlock.of(read, args))
                 .build();
     }
 

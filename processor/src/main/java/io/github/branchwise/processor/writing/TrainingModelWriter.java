@@ -331,16 +331,10 @@ final class TrainingModelWriter {
                         .returns(TypeNames.TRAINING_LISTENER)
                         .addParameter(ParameterizedTypeName.get(ClassName.get(Consumer.class),
                                 WildcardTypeName.supertypeOf(names.epoch())), "action")
-                        .addStatement("$T.requireNonNull(action, $S)", Objects.class, "action")
-                        .addStatement("return $L", TypeSpec.anonymousClassBuilder("")
-                                .addSuperinterface(TypeNames.TRAINING_LISTENER)
-                                .addMethod(MethodSpec.methodBuilder("onEpochEnd")
-                                        .addAnnotation(Override.class)
-                                        .addModifiers(PUBLIC)
-                                        .addParameter(TypeNames.TRAINING_EVENT, "event")
-                                        .addStatement("action.accept($T.of(event.values()))", names.epoch())
-                                        .build())
-                                .build())
+                        // The runtime's listener checks action for null and reads each row with Epoch.of: no
+                        // anonymous class (and class file) per model.
+                        .addStatement("return $T.atEpochEnd($T::of, action)", TypeNames.TRAINING_LISTENER,
+                                names.epoch())
                         .build());
     }
 

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
 
@@ -93,6 +94,40 @@ public final class History {
     /** The row of step {@code index} (of those recorded), column name to value, in column order. */
     public synchronized Map<String, Double> step(int index) {
         return row(stepColumns, stepRows.get(index));
+    }
+
+    /**
+     * Every epoch's row read by {@code reader}, in order: what a generated {@code <Model>History.epochs()} returns,
+     * with {@code <Model>Epoch::of} as the reader.
+     *
+     * @param reader turns a row (column name to value) into its typed form
+     * @param <T> the typed row
+     * @return a read-only list, one element per epoch
+     */
+    public synchronized <T> List<T> epochs(Function<? super Map<String, Double>, ? extends T> reader) {
+        return read(epochColumns, epochRows, reader);
+    }
+
+    /**
+     * Every step's row read by {@code reader}, in order: what a generated {@code <Model>History.stepLosses()} and
+     * its siblings return.
+     *
+     * @param reader turns a row (column name to value) into its typed form
+     * @param <T> the typed row
+     * @return a read-only list, one element per step
+     */
+    public synchronized <T> List<T> steps(Function<? super Map<String, Double>, ? extends T> reader) {
+        return read(stepColumns, stepRows, reader);
+    }
+
+    private <T> List<T> read(List<String> columns, List<double[]> rows,
+            Function<? super Map<String, Double>, ? extends T> reader) {
+        Objects.requireNonNull(reader, "reader");
+        List<T> typed = new ArrayList<>(rows.size());
+        for (double[] row : rows) {
+            typed.add(reader.apply(row(columns, row)));
+        }
+        return Collections.unmodifiableList(typed);
     }
 
     /** The last epoch's row, or an empty map. */
