@@ -9,6 +9,7 @@
 #                                                # processor time of this build and of an earlier processor jar,
 #                                                # alternating in one run
 #   FULL_THREADS="1" FEW_STRATEGIES="FIXED,TRAINABLE" benchmarks/run-comparison.sh   # the defaults, see below
+#   SAMEDIFF_STRATEGIES="FIXED,TRAINABLE" benchmarks/run-comparison.sh   # SameDiff's slow cells for these only
 #
 # Training steps (TrainingStepBenchmark): every workload x implementation (compiled, SameDiff, hand-written) under
 # every weighting strategy at the thread counts in FULL_THREADS (default 1), under FEW_STRATEGIES only (default
@@ -66,11 +67,16 @@ for t in $THREADS; do
     [[ " $FULL_THREADS " == *" $t "* ]] && strategies=$ALL_STRATEGIES
     # Two JMH runs: the seed model without GRADNORM (excluded), the shared-trunk models with every strategy.
     seed_strategies=$(echo "$strategies" | tr ',' '\n' | grep -vx GRADNORM | paste -sd, -)
-    for part in "seed SEED_7,SEED_1024 $seed_strategies" "trunk MLP_256,CNN_64 $strategies"; do
+    # SameDiff's session executor is the slow reference: SAMEDIFF_STRATEGIES limits its cells (default: the same).
+    samediff_strategies=$(echo "$strategies" | tr ',' '\n' | grep -xF -f <(echo "${SAMEDIFF_STRATEGIES:-$ALL_STRATEGIES}" | tr ',' '\n') | paste -sd, - || true)
+    for part in "seed SEED_7,SEED_1024 $seed_strategies COMPILED,HANDWRITTEN" "trunk MLP_256,CNN_64 $strategies COMPILED,HANDWRITTEN" \
+        "seed-samediff SEED_7,SEED_1024 $(echo "$samediff_strategies" | tr ',' '\n' | grep -vx GRADNORM | paste -sd, -) SAMEDIFF" \
+        "trunk-samediff MLP_256,CNN_64 $samediff_strategies SAMEDIFF"; do
       set -- $part
-      echo "== JMH training steps, OMP_NUM_THREADS=$t, $2 x $3"
+      [ $# -eq 4 ] || continue   # no strategy left for this part
+      echo "== JMH training steps, OMP_NUM_THREADS=$t, $2 x $3 x $4"
       OMP_NUM_THREADS=$t java $JAVA_OPTS -cp "$CP" org.openjdk.jmh.Main TrainingStepBenchmark $JMH_ARGS \
-          -p workload="$2" -p weighting="$3" \
+          -p workload="$2" -p weighting="$3" -p implementation="$4" \
           -rf json -rff "$OUT/train-$t-$1.json" > "$OUT/train-$t-$1.log" 2>&1 \
           || { tail -40 "$OUT/train-$t-$1.log"; exit 1; }
       if grep -q '<failure>' "$OUT/train-$t-$1.log"; then
