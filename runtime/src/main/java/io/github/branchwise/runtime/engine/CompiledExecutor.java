@@ -186,6 +186,16 @@ public final class CompiledExecutor implements StepExecutor {
         return trainPlan == null ? List.of() : trainPlan.describe();
     }
 
+    /** The steps of the current prediction plan, one line each (op, rewrite), for diagnostics and tests. */
+    public List<String> describePredictionPlan() {
+        return predictPlan == null ? List.of() : predictPlan.describe();
+    }
+
+    /** The steps of the current loss-evaluation plan, one line each (op, rewrite), for diagnostics and tests. */
+    public List<String> describeLossPlan() {
+        return lossPlan == null ? List.of() : lossPlan.describe();
+    }
+
     private ExecutionPlan runOrBuild(ExecutionPlan plan, String[] names, INDArray[] feeds, Set<String> required) {
         if (plan != null && plan.fits(feeds)) {
             plan.run(feeds);

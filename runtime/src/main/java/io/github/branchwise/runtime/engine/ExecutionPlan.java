@@ -54,13 +54,17 @@ import org.nd4j.linalg.factory.Nd4j;
  *       (an alias, no copy) and the bias gradient a sum over the batch axis;</li>
  *   <li>{@code thresholdedrelu_bp} with cutoff 0 becomes the faster, equivalent {@code relu_bp};</li>
  *   <li>{@code conv2d_bp} whose input gradient is not needed becomes Java im2col, one GEMM for the kernel
- *       gradient and a column sum for the bias gradient (see {@link #convWeightGradient}).</li>
+ *       gradient and a column sum for the bias gradient (see {@link #convWeightGradient});</li>
+ *   <li>{@code conv2d} over NHWC input becomes Java im2col and one GEMM: sharing the patches with that backward,
+ *       or alone where the patch matrix is large enough for it to win (see {@link #convForward}).</li>
  * </ul>
  */
 final class ExecutionPlan {
     /**
      * Rewrites switched off by the system property {@code branchwise.plan.disable} (separated by commas or
-     * {@code +}: {@code matmul_bp, add_bp, relu_bp, conv2d_bp, conv2d, fused_loss, sgd} ({@link SgdStep}), or {@code all}),
+     * {@code +}: {@code matmul_bp, add_bp, relu_bp, conv2d_bp, conv2d} (the forward sharing its patches with the
+     * backward), {@code conv2d_forward} (the forward alone), {@code fused_loss, sgd} ({@link SgdStep}), or
+     * {@code all}),
      * so that benchmarks can measure each rewrite against the op
      * SameDiff emitted in the same run. Read once.
      */
@@ -524,10 +528,13 @@ final class ExecutionPlan {
     private Step rewrite(DifferentialFunction df, List<String> inputNames, INDArray[] args, String[] outNames,
                          Set<String> needed) {
         if (df.getClass() == Conv2D.class && (args.length == 2 || args.length == 3) && outNames.length == 1
-                && patchInputs.contains(inputNames.get(0)) && noPlaceholder(inputNames, 1, args.length)) {
-            Step step = convForward((DynamicCustomOp) df, inputNames.get(0), args, outNames);
-            if (step != null) {
-                return step;
+                && noPlaceholder(inputNames, 1, args.length)) {
+            boolean shared = patchInputs.contains(inputNames.get(0));
+            if (shared || enabled("conv2d_forward")) {
+                Step step = convForward((DynamicCustomOp) df, inputNames.get(0), args, outNames, shared);
+                if (step != null) {
+                    return step;
+                }
             }
         }
         if (df instanceof Conv2DDerivative && enabled("conv2d_bp") && (args.length == 3 || args.length == 4)
@@ -730,12 +737,25 @@ final class ExecutionPlan {
     }
 
     /**
-     * The forward {@code conv2d} of a convolution whose backward this plan rewrites (its input gradient unused):
-     * the patches the backward needs anyway, written once per run, then one GEMM {@code patches · W} and the bias
-     * added in place, instead of libnd4j's convolution (≈ 0.3 ms for the seed model's 1-filter convolution over
-     * {@code [1024, 5, 5, 2]} against ≈ 0.1 ms). Checked against {@code conv2d} on the planning batch.
+     * The smallest patch matrix (values) for which a forward convolution whose patches no backward shares is
+     * rewritten: below it the two ways tied ({@code ConvForwardProbe}: the seed model's convolution over 7 examples,
+     * 1,134 patch values, 13–18 µs against {@code conv2d}'s 14–15 µs).
      */
-    private Step convForward(DynamicCustomOp op, String inputName, INDArray[] args, String[] outNames) {
+    static final long MIN_FORWARD_PATCH_VALUES = 4096;
+
+    /**
+     * A forward {@code conv2d} as Java patches ({@link Im2col}), one GEMM {@code patches · W} and the bias added in
+     * place. {@code shared}: the convolution's backward is rewritten too (input gradient unused) and reads the same
+     * patches, written once per run. Otherwise (prediction and loss plans, convolutions whose backward keeps
+     * {@code conv2d_bp}; {@code conv2d_forward} in {@code branchwise.plan.disable}) only for patch matrices of
+     * {@link #MIN_FORWARD_PATCH_VALUES} to {@link #MAX_PATCH_VALUES} values. Measured with one thread
+     * ({@code ConvForwardProbe}, oneDNN build): the seed model's 1-filter convolution over {@code [1024, 5, 5, 2]}
+     * 0.35 ms against {@code conv2d}'s 0.83–0.91 ms; the cnn's first convolution ({@code [64, 32, 32, 3]}, 32
+     * filters, SAME) 5–7 ms against 27–29 ms, its second ({@code [64, 16, 16, 32]}, 64 filters) 23 ms against 60 ms.
+     * Checked against {@code conv2d} on the planning batch.
+     */
+    private Step convForward(DynamicCustomOp op, String inputName, INDArray[] args, String[] outNames,
+                             boolean shared) {
         INDArray x = args[0];
         INDArray w = args[1];
         INDArray b = args.length == 3 ? args[2] : null;
@@ -749,7 +769,8 @@ final class ExecutionPlan {
         Im2col im2col = geometry(op, x, w, b, outShape[1], outShape[2]);
         boolean placeholderInput = Arrays.asList(placeholders).contains(inputName);
         if (im2col == null || outShape[0] != im2col.batch || outShape[3] != w.size(3)
-                || (!placeholderInput && !ArrayScan.contiguous(x))) {
+                || (!placeholderInput && !ArrayScan.contiguous(x))
+                || (!shared && im2col.rows() * im2col.columns() < MIN_FORWARD_PATCH_VALUES)) {
             return null;
         }
         DataType type = x.dataType();
@@ -790,7 +811,7 @@ final class ExecutionPlan {
         patches.put(im2col.key(inputName), cols);
         values.put(outNames[0], out);
         description.add(op.getOwnName() + ": conv2d -> im2col + matmul(cols, W)" + (add != null ? " + add(b)" : "")
-                + " (patches shared with the backward)");
+                + (shared ? " (patches shared with the backward)" : " (forward only)"));
         return step;
     }
 

@@ -157,6 +157,66 @@ class CompiledExecutorTest {
         compare(spec, DataType.FLOAT, trainable, 4);
     }
 
+    @ParameterizedTest
+    @EnumSource(value = Padding.class)
+    void predictionAndLossPlansRunTheForwardConvolutionAsPatchesAndOneGemm(Padding padding) {
+        // Without a backward to share patches with: strides, dilations, one and several filters, with and without
+        // bias, FLOAT and DOUBLE; 64 examples make every patch matrix large enough for the rewrite.
+        for (int stride = 1; stride <= 2; stride++) {
+            for (int dilation = 1; dilation <= 2; dilation++) {
+                for (int filters : new int[] {1, 3}) {
+                    for (boolean bias : new boolean[] {true, false}) {
+                        ModelSpec spec = rawConvolution(padding, stride, dilation, filters, bias);
+                        for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+                            CompiledExecutor executor = compare(spec, type, 64);
+                            String forwardOnly = "conv2d -> im2col + matmul(cols, W)" + (bias ? " + add(b)" : "")
+                                    + " (forward only)";
+                            String predict = String.join("\n", executor.describePredictionPlan());
+                            assertTrue(predict.contains(forwardOnly), spec.modelName() + " " + type + "\n" + predict);
+                            String losses = String.join("\n", executor.describeLossPlan());
+                            assertTrue(losses.contains(forwardOnly), spec.modelName() + " " + type + "\n" + losses);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void predictionKeepsConv2dForSmallPatchMatricesAndWhenSwitchedOff() {
+        ModelSpec spec = rawConvolution(Padding.SAME, 1, 1, 3, true);
+        // 3 examples: 3·9·8 patch rows of 18 values, below the size where the rewrite wins.
+        assertTrue(3 * 9 * 8 * 18 < ExecutionPlan.MIN_FORWARD_PATCH_VALUES);
+        String small = String.join("\n", compare(spec, DataType.FLOAT, 3).describePredictionPlan());
+        assertTrue(small.contains("conv2d: conv2d"), small);
+        assertFalse(small.contains("im2col"), small);
+        ExecutionPlan.disable("conv2d_forward");
+        try {
+            for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+                CompiledExecutor executor = compare(spec, type, 64);
+                String predict = String.join("\n", executor.describePredictionPlan());
+                assertTrue(predict.contains("conv2d: conv2d"), predict);
+                assertFalse(predict.contains("im2col"), predict);
+                // The training plan's forward still shares its patches with the rewritten backward.
+                String train = String.join("\n", executor.describeTrainingPlan());
+                assertTrue(train.contains("(patches shared with the backward)"), train);
+            }
+        } finally {
+            ExecutionPlan.disable();
+        }
+    }
+
+    @Test
+    void convTrunkPredictionsWithEveryForwardConvolutionRewritten() {
+        // All three convolutions (the second and the mask head's over computed inputs) run as patches + GEMM.
+        ModelSpec spec = convTrunk(WeightingSpec.fixed(0.2, 0.5, 0.3));
+        for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+            CompiledExecutor executor = compare(spec, type, 200);
+            String predict = String.join("\n", executor.describePredictionPlan());
+            assertEquals(3, predict.lines().filter(line -> line.contains("(forward only)")).count(), predict);
+        }
+    }
+
     @Test
     void detectorConvolutionIsRewritten() {
         CompiledExecutor executor = compare(TestModels.detector(), DataType.FLOAT, 64, 7);
