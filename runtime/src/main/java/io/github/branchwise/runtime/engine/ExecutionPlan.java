@@ -63,7 +63,8 @@ final class ExecutionPlan {
     /**
      * Rewrites switched off by the system property {@code branchwise.plan.disable} (separated by commas or
      * {@code +}: {@code matmul_bp, add_bp, relu_bp, conv2d_bp, conv2d} (the forward sharing its patches with the
-     * backward), {@code conv2d_forward} (the forward alone), {@code fused_loss, sgd} ({@link SgdStep}), or
+     * backward), {@code conv2d_forward} (the forward alone), {@code fused_loss, native_log} (the fused
+     * forward's logs as one libnd4j {@code log}), {@code sgd} ({@link SgdStep}), or
      * {@code all}),
      * so that benchmarks can measure each rewrite against the op
      * SameDiff emitted in the same run. Read once.
@@ -368,16 +369,22 @@ final class ExecutionPlan {
         String target = fusion.target;
         INDArray out;
         Step step;
-        if (node.output().equals(fusion.perExample)) {
-            out = Nd4j.create(p.dataType(), p.size(0));
-            step = () -> fusion.forward(p, values.get(target), out);
-        } else {
-            INDArray g = value(fusion.perExampleGradient, variables);
-            out = Nd4j.create(p.dataType(), p.shape());
-            step = () -> fusion.backward(p, values.get(target), g, out);
-        }
         if (!ArrayScan.contiguous(p)) {
             throw new UnsupportedGraphException("the prediction '" + fusion.prediction + "' is not contiguous");
+        }
+        if (node.output().equals(fusion.perExample)) {
+            out = Nd4j.create(p.dataType(), p.size(0));
+            Runnable forward = fusion.forwardStep(p, () -> values.get(target), out);
+            step = forward::run;
+        } else {
+            INDArray g = value(fusion.perExampleGradient, variables);
+            if (!ArrayScan.contiguous(g)) {
+                throw new UnsupportedGraphException("the gradient '" + fusion.perExampleGradient
+                        + "' is not contiguous");
+            }
+            out = Nd4j.create(p.dataType(), p.shape());
+            Runnable backward = fusion.backwardStep(p, () -> values.get(target), g, out);
+            step = backward::run;
         }
         values.put(node.output(), out);
         description.add(node.output() + ": " + fusion.describe(node.output()));
