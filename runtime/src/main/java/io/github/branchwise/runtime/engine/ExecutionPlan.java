@@ -64,7 +64,8 @@ final class ExecutionPlan {
      * Rewrites switched off by the system property {@code branchwise.plan.disable} (separated by commas or
      * {@code +}: {@code matmul_bp, add_bp, relu_bp, conv2d_bp, conv2d} (the forward sharing its patches with the
      * backward), {@code conv2d_forward} (the forward alone), {@code fused_loss, native_log} (the fused
-     * forward's logs as one libnd4j {@code log}), {@code sgd} ({@link SgdStep}), or
+     * forward's logs as one libnd4j {@code log}), {@code fused_mean} (the branch loss's batch mean and its backward
+     * folded into the fused steps), {@code sgd} ({@link SgdStep}), or
      * {@code all}),
      * so that benchmarks can measure each rewrite against the op
      * SameDiff emitted in the same run. Read once.
@@ -241,17 +242,23 @@ final class ExecutionPlan {
     }
 
     /**
-     * Runs every step {@code runs} times on the current values and returns each step's mean time, one line per step
+     * Runs every step {@code runs} times on the current values and returns each step's median time, one line per step
      * ({@code "<µs> µs  <op>: <kind>"}), slowest first: where a plan's time goes. Recomputes the same values.
      */
     List<String> profile(int runs) {
-        long[] nanos = new long[steps.length];
+        // Medians, not means: on a shared machine one preempted run of a 5 µs step otherwise reads as 200 µs.
+        long[][] all = new long[steps.length][runs];
         for (int r = 0; r < runs; r++) {
             for (int i = 0; i < steps.length; i++) {
                 long start = System.nanoTime();
                 steps[i].run();
-                nanos[i] += System.nanoTime() - start;
+                all[i][r] = System.nanoTime() - start;
             }
+        }
+        long[] nanos = new long[steps.length];
+        for (int i = 0; i < steps.length; i++) {
+            Arrays.sort(all[i]);
+            nanos[i] = all[i][runs / 2] * runs;
         }
         Integer[] byTime = new Integer[steps.length];
         for (int i = 0; i < byTime.length; i++) {
@@ -372,15 +379,25 @@ final class ExecutionPlan {
         if (!ArrayScan.contiguous(p)) {
             throw new UnsupportedGraphException("the prediction '" + fusion.prediction + "' is not contiguous");
         }
-        if (node.output().equals(fusion.perExample)) {
+        if (node.output().equals(fusion.branchLoss)) {
+            INDArray perExample = value(fusion.perExample, variables);
+            if (!ArrayScan.contiguous(perExample) || perExample.rank() != 1 || perExample.dataType() != p.dataType()) {
+                throw new UnsupportedGraphException("the per-example loss '" + fusion.perExample
+                        + "' is not a contiguous vector");
+            }
+            out = Nd4j.scalar(p.dataType(), 0.0);
+            Runnable mean = fusion.meanStep(perExample, out);
+            step = mean::run;
+        } else if (node.output().equals(fusion.perExample)) {
             out = Nd4j.create(p.dataType(), p.size(0));
             Runnable forward = fusion.forwardStep(p, () -> values.get(target), out);
             step = forward::run;
         } else {
-            INDArray g = value(fusion.perExampleGradient, variables);
-            if (!ArrayScan.contiguous(g)) {
-                throw new UnsupportedGraphException("the gradient '" + fusion.perExampleGradient
-                        + "' is not contiguous");
+            String gradient = fusion.foldsMean() ? fusion.branchLossGradient : fusion.perExampleGradient;
+            INDArray g = value(gradient, variables);
+            if (!ArrayScan.contiguous(g) || g.length() != (fusion.foldsMean() ? 1 : p.size(0))) {
+                throw new UnsupportedGraphException("the gradient '" + gradient + "' is not a contiguous "
+                        + (fusion.foldsMean() ? "scalar" : "vector of the batch size"));
             }
             out = Nd4j.create(p.dataType(), p.shape());
             Runnable backward = fusion.backwardStep(p, () -> values.get(target), g, out);

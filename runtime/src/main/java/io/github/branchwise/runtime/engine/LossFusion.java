@@ -16,6 +16,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.api.ops.impl.reduce.bp.MeanBp;
+import org.nd4j.linalg.api.ops.impl.reduce.floating.Mean;
 import org.nd4j.linalg.api.ops.impl.transforms.clip.ClipByValue;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.api.ops.impl.transforms.gradient.SigmoidDerivative;
@@ -23,6 +25,7 @@ import org.nd4j.linalg.api.ops.impl.transforms.gradient.SoftmaxBp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Log;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A built-in cross-entropy over a sigmoid or softmax output, computed in one Java step each way instead of the
@@ -71,11 +74,25 @@ final class LossFusion {
     final String logitsGradient;
     /** The gradient of the per-example loss in the gradient function; null: no backward fusion. */
     final String perExampleGradient;
+    /**
+     * The branch loss, the mean of the per-example losses over the batch, where nothing else reads the per-example
+     * loss: a Java mean instead of a native {@code reduce_mean}; null: not folded.
+     */
+    final String branchLoss;
+    /**
+     * The gradient of {@link #branchLoss} where {@link #perExampleGradient} is its {@code reduce_mean_bp} (every
+     * example's gradient is that scalar over the batch size): the fused backward reads the scalar, and the
+     * {@code reduce_mean_bp} is dropped; null: not folded.
+     */
+    final String branchLossGradient;
     private final int exampleSize;
     private final int classes;
     private final boolean sigmoid;
 
-    private LossFusion(Candidate candidate, boolean sigmoid, String logitsGradient, String perExampleGradient) {
+    private LossFusion(Candidate candidate, boolean sigmoid, String logitsGradient, String perExampleGradient,
+                       String branchLoss, String branchLossGradient) {
+        this.branchLoss = branchLoss;
+        this.branchLossGradient = branchLossGradient;
         this.loss = candidate.loss();
         this.prediction = candidate.prediction();
         this.target = candidate.target();
@@ -111,6 +128,9 @@ final class LossFusion {
                 fusions.put(fusion.perExample, fusion);
                 if (fusion.logitsGradient != null) {
                     fusions.put(fusion.logitsGradient, fusion);
+                }
+                if (fusion.branchLoss != null) {
+                    fusions.put(fusion.branchLoss, fusion);
                 }
             }
         }
@@ -158,7 +178,60 @@ final class LossFusion {
         if (logitsGradient == null) {
             perExampleGradient = null;
         }
-        return new LossFusion(candidate, sigmoid, logitsGradient, perExampleGradient);
+        String branchLoss = batchMean(sd, candidate.perExample());
+        String branchLossGradient = null;
+        if (branchLoss != null && perExampleGradient != null) {
+            String lossGradient = gradientName(sd, branchLoss);
+            Variable g = grad.getVariables().get(perExampleGradient);
+            SameDiffOp producer = g == null || g.getOutputOfOp() == null ? null : grad.getOps().get(g.getOutputOfOp());
+            if (lossGradient != null && producer != null && producer.getOp() instanceof MeanBp meanBp
+                    && producer.getInputsToOp() != null && producer.getInputsToOp().size() == 2
+                    && producer.getInputsToOp().get(0).equals(candidate.perExample())
+                    && producer.getInputsToOp().get(1).equals(lossGradient)
+                    && producer.getOutputsOfOp() != null && producer.getOutputsOfOp().size() == 1
+                    && fullMeanBp(meanBp)) {
+                branchLossGradient = lossGradient;
+            }
+        }
+        return new LossFusion(candidate, sigmoid, logitsGradient, perExampleGradient, branchLoss,
+                branchLossGradient);
+    }
+
+    /**
+     * The variable that is the mean of the (rank-1, {@code [batch]}) per-example loss {@code perExample}, when that
+     * {@code reduce_mean} is its only reader in the forward graph; else null.
+     */
+    private static String batchMean(SameDiff sd, String perExample) {
+        Variable v = sd.getVariables().get(perExample);
+        if (v == null || v.getInputsForOp() == null || v.getInputsForOp().size() != 1) {
+            return null;
+        }
+        SameDiffOp reader = sd.getOps().get(v.getInputsForOp().get(0));
+        if (reader == null || !(reader.getOp() instanceof Mean mean) || mean.isKeepDims()
+                || reader.getInputsToOp() == null || reader.getInputsToOp().size() != 1
+                || reader.getOutputsOfOp() == null || reader.getOutputsOfOp().size() != 1) {
+            return null;
+        }
+        // The per-example loss is [batch]: every reduction of a rank-1 array without kept dimensions is its mean.
+        return reader.getOutputsOfOp().get(0);
+    }
+
+    private static boolean fullMeanBp(MeanBp op) {
+        boolean[] keep = op.bArgs();
+        if (keep != null && keep.length > 0 && keep[0]) {
+            return false;
+        }
+        for (long axis : op.iArgs()) {
+            if (axis != 0 && axis != -1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the fused backward reads the branch loss's scalar gradient (and the plan drops its reduce_mean_bp). */
+    boolean foldsMean() {
+        return branchLossGradient != null && ExecutionPlan.enabled("fused_mean");
     }
 
     private static boolean lastAxis(DynamicCustomOp op, int rank) {
@@ -182,20 +255,30 @@ final class LossFusion {
 
     /** The variables the step computing {@code output} reads. */
     List<String> inputsFor(String output) {
+        if (output.equals(branchLoss)) {
+            return List.of(perExample);
+        }
         return output.equals(perExample) ? List.of(prediction, target)
-                : List.of(prediction, target, perExampleGradient);
+                : List.of(prediction, target, foldsMean() ? branchLossGradient : perExampleGradient);
     }
 
     /** Whether the step computing {@code output} for {@code batch} examples is small enough for a Java loop. */
     boolean fits(String output, long batch) {
+        if (output.equals(branchLoss)) {
+            return ExecutionPlan.enabled("fused_mean");
+        }
         return batch * exampleSize <= (output.equals(perExample) ? MAX_FORWARD_ELEMENTS : MAX_BACKWARD_ELEMENTS);
     }
 
     String describe(String output) {
+        if (output.equals(branchLoss)) {
+            return "fused mean of the per-example losses (Java)";
+        }
         String what = sigmoid ? "sigmoid + " + loss.name().toLowerCase(java.util.Locale.ROOT)
                 : "softmax + " + loss.name().toLowerCase(java.util.Locale.ROOT);
         return output.equals(perExample) ? "fused " + what + " (per-example loss, Java)"
-                : "fused " + what + " gradient of the logits (Java)";
+                : "fused " + what + " gradient of the logits (Java)"
+                + (foldsMean() ? " from the branch loss's gradient" : "");
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -224,57 +307,90 @@ final class LossFusion {
         INDArray logs;
         Log log;
         OpContext ctx;
+        // Binary targets need one log a value (log pc where t = 1, log(1 − pc) where t = 0): the first n values
+        // only. Other targets need both logs of some values, appended after the first n.
+        Log firstLog;
+        OpContext firstCtx;
         if (ExecutionPlan.enabled("native_log")) {
             logs = Nd4j.create(p.dataType(), logCount);
             log = new Log(logs, logs);
             ctx = Nd4j.getExecutioner().buildContext();
             ctx.setInputArray(0, logs);
             ctx.setOutputArray(0, logs);
+            INDArray first = sigmoid ? logs.get(NDArrayIndex.interval(0, n)) : logs;
+            firstLog = new Log(first, first);
+            firstCtx = Nd4j.getExecutioner().buildContext();
+            firstCtx.setInputArray(0, first);
+            firstCtx.setOutputArray(0, first);
         } else {
             logs = null;
             log = null;
             ctx = null;
+            firstLog = null;
+            firstCtx = null;
         }
         double lo = single ? (float) BuiltinLosses.EPSILON : BuiltinLosses.EPSILON;
         double hi = single ? (float) (1 - BuiltinLosses.EPSILON) : 1 - BuiltinLosses.EPSILON;
         return () -> {
-            io.read(p, pa);
-            io.read(contiguous(target.get()), ya);
-            if (logs != null) {
-                for (int i = 0; i < n; i++) {
-                    double pc = clip(pa[i], lo, hi);
-                    la[i] = pc;
-                    if (sigmoid) {
-                        la[n + i] = onePlus(-pc, single);
+            io.read(p, pa, n);
+            INDArray y = contiguous(target.get());
+            io.read(y, ya, Math.min(n, Math.toIntExact(y.length())));
+            if (sigmoid) {
+                int extra = n;
+                if (logs != null) {
+                    for (int i = 0; i < n; i++) {
+                        double pc = clip(pa[i], lo, hi);
+                        double t = ya[i];
+                        // The arguments rounded as the graph's clip and 1 − pc round them.
+                        if (t == 1) {
+                            la[i] = pc;
+                        } else if (t == 0) {
+                            la[i] = onePlus(-pc, single);
+                        } else {
+                            la[i] = pc;
+                            la[extra++] = onePlus(-pc, single);
+                        }
+                    }
+                    if (extra == n) {
+                        io.write(la, logs, n);
+                        Nd4j.exec(firstLog, firstCtx);
+                        io.read(logs, la, n);
+                    } else {
+                        java.util.Arrays.fill(la, extra, logCount, 1.0);
+                        io.write(la, logs, logCount);
+                        Nd4j.exec(log, ctx);
+                        io.read(logs, la, logCount);
                     }
                 }
-                io.write(la, logs);
-                Nd4j.exec(log, ctx);
-                io.read(logs, la);
-            }
-            if (sigmoid) {
+                extra = n;
                 for (int b = 0; b < batch; b++) {
                     double sum = 0;
                     for (int i = b * exampleSize, end = i + exampleSize; i < end; i++) {
                         double t = ya[i];
-                        double logP;
-                        double logQ;
+                        double positive;
+                        double negative;
                         if (logs != null) {
-                            logP = la[i];
-                            logQ = la[n + i];
+                            // A zero coefficient times a finite log is exactly 0.
+                            positive = t == 0 ? 0 : t * la[i];
+                            negative = t == 1 ? 0 : (1 - t) * (t == 0 ? la[i] : la[extra++]);
                         } else {
                             double pc = clip(pa[i], lo, hi);
-                            // A zero coefficient times a finite log is exactly 0: binary targets need one log.
-                            logP = t == 0 ? 0 : Math.log(pc);
-                            logQ = t == 1 ? 0 : Math.log(onePlus(-pc, single));
+                            positive = t == 0 ? 0 : t * Math.log(pc);
+                            negative = t == 1 ? 0 : (1 - t) * Math.log(onePlus(-pc, single));
                         }
-                        double positive = t == 0 ? 0 : t * logP;
-                        double negative = t == 1 ? 0 : (1 - t) * logQ;
                         sum += -(positive + negative);
                     }
                     oa[b] = sum / exampleSize;
                 }
             } else {
+                if (logs != null) {
+                    for (int i = 0; i < n; i++) {
+                        la[i] = clip(pa[i], lo, hi);
+                    }
+                    io.write(la, logs, n);
+                    Nd4j.exec(log, ctx);
+                    io.read(logs, la, n);
+                }
                 int positions = exampleSize / classes;
                 boolean sparse = loss == Loss.SPARSE_CATEGORICAL_CROSSENTROPY;
                 for (int b = 0; b < batch; b++) {
@@ -298,7 +414,7 @@ final class LossFusion {
                     oa[b] = sum / positions;
                 }
             }
-            io.write(oa, out);
+            io.write(oa, out, batch);
         };
     }
 
@@ -309,7 +425,9 @@ final class LossFusion {
      */
     Runnable backwardStep(INDArray p, Supplier<INDArray> target, INDArray g, INDArray dz) {
         int n = Math.toIntExact(p.length());
-        int batch = Math.toIntExact(g.length());
+        int batch = Math.toIntExact(p.size(0));
+        // The branch loss's scalar gradient: every example's gradient is g / batch (reduce_mean_bp).
+        boolean scalar = foldsMean();
         boolean single = p.dataType() == DataType.FLOAT;
         Heap io = new Heap(single, n);
         double[] pa = new double[n];
@@ -320,9 +438,16 @@ final class LossFusion {
         double lo = single ? (float) BuiltinLosses.EPSILON : BuiltinLosses.EPSILON;
         double hi = single ? (float) (1 - BuiltinLosses.EPSILON) : 1 - BuiltinLosses.EPSILON;
         return () -> {
-            io.read(p, pa);
-            io.read(contiguous(target.get()), ya);
-            io.read(g, ga);
+            io.read(p, pa, n);
+            INDArray y = contiguous(target.get());
+            io.read(y, ya, Math.min(n, Math.toIntExact(y.length())));
+            if (scalar) {
+                io.read(g, ga, 1);
+                java.util.Arrays.fill(ga, 1, batch, ga[0] / batch);
+                ga[0] = ga[0] / batch;
+            } else {
+                io.read(g, ga, batch);
+            }
             if (sigmoid) {
                 for (int b = 0; b < batch; b++) {
                     double scale = ga[b] / exampleSize;
@@ -353,7 +478,24 @@ final class LossFusion {
                     }
                 }
             }
-            io.write(da, dz);
+            io.write(da, dz, n);
+        };
+    }
+
+    /** The step writing the mean of {@code perExample} ({@code [batch]}) into the scalar {@code out}. */
+    Runnable meanStep(INDArray perExample, INDArray out) {
+        int batch = Math.toIntExact(perExample.length());
+        Heap io = new Heap(perExample.dataType() == DataType.FLOAT, batch);
+        double[] values = new double[batch];
+        double[] mean = new double[1];
+        return () -> {
+            io.read(perExample, values, batch);
+            double sum = 0;
+            for (int b = 0; b < batch; b++) {
+                sum += values[b];
+            }
+            mean[0] = sum / batch;
+            io.write(mean, out, 1);
         };
     }
 
@@ -383,8 +525,8 @@ final class LossFusion {
             this.floats = single ? new float[capacity] : null;
         }
 
-        void read(INDArray array, double[] to) {
-            int n = Math.toIntExact(array.length());
+        /** The first {@code n} values of {@code array} into {@code to}. */
+        void read(INDArray array, double[] to, int n) {
             ByteBuffer bytes = bytes(array, n);
             int offset = Math.toIntExact(array.offset());
             if (single) {
@@ -397,8 +539,8 @@ final class LossFusion {
             }
         }
 
-        void write(double[] from, INDArray array) {
-            int n = Math.toIntExact(array.length());
+        /** The first {@code n} values of {@code from} into {@code array}. */
+        void write(double[] from, INDArray array, int n) {
             ByteBuffer bytes = bytes(array, n);
             int offset = Math.toIntExact(array.offset());
             if (single) {

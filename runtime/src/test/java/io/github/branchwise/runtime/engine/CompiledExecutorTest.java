@@ -28,6 +28,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The compiled executor against the SameDiff-session reference: the same losses and gradients (1e-5 relative to
@@ -280,6 +281,51 @@ class CompiledExecutorTest {
             cast[i] = arrays[i].castTo(DataType.FLOAT);
         }
         return cast;
+    }
+
+    @Test
+    void fusedBinaryCrossEntropyWithBinaryTargetsAndEachPartSwitchedOff() {
+        // Binary targets take the one-log-a-value path of the native logs, fractional ones (compare's data) the
+        // two-log path; each part also runs switched off (Java logs; the batch mean and reduce_mean_bp as ops).
+        for (String[] off : new String[][] {{}, {"native_log"}, {"fused_mean"}, {"native_log", "fused_mean"}}) {
+            ExecutionPlan.disable(off);
+            try {
+                for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+                    ModelSpec spec = TestModels.detector(WeightingSpec.fixed(0.3, 0.7));
+                    SameDiffExecutor reference = new SameDiffExecutor(GraphBuilder.build(spec, 7, type));
+                    CompiledExecutor compiled = new CompiledExecutor(GraphBuilder.build(spec, 7, type));
+                    for (int batch : new int[] {64, 3}) {
+                        INDArray[][] data = batch(spec, type, batch, new Random(batch));
+                        for (INDArray target : data[1]) {
+                            Transforms.round(target, false);
+                        }
+                        // One fractional target among the binary ones: the two-log path for that value only.
+                        data[1][0].putScalar(1, 0.25);
+                        String where = Arrays.toString(off) + " " + type + " batch " + batch;
+                        StepExecutor.StepOutcome expected = reference.forwardBackward(data[0], data[1]);
+                        StepExecutor.StepOutcome actual = compiled.forwardBackward(data[0], data[1]);
+                        assertClose(expected.losses().total(), actual.losses().total(), where + " total");
+                        for (String parameter : expected.gradients().keySet()) {
+                            assertArraysClose(expected.gradients().get(parameter),
+                                    actual.gradients().get(parameter), where + " gradient of " + parameter);
+                        }
+                        data[1][0].putScalar(1, 1.0);
+                        assertClose(reference.losses(data[0], data[1]).total(),
+                                compiled.losses(data[0], data[1]).total(), where + " binary total");
+                    }
+                    String plan = String.join("\n", compiled.describeTrainingPlan());
+                    boolean folded = !Arrays.asList(off).contains("fused_mean");
+                    assertEquals(folded ? 2 : 0, plan.lines().filter(line -> line.contains(
+                            "fused mean of the per-example losses (Java)")).count(), plan);
+                    assertEquals(folded ? 2 : 0, plan.lines().filter(line -> line.contains(
+                            "from the branch loss's gradient")).count(), plan);
+                    assertEquals(folded ? 0 : 2, plan.lines().filter(line -> line.endsWith(": reduce_mean_bp"))
+                            .count(), plan);
+                }
+            } finally {
+                ExecutionPlan.disable();
+            }
+        }
     }
 
     @Test
