@@ -768,15 +768,24 @@ final class ExecutionPlan {
     static final long MIN_FORWARD_PATCH_VALUES = 4096;
 
     /**
+     * The most filters for which a forward convolution whose patches no backward shares is rewritten. With one filter
+     * the GEMM is a matrix-vector product and libnd4j's {@code conv2d} is slow at it; with the cnn's 32 and 64
+     * filters {@code conv2d} won inside the plan (prediction 18 ms against 31 ms with both rewritten,
+     * {@code InterleavedAB CNN_64 FIXED conv2d_forward predict}), although {@code ConvForwardProbe} timed
+     * {@code conv2d} alone far slower there. 2 to 31 filters are not measured; 4 is a guess.
+     */
+    static final long MAX_FORWARD_FILTERS = 4;
+
+    /**
      * A forward {@code conv2d} as Java patches ({@link Im2col}), one GEMM {@code patches · W} and the bias added in
      * place. {@code shared}: the convolution's backward is rewritten too (input gradient unused) and reads the same
      * patches, written once per run. Otherwise (prediction and loss plans, convolutions whose backward keeps
      * {@code conv2d_bp}; {@code conv2d_forward} in {@code branchwise.plan.disable}) only for patch matrices of
-     * {@link #MIN_FORWARD_PATCH_VALUES} to {@link #MAX_PATCH_VALUES} values. Measured with one thread
-     * ({@code ConvForwardProbe}, oneDNN build): the seed model's 1-filter convolution over {@code [1024, 5, 5, 2]}
-     * 0.35 ms against {@code conv2d}'s 0.83–0.91 ms; the cnn's first convolution ({@code [64, 32, 32, 3]}, 32
-     * filters, SAME) 5–7 ms against 27–29 ms, its second ({@code [64, 16, 16, 32]}, 64 filters) 23 ms against 60 ms.
-     * Checked against {@code conv2d} on the planning batch.
+     * {@link #MIN_FORWARD_PATCH_VALUES} to {@link #MAX_PATCH_VALUES} values and at most
+     * {@link #MAX_FORWARD_FILTERS} filters. Measured with one thread (oneDNN build): the seed model's 1-filter
+     * convolution over {@code [1024, 5, 5, 2]} 0.19–0.35 ms against {@code conv2d}'s 0.27–0.91 ms alone
+     * ({@code ConvForwardProbe}), a 0.84x prediction ({@code InterleavedAB}). Checked against {@code conv2d} on the
+     * planning batch.
      */
     private Step convForward(DynamicCustomOp op, String inputName, INDArray[] args, String[] outNames,
                              boolean shared) {
@@ -794,7 +803,8 @@ final class ExecutionPlan {
         boolean placeholderInput = Arrays.asList(placeholders).contains(inputName);
         if (im2col == null || outShape[0] != im2col.batch || outShape[3] != w.size(3)
                 || (!placeholderInput && !ArrayScan.contiguous(x))
-                || (!shared && im2col.rows() * im2col.columns() < MIN_FORWARD_PATCH_VALUES)) {
+                || (!shared && (im2col.rows() * im2col.columns() < MIN_FORWARD_PATCH_VALUES
+                        || w.size(3) > MAX_FORWARD_FILTERS))) {
             return null;
         }
         DataType type = x.dataType();

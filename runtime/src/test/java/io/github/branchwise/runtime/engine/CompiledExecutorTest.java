@@ -184,8 +184,12 @@ class CompiledExecutorTest {
     }
 
     @Test
-    void predictionKeepsConv2dForSmallPatchMatricesAndWhenSwitchedOff() {
+    void predictionKeepsConv2dForManyFiltersSmallPatchMatricesAndWhenSwitchedOff() {
         ModelSpec spec = rawConvolution(Padding.SAME, 1, 1, 3, true);
+        String many = String.join("\n", compare(rawConvolution(Padding.SAME, 1, 1, 5, true), DataType.FLOAT, 64)
+                .describePredictionPlan());
+        assertTrue(many.contains("conv2d: conv2d"), many);
+        assertFalse(many.contains("im2col"), many);
         // 3 examples: 3·9·8 patch rows of 18 values, below the size where the rewrite wins.
         assertTrue(3 * 9 * 8 * 18 < ExecutionPlan.MIN_FORWARD_PATCH_VALUES);
         String small = String.join("\n", compare(spec, DataType.FLOAT, 3).describePredictionPlan());
@@ -209,12 +213,14 @@ class CompiledExecutorTest {
 
     @Test
     void convTrunkPredictionsWithEveryForwardConvolutionRewritten() {
-        // All three convolutions (the second and the mask head's over computed inputs) run as patches + GEMM.
+        // The first (4 filters) and the mask head's (1 filter, over a computed input) run as patches + GEMM; the
+        // second has 6 filters, more than the rewrite takes, and keeps conv2d.
         ModelSpec spec = convTrunk(WeightingSpec.fixed(0.2, 0.5, 0.3));
         for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
             CompiledExecutor executor = compare(spec, type, 200);
             String predict = String.join("\n", executor.describePredictionPlan());
-            assertEquals(3, predict.lines().filter(line -> line.contains("(forward only)")).count(), predict);
+            assertEquals(2, predict.lines().filter(line -> line.contains("(forward only)")).count(), predict);
+            assertEquals(1, predict.lines().filter(line -> line.endsWith(": conv2d")).count(), predict);
         }
     }
 
