@@ -175,7 +175,7 @@ public final class CompiledExecutor implements StepExecutor {
 
     /**
      * Re-runs the current training plan {@code runs} times step by step (same values, no update) and returns each
-     * step's mean time, slowest first: where a training step's native time goes. Empty before the first step.
+     * step's median time, slowest first: where a training step's native time goes. Empty before the first step.
      */
     public List<String> profileTrainingPlan(int runs) {
         return trainPlan == null ? List.of() : trainPlan.profile(runs);
