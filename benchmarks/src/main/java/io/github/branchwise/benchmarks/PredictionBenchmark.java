@@ -39,12 +39,20 @@ public class PredictionBenchmark {
     @Param({"COMPILED", "SAMEDIFF", "HANDWRITTEN"})
     public String implementation;
 
+    /**
+     * Plan rewrites to switch off ({@code branchwise.plan.disable}: {@code none}, or e.g. {@code conv2d_forward}),
+     * to measure a rewrite against the op SameDiff emitted in the same run (one fork per value).
+     */
+    @Param({"none"})
+    public String disable;
+
     private Predictor predictor;
     private HandWritten hand;
     private INDArray[] inputs;
 
     @Setup(Level.Trial)
     public void setUp() {
+        System.setProperty("branchwise.plan.disable", disable);
         inputs = workload.data(1)[0];
         ExecutorKind kind = implementation.equals("SAMEDIFF") ? ExecutorKind.SAMEDIFF : ExecutorKind.COMPILED;
         Trainer trainer = Trainer.create(workload.spec(Weighting.FIXED),

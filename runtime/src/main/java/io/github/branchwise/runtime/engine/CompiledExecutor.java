@@ -175,7 +175,7 @@ public final class CompiledExecutor implements StepExecutor {
 
     /**
      * Re-runs the current training plan {@code runs} times step by step (same values, no update) and returns each
-     * step's mean time, slowest first: where a training step's native time goes. Empty before the first step.
+     * step's median time, slowest first: where a training step's native time goes. Empty before the first step.
      */
     public List<String> profileTrainingPlan(int runs) {
         return trainPlan == null ? List.of() : trainPlan.profile(runs);
@@ -192,6 +192,16 @@ public final class CompiledExecutor implements StepExecutor {
     /** The steps of the current training plan, one line each (op, rewrite), for diagnostics and tests. */
     public List<String> describeTrainingPlan() {
         return trainPlan == null ? List.of() : trainPlan.describe();
+    }
+
+    /** The steps of the current prediction plan, one line each (op, rewrite), for diagnostics and tests. */
+    public List<String> describePredictionPlan() {
+        return predictPlan == null ? List.of() : predictPlan.describe();
+    }
+
+    /** The steps of the current loss-evaluation plan, one line each (op, rewrite), for diagnostics and tests. */
+    public List<String> describeLossPlan() {
+        return lossPlan == null ? List.of() : lossPlan.describe();
     }
 
     private ExecutionPlan runOrBuild(ExecutionPlan plan, String[] names, INDArray[] feeds, Set<String> required) {

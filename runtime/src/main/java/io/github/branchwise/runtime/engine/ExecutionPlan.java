@@ -54,13 +54,19 @@ import org.nd4j.linalg.factory.Nd4j;
  *       (an alias, no copy) and the bias gradient a sum over the batch axis;</li>
  *   <li>{@code thresholdedrelu_bp} with cutoff 0 becomes the faster, equivalent {@code relu_bp};</li>
  *   <li>{@code conv2d_bp} whose input gradient is not needed becomes Java im2col, one GEMM for the kernel
- *       gradient and a column sum for the bias gradient (see {@link #convWeightGradient}).</li>
+ *       gradient and a column sum for the bias gradient (see {@link #convWeightGradient});</li>
+ *   <li>{@code conv2d} over NHWC input becomes Java im2col and one GEMM: sharing the patches with that backward,
+ *       or alone where the patch matrix is large enough for it to win (see {@link #convForward}).</li>
  * </ul>
  */
 final class ExecutionPlan {
     /**
      * Rewrites switched off by the system property {@code branchwise.plan.disable} (separated by commas or
-     * {@code +}: {@code matmul_bp, add_bp, relu_bp, conv2d_bp, conv2d, fused_loss, sgd} ({@link SgdStep}), or {@code all}),
+     * {@code +}: {@code matmul_bp, add_bp, relu_bp, conv2d_bp, conv2d} (the forward sharing its patches with the
+     * backward), {@code conv2d_forward} (the forward alone), {@code fused_loss, native_log} (the fused
+     * forward's logs as one libnd4j {@code log}), {@code fused_mean} (the branch loss's batch mean and its backward
+     * folded into the fused steps), {@code sgd} ({@link SgdStep}), or
+     * {@code all}),
      * so that benchmarks can measure each rewrite against the op
      * SameDiff emitted in the same run. Read once.
      */
@@ -236,17 +242,23 @@ final class ExecutionPlan {
     }
 
     /**
-     * Runs every step {@code runs} times on the current values and returns each step's mean time, one line per step
+     * Runs every step {@code runs} times on the current values and returns each step's median time, one line per step
      * ({@code "<µs> µs  <op>: <kind>"}), slowest first: where a plan's time goes. Recomputes the same values.
      */
     List<String> profile(int runs) {
-        long[] nanos = new long[steps.length];
+        // Medians, not means: on a shared machine one preempted run of a 5 µs step otherwise reads as 200 µs.
+        long[][] all = new long[steps.length][runs];
         for (int r = 0; r < runs; r++) {
             for (int i = 0; i < steps.length; i++) {
                 long start = System.nanoTime();
                 steps[i].run();
-                nanos[i] += System.nanoTime() - start;
+                all[i][r] = System.nanoTime() - start;
             }
+        }
+        long[] nanos = new long[steps.length];
+        for (int i = 0; i < steps.length; i++) {
+            Arrays.sort(all[i]);
+            nanos[i] = all[i][runs / 2] * runs;
         }
         Integer[] byTime = new Integer[steps.length];
         for (int i = 0; i < byTime.length; i++) {
@@ -379,16 +391,32 @@ final class ExecutionPlan {
         String target = fusion.target;
         INDArray out;
         Step step;
-        if (node.output().equals(fusion.perExample)) {
-            out = Nd4j.create(p.dataType(), p.size(0));
-            step = () -> fusion.forward(p, values.get(target), out);
-        } else {
-            INDArray g = value(fusion.perExampleGradient, variables);
-            out = Nd4j.create(p.dataType(), p.shape());
-            step = () -> fusion.backward(p, values.get(target), g, out);
-        }
         if (!ArrayScan.contiguous(p)) {
             throw new UnsupportedGraphException("the prediction '" + fusion.prediction + "' is not contiguous");
+        }
+        if (node.output().equals(fusion.branchLoss)) {
+            INDArray perExample = value(fusion.perExample, variables);
+            if (!ArrayScan.contiguous(perExample) || perExample.rank() != 1 || perExample.dataType() != p.dataType()) {
+                throw new UnsupportedGraphException("the per-example loss '" + fusion.perExample
+                        + "' is not a contiguous vector");
+            }
+            out = Nd4j.scalar(p.dataType(), 0.0);
+            Runnable mean = fusion.meanStep(perExample, out);
+            step = mean::run;
+        } else if (node.output().equals(fusion.perExample)) {
+            out = Nd4j.create(p.dataType(), p.size(0));
+            Runnable forward = fusion.forwardStep(p, () -> values.get(target), out);
+            step = forward::run;
+        } else {
+            String gradient = fusion.foldsMean() ? fusion.branchLossGradient : fusion.perExampleGradient;
+            INDArray g = value(gradient, variables);
+            if (!ArrayScan.contiguous(g) || g.length() != (fusion.foldsMean() ? 1 : p.size(0))) {
+                throw new UnsupportedGraphException("the gradient '" + gradient + "' is not a contiguous "
+                        + (fusion.foldsMean() ? "scalar" : "vector of the batch size"));
+            }
+            out = Nd4j.create(p.dataType(), p.shape());
+            Runnable backward = fusion.backwardStep(p, () -> values.get(target), g, out);
+            step = backward::run;
         }
         values.put(node.output(), out);
         description.add(node.output() + ": " + fusion.describe(node.output()));
@@ -539,10 +567,13 @@ final class ExecutionPlan {
     private Step rewrite(DifferentialFunction df, List<String> inputNames, INDArray[] args, String[] outNames,
                          Set<String> needed) {
         if (df.getClass() == Conv2D.class && (args.length == 2 || args.length == 3) && outNames.length == 1
-                && patchInputs.contains(inputNames.get(0)) && noPlaceholder(inputNames, 1, args.length)) {
-            Step step = convForward((DynamicCustomOp) df, inputNames.get(0), args, outNames);
-            if (step != null) {
-                return step;
+                && noPlaceholder(inputNames, 1, args.length)) {
+            boolean shared = patchInputs.contains(inputNames.get(0));
+            if (shared || enabled("conv2d_forward")) {
+                Step step = convForward((DynamicCustomOp) df, inputNames.get(0), args, outNames, shared);
+                if (step != null) {
+                    return step;
+                }
             }
         }
         if (df instanceof Conv2DDerivative && enabled("conv2d_bp") && (args.length == 3 || args.length == 4)
@@ -745,12 +776,34 @@ final class ExecutionPlan {
     }
 
     /**
-     * The forward {@code conv2d} of a convolution whose backward this plan rewrites (its input gradient unused):
-     * the patches the backward needs anyway, written once per run, then one GEMM {@code patches · W} and the bias
-     * added in place, instead of libnd4j's convolution (≈ 0.3 ms for the seed model's 1-filter convolution over
-     * {@code [1024, 5, 5, 2]} against ≈ 0.1 ms). Checked against {@code conv2d} on the planning batch.
+     * The smallest patch matrix (values) for which a forward convolution whose patches no backward shares is
+     * rewritten: below it the two ways tied ({@code ConvForwardProbe}: the seed model's convolution over 7 examples,
+     * 1,134 patch values, 13–18 µs against {@code conv2d}'s 14–15 µs).
      */
-    private Step convForward(DynamicCustomOp op, String inputName, INDArray[] args, String[] outNames) {
+    static final long MIN_FORWARD_PATCH_VALUES = 4096;
+
+    /**
+     * The most filters for which a forward convolution whose patches no backward shares is rewritten. With one filter
+     * the GEMM is a matrix-vector product and libnd4j's {@code conv2d} is slow at it; with the cnn's 32 and 64
+     * filters {@code conv2d} won inside the plan (prediction 18 ms against 31 ms with both rewritten,
+     * {@code InterleavedAB CNN_64 FIXED conv2d_forward predict}), although {@code ConvForwardProbe} timed
+     * {@code conv2d} alone far slower there. 2 to 31 filters are not measured; 4 is a guess.
+     */
+    static final long MAX_FORWARD_FILTERS = 4;
+
+    /**
+     * A forward {@code conv2d} as Java patches ({@link Im2col}), one GEMM {@code patches · W} and the bias added in
+     * place. {@code shared}: the convolution's backward is rewritten too (input gradient unused) and reads the same
+     * patches, written once per run. Otherwise (prediction and loss plans, convolutions whose backward keeps
+     * {@code conv2d_bp}; {@code conv2d_forward} in {@code branchwise.plan.disable}) only for patch matrices of
+     * {@link #MIN_FORWARD_PATCH_VALUES} to {@link #MAX_PATCH_VALUES} values and at most
+     * {@link #MAX_FORWARD_FILTERS} filters. Measured with one thread (oneDNN build): the seed model's 1-filter
+     * convolution over {@code [1024, 5, 5, 2]} 0.19–0.35 ms against {@code conv2d}'s 0.27–0.91 ms alone
+     * ({@code ConvForwardProbe}), a 0.84x prediction ({@code InterleavedAB}). Checked against {@code conv2d} on the
+     * planning batch.
+     */
+    private Step convForward(DynamicCustomOp op, String inputName, INDArray[] args, String[] outNames,
+                             boolean shared) {
         INDArray x = args[0];
         INDArray w = args[1];
         INDArray b = args.length == 3 ? args[2] : null;
@@ -764,7 +817,9 @@ final class ExecutionPlan {
         Im2col im2col = geometry(op, x, w, b, outShape[1], outShape[2]);
         boolean placeholderInput = Arrays.asList(placeholders).contains(inputName);
         if (im2col == null || outShape[0] != im2col.batch || outShape[3] != w.size(3)
-                || (!placeholderInput && !ArrayScan.contiguous(x))) {
+                || (!placeholderInput && !ArrayScan.contiguous(x))
+                || (!shared && (im2col.rows() * im2col.columns() < MIN_FORWARD_PATCH_VALUES
+                        || w.size(3) > MAX_FORWARD_FILTERS))) {
             return null;
         }
         DataType type = x.dataType();
@@ -805,7 +860,7 @@ final class ExecutionPlan {
         patches.put(im2col.key(inputName), cols);
         values.put(outNames[0], out);
         description.add(op.getOwnName() + ": conv2d -> im2col + matmul(cols, W)" + (add != null ? " + add(b)" : "")
-                + " (patches shared with the backward)");
+                + (shared ? " (patches shared with the backward)" : " (forward only)"));
         return step;
     }
 

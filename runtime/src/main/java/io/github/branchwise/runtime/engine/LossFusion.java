@@ -3,11 +3,10 @@ package io.github.branchwise.runtime.engine;
 import io.github.branchwise.annotations.Loss;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -16,11 +15,17 @@ import org.nd4j.autodiff.samediff.internal.Variable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.OpContext;
+import org.nd4j.linalg.api.ops.impl.reduce.bp.MeanBp;
+import org.nd4j.linalg.api.ops.impl.reduce.floating.Mean;
 import org.nd4j.linalg.api.ops.impl.transforms.clip.ClipByValue;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.api.ops.impl.transforms.gradient.SigmoidDerivative;
 import org.nd4j.linalg.api.ops.impl.transforms.gradient.SoftmaxBp;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Log;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A built-in cross-entropy over a sigmoid or softmax output, computed in one Java step each way instead of the
@@ -69,11 +74,25 @@ final class LossFusion {
     final String logitsGradient;
     /** The gradient of the per-example loss in the gradient function; null: no backward fusion. */
     final String perExampleGradient;
+    /**
+     * The branch loss, the mean of the per-example losses over the batch, where nothing else reads the per-example
+     * loss: a Java mean instead of a native {@code reduce_mean}; null: not folded.
+     */
+    final String branchLoss;
+    /**
+     * The gradient of {@link #branchLoss} where {@link #perExampleGradient} is its {@code reduce_mean_bp} (every
+     * example's gradient is that scalar over the batch size): the fused backward reads the scalar, and the
+     * {@code reduce_mean_bp} is dropped; null: not folded.
+     */
+    final String branchLossGradient;
     private final int exampleSize;
     private final int classes;
     private final boolean sigmoid;
 
-    private LossFusion(Candidate candidate, boolean sigmoid, String logitsGradient, String perExampleGradient) {
+    private LossFusion(Candidate candidate, boolean sigmoid, String logitsGradient, String perExampleGradient,
+                       String branchLoss, String branchLossGradient) {
+        this.branchLoss = branchLoss;
+        this.branchLossGradient = branchLossGradient;
         this.loss = candidate.loss();
         this.prediction = candidate.prediction();
         this.target = candidate.target();
@@ -109,6 +128,9 @@ final class LossFusion {
                 fusions.put(fusion.perExample, fusion);
                 if (fusion.logitsGradient != null) {
                     fusions.put(fusion.logitsGradient, fusion);
+                }
+                if (fusion.branchLoss != null) {
+                    fusions.put(fusion.branchLoss, fusion);
                 }
             }
         }
@@ -156,7 +178,60 @@ final class LossFusion {
         if (logitsGradient == null) {
             perExampleGradient = null;
         }
-        return new LossFusion(candidate, sigmoid, logitsGradient, perExampleGradient);
+        String branchLoss = batchMean(sd, candidate.perExample());
+        String branchLossGradient = null;
+        if (branchLoss != null && perExampleGradient != null) {
+            String lossGradient = gradientName(sd, branchLoss);
+            Variable g = grad.getVariables().get(perExampleGradient);
+            SameDiffOp producer = g == null || g.getOutputOfOp() == null ? null : grad.getOps().get(g.getOutputOfOp());
+            if (lossGradient != null && producer != null && producer.getOp() instanceof MeanBp meanBp
+                    && producer.getInputsToOp() != null && producer.getInputsToOp().size() == 2
+                    && producer.getInputsToOp().get(0).equals(candidate.perExample())
+                    && producer.getInputsToOp().get(1).equals(lossGradient)
+                    && producer.getOutputsOfOp() != null && producer.getOutputsOfOp().size() == 1
+                    && fullMeanBp(meanBp)) {
+                branchLossGradient = lossGradient;
+            }
+        }
+        return new LossFusion(candidate, sigmoid, logitsGradient, perExampleGradient, branchLoss,
+                branchLossGradient);
+    }
+
+    /**
+     * The variable that is the mean of the (rank-1, {@code [batch]}) per-example loss {@code perExample}, when that
+     * {@code reduce_mean} is its only reader in the forward graph; else null.
+     */
+    private static String batchMean(SameDiff sd, String perExample) {
+        Variable v = sd.getVariables().get(perExample);
+        if (v == null || v.getInputsForOp() == null || v.getInputsForOp().size() != 1) {
+            return null;
+        }
+        SameDiffOp reader = sd.getOps().get(v.getInputsForOp().get(0));
+        if (reader == null || !(reader.getOp() instanceof Mean mean) || mean.isKeepDims()
+                || reader.getInputsToOp() == null || reader.getInputsToOp().size() != 1
+                || reader.getOutputsOfOp() == null || reader.getOutputsOfOp().size() != 1) {
+            return null;
+        }
+        // The per-example loss is [batch]: every reduction of a rank-1 array without kept dimensions is its mean.
+        return reader.getOutputsOfOp().get(0);
+    }
+
+    private static boolean fullMeanBp(MeanBp op) {
+        boolean[] keep = op.bArgs();
+        if (keep != null && keep.length > 0 && keep[0]) {
+            return false;
+        }
+        for (long axis : op.iArgs()) {
+            if (axis != 0 && axis != -1) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the fused backward reads the branch loss's scalar gradient (and the plan drops its reduce_mean_bp). */
+    boolean foldsMean() {
+        return branchLossGradient != null && ExecutionPlan.enabled("fused_mean");
     }
 
     private static boolean lastAxis(DynamicCustomOp op, int rank) {
@@ -180,116 +255,248 @@ final class LossFusion {
 
     /** The variables the step computing {@code output} reads. */
     List<String> inputsFor(String output) {
+        if (output.equals(branchLoss)) {
+            return List.of(perExample);
+        }
         return output.equals(perExample) ? List.of(prediction, target)
-                : List.of(prediction, target, perExampleGradient);
+                : List.of(prediction, target, foldsMean() ? branchLossGradient : perExampleGradient);
     }
 
     /** Whether the step computing {@code output} for {@code batch} examples is small enough for a Java loop. */
     boolean fits(String output, long batch) {
+        if (output.equals(branchLoss)) {
+            return ExecutionPlan.enabled("fused_mean");
+        }
         return batch * exampleSize <= (output.equals(perExample) ? MAX_FORWARD_ELEMENTS : MAX_BACKWARD_ELEMENTS);
     }
 
     String describe(String output) {
+        if (output.equals(branchLoss)) {
+            return "fused mean of the per-example losses (Java)";
+        }
         String what = sigmoid ? "sigmoid + " + loss.name().toLowerCase(java.util.Locale.ROOT)
                 : "softmax + " + loss.name().toLowerCase(java.util.Locale.ROOT);
         return output.equals(perExample) ? "fused " + what + " (per-example loss, Java)"
-                : "fused " + what + " gradient of the logits (Java)";
+                : "fused " + what + " gradient of the logits (Java)"
+                + (foldsMean() ? " from the branch loss's gradient" : "");
     }
 
     // ---------------------------------------------------------------------------------------------------------
 
-    /** The per-example losses of predictions {@code p} for targets {@code y} into {@code out} ({@code [batch]}). */
-    void forward(INDArray p, INDArray y, INDArray out) {
-        int batch = (int) out.length();
+    /**
+     * The step computing the per-example losses of predictions {@code p} ({@code [batch, ...]}, contiguous) for the
+     * targets that {@code target} supplies on each run into {@code out} ({@code [batch]}). Its heap copies and its
+     * native log buffer are allocated here, once per plan.
+     *
+     * <p>The logs run as libnd4j's vectorised {@code log} over the whole block of clipped predictions (and, binary,
+     * their complements), one native call into a preallocated buffer: Java's {@code Math.log} costs ≈ 10–15 ns a
+     * value, which made this step ≈ 0.09–0.27 ms of the seed model's batch of 1024 (9,216 logs). The arguments are
+     * rounded as the graph's ops round them ({@code clip}, {@code 1 − pc} in the prediction's type), so the logs are
+     * the graph's own. {@code native_log} in {@code branchwise.plan.disable}: {@code Math.log} per value instead.
+     */
+    Runnable forwardStep(INDArray p, Supplier<INDArray> target, INDArray out) {
+        int n = Math.toIntExact(p.length());
+        int batch = Math.toIntExact(out.length());
         boolean single = p.dataType() == DataType.FLOAT;
-        Values pv = Values.of(p);
-        Values yv = Values.of(contiguous(y));
-        Values ov = Values.of(out);
+        Heap io = new Heap(single, 2 * n);
+        double[] pa = new double[n];
+        double[] ya = new double[n];
+        double[] oa = new double[batch];
+        int logCount = sigmoid ? 2 * n : n;
+        double[] la = new double[logCount];
+        INDArray logs;
+        Log log;
+        OpContext ctx;
+        // Binary targets need one log a value (log pc where t = 1, log(1 − pc) where t = 0): the first n values
+        // only. Other targets need both logs of some values, appended after the first n.
+        Log firstLog;
+        OpContext firstCtx;
+        if (ExecutionPlan.enabled("native_log")) {
+            logs = Nd4j.create(p.dataType(), logCount);
+            log = new Log(logs, logs);
+            ctx = Nd4j.getExecutioner().buildContext();
+            ctx.setInputArray(0, logs);
+            ctx.setOutputArray(0, logs);
+            INDArray first = sigmoid ? logs.get(NDArrayIndex.interval(0, n)) : logs;
+            firstLog = new Log(first, first);
+            firstCtx = Nd4j.getExecutioner().buildContext();
+            firstCtx.setInputArray(0, first);
+            firstCtx.setOutputArray(0, first);
+        } else {
+            logs = null;
+            log = null;
+            ctx = null;
+            firstLog = null;
+            firstCtx = null;
+        }
         double lo = single ? (float) BuiltinLosses.EPSILON : BuiltinLosses.EPSILON;
         double hi = single ? (float) (1 - BuiltinLosses.EPSILON) : 1 - BuiltinLosses.EPSILON;
-        if (sigmoid) {
-            for (int b = 0; b < batch; b++) {
-                double sum = 0;
-                for (int i = b * exampleSize, end = i + exampleSize; i < end; i++) {
-                    double pc = clip(pv.get(i), lo, hi);
-                    double t = yv.get(i);
-                    // A zero coefficient times a finite log is exactly 0: binary targets need one log, not two.
-                    double positive = t == 0 ? 0 : t * Math.log(pc);
-                    double negative = t == 1 ? 0 : (1 - t) * Math.log(onePlus(-pc, single));
-                    sum += -(positive + negative);
-                }
-                ov.set(b, sum / exampleSize);
-            }
-            return;
-        }
-        int positions = exampleSize / classes;
-        boolean sparse = loss == Loss.SPARSE_CATEGORICAL_CROSSENTROPY;
-        for (int b = 0; b < batch; b++) {
-            double sum = 0;
-            for (int q = 0; q < positions; q++) {
-                int row = (b * positions + q) * classes;
-                if (sparse) {
-                    int k = (int) yv.get(b * positions + q);
-                    if (k >= 0 && k < classes) {
-                        sum += -Math.log(clip(pv.get(row + k), lo, hi));
+        return () -> {
+            io.read(p, pa, n);
+            INDArray y = contiguous(target.get());
+            io.read(y, ya, Math.min(n, Math.toIntExact(y.length())));
+            if (sigmoid) {
+                int extra = n;
+                if (logs != null) {
+                    for (int i = 0; i < n; i++) {
+                        double pc = clip(pa[i], lo, hi);
+                        double t = ya[i];
+                        // The arguments rounded as the graph's clip and 1 − pc round them.
+                        if (t == 1) {
+                            la[i] = pc;
+                        } else if (t == 0) {
+                            la[i] = onePlus(-pc, single);
+                        } else {
+                            la[i] = pc;
+                            la[extra++] = onePlus(-pc, single);
+                        }
                     }
-                    continue;
-                }
-                for (int k = 0; k < classes; k++) {
-                    double t = yv.get(row + k);
-                    if (t != 0) {
-                        sum += -(t * Math.log(clip(pv.get(row + k), lo, hi)));
+                    if (extra == n) {
+                        io.write(la, logs, n);
+                        Nd4j.exec(firstLog, firstCtx);
+                        io.read(logs, la, n);
+                    } else {
+                        java.util.Arrays.fill(la, extra, logCount, 1.0);
+                        io.write(la, logs, logCount);
+                        Nd4j.exec(log, ctx);
+                        io.read(logs, la, logCount);
                     }
                 }
+                extra = n;
+                for (int b = 0; b < batch; b++) {
+                    double sum = 0;
+                    for (int i = b * exampleSize, end = i + exampleSize; i < end; i++) {
+                        double t = ya[i];
+                        double positive;
+                        double negative;
+                        if (logs != null) {
+                            // A zero coefficient times a finite log is exactly 0.
+                            positive = t == 0 ? 0 : t * la[i];
+                            negative = t == 1 ? 0 : (1 - t) * (t == 0 ? la[i] : la[extra++]);
+                        } else {
+                            double pc = clip(pa[i], lo, hi);
+                            positive = t == 0 ? 0 : t * Math.log(pc);
+                            negative = t == 1 ? 0 : (1 - t) * Math.log(onePlus(-pc, single));
+                        }
+                        sum += -(positive + negative);
+                    }
+                    oa[b] = sum / exampleSize;
+                }
+            } else {
+                if (logs != null) {
+                    for (int i = 0; i < n; i++) {
+                        la[i] = clip(pa[i], lo, hi);
+                    }
+                    io.write(la, logs, n);
+                    Nd4j.exec(log, ctx);
+                    io.read(logs, la, n);
+                }
+                int positions = exampleSize / classes;
+                boolean sparse = loss == Loss.SPARSE_CATEGORICAL_CROSSENTROPY;
+                for (int b = 0; b < batch; b++) {
+                    double sum = 0;
+                    for (int q = 0; q < positions; q++) {
+                        int row = (b * positions + q) * classes;
+                        if (sparse) {
+                            int k = (int) ya[b * positions + q];
+                            if (k >= 0 && k < classes) {
+                                sum += -(logs != null ? la[row + k] : Math.log(clip(pa[row + k], lo, hi)));
+                            }
+                            continue;
+                        }
+                        for (int k = 0; k < classes; k++) {
+                            double t = ya[row + k];
+                            if (t != 0) {
+                                sum += -(t * (logs != null ? la[row + k] : Math.log(clip(pa[row + k], lo, hi))));
+                            }
+                        }
+                    }
+                    oa[b] = sum / positions;
+                }
             }
-            ov.set(b, sum / positions);
-        }
+            io.write(oa, out, batch);
+        };
     }
 
     /**
-     * The gradient of the logits into {@code dz} (the prediction's shape) from predictions {@code p}, targets
-     * {@code y} and the per-example loss gradient {@code g} ({@code [batch]}).
+     * The step computing the gradient of the logits into {@code dz} (the prediction's shape) from predictions
+     * {@code p}, the targets {@code target} supplies and the per-example loss gradient {@code g} ({@code [batch]}),
+     * through heap copies allocated once.
      */
-    void backward(INDArray p, INDArray y, INDArray g, INDArray dz) {
-        int batch = (int) g.length();
+    Runnable backwardStep(INDArray p, Supplier<INDArray> target, INDArray g, INDArray dz) {
+        int n = Math.toIntExact(p.length());
+        int batch = Math.toIntExact(p.size(0));
+        // The branch loss's scalar gradient: every example's gradient is g / batch (reduce_mean_bp).
+        boolean scalar = foldsMean();
         boolean single = p.dataType() == DataType.FLOAT;
-        Values pv = Values.of(p);
-        Values yv = Values.of(contiguous(y));
-        Values gv = Values.of(g);
-        Values out = Values.of(dz);
+        Heap io = new Heap(single, n);
+        double[] pa = new double[n];
+        double[] ya = new double[n];
+        double[] ga = new double[batch];
+        double[] da = new double[n];
+        double[] u = new double[classes];
         double lo = single ? (float) BuiltinLosses.EPSILON : BuiltinLosses.EPSILON;
         double hi = single ? (float) (1 - BuiltinLosses.EPSILON) : 1 - BuiltinLosses.EPSILON;
-        if (sigmoid) {
+        return () -> {
+            io.read(p, pa, n);
+            INDArray y = contiguous(target.get());
+            io.read(y, ya, Math.min(n, Math.toIntExact(y.length())));
+            if (scalar) {
+                io.read(g, ga, 1);
+                java.util.Arrays.fill(ga, 1, batch, ga[0] / batch);
+                ga[0] = ga[0] / batch;
+            } else {
+                io.read(g, ga, batch);
+            }
+            if (sigmoid) {
+                for (int b = 0; b < batch; b++) {
+                    double scale = ga[b] / exampleSize;
+                    for (int i = b * exampleSize, end = i + exampleSize; i < end; i++) {
+                        double pi = pa[i];
+                        da[i] = pi > lo && pi < hi ? (pi - ya[i]) * scale : 0.0;
+                    }
+                }
+            } else {
+                int positions = exampleSize / classes;
+                boolean sparse = loss == Loss.SPARSE_CATEGORICAL_CROSSENTROPY;
+                for (int b = 0; b < batch; b++) {
+                    double scale = ga[b] / positions;
+                    for (int q = 0; q < positions; q++) {
+                        int row = (b * positions + q) * classes;
+                        int hot = sparse ? (int) ya[b * positions + q] : -1;
+                        double dot = 0;
+                        for (int k = 0; k < classes; k++) {
+                            double pk = pa[row + k];
+                            double t = sparse ? (k == hot ? 1 : 0) : ya[row + k];
+                            // ∂(−t·log pc)/∂pc = −t/pc, passed where the clip does not clip.
+                            u[k] = pk > lo && pk < hi ? -t / pk * scale : 0.0;
+                            dot += u[k] * pk;
+                        }
+                        for (int k = 0; k < classes; k++) {
+                            da[row + k] = pa[row + k] * (u[k] - dot);
+                        }
+                    }
+                }
+            }
+            io.write(da, dz, n);
+        };
+    }
+
+    /** The step writing the mean of {@code perExample} ({@code [batch]}) into the scalar {@code out}. */
+    Runnable meanStep(INDArray perExample, INDArray out) {
+        int batch = Math.toIntExact(perExample.length());
+        Heap io = new Heap(perExample.dataType() == DataType.FLOAT, batch);
+        double[] values = new double[batch];
+        double[] mean = new double[1];
+        return () -> {
+            io.read(perExample, values, batch);
+            double sum = 0;
             for (int b = 0; b < batch; b++) {
-                double scale = gv.get(b) / exampleSize;
-                for (int i = b * exampleSize, end = i + exampleSize; i < end; i++) {
-                    double pi = pv.get(i);
-                    out.set(i, pi > lo && pi < hi ? (pi - yv.get(i)) * scale : 0.0);
-                }
+                sum += values[b];
             }
-            return;
-        }
-        int positions = exampleSize / classes;
-        boolean sparse = loss == Loss.SPARSE_CATEGORICAL_CROSSENTROPY;
-        double[] u = new double[classes];
-        for (int b = 0; b < batch; b++) {
-            double scale = gv.get(b) / positions;
-            for (int q = 0; q < positions; q++) {
-                int row = (b * positions + q) * classes;
-                int hot = sparse ? (int) yv.get(b * positions + q) : -1;
-                double dot = 0;
-                for (int k = 0; k < classes; k++) {
-                    double pk = pv.get(row + k);
-                    double t = sparse ? (k == hot ? 1 : 0) : yv.get(row + k);
-                    // ∂(−t·log pc)/∂pc = −t/pc, passed where the clip does not clip.
-                    u[k] = pk > lo && pk < hi ? -t / pk * scale : 0.0;
-                    dot += u[k] * pk;
-                }
-                for (int k = 0; k < classes; k++) {
-                    out.set(row + k, pv.get(row + k) * (u[k] - dot));
-                }
-            }
-        }
+            mean[0] = sum / batch;
+            io.write(mean, out, 1);
+        };
     }
 
     private static double clip(double v, double lo, double hi) {
@@ -305,50 +512,62 @@ final class LossFusion {
         return ArrayScan.contiguous(array) ? array : array.dup('c');
     }
 
-    /** Absolute access to a contiguous FLOAT or DOUBLE array's values. */
-    private abstract static class Values {
-        abstract double get(int i);
+    /**
+     * Bulk copies between contiguous FLOAT or DOUBLE native arrays and {@code double[]} working arrays (one
+     * buffer copy each way instead of a buffer access per value).
+     */
+    private static final class Heap {
+        private final boolean single;
+        private final float[] floats;
 
-        abstract void set(int i, double v);
+        Heap(boolean single, int capacity) {
+            this.single = single;
+            this.floats = single ? new float[capacity] : null;
+        }
 
-        static Values of(INDArray array) {
+        /** The first {@code n} values of {@code array} into {@code to}. */
+        void read(INDArray array, double[] to, int n) {
+            ByteBuffer bytes = bytes(array, n);
+            int offset = Math.toIntExact(array.offset());
+            if (single) {
+                bytes.asFloatBuffer().get(offset, floats, 0, n);
+                for (int i = 0; i < n; i++) {
+                    to[i] = floats[i];
+                }
+            } else {
+                bytes.asDoubleBuffer().get(offset, to, 0, n);
+            }
+        }
+
+        /** The first {@code n} values of {@code from} into {@code array}. */
+        void write(double[] from, INDArray array, int n) {
+            ByteBuffer bytes = bytes(array, n);
+            int offset = Math.toIntExact(array.offset());
+            if (single) {
+                for (int i = 0; i < n; i++) {
+                    floats[i] = (float) from[i];
+                }
+                bytes.asFloatBuffer().put(offset, floats, 0, n);
+            } else {
+                bytes.asDoubleBuffer().put(offset, from, 0, n);
+            }
+        }
+
+        private ByteBuffer bytes(INDArray array, int n) {
+            if (array.dataType() != (single ? DataType.FLOAT : DataType.DOUBLE)) {
+                throw new IllegalStateException("a " + array.dataType() + " array in a fused "
+                        + (single ? "FLOAT" : "DOUBLE") + " loss");
+            }
             ByteBuffer bytes = array.data().pointer().asByteBuffer();
             if (bytes == null) {
-                throw new IllegalStateException("no direct buffer for an array of " + array.length() + " values");
+                throw new IllegalStateException("no direct buffer for an array of " + n + " values");
             }
             bytes.order(ByteOrder.nativeOrder());
-            int offset = Math.toIntExact(array.offset());
-            int size = array.dataType() == DataType.FLOAT ? Float.BYTES : Double.BYTES;
-            if (bytes.capacity() / size < offset + array.length()) {
-                throw new IllegalStateException("the direct buffer of an array of " + array.length()
-                        + " values is too short");
+            int size = single ? Float.BYTES : Double.BYTES;
+            if (bytes.capacity() / size < array.offset() + n) {
+                throw new IllegalStateException("the direct buffer of an array of " + n + " values is too short");
             }
-            if (array.dataType() == DataType.FLOAT) {
-                FloatBuffer f = bytes.asFloatBuffer();
-                return new Values() {
-                    @Override
-                    double get(int i) {
-                        return f.get(offset + i);
-                    }
-
-                    @Override
-                    void set(int i, double v) {
-                        f.put(offset + i, (float) v);
-                    }
-                };
-            }
-            DoubleBuffer d = bytes.asDoubleBuffer();
-            return new Values() {
-                @Override
-                double get(int i) {
-                    return d.get(offset + i);
-                }
-
-                @Override
-                void set(int i, double v) {
-                    d.put(offset + i, v);
-                }
-            };
+            return bytes;
         }
     }
 }

@@ -28,6 +28,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The compiled executor against the SameDiff-session reference: the same losses and gradients (1e-5 relative to
@@ -157,6 +158,72 @@ class CompiledExecutorTest {
         compare(spec, DataType.FLOAT, trainable, 4);
     }
 
+    @ParameterizedTest
+    @EnumSource(value = Padding.class)
+    void predictionAndLossPlansRunTheForwardConvolutionAsPatchesAndOneGemm(Padding padding) {
+        // Without a backward to share patches with: strides, dilations, one and several filters, with and without
+        // bias, FLOAT and DOUBLE; 64 examples make every patch matrix large enough for the rewrite.
+        for (int stride = 1; stride <= 2; stride++) {
+            for (int dilation = 1; dilation <= 2; dilation++) {
+                for (int filters : new int[] {1, 3}) {
+                    for (boolean bias : new boolean[] {true, false}) {
+                        ModelSpec spec = rawConvolution(padding, stride, dilation, filters, bias);
+                        for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+                            CompiledExecutor executor = compare(spec, type, 64);
+                            String forwardOnly = "conv2d -> im2col + matmul(cols, W)" + (bias ? " + add(b)" : "")
+                                    + " (forward only)";
+                            String predict = String.join("\n", executor.describePredictionPlan());
+                            assertTrue(predict.contains(forwardOnly), spec.modelName() + " " + type + "\n" + predict);
+                            String losses = String.join("\n", executor.describeLossPlan());
+                            assertTrue(losses.contains(forwardOnly), spec.modelName() + " " + type + "\n" + losses);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void predictionKeepsConv2dForManyFiltersSmallPatchMatricesAndWhenSwitchedOff() {
+        ModelSpec spec = rawConvolution(Padding.SAME, 1, 1, 3, true);
+        String many = String.join("\n", compare(rawConvolution(Padding.SAME, 1, 1, 5, true), DataType.FLOAT, 64)
+                .describePredictionPlan());
+        assertTrue(many.contains("conv2d: conv2d"), many);
+        assertFalse(many.contains("im2col"), many);
+        // 3 examples: 3·9·8 patch rows of 18 values, below the size where the rewrite wins.
+        assertTrue(3 * 9 * 8 * 18 < ExecutionPlan.MIN_FORWARD_PATCH_VALUES);
+        String small = String.join("\n", compare(spec, DataType.FLOAT, 3).describePredictionPlan());
+        assertTrue(small.contains("conv2d: conv2d"), small);
+        assertFalse(small.contains("im2col"), small);
+        ExecutionPlan.disable("conv2d_forward");
+        try {
+            for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+                CompiledExecutor executor = compare(spec, type, 64);
+                String predict = String.join("\n", executor.describePredictionPlan());
+                assertTrue(predict.contains("conv2d: conv2d"), predict);
+                assertFalse(predict.contains("im2col"), predict);
+                // The training plan's forward still shares its patches with the rewritten backward.
+                String train = String.join("\n", executor.describeTrainingPlan());
+                assertTrue(train.contains("(patches shared with the backward)"), train);
+            }
+        } finally {
+            ExecutionPlan.disable();
+        }
+    }
+
+    @Test
+    void convTrunkPredictionsWithEveryForwardConvolutionRewritten() {
+        // The first (4 filters) and the mask head's (1 filter, over a computed input) run as patches + GEMM; the
+        // second has 6 filters, more than the rewrite takes, and keeps conv2d.
+        ModelSpec spec = convTrunk(WeightingSpec.fixed(0.2, 0.5, 0.3));
+        for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+            CompiledExecutor executor = compare(spec, type, 200);
+            String predict = String.join("\n", executor.describePredictionPlan());
+            assertEquals(2, predict.lines().filter(line -> line.contains("(forward only)")).count(), predict);
+            assertEquals(1, predict.lines().filter(line -> line.endsWith(": conv2d")).count(), predict);
+        }
+    }
+
     @Test
     void detectorConvolutionIsRewritten() {
         CompiledExecutor executor = compare(TestModels.detector(), DataType.FLOAT, 64, 7);
@@ -220,6 +287,51 @@ class CompiledExecutorTest {
             cast[i] = arrays[i].castTo(DataType.FLOAT);
         }
         return cast;
+    }
+
+    @Test
+    void fusedBinaryCrossEntropyWithBinaryTargetsAndEachPartSwitchedOff() {
+        // Binary targets take the one-log-a-value path of the native logs, fractional ones (compare's data) the
+        // two-log path; each part also runs switched off (Java logs; the batch mean and reduce_mean_bp as ops).
+        for (String[] off : new String[][] {{}, {"native_log"}, {"fused_mean"}, {"native_log", "fused_mean"}}) {
+            ExecutionPlan.disable(off);
+            try {
+                for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+                    ModelSpec spec = TestModels.detector(WeightingSpec.fixed(0.3, 0.7));
+                    SameDiffExecutor reference = new SameDiffExecutor(GraphBuilder.build(spec, 7, type));
+                    CompiledExecutor compiled = new CompiledExecutor(GraphBuilder.build(spec, 7, type));
+                    for (int batch : new int[] {64, 3}) {
+                        INDArray[][] data = batch(spec, type, batch, new Random(batch));
+                        for (INDArray target : data[1]) {
+                            Transforms.round(target, false);
+                        }
+                        // One fractional target among the binary ones: the two-log path for that value only.
+                        data[1][0].putScalar(1, 0.25);
+                        String where = Arrays.toString(off) + " " + type + " batch " + batch;
+                        StepExecutor.StepOutcome expected = reference.forwardBackward(data[0], data[1]);
+                        StepExecutor.StepOutcome actual = compiled.forwardBackward(data[0], data[1]);
+                        assertClose(expected.losses().total(), actual.losses().total(), where + " total");
+                        for (String parameter : expected.gradients().keySet()) {
+                            assertArraysClose(expected.gradients().get(parameter),
+                                    actual.gradients().get(parameter), where + " gradient of " + parameter);
+                        }
+                        data[1][0].putScalar(1, 1.0);
+                        assertClose(reference.losses(data[0], data[1]).total(),
+                                compiled.losses(data[0], data[1]).total(), where + " binary total");
+                    }
+                    String plan = String.join("\n", compiled.describeTrainingPlan());
+                    boolean folded = !Arrays.asList(off).contains("fused_mean");
+                    assertEquals(folded ? 2 : 0, plan.lines().filter(line -> line.contains(
+                            "fused mean of the per-example losses (Java)")).count(), plan);
+                    assertEquals(folded ? 2 : 0, plan.lines().filter(line -> line.contains(
+                            "from the branch loss's gradient")).count(), plan);
+                    assertEquals(folded ? 0 : 2, plan.lines().filter(line -> line.endsWith(": reduce_mean_bp"))
+                            .count(), plan);
+                }
+            } finally {
+                ExecutionPlan.disable();
+            }
+        }
     }
 
     @Test
