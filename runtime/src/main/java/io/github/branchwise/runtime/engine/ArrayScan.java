@@ -25,6 +25,9 @@ final class ArrayScan {
 
     /** The statistics of {@code array}, or null when it is not a contiguous FLOAT or DOUBLE array. */
     static Stats scan(INDArray array) {
+        if (!HostBuffers.direct()) {
+            return null;
+        }
         DataType type = array.dataType();
         if ((type != DataType.FLOAT && type != DataType.DOUBLE) || array.isEmpty() || !contiguous(array)
                 || array.length() > Integer.MAX_VALUE) {
@@ -104,6 +107,9 @@ final class ArrayScan {
     private static Boolean finiteByBits(INDArray array) {
         if (array.isEmpty()) {
             return true;
+        }
+        if (!HostBuffers.direct()) {
+            return null;
         }
         DataType type = array.dataType();
         if ((type != DataType.FLOAT && type != DataType.DOUBLE) || !contiguous(array)

@@ -80,8 +80,15 @@ final class ExecutionPlan {
 
     static boolean enabled(String rewrite) {
         Set<String> off = disabled;
+        if (!HostBuffers.direct() && JAVA_PASSES.contains(rewrite)) {
+            return false;
+        }
         return !off.contains(rewrite) && !off.contains("all");
     }
+
+    /** The rewrites that read or write native buffers from Java: off where {@link HostBuffers} says they may not. */
+    private static final Set<String> JAVA_PASSES = Set.of("conv2d_bp", "conv2d", "conv2d_forward", "fused_loss",
+            "native_log", "fused_mean");
 
     /** Thrown when a graph contains something a static plan cannot run; the caller falls back to SameDiff. */
     static final class UnsupportedGraphException extends RuntimeException {

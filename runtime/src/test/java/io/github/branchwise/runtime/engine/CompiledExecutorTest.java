@@ -3,6 +3,7 @@ package io.github.branchwise.runtime.engine;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -619,6 +620,37 @@ class CompiledExecutorTest {
                 fail(what + " differs at " + i + ": expected " + e[i] + " but was " + a[i] + " (scale " + scale
                         + ")\nexpected " + Arrays.toString(e) + "\nactual   " + Arrays.toString(a));
             }
+        }
+    }
+
+    @Test
+    void withoutDirectBufferAccessNoJavaPassRunsAndTheChecksStillHold() {
+        // The CUDA backend's host copies are stale unless ND4J synchronises them: HostBuffers turns every Java pass
+        // off there. Forced here on the CPU: the plans keep SameDiff's own ops, train as the reference does, and the
+        // input checks fall back to ND4J reductions.
+        HostBuffers.force(false);
+        try {
+            for (ModelSpec spec : List.of(TestModels.detector(), convTrunk(WeightingSpec.fixed(0.2, 0.3, 0.5)))) {
+                CompiledExecutor executor = compare(spec, DataType.FLOAT, 5, 1024);
+                String plan = String.join("\n", executor.describeTrainingPlan());
+                assertFalse(plan.contains("Java"), plan);
+                assertFalse(plan.contains("im2col"), plan);
+                assertTrue(plan.contains("conv2d_bp"), plan);
+            }
+            ModelSpec spec = TestModels.detector();
+            Trainer trainer = Trainer.create(spec, TrainingOptions.builder().seed(1).build());
+            INDArray[][] data = batch(spec, DataType.FLOAT, 4, new Random(3));
+            data[0][0].putScalar(5, Float.NaN);
+            assertThrows(IllegalArgumentException.class, () -> trainer.fit(data[0], data[1]));
+            INDArray[][] other = batch(spec, DataType.FLOAT, 4, new Random(3));
+            other[1][1].putScalar(0, 1.5);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> trainer.fit(other[0], other[1]));
+            assertTrue(e.getMessage().contains("[0, 1]"), e.getMessage());
+            assertTrue(Double.isFinite(trainer.fit(batch(spec, DataType.FLOAT, 4, new Random(4))[0],
+                    batch(spec, DataType.FLOAT, 4, new Random(4))[1]).total()));
+        } finally {
+            HostBuffers.force(true);
         }
     }
 
