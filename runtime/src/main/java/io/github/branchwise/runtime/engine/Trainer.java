@@ -261,13 +261,16 @@ public final class Trainer {
         weighter.beforeStep(step);
         StepResult losses;
         Map<String, INDArray> gradients;
-        boolean fromExecutor = !weighter.needsBranchGradients();
+        // Whether the gradients may be updated in place rather than copied: those of the executor (StepExecutor
+        // contract) and the combinations BranchGradients writes into its own buffers every step.
+        boolean consumable = true;
         INDArray[] outputs;
-        if (!fromExecutor) {
+        if (weighter.needsBranchGradients()) {
             BranchGradientsAndLosses branchGradients = branchGradients(x, y, step, withOutputs);
             losses = branchGradients.losses();
             outputs = branchGradients.outputs();
             gradients = weighter.combineGradients(branchGradients.gradients());
+            consumable = branchGradients.gradients().ownsAll(gradients);
             losses = new StepResult(BranchGradients.dot(weighter.weights(), losses.branchLosses()),
                     losses.branchLosses());
         } else {
@@ -290,9 +293,8 @@ public final class Trainer {
                     sgd.getConfig().getLearningRate(iterationNumber, epochNumber))) {
                 continue;
             }
-            // The executor's gradients may be consumed in place (StepExecutor contract): copy only views and the
-            // weighter's combinations.
-            INDArray update = (fromExecutor && gradient.ordering() == 'c' && !gradient.isView()
+            // Copy only views and a weighter's own arrays (a copy of a large gradient costs milliseconds).
+            INDArray update = (consumable && gradient.ordering() == 'c' && !gradient.isView()
                     ? gradient : gradient.dup('c')).reshape(1, value.length());
             updater.applyUpdater(update, iterationNumber, epochNumber);
             value.subi(update.reshape(value.shape()));

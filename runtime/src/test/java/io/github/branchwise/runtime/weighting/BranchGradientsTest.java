@@ -1,8 +1,10 @@
 package io.github.branchwise.runtime.weighting;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -159,6 +161,12 @@ class BranchGradientsTest {
         assertSame(branchBuffer, gradients.of(1).get("trunk/dense_0/W"));
         Map<String, INDArray> secondCombination = gradients.combine(new double[] {0.5, 2});
         assertSame(output, secondCombination.get("trunk/dense_0/W"));
+        // Its own outputs may be updated in place by the trainer; anything else is copied.
+        assertTrue(gradients.ownsAll(secondCombination));
+        Map<String, INDArray> mixed = new LinkedHashMap<>(secondCombination);
+        mixed.put("trunk/dense_0/b", mixed.get("trunk/dense_0/b").dup());
+        assertFalse(gradients.ownsAll(mixed));
+        assertFalse(gradients.ownsAll(gradients.of(0)));
         assertCombination(second, secondCombination, new double[] {0.5, 2}, List.of(), new double[] {0.5, 2},
                 DataType.FLOAT);
         assertEquals(second.reference[0].get("a/dense_0/W")[3], gradients.of(0).get("a/dense_0/W").getDouble(0, 3), 0.0);
