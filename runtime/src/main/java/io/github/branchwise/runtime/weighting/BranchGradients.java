@@ -34,6 +34,7 @@ public final class BranchGradients {
     private final List<Map<String, Buffer>> perBranch;
     /** The output buffer of {@link #combine} for each parameter, by name; kept for frozen parameters too. */
     private final Map<String, Buffer> combined = new LinkedHashMap<>();
+    /** Per branch, the arrays of those buffers, as {@link #of(int)} hands them out; rebuilt only when they change. */
     private final List<Map<String, INDArray>> arraysPerBranch;
     private double[] losses = new double[0];
     private List<String> sharedParameters = List.of();
