@@ -50,6 +50,8 @@ public final class Trainer {
     private final java.util.Set<String> frozen = new java.util.LinkedHashSet<>();
     /** The trainable parameters of each shared scope; recomputed when the frozen set changes, not every step. */
     private Map<String, List<String>> trainableSharedScopes;
+    /** The per-branch gradients of the gradient-level strategies, reused from step to step; null until needed. */
+    private BranchGradients branchBuffers;
     private long iteration;
     private long epoch;
 
@@ -259,13 +261,16 @@ public final class Trainer {
         weighter.beforeStep(step);
         StepResult losses;
         Map<String, INDArray> gradients;
-        boolean fromExecutor = !weighter.needsBranchGradients();
+        // Whether the gradients may be updated in place rather than copied: those of the executor (StepExecutor
+        // contract) and the combinations BranchGradients writes into its own buffers every step.
+        boolean consumable = true;
         INDArray[] outputs;
-        if (!fromExecutor) {
+        if (weighter.needsBranchGradients()) {
             BranchGradientsAndLosses branchGradients = branchGradients(x, y, step, withOutputs);
             losses = branchGradients.losses();
             outputs = branchGradients.outputs();
             gradients = weighter.combineGradients(branchGradients.gradients());
+            consumable = branchGradients.gradients().ownsAll(gradients);
             losses = new StepResult(BranchGradients.dot(weighter.weights(), losses.branchLosses()),
                     losses.branchLosses());
         } else {
@@ -288,9 +293,8 @@ public final class Trainer {
                     sgd.getConfig().getLearningRate(iterationNumber, epochNumber))) {
                 continue;
             }
-            // The executor's gradients may be consumed in place (StepExecutor contract): copy only views and the
-            // weighter's combinations.
-            INDArray update = (fromExecutor && gradient.ordering() == 'c' && !gradient.isView()
+            // Copy only views and a weighter's own arrays (a copy of a large gradient costs milliseconds).
+            INDArray update = (consumable && gradient.ordering() == 'c' && !gradient.isView()
                     ? gradient : gradient.dup('c')).reshape(1, value.length());
             updater.applyUpdater(update, iterationNumber, epochNumber);
             value.subi(update.reshape(value.shape()));
@@ -303,39 +307,41 @@ public final class Trainer {
 
     /**
      * Each branch's own gradient, from one pass per branch with the other branches' losses masked out, and the
-     * losses of the (identical) forward passes.
+     * losses of the (identical) forward passes. The gradients are copied into {@link #branchBuffers}, allocated once
+     * and reused every step: an executor reuses its gradient arrays on the next pass, and a fresh copy per pass (a
+     * {@code dup} of every gradient) cost milliseconds per large parameter.
      */
     private BranchGradientsAndLosses branchGradients(INDArray[] x, INDArray[] y, StepInfo step,
                                                      boolean withOutputs) {
         List<SDVariable> masks = network.branchMasks();
-        List<Map<String, INDArray>> perBranch = new ArrayList<>();
+        if (branchBuffers == null) {
+            branchBuffers = new BranchGradients(masks.size());
+        }
         StepResult losses = null;
         INDArray[] outputs = null;
         try {
             for (int i = 0; i < masks.size(); i++) {
                 for (int j = 0; j < masks.size(); j++) {
-                    masks.get(j).getArr().assign(i == j ? 1 : 0);
+                    // A write into the scalar's buffer, which the plans read by reference, not a native op.
+                    masks.get(j).getArr().putScalar(0, i == j ? 1 : 0);
                 }
                 StepExecutor.StepOutcome outcome = executor.forwardBackward(x, y,
                         withOutputs && i == masks.size() - 1);
                 if (outcome.outputs() != null) {
                     outputs = outcome.outputs();
                 }
-                Map<String, INDArray> copy = new LinkedHashMap<>();
-                // Copies: an executor may reuse its gradient buffers on the next pass.
-                outcome.gradients().forEach((name, gradient) -> copy.put(name, gradient.dup()));
-                perBranch.add(copy);
+                branchBuffers.store(i, outcome.gradients());
                 losses = outcome.losses();
             }
         } finally {
             for (SDVariable mask : masks) {
-                mask.getArr().assign(1);
+                mask.getArr().putScalar(0, 1);
             }
         }
         List<String> shared = new ArrayList<>();
         trainableSharedScopes.values().forEach(shared::addAll);
-        return new BranchGradientsAndLosses(new BranchGradients(perBranch, losses.branchLosses(), shared,
-                trainableSharedScopes, step), losses, outputs);
+        branchBuffers.setStep(losses.branchLosses(), shared, trainableSharedScopes, step);
+        return new BranchGradientsAndLosses(branchBuffers, losses, outputs);
     }
 
     private record BranchGradientsAndLosses(BranchGradients gradients, StepResult losses, INDArray[] outputs) {

@@ -72,7 +72,7 @@ public final class GradNormWeighter implements Weighter {
         double meanNorm = 0;
         double meanRelative = 0;
         for (int i = 0; i < branches; i++) {
-            norms[i] = gradients.of(i).get(layer).norm2Number().doubleValue();
+            norms[i] = gradients.norm(i, layer);
             relative[i] = losses[i] / initialLosses[i];
             meanNorm += norms[i] / branches;
             meanRelative += relative[i] / branches;
@@ -98,8 +98,10 @@ public final class GradNormWeighter implements Weighter {
         Map<String, INDArray> combined = gradients.combine(ones);
         INDArray current = combined.get("weighting/logits");
         if (current != null) {
-            combined.put("weighting/logits",
-                    Nd4j.createFromArray(logitGradient).castTo(current.dataType()).reshape(current.shape()));
+            // Written into the combination's own buffer: no array allocated per step.
+            for (int i = 0; i < branches; i++) {
+                current.putScalar(i, logitGradient[i]);
+            }
         }
         return combined;
     }

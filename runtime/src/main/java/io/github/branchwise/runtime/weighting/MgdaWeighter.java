@@ -36,18 +36,7 @@ public final class MgdaWeighter implements Weighter {
     public Map<String, INDArray> combineGradients(BranchGradients gradients) {
         List<String> shared = gradients.sharedParameters().isEmpty()
                 ? new ArrayList<>(gradients.parameterNames()) : gradients.sharedParameters();
-        int k = gradients.branches();
-        double[][] g = new double[k][];
-        for (int i = 0; i < k; i++) {
-            g[i] = gradients.flatValues(i, shared);
-        }
-        double[][] gram = new double[k][k];
-        for (int i = 0; i < k; i++) {
-            for (int j = i; j < k; j++) {
-                gram[i][j] = BranchGradients.dot(g[i], g[j]);
-                gram[j][i] = gram[i][j];
-            }
-        }
+        double[][] gram = gradients.gram(shared);
         alpha = minNormWeights(gram);
         return gradients.combine(alpha);
     }

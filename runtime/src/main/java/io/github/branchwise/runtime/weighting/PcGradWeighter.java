@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Random;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * PCGrad, Yu et al. (2020): the network trains on {@code Σ Lᵢ}, but on the shared parameters each branch's gradient
@@ -31,25 +30,28 @@ public final class PcGradWeighter implements Weighter {
         return true;
     }
 
+    /**
+     * Every projection subtracts a multiple of one of the original gradients, so each projected {@code gᵢ} is a
+     * combination {@code Σₖ Cᵢₖ·gₖ} of the originals and each dot product the projections need is
+     * {@code Σₖ Cᵢₖ·(gₖ·gⱼ)}: the whole of PCGrad runs on the Gram matrix of the shared gradients (one pass over
+     * them), and the update is one combination with coefficients {@code Σᵢ Cᵢₖ} on the shared parameters. The same
+     * projections as on the vectors, without a vector copy per branch.
+     */
     @Override
     public Map<String, INDArray> combineGradients(BranchGradients gradients) {
         double[] ones = new double[branches];
         Arrays.fill(ones, 1.0);
-        Map<String, INDArray> combined = gradients.combine(ones);
         List<String> shared = gradients.sharedParameters();
         if (shared.isEmpty()) {
-            return combined;
+            return gradients.combine(ones);
         }
-        double[][] g = new double[branches][];
-        double[] norms = new double[branches];
-        for (int i = 0; i < branches; i++) {
-            g[i] = gradients.flatValues(i, shared);
-            norms[i] = BranchGradients.dot(g[i], g[i]);
-        }
+        double[][] gram = gradients.gram(shared);
         Random random = new Random(gradients.step().seed() * 31 + gradients.step().iteration());
-        double[] sum = new double[g[0].length];
+        double[] sharedCoefficients = new double[branches];
         for (int i = 0; i < branches; i++) {
-            double[] projected = g[i].clone();
+            // Row i of C: the projected gᵢ as a combination of the original gradients.
+            double[] projected = new double[branches];
+            projected[i] = 1;
             List<Integer> others = new ArrayList<>();
             for (int j = 0; j < branches; j++) {
                 if (j != i) {
@@ -58,27 +60,19 @@ public final class PcGradWeighter implements Weighter {
             }
             Collections.shuffle(others, random);
             for (int j : others) {
-                double dot = BranchGradients.dot(projected, g[j]);
-                if (dot < 0 && norms[j] > 0) {
-                    double scale = dot / norms[j];
-                    for (int v = 0; v < projected.length; v++) {
-                        projected[v] -= scale * g[j][v];
-                    }
+                double dot = 0;
+                for (int k = 0; k < branches; k++) {
+                    dot += projected[k] * gram[k][j];
+                }
+                if (dot < 0 && gram[j][j] > 0) {
+                    projected[j] -= dot / gram[j][j];
                 }
             }
-            for (int v = 0; v < sum.length; v++) {
-                sum[v] += projected[v];
+            for (int k = 0; k < branches; k++) {
+                sharedCoefficients[k] += projected[k];
             }
         }
-        int offset = 0;
-        for (String name : shared) {
-            INDArray target = combined.get(name);
-            int n = (int) target.length();
-            double[] part = Arrays.copyOfRange(sum, offset, offset + n);
-            combined.put(name, Nd4j.createFromArray(part).castTo(target.dataType()).reshape(target.shape()));
-            offset += n;
-        }
-        return combined;
+        return gradients.combine(ones, shared, sharedCoefficients);
     }
 
     @Override

@@ -57,7 +57,8 @@ public interface Weighter {
 
     /**
      * The gradient to apply for every parameter, from the branches' gradients; called only when
-     * {@link #needsBranchGradients()}.
+     * {@link #needsBranchGradients()}. Return what {@link BranchGradients#combine} returns where possible: the trainer
+     * updates those arrays in place, and copies any other array first (milliseconds for a large parameter).
      */
     default Map<String, INDArray> combineGradients(BranchGradients gradients) {
         throw new IllegalStateException(getClass().getName() + " does not combine gradients");
