@@ -1,5 +1,6 @@
 package io.github.branchwise.runtime.weighting;
 
+import io.github.branchwise.runtime.engine.HostBuffers;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
@@ -256,7 +257,8 @@ public final class BranchGradients {
     /**
      * A c-ordered FLOAT or DOUBLE array owned by this class, with a view of its native memory for Java passes (as the
      * engine's {@code ArrayScan} and {@code SgdStep} read them). Where the backend offers no such view (not the
-     * case for the CPU backend), the passes read and write through the {@code DataBuffer}: slower, same values.
+     * case for the CPU backend; a device backend's host copy is stale, see {@code HostBuffers}), the passes read and
+     * write through the {@code DataBuffer}: slower, same values.
      */
     private static final class Buffer {
         final INDArray array;
@@ -271,7 +273,8 @@ public final class BranchGradients {
             this.length = Math.toIntExact(array.length());
             FloatBuffer f = null;
             DoubleBuffer d = null;
-            ByteBuffer bytes = array.data().pointer().asByteBuffer();
+            // No native view on a device backend: its host copy is stale (HostBuffers).
+            ByteBuffer bytes = HostBuffers.direct() ? array.data().pointer().asByteBuffer() : null;
             if (bytes != null) {
                 bytes.order(ByteOrder.nativeOrder());
                 if (array.dataType() == DataType.FLOAT && bytes.asFloatBuffer().limit() >= length) {

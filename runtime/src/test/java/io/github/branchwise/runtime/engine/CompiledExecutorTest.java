@@ -652,6 +652,33 @@ class CompiledExecutorTest {
         } finally {
             HostBuffers.force(true);
         }
+        // The gradient-level strategies' branch buffers read through the DataBuffer instead: same training.
+        for (WeightingSpec weighting : List.of(WeightingSpec.pcGrad(), WeightingSpec.mgda(),
+                WeightingSpec.gradNorm(1.5, ""))) {
+            ModelSpec spec = convTrunk(weighting);
+            Map<String, INDArray> direct = trainThreeSteps(spec);
+            HostBuffers.force(false);
+            Map<String, INDArray> throughDataBuffer;
+            try {
+                throughDataBuffer = trainThreeSteps(spec);
+            } finally {
+                HostBuffers.force(true);
+            }
+            for (String key : direct.keySet()) {
+                assertArraysClose(direct.get(key), throughDataBuffer.get(key), weighting + " " + key);
+            }
+        }
+    }
+
+    private static Map<String, INDArray> trainThreeSteps(ModelSpec spec) {
+        Trainer trainer = Trainer.create(spec, TrainingOptions.builder().seed(2).dataType(DataType.DOUBLE)
+                .updater(new Adam(0.01)).build());
+        Random random = new Random(9);
+        for (int step = 0; step < 3; step++) {
+            INDArray[][] data = batch(spec, DataType.DOUBLE, 5, random);
+            trainer.fit(data[0], data[1]);
+        }
+        return trainer.parameterValues();
     }
 
     @Test
