@@ -41,7 +41,7 @@ public final class StrategyCpuTime {
                 Weighting strategy = Weighting.valueOf(strategyName);
                 INDArray[][] data = workload.data(1);
                 Trainer trainer = Trainer.create(
-                        workload.spec(StrategyCostBenchmark.weighting(strategy, data[1].length)),
+                        workload.spec(Workloads.weighting(strategy, data[1].length)),
                         TrainingOptions.builder().seed(1).updater(new Sgd(0.01)).executor(ExecutorKind.COMPILED)
                                 .build());
                 for (int i = 0; i < steps; i++) {
