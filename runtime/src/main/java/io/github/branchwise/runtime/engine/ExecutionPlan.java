@@ -468,6 +468,7 @@ final class ExecutionPlan {
         if (df instanceof CustomOp) {
             DynamicCustomOp op = (DynamicCustomOp) df;
             ctx.setArgs(args, op.iArgs(), op.dArgs(), op.tArgs(), op.bArgs());
+            OneDnnWorkaround.apply(op, ctx);
             if (simple.equals("Assign")) {
                 throw new UnsupportedGraphException("op '" + opName + "' assigns in place");
             }
@@ -816,6 +817,7 @@ final class ExecutionPlan {
         INDArray b = args.length == 3 ? args[2] : null;
         OpContext probe = Nd4j.getExecutioner().buildContext();
         probe.setArgs(args, op.iArgs(), op.dArgs(), op.tArgs(), op.bArgs());
+        OneDnnWorkaround.apply(op, probe);
         List<LongShapeDescriptor> shapes = op.calculateOutputShape(probe);
         if (shapes == null || shapes.size() != 1 || shapes.get(0).getShape().length != 4) {
             return null;
@@ -876,6 +878,7 @@ final class ExecutionPlan {
                                               boolean wantW, boolean wantB) {
         OpContext ctx = Nd4j.getExecutioner().buildContext();
         ctx.setArgs(args, op.iArgs(), op.dArgs(), op.tArgs(), op.bArgs());
+        OneDnnWorkaround.apply(op, ctx);
         List<LongShapeDescriptor> shapes = op.calculateOutputShape(ctx);
         INDArray[] outs = new INDArray[shapes.size()];
         for (int i = 0; i < outs.length; i++) {

@@ -220,7 +220,8 @@ final class GraphBuilder implements GraphScope, GraphHost {
             feeds.put("target/" + branch.name(),
                     Nd4j.zeros(dataType, Shapes.withBatch(PROBE_BATCH, branch.targetShape())));
         }
-        INDArray value = sd.output(feeds, variable.name()).get(variable.name());
+        INDArray value = OneDnnWorkaround.run(OneDnnWorkaround.anyIn(sd),
+                () -> sd.output(feeds, variable.name()).get(variable.name()));
         long[] shape = value.shape();
         if (shape.length == 0 || shape[0] != PROBE_BATCH) {
             throw new IllegalStateException(spec.modelName() + ": '" + variable.name() + "' has shape "

@@ -21,6 +21,8 @@ public final class SameDiffExecutor implements StepExecutor {
     private final List<String> lossNames = new ArrayList<>();
     private List<String> parameterNames;
     private final String[] outputNames;
+    /** Whether the graph has a convolution the oneDNN builds' helper fails on ({@link OneDnnWorkaround}). */
+    private final boolean dilatedConvolution;
 
     /** An executor over {@code network}. */
     public SameDiffExecutor(Network network) {
@@ -32,6 +34,11 @@ public final class SameDiffExecutor implements StepExecutor {
         }
         parameterNames = List.copyOf(network.parameters().keySet());
         outputNames = network.outputs().stream().map(SDVariable::name).toArray(String[]::new);
+        dilatedConvolution = OneDnnWorkaround.anyIn(network.sameDiff());
+    }
+
+    private <T> T run(java.util.function.Supplier<T> call) {
+        return OneDnnWorkaround.run(dilatedConvolution, call);
     }
 
     @Override
@@ -53,8 +60,9 @@ public final class SameDiffExecutor implements StepExecutor {
             wanted = new ArrayList<>(lossNames);
             wanted.addAll(List.of(outputNames));
         }
-        OutAndGrad result = network.sameDiff().calculateGradientsAndOutputs(feeds(inputs, targets), wanted,
-                parameterNames);
+        List<String> outputs = wanted;
+        OutAndGrad result = run(() -> network.sameDiff().calculateGradientsAndOutputs(feeds(inputs, targets),
+                outputs, parameterNames));
         Map<String, INDArray> gradients = new HashMap<>();
         for (String name : parameterNames) {
             INDArray gradient = result.getGradients().get(name);
@@ -72,7 +80,7 @@ public final class SameDiffExecutor implements StepExecutor {
     public StepOutputs lossesAndOutputs(INDArray[] inputs, INDArray[] targets) {
         List<String> wanted = new ArrayList<>(lossNames);
         wanted.addAll(List.of(outputNames));
-        Map<String, INDArray> out = network.sameDiff().output(feeds(inputs, targets), wanted);
+        Map<String, INDArray> out = run(() -> network.sameDiff().output(feeds(inputs, targets), wanted));
         return new StepOutputs(toResult(out), detachedOutputs(out));
     }
 
@@ -91,7 +99,7 @@ public final class SameDiffExecutor implements StepExecutor {
 
     @Override
     public StepResult losses(INDArray[] inputs, INDArray[] targets) {
-        return toResult(network.sameDiff().output(feeds(inputs, targets), lossNames));
+        return toResult(run(() -> network.sameDiff().output(feeds(inputs, targets), lossNames)));
     }
 
     @Override
@@ -100,7 +108,7 @@ public final class SameDiffExecutor implements StepExecutor {
         for (int i = 0; i < inputs.length; i++) {
             feeds.put(network.inputs().get(i).name(), inputs[i]);
         }
-        Map<String, INDArray> out = network.sameDiff().output(feeds, outputNames);
+        Map<String, INDArray> out = run(() -> network.sameDiff().output(feeds, outputNames));
         INDArray[] predictions = new INDArray[outputNames.length];
         for (int i = 0; i < outputNames.length; i++) {
             // Detached copies: the caller may keep them across later steps.
