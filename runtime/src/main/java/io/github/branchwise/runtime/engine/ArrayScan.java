@@ -25,21 +25,16 @@ final class ArrayScan {
 
     /** The statistics of {@code array}, or null when it is not a contiguous FLOAT or DOUBLE array. */
     static Stats scan(INDArray array) {
-        if (!HostBuffers.direct()) {
+        if (array.isEmpty()) {
             return null;
         }
-        DataType type = array.dataType();
-        if ((type != DataType.FLOAT && type != DataType.DOUBLE) || array.isEmpty() || !contiguous(array)
-                || array.length() > Integer.MAX_VALUE) {
-            return null;
-        }
-        int offset = Math.toIntExact(array.offset());
-        int n = (int) array.length();
-        ByteBuffer bytes = array.data().pointer().asByteBuffer();
+        ByteBuffer bytes = hostBytes(array);
         if (bytes == null) {
             return null;
         }
-        bytes.order(ByteOrder.nativeOrder());
+        DataType type = array.dataType();
+        int offset = Math.toIntExact(array.offset());
+        int n = (int) array.length();
         boolean finite = true;
         boolean integral = true;
         double min = Double.POSITIVE_INFINITY;
@@ -108,21 +103,13 @@ final class ArrayScan {
         if (array.isEmpty()) {
             return true;
         }
-        if (!HostBuffers.direct()) {
-            return null;
-        }
-        DataType type = array.dataType();
-        if ((type != DataType.FLOAT && type != DataType.DOUBLE) || !contiguous(array)
-                || array.length() > Integer.MAX_VALUE) {
-            return null;
-        }
-        int offset = Math.toIntExact(array.offset());
-        int n = (int) array.length();
-        ByteBuffer bytes = array.data().pointer().asByteBuffer();
+        ByteBuffer bytes = hostBytes(array);
         if (bytes == null) {
             return null;
         }
-        bytes.order(ByteOrder.nativeOrder());
+        DataType type = array.dataType();
+        int offset = Math.toIntExact(array.offset());
+        int n = (int) array.length();
         if (type == DataType.FLOAT) {
             IntBuffer b = bytes.asIntBuffer();
             if (b.limit() < offset + n) {
@@ -143,6 +130,20 @@ final class ArrayScan {
             acc |= (b.get(i) & 0x7ff0_0000_0000_0000L) + 0x0010_0000_0000_0000L;
         }
         return acc >= 0;
+    }
+
+    /**
+     * The native memory of a non-empty contiguous FLOAT or DOUBLE array as a native-order byte buffer (from the
+     * buffer's start: index with the array's offset), or null where Java may not or cannot read it.
+     */
+    private static ByteBuffer hostBytes(INDArray array) {
+        DataType type = array.dataType();
+        if (!HostBuffers.direct() || (type != DataType.FLOAT && type != DataType.DOUBLE) || !contiguous(array)
+                || array.length() > Integer.MAX_VALUE) {
+            return null;
+        }
+        ByteBuffer bytes = array.data().pointer().asByteBuffer();
+        return bytes == null ? null : bytes.order(ByteOrder.nativeOrder());
     }
 
     /** Whether {@code array} is a c-ordered array without gaps (a view of a whole row range included). */
