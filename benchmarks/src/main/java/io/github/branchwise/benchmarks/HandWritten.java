@@ -647,7 +647,7 @@ public abstract class HandWritten {
     /**
      * {@code parameter ← parameter − lr·gradient} in place: BLAS {@code axpy}, which {@link ConvChoice} measured at
      * 0.5 µs for 18 values and 4 µs for 64 K, as cheap as a Java pass over the buffer for the smallest parameters and
-     * 2–6x cheaper for the others (the runtime's Java {@code SgdStep} replaces ND4J's {@code sgd_updater} + {@code subi},
+     * 2–6x cheaper for the others (the runtime's Java {@code SgdUpdate} replaces ND4J's {@code sgd_updater} + {@code subi},
      * two op calls, not {@code axpy}).
      */
     static void sgd(double lr, INDArray parameter, INDArray gradient) {

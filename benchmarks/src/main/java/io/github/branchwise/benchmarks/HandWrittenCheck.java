@@ -3,8 +3,8 @@ package io.github.branchwise.benchmarks;
 import io.github.branchwise.annotations.Weighting;
 import io.github.branchwise.runtime.ExecutorKind;
 import io.github.branchwise.runtime.TrainingOptions;
-import io.github.branchwise.runtime.engine.StepResult;
-import io.github.branchwise.runtime.engine.Trainer;
+import io.github.branchwise.runtime.Losses;
+import io.github.branchwise.runtime.training.Trainer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -66,7 +66,7 @@ public final class HandWrittenCheck {
         double[] errors = null;
         for (int step = 1; step <= steps; step++) {
             double[] byHand = hand.step(inputs, targets);
-            StepResult generated = trainer.fit(inputs, targets);
+            Losses generated = trainer.fit(inputs, targets);
             for (int i = 0; i < byHand.length; i++) {
                 double expected = i == 0 ? generated.total() : generated.branchLoss(i - 1);
                 lossError = Math.max(lossError, Math.abs(byHand[i] - expected) / Math.max(1e-12, Math.abs(expected)));

@@ -3,7 +3,7 @@ package io.github.branchwise.benchmarks;
 import io.github.branchwise.annotations.Weighting;
 import io.github.branchwise.runtime.ExecutorKind;
 import io.github.branchwise.runtime.TrainingOptions;
-import io.github.branchwise.runtime.engine.Trainer;
+import io.github.branchwise.runtime.training.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package io.github.branchwise.benchmarks;
 
 import io.github.branchwise.annotations.Weighting;
 import io.github.branchwise.runtime.TrainingOptions;
-import io.github.branchwise.runtime.engine.Trainer;
+import io.github.branchwise.runtime.training.Trainer;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.Sgd;

@@ -3,7 +3,7 @@ package io.github.branchwise.benchmarks;
 import io.github.branchwise.annotations.Weighting;
 import io.github.branchwise.runtime.ExecutorKind;
 import io.github.branchwise.runtime.TrainingOptions;
-import io.github.branchwise.runtime.engine.Trainer;
+import io.github.branchwise.runtime.training.Trainer;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.Arrays;

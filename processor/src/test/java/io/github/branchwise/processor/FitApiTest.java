@@ -8,7 +8,7 @@ import com.google.testing.compile.Compilation;
 import com.google.testing.compile.JavaFileObjects;
 import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.processor.binding.BranchDescriptor;
-import io.github.branchwise.runtime.engine.BranchSpec;
+import io.github.branchwise.runtime.internal.BranchSpec;
 import io.github.branchwise.runtime.training.Metrics;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;

@@ -92,7 +92,7 @@ final class GeneratedModelTest {
                 .getMethod("load", Path.class).invoke(null, file);
         assertNotNull(call(predictionModel, "predict", zeros(2, 5, 5, 2)));
         assertSame(model.getClass().getMethod("trainer").getReturnType(),
-                io.github.branchwise.runtime.engine.Trainer.class);
+                io.github.branchwise.runtime.training.Trainer.class);
     }
 
     @Test

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.testing.compile.Compilation;
 import com.google.testing.compile.JavaFileObjects;
-import io.github.branchwise.runtime.engine.Trainer;
+import io.github.branchwise.runtime.training.Trainer;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,7 +94,7 @@ final class WeightingStrategiesTest {
     private static final String WEIGHTER = """
             package strategies;
 
-            import io.github.branchwise.runtime.engine.GraphHost;
+            import io.github.branchwise.runtime.GraphHost;
             import io.github.branchwise.runtime.weighting.Weighter;
             import java.util.List;
             import org.nd4j.autodiff.samediff.SDVariable;

@@ -1,7 +1,5 @@
 package io.github.branchwise.runtime;
 
-import io.github.branchwise.runtime.engine.GraphHost;
-import io.github.branchwise.runtime.engine.LayerRecord;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.branchwise.annotations.Loss;
-import io.github.branchwise.runtime.engine.ModelSpec;
-import io.github.branchwise.runtime.engine.Trainer;
-import io.github.branchwise.runtime.engine.WeightingSpec;
+import io.github.branchwise.runtime.internal.ModelSpec;
+import io.github.branchwise.runtime.training.Trainer;
+import io.github.branchwise.runtime.internal.WeightingSpec;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -47,7 +47,7 @@ class NativeThreadsTest {
             Trainer trainer = Trainer.create(spec, TrainingOptions.builder().seed(1).updater(new Sgd(0.1)).build());
             assertTrue(Double.isNaN(trainer.timeLastStep(3)), "no step to time yet");
             NativeThreads.set(1);
-            assertEquals(1, NativeThreads.choose(trainer, 3), "nothing to time: the setting stays");
+            assertEquals(1, trainer.chooseNativeThreads(3), "nothing to time: the setting stays");
 
             INDArray x = Nd4j.rand(DataType.FLOAT, 32, 16);
             INDArray y = Nd4j.rand(DataType.FLOAT, 32, 4);
@@ -56,7 +56,7 @@ class NativeThreadsTest {
             assertTrue(ms > 0 && Double.isFinite(ms), "a compiled step takes some time: " + ms);
             Map<String, INDArray> weights = trainer.parameterValues();
             int cores = Runtime.getRuntime().availableProcessors();
-            int chosen = NativeThreads.choose(trainer, 3);
+            int chosen = trainer.chooseNativeThreads(3);
             assertTrue(chosen == 1 || chosen == cores, "1 or " + cores + ", got " + chosen);
             assertEquals(chosen, NativeThreads.current());
             // Timing re-runs the step's forward and backward pass only: the weights are unchanged.
@@ -67,8 +67,8 @@ class NativeThreadsTest {
             reference.fit(new INDArray[] {x}, new INDArray[] {y});
             NativeThreads.set(1);
             assertTrue(Double.isNaN(reference.timeLastStep(3)));
-            assertEquals(1, NativeThreads.choose(reference, 3), "the SameDiff executor has no plan to time");
-            assertThrows(IllegalArgumentException.class, () -> NativeThreads.choose(trainer, 0));
+            assertEquals(1, reference.chooseNativeThreads(3), "the SameDiff executor has no plan to time");
+            assertThrows(IllegalArgumentException.class, () -> trainer.chooseNativeThreads(0));
         } finally {
             NativeThreads.set(Math.max(1, before));
         }

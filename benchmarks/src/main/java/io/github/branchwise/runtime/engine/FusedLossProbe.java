@@ -19,7 +19,7 @@ public final class FusedLossProbe {
 
     public static void main(String[] args) {
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
-        Network network = GraphBuilder.build(Workloads.Workload.SEED_1024.spec(Weighting.FIXED), 1, DataType.FLOAT);
+        Network network = NetworkBuilder.build(Workloads.Workload.SEED_1024.spec(Weighting.FIXED), 1, DataType.FLOAT);
         Map<String, LossFusion> fusions = LossFusion.find(network, network.sameDiff().getFunction("grad"));
         LossFusion fusion = fusions.values().stream().filter(f -> !f.fits(f.perExample, 2000)).findFirst()
                 .orElseThrow();

@@ -3,6 +3,8 @@ package io.github.branchwise.runtime.engine;
 import io.github.branchwise.annotations.Weighting;
 import io.github.branchwise.benchmarks.Workloads;
 import io.github.branchwise.runtime.TrainingOptions;
+import io.github.branchwise.runtime.internal.Predictor;
+import io.github.branchwise.runtime.training.Trainer;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.Sgd;

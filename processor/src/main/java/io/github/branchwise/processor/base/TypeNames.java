@@ -10,7 +10,7 @@ import com.palantir.javapoet.ClassName;
  */
 public final class TypeNames {
     private static final String RUNTIME = "io.github.branchwise.runtime";
-    private static final String ENGINE = RUNTIME + ".engine";
+    private static final String INTERNAL = RUNTIME + ".internal";
     private static final String TRAINING = RUNTIME + ".training";
 
     /** {@code org.nd4j.autodiff.samediff.SDVariable}, what every model method returns. */
@@ -24,17 +24,17 @@ public final class TypeNames {
     /** Seed and updater of a training model. */
     public static final ClassName TRAINING_OPTIONS = ClassName.get(RUNTIME, "TrainingOptions");
     /** The runtime description of a model. */
-    public static final ClassName MODEL_SPEC = ClassName.get(ENGINE, "ModelSpec");
+    public static final ClassName MODEL_SPEC = ClassName.get(INTERNAL, "ModelSpec");
     /** The graph under construction as generated code sees it. */
-    public static final ClassName GRAPH_SCOPE = ClassName.get(ENGINE, "GraphScope");
-    /** The runtime engine that trains, evaluates and saves a model. */
-    public static final ClassName TRAINER = ClassName.get(ENGINE, "Trainer");
-    /** The runtime engine that runs a model forward. */
-    public static final ClassName PREDICTOR = ClassName.get(ENGINE, "Predictor");
+    public static final ClassName MODEL_GRAPH = ClassName.get(INTERNAL, "ModelGraph");
+    /** The untyped trainer of a model: steps, parameters, files. */
+    public static final ClassName TRAINER = ClassName.get(TRAINING, "Trainer");
+    /** Runs a model forward, for the generated prediction model. */
+    public static final ClassName PREDICTOR = ClassName.get(INTERNAL, "Predictor");
     /** The losses of one training or evaluation step. */
-    public static final ClassName STEP_RESULT = ClassName.get(ENGINE, "StepResult");
+    public static final ClassName LOSSES = ClassName.get(RUNTIME, "Losses");
     /** The runtime description of a weighting strategy. */
-    public static final ClassName WEIGHTING_SPEC = ClassName.get(ENGINE, "WeightingSpec");
+    public static final ClassName WEIGHTING_SPEC = ClassName.get(INTERNAL, "WeightingSpec");
     /** Trains over epochs: data sources, validation, metrics, history, checkpoints. */
     public static final ClassName FITTING = ClassName.get(TRAINING, "Fitting");
     /** How a fitting trains: epochs, validation data, listeners, early stopping, checkpoints. */

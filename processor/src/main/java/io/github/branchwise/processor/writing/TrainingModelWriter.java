@@ -166,8 +166,9 @@ final class TrainingModelWriter {
                         .build())
                 .addMethods(resumeMethods())
                 .addMethod(MethodSpec.methodBuilder("trainer")
-                        .addJavadoc("The runtime engine behind this model, for what the typed API does not cover.\n\n")
-                        .addJavadoc("@return the runtime engine behind this model\n")
+                        .addJavadoc("The untyped trainer behind this model, for what the typed API does not cover: parameters by "
+                                + "name, freezing, profiling.\n\n")
+                        .addJavadoc("@return the trainer behind this model, sharing its parameters and state\n")
                         .addModifiers(PUBLIC)
                         .returns(TypeNames.TRAINER)
                         .addStatement("return trainer")
@@ -662,7 +663,7 @@ final class TrainingModelWriter {
         return MethodSpec.methodBuilder("losses")
                 .addModifiers(PRIVATE, STATIC)
                 .returns(names.losses())
-                .addParameter(TypeNames.STEP_RESULT, "result")
+                .addParameter(TypeNames.LOSSES, "result")
                 .addStatement("return new $T(result.total(), $L)", names.losses(), components)
                 .build();
     }
@@ -671,7 +672,7 @@ final class TrainingModelWriter {
     private MethodSpec defineGraph() {
         MethodSpec.Builder method = MethodSpec.methodBuilder("defineGraph")
                 .addModifiers(PRIVATE, STATIC)
-                .addParameter(TypeNames.GRAPH_SCOPE, "scope")
+                .addParameter(TypeNames.MODEL_GRAPH, "scope")
                 .addStatement("Graph graph = new Graph(scope)");
         for (BranchDescriptor branch : model.branches()) {
             if (branch.takesLayers()) {
@@ -712,12 +713,12 @@ final class TrainingModelWriter {
             graph.addAnnotation(AnnotationSpec.builder(SuppressWarnings.class)
                     .addMember("value", "$S", "serial").build());
         }
-        graph.addField(TypeNames.GRAPH_SCOPE, scope, PRIVATE, FINAL);
+        graph.addField(TypeNames.MODEL_GRAPH, scope, PRIVATE, FINAL);
         for (SharedDescriptor shared : model.shared()) {
             graph.addField(TypeNames.SD_VARIABLE, memo.get(shared.methodName()), PRIVATE);
         }
         graph.addMethod(MethodSpec.constructorBuilder()
-                .addParameter(TypeNames.GRAPH_SCOPE, "scope")
+                .addParameter(TypeNames.MODEL_GRAPH, "scope")
                 .addStatement("this.$N = scope", scope)
                 .build());
         for (InputDescriptor input : model.inputs()) {

@@ -15,7 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * result allocation, which dominated small training steps (seven of them per batch of the seed model); reading the
  * native buffer directly costs about 1 ns per value. Arrays of other layouts return null: use the reductions.
  */
-final class ArrayScan {
+public final class ArrayScan {
     /** The results of a scan; min and max ignore NaN. */
     record Stats(boolean finite, double min, double max, boolean integral) {
     }
@@ -82,7 +82,7 @@ final class ArrayScan {
      * exponent field then carries into the sign bit, so OR-ing {@code (bits & EXP) + EXP_ONE} over the array is
      * negative exactly when some value is NaN or infinite: a branch-free integer loop, ≈ 0.3–0.5 ns a value.
      */
-    static boolean allFinite(INDArray array) {
+    public static boolean allFinite(INDArray array) {
         Boolean finite = finiteByBits(array);
         if (finite != null) {
             return finite;

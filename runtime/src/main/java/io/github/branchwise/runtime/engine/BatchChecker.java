@@ -1,6 +1,10 @@
 package io.github.branchwise.runtime.engine;
 
 import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.runtime.internal.BranchSpec;
+import io.github.branchwise.runtime.internal.InputSpec;
+import io.github.branchwise.runtime.internal.ModelSpec;
+import io.github.branchwise.runtime.internal.Shapes;
 import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -14,17 +18,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * non-finite values and target ranges are rejected with an {@link IllegalArgumentException} naming the input or
  * branch and the expected and actual values. Nothing about the model changes when a check fails.
  */
-final class BatchChecker {
+public final class BatchChecker {
     private final ModelSpec spec;
     private final DataType dataType;
 
-    BatchChecker(ModelSpec spec, DataType dataType) {
+    public BatchChecker(ModelSpec spec, DataType dataType) {
         this.spec = spec;
         this.dataType = dataType;
     }
 
     /** Checks the inputs and returns them in the model's data type. */
-    INDArray[] inputs(INDArray[] inputs) {
+    public INDArray[] inputs(INDArray[] inputs) {
         List<InputSpec> specs = spec.inputs();
         requireCount("inputs", inputs, specs.size());
         INDArray[] checked = new INDArray[inputs.length];
@@ -45,7 +49,7 @@ final class BatchChecker {
     }
 
     /** Checks the targets against the branch shapes, the loss ranges and the batch size of the inputs. */
-    INDArray[] targets(INDArray[] targets, long batch) {
+    public INDArray[] targets(INDArray[] targets, long batch) {
         List<BranchSpec> specs = spec.branches();
         requireCount("targets", targets, specs.size());
         INDArray[] checked = new INDArray[targets.length];

@@ -1,6 +1,8 @@
 package io.github.branchwise.runtime.engine;
 
 import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.runtime.internal.BranchSpec;
+import io.github.branchwise.runtime.internal.Shapes;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;

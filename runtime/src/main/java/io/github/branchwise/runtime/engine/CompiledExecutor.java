@@ -1,5 +1,6 @@
 package io.github.branchwise.runtime.engine;
 
+import io.github.branchwise.runtime.Losses;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -108,7 +109,7 @@ public final class CompiledExecutor implements StepExecutor {
     }
 
     @Override
-    public StepOutcome forwardBackward(INDArray[] inputs, INDArray[] targets) {
+    public PassResult forwardBackward(INDArray[] inputs, INDArray[] targets) {
         if (fallback == null) {
             INDArray[] feeds = concat(inputs, targets);
             try {
@@ -135,11 +136,11 @@ public final class CompiledExecutor implements StepExecutor {
             }
             gradients.put(parameterNames.get(i), gradient);
         }
-        return new StepOutcome(result(trainPlan), gradients);
+        return new PassResult(result(trainPlan), gradients);
     }
 
     @Override
-    public StepResult losses(INDArray[] inputs, INDArray[] targets) {
+    public Losses losses(INDArray[] inputs, INDArray[] targets) {
         if (fallback == null) {
             try {
                 lossPlan = runOrBuild(lossPlan, placeholders, concat(inputs, targets), Set.of(lossNames));
@@ -232,13 +233,13 @@ public final class CompiledExecutor implements StepExecutor {
         return zeros.assign(0);
     }
 
-    private StepResult result(ExecutionPlan plan) {
+    private Losses result(ExecutionPlan plan) {
         double total = plan.get(lossNames[0]).getDouble(0);
         double[] branches = new double[lossNames.length - 1];
         for (int i = 0; i < branches.length; i++) {
             branches[i] = plan.get(lossNames[i + 1]).getDouble(0);
         }
-        return new StepResult(total, branches);
+        return new Losses(total, branches);
     }
 
     private void fallBack(String reason, Exception cause) {

@@ -65,7 +65,7 @@ final class ExecutionPlan {
      * {@code +}: {@code matmul_bp, add_bp, relu_bp, conv2d_bp, conv2d} (the forward sharing its patches with the
      * backward), {@code conv2d_forward} (the forward alone), {@code fused_loss, native_log} (the fused
      * forward's logs as one libnd4j {@code log}), {@code fused_mean} (the branch loss's batch mean and its backward
-     * folded into the fused steps), {@code sgd} ({@link SgdStep}), or
+     * folded into the fused steps), {@code sgd} ({@link SgdUpdate}), or
      * {@code all}),
      * so that benchmarks can measure each rewrite against the op
      * SameDiff emitted in the same run. Read once.

@@ -1,6 +1,7 @@
 package io.github.branchwise.runtime.engine;
 
 import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.runtime.internal.Shapes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
@@ -62,7 +63,7 @@ final class LossFusion {
      */
     static final long MAX_BACKWARD_ELEMENTS = 1L << 18;
 
-    /** A built-in loss as {@link GraphBuilder} made it, before the graph is checked. */
+    /** A built-in loss as {@link NetworkBuilder} made it, before the graph is checked. */
     record Candidate(Loss loss, String prediction, String target, String perExample, long[] exampleShape) {
     }
 

@@ -50,7 +50,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * temporary file in the same folder, forced to disk, then renamed over the target, so a crash leaves either the
  * old file or the new one.
  */
-final class ModelFile {
+public final class ModelFile {
     static final int FORMAT_VERSION = 1;
     /** The version of files with attachments. */
     static final int FORMAT_VERSION_ATTACHMENTS = 2;
@@ -61,7 +61,7 @@ final class ModelFile {
     static final String TEMP_PREFIX = ".branchwise-tmp-";
 
     /** What a model file holds. */
-    record Contents(String modelName, long seed, DataType dataType, String updaterJson, long iteration, long epoch,
+    public record Contents(String modelName, long seed, DataType dataType, String updaterJson, long iteration, long epoch,
                     Map<String, INDArray> arrays, Map<String, byte[]> attachments) {
         Contents(String modelName, long seed, DataType dataType, String updaterJson, long iteration, long epoch,
                  Map<String, INDArray> arrays) {
@@ -72,7 +72,7 @@ final class ModelFile {
     private ModelFile() {
     }
 
-    static void write(Path file, Contents contents) throws IOException {
+    public static void write(Path file, Contents contents) throws IOException {
         ByteArrayOutputStream payloadBytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(payloadBytes)) {
             out.writeLong(contents.seed());
@@ -107,7 +107,7 @@ final class ModelFile {
         writeAtomically(file, fileBytes.toByteArray());
     }
 
-    static Contents read(Path file, String expectedModel) throws IOException {
+    public static Contents read(Path file, String expectedModel) throws IOException {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
@@ -270,7 +270,7 @@ final class ModelFile {
         return Nd4j.create(values, shape, 'c');
     }
 
-    static void writeAtomically(Path file, byte[] bytes) throws IOException {
+    public static void writeAtomically(Path file, byte[] bytes) throws IOException {
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
         Files.createDirectories(dir);

@@ -1,5 +1,10 @@
 package io.github.branchwise.runtime.engine;
 
+import io.github.branchwise.runtime.LayerRecord;
+import io.github.branchwise.runtime.internal.BranchSpec;
+import io.github.branchwise.runtime.internal.InputSpec;
+import io.github.branchwise.runtime.internal.ModelSpec;
+import io.github.branchwise.runtime.internal.Shapes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -11,22 +16,24 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The model table {@link Trainer#summary()} prints, in the manner of Keras' {@code model.summary()}: each input,
+ * The model table the trainer's {@code summary()} prints, in the manner of Keras' {@code model.summary()}: each input,
  * shared part and branch with its layers, their output shapes and parameter counts, the loss of each branch, the
  * weighting, and the totals of trainable and frozen parameters.
  */
-final class ModelSummary {
+public final class ModelSummary {
     private static final String FORMAT = "%-34s %-40s %-20s %10s%n";
     private static final int WIDTH = 107;
 
     private ModelSummary() {
     }
 
-    static String of(Trainer trainer) {
-        Network network = trainer.network();
-        ModelSpec spec = trainer.spec();
-        Map<String, INDArray> parameters = trainer.parameterValues();
-        Set<String> frozen = trainer.frozenParameters();
+    /**
+     * The table of {@code network}'s model.
+     *
+     * @param parameters the current value of every parameter and state variable, by name
+     * @param frozen     the names of the frozen parameters
+     */
+    public static String of(ModelSpec spec, Network network, Map<String, INDArray> parameters, Set<String> frozen) {
         Map<String, long[]> shapes = outputShapes(network);
 
         StringBuilder out = new StringBuilder();

@@ -1,5 +1,7 @@
 package io.github.branchwise.runtime.engine;
 
+import io.github.branchwise.runtime.LayerRecord;
+import io.github.branchwise.runtime.internal.ModelSpec;
 import io.github.branchwise.runtime.weighting.Weighter;
 import java.util.Collections;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.github.branchwise.runtime.engine;
 
+import io.github.branchwise.runtime.Losses;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -42,18 +43,18 @@ public final class SameDiffExecutor implements StepExecutor {
     }
 
     @Override
-    public StepOutcome forwardBackward(INDArray[] inputs, INDArray[] targets) {
+    public PassResult forwardBackward(INDArray[] inputs, INDArray[] targets) {
         return forwardBackward(inputs, targets, false);
     }
 
     @Override
-    public StepOutcome forwardBackward(INDArray[] inputs, INDArray[] targets, boolean withOutputs) {
+    public PassResult forwardBackward(INDArray[] inputs, INDArray[] targets, boolean withOutputs) {
         if (parameterNames.isEmpty()) {
             if (withOutputs) {
-                StepOutputs out = lossesAndOutputs(inputs, targets);
-                return new StepOutcome(out.losses(), new HashMap<>(), out.outputs());
+                LossesAndOutputs out = lossesAndOutputs(inputs, targets);
+                return new PassResult(out.losses(), new HashMap<>(), out.outputs());
             }
-            return new StepOutcome(losses(inputs, targets), new HashMap<>());
+            return new PassResult(losses(inputs, targets), new HashMap<>());
         }
         List<String> wanted = lossNames;
         if (withOutputs) {
@@ -72,16 +73,16 @@ public final class SameDiffExecutor implements StepExecutor {
             }
             gradients.put(name, gradient);
         }
-        return new StepOutcome(toResult(result.getOutputs()), gradients,
+        return new PassResult(toResult(result.getOutputs()), gradients,
                 withOutputs ? detachedOutputs(result.getOutputs()) : null);
     }
 
     @Override
-    public StepOutputs lossesAndOutputs(INDArray[] inputs, INDArray[] targets) {
+    public LossesAndOutputs lossesAndOutputs(INDArray[] inputs, INDArray[] targets) {
         List<String> wanted = new ArrayList<>(lossNames);
         wanted.addAll(List.of(outputNames));
         Map<String, INDArray> out = run(() -> network.sameDiff().output(feeds(inputs, targets), wanted));
-        return new StepOutputs(toResult(out), detachedOutputs(out));
+        return new LossesAndOutputs(toResult(out), detachedOutputs(out));
     }
 
     private INDArray[] detachedOutputs(Map<String, INDArray> values) {
@@ -98,7 +99,7 @@ public final class SameDiffExecutor implements StepExecutor {
     }
 
     @Override
-    public StepResult losses(INDArray[] inputs, INDArray[] targets) {
+    public Losses losses(INDArray[] inputs, INDArray[] targets) {
         return toResult(run(() -> network.sameDiff().output(feeds(inputs, targets), lossNames)));
     }
 
@@ -128,12 +129,12 @@ public final class SameDiffExecutor implements StepExecutor {
         return feeds;
     }
 
-    private StepResult toResult(Map<String, INDArray> values) {
+    private Losses toResult(Map<String, INDArray> values) {
         double total = values.get(lossNames.get(0)).getDouble(0);
         double[] branches = new double[lossNames.size() - 1];
         for (int i = 0; i < branches.length; i++) {
             branches[i] = values.get(lossNames.get(i + 1)).getDouble(0);
         }
-        return new StepResult(total, branches);
+        return new Losses(total, branches);
     }
 }

@@ -1,5 +1,6 @@
 package io.github.branchwise.runtime.engine;
 
+import io.github.branchwise.runtime.Losses;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -18,20 +19,20 @@ public interface StepExecutor {
      *         The gradient arrays are valid until the next call on this executor and the caller may modify them
      *         in place (an executor may reuse their buffers on the next call); no two of them share memory.
      */
-    StepOutcome forwardBackward(INDArray[] inputs, INDArray[] targets);
+    PassResult forwardBackward(INDArray[] inputs, INDArray[] targets);
 
     /**
      * One forward and backward pass that also returns the branch outputs of the forward pass when
      * {@code withOutputs}. The default runs {@link #predict} as a second pass; executors that can return the outputs
      * of the same pass should.
      */
-    default StepOutcome forwardBackward(INDArray[] inputs, INDArray[] targets, boolean withOutputs) {
-        StepOutcome outcome = forwardBackward(inputs, targets);
-        return withOutputs ? new StepOutcome(outcome.losses(), outcome.gradients(), predict(inputs)) : outcome;
+    default PassResult forwardBackward(INDArray[] inputs, INDArray[] targets, boolean withOutputs) {
+        PassResult outcome = forwardBackward(inputs, targets);
+        return withOutputs ? new PassResult(outcome.losses(), outcome.gradients(), predict(inputs)) : outcome;
     }
 
     /** The losses of one forward pass, without gradients. */
-    StepResult losses(INDArray[] inputs, INDArray[] targets);
+    Losses losses(INDArray[] inputs, INDArray[] targets);
 
     /**
      * Tells the executor which parameters are trained from now on (frozen ones are left out), so that it can skip
@@ -44,8 +45,8 @@ public interface StepExecutor {
      * The losses and the branch outputs of one forward pass. The default runs two passes; executors that can do it
      * in one should.
      */
-    default StepOutputs lossesAndOutputs(INDArray[] inputs, INDArray[] targets) {
-        return new StepOutputs(losses(inputs, targets), predict(inputs));
+    default LossesAndOutputs lossesAndOutputs(INDArray[] inputs, INDArray[] targets) {
+        return new LossesAndOutputs(losses(inputs, targets), predict(inputs));
     }
 
     /** The branch outputs for the given inputs, in branch order. */
@@ -58,9 +59,9 @@ public interface StepExecutor {
      * @param gradients the gradient of the total loss for every parameter, by parameter name
      * @param outputs   the branch outputs of the forward pass, detached, or null when they were not asked for
      */
-    record StepOutcome(StepResult losses, Map<String, INDArray> gradients, INDArray[] outputs) {
+    record PassResult(Losses losses, Map<String, INDArray> gradients, INDArray[] outputs) {
         /** An outcome without outputs. */
-        public StepOutcome(StepResult losses, Map<String, INDArray> gradients) {
+        public PassResult(Losses losses, Map<String, INDArray> gradients) {
             this(losses, gradients, null);
         }
     }

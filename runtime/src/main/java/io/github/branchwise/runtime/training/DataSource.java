@@ -1,6 +1,6 @@
 package io.github.branchwise.runtime.training;
 
-import io.github.branchwise.runtime.engine.ModelSpec;
+import io.github.branchwise.runtime.internal.ModelSpec;
 import java.util.Iterator;
 import java.util.Objects;
 import java.util.function.Function;

@@ -1,12 +1,11 @@
 package io.github.branchwise.runtime.training;
 
+import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.ModelFileException;
 import io.github.branchwise.runtime.TrainingDivergedException;
-import io.github.branchwise.runtime.engine.BranchSpec;
-import io.github.branchwise.runtime.engine.ModelSpec;
-import io.github.branchwise.runtime.engine.StepOutputs;
-import io.github.branchwise.runtime.engine.StepResult;
-import io.github.branchwise.runtime.engine.Trainer;
+import io.github.branchwise.runtime.engine.LossesAndOutputs;
+import io.github.branchwise.runtime.internal.BranchSpec;
+import io.github.branchwise.runtime.internal.ModelSpec;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -210,10 +209,10 @@ public final class Fitting {
 
     private Map<String, Double> step(Batch batch, long epoch, Map<String, List<Metric>> metrics, boolean needOutputs,
                                      FitConfig config, ProgressReporter progress) {
-        StepOutputs out;
+        LossesAndOutputs out;
         try {
             out = needOutputs ? trainer.fitWithOutputs(batch.inputs(), batch.targets())
-                    : new StepOutputs(trainer.fit(batch.inputs(), batch.targets()), new INDArray[0]);
+                    : new LossesAndOutputs(trainer.fit(batch.inputs(), batch.targets()), new INDArray[0]);
         } catch (TrainingDivergedException e) {
             Path saved = null;
             if (config.checkpoints() != null) {
@@ -225,7 +224,7 @@ public final class Fitting {
         }
         long step = trainer.iteration() - 1;
         double n = batch.size();
-        StepResult losses = out.losses();
+        Losses losses = out.losses();
         double[] weights = trainer.weights();
         Map<String, Double> row = new LinkedHashMap<>();
         row.put("step", (double) step);
@@ -317,8 +316,8 @@ public final class Fitting {
         while (batches.hasNext()) {
             Batch batch = batches.next();
             double n = batch.size();
-            StepOutputs out = needOutputs ? trainer.evaluateWithOutputs(batch.inputs(), batch.targets())
-                    : new StepOutputs(trainer.evaluate(batch.inputs(), batch.targets()), new INDArray[0]);
+            LossesAndOutputs out = needOutputs ? trainer.evaluateWithOutputs(batch.inputs(), batch.targets())
+                    : new LossesAndOutputs(trainer.evaluate(batch.inputs(), batch.targets()), new INDArray[0]);
             examples += n;
             total += out.losses().total() * n;
             for (int i = 0; i < branches.size(); i++) {

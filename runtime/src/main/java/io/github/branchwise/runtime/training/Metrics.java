@@ -1,6 +1,6 @@
 package io.github.branchwise.runtime.training;
 
-import io.github.branchwise.runtime.engine.BranchSpec;
+import io.github.branchwise.runtime.internal.BranchSpec;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -1,9 +1,9 @@
 package io.github.branchwise.runtime.training;
 
 import io.github.branchwise.annotations.Loss;
-import io.github.branchwise.runtime.engine.BranchSpec;
-import io.github.branchwise.runtime.engine.InputSpec;
-import io.github.branchwise.runtime.engine.ModelSpec;
+import io.github.branchwise.runtime.internal.BranchSpec;
+import io.github.branchwise.runtime.internal.InputSpec;
+import io.github.branchwise.runtime.internal.ModelSpec;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;

@@ -1,6 +1,5 @@
 package io.github.branchwise.runtime.training;
 
-import io.github.branchwise.runtime.engine.Trainer;
 import java.util.Map;
 
 /** What a {@link TrainingListener} is told: where training stands and the values just recorded. */

@@ -1,488 +1,88 @@
 package io.github.branchwise.runtime.weighting;
 
-import io.github.branchwise.runtime.engine.HostBuffers;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The gradient of each branch's own term of the total loss, for every parameter, computed once per step and
- * shared by the gradient-level strategies.
+ * What a gradient-level strategy sees of one step: the gradient of each branch's own term of the total loss, for
+ * every trained parameter, computed once per step and shared by every strategy that asks for it
+ * ({@link Weighter#needsBranchGradients()}).
  *
- * <p>For branch {@code i} the gradient is that of {@code λᵢ·Lᵢ}, where {@code λᵢ} is the weight the strategy put
- * in the graph ({@code 1} for PCGrad and MGDA, the current weight for GradNorm).
+ * <p>For branch {@code i} the gradient is that of {@code λᵢ·Lᵢ}, where {@code λᵢ} is the weight the strategy put in
+ * the graph ({@code 1} for PCGrad and MGDA, the current weight for GradNorm).
  *
- * <p>One instance lives as long as its trainer, and its arrays are reused from step to step: every allocating ND4J
- * op over a large gradient (a {@code dup}, {@code concat}, {@code mul}) cost 8–12 ms on the benchmark machine, which
- * made these strategies 3–9x a FIXED step; a Java pass over a native buffer costs about 1 ns per value. So the
- * trainer copies each pass's gradients into buffers allocated once per parameter, and {@link #dot}, {@link #gram},
- * {@link #norm} and {@link #combine} are Java passes over them, accumulating in double. The arrays of
- * {@link #of(int)} and the results of {@link #combine} are valid until the next step, and are overwritten by it.
+ * <p>A read-only view: the gradients themselves stay with the runtime, which reuses their buffers from step to step
+ * (an allocating ND4J op over a large gradient costs milliseconds). {@link #dot}, {@link #gram} and {@link #norm}
+ * read them in place, accumulating in double; {@link #gradient} hands out a copy; {@link #combine} writes its sum
+ * into output buffers of the runtime's, valid until the next step. Nothing here is valid after the step it was
+ * handed over in.
  */
-public final class BranchGradients {
-    /** Per branch, the buffer holding that branch's gradient of each parameter, by name. */
-    private final List<Map<String, Buffer>> perBranch;
-    /** The output buffer of {@link #combine} for each parameter, by name; kept for frozen parameters too. */
-    private final Map<String, Buffer> combined = new LinkedHashMap<>();
-    /** Per branch, the arrays of those buffers, as {@link #of(int)} hands them out; rebuilt only when they change. */
-    private final List<Map<String, INDArray>> arraysPerBranch;
-    private double[] losses = new double[0];
-    private List<String> sharedParameters = List.of();
-    private Map<String, List<String>> sharedScopes = Map.of();
-    private StepInfo step;
-
-    /**
-     * Empty buffers for {@code branches} branches, filled by the trainer every step through {@link #store} and
-     * {@link #setStep}.
-     */
-    public BranchGradients(int branches) {
-        if (branches < 1) {
-            throw new IllegalArgumentException("need at least one branch, got " + branches);
-        }
-        perBranch = new ArrayList<>(branches);
-        arraysPerBranch = new ArrayList<>(branches);
-        for (int i = 0; i < branches; i++) {
-            perBranch.add(new LinkedHashMap<>());
-            arraysPerBranch.add(Map.of());
-        }
-    }
-
-    /**
-     * Copies one pass's gradients of branch {@code branch} into its buffers: the arrays handed in are not kept (an
-     * executor reuses them on its next pass). A buffer is allocated the first time a parameter is seen, and again
-     * only if its shape or type changes; parameters missing from {@code gradients} (frozen ones) are dropped.
-     */
-    public void store(int branch, Map<String, INDArray> gradients) {
-        Map<String, Buffer> buffers = perBranch.get(branch);
-        boolean changed = !buffers.keySet().equals(gradients.keySet());
-        if (changed) {
-            // Another set of trainable parameters (frozen or unfrozen): keep the buffers of those still trained.
-            Map<String, Buffer> kept = new LinkedHashMap<>();
-            for (String name : gradients.keySet()) {
-                kept.put(name, buffers.get(name));
-            }
-            buffers.clear();
-            buffers.putAll(kept);
-        }
-        for (Map.Entry<String, INDArray> entry : gradients.entrySet()) {
-            INDArray gradient = entry.getValue();
-            Buffer buffer = buffers.get(entry.getKey());
-            if (buffer == null || !buffer.fits(gradient)) {
-                buffer = Buffer.like(gradient);
-                buffers.put(entry.getKey(), buffer);
-                changed = true;
-            }
-            buffer.copyFrom(gradient);
-        }
-        if (changed) {
-            Map<String, INDArray> arrays = new LinkedHashMap<>();
-            buffers.forEach((name, buffer) -> arrays.put(name, buffer.array));
-            arraysPerBranch.set(branch, Collections.unmodifiableMap(arrays));
-        }
-    }
-
-    /**
-     * Sets what the strategies see of this step besides the gradients.
-     *
-     * @param losses           the branch losses of the same forward pass
-     * @param sharedParameters the parameters of the {@code @Shared} methods, in creation order
-     * @param sharedScopes     the parameter names of each {@code @Shared} method, in declaration order
-     * @param step             where training stands
-     */
-    public void setStep(double[] losses, List<String> sharedParameters, Map<String, List<String>> sharedScopes,
-                        StepInfo step) {
-        if (losses.length != perBranch.size()) {
-            throw new IllegalArgumentException(losses.length + " losses for " + perBranch.size() + " branches");
-        }
-        this.losses = losses.clone();
-        this.sharedParameters = List.copyOf(sharedParameters);
-        this.sharedScopes = Map.copyOf(sharedScopes);
-        this.step = step;
-    }
-
+public interface BranchGradients {
     /** The number of branches. */
-    public int branches() {
-        return perBranch.size();
-    }
+    int branches();
 
-    /** The gradient of branch {@code i}'s term for every parameter, by name; valid until the next step. */
-    public Map<String, INDArray> of(int branch) {
-        return arraysPerBranch.get(branch);
-    }
+    /** The names of every parameter with a gradient this step (frozen ones have none), in creation order. */
+    Set<String> parameterNames();
 
-    /** The names of all parameters. */
-    public Set<String> parameterNames() {
-        return perBranch.get(0).keySet();
-    }
+    /**
+     * A copy of branch {@code branch}'s gradient of one parameter; allocates, so prefer {@link #dot} and
+     * {@link #combine} on large parameters.
+     *
+     * @throws IllegalArgumentException when the parameter has no gradient this step
+     */
+    INDArray gradient(int branch, String parameter);
 
     /** The branch losses of this step's forward pass, in branch order. */
-    public double[] losses() {
-        return losses.clone();
-    }
+    double[] losses();
 
-    /** The parameters of the {@code @Shared} methods, which several branches pull on. */
-    public List<String> sharedParameters() {
-        return sharedParameters;
-    }
+    /** The parameters of the {@code @Shared} methods, which several branches pull on, in creation order. */
+    List<String> sharedParameters();
 
-    /** The parameter names of each {@code @Shared} method, keyed by the method's name. */
-    public Map<String, List<String>> sharedScopes() {
-        return sharedScopes;
-    }
+    /** The parameter names of each {@code @Shared} method, keyed by the method's name, in declaration order. */
+    Map<String, List<String>> sharedScopes();
 
     /** Where training stands. */
-    public StepInfo step() {
-        return step;
-    }
+    StepInfo step();
 
     /** The dot product of branch {@code a}'s and branch {@code b}'s gradients over {@code parameters}. */
-    public double dot(int a, int b, List<String> parameters) {
-        double sum = 0;
-        for (String name : parameters) {
-            sum += buffer(a, name).dot(buffer(b, name));
-        }
-        return sum;
-    }
+    double dot(int a, int b, List<String> parameters);
 
     /** The Euclidean norm of branch {@code branch}'s gradient of one parameter. */
-    public double norm(int branch, String parameter) {
-        return Math.sqrt(dot(branch, branch, List.of(parameter)));
-    }
+    double norm(int branch, String parameter);
 
     /**
-     * The Gram matrix of the branches' gradients over {@code parameters}: {@code [i][j] = gᵢ·gⱼ}. One pass over the
-     * buffers, reading each value once, rather than one pass per pair.
+     * The Gram matrix of the branches' gradients over {@code parameters}: {@code [i][j] = gᵢ·gⱼ}, in one pass over
+     * the gradients.
      */
-    public double[][] gram(List<String> parameters) {
-        int k = branches();
-        double[] upper = new double[k * (k + 1) / 2];
-        Buffer[] row = new Buffer[k];
-        for (String name : parameters) {
-            for (int i = 0; i < k; i++) {
-                row[i] = buffer(i, name);
-            }
-            Buffer.accumulateGram(row, upper);
-        }
-        double[][] gram = new double[k][k];
-        int index = 0;
-        for (int i = 0; i < k; i++) {
-            for (int j = i; j < k; j++) {
-                gram[i][j] = upper[index];
-                gram[j][i] = upper[index];
-                index++;
-            }
-        }
-        return gram;
-    }
+    double[][] gram(List<String> parameters);
 
-    /** The dot product of two vectors. */
-    public static double dot(double[] a, double[] b) {
+    /**
+     * {@code Σ cᵢ·gᵢ} for every parameter: the gradient of the branch terms scaled by {@code coefficients}. The
+     * arrays returned are the runtime's output buffers: return them from {@link Weighter#combineGradients} as they
+     * are (the trainer then updates with them without a copy); the next call overwrites them.
+     */
+    Map<String, INDArray> combine(double[] coefficients);
+
+    /**
+     * {@code Σ cᵢ·gᵢ} for every parameter, with the coefficients {@code forThese} instead of {@code coefficients}
+     * for the parameters {@code these} (PCGrad: the projected shared gradients are combinations of the branches' own
+     * with other coefficients); otherwise as {@link #combine(double[])}.
+     *
+     * @throws IllegalArgumentException unless both coefficient arrays have one value per branch
+     */
+    Map<String, INDArray> combine(double[] coefficients, List<String> these, double[] forThese);
+
+    /** The dot product of two vectors of the same length, a helper for strategies' small linear algebra. */
+    static double dot(double[] a, double[] b) {
+        if (a.length != b.length) {
+            throw new IllegalArgumentException("vectors of lengths " + a.length + " and " + b.length);
+        }
         double sum = 0;
         for (int i = 0; i < a.length; i++) {
             sum += a[i] * b[i];
         }
         return sum;
-    }
-
-    /** {@code Σ cᵢ·gᵢ} for every parameter: the gradient of the branch terms scaled by {@code coefficients}. */
-    public Map<String, INDArray> combine(double[] coefficients) {
-        return combine(coefficients, List.of(), coefficients);
-    }
-
-    /**
-     * {@code Σ cᵢ·gᵢ} for every parameter, with the coefficients {@code forThese} instead of {@code coefficients}
-     * for the parameters {@code these} (PCGrad: the projected shared gradients are combinations of the branches'
-     * own with other coefficients). The sums are accumulated in double and rounded once to the parameter's type.
-     * The arrays returned are this object's output buffers: the next call overwrites them.
-     */
-    public Map<String, INDArray> combine(double[] coefficients, List<String> these, double[] forThese) {
-        int k = branches();
-        if (coefficients.length != k || forThese.length != k) {
-            throw new IllegalArgumentException("need " + k + " coefficients, got " + coefficients.length + " and "
-                    + forThese.length);
-        }
-        Set<String> special = these.isEmpty() ? Set.of() : Set.copyOf(these);
-        Map<String, INDArray> sum = new LinkedHashMap<>();
-        Buffer[] row = new Buffer[k];
-        for (String name : parameterNames()) {
-            for (int i = 0; i < k; i++) {
-                row[i] = buffer(i, name);
-            }
-            Buffer out = combined.get(name);
-            if (out == null || !out.fits(row[0].array)) {
-                out = Buffer.like(row[0].array);
-                combined.put(name, out);
-            }
-            out.setCombination(special.contains(name) ? forThese : coefficients, row);
-            sum.put(name, out.array);
-        }
-        return sum;
-    }
-
-    /**
-     * Whether every array of {@code gradients} is the output buffer of {@link #combine} for its parameter: the
-     * trainer may then update them in place instead of copying them (a copy of a large gradient cost 5–10 ms),
-     * since they are rewritten every step. False for arrays a strategy made itself.
-     */
-    public boolean ownsAll(Map<String, INDArray> gradients) {
-        for (Map.Entry<String, INDArray> entry : gradients.entrySet()) {
-            Buffer out = combined.get(entry.getKey());
-            if (out == null || out.array != entry.getValue()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private Buffer buffer(int branch, String name) {
-        Buffer buffer = perBranch.get(branch).get(name);
-        if (buffer == null) {
-            throw new IllegalArgumentException("no gradient of '" + name + "' for branch " + branch
-                    + "; parameters: " + parameterNames());
-        }
-        return buffer;
-    }
-
-    /**
-     * A c-ordered FLOAT or DOUBLE array owned by this class, with a view of its native memory for Java passes (as the
-     * engine's {@code ArrayScan} and {@code SgdStep} read them). Where the backend offers no such view (not the
-     * case for the CPU backend; a device backend's host copy is stale, see {@code HostBuffers}), the passes read and
-     * write through the {@code DataBuffer}: slower, same values.
-     */
-    private static final class Buffer {
-        final INDArray array;
-        final long[] shape;
-        final int length;
-        final FloatBuffer floats;
-        final DoubleBuffer doubles;
-
-        private Buffer(INDArray array) {
-            this.array = array;
-            this.shape = array.shape();
-            this.length = Math.toIntExact(array.length());
-            FloatBuffer f = null;
-            DoubleBuffer d = null;
-            // No native view on a device backend: its host copy is stale (HostBuffers).
-            ByteBuffer bytes = HostBuffers.direct() ? array.data().pointer().asByteBuffer() : null;
-            if (bytes != null) {
-                bytes.order(ByteOrder.nativeOrder());
-                if (array.dataType() == DataType.FLOAT && bytes.asFloatBuffer().limit() >= length) {
-                    f = bytes.asFloatBuffer();
-                } else if (array.dataType() == DataType.DOUBLE && bytes.asDoubleBuffer().limit() >= length) {
-                    d = bytes.asDoubleBuffer();
-                }
-            }
-            this.floats = f;
-            this.doubles = d;
-        }
-
-        /** A zeroed buffer of the shape and type of {@code gradient} (FLOAT or DOUBLE; others become DOUBLE). */
-        static Buffer like(INDArray gradient) {
-            DataType type = gradient.dataType() == DataType.FLOAT ? DataType.FLOAT : DataType.DOUBLE;
-            return new Buffer(Nd4j.create(type, gradient.shape(), 'c'));
-        }
-
-        boolean fits(INDArray gradient) {
-            DataType type = gradient.dataType() == DataType.FLOAT ? DataType.FLOAT : DataType.DOUBLE;
-            return array.dataType() == type && Arrays.equals(shape, gradient.shape());
-        }
-
-        /** Copies {@code source} in: a bulk memory copy when it is a contiguous array of the same type. */
-        void copyFrom(INDArray source) {
-            if (source.dataType() == array.dataType() && contiguous(source) && (floats != null || doubles != null)) {
-                ByteBuffer bytes = source.data().pointer().asByteBuffer();
-                int offset = Math.toIntExact(source.offset());
-                if (bytes != null) {
-                    bytes.order(ByteOrder.nativeOrder());
-                    if (floats != null) {
-                        FloatBuffer from = bytes.asFloatBuffer();
-                        if (from.limit() >= offset + length) {
-                            floats.put(0, from, offset, length);
-                            return;
-                        }
-                    } else {
-                        DoubleBuffer from = bytes.asDoubleBuffer();
-                        if (from.limit() >= offset + length) {
-                            doubles.put(0, from, offset, length);
-                            return;
-                        }
-                    }
-                }
-            }
-            // Views, other layouts and types: one native op, which casts and reorders as needed.
-            array.assign(source);
-        }
-
-        double get(int i) {
-            if (floats != null) {
-                return floats.get(i);
-            }
-            return doubles != null ? doubles.get(i) : array.data().getDouble(i);
-        }
-
-        /** {@code this·other}, accumulated in double. */
-        double dot(Buffer other) {
-            double sum = 0;
-            if (floats != null && other.floats != null) {
-                FloatBuffer a = floats;
-                FloatBuffer b = other.floats;
-                for (int v = 0; v < length; v++) {
-                    sum += (double) a.get(v) * b.get(v);
-                }
-            } else if (doubles != null && other.doubles != null) {
-                DoubleBuffer a = doubles;
-                DoubleBuffer b = other.doubles;
-                for (int v = 0; v < length; v++) {
-                    sum += a.get(v) * b.get(v);
-                }
-            } else {
-                for (int v = 0; v < length; v++) {
-                    sum += get(v) * other.get(v);
-                }
-            }
-            return sum;
-        }
-
-        /** Adds {@code rows[i]·rows[j]} for {@code i ≤ j} to {@code upper}, row by row, in one pass. */
-        static void accumulateGram(Buffer[] rows, double[] upper) {
-            int k = rows.length;
-            int n = rows[0].length;
-            if (k == 2) {
-                // The common case, without the per-value array.
-                double aa = 0;
-                double ab = 0;
-                double bb = 0;
-                Buffer a = rows[0];
-                Buffer b = rows[1];
-                if (a.floats != null && b.floats != null) {
-                    FloatBuffer fa = a.floats;
-                    FloatBuffer fb = b.floats;
-                    for (int v = 0; v < n; v++) {
-                        double x = fa.get(v);
-                        double y = fb.get(v);
-                        aa += x * x;
-                        ab += x * y;
-                        bb += y * y;
-                    }
-                } else {
-                    for (int v = 0; v < n; v++) {
-                        double x = a.get(v);
-                        double y = b.get(v);
-                        aa += x * x;
-                        ab += x * y;
-                        bb += y * y;
-                    }
-                }
-                upper[0] += aa;
-                upper[1] += ab;
-                upper[2] += bb;
-                return;
-            }
-            double[] values = new double[k];
-            double[] sums = new double[upper.length];
-            for (int v = 0; v < n; v++) {
-                for (int i = 0; i < k; i++) {
-                    values[i] = rows[i].get(v);
-                }
-                int index = 0;
-                for (int i = 0; i < k; i++) {
-                    double x = values[i];
-                    for (int j = i; j < k; j++) {
-                        sums[index++] += x * values[j];
-                    }
-                }
-            }
-            for (int i = 0; i < upper.length; i++) {
-                upper[i] += sums[i];
-            }
-        }
-
-        /** {@code this ← Σ cᵢ·rows[i]}, accumulated in double and rounded once to this buffer's type. */
-        void setCombination(double[] c, Buffer[] rows) {
-            int k = rows.length;
-            if (floats != null && allFloat(rows)) {
-                FloatBuffer out = floats;
-                if (k == 2) {
-                    FloatBuffer a = rows[0].floats;
-                    FloatBuffer b = rows[1].floats;
-                    double ca = c[0];
-                    double cb = c[1];
-                    for (int v = 0; v < length; v++) {
-                        out.put(v, (float) (ca * a.get(v) + cb * b.get(v)));
-                    }
-                    return;
-                }
-                for (int v = 0; v < length; v++) {
-                    double sum = 0;
-                    for (int i = 0; i < k; i++) {
-                        sum += c[i] * rows[i].floats.get(v);
-                    }
-                    out.put(v, (float) sum);
-                }
-            } else if (doubles != null && allDouble(rows)) {
-                DoubleBuffer out = doubles;
-                for (int v = 0; v < length; v++) {
-                    double sum = 0;
-                    for (int i = 0; i < k; i++) {
-                        sum += c[i] * rows[i].doubles.get(v);
-                    }
-                    out.put(v, sum);
-                }
-            } else {
-                for (int v = 0; v < length; v++) {
-                    double sum = 0;
-                    for (int i = 0; i < k; i++) {
-                        sum += c[i] * rows[i].get(v);
-                    }
-                    array.data().put(v, sum);
-                }
-            }
-        }
-
-        private static boolean allFloat(Buffer[] rows) {
-            for (Buffer row : rows) {
-                if (row.floats == null) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        private static boolean allDouble(Buffer[] rows) {
-            for (Buffer row : rows) {
-                if (row.doubles == null) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        /** Whether {@code array} is c-ordered without gaps; the same test as the engine's {@code ArrayScan}. */
-        private static boolean contiguous(INDArray array) {
-            if (array.ordering() != 'c') {
-                return false;
-            }
-            long[] shape = array.shape();
-            long[] stride = array.stride();
-            long expected = 1;
-            for (int i = shape.length - 1; i >= 0; i--) {
-                if (shape[i] != 1 && stride[i] != expected) {
-                    return false;
-                }
-                expected *= shape[i];
-            }
-            return true;
-        }
     }
 }

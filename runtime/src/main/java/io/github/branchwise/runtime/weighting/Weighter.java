@@ -1,7 +1,7 @@
 package io.github.branchwise.runtime.weighting;
 
-import io.github.branchwise.runtime.engine.GraphHost;
-import io.github.branchwise.runtime.engine.StepResult;
+import io.github.branchwise.runtime.GraphHost;
+import io.github.branchwise.runtime.Losses;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -43,7 +43,7 @@ public interface Weighter {
     }
 
     /** Called after every training step with that step's losses. */
-    default void afterStep(StepInfo step, StepResult losses) {
+    default void afterStep(StepInfo step, Losses losses) {
     }
 
     /** Called when an epoch ends, before the next one starts; {@code epoch} is the index of the epoch that ended. */

@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.TrainingOptions;
+import io.github.branchwise.runtime.internal.ModelSpec;
+import io.github.branchwise.runtime.internal.WeightingSpec;
+import io.github.branchwise.runtime.training.Trainer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -240,12 +244,12 @@ class BadInputTest {
         INDArray[] cx = {Nd4j.rand(DataType.FLOAT, B, 5)};
         INDArray classesF = Nd4j.createFromArray(new float[][] {{0, 1}, {2, 2}, {1, 0}, {0, 0}, {1, 1}, {2, 0}});
         INDArray bce = Nd4j.rand(DataType.FLOAT, B, 3);
-        StepResult asFloat = classesPair.reference().evaluate(cx, a(bce, classesF));
-        StepResult asInt = classesPair.reference().evaluate(cx, a(bce, classesF.castTo(DataType.INT)));
+        Losses asFloat = classesPair.reference().evaluate(cx, a(bce, classesF));
+        Losses asInt = classesPair.reference().evaluate(cx, a(bce, classesF.castTo(DataType.INT)));
         assertEquals(asFloat.total(), asInt.total(), 0.0);
         Trainer doubles = Trainer.create(classes, TrainingOptions.builder().dataType(DataType.DOUBLE).build());
-        StepResult fromFloat = doubles.evaluate(cx, a(bce, classesF));
-        StepResult fromDouble = doubles.evaluate(a(cx[0].castTo(DataType.DOUBLE)),
+        Losses fromFloat = doubles.evaluate(cx, a(bce, classesF));
+        Losses fromDouble = doubles.evaluate(a(cx[0].castTo(DataType.DOUBLE)),
                 a(bce.castTo(DataType.DOUBLE), classesF.castTo(DataType.DOUBLE)));
         assertEquals(fromDouble.total(), fromFloat.total(), 0.0);
     }
@@ -256,8 +260,8 @@ class BadInputTest {
         assertEquals(pair.reference().iteration(), pair.victim().iteration());
         INDArray[] x = TestData.inputs(spec, B, random, DataType.FLOAT);
         INDArray[] y = TestData.targets(spec, B, random, DataType.FLOAT);
-        StepResult expected = pair.reference().fit(x, y);
-        StepResult actual = pair.victim().fit(x, y);
+        Losses expected = pair.reference().fit(x, y);
+        Losses actual = pair.victim().fit(x, y);
         assertEquals(expected.total(), actual.total(), 0.0);
         assertArrayEquals(expected.branchLosses(), actual.branchLosses());
         assertTrue(Double.isFinite(actual.total()));

@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.github.branchwise.runtime.ExecutorKind;
 import io.github.branchwise.runtime.TrainingOptions;
+import io.github.branchwise.runtime.internal.WeightingSpec;
+import io.github.branchwise.runtime.training.Trainer;
+import io.github.branchwise.runtime.training.TrainerAccess;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,7 +43,7 @@ class BranchGradientStepsTest {
     private static Map<String, INDArray> branchGradient(int branch, Map<String, INDArray> parameters, int n) {
         Trainer twin = trainer(WeightingSpec.fixed(branch == 0 ? 1 : 0, branch == 0 ? 0 : 1), ExecutorKind.SAMEDIFF);
         twin.setParameterValues(parameters);
-        return new SameDiffExecutor(twin.network()).forwardBackward(new INDArray[] {rows(X, n)},
+        return new SameDiffExecutor(TrainerAccess.network(twin)).forwardBackward(new INDArray[] {rows(X, n)},
                 new INDArray[] {rows(Y_REG, n), rows(Y_BIN, n)}).gradients();
     }
 

@@ -11,8 +11,15 @@ import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.runtime.Activation;
 import io.github.branchwise.runtime.ExecutorKind;
 import io.github.branchwise.runtime.Layers;
+import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.Padding;
 import io.github.branchwise.runtime.TrainingOptions;
+import io.github.branchwise.runtime.internal.BranchSpec;
+import io.github.branchwise.runtime.internal.InputSpec;
+import io.github.branchwise.runtime.internal.ModelSpec;
+import io.github.branchwise.runtime.internal.Shapes;
+import io.github.branchwise.runtime.internal.WeightingSpec;
+import io.github.branchwise.runtime.training.Trainer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -148,7 +155,7 @@ class CompiledExecutorTest {
         // Freezing the first convolution drops its backward op and leaves the second one's input gradient unread:
         // the second is rewritten, over a computed (not placeholder) input; the mask head still feeds the second.
         java.util.Set<String> trainable = new java.util.LinkedHashSet<>(
-                GraphBuilder.build(spec, 7, DataType.DOUBLE).parameters().keySet());
+                NetworkBuilder.build(spec, 7, DataType.DOUBLE).parameters().keySet());
         trainable.removeIf(name -> name.startsWith("trunk/conv2d_0/"));
         CompiledExecutor frozen = compare(spec, DataType.DOUBLE, trainable, 5, 2);
         String frozenPlan = String.join("\n", frozen.describeTrainingPlan());
@@ -261,9 +268,9 @@ class CompiledExecutorTest {
         // result and the fused one (sums in double) both differ from the DOUBLE result by more than 1e-5 of the
         // array's scale; the fused one must be at least as close.
         ModelSpec spec = fusedLosses(60);
-        Network truthNetwork = GraphBuilder.build(spec, 7, DataType.DOUBLE);
-        Network graphNetwork = GraphBuilder.build(spec, 7, DataType.FLOAT);
-        Network fusedNetwork = GraphBuilder.build(spec, 7, DataType.FLOAT);
+        Network truthNetwork = NetworkBuilder.build(spec, 7, DataType.DOUBLE);
+        Network graphNetwork = NetworkBuilder.build(spec, 7, DataType.FLOAT);
+        Network fusedNetwork = NetworkBuilder.build(spec, 7, DataType.FLOAT);
         INDArray[][] data = batch(spec, DataType.DOUBLE, 9, new Random(3));
         INDArray[][] single = {castAll(data[0]), castAll(data[1])};
         Map<String, INDArray> truth = new SameDiffExecutor(truthNetwork).forwardBackward(data[0], data[1])
@@ -299,8 +306,8 @@ class CompiledExecutorTest {
             try {
                 for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
                     ModelSpec spec = TestModels.detector(WeightingSpec.fixed(0.3, 0.7));
-                    SameDiffExecutor reference = new SameDiffExecutor(GraphBuilder.build(spec, 7, type));
-                    CompiledExecutor compiled = new CompiledExecutor(GraphBuilder.build(spec, 7, type));
+                    SameDiffExecutor reference = new SameDiffExecutor(NetworkBuilder.build(spec, 7, type));
+                    CompiledExecutor compiled = new CompiledExecutor(NetworkBuilder.build(spec, 7, type));
                     for (int batch : new int[] {64, 3}) {
                         INDArray[][] data = batch(spec, type, batch, new Random(batch));
                         for (INDArray target : data[1]) {
@@ -309,8 +316,8 @@ class CompiledExecutorTest {
                         // One fractional target among the binary ones: the two-log path for that value only.
                         data[1][0].putScalar(1, 0.25);
                         String where = Arrays.toString(off) + " " + type + " batch " + batch;
-                        StepExecutor.StepOutcome expected = reference.forwardBackward(data[0], data[1]);
-                        StepExecutor.StepOutcome actual = compiled.forwardBackward(data[0], data[1]);
+                        StepExecutor.PassResult expected = reference.forwardBackward(data[0], data[1]);
+                        StepExecutor.PassResult actual = compiled.forwardBackward(data[0], data[1]);
                         assertClose(expected.losses().total(), actual.losses().total(), where + " total");
                         for (String parameter : expected.gradients().keySet()) {
                             assertArraysClose(expected.gradients().get(parameter),
@@ -350,7 +357,7 @@ class CompiledExecutorTest {
 
     @Test
     void sgdStepGivesTheWeightsMinusTheScaledGradientRoundedOnce() {
-        // Trainer applies plain SGD as one BLAS axpy (SgdStep). The reference is worked out here from the gradients
+        // Trainer applies plain SGD as one BLAS axpy (SgdUpdate). The reference is worked out here from the gradients
         // of an identical network: w − lr·g exactly (FLOAT: in double, where the float product is exact; DOUBLE:
         // Math.fma), rounded once to the type; axpy may round the product first in its scalar tail, so one ulp is
         // allowed. A learning-rate schedule makes the iteration count reach the rate.
@@ -360,12 +367,12 @@ class CompiledExecutorTest {
                     org.nd4j.linalg.schedule.ScheduleType.ITERATION, 0.037, 0.5, 2);
             Trainer trainer = Trainer.create(spec, TrainingOptions.builder().seed(4).dataType(type)
                     .updater(new org.nd4j.linalg.learning.config.Sgd(schedule)).build());
-            Network network = GraphBuilder.build(spec, 4, type);
+            Network network = NetworkBuilder.build(spec, 4, type);
             CompiledExecutor executor = new CompiledExecutor(network);
             Random random = new Random(8);
             for (int step = 0; step < 5; step++) {
                 INDArray[][] data = batch(spec, type, 6, random);
-                StepExecutor.StepOutcome outcome = executor.forwardBackward(data[0], data[1]);
+                StepExecutor.PassResult outcome = executor.forwardBackward(data[0], data[1]);
                 double lr = schedule.valueAt(step, 0);
                 for (Map.Entry<String, INDArray> gradient : outcome.gradients().entrySet()) {
                     INDArray value = network.parameters().get(gradient.getKey()).getArr();
@@ -429,8 +436,8 @@ class CompiledExecutorTest {
             for (int step = 0; step < 30; step++) {
                 int batch = step % 10 == 9 ? 3 : 6;
                 INDArray[][] data = batch(spec, DataType.DOUBLE, batch, random);
-                StepResult expected = reference.fit(data[0], data[1]);
-                StepResult actual = compiled.fit(data[0], data[1]);
+                Losses expected = reference.fit(data[0], data[1]);
+                Losses actual = compiled.fit(data[0], data[1]);
                 assertClose(expected.total(), actual.total(), spec.modelName() + " total at step " + step);
                 assertArrayEquals(expected.branchLosses(), actual.branchLosses(),
                         1e-5 * Math.max(1, Math.abs(expected.total())), spec.modelName() + " step " + step);
@@ -442,8 +449,8 @@ class CompiledExecutorTest {
                 assertArraysClose(p.get(key), q.get(key), spec.modelName() + " parameter " + key);
             }
             INDArray[][] data = batch(spec, DataType.DOUBLE, 4, random);
-            StepResult e = reference.evaluate(data[0], data[1]);
-            StepResult a = compiled.evaluate(data[0], data[1]);
+            Losses e = reference.evaluate(data[0], data[1]);
+            Losses a = compiled.evaluate(data[0], data[1]);
             assertClose(e.total(), a.total(), "evaluate");
             INDArray[] pe = reference.predictor().predict(data[0]);
             INDArray[] pa = compiled.predictor().predict(data[0]);
@@ -456,7 +463,7 @@ class CompiledExecutorTest {
     @Test
     void predictionsAreCopiesThatLaterStepsDoNotChange() {
         ModelSpec spec = TestModels.twoInputs(WeightingSpec.fixed(1.0, 1.0));
-        Network network = GraphBuilder.build(spec, 3, DataType.FLOAT);
+        Network network = NetworkBuilder.build(spec, 3, DataType.FLOAT);
         CompiledExecutor executor = new CompiledExecutor(network);
         Random random = new Random(1);
         INDArray[][] first = batch(spec, DataType.FLOAT, 4, random);
@@ -480,10 +487,10 @@ class CompiledExecutorTest {
                     scope.output("y", nn.dense(h, 2, Activation.IDENTITY));
                 })
                 .build();
-        CompiledExecutor executor = new CompiledExecutor(GraphBuilder.build(spec, 1, DataType.FLOAT));
+        CompiledExecutor executor = new CompiledExecutor(NetworkBuilder.build(spec, 1, DataType.FLOAT));
         assertTrue(executor.isFallback());
         INDArray[][] data = batch(spec, DataType.FLOAT, 3, new Random(2));
-        StepExecutor.StepOutcome outcome = executor.forwardBackward(data[0], data[1]);
+        StepExecutor.PassResult outcome = executor.forwardBackward(data[0], data[1]);
         assertTrue(Double.isFinite(outcome.losses().total()));
         assertEquals(spec.branches().size(), outcome.losses().branchLosses().length);
     }
@@ -500,7 +507,7 @@ class CompiledExecutorTest {
                     scope.output("y", nn.dense(h, 3, Activation.IDENTITY));
                 })
                 .build();
-        CompiledExecutor executor = new CompiledExecutor(GraphBuilder.build(spec, 1, DataType.FLOAT));
+        CompiledExecutor executor = new CompiledExecutor(NetworkBuilder.build(spec, 1, DataType.FLOAT));
         INDArray[][] data = batch(spec, DataType.FLOAT, 4, new Random(2));
         executor.forwardBackward(data[0], data[1]);
         String plan = String.join("\n", executor.describeTrainingPlan());
@@ -518,8 +525,8 @@ class CompiledExecutorTest {
     /** Compares both executors; {@code trainable} (null: all) restricts the parameters that get gradients. */
     private static CompiledExecutor compare(ModelSpec spec, DataType type, java.util.Set<String> trainable,
                                             int... batchSizes) {
-        Network referenceNetwork = GraphBuilder.build(spec, 7, type);
-        Network compiledNetwork = GraphBuilder.build(spec, 7, type);
+        Network referenceNetwork = NetworkBuilder.build(spec, 7, type);
+        Network compiledNetwork = NetworkBuilder.build(spec, 7, type);
         SameDiffExecutor reference = new SameDiffExecutor(referenceNetwork);
         CompiledExecutor compiled = new CompiledExecutor(compiledNetwork);
         assertFalse(compiled.isFallback(), spec.modelName() + " fell back to SameDiff");
@@ -531,8 +538,8 @@ class CompiledExecutorTest {
         for (int batch : batchSizes) {
             for (int repeat = 0; repeat < 2; repeat++) {
                 INDArray[][] data = batch(spec, type, batch, random);
-                StepExecutor.StepOutcome expected = reference.forwardBackward(data[0], data[1]);
-                StepExecutor.StepOutcome actual = compiled.forwardBackward(data[0], data[1]);
+                StepExecutor.PassResult expected = reference.forwardBackward(data[0], data[1]);
+                StepExecutor.PassResult actual = compiled.forwardBackward(data[0], data[1]);
                 String where = spec.modelName() + " " + type + " batch " + batch + " repeat " + repeat;
                 assertClose(expected.losses().total(), actual.losses().total(), where + " total");
                 for (int i = 0; i < spec.branches().size(); i++) {
@@ -544,8 +551,8 @@ class CompiledExecutorTest {
                     assertArraysClose(expected.gradients().get(parameter), actual.gradients().get(parameter),
                             where + " gradient of " + parameter);
                 }
-                StepResult expectedLosses = reference.losses(data[0], data[1]);
-                StepResult actualLosses = compiled.losses(data[0], data[1]);
+                Losses expectedLosses = reference.losses(data[0], data[1]);
+                Losses actualLosses = compiled.losses(data[0], data[1]);
                 assertClose(expectedLosses.total(), actualLosses.total(), where + " evaluated total");
                 INDArray[] expectedPredictions = reference.predict(data[0]);
                 INDArray[] actualPredictions = compiled.predict(data[0]);
@@ -706,8 +713,8 @@ class CompiledExecutorTest {
             Random random = new Random(6);
             for (int step = 0; step < 9; step++) {
                 INDArray[][] data = batch(spec, DataType.DOUBLE, step == 4 ? 3 : 5, random);
-                StepResult expected = reference.fit(data[0], data[1]);
-                StepResult actual = compiled.fit(data[0], data[1]);
+                Losses expected = reference.fit(data[0], data[1]);
+                Losses actual = compiled.fit(data[0], data[1]);
                 assertClose(expected.total(), actual.total(), name + " total at step " + step);
                 assertArrayEquals(expected.branchLosses(), actual.branchLosses(),
                         1e-5 * Math.max(1, Math.abs(expected.total())), name + " step " + step);

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.runtime.TrainingOptions;
+import io.github.branchwise.runtime.internal.ModelSpec;
+import io.github.branchwise.runtime.internal.WeightingSpec;
+import io.github.branchwise.runtime.training.Trainer;
+import io.github.branchwise.runtime.training.TrainerAccess;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -86,9 +90,9 @@ class GradientCheckTest {
         INDArray[] y = TestData.targets(spec, BATCH, random, DataType.DOUBLE);
         requireAwayFromKinks(trainer, x, y);
 
-        StepExecutor.StepOutcome outcome = new SameDiffExecutor(trainer.network()).forwardBackward(x, y);
+        StepExecutor.PassResult outcome = new SameDiffExecutor(TrainerAccess.network(trainer)).forwardBackward(x, y);
         Map<String, INDArray> analytic = outcome.gradients();
-        Map<String, SDVariable> parameters = trainer.network().parameters();
+        Map<String, SDVariable> parameters = TrainerAccess.network(trainer).parameters();
         assertEquals(parameters.keySet(), analytic.keySet());
         assertTrue(parameters.keySet().stream().anyMatch(name -> name.startsWith("weighting/"))
                 || spec.weighting().weighting() == io.github.branchwise.annotations.Weighting.FIXED);
@@ -163,7 +167,7 @@ class GradientCheckTest {
     }
 
     /** ∂total/∂α = L₁ − L₂ for two branches; ∂total/∂wᵢ = Lᵢ for N > 2: derived by hand from the total's formula. */
-    private static void checkWeightingGradient(Trainer trainer, StepExecutor.StepOutcome outcome) {
+    private static void checkWeightingGradient(Trainer trainer, StepExecutor.PassResult outcome) {
         double[] losses = outcome.losses().branchLosses();
         INDArray alpha = outcome.gradients().get("weighting/alpha");
         if (alpha != null) {

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.branchwise.runtime.ModelFileException;
 import io.github.branchwise.runtime.TrainingOptions;
+import io.github.branchwise.runtime.internal.ModelSpec;
+import io.github.branchwise.runtime.training.Trainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -3,7 +3,9 @@ package io.github.branchwise.runtime.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.TrainingOptions;
+import io.github.branchwise.runtime.training.Trainer;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -56,7 +58,7 @@ class LossValueTest {
         // a: classes 1 and 0, given as [batch, 1]; b: [batch, 2] class indices.
         INDArray ta = Nd4j.create(new double[][] {{1}, {0}});
         INDArray tb = Nd4j.create(new double[][] {{2, 0}, {0, 1}});
-        StepResult r = trainer.evaluate(new INDArray[] {pa, pb}, new INDArray[] {ta, tb});
+        Losses r = trainer.evaluate(new INDArray[] {pa, pb}, new INDArray[] {ta, tb});
         double la = (-Math.log(0.5) - Math.log(0.6)) / 2;
         double lb = ((-Math.log(0.7) - Math.log(0.3)) / 2 + (-Math.log(0.5) - Math.log(0.8)) / 2) / 2;
         assertEquals(la, r.branchLoss(0), 1e-12);
@@ -71,7 +73,7 @@ class LossValueTest {
                 TrainingOptions.builder().dataType(type).build());
         Case a = new Case(loss, shapeA, random, extremes);
         Case b = new Case(loss, shapeB, random, extremes);
-        StepResult r = trainer.evaluate(new INDArray[] {a.prediction(type), b.prediction(type)},
+        Losses r = trainer.evaluate(new INDArray[] {a.prediction(type), b.prediction(type)},
                 new INDArray[] {a.target(type), b.target(type)});
         double la = a.handLoss();
         double lb = b.handLoss();

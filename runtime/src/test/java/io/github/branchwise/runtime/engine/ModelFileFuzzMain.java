@@ -2,6 +2,10 @@ package io.github.branchwise.runtime.engine;
 
 import io.github.branchwise.runtime.ModelFileException;
 import io.github.branchwise.runtime.TrainingOptions;
+import io.github.branchwise.runtime.internal.ModelSpec;
+import io.github.branchwise.runtime.internal.WeightingSpec;
+import io.github.branchwise.runtime.training.Trainer;
+import io.github.branchwise.runtime.training.TrainerAccess;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -86,7 +90,7 @@ public final class ModelFileFuzzMain {
         Path otherFile = dir.resolve("other.bw");
         Trainer.create(TestModels.twoInputs(WeightingSpec.fixed(1, 1)), TrainingOptions.defaults()).save(otherFile);
         Path sameDiffFile = dir.resolve("samediff.fb");
-        original.network().sameDiff().save(sameDiffFile.toFile(), true);
+        TrainerAccess.network(original).sameDiff().save(sameDiffFile.toFile(), true);
 
         addChecksumVisibleDamage(file);
         addHeaderDamage(file);

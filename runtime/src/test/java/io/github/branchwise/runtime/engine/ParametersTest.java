@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.ParameterLayout;
 import io.github.branchwise.runtime.TrainingOptions;
+import io.github.branchwise.runtime.internal.WeightingSpec;
+import io.github.branchwise.runtime.training.Trainer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -121,8 +124,8 @@ class ParametersTest {
         Trainer fixed = Trainer.create(TestModels.detector(WeightingSpec.fixed(0.5, 0.5)),
                 TrainingOptions.builder().dataType(DataType.DOUBLE).build());
         for (int i = 0; i < 3; i++) {
-            StepResult a = trainable.fit(inputs(i), targets());
-            StepResult b = fixed.fit(inputs(i), targets());
+            Losses a = trainable.fit(inputs(i), targets());
+            Losses b = fixed.fit(inputs(i), targets());
             assertEquals(b.total(), a.total(), 1e-15);
         }
         assertEquals(fixed.parameters().get("classification/dense_0/W"),
@@ -155,8 +158,8 @@ class ParametersTest {
         trainer.save(file);
         Trainer loaded = Trainer.load(TestModels.detector(), file);
         assertEquals(trainer.frozenParameters(), loaded.frozenParameters());
-        StepResult a = trainer.fit(inputs(2), targets());
-        StepResult b = loaded.fit(inputs(2), targets());
+        Losses a = trainer.fit(inputs(2), targets());
+        Losses b = loaded.fit(inputs(2), targets());
         assertEquals(a.total(), b.total(), 0.0);
         assertEquals(trainer.parameters(), loaded.parameters());
     }

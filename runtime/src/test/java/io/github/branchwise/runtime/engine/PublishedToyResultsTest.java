@@ -6,9 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.runtime.Activation;
 import io.github.branchwise.runtime.Layers;
+import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.TrainingOptions;
-import io.github.branchwise.runtime.weighting.GradNormWeighter;
-import io.github.branchwise.runtime.weighting.UncertaintyWeighter;
+import io.github.branchwise.runtime.internal.ModelSpec;
+import io.github.branchwise.runtime.internal.WeightingSpec;
+import io.github.branchwise.runtime.strategies.GradNormWeighter;
+import io.github.branchwise.runtime.strategies.UncertaintyWeighter;
+import io.github.branchwise.runtime.training.Trainer;
+import io.github.branchwise.runtime.training.TrainerAccess;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -54,7 +59,7 @@ class PublishedToyResultsTest {
         for (int step = 0; step < 1500; step++) {
             trainer.fit(inputs, targets);
         }
-        double[] sigma = ((UncertaintyWeighter) trainer.network().weighter()).sigmas();
+        double[] sigma = ((UncertaintyWeighter) TrainerAccess.network(trainer).weighter()).sigmas();
         assertEquals(10.0, sigma[0], 1.5, "σ of the noisy task");
         assertEquals(1.0, sigma[1], 0.15, "σ of the clean task");
     }
@@ -74,7 +79,7 @@ class PublishedToyResultsTest {
             toy.fit(gradNorm);
             toy.fit(fixed);
         }
-        GradNormWeighter weighter = (GradNormWeighter) gradNorm.network().weighter();
+        GradNormWeighter weighter = (GradNormWeighter) TrainerAccess.network(gradNorm).weighter();
         double[] norms = weighter.lastGradientNorms();
         double[] targets = weighter.lastTargets();
         double[] w = gradNorm.weights();
@@ -133,7 +138,7 @@ class PublishedToyResultsTest {
                     .build());
         }
 
-        StepResult fit(Trainer trainer) {
+        Losses fit(Trainer trainer) {
             return trainer.fit(new INDArray[] {x}, y);
         }
 
@@ -146,11 +151,11 @@ class PublishedToyResultsTest {
                 oneHot[i] = 1;
                 Trainer twin = trainer(WeightingSpec.fixed(oneHot));
                 trainer.parameterValues().forEach((name, value) -> {
-                    if (twin.network().parameters().containsKey(name)) {
-                        twin.network().parameters().get(name).getArr().assign(value);
+                    if (TrainerAccess.network(twin).parameters().containsKey(name)) {
+                        TrainerAccess.network(twin).parameters().get(name).getArr().assign(value);
                     }
                 });
-                INDArray g = new SameDiffExecutor(twin.network()).forwardBackward(new INDArray[] {x}, y)
+                INDArray g = new SameDiffExecutor(TrainerAccess.network(twin)).forwardBackward(new INDArray[] {x}, y)
                         .gradients().get("trunk/dense_3/W");
                 norms[i] = w[i] * g.norm2Number().doubleValue();
             }

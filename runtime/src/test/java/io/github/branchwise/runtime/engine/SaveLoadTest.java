@@ -9,8 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.runtime.Activation;
 import io.github.branchwise.runtime.Layers;
+import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.ModelFileException;
 import io.github.branchwise.runtime.TrainingOptions;
+import io.github.branchwise.runtime.internal.ModelSpec;
+import io.github.branchwise.runtime.internal.WeightingSpec;
+import io.github.branchwise.runtime.training.Trainer;
+import io.github.branchwise.runtime.training.TrainerAccess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,8 +88,8 @@ class SaveLoadTest {
 
         // Training continues: the uninterrupted run and the loaded one take the same steps.
         for (int i = BEFORE; i < BEFORE + AFTER; i++) {
-            StepResult a = original.fit(xs[i], ys[i]);
-            StepResult b = loaded.fit(xs[i], ys[i]);
+            Losses a = original.fit(xs[i], ys[i]);
+            Losses b = loaded.fit(xs[i], ys[i]);
             assertEquals(a.total(), b.total(), 0.0, "total at step " + i);
             assertArrayEquals(a.branchLosses(), b.branchLosses(), "branch losses at step " + i);
         }
@@ -107,7 +112,7 @@ class SaveLoadTest {
         }
         Trainer restarted = Trainer.create(spec, TrainingOptions.builder().updater(new Adam(0.01)).build());
         original.parameterValues().forEach((name, value) ->
-                restarted.network().parameters().get(name).getArr().assign(value));
+                TrainerAccess.network(restarted).parameters().get(name).getArr().assign(value));
         INDArray[] x = TestData.inputs(spec, BATCH, random, DataType.FLOAT);
         INDArray[] y = TestData.targets(spec, BATCH, random, DataType.FLOAT);
         assertEquals(original.evaluate(x, y).total(), restarted.evaluate(x, y).total(), 0.0);

@@ -1,6 +1,8 @@
 package io.github.branchwise.runtime.engine;
 
 import io.github.branchwise.runtime.TrainingOptions;
+import io.github.branchwise.runtime.internal.ModelSpec;
+import io.github.branchwise.runtime.training.Trainer;
 import java.nio.file.Path;
 import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;

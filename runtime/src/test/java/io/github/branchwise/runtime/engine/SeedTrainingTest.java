@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.TrainingOptions;
+import io.github.branchwise.runtime.training.Trainer;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -43,7 +45,7 @@ class SeedTrainingTest {
         for (int step = 0; step < STEPS; step++) {
             double l1 = -Math.log(sigmoid(b1));
             double l2 = -Math.log(sigmoid(b2));
-            StepResult result = trainer.fit(inputs, targets);
+            Losses result = trainer.fit(inputs, targets);
             assertEquals(l1, result.branchLoss(0), 1e-12, "localization loss at step " + step);
             assertEquals(l2, result.branchLoss(1), 1e-12, "classification loss at step " + step);
             assertEquals(alpha * l1 + (1 - alpha) * l2, result.total(), 1e-12, "total at step " + step);
@@ -73,7 +75,7 @@ class SeedTrainingTest {
     @Test
     void firstStepNumbers() {
         Trainer trainer = Trainer.create(TestModels.detector(), TrainingOptions.builder().updater(new Sgd(LR)).build());
-        StepResult first = trainer.fit(new INDArray[] {Nd4j.zeros(7, 5, 5, 2)},
+        Losses first = trainer.fit(new INDArray[] {Nd4j.zeros(7, 5, 5, 2)},
                 new INDArray[] {Nd4j.ones(7, 3, 3, 1), Nd4j.ones(7, 2)});
         assertEquals(Math.log(2), first.branchLoss(0), 1e-6);
         assertEquals(Math.log(2), first.branchLoss(1), 1e-6);

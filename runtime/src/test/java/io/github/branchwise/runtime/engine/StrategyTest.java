@@ -8,9 +8,15 @@ import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.annotations.Ramp;
 import io.github.branchwise.annotations.RampUnit;
 import io.github.branchwise.runtime.Activation;
+import io.github.branchwise.runtime.GraphHost;
 import io.github.branchwise.runtime.Layers;
+import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.TrainingOptions;
-import io.github.branchwise.runtime.weighting.GradNormWeighter;
+import io.github.branchwise.runtime.internal.ModelSpec;
+import io.github.branchwise.runtime.internal.WeightingSpec;
+import io.github.branchwise.runtime.strategies.GradNormWeighter;
+import io.github.branchwise.runtime.training.Trainer;
+import io.github.branchwise.runtime.training.TrainerAccess;
 import io.github.branchwise.runtime.weighting.Weighter;
 import java.util.List;
 import java.util.Map;
@@ -53,14 +59,14 @@ class StrategyTest {
                 .seed(3).updater(new Sgd(LR)).dataType(DataType.DOUBLE).build());
     }
 
-    private static StepResult fit(Trainer trainer) {
+    private static Losses fit(Trainer trainer) {
         return trainer.fit(new INDArray[] {X}, new INDArray[] {Y_REG, Y_BIN});
     }
 
     /** Branch i's own gradient at the initial parameters, from a FIXED one-hot twin (not the strategy's code). */
     private static Map<String, INDArray> branchGradient(int branch) {
         Trainer twin = trainer(WeightingSpec.fixed(branch == 0 ? 1 : 0, branch == 0 ? 0 : 1));
-        return new SameDiffExecutor(twin.network())
+        return new SameDiffExecutor(TrainerAccess.network(twin))
                 .forwardBackward(new INDArray[] {X}, new INDArray[] {Y_REG, Y_BIN}).gradients();
     }
 
@@ -98,7 +104,7 @@ class StrategyTest {
         Trainer trainer = trainer(WeightingSpec.scheduled(new double[] {1, 0}, new double[] {0, 1}, Ramp.LINEAR, 4,
                 RampUnit.STEP));
         for (int step = 0; step < 6; step++) {
-            StepResult r = fit(trainer);
+            Losses r = fit(trainer);
             double w2 = Math.min(1.0, step / 4.0);
             assertArrayEquals(new double[] {1 - w2, w2}, trainer.weights(), 1e-12, "step " + step);
             assertEquals((1 - w2) * r.branchLoss(0) + w2 * r.branchLoss(1), r.total(), 1e-12);
@@ -127,7 +133,7 @@ class StrategyTest {
     @Test
     void uncertaintyFirstStepByHand() {
         Trainer trainer = trainer(WeightingSpec.uncertainty());
-        StepResult r = fit(trainer);
+        Losses r = fit(trainer);
         // s = 0: total = ½·L_reg + 1·L_bin (MSE uses the regression form, BCE the classification form).
         assertEquals(0.5 * r.branchLoss(0) + r.branchLoss(1), r.total(), 1e-12);
         // ∂total/∂sᵢ = -cᵢ·exp(-sᵢ)·Lᵢ + ½, so after one SGD step sᵢ = -LR·(½ - cᵢ·Lᵢ).
@@ -153,8 +159,8 @@ class StrategyTest {
                 expected = new double[] {2 * e0 / (e0 + e1), 2 * e1 / (e0 + e1)};
             }
             assertArrayEquals(expected, trainer.weights(), 1e-12, "weights during epoch " + epoch);
-            StepResult a = fit(trainer);
-            StepResult b = fit(trainer);
+            Losses a = fit(trainer);
+            Losses b = fit(trainer);
             assertEquals(expected[0] * b.branchLoss(0) + expected[1] * b.branchLoss(1), b.total(), 1e-12);
             means[epoch] = new double[] {(a.branchLoss(0) + b.branchLoss(0)) / 2,
                 (a.branchLoss(1) + b.branchLoss(1)) / 2};
@@ -168,7 +174,7 @@ class StrategyTest {
         Trainer second = trainer(WeightingSpec.rlw());
         double[] previous = null;
         for (int step = 0; step < 5; step++) {
-            StepResult r = fit(first);
+            Losses r = fit(first);
             fit(second);
             double[] w = first.weights();
             assertEquals(1.0, w[0] + w[1], 1e-12);
@@ -185,7 +191,7 @@ class StrategyTest {
     @Test
     void glsIsTheGeometricMean() {
         Trainer trainer = trainer(WeightingSpec.gls());
-        StepResult r = fit(trainer);
+        Losses r = fit(trainer);
         assertEquals(Math.sqrt(r.branchLoss(0) * r.branchLoss(1)), r.total(), 1e-12);
         assertArrayEquals(new double[] {r.total() / (2 * r.branchLoss(0)), r.total() / (2 * r.branchLoss(1))},
                 trainer.weights(), 1e-12);
@@ -206,7 +212,7 @@ class StrategyTest {
         }
         Trainer trainer = trainer(WeightingSpec.pcGrad());
         Map<String, INDArray> before = trainer.parameterValues();
-        StepResult r = fit(trainer);
+        Losses r = fit(trainer);
         assertEquals(r.branchLoss(0) + r.branchLoss(1), r.total(), 1e-12);
         Map<String, double[]> expected = new java.util.HashMap<>();
         expected.put("trunk/dense_0/W", java.util.Arrays.copyOfRange(expectedShared, 0, 12));
@@ -231,7 +237,7 @@ class StrategyTest {
         double alpha = Math.min(1, Math.max(0, -dot(diff, b) / dot(diff, diff)));
         Trainer trainer = trainer(WeightingSpec.mgda());
         Map<String, INDArray> before = trainer.parameterValues();
-        StepResult r = fit(trainer);
+        Losses r = fit(trainer);
         assertArrayEquals(new double[] {alpha, 1 - alpha}, trainer.weights(), 1e-9);
         assertEquals(alpha * r.branchLoss(0) + (1 - alpha) * r.branchLoss(1), r.total(), 1e-9);
         Map<String, double[]> expected = new java.util.HashMap<>();
@@ -261,7 +267,7 @@ class StrategyTest {
         double e1 = Math.exp(l1);
         double e2 = Math.exp(l2);
         assertArrayEquals(new double[] {2 * e1 / (e1 + e2), 2 * e2 / (e1 + e2)}, trainer.weights(), 1e-10);
-        GradNormWeighter weighter = (GradNormWeighter) trainer.network().weighter();
+        GradNormWeighter weighter = (GradNormWeighter) TrainerAccess.network(trainer).weighter();
         assertArrayEquals(new double[] {n1, n2}, weighter.lastGradientNorms(), 1e-10);
         assertArrayEquals(new double[] {mean, mean}, weighter.lastTargets(), 1e-10);
         Map<String, double[]> expected = new java.util.HashMap<>();
@@ -286,7 +292,7 @@ class StrategyTest {
         }
 
         @Override
-        public void afterStep(io.github.branchwise.runtime.weighting.StepInfo step, StepResult losses) {
+        public void afterStep(io.github.branchwise.runtime.weighting.StepInfo step, Losses losses) {
             last = losses.branchLoss(0) >= losses.branchLoss(1) ? new double[] {1, 0} : new double[] {0, 1};
         }
 
@@ -299,7 +305,7 @@ class StrategyTest {
     @Test
     void customStrategyPlugsIn() {
         Trainer trainer = trainer(WeightingSpec.custom(MaxLoss::new));
-        StepResult r = fit(trainer);
+        Losses r = fit(trainer);
         assertEquals(Math.max(r.branchLoss(0), r.branchLoss(1)), r.total(), 1e-12);
         assertEquals(1.0, trainer.weights()[r.branchLoss(0) >= r.branchLoss(1) ? 0 : 1]);
     }

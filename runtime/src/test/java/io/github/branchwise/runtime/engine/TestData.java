@@ -1,6 +1,9 @@
 package io.github.branchwise.runtime.engine;
 
 import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.runtime.internal.BranchSpec;
+import io.github.branchwise.runtime.internal.ModelSpec;
+import io.github.branchwise.runtime.internal.Shapes;
 import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

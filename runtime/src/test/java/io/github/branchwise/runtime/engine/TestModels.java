@@ -3,6 +3,8 @@ package io.github.branchwise.runtime.engine;
 import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.runtime.Activation;
 import io.github.branchwise.runtime.Layers;
+import io.github.branchwise.runtime.internal.ModelSpec;
+import io.github.branchwise.runtime.internal.WeightingSpec;
 import java.util.Arrays;
 import org.nd4j.autodiff.samediff.SDVariable;
 

@@ -6,7 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.TrainingOptions;
+import io.github.branchwise.runtime.internal.ModelSpec;
+import io.github.branchwise.runtime.internal.Predictor;
+import io.github.branchwise.runtime.internal.WeightingSpec;
+import io.github.branchwise.runtime.training.Trainer;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
@@ -37,7 +42,7 @@ class TrainingBehaviourTest {
             INDArray[] p = trainer.predictor().predict(x);
             INDArray[] y = {Transforms.round(p[0], true), Transforms.round(p[1], true)};
             y[step % 2 == 0 ? 1 : 0].rsubi(1.0);
-            StepResult losses = trainer.fit(x, y);
+            Losses losses = trainer.fit(x, y);
             double[] w = trainer.weights();
             double alpha = w[0];
             assertTrue(alpha >= 0.2 && alpha <= 0.8, "alpha " + alpha + " after step " + step + ", " + losses);
@@ -196,7 +201,7 @@ class TrainingBehaviourTest {
         Random data = new Random(99);
         double[] losses = new double[5 * 3];
         for (int step = 0; step < 5; step++) {
-            StepResult r = trainer.fit(TestData.inputs(spec, BATCH, data, DataType.FLOAT),
+            Losses r = trainer.fit(TestData.inputs(spec, BATCH, data, DataType.FLOAT),
                     TestData.targets(spec, BATCH, data, DataType.FLOAT));
             losses[3 * step] = r.total();
             losses[3 * step + 1] = r.branchLoss(0);

@@ -8,8 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.branchwise.runtime.TrainingOptions;
-import io.github.branchwise.runtime.engine.ModelSpec;
-import io.github.branchwise.runtime.engine.Trainer;
+import io.github.branchwise.runtime.internal.ModelSpec;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.github.branchwise.annotations.Loss;
-import io.github.branchwise.runtime.engine.BranchSpec;
+import io.github.branchwise.runtime.internal.BranchSpec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;

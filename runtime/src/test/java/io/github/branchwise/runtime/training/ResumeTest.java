@@ -6,9 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.branchwise.runtime.TrainingOptions;
-import io.github.branchwise.runtime.engine.ModelSpec;
-import io.github.branchwise.runtime.engine.Trainer;
-import io.github.branchwise.runtime.engine.WeightingSpec;
+import io.github.branchwise.runtime.internal.ModelSpec;
+import io.github.branchwise.runtime.internal.WeightingSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

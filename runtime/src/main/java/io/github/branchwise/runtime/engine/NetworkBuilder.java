@@ -1,0 +1,304 @@
+package io.github.branchwise.runtime.engine;
+
+import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.runtime.GraphHost;
+import io.github.branchwise.runtime.LayerRecord;
+import io.github.branchwise.runtime.Layers;
+import io.github.branchwise.runtime.internal.BranchSpec;
+import io.github.branchwise.runtime.internal.InputSpec;
+import io.github.branchwise.runtime.internal.ModelGraph;
+import io.github.branchwise.runtime.internal.ModelSpec;
+import io.github.branchwise.runtime.internal.Shapes;
+import io.github.branchwise.runtime.weighting.Weighter;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Builds the SameDiff graph of one model from its {@link ModelSpec}: placeholders, the user's branches, the
+ * branch losses, the weighting and the total loss, then checks that every branch produced what it declared.
+ */
+public final class NetworkBuilder implements ModelGraph, GraphHost {
+    /** The batch size of the zero batch that measures static shapes; 2 so the batch axis cannot hide. */
+    private static final int PROBE_BATCH = 2;
+
+    private final ModelSpec spec;
+    private final long seed;
+    private final DataType dataType;
+    private final SameDiff sd = SameDiff.create();
+    private final Map<String, SDVariable> inputs = new LinkedHashMap<>();
+    private final Map<String, SDVariable> targets = new LinkedHashMap<>();
+    private final Map<String, SDVariable> outputs = new HashMap<>();
+    private final Map<String, SDVariable> customLosses = new HashMap<>();
+    private final Map<String, Layers> layers = new HashMap<>();
+    private final Map<String, SDVariable> parameters = new LinkedHashMap<>();
+    private final Map<String, SDVariable> states = new LinkedHashMap<>();
+    private final Map<String, long[]> shapeCache = new HashMap<>();
+    private final List<LayerRecord> layerRecords = new ArrayList<>();
+
+    private NetworkBuilder(ModelSpec spec, long seed, DataType dataType) {
+        this.spec = spec;
+        this.seed = seed;
+        this.dataType = dataType;
+        for (InputSpec input : spec.inputs()) {
+            inputs.put(input.name(), sd.placeHolder("input/" + input.name(), dataType, batchShape(input.shape())));
+        }
+        for (BranchSpec branch : spec.branches()) {
+            targets.put(branch.name(),
+                    sd.placeHolder("target/" + branch.name(), dataType, batchShape(branch.targetShape())));
+        }
+    }
+
+    /** Builds the whole graph, gradient function included. */
+    public static Network build(ModelSpec spec, long seed, DataType dataType) {
+        NetworkBuilder builder = new NetworkBuilder(spec, seed, dataType);
+        spec.graph().define(builder);
+        return builder.finish();
+    }
+
+    private Network finish() {
+        List<SDVariable> predictions = new ArrayList<>();
+        List<SDVariable> branchLosses = new ArrayList<>();
+        List<LossFusion.Candidate> fusible = new ArrayList<>();
+        for (BranchSpec branch : spec.branches()) {
+            SDVariable prediction = outputs.get(branch.name());
+            if (prediction == null) {
+                throw new IllegalStateException(spec.modelName() + ": branch '" + branch.name()
+                        + "' registered no output");
+            }
+            long[] actual = exampleShape(prediction);
+            if (!Arrays.equals(actual, branch.shape())) {
+                throw new IllegalStateException(spec.modelName() + ": branch '" + branch.name() + "' outputs "
+                        + Shapes.formatBatch(actual) + " per batch but @Branch declares shape "
+                        + Shapes.format(branch.shape()));
+            }
+            SDVariable perExample = perExampleLoss(branch, prediction);
+            if (LossFusion.fusible(branch.loss())) {
+                fusible.add(new LossFusion.Candidate(branch.loss(), prediction.name(),
+                        targets.get(branch.name()).name(), perExample.name(), branch.shape()));
+            }
+            predictions.add(prediction);
+            branchLosses.add(perExample.mean().rename("loss/" + branch.name()));
+        }
+        for (SDVariable variable : sd.variables()) {
+            if (variable.getVariableType() == org.nd4j.autodiff.samediff.VariableType.VARIABLE
+                    && !parameters.containsKey(variable.name())) {
+                throw new IllegalStateException(spec.modelName() + ": the variable '" + variable.name() + "' was "
+                        + "created with SameDiff's var(), so it would never be trained; create trainable "
+                        + "parameters with Layers.parameter(...)");
+            }
+        }
+        Weighter weighter = spec.weighting().newWeighter(spec.branches());
+        List<SDVariable> masks = new ArrayList<>();
+        List<SDVariable> weighted = branchLosses;
+        if (weighter.needsBranchGradients()) {
+            // One scalar mask per branch, 1 in normal use; the trainer sets them to a unit vector to get one
+            // branch's own gradient out of the same graph.
+            weighted = new ArrayList<>();
+            for (int i = 0; i < branchLosses.size(); i++) {
+                SDVariable mask = state("weighting/mask/" + spec.branches().get(i).name(), Nd4j.scalar(1.0));
+                masks.add(mask);
+                weighted.add(branchLosses.get(i).mul(mask));
+            }
+        }
+        SDVariable total = weighter.combine(this, weighted).rename("loss/total");
+        // Every sd.loss.* call would mark its output as a loss and SameDiff sums all of them: name the one loss.
+        sd.setLossVariables(total);
+        createGradFunctionQuietly();
+        Network network = new Network(spec, sd, dataType, List.copyOf(inputs.values()),
+                List.copyOf(targets.values()), predictions, branchLosses, total, new LinkedHashMap<>(parameters),
+                new LinkedHashMap<>(states), masks, sharedScopes(), List.copyOf(layerRecords), weighter);
+        network.fusibleLosses(fusible);
+        return network;
+    }
+
+    private SDVariable perExampleLoss(BranchSpec branch, SDVariable prediction) {
+        SDVariable custom = customLosses.get(branch.name());
+        if (branch.loss() != Loss.CUSTOM) {
+            if (custom != null) {
+                throw new IllegalStateException(spec.modelName() + ": branch '" + branch.name()
+                        + "' has both the built-in loss " + branch.loss() + " and a loss method");
+            }
+            return BuiltinLosses.perExample(sd, branch, targets.get(branch.name()), prediction);
+        }
+        if (custom == null) {
+            throw new IllegalStateException(spec.modelName() + ": branch '" + branch.name()
+                    + "' declares a custom loss but no loss method registered one");
+        }
+        long[] shape = exampleShape(custom);
+        return shape.length == 0 ? custom : BuiltinLosses.meanOverExample(custom, shape);
+    }
+
+    /**
+     * Builds the gradient function once, up front. SameDiff prints one "Added differentiated op" line per op to
+     * System.out while doing so (hard-coded in M2.1), so standard out is muted for the duration.
+     */
+    private void createGradFunctionQuietly() {
+        PrintStream out = System.out;
+        synchronized (NetworkBuilder.class) {
+            System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+            try {
+                sd.createGradFunction();
+            } finally {
+                System.setOut(out);
+            }
+        }
+    }
+
+    @Override
+    public SameDiff sameDiff() {
+        return sd;
+    }
+
+    @Override
+    public DataType dataType() {
+        return dataType;
+    }
+
+    @Override
+    public long seed() {
+        return seed;
+    }
+
+    @Override
+    public SDVariable parameter(String name, INDArray initialValue) {
+        if (parameters.containsKey(name) || states.containsKey(name)) {
+            throw new IllegalStateException(spec.modelName() + ": a variable named '" + name + "' already exists");
+        }
+        SDVariable variable = sd.var(name, initialValue.castTo(dataType).dup());
+        parameters.put(name, variable);
+        return variable;
+    }
+
+    @Override
+    public void recordLayer(LayerRecord layer) {
+        layerRecords.add(layer);
+    }
+
+    @Override
+    public SDVariable state(String name, INDArray initialValue) {
+        if (parameters.containsKey(name) || states.containsKey(name)) {
+            throw new IllegalStateException(spec.modelName() + ": a variable named '" + name + "' already exists");
+        }
+        SDVariable variable = sd.var(name, initialValue.castTo(dataType).dup());
+        states.put(name, variable);
+        return variable;
+    }
+
+    /**
+     * The parameters of every scope that is not a branch (the {@code @Shared} methods), by scope in the order the
+     * scopes first created a parameter.
+     */
+    private Map<String, List<String>> sharedScopes() {
+        Map<String, List<String>> scopes = new LinkedHashMap<>();
+        for (String name : parameters.keySet()) {
+            int slash = name.indexOf('/');
+            String scope = slash < 0 ? name : name.substring(0, slash);
+            if (spec.branchIndex(scope) < 0 && !scope.equals("weighting")) {
+                scopes.computeIfAbsent(scope, s -> new ArrayList<>()).add(name);
+            }
+        }
+        return scopes;
+    }
+
+    @Override
+    public long[] exampleShape(SDVariable variable) {
+        long[] cached = shapeCache.get(variable.name());
+        if (cached != null) {
+            return cached.clone();
+        }
+        // SameDiff M2.1 does not infer static shapes through reshape or matmul (getShape() is null), so run the
+        // part of the graph that computes the variable on a zero batch and read the shape off the result.
+        Map<String, INDArray> feeds = new HashMap<>();
+        for (InputSpec input : spec.inputs()) {
+            feeds.put("input/" + input.name(), Nd4j.zeros(dataType, Shapes.withBatch(PROBE_BATCH, input.shape())));
+        }
+        for (BranchSpec branch : spec.branches()) {
+            feeds.put("target/" + branch.name(),
+                    Nd4j.zeros(dataType, Shapes.withBatch(PROBE_BATCH, branch.targetShape())));
+        }
+        INDArray value = OneDnnWorkaround.run(OneDnnWorkaround.anyIn(sd),
+                () -> sd.output(feeds, variable.name()).get(variable.name()));
+        long[] shape = value.shape();
+        if (shape.length == 0 || shape[0] != PROBE_BATCH) {
+            throw new IllegalStateException(spec.modelName() + ": '" + variable.name() + "' has shape "
+                    + Arrays.toString(shape) + ", which has no batch axis");
+        }
+        long[] example = Arrays.copyOfRange(shape, 1, shape.length);
+        shapeCache.put(variable.name(), example);
+        return example.clone();
+    }
+
+    @Override
+    public SDVariable input(String name) {
+        SDVariable input = inputs.get(name);
+        if (input == null) {
+            throw new IllegalArgumentException(spec.modelName() + " has no input '" + name + "'; its inputs are "
+                    + inputs.keySet());
+        }
+        return input;
+    }
+
+    @Override
+    public Layers layers(String scopeName) {
+        return layers.computeIfAbsent(scopeName, name -> new Layers(name, this));
+    }
+
+    @Override
+    public SDVariable target(String branch) {
+        SDVariable target = targets.get(branch);
+        if (target == null) {
+            throw new IllegalArgumentException(spec.modelName() + " has no branch '" + branch + "'; its branches are "
+                    + targets.keySet());
+        }
+        return target;
+    }
+
+    @Override
+    public SDVariable output(String branch, SDVariable prediction) {
+        target(branch);
+        if (prediction == null) {
+            throw new IllegalStateException(spec.modelName() + ": branch '" + branch + "' returned null");
+        }
+        if (outputs.putIfAbsent(branch, prediction) != null) {
+            throw new IllegalStateException(spec.modelName() + ": branch '" + branch + "' already has an output");
+        }
+        return prediction;
+    }
+
+    @Override
+    public SDVariable branchOutput(String branch) {
+        target(branch);
+        SDVariable output = outputs.get(branch);
+        if (output == null) {
+            throw new IllegalStateException(spec.modelName() + ": branch '" + branch + "' has no output yet");
+        }
+        return output;
+    }
+
+    @Override
+    public void loss(String branch, SDVariable perExampleLoss) {
+        target(branch);
+        if (perExampleLoss == null) {
+            throw new IllegalStateException(spec.modelName() + ": the loss method of branch '" + branch
+                    + "' returned null");
+        }
+        if (customLosses.putIfAbsent(branch, perExampleLoss) != null) {
+            throw new IllegalStateException(spec.modelName() + ": branch '" + branch + "' already has a loss");
+        }
+    }
+
+    private static long[] batchShape(long[] exampleShape) {
+        return Shapes.withBatch(-1, exampleShape);
+    }
+}

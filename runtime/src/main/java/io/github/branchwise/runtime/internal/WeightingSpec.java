@@ -1,0 +1,181 @@
+package io.github.branchwise.runtime.internal;
+
+import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.annotations.Ramp;
+import io.github.branchwise.annotations.RampUnit;
+import io.github.branchwise.annotations.Weighting;
+import io.github.branchwise.runtime.strategies.DwaWeighter;
+import io.github.branchwise.runtime.strategies.FixedWeighter;
+import io.github.branchwise.runtime.strategies.GlsWeighter;
+import io.github.branchwise.runtime.strategies.GradNormWeighter;
+import io.github.branchwise.runtime.strategies.MgdaWeighter;
+import io.github.branchwise.runtime.strategies.PcGradWeighter;
+import io.github.branchwise.runtime.strategies.RlwWeighter;
+import io.github.branchwise.runtime.strategies.ScheduledWeighter;
+import io.github.branchwise.runtime.strategies.TrainableWeighter;
+import io.github.branchwise.runtime.strategies.UncertaintyWeighter;
+import io.github.branchwise.runtime.weighting.WeightSchedule;
+import io.github.branchwise.runtime.weighting.Weighter;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The {@code @WeightedLoss} of a model: which strategy combines the branch losses, with its settings. Each factory
+ * checks its settings at once; {@link #newWeighter} makes a fresh weighter for every model instance.
+ */
+public final class WeightingSpec {
+    private final Weighting weighting;
+    private final String description;
+    private final Function<List<BranchSpec>, Weighter> factory;
+
+    private WeightingSpec(Weighting weighting, String description, Function<List<BranchSpec>, Weighter> factory) {
+        this.weighting = weighting;
+        this.description = description;
+        this.factory = factory;
+    }
+
+    /**
+     * Constant weights, one per branch in declaration order.
+     *
+     * @throws IllegalArgumentException when a weight is negative or not finite, or all are zero
+     */
+    public static WeightingSpec fixed(double... weights) {
+        double[] copy = checkWeights("FIXED", weights);
+        return new WeightingSpec(Weighting.FIXED, "FIXED" + Arrays.toString(copy), branches -> {
+            requireCount("FIXED weights", copy.length, branches.size());
+            return new FixedWeighter(copy);
+        });
+    }
+
+    /**
+     * A trainable convex combination starting at {@code initial} (two branches) and kept in {@code [min, max]}.
+     *
+     * @throws IllegalArgumentException unless {@code min <= initial <= max}
+     */
+    public static WeightingSpec trainable(double initial, double min, double max) {
+        new TrainableWeighter(initial, min, max);
+        return new WeightingSpec(Weighting.TRAINABLE,
+                "TRAINABLE(initial=" + initial + ", min=" + min + ", max=" + max + ")",
+                branches -> new TrainableWeighter(initial, min, max));
+    }
+
+    /** Weights ramping from {@code start} to {@code end} over {@code length} steps or epochs. */
+    public static WeightingSpec scheduled(double[] start, double[] end, Ramp ramp, long length, RampUnit unit) {
+        double[] from = checkWeights("SCHEDULED start", start);
+        double[] to = checkWeights("SCHEDULED end", end);
+        WeightSchedule schedule = ScheduledWeighter.ramp(from, to, ramp, length, unit);
+        return new WeightingSpec(Weighting.SCHEDULED, "SCHEDULED(" + ramp + " " + Arrays.toString(from) + " -> "
+                + Arrays.toString(to) + " over " + length + " " + unit + ")", branches -> {
+                    requireCount("SCHEDULED weights", from.length, branches.size());
+                    return new ScheduledWeighter(schedule);
+                });
+    }
+
+    /** Weights from a user schedule; {@code schedule} makes one instance per model. */
+    public static WeightingSpec scheduled(Supplier<? extends WeightSchedule> schedule) {
+        Objects.requireNonNull(schedule, "schedule");
+        return new WeightingSpec(Weighting.SCHEDULED, "SCHEDULED(custom)",
+                branches -> new ScheduledWeighter(schedule.get()));
+    }
+
+    /** Kendall et al.'s uncertainty weighting; the cross-entropy branches use the classification form. */
+    public static WeightingSpec uncertainty() {
+        return new WeightingSpec(Weighting.UNCERTAINTY, "UNCERTAINTY", branches -> {
+            boolean[] classification = new boolean[branches.size()];
+            for (int i = 0; i < classification.length; i++) {
+                Loss loss = branches.get(i).loss();
+                classification[i] = loss == Loss.BINARY_CROSSENTROPY || loss == Loss.CATEGORICAL_CROSSENTROPY
+                        || loss == Loss.SPARSE_CATEGORICAL_CROSSENTROPY;
+            }
+            return new UncertaintyWeighter(classification);
+        });
+    }
+
+    /** Dynamic Weight Average with temperature T. */
+    public static WeightingSpec dwa(double temperature) {
+        new DwaWeighter(temperature);
+        return new WeightingSpec(Weighting.DWA, "DWA(T=" + temperature + ")", branches -> new DwaWeighter(temperature));
+    }
+
+    /** Random Loss Weighting. */
+    public static WeightingSpec rlw() {
+        return new WeightingSpec(Weighting.RLW, "RLW", branches -> new RlwWeighter());
+    }
+
+    /** Geometric Loss Strategy. */
+    public static WeightingSpec gls() {
+        return new WeightingSpec(Weighting.GLS, "GLS", branches -> new GlsWeighter());
+    }
+
+    /** GradNorm with asymmetry a, measured on the last layer of {@code sharedLayer} (empty: the last shared one). */
+    public static WeightingSpec gradNorm(double asymmetry, String sharedLayer) {
+        new GradNormWeighter(asymmetry, sharedLayer);
+        return new WeightingSpec(Weighting.GRADNORM, "GRADNORM(a=" + asymmetry
+                + (sharedLayer == null || sharedLayer.isEmpty() ? "" : ", layer=" + sharedLayer) + ")",
+                branches -> new GradNormWeighter(asymmetry, sharedLayer));
+    }
+
+    /** PCGrad. */
+    public static WeightingSpec pcGrad() {
+        return new WeightingSpec(Weighting.PCGRAD, "PCGRAD", branches -> new PcGradWeighter());
+    }
+
+    /** MGDA. */
+    public static WeightingSpec mgda() {
+        return new WeightingSpec(Weighting.MGDA, "MGDA", branches -> new MgdaWeighter());
+    }
+
+    /** The user's own strategy; {@code strategy} makes one instance per model. */
+    public static WeightingSpec custom(Supplier<? extends Weighter> strategy) {
+        Objects.requireNonNull(strategy, "strategy");
+        return new WeightingSpec(Weighting.CUSTOM, "CUSTOM", branches -> strategy.get());
+    }
+
+    /** The strategy. */
+    public Weighting weighting() {
+        return weighting;
+    }
+
+    /** A fresh weighter for a model with these branches. */
+    public Weighter newWeighter(List<BranchSpec> branches) {
+        if (branches.size() < 2 && weighting != Weighting.FIXED && weighting != Weighting.CUSTOM) {
+            throw new IllegalArgumentException(weighting + " weighting needs at least two branches, got "
+                    + branches.size());
+        }
+        Weighter weighter = factory.apply(branches);
+        if (weighter == null) {
+            throw new IllegalStateException(weighting + " weighting made no weighter");
+        }
+        return weighter;
+    }
+
+    private static double[] checkWeights(String what, double[] weights) {
+        double[] copy = weights.clone();
+        boolean anyPositive = false;
+        for (double w : copy) {
+            if (!(w >= 0) || Double.isInfinite(w)) {
+                throw new IllegalArgumentException(what + " weights must be finite and non-negative, got "
+                        + Arrays.toString(copy));
+            }
+            anyPositive |= w > 0;
+        }
+        if (!anyPositive) {
+            throw new IllegalArgumentException(what + " weights must not all be zero, got " + Arrays.toString(copy));
+        }
+        return copy;
+    }
+
+    private static void requireCount(String what, int count, int branches) {
+        if (count != branches) {
+            throw new IllegalArgumentException(what + ": " + count + " weights for " + branches + " branches");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+}

@@ -1,0 +1,62 @@
+package io.github.branchwise.runtime.strategies;
+
+import io.github.branchwise.runtime.GraphHost;
+import io.github.branchwise.runtime.weighting.Weighter;
+import java.util.List;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Kendall, Gal and Cipolla (2018): {@code total = Σ cᵢ·exp(-sᵢ)·Lᵢ + ½·sᵢ} with a trainable
+ * {@code sᵢ = log σᵢ²} per branch ({@code weighting/log_variance}, starting at 0, i.e. σ = 1).
+ *
+ * <p>{@code cᵢ = ½} for a regression branch (Gaussian likelihood: {@code L/(2σ²) + log σ}) and {@code cᵢ = 1} for a
+ * classification branch (softmax likelihood approximation: {@code L/σ² + log σ}). The reported weight of a branch is
+ * {@code cᵢ·exp(-sᵢ)}; the learned σ is {@code sqrt(exp(sᵢ))}.
+ */
+public final class UncertaintyWeighter implements Weighter {
+    private final double[] scale;
+    private SDVariable logVariance;
+
+    /** @param classification per branch, whether it uses the classification form */
+    public UncertaintyWeighter(boolean[] classification) {
+        scale = new double[classification.length];
+        for (int i = 0; i < scale.length; i++) {
+            scale[i] = classification[i] ? 1.0 : 0.5;
+        }
+    }
+
+    @Override
+    public SDVariable combine(GraphHost host, List<SDVariable> branchLosses) {
+        if (branchLosses.size() != scale.length) {
+            throw new IllegalArgumentException("UNCERTAINTY weighting was set up for " + scale.length
+                    + " branches, got " + branchLosses.size());
+        }
+        logVariance = host.parameter("weighting/log_variance", Nd4j.zeros(scale.length));
+        SDVariable stacked = host.sameDiff().stack(0, branchLosses.toArray(new SDVariable[0]));
+        SDVariable c = host.sameDiff().constant(Nd4j.createFromArray(scale).castTo(host.dataType()));
+        SDVariable precision = host.sameDiff().math().exp(logVariance.neg());
+        return c.mul(precision).mul(stacked).add(logVariance.mul(0.5)).sum();
+    }
+
+    @Override
+    public double[] weights() {
+        double[] s = logVariance.getArr().toDoubleVector();
+        double[] w = new double[s.length];
+        for (int i = 0; i < s.length; i++) {
+            w[i] = scale[i] * Math.exp(-s[i]);
+        }
+        return w;
+    }
+
+    /** The learned standard deviations {@code σᵢ = sqrt(exp(sᵢ))}, in branch order. */
+    public double[] sigmas() {
+        INDArray s = logVariance.getArr();
+        double[] sigma = new double[(int) s.length()];
+        for (int i = 0; i < sigma.length; i++) {
+            sigma[i] = Math.sqrt(Math.exp(s.getDouble(i)));
+        }
+        return sigma;
+    }
+}

@@ -1,0 +1,195 @@
+package io.github.branchwise.runtime.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.branchwise.runtime.weighting.BranchGradients;
+import io.github.branchwise.runtime.weighting.StepInfo;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * {@link BranchGradients}' Java passes against a straightforward double-precision reference computed here from the
+ * same values (Java arrays, no ND4J maths), and the reuse of its buffers from step to step.
+ */
+class BranchGradientBuffersTest {
+    private static final Map<String, long[]> SHAPES = new LinkedHashMap<>();
+
+    static {
+        SHAPES.put("trunk/dense_0/W", new long[] {37, 23});
+        SHAPES.put("trunk/dense_0/b", new long[] {23});
+        SHAPES.put("a/dense_0/W", new long[] {23, 5});
+        SHAPES.put("weighting/logits", new long[] {3});
+    }
+
+    private static final List<String> SHARED = List.of("trunk/dense_0/W", "trunk/dense_0/b");
+
+    /** Random values per branch and parameter, as Java arrays (the reference) and ND4J arrays (the input). */
+    private static final class Values {
+        final Map<String, double[]>[] reference;
+        final List<Map<String, INDArray>> arrays = new ArrayList<>();
+
+        @SuppressWarnings("unchecked")
+        Values(long seed, int branches, DataType type, boolean views) {
+            reference = new Map[branches];
+            Random random = new Random(seed);
+            for (int i = 0; i < branches; i++) {
+                reference[i] = new LinkedHashMap<>();
+                Map<String, INDArray> byName = new LinkedHashMap<>();
+                for (Map.Entry<String, long[]> e : SHAPES.entrySet()) {
+                    long[] shape = e.getValue();
+                    int n = (int) Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+                    double[] v = new double[n];
+                    for (int j = 0; j < n; j++) {
+                        v[j] = random.nextGaussian() * (1 + i);
+                    }
+                    INDArray array = Nd4j.create(v, shape, DataType.DOUBLE).castTo(type);
+                    if (views && shape.length == 2) {
+                        // A strided view, as an executor may hand out: the copy must take the assign path.
+                        INDArray wide = Nd4j.zeros(type, shape[0], shape[1] * 2);
+                        INDArray view = wide.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2, shape[1] * 2));
+                        view.assign(array);
+                        array = view;
+                    }
+                    // The reference sees the values as stored (FLOAT rounds them).
+                    reference[i].put(e.getKey(), array.dup('c').castTo(DataType.DOUBLE).data().asDouble());
+                    byName.put(e.getKey(), array);
+                }
+                arrays.add(byName);
+            }
+        }
+    }
+
+    private static BranchGradients stored(Values values) {
+        BranchGradientBuffers gradients = new BranchGradientBuffers(values.reference.length);
+        store(gradients, values);
+        return gradients;
+    }
+
+    private static void store(BranchGradientBuffers gradients, Values values) {
+        for (int i = 0; i < values.reference.length; i++) {
+            gradients.store(i, values.arrays.get(i));
+        }
+        gradients.setStep(new double[values.reference.length], SHARED, Map.of("trunk", SHARED), new StepInfo(0, 0, 1));
+    }
+
+    private static double referenceDot(Values values, int a, int b, List<String> names) {
+        double sum = 0;
+        for (String name : names) {
+            double[] x = values.reference[a].get(name);
+            double[] y = values.reference[b].get(name);
+            for (int v = 0; v < x.length; v++) {
+                sum += x[v] * y[v];
+            }
+        }
+        return sum;
+    }
+
+    private static void assertCombination(Values values, Map<String, INDArray> combined, double[] c,
+                                          List<String> these, double[] forThese, DataType type) {
+        assertEquals(SHAPES.keySet(), combined.keySet());
+        for (String name : SHAPES.keySet()) {
+            double[] coefficients = these.contains(name) ? forThese : c;
+            INDArray actual = combined.get(name);
+            assertEquals(type, actual.dataType(), name);
+            assertEquals(Arrays.toString(SHAPES.get(name)), Arrays.toString(actual.shape()));
+            double[] got = actual.castTo(DataType.DOUBLE).data().asDouble();
+            for (int v = 0; v < got.length; v++) {
+                double expected = 0;
+                for (int i = 0; i < c.length; i++) {
+                    expected += coefficients[i] * values.reference[i].get(name)[v];
+                }
+                // FLOAT: one rounding of the double sum.
+                double tolerance = type == DataType.FLOAT ? Math.ulp((float) expected) : 1e-12 * Math.abs(expected);
+                assertEquals(expected, got[v], tolerance, name + "[" + v + "]");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"2, FLOAT, false", "2, DOUBLE, false", "3, FLOAT, false", "3, DOUBLE, true", "2, FLOAT, true",
+        "4, FLOAT, true"})
+    void passesMatchADoubleReference(int branches, DataType type, boolean views) {
+        Values values = new Values(7 + branches, branches, type, views);
+        BranchGradients gradients = stored(values);
+        double[][] gram = gradients.gram(SHARED);
+        for (int a = 0; a < branches; a++) {
+            for (int b = 0; b < branches; b++) {
+                double expected = referenceDot(values, a, b, SHARED);
+                assertEquals(expected, gram[a][b], 1e-12 * Math.max(1, Math.abs(expected)), "gram " + a + b);
+                assertEquals(expected, gradients.dot(a, b, SHARED), 1e-12 * Math.max(1, Math.abs(expected)));
+            }
+            double norm = Math.sqrt(referenceDot(values, a, a, List.of("trunk/dense_0/W")));
+            assertEquals(norm, gradients.norm(a, "trunk/dense_0/W"), 1e-12 * norm);
+        }
+        double[] c = new double[branches];
+        double[] other = new double[branches];
+        for (int i = 0; i < branches; i++) {
+            c[i] = 0.3 + 0.7 * i;
+            other[i] = -1.25 + i;
+        }
+        assertCombination(values, gradients.combine(c), c, List.of(), c, type);
+        assertCombination(values, gradients.combine(c, SHARED, other), c, SHARED, other, type);
+    }
+
+    @Test
+    void buffersAreReusedAndRefilledEveryStep() {
+        BranchGradientBuffers gradients = new BranchGradientBuffers(2);
+        Values first = new Values(1, 2, DataType.FLOAT, false);
+        store(gradients, first);
+        INDArray branchBuffer = gradients.of(1).get("trunk/dense_0/W");
+        Map<String, INDArray> firstCombination = gradients.combine(new double[] {1, 1});
+        INDArray output = firstCombination.get("trunk/dense_0/W");
+        // The executor's arrays are copied, not kept: changing them afterwards changes nothing here.
+        first.arrays.get(1).get("trunk/dense_0/W").assign(1e6);
+        assertEquals(first.reference[1].get("trunk/dense_0/W")[0], branchBuffer.getDouble(0, 0), 0.0);
+
+        Values second = new Values(2, 2, DataType.FLOAT, true);
+        store(gradients, second);
+        assertSame(branchBuffer, gradients.of(1).get("trunk/dense_0/W"));
+        Map<String, INDArray> secondCombination = gradients.combine(new double[] {0.5, 2});
+        assertSame(output, secondCombination.get("trunk/dense_0/W"));
+        // Its own outputs may be updated in place by the trainer; anything else is copied.
+        assertTrue(gradients.ownsAll(secondCombination));
+        Map<String, INDArray> mixed = new LinkedHashMap<>(secondCombination);
+        mixed.put("trunk/dense_0/b", mixed.get("trunk/dense_0/b").dup());
+        assertFalse(gradients.ownsAll(mixed));
+        assertFalse(gradients.ownsAll(gradients.of(0)));
+        assertCombination(second, secondCombination, new double[] {0.5, 2}, List.of(), new double[] {0.5, 2},
+                DataType.FLOAT);
+        assertEquals(second.reference[0].get("a/dense_0/W")[3], gradients.of(0).get("a/dense_0/W").getDouble(0, 3), 0.0);
+    }
+
+    @Test
+    void parametersLeftOutAreDroppedAndComeBack() {
+        BranchGradientBuffers gradients = new BranchGradientBuffers(2);
+        Values values = new Values(3, 2, DataType.DOUBLE, false);
+        store(gradients, values);
+        for (int i = 0; i < 2; i++) {
+            Map<String, INDArray> trained = new LinkedHashMap<>(values.arrays.get(i));
+            trained.remove("a/dense_0/W");
+            gradients.store(i, trained);
+        }
+        assertEquals(List.of("trunk/dense_0/W", "trunk/dense_0/b", "weighting/logits"),
+                List.copyOf(gradients.parameterNames()));
+        assertEquals(gradients.parameterNames(), gradients.combine(new double[] {1, 1}).keySet());
+        assertThrows(IllegalArgumentException.class, () -> gradients.dot(0, 1, List.of("a/dense_0/W")));
+        store(gradients, values);
+        assertCombination(values, gradients.combine(new double[] {1, -1}), new double[] {1, -1}, List.of(),
+                new double[] {1, -1}, DataType.DOUBLE);
+    }
+}
