@@ -269,7 +269,7 @@ public final class Trainer {
      * One optimisation step on a batch, like {@link #fit}, that also returns the branch outputs of the forward pass
      * the update was computed from (before the update), for training metrics without a second pass.
      */
-    public synchronized LossesAndOutputs fitWithOutputs(INDArray[] inputs, INDArray[] targets) {
+    synchronized LossesAndOutputs fitWithOutputs(INDArray[] inputs, INDArray[] targets) {
         return step(inputs, targets, true);
     }
 
@@ -393,7 +393,7 @@ public final class Trainer {
     }
 
     /** The losses of a batch and the branch outputs of the same forward pass, without updating anything. */
-    public synchronized LossesAndOutputs evaluateWithOutputs(INDArray[] inputs, INDArray[] targets) {
+    synchronized LossesAndOutputs evaluateWithOutputs(INDArray[] inputs, INDArray[] targets) {
         INDArray[] x = checker.inputs(inputs);
         INDArray[] y = checker.targets(targets, x[0].size(0));
         return executor.lossesAndOutputs(x, y);

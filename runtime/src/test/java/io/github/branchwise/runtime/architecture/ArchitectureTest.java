@@ -23,6 +23,13 @@ import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
 import com.tngtech.archunit.library.dependencies.SliceAssignment;
 import com.tngtech.archunit.library.dependencies.SliceIdentifier;
+import io.github.branchwise.runtime.Layers;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.module.ModuleDescriptor;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -74,21 +81,15 @@ class ArchitectureTest {
     }
 
     @Test
-    void theModuleExportsExactlyTheApiSpiAndInternalPackages() {
-        Module module = io.github.branchwise.runtime.Layers.class.getModule();
-        // On the class path (as surefire runs these tests) the module descriptor is not in effect; the compiled
-        // module-info.class is, so read it from there.
+    void theModuleExportsExactlyTheApiSpiAndInternalPackages() throws IOException, URISyntaxException {
+        // Read from the compiled module-info.class next to the runtime's classes, which is there whether the
+        // tests run on the module path or the class path.
         Set<String> exported = new LinkedHashSet<>();
-        try (var in = io.github.branchwise.runtime.Layers.class.getResourceAsStream("/module-info.class")) {
-            if (in == null) {
-                exported.addAll(module.getDescriptor() == null ? Set.of()
-                        : module.getDescriptor().exports().stream().map(e -> e.source()).toList());
-            } else {
-                java.lang.module.ModuleDescriptor descriptor = java.lang.module.ModuleDescriptor.read(in);
-                descriptor.exports().stream().filter(e -> !e.isQualified()).forEach(e -> exported.add(e.source()));
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        try (InputStream in = Files.newInputStream(Path.of(Layers.class.getProtectionDomain().getCodeSource()
+                .getLocation().toURI()).resolve("module-info.class"))) {
+            ModuleDescriptor descriptor = ModuleDescriptor.read(in);
+            assertTrue(descriptor.name().equals(RUNTIME), descriptor.name());
+            descriptor.exports().stream().filter(e -> !e.isQualified()).forEach(e -> exported.add(e.source()));
         }
         assertTrue(exported.equals(Set.copyOf(exportedPackages(RUNTIME))),
                 "module-info exports " + exported + ", the architecture says " + exportedPackages(RUNTIME));
