@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.testing.compile.Compilation;
 import com.google.testing.compile.JavaFileObjects;
 import io.github.branchwise.annotations.Loss;
-import io.github.branchwise.processor.binding.BranchDescriptor;
+import io.github.branchwise.processor.model.BranchDescriptor;
 import io.github.branchwise.runtime.internal.BranchSpec;
 import io.github.branchwise.runtime.training.Metrics;
 import java.lang.reflect.InvocationTargetException;

@@ -6,10 +6,9 @@ import org.nd4j.nativeblas.NativeOpsHolder;
 /**
  * The number of threads ND4J's native kernels use (OpenMP and BLAS), for the whole process.
  *
- * <p>Measured on 2 cores (docs/performance.md): one thread is fastest for small models — the seed model ran up to
- * 1.7x slower with two, because a second OpenMP thread fights the JVM — and all cores pay off only when a step is
- * dominated by convolutions or matrix products of roughly 50 MFLOP or more (the cnn workload ran ≈ 20 % faster with
- * two). Setting {@code OMP_NUM_THREADS} before the JVM starts does the same; this class changes it at run time.
+ * <p>One thread is fastest for small models, because a second OpenMP thread fights the JVM for the cores, and all
+ * cores pay off only when a step is dominated by large convolutions or matrix products (docs/performance.md,
+ * "Threads"). Setting {@code OMP_NUM_THREADS} before the JVM starts does the same; this class changes it at run time.
  * {@code Nd4j.getEnvironment().setMaxThreads} alone changes nothing measurable, so both the OpenMP pool and the BLAS
  * library are set here.
  *

@@ -2,7 +2,7 @@ package io.github.branchwise.processor.writing;
 
 import com.palantir.javapoet.JavaFile;
 import com.palantir.javapoet.TypeSpec;
-import io.github.branchwise.processor.binding.ModelDescriptor;
+import io.github.branchwise.processor.model.ModelDescriptor;
 import java.util.List;
 
 /** Turns a model descriptor into the source files generated for it, without writing them. */

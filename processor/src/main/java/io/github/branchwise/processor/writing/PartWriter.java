@@ -9,9 +9,9 @@ import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeSpec;
 import io.github.branchwise.annotations.Weighting;
 import io.github.branchwise.processor.base.ModelNames;
-import io.github.branchwise.processor.binding.BranchDescriptor;
-import io.github.branchwise.processor.binding.ModelDescriptor;
-import io.github.branchwise.processor.binding.SharedDescriptor;
+import io.github.branchwise.processor.model.BranchDescriptor;
+import io.github.branchwise.processor.model.ModelDescriptor;
+import io.github.branchwise.processor.model.SharedDescriptor;
 import java.util.Set;
 
 /**

@@ -11,9 +11,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * One pass over a contiguous FLOAT or DOUBLE array in Java: finiteness, minimum, maximum and whether every value is
- * an integer. ND4J's scalar reductions ({@code sumNumber}, {@code minNumber}) cost 20–300 µs each in op setup and
- * result allocation, which dominated small training steps (seven of them per batch of the seed model); reading the
- * native buffer directly costs about 1 ns per value. Arrays of other layouts return null: use the reductions.
+ * an integer. ND4J's scalar reductions ({@code sumNumber}, {@code minNumber}) pay a fixed op setup and result
+ * allocation each, which dominated small training steps (seven of them per batch of the seed model); reading the
+ * native buffer directly costs a few nanoseconds per value (docs/performance.md, "Measurements behind the code").
+ * Arrays of other layouts return null: use the reductions.
  */
 public final class ArrayScan {
     /** The results of a scan; min and max ignore NaN. */
@@ -77,10 +78,10 @@ public final class ArrayScan {
      * Whether every value of {@code array} is finite; falls back to ND4J for other layouts.
      *
      * <p>Not {@code scan(array).finite()}: the trainer asks this of every input and every gradient of every step,
-     * and the full statistics (min, max, {@code rint}) cost ≈ 3–4 ns a value, 1.4–2.3 ms for the mlp's 533 K
-     * gradient values. A value is not finite exactly when its exponent bits are all ones; adding one to the
-     * exponent field then carries into the sign bit, so OR-ing {@code (bits & EXP) + EXP_ONE} over the array is
-     * negative exactly when some value is NaN or infinite: a branch-free integer loop, ≈ 0.3–0.5 ns a value.
+     * and the full statistics (min, max, {@code rint}) cost about ten times as much per value. A value is not
+     * finite exactly when its exponent bits are all ones; adding one to the exponent field then carries into the
+     * sign bit, so OR-ing {@code (bits & EXP) + EXP_ONE} over the array is negative exactly when some value is NaN
+     * or infinite: a branch-free integer loop (timings in docs/performance.md, "Measurements behind the code").
      */
     public static boolean allFinite(INDArray array) {
         Boolean finite = finiteByBits(array);

@@ -24,12 +24,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>For branch {@code i} the gradient is that of {@code λᵢ·Lᵢ}, where {@code λᵢ} is the weight the strategy put
  * in the graph ({@code 1} for PCGrad and MGDA, the current weight for GradNorm).
  *
- * <p>One instance lives as long as its trainer, and its arrays are reused from step to step: every allocating ND4J
- * op over a large gradient (a {@code dup}, {@code concat}, {@code mul}) cost 8–12 ms on the benchmark machine, which
- * made these strategies 3–9x a FIXED step; a Java pass over a native buffer costs about 1 ns per value. So the
+ * <p>One instance lives as long as its trainer, and its arrays are reused from step to step: allocating ND4J ops over
+ * large gradients (a {@code dup}, {@code concat}, {@code mul}) made these strategies several times a FIXED step,
+ * where a Java pass over a native buffer costs nanoseconds per value (docs/performance.md, "Reused branch-gradient
+ * buffers and Java combinations"). So the
  * trainer copies each pass's gradients into buffers allocated once per parameter, and {@link #dot}, {@link #gram},
  * {@link #norm} and {@link #combine} are Java passes over them, accumulating in double. The arrays of
- * {@link #of(int)} and the results of {@link #combine} are valid until the next step, and are overwritten by it.
+ * {@link #of(int)} (for the trainer) and the results of {@link #combine} are valid until the next step, and are overwritten by it.
  */
 public final class BranchGradientBuffers implements BranchGradients {
     /** Per branch, the buffer holding that branch's gradient of each parameter, by name. */
@@ -240,7 +241,7 @@ public final class BranchGradientBuffers implements BranchGradients {
 
     /**
      * Whether every array of {@code gradients} is the output buffer of {@link #combine} for its parameter: the
-     * trainer may then update them in place instead of copying them (a copy of a large gradient cost 5–10 ms),
+     * trainer may then update them in place instead of copying them (a copy of a large gradient costs milliseconds),
      * since they are rewritten every step. False for arrays a strategy made itself.
      */
     public boolean ownsAll(Map<String, INDArray> gradients) {

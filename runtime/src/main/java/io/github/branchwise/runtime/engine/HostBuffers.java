@@ -10,8 +10,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * kernels work on device memory and the host copy is synchronised only by ND4J's own accessors, so a direct read
  * would see stale values and a direct write would be lost. There every plan rewrite that runs in Java is off (the
  * ops SameDiff emitted run instead) and the scans fall back to ND4J reductions. {@code -Dbranchwise.hostBuffers=false}
- * forces that path on the CPU too, to test it where no GPU is. Public only for the runtime's {@code weighting}
- * package (the branch-gradient buffers), not an API.
+ * forces that path on the CPU too, to test it where no GPU is.
  */
 public final class HostBuffers {
     private static volatile boolean direct = Nd4j.getEnvironment().isCPU()

@@ -6,12 +6,11 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Plain SGD, {@code w ← w − lr·g}, as one BLAS {@code axpy} into the parameter instead of ND4J's {@code SgdUpdater}
- * ({@code sgd_updater}: {@code g ← g·lr}) followed by {@code w.subi(g)}: two native op calls of 100–300 µs of setup
- * each whatever the size (the trainer then also had to copy gradients the updater would scale in place), against
- * ≈ 5 µs for a small {@code axpy} and 46 µs for the mlp's 401 K-value weight matrix (measured side by side: the
- * updater path 550 µs, a Java loop over the native buffers 340 µs). OpenBLAS' AVX kernels fuse the multiply and the
- * add, so each weight is {@code w − lr·g} rounded once (the updater path rounds the product first: the two can differ
- * in the last bit); the gradient is left unchanged.
+ * ({@code sgd_updater}: {@code g ← g·lr}) followed by {@code w.subi(g)}: two native op calls whose setup costs more
+ * than the whole {@code axpy} whatever the size (the trainer then also had to copy gradients the updater would
+ * scale in place; timings in docs/performance.md, "Measurements behind the code"). OpenBLAS' AVX kernels fuse the
+ * multiply and the add, so each weight is {@code w − lr·g} rounded once (the updater path rounds the product first:
+ * the two can differ in the last bit); the gradient is left unchanged.
  */
 public final class SgdUpdate {
     private SgdUpdate() {

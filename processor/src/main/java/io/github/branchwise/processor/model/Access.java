@@ -1,4 +1,4 @@
-package io.github.branchwise.processor.binding;
+package io.github.branchwise.processor.model;
 
 import java.util.Set;
 import javax.lang.model.element.Modifier;

@@ -1,4 +1,4 @@
-package io.github.branchwise.processor.binding;
+package io.github.branchwise.processor.model;
 
 /**
  * One loss method: {@code @BranchLoss(branch = ...) SDVariable m(SDVariable target, SDVariable prediction)}.

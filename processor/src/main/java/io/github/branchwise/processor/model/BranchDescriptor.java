@@ -1,4 +1,4 @@
-package io.github.branchwise.processor.binding;
+package io.github.branchwise.processor.model;
 
 import io.github.branchwise.annotations.Loss;
 import java.util.List;
