@@ -1,0 +1,21 @@
+package example;
+
+import io.github.branchwise.runtime.TrainingOptions;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
+
+/** README's two lines of use: one training step and one prediction with the generated types. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        DetectorTrainingModel model = DetectorTrainingModel.create(
+                TrainingOptions.builder().updater(new Sgd(0.01)).build());
+        DetectorLosses losses = model.fit(new DetectorBatch(Nd4j.rand(7, 5, 5, 2), Nd4j.rand(7, 3, 3, 1),
+                Nd4j.rand(7, 2)));
+        DetectorPrediction prediction = model.predictionModel().predict(Nd4j.rand(7, 5, 5, 2));
+        System.out.println("README project: total " + losses.total() + ", localization "
+                + java.util.Arrays.toString(prediction.localization().shape()));
+    }
+}
