@@ -3,6 +3,7 @@ package io.github.branchwise.runtime.training;
 import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.ModelFileException;
 import io.github.branchwise.runtime.TrainingDivergedException;
+import io.github.branchwise.runtime.engine.ArrayCodec;
 import io.github.branchwise.runtime.engine.LossesAndOutputs;
 import io.github.branchwise.runtime.internal.BranchSpec;
 import io.github.branchwise.runtime.internal.ModelSpec;
@@ -20,9 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
@@ -45,7 +44,12 @@ import org.nd4j.linalg.learning.config.IUpdater;
 public final class Fitting {
     static final String HISTORY_ATTACHMENT = "training/history";
     static final String STATE_ATTACHMENT = "training/state";
-    static final String BEST_ATTACHMENT = "training/best";
+    /**
+     * Early stopping's best parameters, in {@link ArrayCodec}'s encoding (the model file's). Before that codec was
+     * shared, they were kept under {@link #OLD_BEST_ATTACHMENT} in an encoding of their own, which is no longer read.
+     */
+    static final String BEST_ATTACHMENT = "training/best-parameters";
+    static final String OLD_BEST_ATTACHMENT = "training/best";
     private static final int STATE_VERSION = 1;
 
     private final Trainer trainer;
@@ -90,9 +94,16 @@ public final class Fitting {
             if (attachments.containsKey(STATE_ATTACHMENT)) {
                 fitting.readState(attachments.get(STATE_ATTACHMENT));
             }
-            if (attachments.containsKey(BEST_ATTACHMENT)) {
-                fitting.bestParameters = readArrays(attachments.get(BEST_ATTACHMENT));
+            if (attachments.containsKey(OLD_BEST_ATTACHMENT)) {
+                throw new ModelFileException(checkpoint, "holds early stopping's best parameters in the encoding of "
+                        + "an older Branchwise (attachment '" + OLD_BEST_ATTACHMENT + "'), which this version no "
+                        + "longer reads; resume from a checkpoint written by this version");
             }
+            if (attachments.containsKey(BEST_ATTACHMENT)) {
+                fitting.bestParameters = ArrayCodec.fromBytes(checkpoint, attachments.get(BEST_ATTACHMENT));
+            }
+        } catch (ModelFileException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw new ModelFileException(checkpoint, "unreadable training state: " + e.getMessage(), e);
         }
@@ -396,7 +407,7 @@ public final class Fitting {
         attachments.put(HISTORY_ATTACHMENT, history.toBytes());
         attachments.put(STATE_ATTACHMENT, stateBytes());
         if (bestParameters != null) {
-            attachments.put(BEST_ATTACHMENT, arrayBytes(bestParameters));
+            attachments.put(BEST_ATTACHMENT, ArrayCodec.toBytes(bestParameters));
         }
         try {
             trainer.save(file, attachments);
@@ -446,59 +457,5 @@ public final class Fitting {
         bestEpoch = in.readLong();
         epochsWithoutImprovement = in.readLong();
         stoppedEarly = in.readBoolean();
-    }
-
-    private static byte[] arrayBytes(Map<String, INDArray> arrays) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(arrays.size());
-            for (Map.Entry<String, INDArray> entry : arrays.entrySet()) {
-                INDArray array = entry.getValue();
-                out.writeUTF(entry.getKey());
-                out.writeUTF(array.dataType().name());
-                out.writeInt(array.rank());
-                for (long d : array.shape()) {
-                    out.writeLong(d);
-                }
-                for (double v : Metrics.values(array)) {
-                    out.writeDouble(v);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    private static Map<String, INDArray> readArrays(byte[] data) throws IOException {
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
-        int n = in.readInt();
-        if (n < 0 || n > data.length) {
-            throw new IOException("invalid count " + n);
-        }
-        Map<String, INDArray> arrays = new LinkedHashMap<>();
-        for (int i = 0; i < n; i++) {
-            String name = in.readUTF();
-            DataType type = DataType.valueOf(in.readUTF());
-            int rank = in.readInt();
-            if (rank < 0 || rank > 32) {
-                throw new IOException("invalid rank " + rank);
-            }
-            long[] shape = new long[rank];
-            long count = 1;
-            for (int d = 0; d < rank; d++) {
-                shape[d] = in.readLong();
-                count *= shape[d];
-            }
-            if (count < 0 || count * Double.BYTES > in.available()) {
-                throw new IOException("array '" + name + "' is cut short");
-            }
-            double[] values = new double[(int) count];
-            for (int k = 0; k < values.length; k++) {
-                values[k] = in.readDouble();
-            }
-            arrays.put(name, Nd4j.create(values, shape, DataType.DOUBLE).castTo(type));
-        }
-        return arrays;
     }
 }
