@@ -9,6 +9,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.UTFDataFormatException;
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -115,6 +116,9 @@ public final class ArrayCodec {
         for (long d : array.shape()) {
             out.writeLong(d);
         }
+        if (array.length() == 0) {
+            return; // ND4J gives an empty array no data buffer at all.
+        }
         INDArray c = array.dup('c');
         if (isDouble) {
             for (double v : c.data().asDouble()) {
@@ -138,20 +142,23 @@ public final class ArrayCodec {
                 throw new ModelFileException(file, "array '" + name + "' has invalid rank " + rank);
             }
             long[] shape = new long[rank];
-            int width = type == DOUBLE ? Double.BYTES : Float.BYTES;
-            long count = 1;
             for (int d = 0; d < rank; d++) {
                 shape[d] = in.readLong();
-                // Bounded by the bytes left at every dimension, so the product can neither overflow nor exceed them.
-                if (shape[d] < 0 || (shape[d] > 0 && count > in.available() / width / shape[d])) {
+                if (shape[d] < 0) {
                     throw new ModelFileException(file, "array '" + name + "' has an invalid shape "
                             + Arrays.toString(Arrays.copyOf(shape, d + 1)) + (d + 1 < rank ? "..." : ""));
                 }
-                count *= shape[d];
             }
-            if (count * width > in.available()) {
-                throw new ModelFileException(file, cutShort(name, count, width, in.available()));
+            // Exact, whatever the dimensions: a forged shape must not overflow into a small count.
+            BigInteger needed = BigInteger.valueOf(type == DOUBLE ? Double.BYTES : Float.BYTES);
+            for (long d : shape) {
+                needed = needed.multiply(BigInteger.valueOf(d));
             }
+            if (needed.compareTo(BigInteger.valueOf(in.available())) > 0) {
+                throw new ModelFileException(file, "array '" + name + "' is cut short: shape "
+                        + Arrays.toString(shape) + " needs " + needed + " bytes, " + in.available() + " left");
+            }
+            long count = needed.longValue() / (type == DOUBLE ? Double.BYTES : Float.BYTES);
             int n = (int) count;
             if (type == DOUBLE) {
                 double[] values = new double[n];
@@ -168,10 +175,5 @@ public final class ArrayCodec {
         } catch (EOFException e) {
             throw new ModelFileException(file, "array '" + name + "' is cut short: its header is incomplete", e);
         }
-    }
-
-    private static String cutShort(String name, long values, int width, int left) {
-        return "array '" + name + "' is cut short: " + values + " values of " + width + " bytes announced, "
-                + left + " bytes left";
     }
 }
