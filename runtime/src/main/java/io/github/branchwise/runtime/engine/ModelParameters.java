@@ -74,7 +74,7 @@ public final class ModelParameters {
             if (stateSize > 0) {
                 INDArray saved = savedUpdaterStates == null ? null : savedUpdaterStates.get(parameter.getKey());
                 // A saved state of another shape would give the updater views of the wrong size: start from zeros
-                // instead, and restoreOptimiserState refuses the file because the shapes differ.
+                // instead, and requireOptimiserState refuses the file because the shapes differ.
                 if (saved != null && !Arrays.equals(saved.shape(), new long[] {1, stateSize})) {
                     saved = null;
                 }
@@ -264,9 +264,11 @@ public final class ModelParameters {
         frozenChanged();
     }
 
-    /** The frozen parameters' names, in the order they were frozen; a copy. */
+    /** The frozen parameters' names, in creation order (as {@code Trainer.frozenParameters} promises); a copy. */
     public Set<String> frozen() {
-        return Collections.unmodifiableSet(new LinkedHashSet<>(frozen));
+        Set<String> ordered = new LinkedHashSet<>();
+        names().stream().filter(frozen::contains).forEach(ordered::add);
+        return Collections.unmodifiableSet(ordered);
     }
 
     /** The trainable parameters of each shared scope that has any, for the gradient-level strategies. */
