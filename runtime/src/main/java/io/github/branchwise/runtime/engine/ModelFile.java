@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The Branchwise model file: a header that says what the file is, then a payload of named arrays.
@@ -35,8 +34,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * sha-256      32 bytes  of the payload
  * payload      seed (long), data type (UTF), optimisers (UTF: JSON object from parameter group, "" for the
  *              default, to ND4J's JSON of the updater), iteration (long), epoch (long),
- *              array count (int), then per array: name (UTF), type (byte: 0 float, 1 double), rank (int),
- *              shape (long each), values (big-endian);
+ *              the arrays in {@link ArrayCodec}'s encoding (count, then name, type, rank, shape and values of each);
  *              version 2 only: attachment count (int), then per attachment: name (UTF), length (int), bytes
  * </pre>
  *
@@ -56,7 +54,6 @@ public final class ModelFile {
     static final int FORMAT_VERSION_ATTACHMENTS = 2;
     private static final int MAX_ATTACHMENTS = 1 << 16;
     private static final byte[] MAGIC = {(byte) 0x89, 'B', 'R', 'W', '\r', '\n', 0x1A, '\n'};
-    private static final int MAX_RANK = 32;
     /** Temporary files start with this prefix and are never valid model files. */
     static final String TEMP_PREFIX = ".branchwise-tmp-";
 
@@ -80,10 +77,7 @@ public final class ModelFile {
             out.writeUTF(contents.updaterJson());
             out.writeLong(contents.iteration());
             out.writeLong(contents.epoch());
-            out.writeInt(contents.arrays().size());
-            for (Map.Entry<String, INDArray> entry : contents.arrays().entrySet()) {
-                writeArray(out, entry.getKey(), entry.getValue());
-            }
+            ArrayCodec.write(out, contents.arrays());
             if (!contents.attachments().isEmpty()) {
                 out.writeInt(contents.attachments().size());
                 for (Map.Entry<String, byte[]> entry : contents.attachments().entrySet()) {
@@ -171,15 +165,7 @@ public final class ModelFile {
                 throw new ModelFileException(file, "invalid step counters: iteration " + iteration + ", epoch "
                         + epoch);
             }
-            int count = in.readInt();
-            if (count < 0 || count > payload.length) {
-                throw new ModelFileException(file, "invalid array count " + count);
-            }
-            Map<String, INDArray> arrays = new LinkedHashMap<>();
-            for (int i = 0; i < count; i++) {
-                String name = in.readUTF();
-                arrays.put(name, readArray(file, in, name));
-            }
+            Map<String, INDArray> arrays = ArrayCodec.read(file, in);
             Map<String, byte[]> attachments = new LinkedHashMap<>();
             if (version == FORMAT_VERSION_ATTACHMENTS) {
                 if (in.available() < Integer.BYTES) {
@@ -211,63 +197,6 @@ public final class ModelFile {
         } catch (UTFDataFormatException | IllegalArgumentException e) {
             throw new ModelFileException(file, "malformed payload: " + e.getMessage(), e);
         }
-    }
-
-    private static void writeArray(DataOutputStream out, String name, INDArray array) throws IOException {
-        out.writeUTF(name);
-        boolean isDouble = array.dataType() == DataType.DOUBLE;
-        out.writeByte(isDouble ? 1 : 0);
-        out.writeInt(array.rank());
-        for (long d : array.shape()) {
-            out.writeLong(d);
-        }
-        INDArray c = array.dup('c');
-        if (isDouble) {
-            for (double v : c.data().asDouble()) {
-                out.writeDouble(v);
-            }
-        } else {
-            for (float v : c.castTo(DataType.FLOAT).data().asFloat()) {
-                out.writeFloat(v);
-            }
-        }
-    }
-
-    private static INDArray readArray(Path file, DataInputStream in, String name) throws IOException {
-        int type = in.readUnsignedByte();
-        if (type > 1) {
-            throw new ModelFileException(file, "array '" + name + "' has unknown type " + type);
-        }
-        int rank = in.readInt();
-        if (rank < 0 || rank > MAX_RANK) {
-            throw new ModelFileException(file, "array '" + name + "' has invalid rank " + rank);
-        }
-        long[] shape = new long[rank];
-        long count = 1;
-        int width = type == 1 ? Double.BYTES : Float.BYTES;
-        for (int d = 0; d < rank; d++) {
-            shape[d] = in.readLong();
-            if (shape[d] < 0 || (shape[d] > 0 && count > in.available() / width / shape[d])) {
-                throw new ModelFileException(file, "array '" + name + "' has an invalid shape");
-            }
-            count *= shape[d];
-        }
-        if (count * width > in.available()) {
-            throw new ModelFileException(file, "array '" + name + "' is cut short");
-        }
-        int n = (int) count;
-        if (type == 1) {
-            double[] values = new double[n];
-            for (int i = 0; i < n; i++) {
-                values[i] = in.readDouble();
-            }
-            return Nd4j.create(values, shape, DataType.DOUBLE);
-        }
-        float[] values = new float[n];
-        for (int i = 0; i < n; i++) {
-            values[i] = in.readFloat();
-        }
-        return Nd4j.create(values, shape, 'c');
     }
 
     public static void writeAtomically(Path file, byte[] bytes) throws IOException {

@@ -6,10 +6,6 @@ import io.github.branchwise.runtime.TrainingDivergedException;
 import io.github.branchwise.runtime.engine.LossesAndOutputs;
 import io.github.branchwise.runtime.internal.BranchSpec;
 import io.github.branchwise.runtime.internal.ModelSpec;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -20,9 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
@@ -43,29 +37,16 @@ import org.nd4j.linalg.learning.config.IUpdater;
  * (see {@link DataSource}). Not for concurrent use.
  */
 public final class Fitting {
-    static final String HISTORY_ATTACHMENT = "training/history";
-    static final String STATE_ATTACHMENT = "training/state";
-    static final String BEST_ATTACHMENT = "training/best";
-    private static final int STATE_VERSION = 1;
-
     private final Trainer trainer;
     private final ModelSpec spec;
-    private History history;
-    /** Batches of the current epoch already trained. */
-    private long batchInEpoch;
-    /** Running sums of the current epoch, by history column: {sum, count}. */
-    private final Map<String, double[]> epochSums = new LinkedHashMap<>();
-    private double bestValue = Double.NaN;
-    private long bestEpoch = -1;
-    private long epochsWithoutImprovement;
-    private boolean stoppedEarly;
-    private Map<String, INDArray> bestParameters;
+    /** The history and the loop's position, which checkpoints keep. */
+    private final FitState state;
     private boolean stopRequested;
 
     private Fitting(Trainer trainer) {
         this.trainer = Objects.requireNonNull(trainer, "trainer");
         this.spec = trainer.spec();
-        this.history = new History(spec.branches().stream().map(BranchSpec::name).toList());
+        this.state = new FitState(spec.branches().stream().map(BranchSpec::name).toList());
     }
 
     /** A fitting of a trainer, starting at the trainer's current epoch with an empty history. */
@@ -82,20 +63,7 @@ public final class Fitting {
     public static Fitting resume(ModelSpec spec, Path checkpoint) throws IOException {
         Trainer.Loaded loaded = Trainer.loadWithAttachments(spec, checkpoint);
         Fitting fitting = new Fitting(loaded.trainer());
-        Map<String, byte[]> attachments = loaded.attachments();
-        try {
-            if (attachments.containsKey(HISTORY_ATTACHMENT)) {
-                fitting.history = History.fromBytes(attachments.get(HISTORY_ATTACHMENT));
-            }
-            if (attachments.containsKey(STATE_ATTACHMENT)) {
-                fitting.readState(attachments.get(STATE_ATTACHMENT));
-            }
-            if (attachments.containsKey(BEST_ATTACHMENT)) {
-                fitting.bestParameters = readArrays(attachments.get(BEST_ATTACHMENT));
-            }
-        } catch (IOException | RuntimeException e) {
-            throw new ModelFileException(checkpoint, "unreadable training state: " + e.getMessage(), e);
-        }
+        fitting.state.fromAttachments(checkpoint, loaded.attachments());
         return fitting;
     }
 
@@ -112,17 +80,17 @@ public final class Fitting {
 
     /** What has been recorded so far (also the value {@link #fit} returns). */
     public History history() {
-        return history;
+        return state.history;
     }
 
     /** Whether early stopping ended training; a stopped fitting does not train further. */
     public boolean stoppedEarly() {
-        return stoppedEarly;
+        return state.stoppedEarly;
     }
 
     /** The index of the best epoch early stopping has seen, or -1. */
     public long bestEpoch() {
-        return bestEpoch;
+        return state.bestEpoch;
     }
 
     void requestStop() {
@@ -145,24 +113,24 @@ public final class Fitting {
         Map<String, List<Metric>> metrics = metricsFor(config);
         boolean needOutputs = metrics.values().stream().anyMatch(list -> !list.isEmpty());
         stopRequested = false;
-        List<String> branchNames = history.branches();
+        List<String> branchNames = state.history.branches();
         try (ProgressReporter progress = new ProgressReporter(config.progress(), config.output(), branchNames)) {
-            if (stoppedEarly) {
-                progress.message("early stopping already ended this run at epoch " + (bestEpoch + 1));
-                return history;
+            if (state.stoppedEarly) {
+                progress.message("early stopping already ended this run at epoch " + (state.bestEpoch + 1));
+                return state.history;
             }
             while (trainer.epoch() < config.epochs() && !stopRequested) {
                 long epoch = trainer.epoch();
                 Iterator<Batch> batches = train.batches(new DataSource.EpochContext(epoch, trainer.options().seed(),
                         spec));
-                for (long skip = 0; skip < batchInEpoch; skip++) {
+                for (long skip = 0; skip < state.batchInEpoch; skip++) {
                     if (!batches.hasNext()) {
-                        throw new IllegalStateException("epoch " + epoch + " has fewer than the " + batchInEpoch
+                        throw new IllegalStateException("epoch " + epoch + " has fewer than the " + state.batchInEpoch
                                 + " batches the checkpoint had already trained: the data source changed");
                     }
                     batches.next();
                 }
-                progress.startEpoch(epoch, config.epochs(), train.batchesPerEpoch(), batchInEpoch);
+                progress.startEpoch(epoch, config.epochs(), train.batchesPerEpoch(), state.batchInEpoch);
                 while (!stopRequested && batches.hasNext()) {
                     Batch batch = batches.next();
                     Map<String, Double> row = step(batch, epoch, metrics, needOutputs, config, progress);
@@ -180,7 +148,7 @@ public final class Fitting {
                 if (stopRequested) {
                     break;
                 }
-                if (batchInEpoch == 0) {
+                if (state.batchInEpoch == 0) {
                     throw new IllegalStateException("the data source gave no batch for epoch " + epoch);
                 }
                 Map<String, Double> row = endEpoch(epoch, config, metrics);
@@ -191,20 +159,21 @@ public final class Fitting {
                 }
                 Checkpoints checkpoints = config.checkpoints();
                 if (checkpoints != null && checkpoints.epochInterval() > 0
-                        && ((epoch + 1) % checkpoints.epochInterval() == 0 || stoppedEarly)) {
+                        && ((epoch + 1) % checkpoints.epochInterval() == 0 || state.stoppedEarly)) {
                     saveCheckpoint(checkpoints);
                 }
-                if (stoppedEarly) {
+                if (state.stoppedEarly) {
                     progress.message("early stopping: " + config.earlyStopping().monitored() + " has not improved"
-                            + " for " + epochsWithoutImprovement + " epochs; best epoch " + (bestEpoch + 1));
+                            + " for " + state.epochsWithoutImprovement + " epochs; best epoch "
+                            + (state.bestEpoch + 1));
                 }
             }
         }
         EarlyStopping early = config.earlyStopping();
-        if (early != null && early.restoresBest() && bestParameters != null) {
-            trainer.setParameterValues(bestParameters);
+        if (early != null && early.restoresBest() && state.bestParameters != null) {
+            trainer.setParameterValues(state.bestParameters);
         }
-        return history;
+        return state.history;
     }
 
     private Map<String, Double> step(Batch batch, long epoch, Map<String, List<Metric>> metrics, boolean needOutputs,
@@ -220,7 +189,7 @@ public final class Fitting {
                 saved = saveCheckpoint(config.checkpoints());
             }
             progress.message("training diverged: " + e.getMessage());
-            throw new FitDivergedException(e, epoch, history, saved);
+            throw new FitDivergedException(e, epoch, state.history, saved);
         }
         long step = trainer.iteration() - 1;
         double n = batch.size();
@@ -229,27 +198,27 @@ public final class Fitting {
         Map<String, Double> row = new LinkedHashMap<>();
         row.put("step", (double) step);
         row.put("epoch", (double) epoch);
-        row.put("batch", (double) batchInEpoch);
+        row.put("batch", (double) state.batchInEpoch);
         row.put("examples", n);
         row.put("lr", learningRate(step, epoch));
         row.put("total", losses.total());
-        add("total", losses.total() * n, n);
+        state.add("total", losses.total() * n, n);
         List<BranchSpec> branches = spec.branches();
         for (int i = 0; i < branches.size(); i++) {
             String name = branches.get(i).name();
             row.put(name + "_loss", losses.branchLoss(i));
             row.put(name + "_weight", weights[i]);
-            add(name + "_loss", losses.branchLoss(i) * n, n);
+            state.add(name + "_loss", losses.branchLoss(i) * n, n);
             for (Metric metric : metrics.get(name)) {
                 Tally tally = metric.measure(out.outputs()[i], batch.targets()[i]);
                 String column = name + "_" + metric.name();
                 row.put(column, metric.value(tally));
-                add(column, tally.sum(), tally.count());
+                state.add(column, tally.sum(), tally.count());
             }
         }
-        batchInEpoch++;
+        state.batchInEpoch++;
         if (config.recordSteps()) {
-            history.addStep(row);
+            state.history.addStep(row);
         }
         return row;
     }
@@ -259,16 +228,16 @@ public final class Fitting {
         row.put("epoch", (double) epoch);
         row.put("steps", (double) trainer.iteration());
         row.put("lr", learningRate(Math.max(0, trainer.iteration() - 1), epoch));
-        row.put("total", mean("total"));
+        row.put("total", state.mean("total"));
         double[] weights = trainer.weights();
         List<BranchSpec> branches = spec.branches();
         for (int i = 0; i < branches.size(); i++) {
             String name = branches.get(i).name();
-            row.put(name + "_loss", mean(name + "_loss"));
+            row.put(name + "_loss", state.mean(name + "_loss"));
             row.put(name + "_weight", weights[i]);
             for (Metric metric : metrics.get(name)) {
                 String column = name + "_" + metric.name();
-                double[] sum = epochSums.get(column);
+                double[] sum = state.epochSums.get(column);
                 row.put(column, metric.value(sum == null ? Tally.EMPTY : new Tally(sum[0], sum[1])));
             }
         }
@@ -276,9 +245,8 @@ public final class Fitting {
             row.putAll(validate(config.validation(), epoch, metrics));
         }
         trainer.endEpoch();
-        history.addEpoch(row);
-        epochSums.clear();
-        batchInEpoch = 0;
+        state.history.addEpoch(row);
+        state.epochEnded();
         EarlyStopping early = config.earlyStopping();
         if (early != null) {
             Double value = row.get(early.monitored());
@@ -286,17 +254,17 @@ public final class Fitting {
                 throw new IllegalArgumentException("early stopping monitors '" + early.monitored()
                         + "', which is not an epoch column; the columns are " + row.keySet());
             }
-            if (early.improves(value, bestValue)) {
-                bestValue = value;
-                bestEpoch = epoch;
-                epochsWithoutImprovement = 0;
+            if (early.improves(value, state.bestValue)) {
+                state.bestValue = value;
+                state.bestEpoch = epoch;
+                state.epochsWithoutImprovement = 0;
                 if (early.restoresBest()) {
-                    bestParameters = trainer.parameterValues();
+                    state.bestParameters = trainer.parameterValues();
                 }
             } else {
-                epochsWithoutImprovement++;
-                if (epochsWithoutImprovement > early.patience()) {
-                    stoppedEarly = true;
+                state.epochsWithoutImprovement++;
+                if (state.epochsWithoutImprovement > early.patience()) {
+                    state.stoppedEarly = true;
                     stopRequested = true;
                 }
             }
@@ -377,128 +345,16 @@ public final class Fitting {
         return updater.getLearningRate(Math.toIntExact(iteration), Math.toIntExact(epoch));
     }
 
-    private void add(String column, double sum, double count) {
-        double[] s = epochSums.computeIfAbsent(column, c -> new double[2]);
-        s[0] += sum;
-        s[1] += count;
-    }
-
-    private double mean(String column) {
-        double[] s = epochSums.get(column);
-        return s == null || s[1] == 0 ? Double.NaN : s[0] / s[1];
-    }
-
     // ---- checkpoints ----
 
     private Path saveCheckpoint(Checkpoints checkpoints) {
         Path file = checkpoints.fileFor(trainer.iteration());
-        Map<String, byte[]> attachments = new LinkedHashMap<>();
-        attachments.put(HISTORY_ATTACHMENT, history.toBytes());
-        attachments.put(STATE_ATTACHMENT, stateBytes());
-        if (bestParameters != null) {
-            attachments.put(BEST_ATTACHMENT, arrayBytes(bestParameters));
-        }
         try {
-            trainer.save(file, attachments);
+            trainer.save(file, state.toAttachments());
             checkpoints.prune();
         } catch (IOException e) {
             throw new UncheckedIOException("could not write checkpoint " + file, e);
         }
         return file;
-    }
-
-    private byte[] stateBytes() {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(STATE_VERSION);
-            out.writeLong(batchInEpoch);
-            out.writeInt(epochSums.size());
-            for (Map.Entry<String, double[]> entry : epochSums.entrySet()) {
-                out.writeUTF(entry.getKey());
-                out.writeDouble(entry.getValue()[0]);
-                out.writeDouble(entry.getValue()[1]);
-            }
-            out.writeDouble(bestValue);
-            out.writeLong(bestEpoch);
-            out.writeLong(epochsWithoutImprovement);
-            out.writeBoolean(stoppedEarly);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    private void readState(byte[] data) throws IOException {
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
-        int version = in.readInt();
-        if (version != STATE_VERSION) {
-            throw new IOException("training state format " + version + " is not supported");
-        }
-        batchInEpoch = in.readLong();
-        int n = in.readInt();
-        if (n < 0 || n > data.length) {
-            throw new IOException("invalid count " + n);
-        }
-        for (int i = 0; i < n; i++) {
-            epochSums.put(in.readUTF(), new double[] {in.readDouble(), in.readDouble()});
-        }
-        bestValue = in.readDouble();
-        bestEpoch = in.readLong();
-        epochsWithoutImprovement = in.readLong();
-        stoppedEarly = in.readBoolean();
-    }
-
-    private static byte[] arrayBytes(Map<String, INDArray> arrays) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(arrays.size());
-            for (Map.Entry<String, INDArray> entry : arrays.entrySet()) {
-                INDArray array = entry.getValue();
-                out.writeUTF(entry.getKey());
-                out.writeUTF(array.dataType().name());
-                out.writeInt(array.rank());
-                for (long d : array.shape()) {
-                    out.writeLong(d);
-                }
-                for (double v : Metrics.values(array)) {
-                    out.writeDouble(v);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    private static Map<String, INDArray> readArrays(byte[] data) throws IOException {
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(data));
-        int n = in.readInt();
-        if (n < 0 || n > data.length) {
-            throw new IOException("invalid count " + n);
-        }
-        Map<String, INDArray> arrays = new LinkedHashMap<>();
-        for (int i = 0; i < n; i++) {
-            String name = in.readUTF();
-            DataType type = DataType.valueOf(in.readUTF());
-            int rank = in.readInt();
-            if (rank < 0 || rank > 32) {
-                throw new IOException("invalid rank " + rank);
-            }
-            long[] shape = new long[rank];
-            long count = 1;
-            for (int d = 0; d < rank; d++) {
-                shape[d] = in.readLong();
-                count *= shape[d];
-            }
-            if (count < 0 || count * Double.BYTES > in.available()) {
-                throw new IOException("array '" + name + "' is cut short");
-            }
-            double[] values = new double[(int) count];
-            for (int k = 0; k < values.length; k++) {
-                values[k] = in.readDouble();
-            }
-            arrays.put(name, Nd4j.create(values, shape, DataType.DOUBLE).castTo(type));
-        }
-        return arrays;
     }
 }

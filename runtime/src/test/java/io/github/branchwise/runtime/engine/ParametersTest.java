@@ -98,6 +98,35 @@ class ParametersTest {
     }
 
     @Test
+    void setParameterValuesChecksLikeSetParameters() {
+        // setParameterValues used to skip the finiteness (and type) check that setParameters documents; both now
+        // write through ModelParameters' one validated path.
+        Trainer trainer = seed();
+        Map<String, INDArray> before = trainer.parameterValues();
+        Map<String, INDArray> update = new LinkedHashMap<>();
+        update.put("localization/conv2d_0/b", Nd4j.ones(DataType.DOUBLE, 1));
+        update.put("classification/dense_0/b", Nd4j.createFromArray(new double[] {0.5, Double.NaN}));
+        IllegalArgumentException nan = assertThrows(IllegalArgumentException.class,
+                () -> trainer.setParameterValues(update));
+        assertEquals("test.Detector: parameter 'classification/dense_0/b' holds NaN or infinite values",
+                nan.getMessage());
+        update.put("classification/dense_0/b", Nd4j.createFromArray(new double[] {0.5, Double.POSITIVE_INFINITY}));
+        assertThrows(IllegalArgumentException.class, () -> trainer.setParameterValues(update));
+        update.put("classification/dense_0/b", Nd4j.createFromArray(new int[] {1, 2}));
+        IllegalArgumentException integers = assertThrows(IllegalArgumentException.class,
+                () -> trainer.setParameterValues(update));
+        assertTrue(integers.getMessage().contains("floating-point"), integers.getMessage());
+        assertEquals(before, trainer.parameterValues(), "all or nothing: the valid first value was not written");
+
+        update.put("classification/dense_0/b", Nd4j.createFromArray(new float[] {0.5f, -0.5f}));
+        trainer.setParameterValues(update);
+        assertArrayEquals(new double[] {0.5, -0.5},
+                trainer.parameterValues().get("classification/dense_0/b").toDoubleVector(), 0.0);
+        assertEquals(DataType.DOUBLE, trainer.parameterValues().get("classification/dense_0/b").dataType(),
+                "converted to the model's type");
+    }
+
+    @Test
     void aFrozenBranchStaysBitIdenticalWhileTheOthersMove() {
         Trainer trainer = seed();
         trainer.freeze("localization");

@@ -1,0 +1,236 @@
+package io.github.branchwise.runtime.engine;
+
+import io.github.branchwise.runtime.Losses;
+import io.github.branchwise.runtime.NativeThreads;
+import io.github.branchwise.runtime.TrainingDivergedException;
+import io.github.branchwise.runtime.internal.ModelSpec;
+import io.github.branchwise.runtime.weighting.BranchGradients;
+import io.github.branchwise.runtime.weighting.StepInfo;
+import io.github.branchwise.runtime.weighting.Weighter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One optimisation step, and the passes that share its checks and executor. It owns:
+ * <ul>
+ *   <li>the step: checking the batch, the executor's forward and backward pass (one per branch, with the other
+ *       branches masked, for the gradient-level strategies, whose per-branch gradients it keeps in
+ *       {@link BranchGradientBuffers} reused from step to step), the divergence check, the optimiser update
+ *       ({@link ModelParameters#update}) and the weighting's hooks, which restore its constraints;</li>
+ *   <li>the step and epoch counters that optimiser schedules and weightings see;</li>
+ *   <li>forward-only passes (evaluation, prediction) and the timing of the last compiled step.</li>
+ * </ul>
+ * Not thread-safe: the trainer serialises every call.
+ */
+public final class TrainingStep {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingStep.class);
+
+    private final ModelSpec spec;
+    private final long seed;
+    private final Network network;
+    private final StepExecutor executor;
+    private final BatchChecker checker;
+    private final ModelParameters parameters;
+    /** The per-branch gradients of the gradient-level strategies, reused from step to step; null until needed. */
+    private BranchGradientBuffers branchBuffers;
+    private long iteration;
+    private long epoch;
+
+    /** The step of {@code network} through {@code executor}, updating {@code parameters}; counters at zero. */
+    public TrainingStep(ModelSpec spec, long seed, Network network, StepExecutor executor, BatchChecker checker,
+                        ModelParameters parameters) {
+        this.spec = spec;
+        this.seed = seed;
+        this.network = network;
+        this.executor = executor;
+        this.checker = checker;
+        this.parameters = parameters;
+    }
+
+    /**
+     * One optimisation step on a batch.
+     *
+     * @return the losses of the forward pass the update was computed from, and its branch outputs when
+     *         {@code withOutputs} (else none)
+     * @throws IllegalArgumentException  when an array is null, mis-shaped, of mismatched batch size or not finite
+     * @throws TrainingDivergedException when a loss or gradient is not finite; no update is applied
+     */
+    public LossesAndOutputs run(INDArray[] inputs, INDArray[] targets, boolean withOutputs) {
+        INDArray[] x = checker.inputs(inputs);
+        INDArray[] y = checker.targets(targets, x[0].size(0));
+        Weighter weighter = network.weighter();
+        StepInfo step = new StepInfo(iteration, epoch, seed);
+        weighter.beforeStep(step);
+        Losses losses;
+        Map<String, INDArray> gradients;
+        // Whether the gradients may be updated in place rather than copied: those of the executor (StepExecutor
+        // contract) and the combinations BranchGradients writes into its own buffers every step.
+        boolean consumable = true;
+        INDArray[] outputs;
+        if (weighter.needsBranchGradients()) {
+            BranchPasses passes = branchGradients(x, y, step, withOutputs);
+            outputs = passes.outputs();
+            gradients = weighter.combineGradients(passes.gradients());
+            consumable = passes.gradients().ownsAll(gradients);
+            double[] branchLosses = passes.losses().branchLosses();
+            losses = new Losses(BranchGradients.dot(weighter.weights(), branchLosses), branchLosses);
+        } else {
+            StepExecutor.PassResult outcome = executor.forwardBackward(x, y, withOutputs);
+            losses = outcome.losses();
+            gradients = outcome.gradients();
+            outputs = outcome.outputs();
+        }
+        requireFinite(losses, gradients);
+        parameters.update(gradients, consumable, iteration, epoch);
+        weighter.afterUpdate();
+        weighter.afterStep(step, losses);
+        iteration++;
+        return new LossesAndOutputs(losses, outputs == null ? new INDArray[0] : outputs);
+    }
+
+    /**
+     * Each branch's own gradient, from one pass per branch with the other branches' losses masked out, and the
+     * losses of the (identical) forward passes. The gradients are copied into {@link #branchBuffers}, allocated once
+     * and reused every step: an executor reuses its gradient arrays on the next pass, and a fresh copy per pass (a
+     * {@code dup} of every gradient) cost milliseconds per large parameter.
+     */
+    private BranchPasses branchGradients(INDArray[] x, INDArray[] y, StepInfo step, boolean withOutputs) {
+        List<SDVariable> masks = network.branchMasks();
+        if (branchBuffers == null) {
+            branchBuffers = new BranchGradientBuffers(masks.size());
+        }
+        Losses losses = null;
+        INDArray[] outputs = null;
+        try {
+            for (int i = 0; i < masks.size(); i++) {
+                for (int j = 0; j < masks.size(); j++) {
+                    // A write into the scalar's buffer, which the plans read by reference, not a native op.
+                    masks.get(j).getArr().putScalar(0, i == j ? 1 : 0);
+                }
+                StepExecutor.PassResult outcome = executor.forwardBackward(x, y,
+                        withOutputs && i == masks.size() - 1);
+                if (outcome.outputs() != null) {
+                    outputs = outcome.outputs();
+                }
+                branchBuffers.store(i, outcome.gradients());
+                losses = outcome.losses();
+            }
+        } finally {
+            for (SDVariable mask : masks) {
+                mask.getArr().putScalar(0, 1);
+            }
+        }
+        Map<String, List<String>> sharedScopes = parameters.trainableSharedScopes();
+        List<String> shared = new ArrayList<>();
+        sharedScopes.values().forEach(shared::addAll);
+        branchBuffers.setStep(losses.branchLosses(), shared, sharedScopes, step);
+        return new BranchPasses(branchBuffers, losses, outputs);
+    }
+
+    private record BranchPasses(BranchGradientBuffers gradients, Losses losses, INDArray[] outputs) {
+    }
+
+    private void requireFinite(Losses losses, Map<String, INDArray> gradients) {
+        for (int i = 0; i < spec.branches().size(); i++) {
+            if (!Double.isFinite(losses.branchLoss(i))) {
+                String branch = spec.branches().get(i).name();
+                throw new TrainingDivergedException(iteration, "loss of branch '" + branch + "'",
+                        spec.modelName() + ": the loss of branch '" + branch + "' is " + losses.branchLoss(i)
+                                + " at step " + iteration + "; no update was applied");
+            }
+        }
+        if (!Double.isFinite(losses.total())) {
+            throw new TrainingDivergedException(iteration, "total loss", spec.modelName() + ": the total loss is "
+                    + losses.total() + " at step " + iteration + "; no update was applied");
+        }
+        for (Map.Entry<String, INDArray> gradient : gradients.entrySet()) {
+            if (!ArrayScan.allFinite(gradient.getValue())) {
+                throw new TrainingDivergedException(iteration, "gradient of '" + gradient.getKey() + "'",
+                        spec.modelName() + ": the gradient of '" + gradient.getKey() + "' is not finite at step "
+                                + iteration + "; no update was applied");
+            }
+        }
+    }
+
+    // ---- counters ----
+
+    /** Ends the current epoch: the weighting sees it end (DWA updates its weights) and the epoch counter moves on. */
+    public void endEpoch() {
+        network.weighter().onEpochEnd(epoch);
+        epoch++;
+    }
+
+    /** The number of optimisation steps taken so far. */
+    public long iteration() {
+        return iteration;
+    }
+
+    /** The number of epochs ended so far. */
+    public long epoch() {
+        return epoch;
+    }
+
+    /** Sets both counters, for a loaded model; a file's counters are checked by {@link ModelFile}. */
+    public void restoreCounters(long iteration, long epoch) {
+        this.iteration = iteration;
+        this.epoch = epoch;
+    }
+
+    // ---- forward-only passes ----
+
+    /** The losses of a batch, checked as for a step, without updating anything. */
+    public Losses evaluate(INDArray[] inputs, INDArray[] targets) {
+        INDArray[] x = checker.inputs(inputs);
+        return executor.losses(x, checker.targets(targets, x[0].size(0)));
+    }
+
+    /** The losses of a batch and the branch outputs of the same forward pass, without updating anything. */
+    public LossesAndOutputs evaluateWithOutputs(INDArray[] inputs, INDArray[] targets) {
+        INDArray[] x = checker.inputs(inputs);
+        return executor.lossesAndOutputs(x, checker.targets(targets, x[0].size(0)));
+    }
+
+    /** The branch outputs for checked inputs. */
+    public INDArray[] predict(INDArray[] inputs) {
+        return executor.predict(checker.inputs(inputs));
+    }
+
+    // ---- timing ----
+
+    /** Per-op profile of the last compiled step; empty with the SameDiff executor or before the first step. */
+    public List<String> profile(int runs) {
+        return executor instanceof CompiledExecutor compiled ? compiled.profileTrainingPlan(runs) : List.of();
+    }
+
+    /** Median ms of re-running the last compiled step; NaN with the SameDiff executor or before the first step. */
+    public double time(int runs) {
+        return executor instanceof CompiledExecutor compiled ? compiled.timeTrainingPlan(runs) : Double.NaN;
+    }
+
+    /**
+     * Times the last step with one native thread and with every core, keeps the faster setting for the process and
+     * returns it; the current count when there is nothing to time or one core. {@code runs} must be positive.
+     */
+    public int chooseNativeThreads(int runs) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        int before = NativeThreads.current();
+        if (cores == 1 || Double.isNaN(time(1))) {
+            return before;
+        }
+        NativeThreads.set(1);
+        double one = time(runs);
+        NativeThreads.set(cores);
+        double all = time(runs);
+        int chosen = one <= all ? 1 : cores;
+        NativeThreads.set(chosen);
+        LOG.info("{}: {} ms per step with 1 native thread, {} ms with {}: using {}", spec.modelName(),
+                String.format(Locale.ROOT, "%.3f", one), String.format(Locale.ROOT, "%.3f", all), cores, chosen);
+        return chosen;
+    }
+}
