@@ -25,7 +25,7 @@ final class FitState {
     static final String HISTORY_ATTACHMENT = "training/history";
     static final String STATE_ATTACHMENT = "training/state";
     /**
-     * Early stopping's best parameters, in {@link ArrayCodec}'s encoding (the model file's). Before that codec was
+     * Early stopping's best parameters, in {@code ArrayCodec}'s encoding (the model file's). Before that codec was
      * shared, they were kept under {@link #OLD_BEST_ATTACHMENT} in an encoding of their own, which is no longer read.
      */
     static final String BEST_ATTACHMENT = "training/best-parameters";

@@ -27,13 +27,13 @@ import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The engine behind a generated training model: it checks each batch, runs the executor, applies the optimiser to
+ * The untyped trainer behind a generated training model: it checks each batch, runs the executor, applies the optimiser to
  * every parameter (the weighting's included), restores the weighting's constraints, and saves and loads the whole
  * training state.
  *
- * <p>A facade: the parameters, their freezing and the optimiser with its state are {@link ModelParameters}' (one
- * validated write path for every way a value comes in), the step and its counters {@link TrainingStep}'s, files
- * {@link TrainingFile}'s. The optimiser state lives there, one ND4J updater per parameter with its state array,
+ * <p>A facade: the parameters, their freezing and the optimiser with its state are {@code ModelParameters}' (one
+ * validated write path for every way a value comes in), the step and its counters {@code TrainingStep}'s, files
+ * {@code TrainingFile}'s. The optimiser state lives there, one ND4J updater per parameter with its state array,
  * rather than inside SameDiff's training session, so that the state is saved with the model and a loaded model
  * continues exactly as the original would have.
  *
@@ -214,7 +214,7 @@ public final class Trainer {
         return parameters.frozen();
     }
 
-    /** A table of the model a Keras user would recognise; see {@link ModelSummary}. */
+    /** A table of the model a Keras user would recognise; see {@code ModelSummary}. */
     public synchronized String summary() {
         return ModelSummary.of(model.spec(), model.network(), parameters.values(), parameters.frozen());
     }
