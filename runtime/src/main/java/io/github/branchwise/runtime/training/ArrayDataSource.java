@@ -1,10 +1,13 @@
 package io.github.branchwise.runtime.training;
 
+import io.github.branchwise.runtime.engine.BatchChecker;
+import io.github.branchwise.runtime.internal.ModelSpec;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -34,20 +37,17 @@ public final class ArrayDataSource implements DataSource {
         }
         long n = -1;
         for (int i = 0; i < inputs.length + targets.length; i++) {
-            boolean isInput = i < inputs.length;
-            INDArray array = isInput ? inputs[i] : targets[i - inputs.length];
-            String what = isInput ? "inputs[" + i + "]" : "targets[" + (i - inputs.length) + "]";
-            if (array == null) {
-                throw new IllegalArgumentException(what + " is null");
-            }
-            if (array.rank() == 0) {
-                throw new IllegalArgumentException(what + " is a scalar; it needs an example axis 0");
+            INDArray array = i < inputs.length ? inputs[i] : targets[i - inputs.length];
+            if (array == null || array.rank() == 0) {
+                // Without the model's names this class can only number the arrays; check(...) names them.
+                throw new IllegalArgumentException((i < inputs.length ? "input array " + (i + 1) : "target array "
+                        + (i - inputs.length + 1)) + (array == null ? " is null" : " is a scalar; it needs an "
+                        + "example axis 0"));
             }
             if (n < 0) {
                 n = array.size(0);
             } else if (array.size(0) != n) {
-                throw new IllegalArgumentException(what + " has " + array.size(0) + " examples (axis 0) but inputs[0] has "
-                        + n);
+                n = -2;
             }
         }
         if (n == 0) {
@@ -58,7 +58,23 @@ public final class ArrayDataSource implements DataSource {
         this.batchSize = batchSize;
         this.shuffle = shuffle;
         this.seed = seed;
-        this.examples = n;
+        // Arrays of different lengths are refused by check(...) with their names, before any step; a source used
+        // without a fitting refuses them when its batches are asked for.
+        this.examples = n == -2 ? -1 : n;
+    }
+
+    /**
+     * Checks the whole arrays against {@code spec} before the first step, as each batch would be checked: the count
+     * of inputs and targets, every shape, equal example counts, finiteness and the target ranges of the branch
+     * losses. A fitting calls it for its training and validation data, so a bad row is reported by the name of its
+     * input or branch and its index in the array as given (not in a shuffled batch), and never costs an update.
+     *
+     * @throws IllegalArgumentException naming the input or branch, the expected and the actual value
+     */
+    void check(ModelSpec spec, DataType dataType) {
+        BatchChecker checker = new BatchChecker(spec, dataType);
+        INDArray[] checkedInputs = checker.inputs(inputs);
+        checker.targets(targets, checkedInputs[0].size(0));
     }
 
     /** A source that shuffles each epoch ({@code true}, the default) or keeps the arrays' order. */
@@ -73,17 +89,19 @@ public final class ArrayDataSource implements DataSource {
 
     /** The number of examples. */
     public long examples() {
+        requireEqualLengths();
         return examples;
     }
 
     @Override
     public long batchesPerEpoch() {
+        requireEqualLengths();
         return (examples + batchSize - 1) / batchSize;
     }
 
     /** The order in which epoch {@code epoch} visits the examples, for the given model seed. */
     public int[] order(long epoch, long modelSeed) {
-        int n = Math.toIntExact(examples);
+        int n = Math.toIntExact(examples());
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
             order[i] = i;
@@ -100,6 +118,21 @@ public final class ArrayDataSource implements DataSource {
             }
         }
         return order;
+    }
+
+    private void requireEqualLengths() {
+        if (examples < 0) {
+            StringBuilder lengths = new StringBuilder();
+            for (INDArray array : inputs) {
+                lengths.append(lengths.length() == 0 ? "" : ", ").append(array.size(0));
+            }
+            lengths.append(" (inputs), ");
+            for (int i = 0; i < targets.length; i++) {
+                lengths.append(i == 0 ? "" : ", ").append(targets[i].size(0));
+            }
+            throw new IllegalArgumentException("the arrays hold different numbers of examples (axis 0): " + lengths
+                    + " (targets)");
+        }
     }
 
     private static long mix(long z) {

@@ -110,6 +110,13 @@ public final class Fitting {
     public History fit(DataSource train, FitConfig config) {
         Objects.requireNonNull(train, "train");
         Objects.requireNonNull(config, "config");
+        // Whole arrays are checked before the first step: a bad row costs no update, and is reported by its index
+        // in the array the user gave rather than in a shuffled batch.
+        for (DataSource source : new DataSource[] {train, config.validation()}) {
+            if (source instanceof ArrayDataSource arrays) {
+                arrays.check(spec, trainer.options().dataType());
+            }
+        }
         Map<String, List<Metric>> metrics = metricsFor(config);
         boolean needOutputs = metrics.values().stream().anyMatch(list -> !list.isEmpty());
         stopRequested = false;

@@ -59,10 +59,12 @@ class DataSourceTest {
     }
 
     @Test
-    void arraysOfDifferentLengthsAreRejected() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DataSource.arrays(
-                new INDArray[] {Nd4j.zeros(5, 1)}, new INDArray[] {Nd4j.zeros(4, 1)}, 2));
-        assertTrue(e.getMessage().contains("targets[0] has 4 examples"), e.getMessage());
+    void arraysOfDifferentLengthsAreRejectedWhenUsedWithoutAModel() {
+        ArrayDataSource source = DataSource.arrays(new INDArray[] {Nd4j.zeros(5, 1)}, new INDArray[] {Nd4j.zeros(4, 1)},
+                2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, source::batchesPerEpoch);
+        assertTrue(e.getMessage().contains("different numbers of examples (axis 0): 5 (inputs), 4 (targets)"),
+                e.getMessage());
     }
 
     @Test
