@@ -181,13 +181,14 @@ public final class DetectorFits {
         INDArray[] val = data(16, 7);
         DetectorTrainingModel model = DetectorTrainingModel.create(options());
         List<DetectorEpoch> seen = new ArrayList<>();
-        // No later epoch can improve by a million: the first is the best, patience 1 stops after the third.
+        // No later epoch can improve by a million: the first is the best, and (as in Keras) patience 1 stops at the
+        // end of the first epoch without improvement, the second.
         DetectorHistory history = model.fit(train[0], train[1], train[2], BATCH, quiet(20)
                 .validation(DetectorTrainingModel.data(val[0], val[1], val[2], BATCH).shuffle(false))
                 .earlyStopping(EarlyStopping.monitor("val_total").patience(1).minDelta(1e6).restoreBest(true))
                 .listener(DetectorTrainingModel.onEpochEnd(seen::add))
                 .build());
-        assertEquals(3, history.epochs().size());
+        assertEquals(2, history.epochs().size());
         assertTrue(model.fitting().stoppedEarly());
         assertEquals(0, model.fitting().bestEpoch());
         assertEquals(history.epochs(), seen, "the typed listener saw every epoch as the history has it");

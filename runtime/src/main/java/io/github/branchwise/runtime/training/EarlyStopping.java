@@ -5,6 +5,13 @@ import java.util.Objects;
 /**
  * Stops training when a monitored epoch value has not improved for {@code patience} epochs, as Keras'
  * {@code EarlyStopping}: {@code EarlyStopping.monitor("val_total").patience(3).minDelta(1e-4).restoreBest(true)}.
+ * With patience {@code p}, training stops at the end of the {@code p}-th epoch in a row without improvement (Keras'
+ * rule; patience 0 stops at the first).
+ *
+ * <p>Under a learned weighting ({@code UNCERTAINTY}, {@code TRAINABLE}, {@code GRADNORM}) the weighted
+ * {@code val_total} moves with the weights (under {@code UNCERTAINTY} it can go negative and keep "improving" after
+ * the branch losses have turned): monitor {@link #unweightedValidationTotal()} or one branch,
+ * {@link #validationLoss(String)}, instead.
  * Immutable; each setter returns a new instance. Its progress (best value, epochs waited, best parameters) is kept
  * in checkpoints, so a resumed run stops where the uninterrupted one would have.
  */
@@ -42,7 +49,27 @@ public final class EarlyStopping {
         return new EarlyStopping(column, 0, 0, Mode.AUTO, false);
     }
 
-    /** How many epochs without improvement to wait before stopping. */
+    /**
+     * The name {@link #unweightedValidationTotal()} monitors: not a history column but the sum of the
+     * {@code val_<branch>_loss} columns of the epoch, each branch's loss with weight 1.
+     */
+    public static final String UNWEIGHTED_VALIDATION_TOTAL = "val_unweighted_total";
+
+    /**
+     * Early stopping on the plain sum of the branches' validation losses, which no weighting moves; as
+     * {@link #monitor} otherwise (needs validation data).
+     */
+    public static EarlyStopping unweightedValidationTotal() {
+        return monitor(UNWEIGHTED_VALIDATION_TOTAL);
+    }
+
+    /** Early stopping on one branch's validation loss, the column {@code val_<branch>_loss}. */
+    public static EarlyStopping validationLoss(String branch) {
+        Objects.requireNonNull(branch, "branch");
+        return monitor("val_" + branch + "_loss");
+    }
+
+    /** How many epochs in a row without improvement end training (Keras' patience). */
     public EarlyStopping patience(int epochs) {
         if (epochs < 0) {
             throw new IllegalArgumentException("patience must be >= 0, got " + epochs);

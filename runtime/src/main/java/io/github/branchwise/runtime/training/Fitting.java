@@ -17,6 +17,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
@@ -37,6 +39,7 @@ import org.nd4j.linalg.learning.config.IUpdater;
  * (see {@link DataSource}). Not for concurrent use.
  */
 public final class Fitting {
+    private static final Logger LOG = LoggerFactory.getLogger(Fitting.class);
     private final Trainer trainer;
     private final ModelSpec spec;
     /** The history and the loop's position, which checkpoints keep. */
@@ -125,6 +128,13 @@ public final class Fitting {
             if (state.stoppedEarly) {
                 progress.message("early stopping already ended this run at epoch " + (state.bestEpoch + 1));
                 return state.history;
+            }
+            if (trainer.epoch() >= config.epochs()) {
+                // As Keras' initial_epoch: epochs is the count to reach, so a second fit(epochs(1)) trains nothing.
+                String nothing = spec.modelName() + ": nothing to train: " + trainer.epoch() + " epoch(s) done already"
+                        + " and FitConfig asks for " + config.epochs() + " in all (the count to reach, not to add)";
+                progress.message(nothing);
+                LOG.warn(nothing);
             }
             while (trainer.epoch() < config.epochs() && !stopRequested) {
                 long epoch = trainer.epoch();
@@ -256,7 +266,7 @@ public final class Fitting {
         state.epochEnded();
         EarlyStopping early = config.earlyStopping();
         if (early != null) {
-            Double value = row.get(early.monitored());
+            Double value = monitoredValue(early.monitored(), row);
             if (value == null) {
                 throw new IllegalArgumentException("early stopping monitors '" + early.monitored()
                         + "', which is not an epoch column; the columns are " + row.keySet());
@@ -270,7 +280,8 @@ public final class Fitting {
                 }
             } else {
                 state.epochsWithoutImprovement++;
-                if (state.epochsWithoutImprovement > early.patience()) {
+                // Keras: stop once the epochs in a row without improvement reach the patience.
+                if (state.epochsWithoutImprovement >= early.patience()) {
                     state.stoppedEarly = true;
                     stopRequested = true;
                 }
@@ -279,7 +290,24 @@ public final class Fitting {
         return row;
     }
 
-    private Map<String, Double> validate(DataSource validation, long epoch, Map<String, List<Metric>> metrics) {
+    /** The monitored value of an epoch row: a column, or the unweighted sum of the validation losses. */
+    private Double monitoredValue(String monitored, Map<String, Double> row) {
+        if (!monitored.equals(EarlyStopping.UNWEIGHTED_VALIDATION_TOTAL)) {
+            return row.get(monitored);
+        }
+        double sum = 0;
+        for (BranchSpec branch : spec.branches()) {
+            Double loss = row.get("val_" + branch.name() + "_loss");
+            if (loss == null) {
+                throw new IllegalArgumentException("early stopping monitors the unweighted validation total, which "
+                        + "needs validation data (FitConfig.validation)");
+            }
+            sum += loss;
+        }
+        return sum;
+    }
+
+        private Map<String, Double> validate(DataSource validation, long epoch, Map<String, List<Metric>> metrics) {
         Iterator<Batch> batches = validation.batches(new DataSource.EpochContext(epoch, trainer.options().seed(),
                 spec));
         List<BranchSpec> branches = spec.branches();

@@ -180,17 +180,18 @@ class FittingTest {
         Trainer trainer = Trainer.create(SPEC, TrainingOptions.builder().seed(3).updater(new Sgd(0.05)).build());
         List<Map<String, INDArray>> parametersByEpoch = new ArrayList<>();
         Fitting f = Fitting.of(trainer);
-        // A min delta no change can beat: epoch 0 is the best, epochs 1 and 2 exhaust a patience of 1.
+        // A min delta no change can beat: epoch 0 is the best; as in Keras, a patience of 3 stops training at the end
+        // of the third epoch in a row without improvement (epoch 3), not after a fourth.
         History h = f.fit(DataSource.arrays(train[0], train[1], 20), FitConfig.builder().epochs(10).silent()
                 .validation(validation[0], validation[1], 12)
-                .earlyStopping(EarlyStopping.monitor("val_total").patience(1).minDelta(1e6).restoreBest(true))
+                .earlyStopping(EarlyStopping.monitor("val_total").patience(3).minDelta(1e6).restoreBest(true))
                 .listener(new TrainingListener() {
                     @Override
                     public void onEpochEnd(TrainingEvent event) {
                         parametersByEpoch.add(event.trainer().parameterValues());
                     }
                 }).build());
-        assertEquals(3, h.epochCount());
+        assertEquals(4, h.epochCount());
         assertTrue(f.stoppedEarly());
         assertEquals(0, f.bestEpoch());
         trainer.parameterValues().forEach((name, value) -> assertEquals(parametersByEpoch.get(0).get(name), value,
