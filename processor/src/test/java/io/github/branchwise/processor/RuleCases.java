@@ -21,6 +21,9 @@ import java.util.Map;
  */
 final class RuleCases {
     private static final String LOSS_METHOD = "SDVariable l(SDVariable target, SDVariable prediction) { return target; }";
+    /** A valid branch {@code price}, which a loss method's {@code branch} may misspell. */
+    static final String PRICE = "@Branch(shape = 1) @BranchLoss(Loss.MEAN_SQUARED_ERROR) SDVariable price(Layers nn) "
+            + "{ return nn.dense(x(), 1); }";
     private static final String SHARED = "SDVariable trunk(Layers nn) { return nn.dense(x(), 3); }";
     /** A valid schedule class, {@code test.S}. */
     private static final String SCHEDULE = """
@@ -118,6 +121,8 @@ final class RuleCases {
                         RuleCase.MODEL_FILE, valid(),
                         "test/MHistory.java", "package test;\n\ninterface MHistory {\n}\n"))
                         .saying("The generated type test.MHistory would clash"),
+                of(Message.UNKNOWN_BRANCH, "l(", valid(PRICE, "@BranchLoss(branch = \"prcie\") " + LOSS_METHOD))
+                        .saying("there is no branch 'prcie'; did you mean 'price'?"),
                 of(Message.HISTORY_COLUMN_CLASH, "val_b(", valid("@Branch(shape = 1) "
                         + "@BranchLoss(Loss.MEAN_SQUARED_ERROR) SDVariable val_b() { return null; }"))
                         .saying("branch 'val_b' would take the validation columns of branch 'b' (val_b_loss)"));

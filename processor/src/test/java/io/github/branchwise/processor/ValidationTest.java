@@ -85,6 +85,19 @@ final class ValidationTest {
     }
 
     @Test
+    void aTranspositionIsSuggestedOnTheLineOfTheMisspeltName() {
+        // One adjacent swap: plain Levenshtein would count two edits, too many for a five-letter name.
+        javax.tools.JavaFileObject file = JavaFileObjects.forSourceString("test.M", RuleCase.valid(RuleCases.PRICE,
+                "@BranchLoss(branch = \"prcie\") SDVariable l(SDVariable target, SDVariable prediction) "
+                        + "{ return target; }"));
+        Compilation compilation = Compilations.javac().compile(file);
+        assertThat(compilation).hadErrorContaining("[UnknownBranch] ").inFile(file).onLineContaining("\"prcie\"");
+        assertThat(compilation).hadErrorContaining("there is no branch 'prcie'; did you mean 'price'?")
+                .inFile(file).onLineContaining("\"prcie\"");
+        assertEquals(1, compilation.errors().size(), () -> "only the misspelt name: " + compilation.errors());
+    }
+
+    @Test
     void everyErrorOfOneClassIsReportedInOneCompile() {
         String source = RuleCase.source("@WeightedLoss(min = 0.8, max = 0.2) public final class M",
                 "@Input(shape = {0}) abstract Object x();",

@@ -9,7 +9,8 @@ import java.util.List;
  * @param name the branch's name in the generated API
  * @param methodName the method that builds the branch
  * @param takesLayers whether that method takes a {@code Layers}
- * @param shape one example's output and target shape, without the batch dimension
+ * @param shape one example's output shape, without the batch dimension; the target's too, but for sparse
+ *     categorical cross-entropy, whose targets are class indices without the last (class) axis
  * @param loss the built-in loss, or {@link Loss#CUSTOM} when a loss method computes it
  * @param delta the Huber threshold ({@code @BranchLoss.delta}, 1.0 by default)
  */

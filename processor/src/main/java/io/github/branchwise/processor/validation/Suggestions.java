@@ -10,9 +10,11 @@ public final class Suggestions {
     }
 
     /**
-     * The candidate closest to {@code name} by edit distance, ignoring case, when close enough to be a plausible
-     * typo: at most a third of the longer name's length (at least one edit). Ties go to the first candidate, so
-     * the hint follows declaration order.
+     * The candidate closest to {@code name} by {@linkplain #distance edit distance}, ignoring case, when close
+     * enough to be a plausible typo: at most a third of the longer name's length, and at least one edit. So a name
+     * of up to five letters may be one slip away ({@code prcie} for {@code price}), one of six to eight two, and
+     * an unrelated short name ({@code depth} for {@code localization}) gets no hint rather than a wrong one. Ties
+     * go to the first candidate, so the hint follows declaration order.
      */
     public static Optional<String> nearest(String name, Collection<String> candidates) {
         String best = null;
@@ -33,8 +35,15 @@ public final class Suggestions {
         return nearest(name, candidates).map(s -> "; did you mean '" + s + "'?").orElse("");
     }
 
-    /** Levenshtein distance: insertions, deletions and substitutions each cost one. */
+    /**
+     * Optimal string alignment distance (Damerau's, restricted): insertions, deletions, substitutions and swaps of
+     * two adjacent characters each cost one, and no part of the string is edited twice. Swapped neighbours are
+     * among the commonest typos, and plain Levenshtein would count {@code prcie} two edits from {@code price}, over
+     * the limit of a five-letter name.
+     */
     static int distance(String a, String b) {
+        // Three rows of the dynamic-programming table: a swap looks two rows back.
+        int[] beforePrevious = new int[b.length() + 1];
         int[] previous = new int[b.length() + 1];
         int[] current = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) {
@@ -44,11 +53,16 @@ public final class Suggestions {
             current[0] = i;
             for (int j = 1; j <= b.length(); j++) {
                 int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+                int best = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    best = Math.min(best, beforePrevious[j - 2] + 1);
+                }
+                current[j] = best;
             }
-            int[] swap = previous;
+            int[] recycled = beforePrevious;
+            beforePrevious = previous;
             previous = current;
-            current = swap;
+            current = recycled;
         }
         return previous[b.length()];
     }

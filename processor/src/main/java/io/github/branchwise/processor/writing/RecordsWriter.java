@@ -56,8 +56,8 @@ final class RecordsWriter {
         }
         for (BranchDescriptor branch : model.branches()) {
             component(type, constructor, TypeNames.INDARRAY, branch.name(),
-                    "the target of branch $L, shape $L", Snippets.code(branch.name()),
-                    Snippets.batchShape(branch.shape()));
+                    "the target of branch $L, $L", Snippets.code(branch.name()),
+                    Snippets.target(model, branch, "batch"));
             compact.addStatement("$T.requireNonNull($N, $S)", Objects.class, branch.name(), branch.name());
         }
         return type.recordConstructor(constructor.build()).addMethod(compact.build()).build();

@@ -2,7 +2,11 @@ package io.github.branchwise.processor.writing;
 
 import com.palantir.javapoet.AnnotationSpec;
 import com.palantir.javapoet.CodeBlock;
+import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.processor.base.TypeNames;
+import io.github.branchwise.processor.model.BranchDescriptor;
+import io.github.branchwise.processor.model.ModelDescriptor;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -33,8 +37,49 @@ final class Snippets {
 
     /** A shape with its batch dimension, for javadoc: {@code [batch, 3, 3, 1]}. */
     static CodeBlock batchShape(List<Long> shape) {
+        return shape("batch", shape);
+    }
+
+    /** A shape after a leading dimension named {@code leading}, for javadoc: {@code [n, 3, 3, 1]}. */
+    static CodeBlock shape(String leading, List<Long> shape) {
         String dims = shape.isEmpty() ? "" : ", " + shape.stream().map(String::valueOf).collect(Collectors.joining(", "));
-        return CodeBlock.of("{@code [batch$L]}", dims);
+        return CodeBlock.of("{@code [$L$L]}", leading, dims);
+    }
+
+    /**
+     * What a branch's target must be, for javadoc: its shape after a leading dimension named {@code leading}, and
+     * the values its loss needs. The same rules as the runtime's {@code BatchChecker} and
+     * {@code BranchSpec.targetShape()} (a test of every loss keeps the two in step): class indices without the
+     * class axis for sparse categorical cross-entropy ({@code [batch]} for a branch of shape {@code {3}}), values in
+     * [0, 1] for binary cross-entropy, the output's shape for every other loss, a loss method's included.
+     */
+    static CodeBlock target(ModelDescriptor model, BranchDescriptor branch, String leading) {
+        List<Long> shape = branch.shape();
+        if (shape.isEmpty() && (branch.loss() == Loss.CATEGORICAL_CROSSENTROPY
+                || branch.loss() == Loss.SPARSE_CATEGORICAL_CROSSENTROPY)) {
+            // No class axis: the processor warns ([ShapeNoClassAxis]) and there are no classes to describe.
+            return CodeBlock.of("shape $L", shape(leading, shape));
+        }
+        long classes = shape.isEmpty() ? 0 : shape.get(shape.size() - 1);
+        return switch (branch.loss()) {
+            case SPARSE_CATEGORICAL_CROSSENTROPY -> {
+                // The runtime also takes a trailing axis of size 1 in place of the class axis, as Keras does.
+                List<Long> indices = shape.subList(0, shape.size() - 1);
+                List<Long> withOne = new ArrayList<>(indices);
+                withOne.add(1L);
+                yield CodeBlock.of("shape $L (or $L), integer class indices in {@code [0, $L)}",
+                        shape(leading, indices), shape(leading, withOne), classes);
+            }
+            case CATEGORICAL_CROSSENTROPY -> CodeBlock.of("shape $L, one-hot (or a probability distribution) over "
+                    + "the $L classes of the last axis", shape(leading, shape), classes);
+            case BINARY_CROSSENTROPY -> CodeBlock.of("shape $L, values in [0, 1]", shape(leading, shape));
+            case MEAN_SQUARED_ERROR, MEAN_ABSOLUTE_ERROR, HUBER -> CodeBlock.of("shape $L, as the output",
+                    shape(leading, shape));
+            case CUSTOM -> model.lossMethods().stream().filter(m -> m.branch().equals(branch.name())).findFirst()
+                    .map(method -> CodeBlock.of("shape $L, as the output; loss method {@code $L} reads it",
+                            shape(leading, shape), method.methodName() + "()"))
+                    .orElseGet(() -> CodeBlock.of("shape $L, as the output", shape(leading, shape)));
+        };
     }
 
     /** {@code {@code name}}, for javadoc. */

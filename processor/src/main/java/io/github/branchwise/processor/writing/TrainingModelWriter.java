@@ -206,11 +206,12 @@ final class TrainingModelWriter {
         CodeBlock targetArrays = model.branches().stream().map(b -> CodeBlock.of("$N", b.name()))
                 .collect(CodeBlock.joining(", "));
         CodeBlock arrayNames = arrays.stream().map(p -> CodeBlock.of("$N", p)).collect(CodeBlock.joining(", "));
-        String arraysDoc = arrays.stream().map(p -> "@param " + p.name() + " all examples of "
-                        + (model.inputs().stream().anyMatch(i -> i.name().equals(p.name()))
-                                ? "input " : "the targets of branch ")
-                        + Snippets.code(p.name()) + ", axis 0 the example\n")
-                .collect(Collectors.joining());
+        // Whole arrays: axis 0 holds all n examples, which the records' javadoc calls the batch.
+        CodeBlock.Builder arraysDoc = CodeBlock.builder();
+        model.inputs().forEach(input -> arraysDoc.add("@param $L all n examples of input $L, shape $L\n",
+                input.name(), Snippets.code(input.name()), Snippets.shape("n", input.shape())));
+        model.branches().forEach(branch -> arraysDoc.add("@param $L the targets of branch $L for all n examples,\n"
+                + "        $L\n", branch.name(), Snippets.code(branch.name()), Snippets.target(model, branch, "n")));
         String historyDoc = "@return the history of this model's training so far, all {@code fit} calls together\n";
         String configDoc = "the epoch count to reach, validation data, progress, listeners, early\n"
                 + "        stopping and checkpoints\n";
@@ -238,7 +239,7 @@ final class TrainingModelWriter {
                         .addJavadoc("Trains over epochs on whole arrays, cut into mini-batches shuffled anew each "
                                 + "epoch\nfrom the model's seed; see {@link #fit($T, $T)}.\n\n",
                                 TypeNames.DATA_SOURCE, TypeNames.FIT_CONFIG)
-                        .addJavadoc(arraysDoc)
+                        .addJavadoc(arraysDoc.build())
                         .addJavadoc("@param $L examples per batch; the last batch of an epoch may be smaller\n",
                                 batchSize)
                         .addJavadoc("@param $L $L", config, configDoc)
@@ -264,11 +265,12 @@ final class TrainingModelWriter {
                         .build(),
                 MethodSpec.methodBuilder("fit")
                         .addJavadoc("Trains over epochs on ND4J multi-data-sets: the features are the inputs\n"
-                                + "($L) and the labels the branch targets\n($L), in that order, "
-                                + "checked against the model.\nThe iterator is reset at the start of every epoch "
-                                + "after the first; see {@link #fit($T, $T)}.\n\n", list(model.inputs().stream()
+                                + "($L) and the labels the branch targets\n($L), in that order,\n"
+                                + "shaped as the components of {@link $T} and checked against the model.\n"
+                                + "The iterator is reset at the start of every epoch after the first; "
+                                + "see {@link #fit($T, $T)}.\n\n", list(model.inputs().stream()
                                         .map(InputDescriptor::name)), list(model.branches().stream()
-                                        .map(BranchDescriptor::name)),
+                                        .map(BranchDescriptor::name)), batch,
                                 TypeNames.DATA_SOURCE, TypeNames.FIT_CONFIG)
                         .addJavadoc("@param iterator the data, resettable for more than one epoch\n")
                         .addJavadoc("@param config $L", configDoc)
@@ -284,7 +286,7 @@ final class TrainingModelWriter {
                                 + "epoch from the\nmodel's seed; {@code .shuffle(false)} keeps their order. "
                                 + "For validation data, say:\n"
                                 + "{@code FitConfig.builder().validation($T.data(...))}.\n\n", names.trainingModel())
-                        .addJavadoc(arraysDoc)
+                        .addJavadoc(arraysDoc.build())
                         .addJavadoc("@param $L examples per batch; the last batch may be smaller\n", batchSize)
                         .addJavadoc("@return the data source\n")
                         .addModifiers(PUBLIC, STATIC)
