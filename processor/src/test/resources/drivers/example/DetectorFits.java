@@ -155,7 +155,7 @@ public final class DetectorFits {
         DetectorTrainingModel uninterrupted = DetectorTrainingModel.create(options());
         DetectorHistory full = uninterrupted.fit(train[0], train[1], train[2], BATCH, quiet(4)
                 .validation(DetectorTrainingModel.data(val[0], val[1], val[2], BATCH))
-                .checkpoints(Checkpoints.to(uninterruptedDir).everyEpochs(1).keepLast(0))
+                .checkpoints(Checkpoints.to(uninterruptedDir).everyEpochs(1).keepLast(0).withStepHistory(true))
                 .build());
         List<Path> checkpoints = Checkpoints.list(uninterruptedDir);
         assertEquals(4, checkpoints.size());

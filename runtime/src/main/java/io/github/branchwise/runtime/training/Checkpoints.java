@@ -27,17 +27,19 @@ public final class Checkpoints {
     private final long everySteps;
     private final int everyEpochs;
     private final int keepLast;
+    private final boolean stepHistory;
 
-    private Checkpoints(Path directory, long everySteps, int everyEpochs, int keepLast) {
+    private Checkpoints(Path directory, long everySteps, int everyEpochs, int keepLast, boolean stepHistory) {
         this.directory = directory;
         this.everySteps = everySteps;
         this.everyEpochs = everyEpochs;
         this.keepLast = keepLast;
+        this.stepHistory = stepHistory;
     }
 
     /** Checkpoints in {@code directory}, at the end of every epoch, keeping the last 3. */
     public static Checkpoints to(Path directory) {
-        return new Checkpoints(Objects.requireNonNull(directory, "directory"), 0, 1, 3);
+        return new Checkpoints(Objects.requireNonNull(directory, "directory"), 0, 1, 3, false);
     }
 
     /** Also (or only, with {@code everyEpochs(0)}) every {@code steps} optimisation steps; 0 turns it off. */
@@ -45,7 +47,7 @@ public final class Checkpoints {
         if (steps < 0) {
             throw new IllegalArgumentException("everySteps must be >= 0, got " + steps);
         }
-        return new Checkpoints(directory, steps, everyEpochs, keepLast);
+        return new Checkpoints(directory, steps, everyEpochs, keepLast, stepHistory);
     }
 
     /** At the end of every {@code epochs} epochs; 0 turns it off. */
@@ -53,7 +55,7 @@ public final class Checkpoints {
         if (epochs < 0) {
             throw new IllegalArgumentException("everyEpochs must be >= 0, got " + epochs);
         }
-        return new Checkpoints(directory, everySteps, epochs, keepLast);
+        return new Checkpoints(directory, everySteps, epochs, keepLast, stepHistory);
     }
 
     /** How many checkpoints to keep, the newest; older ones are deleted. 0 keeps all. */
@@ -61,7 +63,22 @@ public final class Checkpoints {
         if (count < 0) {
             throw new IllegalArgumentException("keepLast must be >= 0, got " + count);
         }
-        return new Checkpoints(directory, everySteps, everyEpochs, count);
+        return new Checkpoints(directory, everySteps, everyEpochs, count, stepHistory);
+    }
+
+    /**
+     * Whether checkpoints also keep the history's step rows ({@code false} by default). Without them a checkpoint
+     * holds the model, the epoch rows and the fitting's position, and stays about the size of a model file however
+     * long the run; a run resumed from it records steps from the resume on. With them, a resumed history is complete
+     * step by step, at the cost of a checkpoint that grows with every step (one row of doubles per step).
+     */
+    public Checkpoints withStepHistory(boolean keep) {
+        return new Checkpoints(directory, everySteps, everyEpochs, keepLast, keep);
+    }
+
+    /** Whether checkpoints keep the history's step rows. */
+    public boolean keepsStepHistory() {
+        return stepHistory;
     }
 
     /** The directory. */

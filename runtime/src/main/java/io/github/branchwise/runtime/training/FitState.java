@@ -67,10 +67,10 @@ final class FitState {
         batchInEpoch = 0;
     }
 
-    /** The attachments a checkpoint keeps this state in. */
-    Map<String, byte[]> toAttachments() {
+    /** The attachments a checkpoint keeps this state in; the history's step rows only {@code withSteps}. */
+    Map<String, byte[]> toAttachments(boolean withSteps) {
         Map<String, byte[]> attachments = new LinkedHashMap<>();
-        attachments.put(HISTORY_ATTACHMENT, history.toBytes());
+        attachments.put(HISTORY_ATTACHMENT, history.toBytes(withSteps));
         attachments.put(STATE_ATTACHMENT, loopBytes());
         if (bestParameters != null) {
             attachments.put(BEST_ATTACHMENT, ArrayCodec.toBytes(bestParameters));

@@ -385,7 +385,7 @@ public final class Fitting {
     private Path saveCheckpoint(Checkpoints checkpoints) {
         Path file = checkpoints.fileFor(trainer.iteration());
         try {
-            trainer.save(file, state.toAttachments());
+            trainer.save(file, state.toAttachments(checkpoints.keepsStepHistory()));
             checkpoints.prune();
         } catch (IOException e) {
             throw new UncheckedIOException("could not write checkpoint " + file, e);

@@ -267,12 +267,12 @@ public final class History {
 
     // ---- exact binary form, kept in checkpoints ----
 
-    synchronized byte[] toBytes() {
+    synchronized byte[] toBytes(boolean withSteps) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(SERIAL_VERSION);
             writeStrings(out, branches);
-            writeTable(out, stepColumns, stepRows);
+            writeTable(out, stepColumns, withSteps ? stepRows : List.of());
             writeTable(out, epochColumns, epochRows);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

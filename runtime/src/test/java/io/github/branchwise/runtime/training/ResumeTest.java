@@ -35,7 +35,7 @@ class ResumeTest {
         return FitConfig.builder().epochs(4).silent()
                 .validation(validation[0], validation[1], 7)
                 .earlyStopping(EarlyStopping.monitor("val_kind_loss").patience(10).restoreBest(true))
-                .checkpoints(Checkpoints.to(dir).everySteps(4).everyEpochs(1).keepLast(0))
+                .checkpoints(Checkpoints.to(dir).everySteps(4).everyEpochs(1).keepLast(0).withStepHistory(true))
                 .build();
     }
 
@@ -106,7 +106,7 @@ class ResumeTest {
         Fitting fitting = Fitting.of(trainer);
         FitDivergedException e = assertThrows(FitDivergedException.class, () -> fitting.fit(
                 DataSource.batches(batches), FitConfig.builder().epochs(2).silent()
-                        .checkpoints(Checkpoints.to(dir)).build()));
+                        .checkpoints(Checkpoints.to(dir).withStepHistory(true)).build()));
         assertEquals(3, e.step());
         assertEquals("loss of branch 'y'", e.culprit());
         assertTrue(e.getMessage().contains("at step 3") && e.getMessage().contains("epoch 0"), e.getMessage());
