@@ -288,44 +288,26 @@ public abstract class HandWritten {
      * sums and derivatives written out by hand.
      */
     private double lossLevelStep(double[] l) {
-        double[] weights = new double[k];
+        double[] weights;
         double total = 0;
-        switch (strategy) {
-            case FIXED -> {
-                for (int i = 0; i < k; i++) {
-                    weights[i] = 1.0 / k;
-                    total += weights[i] * l[i];
-                }
+        if (strategy == Weighting.GLS) {
+            // total = (Π Lᵢ)^(1/K), so ∂total/∂Lᵢ = total / (K·Lᵢ): weights that depend on this step's losses.
+            double meanLog = 0;
+            for (int i = 0; i < k; i++) {
+                meanLog += Math.log(l[i]) / k;
             }
-            case TRAINABLE -> {
-                weights[0] = alpha;
-                weights[1] = 1 - alpha;
-                total = alpha * l[0] + (1 - alpha) * l[1];
+            total = Math.exp(meanLog);
+            weights = new double[k];
+            for (int i = 0; i < k; i++) {
+                weights[i] = total / (k * l[i]);
+                lambda[i] = weights[i];
             }
-            case SCHEDULED, DWA, RLW -> {
-                for (int i = 0; i < k; i++) {
-                    weights[i] = lambda[i];
-                    total += lambda[i] * l[i];
-                }
+        } else {
+            // total = Σ wᵢ·Lᵢ (+ Σ sᵢ/2 for UNCERTAINTY), so ∂total/∂Lᵢ = wᵢ, the weights in effect.
+            weights = weights();
+            for (int i = 0; i < k; i++) {
+                total += weights[i] * l[i] + (strategy == Weighting.UNCERTAINTY ? 0.5 * logVariance[i] : 0);
             }
-            case UNCERTAINTY -> {
-                for (int i = 0; i < k; i++) {
-                    weights[i] = (classification[i] ? 1.0 : 0.5) * Math.exp(-logVariance[i]);
-                    total += weights[i] * l[i] + 0.5 * logVariance[i];
-                }
-            }
-            case GLS -> {
-                double meanLog = 0;
-                for (int i = 0; i < k; i++) {
-                    meanLog += Math.log(l[i]) / k;
-                }
-                total = Math.exp(meanLog);
-                for (int i = 0; i < k; i++) {
-                    weights[i] = total / (k * l[i]);
-                    lambda[i] = weights[i];
-                }
-            }
-            default -> throw new IllegalStateException(strategy.toString());
         }
         for (int i = 0; i < k; i++) {
             headBackward(i, weights[i], i > 0);
