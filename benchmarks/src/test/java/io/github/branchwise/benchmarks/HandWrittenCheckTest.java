@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * GradNorm's update, ...) is written independently of the runtime's {@code strategies} package on purpose: this test
  * compares the runtime against it, which it could not do if the reference called the runtime's code.
  *
- * <p>All 38 cells take ≈ 15 s on 2 cores (one OpenMP thread, set in the pom).
+ * <p>All 38 cells take 15–30 s on 2 cores (one OpenMP thread, set in the pom), 3 steps each.
  */
 class HandWrittenCheckTest {
     private static final int STEPS = 3;
