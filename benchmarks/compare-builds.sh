@@ -21,7 +21,7 @@ evaluate() { mvn -B -q help:evaluate -Dexpression="$1" -DforceStdout | sed 's/\x
 VERSION=$(evaluate nd4j.version)
 REPO=$(evaluate settings.localRepository)
 
-mvn -B -q -Pbenchmarks -pl benchmarks -am package -DskipTests
+mvn -B -q -pl benchmarks -am package -DskipTests
 # The classpath without any nd4j-native classifier jar; each run adds its own.
 BASE=$(tr ':' '\n' < benchmarks/target/classpath.txt | grep -vF "/nd4j-native-$VERSION-linux-" | paste -sd:)
 mkdir -p "$OUT"

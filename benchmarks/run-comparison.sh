@@ -16,7 +16,7 @@
 # FIXED,TRAINABLE) at the other thread counts: the full product at 2 threads would double the run on 2 cores.
 # GRADNORM is not run on the seed model (no shared layer; the runtime refuses it), CUSTOM nowhere (needs a user
 # class). Each hand-written cell first checks its parameters against the generated model's after 1 and 3 steps and
-# fails loudly if they differ (HandWrittenCheck runs the same check for every cell without timing).
+# fails loudly if they differ (HandWrittenCheckTest, in `mvn -B verify`, runs the same check for every cell).
 # Duration, 2 cores: 138 training cells of ~12 s fork + setup plus measurement: ~65 min of them with the JMH defaults
 # (3x2 s warm-up, 5x2 s measurement), ~1.5 h for all parts; ~40 min / ~1 h with JMH_ARGS="-wi 2 -w 1 -i 4 -r 1".
 #
@@ -40,9 +40,7 @@ ALL_STRATEGIES=FIXED,TRAINABLE,SCHEDULED,UNCERTAINTY,DWA,RLW,GLS,GRADNORM,PCGRAD
 FULL_THREADS=${FULL_THREADS:-1}
 FEW_STRATEGIES=${FEW_STRATEGIES:-FIXED,TRAINABLE}
 has() { [[ " $PARTS " == *" $1 "* ]]; }
-PROFILES=benchmarks${PROFILE:+,$PROFILE}
-
-mvn -B -q -P"$PROFILES" -pl benchmarks -am package -DskipTests
+mvn -B -q ${PROFILE:+-P"$PROFILE"} -pl benchmarks -am package -DskipTests
 CP=benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)
 mkdir -p "$OUT"
 rm -f "$OUT"/*.txt "$OUT"/*.json "$OUT"/*.md

@@ -57,7 +57,16 @@ import org.nd4j.linalg.factory.Nd4j;
  * seed, {@link #create}), so their weights and visiting orders are the same.
  *
  * <p>The maths differs from the generated model's only where Keras' probability clip to [1e-7, 1 - 1e-7] is
- * active (|logit| > 16), which the benchmark data never reaches: {@link HandWrittenCheck} compares parameters.
+ * active (|logit| > 16), which the benchmark data never reaches: {@code HandWrittenCheckTest} compares parameters,
+ * losses and weights ({@link HandWrittenCheck}).
+ *
+ * <p>Independent reference on purpose: every strategy's maths here (the loss-level weights and their updates, DWA's
+ * epoch ratios, GradNorm's update, PCGrad's projections, MGDA's min-norm weights) is written from the papers' and the
+ * runtime's documented semantics, not calling the runtime's {@code strategies}, which the benchmarks cannot reach
+ * anyway (the module does not export them). {@code HandWrittenCheckTest} compares the runtime's strategies against
+ * this code; calling them would make that check circular. Where the formulation can differ it does (PCGrad on the
+ * gradient vectors, MGDA in closed form). Only the random streams (RLW's draw, PCGrad's visiting order) must be the
+ * runtime's own recipe, since the weights are random; the maths around them is still this class's.
  */
 public abstract class HandWritten {
     /** The learning rate of the SGD update, as in the peer. */
@@ -214,7 +223,11 @@ public abstract class HandWritten {
         return result;
     }
 
-    /** Ends an epoch (DWA's bookkeeping), as {@code Trainer.endEpoch}. */
+    /**
+     * Ends an epoch (DWA's bookkeeping), as {@code Trainer.endEpoch}. Independent reference on purpose:
+     * {@code HandWrittenCheckTest} compares the runtime's DwaWeighter (epoch means, ratios, {@code K·softmax(r/T)})
+     * against this, from the third step on.
+     */
     public void endEpoch() {
         if (strategy == Weighting.DWA && dwaSteps > 0) {
             double[] means = new double[k];
@@ -251,7 +264,9 @@ public abstract class HandWritten {
                 lambda[i] = (float) (1.0 / k + (end[i] - 1.0 / k) * f);
             }
         } else if (strategy == Weighting.RLW) {
-            // RlwWeighter.draw: a stream seeded by the model seed and the step, Box-Muller normals, softmax.
+            // RLW: λ = softmax(z), z ~ N(0, I). The stream (seeded by the model seed and the step) and its Box-Muller
+            // normals must be RlwWeighter's recipe, since the draw is random; softmax and the weighted sum are this
+            // class's, and HandWrittenCheckTest compares the runtime's weights against them.
             SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + iteration);
             double[] z = new double[k];
             for (int i = 0; i < k; i++) {
@@ -266,46 +281,33 @@ public abstract class HandWritten {
         }
     }
 
-    /** One backward pass with each branch weighted by ∂total/∂Lᵢ, the SGD update, the strategy's own update. */
+    /**
+     * One backward pass with each branch weighted by ∂total/∂Lᵢ, the SGD update, the strategy's own update.
+     * Independent reference on purpose: {@code HandWrittenCheckTest} compares the runtime's loss-level strategies
+     * (the weighted sums its weighters build in the graph, and their trainable parameters' updates) against these
+     * sums and derivatives written out by hand.
+     */
     private double lossLevelStep(double[] l) {
-        double[] weights = new double[k];
+        double[] weights;
         double total = 0;
-        switch (strategy) {
-            case FIXED -> {
-                for (int i = 0; i < k; i++) {
-                    weights[i] = 1.0 / k;
-                    total += weights[i] * l[i];
-                }
+        if (strategy == Weighting.GLS) {
+            // total = (Π Lᵢ)^(1/K), so ∂total/∂Lᵢ = total / (K·Lᵢ): weights that depend on this step's losses.
+            double meanLog = 0;
+            for (int i = 0; i < k; i++) {
+                meanLog += Math.log(l[i]) / k;
             }
-            case TRAINABLE -> {
-                weights[0] = alpha;
-                weights[1] = 1 - alpha;
-                total = alpha * l[0] + (1 - alpha) * l[1];
+            total = Math.exp(meanLog);
+            weights = new double[k];
+            for (int i = 0; i < k; i++) {
+                weights[i] = total / (k * l[i]);
+                lambda[i] = weights[i];
             }
-            case SCHEDULED, DWA, RLW -> {
-                for (int i = 0; i < k; i++) {
-                    weights[i] = lambda[i];
-                    total += lambda[i] * l[i];
-                }
+        } else {
+            // total = Σ wᵢ·Lᵢ (+ Σ sᵢ/2 for UNCERTAINTY), so ∂total/∂Lᵢ = wᵢ, the weights in effect.
+            weights = weights();
+            for (int i = 0; i < k; i++) {
+                total += weights[i] * l[i] + (strategy == Weighting.UNCERTAINTY ? 0.5 * logVariance[i] : 0);
             }
-            case UNCERTAINTY -> {
-                for (int i = 0; i < k; i++) {
-                    weights[i] = (classification[i] ? 1.0 : 0.5) * Math.exp(-logVariance[i]);
-                    total += weights[i] * l[i] + 0.5 * logVariance[i];
-                }
-            }
-            case GLS -> {
-                double meanLog = 0;
-                for (int i = 0; i < k; i++) {
-                    meanLog += Math.log(l[i]) / k;
-                }
-                total = Math.exp(meanLog);
-                for (int i = 0; i < k; i++) {
-                    weights[i] = total / (k * l[i]);
-                    lambda[i] = weights[i];
-                }
-            }
-            default -> throw new IllegalStateException(strategy.toString());
         }
         for (int i = 0; i < k; i++) {
             headBackward(i, weights[i], i > 0);
@@ -424,7 +426,11 @@ public abstract class HandWritten {
         return total;
     }
 
-    /** PcGradWeighter's projections, the same random visiting order (model seed · 31 + step). */
+    /**
+     * PCGrad's projections on the gradient vectors themselves, as in Yu et al. (2020). Independent reference on
+     * purpose: {@code HandWrittenCheckTest} compares the runtime's PcGradWeighter, which runs the same projections on
+     * the Gram matrix, against this; only the random visiting order (model seed · 31 + step) is the runtime's recipe.
+     */
     private double[] pcGrad() {
         double[][] g = branchGradients;
         double[] norms = new double[k];
@@ -467,7 +473,11 @@ public abstract class HandWritten {
         return w;
     }
 
-    /** GradNormWeighter's loss on the last shared layer's kernel gradient norms, and the SGD step of the logits. */
+    /**
+     * GradNorm's loss on the last shared layer's kernel gradient norms, and the SGD step of the logits, its gradient
+     * derived by hand. Independent reference on purpose: {@code HandWrittenCheckTest} compares the runtime's
+     * GradNormWeighter (which differentiates through SameDiff) against this.
+     */
     private void gradNormUpdate(double[] losses, double[] w, double[] norms) {
         if (gradNormInitial == null) {
             gradNormInitial = losses.clone();
@@ -503,43 +513,21 @@ public abstract class HandWritten {
         }
     }
 
-    /** MgdaWeighter.minNormWeights: Frank-Wolfe with exact line search on the Gram matrix. */
+    /**
+     * MGDA's weights for two branches: the minimum-norm point {@code α·g₁ + (1 − α)·g₂} of the segment between the
+     * gradients, in closed form from their Gram matrix (Sener and Koltun 2018, Algorithm 1):
+     * {@code α = clip((g₂·g₂ − g₁·g₂) / ‖g₁ − g₂‖², 0, 1)}; ½ when the gradients are equal (every point is then the
+     * minimum, and the runtime keeps its start). Independent reference on purpose: {@code HandWrittenCheckTest}
+     * compares the runtime's MgdaWeighter, Frank-Wolfe with exact line search for any number of branches, against
+     * this.
+     */
     static double[] minNormWeights(double[][] gram) {
-        int n = gram.length;
-        double[] a = new double[n];
-        Arrays.fill(a, 1.0 / n);
-        for (int iteration = 0; iteration < 250; iteration++) {
-            double[] ma = new double[n];
-            for (int i = 0; i < n; i++) {
-                for (int j = 0; j < n; j++) {
-                    ma[i] += gram[i][j] * a[j];
-                }
-            }
-            int t = 0;
-            for (int i = 1; i < n; i++) {
-                if (ma[i] < ma[t]) {
-                    t = i;
-                }
-            }
-            double aa = 0;
-            for (int i = 0; i < n; i++) {
-                aa += a[i] * ma[i];
-            }
-            double ab = ma[t];
-            double bb = gram[t][t];
-            double denominator = aa - 2 * ab + bb;
-            double gamma = denominator <= 0 ? 1.0 : Math.min(1.0, Math.max(0.0, (bb - ab) / denominator));
-            double change = 0;
-            for (int i = 0; i < n; i++) {
-                double next = gamma * a[i] + (i == t ? 1 - gamma : 0);
-                change += Math.abs(next - a[i]);
-                a[i] = next;
-            }
-            if (change < 1e-10) {
-                break;
-            }
+        if (gram.length != 2) {
+            throw new IllegalArgumentException("the hand-written MGDA has two branches, got " + gram.length);
         }
-        return a;
+        double distance = gram[0][0] - 2 * gram[0][1] + gram[1][1];
+        double alpha = distance <= 0 ? 0.5 : Math.min(1, Math.max(0, (gram[1][1] - gram[0][1]) / distance));
+        return new double[] {alpha, 1 - alpha};
     }
 
     static double[] softmax(double[] z, double temperature) {
@@ -1263,60 +1251,69 @@ public abstract class HandWritten {
         }
     }
 
-    static final class Mlp extends HandWritten {
-        private final Dense d1;
-        private final Dense d2;
-        private final Dense classes;
-        private final Dense value;
+    /**
+     * The mlp and the cnn: a shared trunk whose {@code [batch, features]} output feeds a softmax-10 head (sparse
+     * cross-entropy, branch 0, {@code classes}) and a linear head (MSE, branch 1). The heads, their losses, the
+     * per-branch backward into the trunk output and GradNorm's per-branch loop live here; each workload adds its trunk.
+     */
+    abstract static class SharedTrunk extends HandWritten {
+        final Dense classes;
+        final Dense value;
+        /** dL/d(trunk output): both heads write it, the second accumulating (or, per branch, overwriting). */
+        final INDArray dFeatures;
+        /** GRADNORM: one branch's own dL/d(trunk output); null otherwise. */
+        final INDArray dFeaturesBranch;
         private final SoftmaxCe ce;
         private final Mse mse;
-        private final List<Param> params;
-        private final INDArray dhBranch;
-        private final INDArray dwBranch;
+        private final String valueHead;
+        // Built on first use: the trunk's layers exist only once the workload's constructor has run.
+        private List<Param> params;
 
-        Mlp(Weighting weighting, double lr, long seed, Map<String, INDArray> p, int batch) {
+        SharedTrunk(Weighting weighting, double lr, long seed, Map<String, INDArray> p, int batch, int features,
+                    String valueHead, int valueWidth) {
             super(weighting, lr, seed, 2, new boolean[] {true, false});
-            d1 = new Dense(p.get("trunk/dense_0/W"), p.get("trunk/dense_0/b"), batch, false);
-            d2 = new Dense(p.get("trunk/dense_1/W"), p.get("trunk/dense_1/b"), batch, true);
-            // Both heads write dL/dh into one buffer; the second accumulates (or, per branch, overwrites).
-            INDArray dh = Nd4j.create(DataType.FLOAT, batch, 256);
-            classes = new Dense(p.get("classes/dense_0/W"), p.get("classes/dense_0/b"), batch, dh);
-            value = new Dense(p.get("value/dense_0/W"), p.get("value/dense_0/b"), batch, dh);
+            this.valueHead = valueHead;
+            dFeatures = Nd4j.create(DataType.FLOAT, batch, features);
+            dFeaturesBranch = weighting == Weighting.GRADNORM ? dFeatures.like() : null;
+            classes = new Dense(p.get("classes/dense_0/W"), p.get("classes/dense_0/b"), batch, dFeatures);
+            value = new Dense(p.get(valueHead + "/dense_0/W"), p.get(valueHead + "/dense_0/b"), batch, dFeatures);
             ce = new SoftmaxCe(batch, 10);
-            mse = new Mse(batch, 1);
-            dhBranch = dh.like();
-            dwBranch = Nd4j.create(DataType.FLOAT, d2.w.shape());
-            params = List.of(new Param("trunk/dense_0/W", d1.w, d1.dw, -1),
-                    new Param("trunk/dense_0/b", d1.b, d1.db, -1),
-                    new Param("trunk/dense_1/W", d2.w, d2.dw, -1),
-                    new Param("trunk/dense_1/b", d2.b, d2.db, -1),
-                    new Param("classes/dense_0/W", classes.w, classes.dw, 0),
-                    new Param("classes/dense_0/b", classes.b, classes.db, 0),
-                    new Param("value/dense_0/W", value.w, value.dw, 1),
-                    new Param("value/dense_0/b", value.b, value.db, 1));
+            mse = new Mse(batch, valueWidth);
         }
 
+        /** The trunk's forward pass: its {@code [batch, features]} output. */
+        abstract INDArray trunk(INDArray x);
+
+        /** The trunk's parameters, in the model's creation order. */
+        abstract List<Param> trunkParameters();
+
+        /**
+         * GRADNORM: the norm of the last shared layer's kernel gradient for one branch's {@code dFeatures} (the
+         * trunk's layers below it are untouched); {@code firstBranch}: the first call of this step.
+         */
+        abstract double lastSharedKernelGradientNorm(INDArray dFeatures, boolean firstBranch);
+
         @Override
-        List<Param> parameters() {
+        final List<Param> parameters() {
+            if (params == null) {
+                List<Param> all = new ArrayList<>(trunkParameters());
+                all.add(new Param("classes/dense_0/W", classes.w, classes.dw, 0));
+                all.add(new Param("classes/dense_0/b", classes.b, classes.db, 0));
+                all.add(new Param(valueHead + "/dense_0/W", value.w, value.dw, 1));
+                all.add(new Param(valueHead + "/dense_0/b", value.b, value.db, 1));
+                params = List.copyOf(all);
+            }
             return params;
         }
 
-        private INDArray trunk(INDArray x) {
-            INDArray h1 = d1.forward(x);
-            relu(h1);
-            INDArray h2 = d2.forward(h1);
-            relu(h2);
-            return h2;
-        }
-
         @Override
-        double[] forward(INDArray[] x, INDArray[] y) {
+        final double[] forward(INDArray[] x, INDArray[] y) {
             INDArray h = trunk(x[0]);
             return new double[] {ce.forward(classes.forward(h), y[0]), mse.forward(value.forward(h), y[1])};
         }
 
         @Override
-        void headBackward(int branch, double weight, boolean accumulate) {
+        final void headBackward(int branch, double weight, boolean accumulate) {
             // dL/dh = dz_classes·W_classesᵀ + dz_value·W_valueᵀ: the second GEMM accumulates into the first.
             if (branch == 0) {
                 classes.backward(ce.backward(weight), accumulate);
@@ -1326,30 +1323,20 @@ public abstract class HandWritten {
         }
 
         @Override
-        double[] lastSharedGradientNorms() {
+        final double[] lastSharedGradientNorms() {
             Dense[] heads = {classes, value};
             INDArray[] dz = {ce.dz, mse.dz};
             double[] norms = new double[2];
             for (int i = 0; i < 2; i++) {
-                Nd4j.gemm(dz[i], heads[i].w, dhBranch, false, true, 1.0, 0.0);
-                reluBackward(d2.z, dhBranch);
-                Nd4j.gemm(d1.z, dhBranch, dwBranch, true, false, 1.0, 0.0);
-                norms[i] = norm(dwBranch);
+                // This branch's own dL/dh, from its head's (weighted) output gradient alone.
+                Nd4j.gemm(dz[i], heads[i].w, dFeaturesBranch, false, true, 1.0, 0.0);
+                norms[i] = lastSharedKernelGradientNorm(dFeaturesBranch, i == 0);
             }
             return norms;
         }
 
         @Override
-        void trunkBackward() {
-            INDArray dh = classes.dx;
-            reluBackward(d2.z, dh);
-            d2.backward(dh, false);
-            reluBackward(d1.z, d2.dx);
-            d1.backward(d2.dx, false);
-        }
-
-        @Override
-        public INDArray[] predict(INDArray[] x) {
+        public final INDArray[] predict(INDArray[] x) {
             INDArray h = trunk(x[0]);
             INDArray z = classes.forward(h);
             Nd4j.exec(new SoftMax(z, z, -1));
@@ -1357,25 +1344,63 @@ public abstract class HandWritten {
         }
     }
 
-    static final class Cnn extends HandWritten {
+    static final class Mlp extends SharedTrunk {
+        private final Dense d1;
+        private final Dense d2;
+        private final INDArray dwBranch;
+
+        Mlp(Weighting weighting, double lr, long seed, Map<String, INDArray> p, int batch) {
+            super(weighting, lr, seed, p, batch, 256, "value", 1);
+            d1 = new Dense(p.get("trunk/dense_0/W"), p.get("trunk/dense_0/b"), batch, false);
+            d2 = new Dense(p.get("trunk/dense_1/W"), p.get("trunk/dense_1/b"), batch, true);
+            dwBranch = weighting == Weighting.GRADNORM ? Nd4j.create(DataType.FLOAT, d2.w.shape()) : null;
+        }
+
+        @Override
+        List<Param> trunkParameters() {
+            return List.of(new Param("trunk/dense_0/W", d1.w, d1.dw, -1),
+                    new Param("trunk/dense_0/b", d1.b, d1.db, -1),
+                    new Param("trunk/dense_1/W", d2.w, d2.dw, -1),
+                    new Param("trunk/dense_1/b", d2.b, d2.db, -1));
+        }
+
+        @Override
+        INDArray trunk(INDArray x) {
+            INDArray h1 = d1.forward(x);
+            relu(h1);
+            INDArray h2 = d2.forward(h1);
+            relu(h2);
+            return h2;
+        }
+
+        @Override
+        double lastSharedKernelGradientNorm(INDArray dh, boolean firstBranch) {
+            reluBackward(d2.z, dh);
+            Nd4j.gemm(d1.z, dh, dwBranch, true, false, 1.0, 0.0);
+            return norm(dwBranch);
+        }
+
+        @Override
+        void trunkBackward() {
+            reluBackward(d2.z, dFeatures);
+            d2.backward(dFeatures, false);
+            reluBackward(d1.z, d2.dx);
+            d1.backward(d2.dx, false);
+        }
+    }
+
+    static final class Cnn extends SharedTrunk {
         private final Conv c1;
         private final Pool p1;
         private final Conv c2;
         private final Pool p2;
-        private final Dense classes;
-        private final Dense value;
-        private final SoftmaxCe ce;
-        private final Mse mse;
-        private final INDArray dPool2;
         private final int batch;
-        private final List<Param> params;
         // GRADNORM: one branch's gradient through the second pool and ReLU, and the second conv's kernel gradient.
-        private final INDArray dFlatBranch;
         private final Pool p2Branch;
         private final Conv c2Kernel;
 
         Cnn(Weighting weighting, double lr, long seed, Map<String, INDArray> p, int batch) {
-            super(weighting, lr, seed, 2, new boolean[] {true, false});
+            super(weighting, lr, seed, p, batch, 8 * 8 * 64, "box", 4);
             this.batch = batch;
             c1 = new Conv(p.get("trunk/conv2d_0/W"), p.get("trunk/conv2d_0/b"), new long[] {batch, 32, 32, 3}, 3,
                     Padding.SAME, false);
@@ -1384,43 +1409,36 @@ public abstract class HandWritten {
             // conv2d_bp of c2 writes its input gradient where maxpool2d_bp of p1 reads it; both heads write
             // (the second accumulating) where maxpool2d_bp of p2 reads.
             p1 = new Pool(c1.out, c2.dx);
-            dPool2 = Nd4j.create(DataType.FLOAT, batch, 8, 8, 64);
-            p2 = new Pool(c2.out, dPool2);
-            INDArray dFlat = dPool2.reshape(batch, 8 * 8 * 64);
-            classes = new Dense(p.get("classes/dense_0/W"), p.get("classes/dense_0/b"), batch, dFlat);
-            value = new Dense(p.get("box/dense_0/W"), p.get("box/dense_0/b"), batch, dFlat);
-            ce = new SoftmaxCe(batch, 10);
-            mse = new Mse(batch, 4);
+            p2 = new Pool(c2.out, pooled(dFeatures));
             if (weighting == Weighting.GRADNORM) {
-                dFlatBranch = Nd4j.create(DataType.FLOAT, batch, 8 * 8 * 64);
-                INDArray dPoolBranch = dFlatBranch.reshape(batch, 8, 8, 64);
-                if (!sameMemory(dPoolBranch, dFlatBranch)) {
-                    throw new IllegalStateException("reshape copied");
-                }
-                p2Branch = new Pool(c2.out, dPoolBranch);
+                p2Branch = new Pool(c2.out, pooled(dFeaturesBranch));
                 c2Kernel = new Conv(p.get("trunk/conv2d_1/W"), p.get("trunk/conv2d_1/b"),
                         new long[] {batch, 16, 16, 32}, 3, Padding.SAME, false, ConvMode.IM2COL);
             } else {
-                dFlatBranch = null;
                 p2Branch = null;
                 c2Kernel = null;
             }
-            params = List.of(new Param("trunk/conv2d_0/W", c1.w, c1.dw, -1),
-                    new Param("trunk/conv2d_0/b", c1.b, c1.db, -1),
-                    new Param("trunk/conv2d_1/W", c2.w, c2.dw, -1),
-                    new Param("trunk/conv2d_1/b", c2.b, c2.db, -1),
-                    new Param("classes/dense_0/W", classes.w, classes.dw, 0),
-                    new Param("classes/dense_0/b", classes.b, classes.db, 0),
-                    new Param("box/dense_0/W", value.w, value.dw, 1),
-                    new Param("box/dense_0/b", value.b, value.db, 1));
+        }
+
+        /** The {@code [batch, 8, 8, 64]} view of a flat trunk-output gradient the pool's backward reads. */
+        private INDArray pooled(INDArray flat) {
+            INDArray view = flat.reshape(batch, 8, 8, 64);
+            if (!sameMemory(view, flat)) {
+                throw new IllegalStateException("reshape copied");
+            }
+            return view;
         }
 
         @Override
-        List<Param> parameters() {
-            return params;
+        List<Param> trunkParameters() {
+            return List.of(new Param("trunk/conv2d_0/W", c1.w, c1.dw, -1),
+                    new Param("trunk/conv2d_0/b", c1.b, c1.db, -1),
+                    new Param("trunk/conv2d_1/W", c2.w, c2.dw, -1),
+                    new Param("trunk/conv2d_1/b", c2.b, c2.db, -1));
         }
 
-        private INDArray trunk(INDArray x) {
+        @Override
+        INDArray trunk(INDArray x) {
             relu(c1.forward(x));
             p1.forward();
             relu(c2.forward(p1.out));
@@ -1428,33 +1446,12 @@ public abstract class HandWritten {
         }
 
         @Override
-        double[] forward(INDArray[] x, INDArray[] y) {
-            INDArray flat = trunk(x[0]);
-            return new double[] {ce.forward(classes.forward(flat), y[0]), mse.forward(value.forward(flat), y[1])};
-        }
-
-        @Override
-        void headBackward(int branch, double weight, boolean accumulate) {
-            if (branch == 0) {
-                classes.backward(ce.backward(weight), accumulate);
-            } else {
-                value.backward(mse.backward(weight), accumulate);
-            }
-        }
-
-        @Override
-        double[] lastSharedGradientNorms() {
-            Dense[] heads = {classes, value};
-            INDArray[] dz = {ce.dz, mse.dz};
-            double[] norms = new double[2];
-            for (int i = 0; i < 2; i++) {
-                Nd4j.gemm(dz[i], heads[i].w, dFlatBranch, false, true, 1.0, 0.0);
-                INDArray dRelu = p2Branch.backward();
-                reluBackward(c2.out, dRelu);
-                c2Kernel.kernelGradient(p1.out, dRelu, i == 0);
-                norms[i] = norm(c2Kernel.dw);
-            }
-            return norms;
+        double lastSharedKernelGradientNorm(INDArray dFlat, boolean firstBranch) {
+            INDArray dRelu = p2Branch.backward();
+            reluBackward(c2.out, dRelu);
+            // The patches of the second conv's input are the same for both branches: written once a step.
+            c2Kernel.kernelGradient(p1.out, dRelu, firstBranch);
+            return norm(c2Kernel.dw);
         }
 
         @Override
@@ -1465,14 +1462,6 @@ public abstract class HandWritten {
             INDArray dRelu1 = p1.backward();
             reluBackward(c1.out, dRelu1);
             c1.backward(dRelu1);
-        }
-
-        @Override
-        public INDArray[] predict(INDArray[] x) {
-            INDArray flat = trunk(x[0]);
-            INDArray z = classes.forward(flat);
-            Nd4j.exec(new SoftMax(z, z, -1));
-            return new INDArray[] {z, value.forward(flat)};
         }
     }
 }
