@@ -12,11 +12,43 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * {@code Nd4j.getEnvironment().setMaxThreads} alone changes nothing measurable, so both the OpenMP pool and the BLAS
  * library are set here.
  *
- * <p>The setting is process-wide: it applies to every model in the JVM. {@code Trainer.chooseNativeThreads} picks it
- * for one model by measuring that model's own step with one thread and with every core.
+ * <p>The setting is process-wide: it applies to every model in the JVM. Unless the user chose a count, a fitting
+ * chooses it by itself: after the first steps of a {@code fit} it measures the model's own step with one thread and
+ * with every core ({@code Trainer.chooseNativeThreads}), keeps the faster, logs one line, and measures again when
+ * an epoch's steps turn out clearly slower than measured. The user's choice wins, in this order: the system
+ * property {@value #PROPERTY} ({@code auto} or a count), {@link #set}, the environment variable
+ * {@code OMP_NUM_THREADS}.
  */
 public final class NativeThreads {
+    /** The system property that fixes the thread count ({@code -Dbranchwise.nativeThreads=2}) or asks for {@code auto}. */
+    public static final String PROPERTY = "branchwise.nativeThreads";
+
+    private static volatile boolean setByUser;
+
     private NativeThreads() {
+    }
+
+    /**
+     * Whether the runtime may choose the thread count itself: the system property says {@code auto}, or nobody chose
+     * (no property, no {@link #set} call, no {@code OMP_NUM_THREADS}).
+     *
+     * @throws IllegalArgumentException when the system property is neither {@code auto} nor a positive count
+     */
+    public static boolean automatic() {
+        String property = System.getProperty(PROPERTY);
+        if (property != null) {
+            if (property.strip().equalsIgnoreCase("auto")) {
+                return true;
+            }
+            try {
+                set(Integer.parseInt(property.strip()));
+                return false;
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("-D" + PROPERTY + " must be 'auto' or a positive thread count, got '"
+                        + property + "'", e);
+            }
+        }
+        return !setByUser && System.getenv("OMP_NUM_THREADS") == null;
     }
 
     /**
@@ -28,8 +60,22 @@ public final class NativeThreads {
         if (threads <= 0) {
             throw new IllegalArgumentException("the thread count must be positive, got " + threads);
         }
+        apply(threads);
+        setByUser = true;
+    }
+
+    /** Sets the count as the runtime's own choice, which a later user choice overrides. */
+    static synchronized void apply(int threads) {
         NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
         Nd4j.factory().blas().setMaxThreads(threads);
+    }
+
+    /** The runtime's choice ({@code Trainer.chooseNativeThreads}): applied as {@link #set} does, not marked as the user's. */
+    public static void choose(int threads) {
+        if (threads <= 0) {
+            throw new IllegalArgumentException("the thread count must be positive, got " + threads);
+        }
+        apply(threads);
     }
 
     /** The BLAS library's current thread count. */

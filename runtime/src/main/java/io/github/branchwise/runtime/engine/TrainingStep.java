@@ -37,6 +37,8 @@ public final class TrainingStep {
     private final StepExecutor executor;
     private final BatchChecker checker;
     private final ModelParameters parameters;
+    private int chosenThreads;
+    private double chosenStepMillis = Double.NaN;
     /** The per-branch gradients of the gradient-level strategies, reused from step to step; null until needed. */
     private BranchGradientBuffers branchBuffers;
     private long iteration;
@@ -215,22 +217,43 @@ public final class TrainingStep {
 
     /**
      * Times the last step with one native thread and with every core, keeps the faster setting for the process and
-     * returns it; the current count when there is nothing to time or one core. {@code runs} must be positive.
+     * returns it; 1 without measuring on a machine with one core. {@code runs} must be positive.
+     *
+     * @throws IllegalStateException when there is no compiled step to time: before the first step, or with the
+     *                               SameDiff executor
      */
     public int chooseNativeThreads(int runs) {
         int cores = Runtime.getRuntime().availableProcessors();
-        int before = NativeThreads.current();
-        if (cores == 1 || Double.isNaN(time(1))) {
-            return before;
+        if (cores == 1) {
+            NativeThreads.choose(1);
+            chosenThreads = 1;
+            return 1;
         }
-        NativeThreads.set(1);
+        if (Double.isNaN(time(1))) {
+            throw new IllegalStateException(spec.modelName() + ": no compiled training step to time yet"
+                    + (executor instanceof CompiledExecutor ? " (call it after a training step)"
+                    : " (the SameDiff executor has none)") + "; the thread count stays " + NativeThreads.current());
+        }
+        NativeThreads.choose(1);
         double one = time(runs);
-        NativeThreads.set(cores);
+        NativeThreads.choose(cores);
         double all = time(runs);
         int chosen = one <= all ? 1 : cores;
-        NativeThreads.set(chosen);
+        NativeThreads.choose(chosen);
+        chosenThreads = chosen;
+        chosenStepMillis = Math.min(one, all);
         LOG.info("{}: {} ms per step with 1 native thread, {} ms with {}: using {}", spec.modelName(),
                 String.format(Locale.ROOT, "%.3f", one), String.format(Locale.ROOT, "%.3f", all), cores, chosen);
         return chosen;
+    }
+
+    /** The thread count {@link #chooseNativeThreads} chose for this model, or 0 when it has not chosen. */
+    public int chosenThreads() {
+        return chosenThreads;
+    }
+
+    /** The median ms of the step's native work with the chosen count, as measured when choosing; NaN before. */
+    public double chosenStepMillis() {
+        return chosenStepMillis;
     }
 }

@@ -1,7 +1,9 @@
 package io.github.branchwise.runtime.training;
 
+import io.github.branchwise.runtime.ExecutorKind;
 import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.ModelFileException;
+import io.github.branchwise.runtime.NativeThreads;
 import io.github.branchwise.runtime.TrainingDivergedException;
 import io.github.branchwise.runtime.engine.LossesAndOutputs;
 import io.github.branchwise.runtime.internal.BranchSpec;
@@ -17,9 +19,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.IUpdater;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
  * Trains a model over epochs, as Keras' {@code fit}: mini-batches from a {@link DataSource}, validation at each
@@ -40,11 +42,16 @@ import org.nd4j.linalg.learning.config.IUpdater;
  */
 public final class Fitting {
     private static final Logger LOG = LoggerFactory.getLogger(Fitting.class);
+    /** Steps into a fit before the thread count is measured: the first ones warm the plan and its buffers. */
+    static final int THREAD_CHOICE_AFTER_STEPS = 3;
+    /** Timed re-runs of the step per thread count when choosing. */
+    private static final int THREAD_CHOICE_RUNS = 10;
     private final Trainer trainer;
     private final ModelSpec spec;
     /** The history and the loop's position, which checkpoints keep. */
     private final FitState state;
     private boolean stopRequested;
+    private long stepsThisFit;
 
     private Fitting(Trainer trainer) {
         this.trainer = Objects.requireNonNull(trainer, "trainer");
@@ -123,6 +130,7 @@ public final class Fitting {
         Map<String, List<Metric>> metrics = metricsFor(config);
         boolean needOutputs = metrics.values().stream().anyMatch(list -> !list.isEmpty());
         stopRequested = false;
+        stepsThisFit = 0;
         List<String> branchNames = state.history.branches();
         try (ProgressReporter progress = new ProgressReporter(config.progress(), config.output(), branchNames)) {
             if (state.stoppedEarly) {
@@ -151,6 +159,10 @@ public final class Fitting {
                 while (!stopRequested && batches.hasNext()) {
                     Batch batch = batches.next();
                     Map<String, Double> row = step(batch, epoch, metrics, needOutputs, config, progress);
+                    stepsThisFit++;
+                    if (stepsThisFit == THREAD_CHOICE_AFTER_STEPS) {
+                        chooseThreads(false);
+                    }
                     progress.step(row);
                     TrainingEvent event = new TrainingEvent(this, epoch, trainer.iteration(), row);
                     for (TrainingListener listener : config.listeners()) {
@@ -167,6 +179,9 @@ public final class Fitting {
                 }
                 if (state.batchInEpoch == 0) {
                     throw new IllegalStateException("the data source gave no batch for epoch " + epoch);
+                }
+                if (trainer.chosenNativeThreads().isPresent() && trainer.threadChoiceOutdated()) {
+                    chooseThreads(true);
                 }
                 Map<String, Double> row = endEpoch(epoch, config, metrics);
                 progress.endEpoch(epoch, config.epochs(), row);
@@ -193,7 +208,23 @@ public final class Fitting {
         return state.history;
     }
 
-    private Map<String, Double> step(Batch batch, long epoch, Map<String, List<Metric>> metrics, boolean needOutputs,
+    /**
+     * Lets the model choose its native thread count unless the user did (NativeThreads): after the first steps of a
+     * fit, when the step is warm and the batch has the training size, and again when an epoch shows the choice is
+     * clearly wrong.
+     */
+    private void chooseThreads(boolean again) {
+        if (!NativeThreads.automatic() || trainer.options().executor() != ExecutorKind.COMPILED) {
+            return;
+        }
+        if (again) {
+            LOG.info("{}: the step got clearly slower with {} native thread(s) than when chosen; choosing again",
+                    spec.modelName(), trainer.chosenNativeThreads().orElse(0));
+        }
+        trainer.chooseNativeThreads(THREAD_CHOICE_RUNS);
+    }
+
+        private Map<String, Double> step(Batch batch, long epoch, Map<String, List<Metric>> metrics, boolean needOutputs,
                                      FitConfig config, ProgressReporter progress) {
         LossesAndOutputs out;
         try {

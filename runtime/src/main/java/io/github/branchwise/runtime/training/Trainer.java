@@ -3,8 +3,8 @@ package io.github.branchwise.runtime.training;
 import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.ModelFileException;
 import io.github.branchwise.runtime.NativeThreads;
-import io.github.branchwise.runtime.ParameterLayout;
 import io.github.branchwise.runtime.NumpyFiles;
+import io.github.branchwise.runtime.ParameterLayout;
 import io.github.branchwise.runtime.TrainingDivergedException;
 import io.github.branchwise.runtime.TrainingOptions;
 import io.github.branchwise.runtime.engine.LossesAndOutputs;
@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -252,20 +253,36 @@ public final class Trainer {
 
     /**
      * Times this model's last training step ({@link #timeLastStep}) with one native thread and with every
-     * available core, keeps the faster setting ({@link NativeThreads#set}) for the whole process and returns it; logs both times once at INFO.
-     * Call it after a few steps, on a batch of the size training uses, and when the machine is as busy as it will be
-     * during training: the choice is only as good as that measurement. The rule it replaces (docs/performance.md:
-     * one thread unless convolutions or matrix products of ≳ 50 MFLOP dominate a step) held on the four benchmark
-     * models, but where the break-even lies depends on the machine's cores and load, hence measuring.
+     * available core, keeps the faster setting for the whole process and returns it; logs both times once at INFO.
+     * A fitting calls it by itself after its first steps unless the user chose a thread count
+     * ({@link NativeThreads}); call it directly when training step by step, after a few steps, on a batch of the size
+     * training uses, when the machine is as busy as it will be during training: the choice is only as good as that
+     * measurement.
      *
      * @param runs timed re-runs of the step per setting (their median is compared); 20 is plenty for steps above 1 ms
-     * @return the thread count now in effect; the current one, unchanged, when this trainer has no compiled step to
-     *         time (SameDiff executor, or no step yet) or the machine has one core
+     * @return the thread count now in effect; 1, without measuring, on a machine with one core
      * @throws IllegalArgumentException unless {@code runs} is positive
+     * @throws IllegalStateException    when there is no compiled step to time yet (no step taken, or the SameDiff
+     *                                  executor): it never answers without measuring
      */
     public synchronized int chooseNativeThreads(int runs) {
         requirePositive(runs);
         return step.chooseNativeThreads(runs);
+    }
+
+    /** The thread count {@link #chooseNativeThreads} chose for this model, empty until it has chosen. */
+    public synchronized OptionalInt chosenNativeThreads() {
+        int chosen = step.chosenThreads();
+        return chosen == 0 ? OptionalInt.empty() : OptionalInt.of(chosen);
+    }
+
+    /**
+     * Whether the thread count this model chose is clearly wrong now: the last step, re-timed with it, takes more
+     * than 1.5 times what it took when chosen (the machine got busier, or quieter). False before a choice.
+     */
+    synchronized boolean threadChoiceOutdated() {
+        double then = step.chosenStepMillis();
+        return !Double.isNaN(then) && step.time(5) > 1.5 * then;
     }
 
     /**
