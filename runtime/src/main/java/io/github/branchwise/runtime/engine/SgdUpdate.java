@@ -6,12 +6,11 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Plain SGD, {@code w ← w − lr·g}, as one BLAS {@code axpy} into the parameter instead of ND4J's {@code SgdUpdater}
- * ({@code sgd_updater}: {@code g ← g·lr}) followed by {@code w.subi(g)}: two native op calls of 100–300 µs of setup
- * each whatever the size (the trainer then also had to copy gradients the updater would scale in place), against
- * ≈ 5 µs for a small {@code axpy} and 46 µs for the mlp's 401 K-value weight matrix (measured side by side: the
- * updater path 550 µs, a Java loop over the native buffers 340 µs). OpenBLAS' AVX kernels fuse the multiply and the
- * add, so each weight is {@code w − lr·g} rounded once (the updater path rounds the product first: the two can differ
- * in the last bit); the gradient is left unchanged.
+ * ({@code sgd_updater}: {@code g ← g·lr}) followed by {@code w.subi(g)}: two native op calls with a large fixed setup
+ * cost each whatever the size (the trainer then also had to copy gradients the updater would scale in place), against
+ * one cheap {@code axpy}; the timings are in docs/performance.md ("Executors": SGD). OpenBLAS' AVX kernels fuse the
+ * multiply and the add, so each weight is {@code w − lr·g} rounded once (the updater path rounds the product first:
+ * the two can differ in the last bit); the gradient is left unchanged.
  */
 public final class SgdUpdate {
     private SgdUpdate() {
@@ -20,12 +19,12 @@ public final class SgdUpdate {
     /**
      * Applies {@code value ← value − lr·gradient} when both are contiguous, unshifted arrays of the same FLOAT or
      * DOUBLE type and length; returns false (nothing done) otherwise, and when switched off with
-     * {@code -Dbranchwise.plan.disable=sgd} (benchmarks: the ND4J updater path in the same run).
+     * {@link PlanSwitch#SGD} ({@code -Dbranchwise.plan.disable=sgd}) (benchmarks: the ND4J updater path in the same run).
      */
     public static boolean apply(INDArray value, INDArray gradient, double lr) {
         DataType type = value.dataType();
         long n = value.length();
-        if (!ExecutionPlan.enabled("sgd") || (type != DataType.FLOAT && type != DataType.DOUBLE)
+        if (!PlanSwitch.SGD.enabled() || (type != DataType.FLOAT && type != DataType.DOUBLE)
                 || gradient.dataType() != type || gradient.length() != n || n == 0
                 // The BLAS wrapper passes the buffers' base addresses: a view's offset would be ignored.
                 || value.offset() != 0 || gradient.offset() != 0
