@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs SameDiff's own forward graph and gradient function without its sessions: a static {@link ExecutionPlan}
- * ({@link Planner}) per purpose (training step, losses only, prediction) and batch shape, ops in a fixed order, one op context
- * each with its input and output arrays bound once, and every intermediate buffer allocated once and reused.
+ * ({@link Planner}) per purpose (training step, losses only, prediction) and batch shape, ops in a fixed order, one op
+ * context each with its input and output arrays bound once, and every intermediate buffer allocated once and reused.
  *
  * <p>It computes the same values as {@link SameDiffExecutor} (the ops are SameDiff's; a few backward ops are
  * replaced by equivalent cheaper ones, see {@link Rewrite}). A plan is rebuilt when the batch size changes;

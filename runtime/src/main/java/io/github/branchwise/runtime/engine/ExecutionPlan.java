@@ -77,19 +77,9 @@ final class ExecutionPlan {
         return value;
     }
 
-    /** The number of native steps per run. */
-    int size() {
-        return steps.length;
-    }
-
     /** Every node of the plan in order, with how it is computed (tests, diagnostics). */
     List<PlanStep> nodes() {
         return nodes;
-    }
-
-    /** One line per node (op, rewrite), for people. */
-    List<String> describe() {
-        return nodes.stream().map(PlanStep::describe).toList();
     }
 
     /** Each step's median time over {@code runs} re-runs, slowest first ({@link PlanProfiler#profile}). */

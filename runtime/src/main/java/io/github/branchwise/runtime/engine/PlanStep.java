@@ -55,12 +55,16 @@ record PlanStep(String name, String op, Kind kind, String detail) {
         }
     }
 
-    /** One line for people: {@code "<name>: <op>"} or {@code "<name>: <op> -> <detail>"}. */
+    /**
+     * One line for people: {@code "<name>: <op>"}, {@code "<name>: <op> -> <detail>"}, or for a fused step
+     * {@code "<name>: <detail>"}.
+     */
     String describe() {
         return switch (kind) {
             case OP -> name + ": " + op;
             case LEGACY_OP -> name + ": " + op + " (legacy)";
             case ALIAS -> name + ": identity (alias)";
+            case FUSED_LOSS, FUSED_LOSS_GRADIENT, FUSED_LOSS_GRADIENT_FROM_MEAN, FUSED_MEAN -> name + ": " + detail;
             default -> name + ": " + op + " -> " + detail;
         };
     }

@@ -31,7 +31,7 @@ public enum PlanSwitch {
     CONV2D_FORWARD(true),
     /** Built-in cross-entropies as one Java step each way ({@link FusedLossRewrite}). */
     FUSED_LOSS(true),
-    /** The fused forward's logs as one libnd4j {@code log} instead of {@code Math.log} ({@link CrossEntropyKernels}). */
+    /** The fused forward's logs as one libnd4j {@code log}, not {@code Math.log} ({@link CrossEntropyKernels}). */
     NATIVE_LOG(true),
     /** The branch loss's batch mean and its backward folded into the fused steps ({@link LossFusion}). */
     FUSED_MEAN(true),

@@ -99,7 +99,13 @@ final class Planner {
         List<PlanNode> order = PlanOrder.of(graph, required, needed, fusions);
         for (Rewrite rewrite : rewrites) {
             PlanDraft draft = new PlanDraft(this);
-            rewrite.prepare(order, draft);
+            try {
+                rewrite.prepare(order, draft);
+            } catch (RuntimeException e) {
+                // A bug like a failing apply: what it announced is dropped, its nodes keep their ops.
+                PlanFailures.rewriteFailed(rewrite.name(), "the plan's order", model, e);
+                continue;
+            }
             draft.commit();
         }
         for (PlanNode node : order) {

@@ -11,7 +11,9 @@ import java.util.List;
  * {@link PlanDraft} it is given: the planner keeps them only when {@link #apply} returns normally and the step's
  * first run succeeds. A rewrite that throws, or finds its own result wrong on the planning batch, is a bug: it fails
  * the runtime's tests (strict mode) and, for users, leaves the node to SameDiff's op, counted and logged once
- * ({@link PlanFailures}). A rewrite whose conditions do not hold (shape, type, layout, size) returns null instead.
+ * ({@link PlanFailures}). A rewrite whose conditions do not hold (shape, type, layout, size) returns null instead;
+ * an {@link UnsupportedGraphException} (from {@link PlanDraft#value}: a variable without a value) passes through and
+ * sends the whole graph to SameDiff's sessions, as it would without the rewrite.
  */
 interface Rewrite {
     /**

@@ -18,8 +18,8 @@ public final class SgdUpdate {
 
     /**
      * Applies {@code value ← value − lr·gradient} when both are contiguous, unshifted arrays of the same FLOAT or
-     * DOUBLE type and length; returns false (nothing done) otherwise, and when switched off with
-     * {@link PlanSwitch#SGD} ({@code -Dbranchwise.plan.disable=sgd}) (benchmarks: the ND4J updater path in the same run).
+     * DOUBLE type and length; returns false (nothing done) otherwise, and when {@link PlanSwitch#SGD} is off
+     * ({@code -Dbranchwise.plan.disable=sgd}; benchmarks: the ND4J updater path in the same run).
      */
     public static boolean apply(INDArray value, INDArray gradient, double lr) {
         DataType type = value.dataType();

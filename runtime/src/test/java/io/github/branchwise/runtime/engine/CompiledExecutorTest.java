@@ -549,6 +549,57 @@ class CompiledExecutorTest {
     }
 
     @Test
+    void aFusedLossStepThatFailsLeavesEveryLossToSameDiffsOps() {
+        // Fused loss steps replace op chains that the plan's order then skips, so a failing one makes the planner
+        // start over without fused losses (users; strict mode throws as for any rewrite).
+        ModelSpec spec = fusedLosses(1);
+        Rewrite broken = new Rewrite() {
+            @Override
+            public Rewritten apply(PlanNode node, PlanDraft draft) {
+                if (node instanceof PlanNode.Fused) {
+                    throw new IllegalStateException("deliberately broken");
+                }
+                return null;
+            }
+
+            @Override
+            public String name() {
+                return "BrokenFusionForTest";
+            }
+        };
+        List<Rewrite> rewrites = new ArrayList<>();
+        rewrites.add(broken);
+        rewrites.addAll(Rewrite.catalogue());
+        INDArray[][] data = batch(spec, DataType.DOUBLE, 6, new Random(5));
+        CompiledExecutor strict = new CompiledExecutor(NetworkBuilder.build(spec, 7, DataType.DOUBLE), rewrites);
+        assertThrows(RewriteFailedException.class, () -> strict.losses(data[0], data[1]));
+        boolean wasStrict = PlanFailures.strict(false);
+        try {
+            long failures = PlanFailures.rewriteFailures();
+            long warnings = PlanFailures.warnings();
+            SameDiffExecutor reference = new SameDiffExecutor(NetworkBuilder.build(spec, 7, DataType.DOUBLE));
+            CompiledExecutor lenient = new CompiledExecutor(NetworkBuilder.build(spec, 7, DataType.DOUBLE), rewrites);
+            StepExecutor.PassResult expected = reference.forwardBackward(data[0], data[1]);
+            StepExecutor.PassResult actual = lenient.forwardBackward(data[0], data[1]);
+            assertClose(expected.losses().total(), actual.losses().total(), "total");
+            for (String parameter : expected.gradients().keySet()) {
+                assertArraysClose(expected.gradients().get(parameter), actual.gradients().get(parameter),
+                        "gradient of " + parameter);
+            }
+            assertFalse(lenient.isFallback());
+            List<PlanStep> plan = lenient.trainingPlan();
+            assertEquals(0, count(plan, PlanStep.Kind.FUSED_LOSS, PlanStep.Kind.FUSED_MEAN,
+                    PlanStep.Kind.FUSED_LOSS_GRADIENT, PlanStep.Kind.FUSED_LOSS_GRADIENT_FROM_MEAN), text(plan));
+            // The other rewrites still apply.
+            assertTrue(count(plan, PlanStep.Kind.MATMUL_BP_PRUNED) > 0, text(plan));
+            assertEquals(failures + 1, PlanFailures.rewriteFailures());
+            assertEquals(warnings + 1, PlanFailures.warnings());
+        } finally {
+            PlanFailures.strict(wasStrict);
+        }
+    }
+
+    @Test
     void thePlanPrunesTheInputGradientAndUsesTheCheaperBackwardOps() {
         ModelSpec spec = ModelSpec.builder("test.Mlp")
                 .input("x", 12)
