@@ -16,13 +16,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs SameDiff's own forward graph and gradient function without its sessions: a static {@link ExecutionPlan}
- * per purpose (training step, losses only, prediction) and batch shape, ops in a fixed order, one op context
- * each with its input and output arrays bound once, and every intermediate buffer allocated once and reused.
+ * ({@link Planner}) per purpose (training step, losses only, prediction) and batch shape, ops in a fixed order, one op
+ * context each with its input and output arrays bound once, and every intermediate buffer allocated once and reused.
  *
  * <p>It computes the same values as {@link SameDiffExecutor} (the ops are SameDiff's; a few backward ops are
- * replaced by equivalent cheaper ones, see {@link ExecutionPlan}). A plan is rebuilt when the batch size changes;
+ * replaced by equivalent cheaper ones, see {@link Rewrite}). A plan is rebuilt when the batch size changes;
  * building one costs one ordinary step. Graphs a static plan cannot run (control flow, random ops such as dropout,
- * data-dependent output shapes) go to a {@link SameDiffExecutor} instead, and the reason is logged once.
+ * data-dependent output shapes) go to a {@link SameDiffExecutor} instead, and the reason is logged once. A rewrite
+ * that fails while planning is a bug, handled by {@link PlanFailures}: counted and logged once, its node left to
+ * SameDiff's op (in strict mode, the runtime's tests, it throws).
  *
  * <p>The gradients returned by {@link #forwardBackward} are buffers of the plan: valid, and safe to modify, until
  * the next call. Predictions are copies.
@@ -45,10 +47,17 @@ public final class CompiledExecutor implements StepExecutor {
     private ExecutionPlan predictPlan;
     private Map<String, INDArray> zeroGradients;
     private final Map<String, LossFusion> fusions;
+    private final List<Rewrite> rewrites;
 
     /** An executor over {@code network}; falls back to {@link SameDiffExecutor} when the graph cannot be planned. */
     public CompiledExecutor(Network network) {
+        this(network, Rewrite.catalogue());
+    }
+
+    /** Tests: an executor whose plans try {@code rewrites} instead of {@link Rewrite#catalogue()}. */
+    CompiledExecutor(Network network, List<Rewrite> rewrites) {
         NativeBackend.logOnce();
+        this.rewrites = List.copyOf(rewrites);
         this.network = network;
         SameDiff sd = network.sameDiff();
         this.gradFunction = sd.getFunction("grad");
@@ -79,7 +88,7 @@ public final class CompiledExecutor implements StepExecutor {
         useParameters(List.copyOf(network.parameters().keySet()));
         this.fusions = LossFusion.find(network, gradFunction);
         String reason = gradFunction == null ? "the graph has no gradient function"
-                : ExecutionPlan.unsupportedReason(gradFunction);
+                : GraphSupport.unsupportedReason(gradFunction);
         if (reason != null) {
             fallBack(reason, null);
         }
@@ -114,7 +123,7 @@ public final class CompiledExecutor implements StepExecutor {
             INDArray[] feeds = concat(inputs, targets);
             try {
                 trainPlan = runOrBuild(trainPlan, placeholders, feeds, trainRequired());
-            } catch (ExecutionPlan.UnsupportedGraphException | IllegalStateException | IllegalArgumentException e) {
+            } catch (UnsupportedGraphException | IllegalStateException | IllegalArgumentException e) {
                 fallBack("planning the training step failed: " + e.getMessage(), e);
             }
         }
@@ -144,7 +153,7 @@ public final class CompiledExecutor implements StepExecutor {
         if (fallback == null) {
             try {
                 lossPlan = runOrBuild(lossPlan, placeholders, concat(inputs, targets), Set.of(lossNames));
-            } catch (ExecutionPlan.UnsupportedGraphException | IllegalStateException | IllegalArgumentException e) {
+            } catch (UnsupportedGraphException | IllegalStateException | IllegalArgumentException e) {
                 fallBack("planning the loss evaluation failed: " + e.getMessage(), e);
             }
         }
@@ -159,7 +168,7 @@ public final class CompiledExecutor implements StepExecutor {
         if (fallback == null) {
             try {
                 predictPlan = runOrBuild(predictPlan, inputPlaceholders, inputs, Set.of(outputNames));
-            } catch (ExecutionPlan.UnsupportedGraphException | IllegalStateException | IllegalArgumentException e) {
+            } catch (UnsupportedGraphException | IllegalStateException | IllegalArgumentException e) {
                 fallBack("planning the prediction failed: " + e.getMessage(), e);
             }
         }
@@ -190,19 +199,19 @@ public final class CompiledExecutor implements StepExecutor {
         return trainPlan == null ? Double.NaN : trainPlan.medianMillis(runs);
     }
 
-    /** The steps of the current training plan, one line each (op, rewrite), for diagnostics and tests. */
-    public List<String> describeTrainingPlan() {
-        return trainPlan == null ? List.of() : trainPlan.describe();
+    /** The nodes of the current training plan and how each is computed (tests, diagnostics); empty before one. */
+    List<PlanStep> trainingPlan() {
+        return trainPlan == null ? List.of() : trainPlan.nodes();
     }
 
-    /** The steps of the current prediction plan, one line each (op, rewrite), for diagnostics and tests. */
-    public List<String> describePredictionPlan() {
-        return predictPlan == null ? List.of() : predictPlan.describe();
+    /** The nodes of the current prediction plan and how each is computed; empty before one. */
+    List<PlanStep> predictionPlan() {
+        return predictPlan == null ? List.of() : predictPlan.nodes();
     }
 
-    /** The steps of the current loss-evaluation plan, one line each (op, rewrite), for diagnostics and tests. */
-    public List<String> describeLossPlan() {
-        return lossPlan == null ? List.of() : lossPlan.describe();
+    /** The nodes of the current loss-evaluation plan and how each is computed; empty before one. */
+    List<PlanStep> lossPlan() {
+        return lossPlan == null ? List.of() : lossPlan.nodes();
     }
 
     private ExecutionPlan runOrBuild(ExecutionPlan plan, String[] names, INDArray[] feeds, Set<String> required) {
@@ -211,7 +220,8 @@ public final class CompiledExecutor implements StepExecutor {
             return plan;
         }
         // Building executes the plan once on these feeds.
-        return new ExecutionPlan(gradFunction, variables, names, feeds, required, fusions);
+        return Planner.plan(gradFunction, network.spec().modelName(), variables, names, feeds, required, fusions,
+                rewrites);
     }
 
     private Set<String> trainRequired() {
@@ -243,6 +253,7 @@ public final class CompiledExecutor implements StepExecutor {
     }
 
     private void fallBack(String reason, Exception cause) {
+        PlanFailures.checkFallback(network.spec().modelName(), reason, cause);
         LOG.warn("{}: running SameDiff's sessions instead of a compiled plan because {}",
                 network.spec().modelName(), reason, cause);
         trainPlan = null;

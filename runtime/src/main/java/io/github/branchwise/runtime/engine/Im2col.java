@@ -6,6 +6,7 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
 
 /**
  * The patches of an NHWC convolution input as the rows of a matrix, written in Java straight into a native
@@ -14,11 +15,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * row-major order of a {@code [kH, kW, inC, outC]} kernel, so
  * {@code colsᵀ · grad} (grad as {@code [n·oH·oW, outC]}) is the kernel gradient in the kernel's own layout.
  *
- * <p>libnd4j's {@code im2col} writes NCHW patches ({@code [n, c, kH, kW, oH, oW]}) and took ≈ 2 ms on the seed
- * model's {@code [1024, 5, 5, 2]} input through a permuted output; this loop copies a run of {@code kW·inC}
- * contiguous values per kernel row and took ≈ 0.25 ms (2 cores, AVX-512, one thread).
+ * <p>Java rather than libnd4j's {@code im2col}: that op writes NCHW patches ({@code [n, c, kH, kW, oH, oW]}), which
+ * an NHWC plan can only read through a permuted output, and it measured several times slower than this loop, which
+ * copies a run of {@code kW·inC} contiguous values per kernel row (docs/performance.md, "Executors": the
+ * {@code conv2d_bp} rewrite).
  */
 final class Im2col {
+    /** The largest patch matrix (values) the convolution rewrites allocate; larger convolutions keep their ops. */
+    static final long MAX_PATCH_VALUES = 16L << 20;
+
     final int batch;
     final int height;
     final int width;
@@ -50,6 +55,47 @@ final class Im2col {
         this.dilationW = dilationW;
         this.outH = outH;
         this.outW = outW;
+    }
+
+    /**
+     * The patch geometry of a {@code conv2d}/{@code conv2d_bp} with output {@code [n, oH, oW, outC]}, or null when
+     * the rewrites do not handle it (not NHWC and YXIO, not FLOAT or DOUBLE, CAUSAL padding, a patch matrix over
+     * {@link #MAX_PATCH_VALUES}).
+     */
+    static Im2col of(DynamicCustomOp op, INDArray x, INDArray w, INDArray b, long oH, long oW) {
+        long[] ia = op.iArgs();
+        DataType type = x.dataType();
+        // iArgs: kH, kW, sH, sW, pH, pW, dH, dW, paddingMode (0 VALID, 1 SAME, 2 CAUSAL), dataFormat (1 NHWC),
+        // weightFormat (0 YXIO).
+        if (ia.length < 10 || ia[9] != 1 || (ia.length > 10 && ia[10] != 0) || (ia[8] != 0 && ia[8] != 1)
+                || (type != DataType.FLOAT && type != DataType.DOUBLE) || w.dataType() != type
+                || (b != null && (b.dataType() != type || b.rank() != 1)) || x.rank() != 4 || w.rank() != 4
+                || !ArrayScan.contiguous(w)) {
+            return null;
+        }
+        long channels = x.size(3);
+        int kH = (int) w.size(0);
+        int kW = (int) w.size(1);
+        int sH = (int) ia[2];
+        int sW = (int) ia[3];
+        int dH = (int) ia[6];
+        int dW = (int) ia[7];
+        if ((ia[0] > 0 && ia[0] != kH) || (ia[1] > 0 && ia[1] != kW) || sH < 1 || sW < 1 || dH < 1 || dW < 1
+                || w.size(2) != channels || (b != null && b.size(0) != w.size(3))) {
+            return null;
+        }
+        int iH = (int) x.size(1);
+        int iW = (int) x.size(2);
+        // libnd4j's ConvolutionUtils::calcPadding2D for SAME; explicit padding for VALID.
+        int pT = ia[8] == 1 ? (int) Math.max(0, ((oH - 1) * sH + (kH - 1) * dH + 1 - iH) / 2) : (int) ia[4];
+        int pL = ia[8] == 1 ? (int) Math.max(0, ((oW - 1) * sW + (kW - 1) * dW + 1 - iW) / 2) : (int) ia[5];
+        Im2col im2col = new Im2col((int) x.size(0), iH, iW, (int) channels, kH, kW, sH, sW, pT, pL, dH, dW,
+                (int) oH, (int) oW);
+        if (im2col.rows() * im2col.columns() > MAX_PATCH_VALUES || im2col.rows() > Integer.MAX_VALUE
+                || x.length() > Integer.MAX_VALUE) {
+            return null;
+        }
+        return im2col;
     }
 
     /** Identifies the patches of {@code input} under this geometry (a forward and a backward op share them). */

@@ -2,37 +2,30 @@ package io.github.branchwise.runtime.engine;
 
 import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.runtime.internal.Shapes;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.nd4j.autodiff.functions.DifferentialFunction;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.autodiff.samediff.internal.Variable;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.impl.reduce.bp.MeanBp;
 import org.nd4j.linalg.api.ops.impl.reduce.floating.Mean;
 import org.nd4j.linalg.api.ops.impl.transforms.clip.ClipByValue;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.api.ops.impl.transforms.gradient.SigmoidDerivative;
 import org.nd4j.linalg.api.ops.impl.transforms.gradient.SoftmaxBp;
-import org.nd4j.linalg.api.ops.impl.transforms.strict.Log;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A built-in cross-entropy over a sigmoid or softmax output, computed in one Java step each way instead of the
  * ≈ 40 tiny ops that {@link BuiltinLosses} and SameDiff's autodiff make of it (clip, logs, products, negations,
- * reductions, the clip's masks and casts, the softmax or sigmoid backward), each of which costs a native call of
- * 3–10 µs whatever its size.
+ * reductions, the clip's masks and casts, the softmax or sigmoid backward), each of which costs a native call
+ * whatever its size. This class finds where the graph allows it ({@link #find}); {@link CrossEntropyKernels} holds
+ * the steps and {@link FusedLossRewrite} puts them into a plan.
  *
  * <p>The values are {@link BuiltinLosses}' (Keras' definitions with the prediction clipped to
  * {@code [ε, 1 − ε]}, ε = 1e-7):
@@ -53,13 +46,14 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 final class LossFusion {
     /**
-     * The largest prediction (values per batch) whose per-example loss is computed in Java: a Java log costs
-     * ≈ 10–15 ns, libnd4j's vectorised one far less, so above this the ≈ 11 forward ops are cheaper.
+     * The largest prediction (values per batch) whose per-example loss is computed in Java: a Java log costs far more
+     * than libnd4j's vectorised one, so above this the ≈ 11 forward ops are cheaper (docs/performance.md,
+     * "Executors": fused cross-entropies).
      */
     static final long MAX_FORWARD_ELEMENTS = 1L << 14;
     /**
-     * The largest prediction whose logits' gradient is computed in Java (≈ 1–2 ns a value, no logs, against ≈ 25
-     * native ops of 3–10 µs plus their passes over the data).
+     * The largest prediction whose logits' gradient is computed in Java (no logs: a few arithmetic operations a value,
+     * against ≈ 25 native ops, each with a fixed cost per call plus a pass over the data).
      */
     static final long MAX_BACKWARD_ELEMENTS = 1L << 18;
 
@@ -86,8 +80,9 @@ final class LossFusion {
      * {@code reduce_mean_bp} is dropped; null: not folded.
      */
     final String branchLossGradient;
+    /** The Java steps of this loss. */
+    final CrossEntropyKernels kernels;
     private final int exampleSize;
-    private final int classes;
     private final boolean sigmoid;
 
     private LossFusion(Candidate candidate, boolean sigmoid, String logitsGradient, String perExampleGradient,
@@ -103,7 +98,7 @@ final class LossFusion {
         this.perExampleGradient = perExampleGradient;
         this.exampleSize = Math.toIntExact(Shapes.size(candidate.exampleShape()));
         long[] shape = candidate.exampleShape();
-        this.classes = (int) shape[shape.length - 1];
+        this.kernels = new CrossEntropyKernels(loss, sigmoid, exampleSize, (int) shape[shape.length - 1]);
     }
 
     /** Whether a loss has a fused form (cross-entropies). */
@@ -232,7 +227,7 @@ final class LossFusion {
 
     /** Whether the fused backward reads the branch loss's scalar gradient (and the plan drops its reduce_mean_bp). */
     boolean foldsMean() {
-        return branchLossGradient != null && ExecutionPlan.enabled("fused_mean");
+        return branchLossGradient != null && PlanSwitch.FUSED_MEAN.enabled();
     }
 
     private static boolean lastAxis(DynamicCustomOp op, int rank) {
@@ -266,7 +261,7 @@ final class LossFusion {
     /** Whether the step computing {@code output} for {@code batch} examples is small enough for a Java loop. */
     boolean fits(String output, long batch) {
         if (output.equals(branchLoss)) {
-            return ExecutionPlan.enabled("fused_mean");
+            return PlanSwitch.FUSED_MEAN.enabled();
         }
         return batch * exampleSize <= (output.equals(perExample) ? MAX_FORWARD_ELEMENTS : MAX_BACKWARD_ELEMENTS);
     }
@@ -280,295 +275,5 @@ final class LossFusion {
         return output.equals(perExample) ? "fused " + what + " (per-example loss, Java)"
                 : "fused " + what + " gradient of the logits (Java)"
                 + (foldsMean() ? " from the branch loss's gradient" : "");
-    }
-
-    // ---------------------------------------------------------------------------------------------------------
-
-    /**
-     * The step computing the per-example losses of predictions {@code p} ({@code [batch, ...]}, contiguous) for the
-     * targets that {@code target} supplies on each run into {@code out} ({@code [batch]}). Its heap copies and its
-     * native log buffer are allocated here, once per plan.
-     *
-     * <p>The logs run as libnd4j's vectorised {@code log} over the whole block of clipped predictions (and, binary,
-     * their complements), one native call into a preallocated buffer: Java's {@code Math.log} costs ≈ 10–15 ns a
-     * value, which made this step ≈ 0.09–0.27 ms of the seed model's batch of 1024 (9,216 logs). The arguments are
-     * rounded as the graph's ops round them ({@code clip}, {@code 1 − pc} in the prediction's type), so the logs are
-     * the graph's own. {@code native_log} in {@code branchwise.plan.disable}: {@code Math.log} per value instead.
-     */
-    Runnable forwardStep(INDArray p, Supplier<INDArray> target, INDArray out) {
-        int n = Math.toIntExact(p.length());
-        int batch = Math.toIntExact(out.length());
-        boolean single = p.dataType() == DataType.FLOAT;
-        Heap io = new Heap(single, 2 * n);
-        double[] pa = new double[n];
-        double[] ya = new double[n];
-        double[] oa = new double[batch];
-        int logCount = sigmoid ? 2 * n : n;
-        double[] la = new double[logCount];
-        INDArray logs;
-        Log log;
-        OpContext ctx;
-        // Binary targets need one log a value (log pc where t = 1, log(1 − pc) where t = 0): the first n values
-        // only. Other targets need both logs of some values, appended after the first n.
-        Log firstLog;
-        OpContext firstCtx;
-        if (ExecutionPlan.enabled("native_log")) {
-            logs = Nd4j.create(p.dataType(), logCount);
-            log = new Log(logs, logs);
-            ctx = Nd4j.getExecutioner().buildContext();
-            ctx.setInputArray(0, logs);
-            ctx.setOutputArray(0, logs);
-            INDArray first = sigmoid ? logs.get(NDArrayIndex.interval(0, n)) : logs;
-            firstLog = new Log(first, first);
-            firstCtx = Nd4j.getExecutioner().buildContext();
-            firstCtx.setInputArray(0, first);
-            firstCtx.setOutputArray(0, first);
-        } else {
-            logs = null;
-            log = null;
-            ctx = null;
-            firstLog = null;
-            firstCtx = null;
-        }
-        double lo = single ? (float) BuiltinLosses.EPSILON : BuiltinLosses.EPSILON;
-        double hi = single ? (float) (1 - BuiltinLosses.EPSILON) : 1 - BuiltinLosses.EPSILON;
-        return () -> {
-            io.read(p, pa, n);
-            INDArray y = contiguous(target.get());
-            io.read(y, ya, Math.min(n, Math.toIntExact(y.length())));
-            if (sigmoid) {
-                int extra = n;
-                if (logs != null) {
-                    for (int i = 0; i < n; i++) {
-                        double pc = clip(pa[i], lo, hi);
-                        double t = ya[i];
-                        // The arguments rounded as the graph's clip and 1 − pc round them.
-                        if (t == 1) {
-                            la[i] = pc;
-                        } else if (t == 0) {
-                            la[i] = onePlus(-pc, single);
-                        } else {
-                            la[i] = pc;
-                            la[extra++] = onePlus(-pc, single);
-                        }
-                    }
-                    if (extra == n) {
-                        io.write(la, logs, n);
-                        Nd4j.exec(firstLog, firstCtx);
-                        io.read(logs, la, n);
-                    } else {
-                        java.util.Arrays.fill(la, extra, logCount, 1.0);
-                        io.write(la, logs, logCount);
-                        Nd4j.exec(log, ctx);
-                        io.read(logs, la, logCount);
-                    }
-                }
-                extra = n;
-                for (int b = 0; b < batch; b++) {
-                    double sum = 0;
-                    for (int i = b * exampleSize, end = i + exampleSize; i < end; i++) {
-                        double t = ya[i];
-                        double positive;
-                        double negative;
-                        if (logs != null) {
-                            // A zero coefficient times a finite log is exactly 0.
-                            positive = t == 0 ? 0 : t * la[i];
-                            negative = t == 1 ? 0 : (1 - t) * (t == 0 ? la[i] : la[extra++]);
-                        } else {
-                            double pc = clip(pa[i], lo, hi);
-                            positive = t == 0 ? 0 : t * Math.log(pc);
-                            negative = t == 1 ? 0 : (1 - t) * Math.log(onePlus(-pc, single));
-                        }
-                        sum += -(positive + negative);
-                    }
-                    oa[b] = sum / exampleSize;
-                }
-            } else {
-                if (logs != null) {
-                    for (int i = 0; i < n; i++) {
-                        la[i] = clip(pa[i], lo, hi);
-                    }
-                    io.write(la, logs, n);
-                    Nd4j.exec(log, ctx);
-                    io.read(logs, la, n);
-                }
-                int positions = exampleSize / classes;
-                boolean sparse = loss == Loss.SPARSE_CATEGORICAL_CROSSENTROPY;
-                for (int b = 0; b < batch; b++) {
-                    double sum = 0;
-                    for (int q = 0; q < positions; q++) {
-                        int row = (b * positions + q) * classes;
-                        if (sparse) {
-                            int k = (int) ya[b * positions + q];
-                            if (k >= 0 && k < classes) {
-                                sum += -(logs != null ? la[row + k] : Math.log(clip(pa[row + k], lo, hi)));
-                            }
-                            continue;
-                        }
-                        for (int k = 0; k < classes; k++) {
-                            double t = ya[row + k];
-                            if (t != 0) {
-                                sum += -(t * (logs != null ? la[row + k] : Math.log(clip(pa[row + k], lo, hi))));
-                            }
-                        }
-                    }
-                    oa[b] = sum / positions;
-                }
-            }
-            io.write(oa, out, batch);
-        };
-    }
-
-    /**
-     * The step computing the gradient of the logits into {@code dz} (the prediction's shape) from predictions
-     * {@code p}, the targets {@code target} supplies and the per-example loss gradient {@code g} ({@code [batch]}),
-     * through heap copies allocated once.
-     */
-    Runnable backwardStep(INDArray p, Supplier<INDArray> target, INDArray g, INDArray dz) {
-        int n = Math.toIntExact(p.length());
-        int batch = Math.toIntExact(p.size(0));
-        // The branch loss's scalar gradient: every example's gradient is g / batch (reduce_mean_bp).
-        boolean scalar = foldsMean();
-        boolean single = p.dataType() == DataType.FLOAT;
-        Heap io = new Heap(single, n);
-        double[] pa = new double[n];
-        double[] ya = new double[n];
-        double[] ga = new double[batch];
-        double[] da = new double[n];
-        double[] u = new double[classes];
-        double lo = single ? (float) BuiltinLosses.EPSILON : BuiltinLosses.EPSILON;
-        double hi = single ? (float) (1 - BuiltinLosses.EPSILON) : 1 - BuiltinLosses.EPSILON;
-        return () -> {
-            io.read(p, pa, n);
-            INDArray y = contiguous(target.get());
-            io.read(y, ya, Math.min(n, Math.toIntExact(y.length())));
-            if (scalar) {
-                io.read(g, ga, 1);
-                java.util.Arrays.fill(ga, 1, batch, ga[0] / batch);
-                ga[0] = ga[0] / batch;
-            } else {
-                io.read(g, ga, batch);
-            }
-            if (sigmoid) {
-                for (int b = 0; b < batch; b++) {
-                    double scale = ga[b] / exampleSize;
-                    for (int i = b * exampleSize, end = i + exampleSize; i < end; i++) {
-                        double pi = pa[i];
-                        da[i] = pi > lo && pi < hi ? (pi - ya[i]) * scale : 0.0;
-                    }
-                }
-            } else {
-                int positions = exampleSize / classes;
-                boolean sparse = loss == Loss.SPARSE_CATEGORICAL_CROSSENTROPY;
-                for (int b = 0; b < batch; b++) {
-                    double scale = ga[b] / positions;
-                    for (int q = 0; q < positions; q++) {
-                        int row = (b * positions + q) * classes;
-                        int hot = sparse ? (int) ya[b * positions + q] : -1;
-                        double dot = 0;
-                        for (int k = 0; k < classes; k++) {
-                            double pk = pa[row + k];
-                            double t = sparse ? (k == hot ? 1 : 0) : ya[row + k];
-                            // ∂(−t·log pc)/∂pc = −t/pc, passed where the clip does not clip.
-                            u[k] = pk > lo && pk < hi ? -t / pk * scale : 0.0;
-                            dot += u[k] * pk;
-                        }
-                        for (int k = 0; k < classes; k++) {
-                            da[row + k] = pa[row + k] * (u[k] - dot);
-                        }
-                    }
-                }
-            }
-            io.write(da, dz, n);
-        };
-    }
-
-    /** The step writing the mean of {@code perExample} ({@code [batch]}) into the scalar {@code out}. */
-    Runnable meanStep(INDArray perExample, INDArray out) {
-        int batch = Math.toIntExact(perExample.length());
-        Heap io = new Heap(perExample.dataType() == DataType.FLOAT, batch);
-        double[] values = new double[batch];
-        double[] mean = new double[1];
-        return () -> {
-            io.read(perExample, values, batch);
-            double sum = 0;
-            for (int b = 0; b < batch; b++) {
-                sum += values[b];
-            }
-            mean[0] = sum / batch;
-            io.write(mean, out, 1);
-        };
-    }
-
-    private static double clip(double v, double lo, double hi) {
-        return v < lo ? lo : v > hi ? hi : v;
-    }
-
-    /** {@code 1 + x} rounded as the graph's FLOAT op would round it. */
-    private static double onePlus(double x, boolean single) {
-        return single ? (double) (1f + (float) x) : 1 + x;
-    }
-
-    private static INDArray contiguous(INDArray array) {
-        return ArrayScan.contiguous(array) ? array : array.dup('c');
-    }
-
-    /**
-     * Bulk copies between contiguous FLOAT or DOUBLE native arrays and {@code double[]} working arrays (one
-     * buffer copy each way instead of a buffer access per value).
-     */
-    private static final class Heap {
-        private final boolean single;
-        private final float[] floats;
-
-        Heap(boolean single, int capacity) {
-            this.single = single;
-            this.floats = single ? new float[capacity] : null;
-        }
-
-        /** The first {@code n} values of {@code array} into {@code to}. */
-        void read(INDArray array, double[] to, int n) {
-            ByteBuffer bytes = bytes(array, n);
-            int offset = Math.toIntExact(array.offset());
-            if (single) {
-                bytes.asFloatBuffer().get(offset, floats, 0, n);
-                for (int i = 0; i < n; i++) {
-                    to[i] = floats[i];
-                }
-            } else {
-                bytes.asDoubleBuffer().get(offset, to, 0, n);
-            }
-        }
-
-        /** The first {@code n} values of {@code from} into {@code array}. */
-        void write(double[] from, INDArray array, int n) {
-            ByteBuffer bytes = bytes(array, n);
-            int offset = Math.toIntExact(array.offset());
-            if (single) {
-                for (int i = 0; i < n; i++) {
-                    floats[i] = (float) from[i];
-                }
-                bytes.asFloatBuffer().put(offset, floats, 0, n);
-            } else {
-                bytes.asDoubleBuffer().put(offset, from, 0, n);
-            }
-        }
-
-        private ByteBuffer bytes(INDArray array, int n) {
-            if (array.dataType() != (single ? DataType.FLOAT : DataType.DOUBLE)) {
-                throw new IllegalStateException("a " + array.dataType() + " array in a fused "
-                        + (single ? "FLOAT" : "DOUBLE") + " loss");
-            }
-            ByteBuffer bytes = array.data().pointer().asByteBuffer();
-            if (bytes == null) {
-                throw new IllegalStateException("no direct buffer for an array of " + n + " values");
-            }
-            bytes.order(ByteOrder.nativeOrder());
-            int size = single ? Float.BYTES : Double.BYTES;
-            if (bytes.capacity() / size < array.offset() + n) {
-                throw new IllegalStateException("the direct buffer of an array of " + n + " values is too short");
-            }
-            return bytes;
-        }
     }
 }

@@ -18,13 +18,13 @@ public final class SgdUpdate {
 
     /**
      * Applies {@code value ← value − lr·gradient} when both are contiguous, unshifted arrays of the same FLOAT or
-     * DOUBLE type and length; returns false (nothing done) otherwise, and when switched off with
-     * {@code -Dbranchwise.plan.disable=sgd} (benchmarks: the ND4J updater path in the same run).
+     * DOUBLE type and length; returns false (nothing done) otherwise, and when {@link PlanSwitch#SGD} is off
+     * ({@code -Dbranchwise.plan.disable=sgd}; benchmarks: the ND4J updater path in the same run).
      */
     public static boolean apply(INDArray value, INDArray gradient, double lr) {
         DataType type = value.dataType();
         long n = value.length();
-        if (!ExecutionPlan.enabled("sgd") || (type != DataType.FLOAT && type != DataType.DOUBLE)
+        if (!PlanSwitch.SGD.enabled() || (type != DataType.FLOAT && type != DataType.DOUBLE)
                 || gradient.dataType() != type || gradient.length() != n || n == 0
                 // The BLAS wrapper passes the buffers' base addresses: a view's offset would be ignored.
                 || value.offset() != 0 || gradient.offset() != 0

@@ -112,12 +112,11 @@ class CompiledExecutorTest {
                     for (boolean bias : new boolean[] {true, false}) {
                         ModelSpec spec = rawConvolution(padding, stride, dilation, filters, bias);
                         for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
-                            CompiledExecutor executor = compare(spec, type, 40, 1, 3);
-                            String plan = String.join("\n", executor.describeTrainingPlan());
-                            assertTrue(plan.contains("conv2d_bp -> forward's patches"), spec.modelName() + "\n"
-                                    + plan);
-                            assertTrue(plan.contains("conv2d -> im2col + matmul(cols, W)"
-                                    + (bias ? " + add(b)" : " (")), spec.modelName() + "\n" + plan);
+                            List<PlanStep> plan = compare(spec, type, 40, 1, 3).trainingPlan();
+                            assertEquals(1, count(plan, PlanStep.Kind.CONV2D_BP_SHARED_PATCHES),
+                                    spec.modelName() + "\n" + text(plan));
+                            assertEquals(1, count(plan, PlanStep.Kind.CONV2D_SHARED_PATCHES),
+                                    spec.modelName() + "\n" + text(plan));
                         }
                     }
                 }
@@ -127,42 +126,42 @@ class CompiledExecutorTest {
 
     @Test
     void convolutionBackwardWritesItsOwnPatchesWhenTheForwardRewriteIsOff() {
-        ExecutionPlan.disable("conv2d");
+        PlanSwitch.disable(PlanSwitch.CONV2D);
         try {
             for (Padding padding : Padding.values()) {
                 ModelSpec spec = rawConvolution(padding, 2, 2, 3, true);
                 for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
-                    String plan = String.join("\n", compare(spec, type, 7, 2).describeTrainingPlan());
-                    assertTrue(plan.contains("conv2d_bp -> im2col + matmul(colsT, grad) + matmul(ones, grad)"), plan);
-                    assertTrue(plan.contains("conv2d: conv2d"), plan);
+                    List<PlanStep> plan = compare(spec, type, 7, 2).trainingPlan();
+                    assertEquals(1, count(plan, PlanStep.Kind.CONV2D_BP_OWN_PATCHES), text(plan));
+                    assertEquals(1, countOp(plan, "conv2d"), text(plan));
                 }
             }
         } finally {
-            ExecutionPlan.disable();
+            PlanSwitch.disable();
         }
     }
 
     @Test
     void convolutionRewriteOnlyWhereTheInputGradientIsUnused() {
         ModelSpec spec = convTrunk(WeightingSpec.fixed(0.2, 0.5, 0.3));
-        CompiledExecutor all = compare(spec, DataType.DOUBLE, 5);
-        String plan = String.join("\n", all.describeTrainingPlan());
+        List<PlanStep> plan = compare(spec, DataType.DOUBLE, 5).trainingPlan();
         // The first convolution reads the image placeholder; the second and the mask head need their input's
         // gradient and keep conv2d_bp.
-        assertEquals(1, plan.lines().filter(line -> line.contains("conv2d_bp -> forward's patches")).count(), plan);
-        assertEquals(1, plan.lines().filter(line -> line.contains("conv2d -> im2col")).count(), plan);
-        assertEquals(2, plan.lines().filter(line -> line.endsWith(": conv2d_bp")).count(), plan);
+        assertEquals(1, count(plan, PlanStep.Kind.CONV2D_BP_SHARED_PATCHES), text(plan));
+        assertEquals(1, count(plan, PlanStep.Kind.CONV2D_SHARED_PATCHES, PlanStep.Kind.CONV2D_FORWARD_ONLY),
+                text(plan));
+        assertEquals(2, countOp(plan, "conv2d_bp"), text(plan));
         // Freezing the first convolution drops its backward op and leaves the second one's input gradient unread:
         // the second is rewritten, over a computed (not placeholder) input; the mask head still feeds the second.
         java.util.Set<String> trainable = new java.util.LinkedHashSet<>(
                 NetworkBuilder.build(spec, 7, DataType.DOUBLE).parameters().keySet());
         trainable.removeIf(name -> name.startsWith("trunk/conv2d_0/"));
-        CompiledExecutor frozen = compare(spec, DataType.DOUBLE, trainable, 5, 2);
-        String frozenPlan = String.join("\n", frozen.describeTrainingPlan());
-        assertEquals(1, frozenPlan.lines().filter(line -> line.contains("conv2d_bp -> forward's patches")).count(),
-                frozenPlan);
-        assertEquals(1, frozenPlan.lines().filter(line -> line.endsWith(": conv2d_bp")).count(), frozenPlan);
-        assertFalse(frozenPlan.contains("conv2d_bp_2"), frozenPlan);
+        List<PlanStep> frozen = compare(spec, DataType.DOUBLE, trainable, 5, 2).trainingPlan();
+        assertEquals(1, count(frozen, PlanStep.Kind.CONV2D_BP_SHARED_PATCHES), text(frozen));
+        assertEquals(1, countOp(frozen, "conv2d_bp"), text(frozen));
+        // The frozen first convolution's backward op is not in the plan at all.
+        assertEquals(2, frozen.stream().filter(step -> step.op().equals("conv2d_bp")).count(), text(frozen));
+        assertFalse(frozen.stream().anyMatch(step -> step.name().equals("conv2d_bp_2")), text(frozen));
         compare(spec, DataType.FLOAT, trainable, 4);
     }
 
@@ -178,12 +177,12 @@ class CompiledExecutorTest {
                         ModelSpec spec = rawConvolution(padding, stride, dilation, filters, bias);
                         for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
                             CompiledExecutor executor = compare(spec, type, 64);
-                            String forwardOnly = "conv2d -> im2col + matmul(cols, W)" + (bias ? " + add(b)" : "")
-                                    + " (forward only)";
-                            String predict = String.join("\n", executor.describePredictionPlan());
-                            assertTrue(predict.contains(forwardOnly), spec.modelName() + " " + type + "\n" + predict);
-                            String losses = String.join("\n", executor.describeLossPlan());
-                            assertTrue(losses.contains(forwardOnly), spec.modelName() + " " + type + "\n" + losses);
+                            List<PlanStep> predict = executor.predictionPlan();
+                            assertEquals(1, count(predict, PlanStep.Kind.CONV2D_FORWARD_ONLY),
+                                    spec.modelName() + " " + type + "\n" + text(predict));
+                            List<PlanStep> losses = executor.lossPlan();
+                            assertEquals(1, count(losses, PlanStep.Kind.CONV2D_FORWARD_ONLY),
+                                    spec.modelName() + " " + type + "\n" + text(losses));
                         }
                     }
                 }
@@ -194,28 +193,28 @@ class CompiledExecutorTest {
     @Test
     void predictionKeepsConv2dForManyFiltersSmallPatchMatricesAndWhenSwitchedOff() {
         ModelSpec spec = rawConvolution(Padding.SAME, 1, 1, 3, true);
-        String many = String.join("\n", compare(rawConvolution(Padding.SAME, 1, 1, 5, true), DataType.FLOAT, 64)
-                .describePredictionPlan());
-        assertTrue(many.contains("conv2d: conv2d"), many);
-        assertFalse(many.contains("im2col"), many);
+        List<PlanStep> many = compare(rawConvolution(Padding.SAME, 1, 1, 5, true), DataType.FLOAT, 64)
+                .predictionPlan();
+        assertEquals(1, countOp(many, "conv2d"), text(many));
+        assertEquals(0, count(many, CONV2D_REWRITES), text(many));
         // 3 examples: 3·9·8 patch rows of 18 values, below the size where the rewrite wins.
-        assertTrue(3 * 9 * 8 * 18 < ExecutionPlan.MIN_FORWARD_PATCH_VALUES);
-        String small = String.join("\n", compare(spec, DataType.FLOAT, 3).describePredictionPlan());
-        assertTrue(small.contains("conv2d: conv2d"), small);
-        assertFalse(small.contains("im2col"), small);
-        ExecutionPlan.disable("conv2d_forward");
+        assertTrue(3 * 9 * 8 * 18 < ConvForwardRewrite.MIN_FORWARD_PATCH_VALUES);
+        List<PlanStep> small = compare(spec, DataType.FLOAT, 3).predictionPlan();
+        assertEquals(1, countOp(small, "conv2d"), text(small));
+        assertEquals(0, count(small, CONV2D_REWRITES), text(small));
+        PlanSwitch.disable(PlanSwitch.CONV2D_FORWARD);
         try {
             for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
                 CompiledExecutor executor = compare(spec, type, 64);
-                String predict = String.join("\n", executor.describePredictionPlan());
-                assertTrue(predict.contains("conv2d: conv2d"), predict);
-                assertFalse(predict.contains("im2col"), predict);
+                List<PlanStep> predict = executor.predictionPlan();
+                assertEquals(1, countOp(predict, "conv2d"), text(predict));
+                assertEquals(0, count(predict, CONV2D_REWRITES), text(predict));
                 // The training plan's forward still shares its patches with the rewritten backward.
-                String train = String.join("\n", executor.describeTrainingPlan());
-                assertTrue(train.contains("(patches shared with the backward)"), train);
+                List<PlanStep> train = executor.trainingPlan();
+                assertEquals(1, count(train, PlanStep.Kind.CONV2D_SHARED_PATCHES), text(train));
             }
         } finally {
-            ExecutionPlan.disable();
+            PlanSwitch.disable();
         }
     }
 
@@ -225,19 +224,18 @@ class CompiledExecutorTest {
         // second has 6 filters, more than the rewrite takes, and keeps conv2d.
         ModelSpec spec = convTrunk(WeightingSpec.fixed(0.2, 0.5, 0.3));
         for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
-            CompiledExecutor executor = compare(spec, type, 200);
-            String predict = String.join("\n", executor.describePredictionPlan());
-            assertEquals(2, predict.lines().filter(line -> line.contains("(forward only)")).count(), predict);
-            assertEquals(1, predict.lines().filter(line -> line.endsWith(": conv2d")).count(), predict);
+            List<PlanStep> predict = compare(spec, type, 200).predictionPlan();
+            assertEquals(2, count(predict, PlanStep.Kind.CONV2D_FORWARD_ONLY), text(predict));
+            assertEquals(1, countOp(predict, "conv2d"), text(predict));
         }
     }
 
     @Test
     void detectorConvolutionIsRewritten() {
-        CompiledExecutor executor = compare(TestModels.detector(), DataType.FLOAT, 64, 7);
-        String plan = String.join("\n", executor.describeTrainingPlan());
-        assertTrue(plan.contains("conv2d_bp -> forward's patches + matmul(colsT, grad) + reduce_sum(0)"), plan);
-        assertTrue(plan.contains("conv2d -> im2col + matmul(cols, W) + add(b)"), plan);
+        List<PlanStep> plan = compare(TestModels.detector(), DataType.FLOAT, 64, 7).trainingPlan();
+        assertEquals(1, count(plan, PlanStep.Kind.CONV2D_BP_SHARED_PATCHES), text(plan));
+        assertEquals(1, count(plan, PlanStep.Kind.CONV2D_SHARED_PATCHES), text(plan));
+        assertEquals(0, countOp(plan, "conv2d_bp") + countOp(plan, "conv2d"), text(plan));
     }
 
     @Test
@@ -247,19 +245,16 @@ class CompiledExecutorTest {
         // with gain 1.
         for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
             ModelSpec spec = fusedLosses(type == DataType.DOUBLE ? 60 : 1);
-            CompiledExecutor executor = compare(spec, type, 6, 1, 9);
-            String plan = String.join("\n", executor.describeTrainingPlan());
+            List<PlanStep> plan = compare(spec, type, 6, 1, 9).trainingPlan();
             // Six fusible branches, each fused forward and backward; "shared" is also read by another branch.
-            assertEquals(6, plan.lines().filter(line -> line.contains("(per-example loss, Java)")).count(), plan);
-            assertEquals(6, plan.lines().filter(line -> line.contains("gradient of the logits (Java)")).count(),
-                    plan);
-            assertFalse(plan.contains("prediction/shared"), plan);
+            assertEquals(6, count(plan, PlanStep.Kind.FUSED_LOSS), text(plan));
+            assertEquals(6, count(plan, FUSED_GRADIENTS), text(plan));
+            assertFalse(plan.stream().anyMatch(step -> step.name().contains("prediction/shared")), text(plan));
         }
         // The models of the other tests: every built-in loss and the detector, fused where the graph allows.
-        String losses = String.join("\n", compare(losses(WeightingSpec.fixed(1, 2, 3, 4, 5, 6, 7)), DataType.FLOAT,
-                5).describeTrainingPlan());
-        assertEquals(4, losses.lines().filter(line -> line.contains("gradient of the logits (Java)")).count(),
-                losses);
+        List<PlanStep> losses = compare(losses(WeightingSpec.fixed(1, 2, 3, 4, 5, 6, 7)), DataType.FLOAT, 5)
+                .trainingPlan();
+        assertEquals(4, count(losses, FUSED_GRADIENTS), text(losses));
     }
 
     @Test
@@ -301,8 +296,9 @@ class CompiledExecutorTest {
     void fusedBinaryCrossEntropyWithBinaryTargetsAndEachPartSwitchedOff() {
         // Binary targets take the one-log-a-value path of the native logs, fractional ones (compare's data) the
         // two-log path; each part also runs switched off (Java logs; the batch mean and reduce_mean_bp as ops).
-        for (String[] off : new String[][] {{}, {"native_log"}, {"fused_mean"}, {"native_log", "fused_mean"}}) {
-            ExecutionPlan.disable(off);
+        for (PlanSwitch[] off : new PlanSwitch[][] {{}, {PlanSwitch.NATIVE_LOG}, {PlanSwitch.FUSED_MEAN},
+                {PlanSwitch.NATIVE_LOG, PlanSwitch.FUSED_MEAN}}) {
+            PlanSwitch.disable(off);
             try {
                 for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
                     ModelSpec spec = TestModels.detector(WeightingSpec.fixed(0.3, 0.7));
@@ -327,17 +323,14 @@ class CompiledExecutorTest {
                         assertClose(reference.losses(data[0], data[1]).total(),
                                 compiled.losses(data[0], data[1]).total(), where + " binary total");
                     }
-                    String plan = String.join("\n", compiled.describeTrainingPlan());
-                    boolean folded = !Arrays.asList(off).contains("fused_mean");
-                    assertEquals(folded ? 2 : 0, plan.lines().filter(line -> line.contains(
-                            "fused mean of the per-example losses (Java)")).count(), plan);
-                    assertEquals(folded ? 2 : 0, plan.lines().filter(line -> line.contains(
-                            "from the branch loss's gradient")).count(), plan);
-                    assertEquals(folded ? 0 : 2, plan.lines().filter(line -> line.endsWith(": reduce_mean_bp"))
-                            .count(), plan);
+                    List<PlanStep> plan = compiled.trainingPlan();
+                    boolean folded = !Arrays.asList(off).contains(PlanSwitch.FUSED_MEAN);
+                    assertEquals(folded ? 2 : 0, count(plan, PlanStep.Kind.FUSED_MEAN), text(plan));
+                    assertEquals(folded ? 2 : 0, count(plan, PlanStep.Kind.FUSED_LOSS_GRADIENT_FROM_MEAN), text(plan));
+                    assertEquals(folded ? 0 : 2, countOp(plan, "reduce_mean_bp"), text(plan));
                 }
             } finally {
-                ExecutionPlan.disable();
+                PlanSwitch.disable();
             }
         }
     }
@@ -347,12 +340,11 @@ class CompiledExecutorTest {
         // Localisation has 9 values per example, classification 2: at 2,000 examples the localisation loss
         // (18,000 values) exceeds LossFusion.MAX_FORWARD_ELEMENTS and keeps its forward ops; both gradients and the
         // classification loss are fused.
-        CompiledExecutor executor = compare(TestModels.detector(WeightingSpec.fixed(0.3, 0.7)), DataType.DOUBLE,
-                2000);
-        String plan = String.join("\n", executor.describeTrainingPlan());
-        assertEquals(2, plan.lines().filter(line -> line.contains("gradient of the logits (Java)")).count(), plan);
-        assertEquals(1, plan.lines().filter(line -> line.contains("(per-example loss, Java)")).count(), plan);
-        assertTrue(plan.contains("ClipByValue"), plan);
+        List<PlanStep> plan = compare(TestModels.detector(WeightingSpec.fixed(0.3, 0.7)), DataType.DOUBLE, 2000)
+                .trainingPlan();
+        assertEquals(2, count(plan, FUSED_GRADIENTS), text(plan));
+        assertEquals(1, count(plan, PlanStep.Kind.FUSED_LOSS), text(plan));
+        assertTrue(countOp(plan, "ClipByValue") > 0, text(plan));
     }
 
     @Test
@@ -496,6 +488,118 @@ class CompiledExecutorTest {
     }
 
     @Test
+    void aRewriteThatFailsWhilePlanningFailsTheTestsButUsersGetTheOpCountedAndLoggedOnce() {
+        ModelSpec spec = TestModels.detector(WeightingSpec.fixed(0.3, 0.7));
+        // A deliberately broken rewrite, tried first: it throws on every matmul_bp.
+        Rewrite broken = new Rewrite() {
+            @Override
+            public Rewritten apply(PlanNode node, PlanDraft draft) {
+                if (node instanceof PlanNode.Op op && op.function().opName().equals("matmul_bp")) {
+                    throw new ArithmeticException("deliberately broken");
+                }
+                return null;
+            }
+
+            @Override
+            public String name() {
+                return "BrokenForTest";
+            }
+        };
+        List<Rewrite> rewrites = new ArrayList<>();
+        rewrites.add(broken);
+        rewrites.addAll(Rewrite.catalogue());
+        Random random = new Random(4);
+        INDArray[][] first = batch(spec, DataType.DOUBLE, 5, random);
+        // Strict mode (runtime/pom.xml switches it on for every runtime test): the bug fails the test.
+        assertTrue(PlanFailures.strict(), "the runtime's tests run in strict mode");
+        CompiledExecutor strict = new CompiledExecutor(NetworkBuilder.build(spec, 7, DataType.DOUBLE), rewrites);
+        RewriteFailedException e = assertThrows(RewriteFailedException.class,
+                () -> strict.forwardBackward(first[0], first[1]));
+        assertTrue(e.getMessage().contains("BrokenForTest"), e.getMessage());
+        assertTrue(e.getCause() instanceof ArithmeticException, String.valueOf(e.getCause()));
+        // Users: the node runs SameDiff's op, the rest of the plan stays compiled and rewritten, the values are
+        // SameDiff's; every failure is counted, the first one of this rewrite logged.
+        boolean wasStrict = PlanFailures.strict(false);
+        try {
+            long failures = PlanFailures.rewriteFailures();
+            long warnings = PlanFailures.warnings();
+            SameDiffExecutor reference = new SameDiffExecutor(NetworkBuilder.build(spec, 7, DataType.DOUBLE));
+            CompiledExecutor lenient = new CompiledExecutor(NetworkBuilder.build(spec, 7, DataType.DOUBLE), rewrites);
+            for (int batch : new int[] {5, 3}) {
+                INDArray[][] data = batch == 5 ? first : batch(spec, DataType.DOUBLE, batch, random);
+                StepExecutor.PassResult expected = reference.forwardBackward(data[0], data[1]);
+                StepExecutor.PassResult actual = lenient.forwardBackward(data[0], data[1]);
+                assertClose(expected.losses().total(), actual.losses().total(), "total at batch " + batch);
+                for (String parameter : expected.gradients().keySet()) {
+                    assertArraysClose(expected.gradients().get(parameter), actual.gradients().get(parameter),
+                            "gradient of " + parameter + " at batch " + batch);
+                }
+            }
+            assertFalse(lenient.isFallback());
+            List<PlanStep> plan = lenient.trainingPlan();
+            long matmulBps = countOp(plan, "matmul_bp");
+            assertTrue(matmulBps > 0, text(plan));
+            assertEquals(1, count(plan, PlanStep.Kind.CONV2D_BP_SHARED_PATCHES), text(plan));
+            // Two plans (batch 5 and 3), each with its matmul_bp nodes failing once.
+            assertEquals(failures + 2 * matmulBps, PlanFailures.rewriteFailures());
+            assertEquals(warnings + 1, PlanFailures.warnings());
+        } finally {
+            PlanFailures.strict(wasStrict);
+        }
+    }
+
+    @Test
+    void aFusedLossStepThatFailsLeavesEveryLossToSameDiffsOps() {
+        // Fused loss steps replace op chains that the plan's order then skips, so a failing one makes the planner
+        // start over without fused losses (users; strict mode throws as for any rewrite).
+        ModelSpec spec = fusedLosses(1);
+        Rewrite broken = new Rewrite() {
+            @Override
+            public Rewritten apply(PlanNode node, PlanDraft draft) {
+                if (node instanceof PlanNode.Fused) {
+                    throw new IllegalStateException("deliberately broken");
+                }
+                return null;
+            }
+
+            @Override
+            public String name() {
+                return "BrokenFusionForTest";
+            }
+        };
+        List<Rewrite> rewrites = new ArrayList<>();
+        rewrites.add(broken);
+        rewrites.addAll(Rewrite.catalogue());
+        INDArray[][] data = batch(spec, DataType.DOUBLE, 6, new Random(5));
+        CompiledExecutor strict = new CompiledExecutor(NetworkBuilder.build(spec, 7, DataType.DOUBLE), rewrites);
+        assertThrows(RewriteFailedException.class, () -> strict.losses(data[0], data[1]));
+        boolean wasStrict = PlanFailures.strict(false);
+        try {
+            long failures = PlanFailures.rewriteFailures();
+            long warnings = PlanFailures.warnings();
+            SameDiffExecutor reference = new SameDiffExecutor(NetworkBuilder.build(spec, 7, DataType.DOUBLE));
+            CompiledExecutor lenient = new CompiledExecutor(NetworkBuilder.build(spec, 7, DataType.DOUBLE), rewrites);
+            StepExecutor.PassResult expected = reference.forwardBackward(data[0], data[1]);
+            StepExecutor.PassResult actual = lenient.forwardBackward(data[0], data[1]);
+            assertClose(expected.losses().total(), actual.losses().total(), "total");
+            for (String parameter : expected.gradients().keySet()) {
+                assertArraysClose(expected.gradients().get(parameter), actual.gradients().get(parameter),
+                        "gradient of " + parameter);
+            }
+            assertFalse(lenient.isFallback());
+            List<PlanStep> plan = lenient.trainingPlan();
+            assertEquals(0, count(plan, PlanStep.Kind.FUSED_LOSS, PlanStep.Kind.FUSED_MEAN,
+                    PlanStep.Kind.FUSED_LOSS_GRADIENT, PlanStep.Kind.FUSED_LOSS_GRADIENT_FROM_MEAN), text(plan));
+            // The other rewrites still apply.
+            assertTrue(count(plan, PlanStep.Kind.MATMUL_BP_PRUNED) > 0, text(plan));
+            assertEquals(failures + 1, PlanFailures.rewriteFailures());
+            assertEquals(warnings + 1, PlanFailures.warnings());
+        } finally {
+            PlanFailures.strict(wasStrict);
+        }
+    }
+
+    @Test
     void thePlanPrunesTheInputGradientAndUsesTheCheaperBackwardOps() {
         ModelSpec spec = ModelSpec.builder("test.Mlp")
                 .input("x", 12)
@@ -510,13 +614,42 @@ class CompiledExecutorTest {
         CompiledExecutor executor = new CompiledExecutor(NetworkBuilder.build(spec, 1, DataType.FLOAT));
         INDArray[][] data = batch(spec, DataType.FLOAT, 4, new Random(2));
         executor.forwardBackward(data[0], data[1]);
-        String plan = String.join("\n", executor.describeTrainingPlan());
-        assertTrue(plan.contains("input gradient pruned"), plan);
-        assertTrue(plan.contains("relu_bp"), plan);
-        assertTrue(plan.contains("add_bp -> alias"), plan);
+        List<PlanStep> plan = executor.trainingPlan();
+        assertEquals(1, count(plan, PlanStep.Kind.MATMUL_BP_PRUNED), text(plan));
+        assertEquals(1, count(plan, PlanStep.Kind.RELU_BP), text(plan));
+        assertEquals(2, count(plan, PlanStep.Kind.ADD_BP_ALIAS_AND_BIAS_GEMM, PlanStep.Kind.ADD_BP_ALIAS), text(plan));
+        // The second layer's matmul_bp needs both gradients and stays.
+        assertEquals(1, countOp(plan, "matmul_bp"), text(plan));
+        assertEquals(0, countOp(plan, "add_bp") + countOp(plan, "thresholdedrelu_bp"), text(plan));
     }
 
     // ---------------------------------------------------------------------------------------------------------
+
+    private static final PlanStep.Kind[] CONV2D_REWRITES = {PlanStep.Kind.CONV2D_SHARED_PATCHES,
+        PlanStep.Kind.CONV2D_FORWARD_ONLY, PlanStep.Kind.CONV2D_BP_OWN_PATCHES, PlanStep.Kind.CONV2D_BP_SHARED_PATCHES};
+    private static final PlanStep.Kind[] FUSED_GRADIENTS = {PlanStep.Kind.FUSED_LOSS_GRADIENT,
+        PlanStep.Kind.FUSED_LOSS_GRADIENT_FROM_MEAN};
+    /** The steps that read or write native buffers from Java. */
+    private static final PlanStep.Kind[] JAVA_PASSES = java.util.Arrays.stream(PlanStep.Kind.values())
+            .filter(kind -> kind.rewrite() != null && kind.rewrite().javaPass())
+            .toArray(PlanStep.Kind[]::new);
+
+    /** How many nodes of {@code plan} are computed in one of these ways. */
+    static long count(List<PlanStep> plan, PlanStep.Kind... kinds) {
+        List<PlanStep.Kind> wanted = List.of(kinds);
+        return plan.stream().filter(step -> wanted.contains(step.kind())).count();
+    }
+
+    /** How many nodes of {@code plan} run SameDiff's op {@code op} as it was emitted. */
+    static long countOp(List<PlanStep> plan, String op) {
+        return plan.stream().filter(step -> step.op().equals(op)
+                && (step.kind() == PlanStep.Kind.OP || step.kind() == PlanStep.Kind.LEGACY_OP)).count();
+    }
+
+    /** The plan, one line a node, for failure messages. */
+    static String text(List<PlanStep> plan) {
+        return String.join("\n", plan.stream().map(PlanStep::describe).toList());
+    }
 
     private static CompiledExecutor compare(ModelSpec spec, DataType type, int... batchSizes) {
         return compare(spec, type, null, batchSizes);
@@ -638,11 +771,9 @@ class CompiledExecutorTest {
         HostBuffers.force(false);
         try {
             for (ModelSpec spec : List.of(TestModels.detector(), convTrunk(WeightingSpec.fixed(0.2, 0.3, 0.5)))) {
-                CompiledExecutor executor = compare(spec, DataType.FLOAT, 5, 1024);
-                String plan = String.join("\n", executor.describeTrainingPlan());
-                assertFalse(plan.contains("Java"), plan);
-                assertFalse(plan.contains("im2col"), plan);
-                assertTrue(plan.contains("conv2d_bp"), plan);
+                List<PlanStep> plan = compare(spec, DataType.FLOAT, 5, 1024).trainingPlan();
+                assertEquals(0, count(plan, JAVA_PASSES), text(plan));
+                assertTrue(countOp(plan, "conv2d_bp") > 0, text(plan));
             }
             ModelSpec spec = TestModels.detector();
             Trainer trainer = Trainer.create(spec, TrainingOptions.builder().seed(1).build());

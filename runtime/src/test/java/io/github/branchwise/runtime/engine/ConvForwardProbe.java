@@ -12,11 +12,14 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The forward of one NHWC convolution alone: libnd4j's {@code conv2d} against Java {@link Im2col} + one GEMM
  * ({@code patches · W}) + the bias add, the two ways a prediction plan can run the first convolution. Medians of
- * {@code reps} runs per case, both ways interleaved in one JVM (benchmarks module; package-private access to
- * {@link Im2col}).
+ * {@code reps} runs per case, both ways interleaved in one JVM.
  *
- * <pre>OMP_NUM_THREADS=1 java -cp benchmarks/target/classes:$(cat benchmarks/target/classpath.txt) \
- *     io.github.branchwise.runtime.engine.ConvForwardProbe [reps]</pre>
+ * <p>A runnable main in the runtime's test sources, next to the tests, for package-private access to the engine; see
+ * docs/performance.md ("Probes") for how to run it:
+ *
+ * <pre>OMP_NUM_THREADS=1 java \
+ *     -cp "runtime/target/test-classes:runtime/target/classes:$(cat runtime/target/probe-classpath.txt)" \
+ *     io.github.branchwise.runtime.engine.ConvForwardProbe [reps] [case]</pre>
  */
 public final class ConvForwardProbe {
     private ConvForwardProbe() {

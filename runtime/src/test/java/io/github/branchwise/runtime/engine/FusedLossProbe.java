@@ -1,7 +1,6 @@
 package io.github.branchwise.runtime.engine;
 
-import io.github.branchwise.annotations.Weighting;
-import io.github.branchwise.benchmarks.Workloads;
+import io.github.branchwise.runtime.internal.WeightingSpec;
 import java.util.Arrays;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -11,7 +10,15 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The seed model's fused BCE steps alone ([1024, 3, 3, 1] FLOAT, binary targets): the forward with libnd4j's log
- * and with Java's, the backward, medians of interleaved runs.
+ * and with Java's, the backward, medians of interleaved runs. The test models' detector has the seed model's
+ * localisation head ({@code [3, 3, 1]}, sigmoid, binary cross-entropy).
+ *
+ * <p>A runnable main in the runtime's test sources, next to the tests, for package-private access to the engine; see
+ * docs/performance.md ("Probes") for how to run it:
+ *
+ * <pre>OMP_NUM_THREADS=1 java \
+ *     -cp "runtime/target/test-classes:runtime/target/classes:$(cat runtime/target/probe-classpath.txt)" \
+ *     io.github.branchwise.runtime.engine.FusedLossProbe [reps]</pre>
  */
 public final class FusedLossProbe {
     private FusedLossProbe() {
@@ -19,7 +26,7 @@ public final class FusedLossProbe {
 
     public static void main(String[] args) {
         int reps = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
-        Network network = NetworkBuilder.build(Workloads.Workload.SEED_1024.spec(Weighting.FIXED), 1, DataType.FLOAT);
+        Network network = NetworkBuilder.build(TestModels.detector(WeightingSpec.fixed(0.3, 0.7)), 1, DataType.FLOAT);
         Map<String, LossFusion> fusions = LossFusion.find(network, network.sameDiff().getFunction("grad"));
         LossFusion fusion = fusions.values().stream().filter(f -> !f.fits(f.perExample, 2000)).findFirst()
                 .orElseThrow();
@@ -29,12 +36,12 @@ public final class FusedLossProbe {
         INDArray out2 = Nd4j.create(DataType.FLOAT, 1024);
         INDArray g = Nd4j.rand(DataType.FLOAT, 1024);
         INDArray dz = p.like();
-        Runnable nativeLog = fusion.forwardStep(p, () -> y, out1);
-        ExecutionPlan.disable("native_log");
-        Runnable javaLog = fusion.forwardStep(p, () -> y, out2);
-        ExecutionPlan.disable("fused_mean");
-        Runnable backward = fusion.backwardStep(p, () -> y, g, dz);
-        ExecutionPlan.disable();
+        Runnable nativeLog = fusion.kernels.forwardStep(p, () -> y, out1);
+        PlanSwitch.disable(PlanSwitch.NATIVE_LOG);
+        Runnable javaLog = fusion.kernels.forwardStep(p, () -> y, out2);
+        PlanSwitch.disable();
+        // The backward from the per-example losses' gradient g ([batch]), not from a folded branch-loss mean.
+        Runnable backward = fusion.kernels.backwardStep(p, () -> y, g, dz, false);
         long[] a = new long[reps];
         long[] b = new long[reps];
         long[] c = new long[reps];

@@ -1,8 +1,8 @@
-package io.github.branchwise.runtime.engine;
+package io.github.branchwise.benchmarks;
 
 import io.github.branchwise.annotations.Weighting;
-import io.github.branchwise.benchmarks.Workloads;
 import io.github.branchwise.runtime.TrainingOptions;
+import io.github.branchwise.runtime.engine.PlanSwitch;
 import io.github.branchwise.runtime.internal.Predictor;
 import io.github.branchwise.runtime.training.Trainer;
 import java.util.Arrays;
@@ -11,12 +11,14 @@ import org.nd4j.linalg.learning.config.Sgd;
 
 /**
  * A plan rewrite against itself switched off, interleaved in one JVM: two trainers of the same workload, one
- * planned with the rewrites named on the command line switched off ({@code ExecutionPlan.disable}, which plans read
- * when they are built), then steps (or predictions) alternating between the two and the median of each. On a
+ * planned with the rewrites named on the command line switched off ({@link PlanSwitch#disable}, which plans read
+ * when they are built; names as in {@code -Dbranchwise.plan.disable}), then steps (or predictions) alternating between the two and the median of each. On a
  * shared, noisy machine the load hits both sides alike, unlike separate JMH forks run one after the other.
+ * {@link PlanSwitch} is the one class of the runtime's hidden engine package this module uses: a deliberate seam,
+ * public there for this purpose (the benchmarks run on the class path).
  *
  * <pre>OMP_NUM_THREADS=1 java -cp benchmarks/target/classes:$(cat benchmarks/target/classpath.txt) \
- *     io.github.branchwise.runtime.engine.InterleavedAB SEED_1024 FIXED native_log+fused_mean [train|predict] [n]</pre>
+ *     io.github.branchwise.benchmarks.InterleavedAB SEED_1024 FIXED native_log+fused_mean [train|predict] [n]</pre>
  */
 public final class InterleavedAB {
     private InterleavedAB() {
@@ -25,16 +27,16 @@ public final class InterleavedAB {
     public static void main(String[] args) {
         Workloads.Workload workload = Workloads.Workload.valueOf(args[0]);
         Weighting weighting = Weighting.valueOf(args[1]);
-        String[] off = args[2].split("[,+]");
+        PlanSwitch[] off = PlanSwitch.parse(args[2]).toArray(new PlanSwitch[0]);
         boolean predict = args.length > 3 && args[3].equals("predict");
         int n = args.length > 4 ? Integer.parseInt(args[4]) : 1000;
         INDArray[][] data = workload.data(1);
-        ExecutionPlan.disable(off);
+        PlanSwitch.disable(off);
         Trainer without = trainer(workload, weighting);
         Predictor withoutPredictor = without.predictor();
         Runnable b = predict ? () -> withoutPredictor.predict(data[0]) : () -> without.fit(data[0], data[1]);
         b.run();
-        ExecutionPlan.disable();
+        PlanSwitch.disable();
         Trainer with = trainer(workload, weighting);
         Predictor withPredictor = with.predictor();
         Runnable a = predict ? () -> withPredictor.predict(data[0]) : () -> with.fit(data[0], data[1]);

@@ -14,7 +14,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * output at batch 1024, one or two logs a value): Java's {@code Math.log} per value against libnd4j's {@code log}
  * through one op context on a preallocated buffer, plus the bulk copies in and out. Medians, interleaved.
  *
- * <pre>OMP_NUM_THREADS=1 java -cp benchmarks/target/classes:$(cat benchmarks/target/classpath.txt) \
+ * <p>A runnable main in the runtime's test sources, next to the tests, for package-private access to the engine; see
+ * docs/performance.md ("Probes") for how to run it:
+ *
+ * <pre>OMP_NUM_THREADS=1 java \
+ *     -cp "runtime/target/test-classes:runtime/target/classes:$(cat runtime/target/probe-classpath.txt)" \
  *     io.github.branchwise.runtime.engine.LogProbe [reps]</pre>
  */
 public final class LogProbe {

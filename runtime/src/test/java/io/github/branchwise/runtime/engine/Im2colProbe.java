@@ -12,6 +12,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * loop, interleaved, medians: (b) a plain loop instead of {@code System.arraycopy} for the 6-value kernel rows,
  * (c) that plus one bulk read of the whole batch and one bulk write of all patches through arrays kept between
  * calls. Checks that all three write the same patches.
+ *
+ * <p>A runnable main in the runtime's test sources, next to the tests, for package-private access to the engine; see
+ * docs/performance.md ("Probes") for how to run it:
+ *
+ * <pre>OMP_NUM_THREADS=1 java \
+ *     -cp "runtime/target/test-classes:runtime/target/classes:$(cat runtime/target/probe-classpath.txt)" \
+ *     io.github.branchwise.runtime.engine.Im2colProbe [reps]</pre>
  */
 public final class Im2colProbe {
     private Im2colProbe() {
