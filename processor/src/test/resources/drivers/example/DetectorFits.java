@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.branchwise.runtime.TrainingOptions;
 import io.github.branchwise.runtime.training.Checkpoints;
+import io.github.branchwise.runtime.training.CsvColumns;
 import io.github.branchwise.runtime.training.EarlyStopping;
 import io.github.branchwise.runtime.training.FitConfig;
 import io.github.branchwise.runtime.training.History;
@@ -225,6 +226,46 @@ public final class DetectorFits {
             byte[] bytes = Files.readAllBytes(dir.resolve(png));
             assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, java.util.Arrays.copyOf(bytes, 4), png);
         }
+    }
+
+    /** A CSV file of the same examples, read through the generated csv(...), trains exactly as the arrays do. */
+    public static void csvTrainsAsTheArraysDo(Path dir) throws IOException {
+        INDArray[] data = data(EXAMPLES, 8);
+        String[] pixels = new String[50];
+        String[] map = new String[9];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = "p" + i;
+        }
+        for (int i = 0; i < map.length; i++) {
+            map[i] = "m" + i;
+        }
+        List<String> lines = new ArrayList<>();
+        lines.add(String.join(",", pixels) + "," + String.join(",", map) + ",cat,dog");
+        for (int row = 0; row < EXAMPLES; row++) {
+            StringBuilder line = new StringBuilder();
+            for (INDArray array : data) {
+                for (double value : array.get(NDArrayIndex.point(row)).dup('c').data().asDouble()) {
+                    line.append(line.length() == 0 ? "" : ",").append(value);
+                }
+            }
+            lines.add(line.toString());
+        }
+        Path file = Files.write(dir.resolve("detector.csv"), lines);
+        CsvColumns columns = CsvColumns.byName().input("image", pixels).target("localization", map)
+                .target("classification", "cat", "dog");
+
+        DetectorTrainingModel fromCsv = DetectorTrainingModel.create(options());
+        DetectorHistory csvHistory = fromCsv.fit(DetectorTrainingModel.csv(file, columns, BATCH).shuffle(false),
+                quiet(2).build());
+        DetectorTrainingModel fromArrays = DetectorTrainingModel.create(options());
+        DetectorHistory arrayHistory = fromArrays.fit(
+                DetectorTrainingModel.data(data[0], data[1], data[2], BATCH).shuffle(false), quiet(2).build());
+        assertEquals(arrayHistory.stepLosses(), csvHistory.stepLosses(), "the same batches, the same losses");
+        assertEquals(fromArrays.parameters(), fromCsv.parameters());
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DetectorTrainingModel.csv(file, CsvColumns.byName(), BATCH));
+        assertTrue(e.getMessage().contains("input 'image' has 50 value(s) per example"), e.getMessage());
     }
 
     static TrainingOptions options() {

@@ -59,6 +59,11 @@ final class FitApiTest {
     }
 
     @Test
+    void csvTrainsAsTheArraysDo(@TempDir Path dir) throws Throwable {
+        run("DetectorFits", "csvTrainsAsTheArraysDo", dir);
+    }
+
+    @Test
     void earlyStoppingStopsAndRestoresTheBest() throws Throwable {
         run("DetectorFits", "earlyStoppingStopsAndRestoresTheBest");
     }

@@ -43,6 +43,10 @@ public final class TypeNames {
     public static final ClassName DATA_SOURCE = ClassName.get(TRAINING, "DataSource");
     /** Whole arrays cut into shuffled mini-batches. */
     public static final ClassName ARRAY_DATA_SOURCE = ClassName.get(TRAINING, "ArrayDataSource");
+    /** Which CSV columns hold each input and target. */
+    public static final ClassName CSV_COLUMNS = ClassName.get(TRAINING, "CsvColumns");
+    /** Reads a CSV file into a model's arrays. */
+    public static final ClassName CSV_DATA = ClassName.get(TRAINING, "CsvData");
     /** One untyped mini-batch. */
     public static final ClassName BATCH = ClassName.get(TRAINING, "Batch");
     /** What a fitting recorded, untyped. */

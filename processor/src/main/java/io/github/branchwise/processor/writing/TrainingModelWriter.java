@@ -308,6 +308,25 @@ final class TrainingModelWriter {
                         .addStatement("return $T.fromIterable(batches, $T::toBatch)", TypeNames.DATA_SOURCE,
                                 names.trainingModel())
                         .build(),
+                MethodSpec.methodBuilder("csv")
+                        .addJavadoc("A CSV file with a header row as a data source: each input and branch target "
+                                + "from the columns\n{@code columns} names ({@code CsvColumns.byName()}: the one column "
+                                + "of its own name), read once,\ncut into mini-batches shuffled anew each epoch. Every "
+                                + "mistake (a missing column, a value that is\nnot a number, a class index out of "
+                                + "range) is reported with the row and the column.\n\n")
+                        .addJavadoc("@param file    the CSV file\n")
+                        .addJavadoc("@param columns which columns hold each input and target\n")
+                        .addJavadoc("@param $L examples per batch; the last batch may be smaller\n", batchSize)
+                        .addJavadoc("@return the data source\n")
+                        .addJavadoc("@throws IOException when the file cannot be read\n")
+                        .addModifiers(PUBLIC, STATIC)
+                        .returns(TypeNames.ARRAY_DATA_SOURCE)
+                        .addParameter(Path.class, "file")
+                        .addParameter(TypeNames.CSV_COLUMNS, "columns")
+                        .addParameter(TypeName.INT, batchSize)
+                        .addException(IOException.class)
+                        .addStatement("return $T.read(SPEC, file, columns, $N)", TypeNames.CSV_DATA, batchSize)
+                        .build(),
                 MethodSpec.methodBuilder("history")
                         .addJavadoc("What training over epochs has recorded so far, all {@code fit} calls "
                                 + "together\n(and, for a resumed model, the run before the checkpoint).\n\n")
