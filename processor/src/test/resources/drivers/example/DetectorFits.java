@@ -59,10 +59,10 @@ public final class DetectorFits {
                 "val_localization_accuracy", "val_localization_bce", "val_classification_loss",
                 "val_classification_accuracy")), new TreeSet<>(raw.epochColumns()));
         for (DetectorEpoch epoch : history.epochs()) {
-            Map<String, Double> row = raw.epoch((int) epoch.epoch());
+            Map<String, Double> row = raw.epoch((int) epoch.epoch() - 1);
             assertEquals(row.get("epoch"), (double) epoch.epoch());
             assertEquals(row.get("steps"), (double) epoch.steps());
-            assertEquals((epoch.epoch() + 1) * EXAMPLES / BATCH, epoch.steps());
+            assertEquals(epoch.epoch() * EXAMPLES / BATCH, epoch.steps());
             assertEquals(0.1, epoch.learningRate(), 1e-12);
             assertEquals(row.get("total"), epoch.losses().total());
             assertEquals(row.get("localization_loss"), epoch.losses().localization());
@@ -191,7 +191,7 @@ public final class DetectorFits {
                 .build());
         assertEquals(2, history.epochs().size());
         assertTrue(model.fitting().stoppedEarly());
-        assertEquals(0, model.fitting().bestEpoch());
+        assertEquals(1, model.fitting().bestEpoch(), "epochs count from 1");
         assertEquals(history.epochs(), seen, "the typed listener saw every epoch as the history has it");
         DetectorLosses best = history.epochs().get(0).validationLosses().orElseThrow();
         DetectorLosses now = model.evaluate(new DetectorBatch(val[0], val[1], val[2]));

@@ -79,7 +79,7 @@ public final class ShapesExample {
         System.out.println("epoch  loss(loc)  loss(shape)  weight(loc)  weight(shape)  val acc(loc)  val acc(shape)");
         for (ShapesEpoch epoch : history.epochs()) {
             ShapesMetrics val = epoch.validationMetrics().orElseThrow();
-            System.out.printf(Locale.ROOT, "%5d  %9.4f  %11.4f  %11.3f  %13.3f  %12.3f  %14.3f%n", epoch.epoch() + 1,
+            System.out.printf(Locale.ROOT, "%5d  %9.4f  %11.4f  %11.3f  %13.3f  %12.3f  %14.3f%n", epoch.epoch(),
                     epoch.losses().localization(), epoch.losses().shape(), epoch.weights().localization(),
                     epoch.weights().shape(), val.localizationAccuracy(), val.shapeAccuracy());
         }

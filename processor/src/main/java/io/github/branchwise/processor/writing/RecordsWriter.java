@@ -166,7 +166,7 @@ final class RecordsWriter {
                 "What training {@link $T} recorded at the end of one epoch, typed: a row of the\n"
                         + "history's epoch table ({@code History.epoch(int)}).\n", modelClass);
         MethodSpec.Builder constructor = MethodSpec.constructorBuilder();
-        component(type, constructor, TypeName.LONG, "epoch", "the epoch's index, from 0");
+        component(type, constructor, TypeName.LONG, "epoch", "the epoch's number, from 1 (as the progress counts)");
         component(type, constructor, TypeName.LONG, "steps", "the optimisation steps taken when the epoch ended");
         component(type, constructor, TypeName.DOUBLE, "learningRate", "the learning rate of the epoch's last step");
         component(type, constructor, names.losses(), "losses",

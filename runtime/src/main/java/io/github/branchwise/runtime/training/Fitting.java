@@ -98,9 +98,12 @@ public final class Fitting {
         return state.stoppedEarly;
     }
 
-    /** The index of the best epoch early stopping has seen, or -1. */
+    /**
+     * The number of the best epoch early stopping has seen, counted from 1 as the progress, the history's
+     * {@code epoch} column and {@code FitConfig.epochs} count; 0 before any.
+     */
     public long bestEpoch() {
-        return state.bestEpoch;
+        return state.bestEpoch + 1;
     }
 
     void requestStop() {
@@ -134,7 +137,7 @@ public final class Fitting {
         List<String> branchNames = state.history.branches();
         try (ProgressReporter progress = new ProgressReporter(config.progress(), config.output(), branchNames)) {
             if (state.stoppedEarly) {
-                progress.message("early stopping already ended this run at epoch " + (state.bestEpoch + 1));
+                progress.message("early stopping already ended this run (best epoch " + (state.bestEpoch + 1) + ")");
                 return state.history;
             }
             if (trainer.epoch() >= config.epochs()) {
@@ -150,7 +153,7 @@ public final class Fitting {
                         spec));
                 for (long skip = 0; skip < state.batchInEpoch; skip++) {
                     if (!batches.hasNext()) {
-                        throw new IllegalStateException("epoch " + epoch + " has fewer than the " + state.batchInEpoch
+                        throw new IllegalStateException("epoch " + (epoch + 1) + " has fewer than the " + state.batchInEpoch
                                 + " batches the checkpoint had already trained: the data source changed");
                     }
                     batches.next();
@@ -164,7 +167,7 @@ public final class Fitting {
                         chooseThreads(false);
                     }
                     progress.step(row);
-                    TrainingEvent event = new TrainingEvent(this, epoch, trainer.iteration(), row);
+                    TrainingEvent event = new TrainingEvent(this, epoch + 1, trainer.iteration(), row);
                     for (TrainingListener listener : config.listeners()) {
                         listener.onStepEnd(event);
                     }
@@ -178,14 +181,14 @@ public final class Fitting {
                     break;
                 }
                 if (state.batchInEpoch == 0) {
-                    throw new IllegalStateException("the data source gave no batch for epoch " + epoch);
+                    throw new IllegalStateException("the data source gave no batch for epoch " + (epoch + 1));
                 }
                 if (trainer.chosenNativeThreads().isPresent() && trainer.threadChoiceOutdated()) {
                     chooseThreads(true);
                 }
                 Map<String, Double> row = endEpoch(epoch, config, metrics);
                 progress.endEpoch(epoch, config.epochs(), row);
-                TrainingEvent event = new TrainingEvent(this, epoch, trainer.iteration(), row);
+                TrainingEvent event = new TrainingEvent(this, epoch + 1, trainer.iteration(), row);
                 for (TrainingListener listener : config.listeners()) {
                     listener.onEpochEnd(event);
                 }
@@ -237,7 +240,7 @@ public final class Fitting {
                 saved = saveCheckpoint(config.checkpoints());
             }
             progress.message("training diverged: " + e.getMessage());
-            throw new FitDivergedException(e, epoch, state.history, saved);
+            throw new FitDivergedException(e, epoch + 1, state.history, saved);
         }
         long step = trainer.iteration() - 1;
         double n = batch.size();
@@ -245,7 +248,7 @@ public final class Fitting {
         double[] weights = trainer.weights();
         Map<String, Double> row = new LinkedHashMap<>();
         row.put("step", (double) step);
-        row.put("epoch", (double) epoch);
+        row.put("epoch", (double) (epoch + 1));
         row.put("batch", (double) state.batchInEpoch);
         row.put("examples", n);
         row.put("lr", learningRate(step, epoch));
@@ -273,7 +276,7 @@ public final class Fitting {
 
     private Map<String, Double> endEpoch(long epoch, FitConfig config, Map<String, List<Metric>> metrics) {
         Map<String, Double> row = new LinkedHashMap<>();
-        row.put("epoch", (double) epoch);
+        row.put("epoch", (double) (epoch + 1));
         row.put("steps", (double) trainer.iteration());
         row.put("lr", learningRate(Math.max(0, trainer.iteration() - 1), epoch));
         row.put("total", state.mean("total"));
@@ -363,7 +366,7 @@ public final class Fitting {
             }
         }
         if (examples == 0) {
-            throw new IllegalStateException("the validation data gave no batch for epoch " + epoch);
+            throw new IllegalStateException("the validation data gave no batch for epoch " + (epoch + 1));
         }
         Map<String, Double> row = new LinkedHashMap<>();
         row.put("val_total", total / examples);

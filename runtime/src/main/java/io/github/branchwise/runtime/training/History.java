@@ -26,11 +26,14 @@ import org.apache.commons.csv.CSVPrinter;
  * What a training run recorded: one row per optimisation step and one row per epoch, as Keras' {@code History}
  * with one curve per branch, plus the branch weights.
  *
- * <p>Step columns: {@code step} (global index from 0), {@code epoch}, {@code batch} (index within the epoch),
+ * <p>Epochs are numbered from 1, everywhere (this {@code epoch} column, the progress, {@code Fitting.bestEpoch},
+ * {@code FitConfig.epochs}); steps and batches are indices from 0, as in Keras.
+ *
+ * <p>Step columns: {@code step} (global index from 0), {@code epoch} (its number), {@code batch} (index within the epoch),
  * {@code examples}, {@code lr}, {@code total}, then per branch {@code <branch>_loss}, {@code <branch>_weight} (after
  * the step) and {@code <branch>_<metric>} (of that batch, before the update).
  *
- * <p>Epoch columns: {@code epoch}, {@code steps} (steps taken when the epoch ended), {@code lr}, {@code total},
+ * <p>Epoch columns: {@code epoch} (its number, from 1), {@code steps} (steps taken when the epoch ended), {@code lr}, {@code total},
  * per branch {@code <branch>_loss}, {@code <branch>_weight} (at the epoch's end), {@code <branch>_<metric>}, then
  * with validation data {@code val_total}, {@code val_<branch>_loss} and {@code val_<branch>_<metric>}. Training
  * values of an epoch are example-weighted means over its steps; metrics add up their {@link Tally}s.
@@ -86,7 +89,10 @@ public final class History {
         return values(epochColumns, epochRows, column);
     }
 
-    /** The row of epoch {@code index} (of those recorded), column name to value, in column order. */
+    /**
+     * The row of the {@code index}-th epoch recorded (from 0: epoch number {@code index + 1} of a run that started
+     * from scratch), column name to value, in column order.
+     */
     public synchronized Map<String, Double> epoch(int index) {
         return row(epochColumns, epochRows.get(index));
     }

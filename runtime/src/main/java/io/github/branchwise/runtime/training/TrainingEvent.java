@@ -16,7 +16,10 @@ public final class TrainingEvent {
         this.values = Map.copyOf(values);
     }
 
-    /** The index of the current epoch (from 0); for an epoch end, the epoch that ended. */
+    /**
+     * The number of the current epoch, from 1 (as the progress and the history's {@code epoch} column count); for
+     * an epoch end, the epoch that ended.
+     */
     public long epoch() {
         return epoch;
     }

@@ -29,7 +29,7 @@ class EarlyStoppingTest {
                 .silent().validation(validation[0], validation[1], 6)
                 .earlyStopping(EarlyStopping.unweightedValidationTotal().minDelta(1e6)).build());
         assertEquals(2, history.epochCount());
-        assertEquals(0, fitting.bestEpoch());
+        assertEquals(1, fitting.bestEpoch(), "epochs count from 1");
         double[] map = history.epochValues("val_map_loss");
         double[] kind = history.epochValues("val_kind_loss");
         double[] weighted = history.epochValues("val_total");

@@ -111,7 +111,7 @@ class FittingTest {
             assertEquals(history.epochColumns(), parser.getHeaderNames());
             List<CSVRecord> records = parser.getRecords();
             assertEquals(3, records.size());
-            assertEquals("2", records.get(2).get("epoch"));
+            assertEquals("3", records.get(2).get("epoch"), "the third epoch, counted from 1");
             assertEquals(history.epochValues("val_kind_loss")[1], Double.parseDouble(records.get(1)
                     .get("val_kind_loss")));
         }
@@ -170,7 +170,7 @@ class FittingTest {
                     }
                 }).build());
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L), steps);
-        assertEquals(List.of(0L), epochs);
+        assertEquals(List.of(1L), epochs, "epochs count from 1");
         assertEquals(7, h.stepCount());
         assertEquals(1, trainer.epoch());
     }
@@ -193,7 +193,7 @@ class FittingTest {
                 }).build());
         assertEquals(4, h.epochCount());
         assertTrue(f.stoppedEarly());
-        assertEquals(0, f.bestEpoch());
+        assertEquals(1, f.bestEpoch());
         trainer.parameterValues().forEach((name, value) -> assertEquals(parametersByEpoch.get(0).get(name), value,
                 name));
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> Fitting.of(

@@ -109,7 +109,7 @@ class ResumeTest {
                         .checkpoints(Checkpoints.to(dir).withStepHistory(true)).build()));
         assertEquals(3, e.step());
         assertEquals("loss of branch 'y'", e.culprit());
-        assertTrue(e.getMessage().contains("at step 3") && e.getMessage().contains("epoch 0"), e.getMessage());
+        assertTrue(e.getMessage().contains("at step 3") && e.getMessage().contains("(epoch 1)"), e.getMessage());
         assertEquals(3, e.history().stepCount());
         assertEquals(3, trainer.iteration());
         for (double v : e.history().stepValues("total")) {
