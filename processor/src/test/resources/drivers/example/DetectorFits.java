@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.branchwise.runtime.LossWeighting;
 import io.github.branchwise.runtime.TrainingOptions;
 import io.github.branchwise.runtime.training.Checkpoints;
 import io.github.branchwise.runtime.training.CsvColumns;
@@ -266,6 +267,36 @@ public final class DetectorFits {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> DetectorTrainingModel.csv(file, CsvColumns.byName(), BATCH));
         assertTrue(e.getMessage().contains("input 'image' has 50 value(s) per example"), e.getMessage());
+    }
+
+    /**
+     * One model class, three strategies chosen at run time: each trains with its own weighting (FIXED's total is
+     * the weighted sum worked out here), is saved, and loads with the same weighting for training and prediction.
+     */
+    public static void oneClassComparesStrategiesChosenAtRunTime(Path dir) throws IOException {
+        INDArray[] data = data(EXAMPLES, 3);
+        for (LossWeighting weighting : List.of(LossWeighting.fixed(0.25, 0.75), LossWeighting.uncertainty(),
+                LossWeighting.dwa(1.5))) {
+            DetectorTrainingModel model = DetectorTrainingModel.create(options().toBuilder().weighting(weighting)
+                    .build());
+            assertTrue(model.summary().contains(weighting.weighting().name()), model.summary());
+            model.fit(data[0], data[1], data[2], BATCH, quiet(2).build());
+            if (weighting.weighting() == io.github.branchwise.annotations.Weighting.FIXED) {
+                DetectorLosses losses = model.evaluate(new DetectorBatch(data[0], data[1], data[2]));
+                assertEquals(0.25 * losses.localization() + 0.75 * losses.classification(), losses.total(), 1e-6);
+                assertEquals(new DetectorLossWeights(0.25, 0.75), model.weights());
+            }
+            Path file = dir.resolve(weighting.weighting() + ".bin");
+            model.save(file);
+            DetectorTrainingModel loaded = DetectorTrainingModel.load(file);
+            assertEquals(weighting, loaded.trainer().options().weighting().orElseThrow());
+            assertEquals(model.weights(), loaded.weights());
+            assertEquals(model.predictionModel().predict(data[0]), DetectorPredictionModel.load(file).predict(data[0]));
+        }
+        IllegalArgumentException misfit = assertThrows(IllegalArgumentException.class,
+                () -> DetectorTrainingModel.create(options().toBuilder().weighting(LossWeighting.fixed(1, 2, 3))
+                        .build()));
+        assertTrue(misfit.getMessage().contains("FIXED weights: 3 weights for 2 branches"), misfit.getMessage());
     }
 
     static TrainingOptions options() {

@@ -120,6 +120,11 @@ final class FitApiTest {
     }
 
     @Test
+    void oneClassComparesStrategiesChosenAtRunTime(@TempDir Path dir) throws Throwable {
+        run("DetectorFits", "oneClassComparesStrategiesChosenAtRunTime", dir);
+    }
+
+    @Test
     void defaultMetricNamesAreTheRuntimes() {
         for (Loss loss : Loss.values()) {
             for (int rank = 0; rank <= 3; rank++) {

@@ -4,13 +4,15 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.Sgd;
 
 /**
  * How a generated training model is built and optimised: the seed of its initial parameters, the optimiser that
- * updates every trainable parameter (the weighting's included) and the floating-point type of the model.
+ * updates every trainable parameter (the weighting's included), the floating-point type of the model and, when
+ * set, a weighting that overrides the model's {@code @WeightedLoss}.
  *
  * <pre>{@code
  * TrainingOptions options = TrainingOptions.builder().seed(7).updater(new Adam(1e-3)).build();
@@ -32,6 +34,7 @@ public final class TrainingOptions {
     private final Map<String, IUpdater> groupUpdaters;
     private final DataType dataType;
     private final ExecutorKind executor;
+    private final LossWeighting weighting;
 
     private TrainingOptions(Builder builder) {
         this.seed = builder.seed;
@@ -41,6 +44,7 @@ public final class TrainingOptions {
         this.groupUpdaters = Collections.unmodifiableMap(groups);
         this.dataType = builder.dataType;
         this.executor = builder.executor;
+        this.weighting = builder.weighting;
     }
 
     /** Seed {@value #DEFAULT_SEED}, SGD with learning rate {@value #DEFAULT_LEARNING_RATE}, 32-bit floats. */
@@ -90,10 +94,19 @@ public final class TrainingOptions {
         return executor;
     }
 
+    /**
+     * The weighting that overrides the model's {@code @WeightedLoss}, or empty to use the annotation's: see
+     * {@link Builder#weighting(LossWeighting)}.
+     */
+    public Optional<LossWeighting> weighting() {
+        return Optional.ofNullable(weighting);
+    }
+
     /** A builder starting from these options. */
     public Builder toBuilder() {
         Builder builder = new Builder().seed(seed).updater(updater).dataType(dataType).executor(executor);
         groupUpdaters.forEach(builder::groupUpdater);
+        builder.weighting = weighting;
         return builder;
     }
 
@@ -101,7 +114,7 @@ public final class TrainingOptions {
     public String toString() {
         return "TrainingOptions[seed=" + seed + ", updater=" + updater
                 + (groupUpdaters.isEmpty() ? "" : ", groupUpdaters=" + groupUpdaters) + ", dataType=" + dataType
-                + ", executor=" + executor + "]";
+                + ", executor=" + executor + (weighting == null ? "" : ", weighting=" + weighting) + "]";
     }
 
     /** Builds {@link TrainingOptions}. */
@@ -111,8 +124,26 @@ public final class TrainingOptions {
         private final Map<String, IUpdater> groupUpdaters = new LinkedHashMap<>();
         private DataType dataType = DataType.FLOAT;
         private ExecutorKind executor = ExecutorKind.COMPILED;
+        private LossWeighting weighting;
 
         private Builder() {
+        }
+
+        /**
+         * Combines the branch losses with {@code weighting} instead of the strategy the model's {@code @WeightedLoss}
+         * names, so one model class serves a comparison of strategies. It is checked against the model when the model
+         * is created (one weight per branch, a {@code @Shared} method for GRADNORM, the strategy class), with the
+         * rules the annotation processor applies to the annotation, and a model saved with it records it.
+         */
+        public Builder weighting(LossWeighting weighting) {
+            this.weighting = Objects.requireNonNull(weighting, "weighting");
+            return this;
+        }
+
+        /** Goes back to the model's own {@code @WeightedLoss} weighting, the default. */
+        public Builder annotatedWeighting() {
+            this.weighting = null;
+            return this;
         }
 
         /**

@@ -1,7 +1,11 @@
 package io.github.branchwise.runtime.engine;
 
+import io.github.branchwise.annotations.Weighting;
+import io.github.branchwise.runtime.LossWeighting;
 import io.github.branchwise.runtime.TrainingOptions;
 import io.github.branchwise.runtime.internal.ModelSpec;
+import io.github.branchwise.runtime.internal.WeightingSpec;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -20,16 +24,51 @@ public final class TrainableModel {
     private final TrainingStep step;
 
     private TrainableModel(ModelSpec spec, TrainingOptions options, Map<String, INDArray> savedOptimiserState) {
-        this.spec = Objects.requireNonNull(spec, "spec");
         this.options = Objects.requireNonNull(options, "options");
-        this.network = NetworkBuilder.build(spec, options.seed(), options.dataType());
+        this.spec = withChosenWeighting(Objects.requireNonNull(spec, "spec"), options);
+        this.network = NetworkBuilder.build(this.spec, options.seed(), options.dataType());
+        options.weighting().ifPresent(this::requireSharedLayer);
         StepExecutor executor = switch (options.executor()) {
             case COMPILED -> new CompiledExecutor(network);
             case SAMEDIFF -> new SameDiffExecutor(network);
         };
-        this.parameters = new ModelParameters(spec, options, network, executor, savedOptimiserState);
-        this.step = new TrainingStep(spec, options.seed(), network, executor,
-                new BatchChecker(spec, options.dataType()), parameters);
+        this.parameters = new ModelParameters(this.spec, options, network, executor, savedOptimiserState);
+        this.step = new TrainingStep(this.spec, options.seed(), network, executor,
+                new BatchChecker(this.spec, options.dataType()), parameters);
+    }
+
+    private static ModelSpec withChosenWeighting(ModelSpec spec, TrainingOptions options) {
+        LossWeighting chosen = options.weighting().orElse(null);
+        if (chosen == null) {
+            return spec;
+        }
+        try {
+            return spec.withWeighting(WeightingSpec.of(chosen));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(spec.modelName() + ": TrainingOptions.weighting " + chosen
+                    + " does not fit the model: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * GRADNORM measures on a {@code @Shared} method's last layer. The processor checks an annotation's choice at
+     * compile time; a choice made at run time is checked here, before a step, rather than at the first step.
+     */
+    private void requireSharedLayer(LossWeighting chosen) {
+        if (chosen.weighting() != Weighting.GRADNORM) {
+            return;
+        }
+        Map<String, List<String>> scopes = network.sharedScopes();
+        if (scopes.isEmpty()) {
+            throw new IllegalArgumentException(spec.modelName() + ": TrainingOptions.weighting " + chosen
+                    + " does not fit the model: GRADNORM weighting measures the branches' gradient norms on the last "
+                    + "layer of a @Shared method, and the model has no @Shared method with parameters");
+        }
+        if (!chosen.sharedLayer().isEmpty() && !scopes.containsKey(chosen.sharedLayer())) {
+            throw new IllegalArgumentException(spec.modelName() + ": TrainingOptions.weighting " + chosen
+                    + " does not fit the model: sharedLayer must name a @Shared method with parameters; there is no '"
+                    + chosen.sharedLayer() + "' among " + scopes.keySet());
+        }
     }
 
     /**
@@ -50,7 +89,7 @@ public final class TrainableModel {
         return new TrainableModel(spec, options, savedOptimiserState);
     }
 
-    /** The model's spec. */
+    /** The model's spec, with the weighting the options chose when they override the annotation's. */
     public ModelSpec spec() {
         return spec;
     }

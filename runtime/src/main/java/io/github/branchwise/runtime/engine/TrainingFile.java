@@ -22,7 +22,8 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
  * Saves and loads the whole training state of a {@link TrainableModel} as a {@link ModelFile}: parameters
  * ({@code param/<name>}), optimiser state ({@code updater/<name>}), weighting variables ({@code state/<name>}) and
  * Java-side weighting state ({@code weighter/<name>}), frozen parameters ({@code frozen/<name>}), the optimiser
- * configuration per parameter group, the seed, data type and step counters, and the attachments of layers above.
+ * configuration per parameter group, the seed, data type and step counters, a weighting chosen at run time
+ * ({@link WeightingRecord}), and the attachments of layers above.
  * Loading rebuilds the model from its spec and writes every value through {@link ModelParameters}' checks, so a file
  * that does not fit the model's code is refused with a {@link ModelFileException} naming the value.
  */
@@ -33,6 +34,9 @@ public final class TrainingFile {
     private static final String WEIGHTING_VARIABLE = "state/";
     private static final String WEIGHTER = "weighter/";
     private static final String FROZEN = "frozen/";
+    /** The attachment that records a weighting chosen at run time; the annotation's is not recorded. */
+    static final String WEIGHTING_ATTACHMENT = "engine/weighting";
+    private static final String ENGINE_ATTACHMENTS = "engine/";
 
     private TrainingFile() {
     }
@@ -45,6 +49,12 @@ public final class TrainingFile {
     public static void save(TrainableModel model, Path file, Map<String, byte[]> attachments) throws IOException {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(attachments, "attachments");
+        for (String name : attachments.keySet()) {
+            if (name.startsWith(ENGINE_ATTACHMENTS)) {
+                throw new IllegalArgumentException("attachment names starting " + ENGINE_ATTACHMENTS + " are the "
+                        + "runtime's own; '" + name + "' is one");
+            }
+        }
         Map<String, INDArray> arrays = new LinkedHashMap<>();
         model.parameters().arrays().forEach((name, value) -> arrays.put(PARAMETER + name, value));
         model.parameters().optimiserState().forEach((name, state) -> arrays.put(OPTIMISER + name, state));
@@ -57,9 +67,13 @@ public final class TrainingFile {
         for (Map.Entry<String, IUpdater> group : options.groupUpdaters().entrySet()) {
             updaters.put(group.getKey(), JSON.writeValueAsString(group.getValue()));
         }
+        Map<String, byte[]> allAttachments = new LinkedHashMap<>(attachments);
+        if (options.weighting().isPresent()) {
+            allAttachments.put(WEIGHTING_ATTACHMENT, WeightingRecord.write(options.weighting().get()));
+        }
         ModelFile.write(file, new ModelFile.Contents(model.spec().modelName(), options.seed(), options.dataType(),
                 JSON.writeValueAsString(updaters), model.step().iteration(), model.step().epoch(), arrays,
-                new LinkedHashMap<>(attachments)));
+                allAttachments));
     }
 
     /**
@@ -70,7 +84,13 @@ public final class TrainingFile {
     public static Loaded load(ModelSpec spec, Path file) throws IOException {
         Objects.requireNonNull(file, "file");
         ModelFile.Contents contents = ModelFile.read(file, spec.modelName());
+        Map<String, byte[]> attachments = new LinkedHashMap<>(contents.attachments());
+        byte[] weighting = attachments.remove(WEIGHTING_ATTACHMENT);
         TrainingOptions options = options(file, contents);
+        if (weighting != null) {
+            ClassLoader loader = spec.graph().getClass().getClassLoader();
+            options = options.toBuilder().weighting(WeightingRecord.read(file, weighting, loader)).build();
+        }
         Map<String, INDArray> optimiserState = new LinkedHashMap<>();
         Map<String, INDArray> parameters = new LinkedHashMap<>();
         Map<String, INDArray> weightingVariables = new LinkedHashMap<>();
@@ -93,7 +113,8 @@ public final class TrainingFile {
         try {
             model = TrainableModel.withOptimiserState(spec, options, optimiserState);
         } catch (IllegalArgumentException e) {
-            // E.g. an optimiser group the model no longer has: the file does not fit this model's code.
+            // E.g. an optimiser group the model no longer has, or a recorded weighting that does not fit the
+            // branches: the file does not fit this model's code.
             throw new ModelFileException(file, "does not fit the model " + spec.modelName() + ": " + e.getMessage(), e);
         }
         model.parameters().requireOptimiserState(file, optimiserState);
@@ -101,7 +122,7 @@ public final class TrainingFile {
         model.network().weighter().restoreState(weighterState);
         model.parameters().restoreFrozen(file, frozen);
         model.step().restoreCounters(contents.iteration(), contents.epoch());
-        return new Loaded(model, Collections.unmodifiableMap(contents.attachments()));
+        return new Loaded(model, Collections.unmodifiableMap(attachments));
     }
 
     private static TrainingOptions options(Path file, ModelFile.Contents contents) throws ModelFileException {

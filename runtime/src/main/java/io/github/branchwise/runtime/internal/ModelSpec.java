@@ -70,6 +70,18 @@ public final class ModelSpec {
         return weighting;
     }
 
+    /**
+     * This model with another weighting, e.g. the one a {@code TrainingOptions} chose at run time.
+     *
+     * @throws IllegalArgumentException when the weighting does not fit the branches (a weight per branch, ...)
+     */
+    public ModelSpec withWeighting(WeightingSpec other) {
+        Builder builder = builder(modelName).weighting(other).graph(graph);
+        builder.inputs.addAll(inputs);
+        builder.branches.addAll(branches);
+        return new ModelSpec(builder);
+    }
+
     /** The code that builds the branches. */
     public ModelDefinition graph() {
         return graph;

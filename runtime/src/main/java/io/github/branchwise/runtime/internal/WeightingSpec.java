@@ -4,6 +4,7 @@ import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.annotations.Ramp;
 import io.github.branchwise.annotations.RampUnit;
 import io.github.branchwise.annotations.Weighting;
+import io.github.branchwise.runtime.LossWeighting;
 import io.github.branchwise.runtime.strategies.DwaWeighter;
 import io.github.branchwise.runtime.strategies.FixedWeighter;
 import io.github.branchwise.runtime.strategies.GlsWeighter;
@@ -16,6 +17,9 @@ import io.github.branchwise.runtime.strategies.TrainableWeighter;
 import io.github.branchwise.runtime.strategies.UncertaintyWeighter;
 import io.github.branchwise.runtime.weighting.WeightSchedule;
 import io.github.branchwise.runtime.weighting.Weighter;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Modifier;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -59,7 +63,17 @@ public final class WeightingSpec {
         new TrainableWeighter(initial, min, max);
         return new WeightingSpec(Weighting.TRAINABLE,
                 "TRAINABLE(initial=" + initial + ", min=" + min + ", max=" + max + ")",
-                branches -> new TrainableWeighter(initial, min, max));
+                branches -> {
+                    int n = branches.size();
+                    // Two branches share one α in [min, max]; from three on the weights are projected onto the
+                    // simplex, which needs room for 1/N.
+                    if (n > 2 && (n * min > 1 || n * max < 1)) {
+                        throw new IllegalArgumentException("TRAINABLE weights sum to one, so with " + n + " branches "
+                                + "min must be at most 1/" + n + " and max at least 1/" + n + "; min = " + min
+                                + ", max = " + max);
+                    }
+                    return new TrainableWeighter(initial, min, max);
+                });
     }
 
     /** Weights ramping from {@code start} to {@code end} over {@code length} steps or epochs. */
@@ -132,6 +146,62 @@ public final class WeightingSpec {
     public static WeightingSpec custom(Supplier<? extends Weighter> strategy) {
         Objects.requireNonNull(strategy, "strategy");
         return new WeightingSpec(Weighting.CUSTOM, "CUSTOM", branches -> strategy.get());
+    }
+
+    /**
+     * The weighting a {@link LossWeighting} chosen at run time describes, with the settings checked as the factories
+     * above check the annotation's; a schedule or strategy class must be public, non-abstract, implement
+     * {@link WeightSchedule} or {@link Weighter}, and have a public no-argument constructor.
+     *
+     * @throws IllegalArgumentException when a setting or class breaks one of those rules
+     */
+    public static WeightingSpec of(LossWeighting choice) {
+        Objects.requireNonNull(choice, "choice");
+        return switch (choice.weighting()) {
+            case FIXED -> fixed(choice.weights());
+            case TRAINABLE -> trainable(choice.initial(), choice.min(), choice.max());
+            case SCHEDULED -> choice.schedule() == void.class
+                    ? scheduled(choice.weights(), choice.endWeights(), choice.ramp(), choice.rampLength(),
+                            choice.rampUnit())
+                    : scheduled(instances(choice.schedule(), WeightSchedule.class, "schedule"));
+            case UNCERTAINTY -> uncertainty();
+            case DWA -> dwa(choice.temperature());
+            case RLW -> rlw();
+            case GLS -> gls();
+            case GRADNORM -> gradNorm(choice.asymmetry(), choice.sharedLayer());
+            case PCGRAD -> pcGrad();
+            case MGDA -> mgda();
+            case CUSTOM -> custom(instances(choice.strategy(), Weighter.class, "strategy"));
+        };
+    }
+
+    private static <T> Supplier<T> instances(Class<?> type, Class<T> required, String what) {
+        String rule = "the weighting's " + what + " must be a public, non-abstract class implementing "
+                + required.getName() + " with a public no-argument constructor; " + type.getName();
+        if (!required.isAssignableFrom(type)) {
+            throw new IllegalArgumentException(rule + " does not implement " + required.getSimpleName());
+        }
+        if (type.isInterface() || Modifier.isAbstract(type.getModifiers())
+                || !Modifier.isPublic(type.getModifiers())) {
+            throw new IllegalArgumentException(rule + " is " + (Modifier.isPublic(type.getModifiers())
+                    ? "abstract" : "not public"));
+        }
+        Constructor<?> constructor;
+        try {
+            constructor = type.getConstructor();
+        } catch (NoSuchMethodException e) {
+            throw new IllegalArgumentException(rule + " has none");
+        }
+        return () -> {
+            try {
+                return required.cast(constructor.newInstance());
+            } catch (InvocationTargetException e) {
+                throw new IllegalStateException("the weighting's " + what + " " + type.getName()
+                        + " threw in its constructor", e.getCause());
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot create the weighting's " + what + " " + type.getName(), e);
+            }
+        };
     }
 
     /** The strategy. */

@@ -151,6 +151,7 @@ public final class Trainer {
     /**
      * Saves like {@link #save(Path)}, with named byte blobs kept in the same file and covered by the same checksum
      * (a training run's history and loop state, for checkpoints); {@link #loadWithAttachments} reads them back.
+     * Names starting {@code engine/} are the runtime's own.
      */
     public synchronized void save(Path file, Map<String, byte[]> attachments) throws IOException {
         TrainingFile.save(model, file, attachments);

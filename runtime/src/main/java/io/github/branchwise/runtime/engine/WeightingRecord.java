@@ -1,0 +1,111 @@
+package io.github.branchwise.runtime.engine;
+
+import io.github.branchwise.annotations.Ramp;
+import io.github.branchwise.annotations.RampUnit;
+import io.github.branchwise.annotations.Weighting;
+import io.github.branchwise.runtime.LossWeighting;
+import io.github.branchwise.runtime.ModelFileException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+
+/**
+ * A {@link LossWeighting} as the JSON a model file keeps, so that a model trained with a weighting chosen at run time
+ * loads with the same strategy: every attribute by its {@code @WeightedLoss} name, classes by their binary name.
+ * Reading goes back through {@link LossWeighting}'s factories, so a damaged or hand-edited record meets the same
+ * checks as a user's choice.
+ */
+final class WeightingRecord {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private WeightingRecord() {
+    }
+
+    static byte[] write(LossWeighting weighting) throws IOException {
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("weighting", weighting.weighting().name());
+        record.put("initial", weighting.initial());
+        record.put("min", weighting.min());
+        record.put("max", weighting.max());
+        record.put("weights", weighting.weights());
+        record.put("endWeights", weighting.endWeights());
+        record.put("ramp", weighting.ramp().name());
+        record.put("rampLength", weighting.rampLength());
+        record.put("rampUnit", weighting.rampUnit().name());
+        record.put("schedule", weighting.schedule().getName());
+        record.put("temperature", weighting.temperature());
+        record.put("asymmetry", weighting.asymmetry());
+        record.put("sharedLayer", weighting.sharedLayer());
+        record.put("strategy", weighting.strategy().getName());
+        return JSON.writeValueAsBytes(record);
+    }
+
+    static LossWeighting read(Path file, byte[] bytes, ClassLoader loader) throws ModelFileException {
+        try {
+            JsonNode record = JSON.readTree(new String(bytes, StandardCharsets.UTF_8));
+            Weighting weighting = Weighting.valueOf(text(record, "weighting"));
+            return switch (weighting) {
+                case FIXED -> LossWeighting.fixed(doubles(record, "weights"));
+                case TRAINABLE -> LossWeighting.trainable(number(record, "initial"), number(record, "min"),
+                        number(record, "max"));
+                case SCHEDULED -> record.path("schedule").asText().equals("void")
+                        ? LossWeighting.scheduled(doubles(record, "weights"), doubles(record, "endWeights"),
+                                Ramp.valueOf(text(record, "ramp")), record.path("rampLength").asLong(),
+                                RampUnit.valueOf(text(record, "rampUnit")))
+                        : LossWeighting.scheduled(type(text(record, "schedule"), loader));
+                case UNCERTAINTY -> LossWeighting.uncertainty();
+                case DWA -> LossWeighting.dwa(number(record, "temperature"));
+                case RLW -> LossWeighting.rlw();
+                case GLS -> LossWeighting.gls();
+                case GRADNORM -> LossWeighting.gradNorm(number(record, "asymmetry"), text(record, "sharedLayer"));
+                case PCGRAD -> LossWeighting.pcGrad();
+                case MGDA -> LossWeighting.mgda();
+                case CUSTOM -> LossWeighting.custom(type(text(record, "strategy"), loader));
+            };
+        } catch (ClassNotFoundException e) {
+            throw new ModelFileException(file, "was trained with a weighting whose class " + e.getMessage()
+                    + " is not on the class path", e);
+        } catch (IOException | RuntimeException e) {
+            throw new ModelFileException(file, "unreadable weighting record: " + e.getMessage(), e);
+        }
+    }
+
+    private static String text(JsonNode record, String name) {
+        JsonNode node = record.get(name);
+        if (node == null || !node.isTextual()) {
+            throw new IllegalArgumentException("'" + name + "' is missing or not text");
+        }
+        return node.asText();
+    }
+
+    private static double number(JsonNode record, String name) {
+        JsonNode node = record.get(name);
+        if (node == null || !node.isNumber()) {
+            throw new IllegalArgumentException("'" + name + "' is missing or not a number");
+        }
+        return node.asDouble();
+    }
+
+    private static double[] doubles(JsonNode record, String name) {
+        JsonNode node = record.get(name);
+        if (node == null || !node.isArray()) {
+            throw new IllegalArgumentException("'" + name + "' is missing or not an array");
+        }
+        double[] values = new double[node.size()];
+        for (int i = 0; i < values.length; i++) {
+            if (!node.get(i).isNumber()) {
+                throw new IllegalArgumentException("'" + name + "' holds " + node.get(i) + ", not a number");
+            }
+            values[i] = node.get(i).asDouble();
+        }
+        return values;
+    }
+
+    private static Class<?> type(String name, ClassLoader loader) throws ClassNotFoundException {
+        return Class.forName(name, false, loader);
+    }
+}

@@ -1,0 +1,306 @@
+package io.github.branchwise.runtime.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.annotations.Ramp;
+import io.github.branchwise.annotations.RampUnit;
+import io.github.branchwise.annotations.Weighting;
+import io.github.branchwise.runtime.Activation;
+import io.github.branchwise.runtime.Layers;
+import io.github.branchwise.runtime.LossWeighting;
+import io.github.branchwise.runtime.ModelFileException;
+import io.github.branchwise.runtime.TrainingOptions;
+import io.github.branchwise.runtime.internal.ModelSpec;
+import io.github.branchwise.runtime.internal.WeightingSpec;
+import io.github.branchwise.runtime.training.Trainer;
+import io.github.branchwise.runtime.weighting.WeightSchedule;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.Adam;
+
+/**
+ * A weighting chosen at run time through {@link TrainingOptions} trains exactly as the same weighting written in the
+ * annotation, is recorded in saved files so a loaded model continues with it, and is checked as strictly as the
+ * annotation: what the factories can check at once, what needs the model when the model is created.
+ */
+class WeightingChoiceTest {
+    private static final INDArray[] X = {TestArrays.gaussian(1, 6, 3)};
+    private static final INDArray[] Y = {TestArrays.gaussian(2, 6, 1),
+        TestArrays.uniform(3, 6, 2).gt(0.5).castTo(DataType.DOUBLE)};
+    /** What the annotation of the model under test says; every choice below overrides it. */
+    private static final WeightingSpec ANNOTATED = WeightingSpec.fixed(1, 1);
+
+    /** A schedule of the user's own: weight moving to the second branch step by step. */
+    public static final class Shift implements WeightSchedule {
+        @Override
+        public double[] weights(long step, long epoch, int branches) {
+            double a = 1.0 / (1 + step);
+            return new double[] {a, 1 - a};
+        }
+    }
+
+    /** Not a schedule's shape: no public no-argument constructor. */
+    public static final class NeedsArgument implements WeightSchedule {
+        public NeedsArgument(int unused) {
+        }
+
+        @Override
+        public double[] weights(long step, long epoch, int branches) {
+            return new double[] {1, 1};
+        }
+    }
+
+    static Stream<Arguments> choices() {
+        return Stream.of(
+                Arguments.of(LossWeighting.fixed(1, 2), WeightingSpec.fixed(1, 2)),
+                Arguments.of(LossWeighting.trainable(0.3, 0.1, 0.9), WeightingSpec.trainable(0.3, 0.1, 0.9)),
+                Arguments.of(LossWeighting.scheduled(new double[] {1, 0}, new double[] {0, 1}, Ramp.COSINE, 5,
+                        RampUnit.STEP), WeightingSpec.scheduled(new double[] {1, 0}, new double[] {0, 1},
+                        Ramp.COSINE, 5, RampUnit.STEP)),
+                Arguments.of(LossWeighting.scheduled(Shift.class), WeightingSpec.scheduled(Shift::new)),
+                Arguments.of(LossWeighting.uncertainty(), WeightingSpec.uncertainty()),
+                Arguments.of(LossWeighting.dwa(3.0), WeightingSpec.dwa(3.0)),
+                Arguments.of(LossWeighting.rlw(), WeightingSpec.rlw()),
+                Arguments.of(LossWeighting.gls(), WeightingSpec.gls()),
+                Arguments.of(LossWeighting.gradNorm(1.2, "trunk"), WeightingSpec.gradNorm(1.2, "trunk")),
+                Arguments.of(LossWeighting.pcGrad(), WeightingSpec.pcGrad()),
+                Arguments.of(LossWeighting.mgda(), WeightingSpec.mgda()),
+                Arguments.of(LossWeighting.custom(StrategyTest.MaxLoss.class),
+                        WeightingSpec.custom(StrategyTest.MaxLoss::new)));
+    }
+
+    private static TrainingOptions.Builder options() {
+        return TrainingOptions.builder().seed(9).updater(new Adam(0.05)).dataType(DataType.DOUBLE);
+    }
+
+    /** Three epochs of two steps: the totals and the weights after each step. */
+    private static List<double[]> run(Trainer trainer) {
+        double[] totals = new double[6];
+        double[] weights = new double[12];
+        for (int e = 0; e < 3; e++) {
+            for (int i = 0; i < 2; i++) {
+                totals[2 * e + i] = trainer.fit(X, Y).total();
+                double[] w = trainer.weights();
+                weights[2 * (2 * e + i)] = w[0];
+                weights[2 * (2 * e + i) + 1] = w[1];
+            }
+            trainer.endEpoch();
+        }
+        return List.of(totals, weights);
+    }
+
+    @ParameterizedTest
+    @MethodSource("choices")
+    void aChoiceTrainsAsTheSameAnnotation(LossWeighting choice, WeightingSpec annotation) {
+        Trainer chosen = Trainer.create(StrategyTest.trunkModel(ANNOTATED), options().weighting(choice).build());
+        Trainer annotated = Trainer.create(StrategyTest.trunkModel(annotation), options().build());
+        assertEquals(choice.weighting(), chosen.spec().weighting().weighting());
+        List<double[]> expected = run(annotated);
+        List<double[]> actual = run(chosen);
+        assertArrayEquals(expected.get(0), actual.get(0), 0.0, "totals");
+        assertArrayEquals(expected.get(1), actual.get(1), 0.0, "weights");
+        assertTrue(chosen.summary().contains(choice.weighting().name()), chosen.summary());
+    }
+
+    @ParameterizedTest
+    @MethodSource("choices")
+    void aSavedChoiceLoadsAndContinuesExactly(LossWeighting choice, WeightingSpec unused, @TempDir Path dir)
+            throws IOException {
+        ModelSpec spec = StrategyTest.trunkModel(ANNOTATED);
+        Trainer straight = Trainer.create(spec, options().weighting(choice).build());
+        Trainer interrupted = Trainer.create(spec, options().weighting(choice).build());
+        List<double[]> expected = run(straight);
+        run(interrupted);
+        Path file = dir.resolve("model.bin");
+        interrupted.save(file);
+        Trainer loaded = Trainer.load(spec, file);
+        assertEquals(choice, loaded.options().weighting().orElseThrow(), "the file records the choice");
+        assertEquals(choice.weighting(), loaded.spec().weighting().weighting());
+        List<double[]> more = run(loaded);
+        List<double[]> straightMore = run(straight);
+        assertArrayEquals(straightMore.get(0), more.get(0), 0.0, "totals after loading");
+        assertArrayEquals(straightMore.get(1), more.get(1), 0.0, "weights after loading");
+        assertEquals(6, expected.get(0).length);
+    }
+
+    @Test
+    void theAnnotationsWeightingIsNotRecorded(@TempDir Path dir) throws IOException {
+        Trainer trainer = Trainer.create(StrategyTest.trunkModel(ANNOTATED), options().build());
+        Path file = dir.resolve("model.bin");
+        trainer.save(file);
+        ModelFile.Contents contents = ModelFile.read(file, "test.Trunk");
+        assertFalse(contents.attachments().containsKey(TrainingFile.WEIGHTING_ATTACHMENT));
+        assertTrue(Trainer.load(StrategyTest.trunkModel(ANNOTATED), file).options().weighting().isEmpty());
+    }
+
+    @Test
+    void factoriesApplyTheAnnotationsRulesAtOnce() {
+        assertMessage("FIXED weights must be finite and non-negative; -1.0 is not", () -> LossWeighting.fixed(-1, 1));
+        assertMessage("FIXED weights must be finite and non-negative; NaN is not",
+                () -> LossWeighting.fixed(Double.NaN, 1));
+        assertMessage("FIXED weights must not all be zero", () -> LossWeighting.fixed(0, 0));
+        assertMessage("TRAINABLE weights need 0 <= min <= max <= 1; min = -0.1, max = 1.0",
+                () -> LossWeighting.trainable(0.5, -0.1, 1));
+        assertMessage("TRAINABLE weights need 0 <= min <= max <= 1; min = 0.8, max = 0.2",
+                () -> LossWeighting.trainable(0.5, 0.8, 0.2));
+        assertMessage("TRAINABLE initial must lie in [min, max] = [0.6, 0.9]; 0.5 does not",
+                () -> LossWeighting.trainable(0.5, 0.6, 0.9));
+        assertMessage("SCHEDULED rampLength must be positive; 0 is not", () -> LossWeighting.scheduled(
+                new double[] {1, 0}, new double[] {0, 1}, Ramp.LINEAR, 0, RampUnit.EPOCH));
+        assertMessage("SCHEDULED weights and endWeights need one weight per branch each; 2 vs 3",
+                () -> LossWeighting.scheduled(new double[] {1, 0}, new double[] {0, 1, 1}, Ramp.LINEAR, 3,
+                        RampUnit.EPOCH));
+        assertMessage("SCHEDULED endWeights must not all be zero", () -> LossWeighting.scheduled(
+                new double[] {1, 0}, new double[] {0, 0}, Ramp.LINEAR, 3, RampUnit.EPOCH));
+        assertMessage("DWA temperature must be positive and finite; 0.0 is not", () -> LossWeighting.dwa(0));
+        assertMessage("GRADNORM asymmetry must be finite and non-negative; -1.0 is not",
+                () -> LossWeighting.gradNorm(-1, ""));
+    }
+
+    @Test
+    void whatNeedsTheModelIsCheckedWhenTheModelIsCreated() {
+        ModelSpec trunk = StrategyTest.trunkModel(ANNOTATED);
+        assertCreateFails(trunk, LossWeighting.fixed(1, 2, 3), "test.Trunk: TrainingOptions.weighting FIXED(weights="
+                + "[1.0, 2.0, 3.0]) does not fit the model: FIXED weights: 3 weights for 2 branches");
+        assertCreateFails(trunk, LossWeighting.scheduled(new double[] {1}, new double[] {1}, Ramp.LINEAR, 2,
+                RampUnit.STEP), "SCHEDULED weights: 1 weights for 2 branches");
+        assertCreateFails(trunk, LossWeighting.gradNorm(1.5, "head"),
+                "sharedLayer must name a @Shared method with parameters; there is no 'head' among [trunk]");
+        assertCreateFails(withoutShared(), LossWeighting.gradNorm(),
+                "GRADNORM weighting measures the branches' gradient norms on the last layer of a @Shared method, "
+                        + "and the model has no @Shared method with parameters");
+        assertCreateFails(threeBranches(), LossWeighting.trainable(0.5, 0.5, 1.0),
+                "TRAINABLE weights sum to one, so with 3 branches min must be at most 1/3 and max at least 1/3; "
+                        + "min = 0.5, max = 1.0");
+        assertCreateFails(trunk, LossWeighting.custom(String.class), "the weighting's strategy must be a public, "
+                + "non-abstract class implementing io.github.branchwise.runtime.weighting.Weighter with a public "
+                + "no-argument constructor; java.lang.String does not implement Weighter");
+        assertCreateFails(trunk, LossWeighting.custom(io.github.branchwise.runtime.weighting.Weighter.class),
+                "Weighter is abstract");
+        assertCreateFails(trunk, LossWeighting.scheduled(NeedsArgument.class), "NeedsArgument has none");
+    }
+
+    @Test
+    void aDamagedOrUnknownRecordIsRefusedByName(@TempDir Path dir) throws IOException {
+        Trainer trainer = Trainer.create(StrategyTest.trunkModel(ANNOTATED),
+                options().weighting(LossWeighting.custom(StrategyTest.MaxLoss.class)).build());
+        Path good = dir.resolve("good.bin");
+        trainer.save(good);
+        ModelFile.Contents contents = ModelFile.read(good, "test.Trunk");
+        String record = new String(contents.attachments().get(TrainingFile.WEIGHTING_ATTACHMENT),
+                StandardCharsets.UTF_8);
+        assertTrue(record.contains("\"strategy\":\"" + StrategyTest.MaxLoss.class.getName() + "\""), record);
+
+        Path missingClass = rewrite(contents, dir.resolve("missing.bin"),
+                record.replace(StrategyTest.MaxLoss.class.getName(), "example.Gone"));
+        ModelFileException gone = assertThrows(ModelFileException.class,
+                () -> Trainer.load(StrategyTest.trunkModel(ANNOTATED), missingClass));
+        assertTrue(gone.getMessage().contains("was trained with a weighting whose class example.Gone is not on the "
+                + "class path"), gone.getMessage());
+
+        Path negative = rewrite(contents, dir.resolve("negative.bin"),
+                "{\"weighting\":\"FIXED\",\"weights\":[-1.0,1.0]}");
+        ModelFileException refused = assertThrows(ModelFileException.class,
+                () -> Trainer.load(StrategyTest.trunkModel(ANNOTATED), negative));
+        assertTrue(refused.getMessage().contains("unreadable weighting record: FIXED weights must be finite and "
+                + "non-negative; -1.0 is not"), refused.getMessage());
+
+        Path garbage = rewrite(contents, dir.resolve("garbage.bin"), "{\"weighting\":\"SOMETHING\"}");
+        assertThrows(ModelFileException.class, () -> Trainer.load(StrategyTest.trunkModel(ANNOTATED), garbage));
+
+        Path misfit = rewrite(contents, dir.resolve("misfit.bin"),
+                "{\"weighting\":\"FIXED\",\"weights\":[1.0,1.0,1.0]}");
+        ModelFileException doesNotFit = assertThrows(ModelFileException.class,
+                () -> Trainer.load(StrategyTest.trunkModel(ANNOTATED), misfit));
+        assertTrue(doesNotFit.getMessage().contains("3 weights for 2 branches"), doesNotFit.getMessage());
+    }
+
+    @Test
+    void theEnginesAttachmentNameIsReserved(@TempDir Path dir) {
+        Trainer trainer = Trainer.create(StrategyTest.trunkModel(ANNOTATED), options().build());
+        assertThrows(IllegalArgumentException.class, () -> trainer.save(dir.resolve("x.bin"),
+                Map.of(TrainingFile.WEIGHTING_ATTACHMENT, new byte[1])));
+    }
+
+    @Test
+    void optionsCarryTheChoiceAndCanDropIt() {
+        TrainingOptions chosen = TrainingOptions.builder().weighting(LossWeighting.dwa()).build();
+        assertEquals(LossWeighting.dwa(2.0), chosen.weighting().orElseThrow());
+        assertEquals(chosen.weighting(), chosen.toBuilder().build().weighting());
+        assertTrue(chosen.toBuilder().annotatedWeighting().build().weighting().isEmpty());
+        assertTrue(chosen.toString().contains("weighting=DWA(temperature=2.0)"), chosen.toString());
+        assertEquals(Weighting.GRADNORM, LossWeighting.gradNorm().weighting());
+        assertEquals("", LossWeighting.gradNorm().sharedLayer());
+        assertEquals(1.5, LossWeighting.gradNorm().asymmetry());
+        assertEquals(LossWeighting.trainable(0.5, 0, 1), LossWeighting.trainable());
+    }
+
+    private static Path rewrite(ModelFile.Contents contents, Path file, String record) throws IOException {
+        Map<String, byte[]> attachments = new LinkedHashMap<>(contents.attachments());
+        attachments.put(TrainingFile.WEIGHTING_ATTACHMENT, record.getBytes(StandardCharsets.UTF_8));
+        ModelFile.write(file, new ModelFile.Contents(contents.modelName(), contents.seed(), contents.dataType(),
+                contents.updaterJson(), contents.iteration(), contents.epoch(), contents.arrays(), attachments));
+        return file;
+    }
+
+    private static void assertMessage(String expected, Executable action) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, action);
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+    }
+
+    private static void assertCreateFails(ModelSpec spec, LossWeighting choice, String expected) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Trainer.create(spec, options().weighting(choice).build()));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
+        assertTrue(e.getMessage().startsWith(spec.modelName() + ": TrainingOptions.weighting "), e.getMessage());
+    }
+
+    /** Two heads straight on the input: nothing shared for GRADNORM to measure. */
+    private static ModelSpec withoutShared() {
+        return ModelSpec.builder("test.Apart")
+                .input("x", 3)
+                .branch("reg", new long[] {1}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .branch("bin", new long[] {2}, Loss.BINARY_CROSSENTROPY, 1.0)
+                .weighting(ANNOTATED)
+                .graph(scope -> {
+                    scope.output("reg", scope.layers("reg").dense(scope.input("x"), 1));
+                    scope.output("bin", scope.layers("bin").dense(scope.input("x"), 2, Activation.SIGMOID));
+                })
+                .build();
+    }
+
+    private static ModelSpec threeBranches() {
+        return ModelSpec.builder("test.Three")
+                .input("x", 3)
+                .branch("a", new long[] {1}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .branch("b", new long[] {1}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .branch("c", new long[] {1}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .weighting(WeightingSpec.fixed(1, 1, 1))
+                .graph(scope -> {
+                    Layers trunk = scope.layers("trunk");
+                    var h = trunk.dense(scope.input("x"), 4, Activation.TANH);
+                    for (String branch : List.of("a", "b", "c")) {
+                        scope.output(branch, scope.layers(branch).dense(h, 1));
+                    }
+                })
+                .build();
+    }
+}
