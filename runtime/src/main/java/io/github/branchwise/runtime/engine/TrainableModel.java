@@ -1,7 +1,9 @@
 package io.github.branchwise.runtime.engine;
 
+import io.github.branchwise.runtime.DuplicatedLayers;
 import io.github.branchwise.runtime.TrainingOptions;
 import io.github.branchwise.runtime.internal.ModelSpec;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -18,6 +20,7 @@ public final class TrainableModel {
     private final Network network;
     private final ModelParameters parameters;
     private final TrainingStep step;
+    private final List<DuplicatedLayers> duplicatedLayers;
 
     private TrainableModel(ModelSpec spec, TrainingOptions options, Map<String, INDArray> savedOptimiserState) {
         this.spec = Objects.requireNonNull(spec, "spec");
@@ -30,15 +33,20 @@ public final class TrainableModel {
         this.parameters = new ModelParameters(spec, options, network, executor, savedOptimiserState);
         this.step = new TrainingStep(spec, options.seed(), network, executor,
                 new BatchChecker(spec, options.dataType()), parameters);
+        this.duplicatedLayers = options.checkDuplicatedLayers() ? DuplicatedLayersCheck.find(spec, network)
+                : List.of();
     }
 
     /**
-     * A model with freshly initialised parameters and optimiser.
+     * A model with freshly initialised parameters and optimiser; logs a warning for each {@link DuplicatedLayers} the
+     * check finds (a loaded model does not: its creation did).
      *
      * @throws IllegalArgumentException when the options do not fit the model (a parameter group it lacks)
      */
     public static TrainableModel create(ModelSpec spec, TrainingOptions options) {
-        return new TrainableModel(spec, options, null);
+        TrainableModel model = new TrainableModel(spec, options, null);
+        DuplicatedLayersCheck.log(spec.modelName(), model.duplicatedLayers);
+        return model;
     }
 
     /**
@@ -73,5 +81,10 @@ public final class TrainableModel {
     /** The step, the counters and the forward-only passes. */
     public TrainingStep step() {
         return step;
+    }
+
+    /** The layers several branches build separately from the same source; empty when the options turn the check off. */
+    public List<DuplicatedLayers> duplicatedLayers() {
+        return duplicatedLayers;
     }
 }
