@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.testing.compile.Compilation;
+import io.github.branchwise.runtime.DuplicatedLayers;
+import io.github.branchwise.runtime.training.Trainer;
 import java.lang.reflect.Array;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -38,7 +40,7 @@ final class GeneratedModelTest {
     @BeforeAll
     static void compileAllExamples() {
         Compilation compilation =
-                Compilations.compileModels("Detector", "TwoInputs", "SharedTrunk", "CustomLoss");
+                Compilations.compileModels("Detector", "TwoInputs", "SharedTrunk", "CustomLoss", "ForgottenShared");
         // -Xlint:all is on: the user's classes and everything generated compile without a single warning.
         assertThat(compilation).succeededWithoutWarnings();
         loader = new GeneratedClassLoader(compilation);
@@ -121,6 +123,15 @@ final class GeneratedModelTest {
         Object weights = call(model, "weights");
         double sum = component(weights, "kind") + component(weights, "size") + component(weights, "present");
         assertEquals(1.0, sum, 1e-6, "N > 2 trainable weights stay a convex combination");
+    }
+
+    @Test
+    void aTrunkWithoutSharedIsReportedAndTheSharedOneIsNot() throws Exception {
+        // Each copy: Dense(16) relu over 6 features (6·16 + 16 = 112) and Dense(16) over 16 (16·16 + 16 = 272).
+        Trainer forgotten = (Trainer) call(create("ForgottenShared"), "trainer");
+        assertEquals(List.of(new DuplicatedLayers(List.of("kind", "size"), List.of("dense_0", "dense_1"),
+                List.of("Dense(16) relu", "Dense(16)"), "input 'features'", 384)), forgotten.duplicatedLayers());
+        assertEquals(List.of(), ((Trainer) call(create("SharedTrunk"), "trainer")).duplicatedLayers());
     }
 
     @Test

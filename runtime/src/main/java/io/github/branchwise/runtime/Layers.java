@@ -2,6 +2,7 @@ package io.github.branchwise.runtime;
 
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
@@ -78,8 +79,8 @@ public final class Layers {
         SDVariable w = host.parameter(layer + "/W", glorotUniform(layer + "/W", in[0], units, in[0], units));
         SDVariable b = host.parameter(layer + "/b", Nd4j.zeros(host.dataType(), units));
         // sd.nn.linear fails under training in M2.1 (deeplearning4j issue #9869); mmul + add differentiates fine.
-        return record(layer, "Dense(" + units + ")" + suffix(activation), activation.apply(sameDiff(), x.mmul(w).add(b)),
-                w, b);
+        return record(layer, "Dense(" + units + ")" + suffix(activation), x,
+                activation.apply(sameDiff(), x.mmul(w).add(b)), w, b);
     }
 
     /** A square 2-D convolution with stride 1 and {@link Padding#VALID} padding, followed by {@code activation}. */
@@ -114,7 +115,7 @@ public final class Layers {
                 .dataFormat("NHWC")
                 .build();
         return record(layer, "Conv2D(" + filters + ", " + kernel + "x" + kernel + ", stride " + stride + ", "
-                + padding.name().toLowerCase(java.util.Locale.ROOT) + ")" + suffix(activation),
+                + padding.name().toLowerCase(java.util.Locale.ROOT) + ")" + suffix(activation), x,
                 activation.apply(sameDiff(), sameDiff().cnn().conv2d(x, w, b, config)), w, b);
     }
 
@@ -153,7 +154,8 @@ public final class Layers {
                 .paddingMode(padding == Padding.SAME ? PaddingMode.SAME : PaddingMode.VALID)
                 .isNHWC(true)
                 .build();
-        return record(layer, "MaxPool2D(" + size + "x" + size + ", stride " + stride + ")",
+        return record(layer, "MaxPool2D(" + size + "x" + size + ", stride " + stride + ", "
+                + padding.name().toLowerCase(java.util.Locale.ROOT) + ")", x,
                 sameDiff().cnn().maxPooling2d(x, config));
     }
 
@@ -163,7 +165,7 @@ public final class Layers {
         for (long d : shapeOf(x)) {
             size *= d;
         }
-        return record(nextLayerName("flatten"), "Flatten", x.reshape(-1, size));
+        return record(nextLayerName("flatten"), "Flatten", x, x.reshape(-1, size));
     }
 
     /** Applies {@code activation} to {@code x}. */
@@ -171,9 +173,10 @@ public final class Layers {
         return activation.apply(sameDiff(), x);
     }
 
-    private SDVariable record(String layer, String kind, SDVariable output, SDVariable... parameters) {
+    private SDVariable record(String layer, String kind, SDVariable input, SDVariable output,
+                              SDVariable... parameters) {
         host.recordLayer(new LayerRecord(scope, layer.substring(scope.length() + 1), kind, output,
-                Arrays.stream(parameters).map(SDVariable::name).toList()));
+                Arrays.stream(parameters).map(SDVariable::name).toList(), List.of(input.name())));
         return output;
     }
 

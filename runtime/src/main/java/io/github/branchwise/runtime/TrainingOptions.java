@@ -35,6 +35,7 @@ public final class TrainingOptions {
     private final DataType dataType;
     private final ExecutorKind executor;
     private final LossWeighting weighting;
+    private final boolean checkDuplicatedLayers;
 
     private TrainingOptions(Builder builder) {
         this.seed = builder.seed;
@@ -45,6 +46,7 @@ public final class TrainingOptions {
         this.dataType = builder.dataType;
         this.executor = builder.executor;
         this.weighting = builder.weighting;
+        this.checkDuplicatedLayers = builder.checkDuplicatedLayers;
     }
 
     /** Seed {@value #DEFAULT_SEED}, SGD with learning rate {@value #DEFAULT_LEARNING_RATE}, 32-bit floats. */
@@ -102,9 +104,19 @@ public final class TrainingOptions {
         return Optional.ofNullable(weighting);
     }
 
+    /**
+     * Whether creating the model looks for layers several branches build separately from the same source
+     * ({@link DuplicatedLayers}) and warns about them; true unless turned off with
+     * {@link Builder#checkDuplicatedLayers(boolean)}.
+     */
+    public boolean checkDuplicatedLayers() {
+        return checkDuplicatedLayers;
+    }
+
     /** A builder starting from these options. */
     public Builder toBuilder() {
-        Builder builder = new Builder().seed(seed).updater(updater).dataType(dataType).executor(executor);
+        Builder builder = new Builder().seed(seed).updater(updater).dataType(dataType).executor(executor)
+                .checkDuplicatedLayers(checkDuplicatedLayers);
         groupUpdaters.forEach(builder::groupUpdater);
         builder.weighting = weighting;
         return builder;
@@ -114,7 +126,8 @@ public final class TrainingOptions {
     public String toString() {
         return "TrainingOptions[seed=" + seed + ", updater=" + updater
                 + (groupUpdaters.isEmpty() ? "" : ", groupUpdaters=" + groupUpdaters) + ", dataType=" + dataType
-                + ", executor=" + executor + (weighting == null ? "" : ", weighting=" + weighting) + "]";
+                + ", executor=" + executor + (weighting == null ? "" : ", weighting=" + weighting)
+                + (checkDuplicatedLayers ? "" : ", checkDuplicatedLayers=false") + "]";
     }
 
     /** Builds {@link TrainingOptions}. */
@@ -125,6 +138,7 @@ public final class TrainingOptions {
         private DataType dataType = DataType.FLOAT;
         private ExecutorKind executor = ExecutorKind.COMPILED;
         private LossWeighting weighting;
+        private boolean checkDuplicatedLayers = true;
 
         private Builder() {
         }
@@ -143,6 +157,22 @@ public final class TrainingOptions {
         /** Goes back to the model's own {@code @WeightedLoss} weighting, the default. */
         public Builder annotatedWeighting() {
             this.weighting = null;
+            return this;
+        }
+
+        /**
+         * Turns the duplicated-layers check on (the default) or off. With it on, creating the model logs one warning
+         * for each group of branches that build the same layers separately from the same source, where a
+         * {@code @Shared} method was probably meant, and {@code Trainer.duplicatedLayers()} and {@code summary()}
+         * list them. Turn it off for a model whose branches are meant to have layers of their own of the same
+         * make: nothing is then logged or listed.
+         *
+         * <p>An option of the model rather than a system property, so that it silences this one model, where it is
+         * created, and not every model of the JVM. It is not saved with the model: a loaded model does not log the
+         * warning again (its creation did), and lists what the check finds.
+         */
+        public Builder checkDuplicatedLayers(boolean check) {
+            this.checkDuplicatedLayers = check;
             return this;
         }
 

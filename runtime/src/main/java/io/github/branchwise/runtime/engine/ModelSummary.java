@@ -1,5 +1,6 @@
 package io.github.branchwise.runtime.engine;
 
+import io.github.branchwise.runtime.DuplicatedLayers;
 import io.github.branchwise.runtime.LayerRecord;
 import io.github.branchwise.runtime.internal.BranchSpec;
 import io.github.branchwise.runtime.internal.InputSpec;
@@ -32,8 +33,10 @@ public final class ModelSummary {
      *
      * @param parameters the current value of every parameter and state variable, by name
      * @param frozen     the names of the frozen parameters
+     * @param duplicates the layers several branches build separately, one line each after the totals
      */
-    public static String of(ModelSpec spec, Network network, Map<String, INDArray> parameters, Set<String> frozen) {
+    public static String of(ModelSpec spec, Network network, Map<String, INDArray> parameters, Set<String> frozen,
+                            List<DuplicatedLayers> duplicates) {
         Map<String, long[]> shapes = outputShapes(network);
 
         StringBuilder out = new StringBuilder();
@@ -75,6 +78,10 @@ public final class ModelSummary {
         }
         out.append(String.format(Locale.ROOT, "Total params: %d%nTrainable params: %d%nFrozen params: %d%n", total,
                 total - frozenCount, frozenCount));
+        for (DuplicatedLayers duplicate : duplicates) {
+            // Beside the totals: the duplicate inflates them, and the table alone shows it only to a careful reader.
+            out.append("Duplicated layers, not @Shared: ").append(duplicate.description()).append('\n');
+        }
         return out.toString();
     }
 

@@ -1,6 +1,7 @@
 package io.github.branchwise.runtime.engine;
 
 import io.github.branchwise.annotations.Weighting;
+import io.github.branchwise.runtime.DuplicatedLayers;
 import io.github.branchwise.runtime.LossWeighting;
 import io.github.branchwise.runtime.TrainingOptions;
 import io.github.branchwise.runtime.internal.ModelSpec;
@@ -22,6 +23,7 @@ public final class TrainableModel {
     private final Network network;
     private final ModelParameters parameters;
     private final TrainingStep step;
+    private final List<DuplicatedLayers> duplicatedLayers;
 
     private TrainableModel(ModelSpec spec, TrainingOptions options, Map<String, INDArray> savedOptimiserState) {
         this.options = Objects.requireNonNull(options, "options");
@@ -35,6 +37,8 @@ public final class TrainableModel {
         this.parameters = new ModelParameters(this.spec, options, network, executor, savedOptimiserState);
         this.step = new TrainingStep(this.spec, options.seed(), network, executor,
                 new BatchChecker(this.spec, options.dataType()), parameters);
+        this.duplicatedLayers = options.checkDuplicatedLayers() ? DuplicatedLayersCheck.find(this.spec, network)
+                : List.of();
     }
 
     private static ModelSpec withChosenWeighting(ModelSpec spec, TrainingOptions options) {
@@ -72,12 +76,15 @@ public final class TrainableModel {
     }
 
     /**
-     * A model with freshly initialised parameters and optimiser.
+     * A model with freshly initialised parameters and optimiser; logs a warning for each {@link DuplicatedLayers} the
+     * check finds (a loaded model does not: its creation did).
      *
      * @throws IllegalArgumentException when the options do not fit the model (a parameter group it lacks)
      */
     public static TrainableModel create(ModelSpec spec, TrainingOptions options) {
-        return new TrainableModel(spec, options, null);
+        TrainableModel model = new TrainableModel(spec, options, null);
+        DuplicatedLayersCheck.log(spec.modelName(), model.duplicatedLayers);
+        return model;
     }
 
     /**
@@ -112,5 +119,10 @@ public final class TrainableModel {
     /** The step, the counters and the forward-only passes. */
     public TrainingStep step() {
         return step;
+    }
+
+    /** The layers several branches build separately from the same source; empty when the options turn the check off. */
+    public List<DuplicatedLayers> duplicatedLayers() {
+        return duplicatedLayers;
     }
 }

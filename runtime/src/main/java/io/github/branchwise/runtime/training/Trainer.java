@@ -1,5 +1,6 @@
 package io.github.branchwise.runtime.training;
 
+import io.github.branchwise.runtime.DuplicatedLayers;
 import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.ModelFileException;
 import io.github.branchwise.runtime.NativeThreads;
@@ -216,9 +217,23 @@ public final class Trainer {
         return parameters.frozen();
     }
 
-    /** A table of the model a Keras user would recognise; see {@code ModelSummary}. */
+    /**
+     * A table of the model a Keras user would recognise; see {@code ModelSummary}. Ends with one line for each of
+     * {@link #duplicatedLayers()}.
+     */
     public synchronized String summary() {
-        return ModelSummary.of(model.spec(), model.network(), parameters.values(), parameters.frozen());
+        return ModelSummary.of(model.spec(), model.network(), parameters.values(), parameters.frozen(),
+                model.duplicatedLayers());
+    }
+
+    /**
+     * The layers several branches each build for themselves from the same source, where a {@code @Shared} method
+     * was probably meant (see {@link DuplicatedLayers} for what counts); creating the model logged a warning for each.
+     * Empty when there are none, or when {@link TrainingOptions.Builder#checkDuplicatedLayers(boolean)} turned the
+     * check off.
+     */
+    public List<DuplicatedLayers> duplicatedLayers() {
+        return model.duplicatedLayers();
     }
 
     /** A copy of every trainable parameter by stable name, in creation order. */
