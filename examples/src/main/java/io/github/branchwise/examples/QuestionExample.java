@@ -52,9 +52,20 @@ public final class QuestionExample {
         }
         QuestionModelPrediction prediction = model.predictionModel().predict(first, second);
         System.out.println();
-        System.out.println("x1 predicted vs target (first 4): "
-                + prediction.x1().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 4)).reshape(-1) + " vs "
-                + x1.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 4)).reshape(-1));
+        StringBuilder predicted = new StringBuilder();
+        StringBuilder target = new StringBuilder();
+        for (int i = 0; i < 4; i++) {
+            // example(i): example i of every branch output as Java arrays.
+            predicted.append(String.format(Locale.ROOT, " %.4f", prediction.example(i).x1()[0]));
+            target.append(String.format(Locale.ROOT, " %.4f", x1.getDouble(i, 0)));
+        }
+        System.out.println("x1 predicted vs target (first 4):" + predicted + " vs" + target);
+
+        // One example from plain Java arrays, one per input: x1 = relu(1 + 0.5) = 1.5, x2 = relu(0.5, -1) = (0.5, 0).
+        QuestionModelExamplePrediction one = model.predictionModel().predict(new float[] {1, 0, 0, 0},
+                new float[] {0, 1, 0});
+        System.out.println(String.format(Locale.ROOT, "first = (1, 0, 0, 0), second = (0, 1, 0): x1 %.4f (target "
+                + "1.5), x2 (%.4f, %.4f) (target (0.5, 0))", one.x1()[0], one.x2()[0], one.x2()[1]));
         System.out.println();
         System.out.println("Note: with TRAINABLE weighting, d(total)/d(alpha) = L1 - L2 does not depend on alpha, so alpha");
         System.out.println("runs to the bound that favours the smaller loss and the other branch stops learning. See the");

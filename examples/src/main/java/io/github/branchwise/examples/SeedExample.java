@@ -1,6 +1,7 @@
 package io.github.branchwise.examples;
 
 import io.github.branchwise.runtime.TrainingOptions;
+import java.util.Arrays;
 import java.util.Locale;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -37,8 +38,18 @@ public final class SeedExample {
 
         DetectorPrediction prediction = model.predictionModel().predict(images);
         System.out.println();
-        System.out.println("localization of example 0 (3x3): "
-                + prediction.localization().get(org.nd4j.linalg.indexing.NDArrayIndex.point(0)).reshape(3, 3));
+        // One example of the batch as Java arrays: the 3x3x1 map flattened row-major, cell (r, c) at r * 3 + c.
+        double[] map = prediction.example(0).localization();
+        System.out.println("localization of example 0 (3x3):");
+        for (int r = 0; r < 3; r++) {
+            System.out.println(String.format(Locale.ROOT, "  %.4f %.4f %.4f", map[r * 3], map[r * 3 + 1],
+                    map[r * 3 + 2]));
+        }
         System.out.println("classification (7x2): " + prediction.classification());
+
+        // One new example from plain Java: the 5x5x2 image as 50 values, row-major (NHWC: the 2 channels of a pixel
+        // are adjacent). The seed's images are all zeros.
+        DetectorExamplePrediction one = model.predictionModel().predict(new float[50]);
+        System.out.println("classification of one all-zero image: " + Arrays.toString(one.classification()));
     }
 }

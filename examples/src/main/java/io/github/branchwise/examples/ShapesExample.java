@@ -83,6 +83,21 @@ public final class ShapesExample {
                     epoch.losses().localization(), epoch.losses().shape(), epoch.weights().localization(),
                     epoch.weights().shape(), val.localizationAccuracy(), val.shapeAccuracy());
         }
+        // One new image from plain Java: a circle of radius 4 in the middle, no noise, as the 16x16x1 image's 256
+        // values row-major (pixel (y, x) at y * 16 + x).
+        float[] circle = new float[256];
+        for (int y = 0; y < 16; y++) {
+            for (int x = 0; x < 16; x++) {
+                circle[y * 16 + x] = covers(2, 4, y - 8, x - 8) ? 1f : 0f;
+            }
+        }
+        double[] probabilities = model.predictionModel().predict(circle).shape();
+        int best = 0;
+        for (int k = 1; k < probabilities.length; k++) {
+            best = probabilities[k] > probabilities[best] ? k : best;
+        }
+        System.out.printf(Locale.ROOT, "a circle drawn in Java is predicted a %s (p = %.3f)%n", CLASSES[best],
+                probabilities[best]);
         System.out.println("history (per epoch): " + csv.toAbsolutePath());
         System.out.println("history (per step):  " + steps.toAbsolutePath());
         System.out.println("branch losses chart: " + losses.toAbsolutePath());

@@ -48,9 +48,10 @@ import javax.tools.Diagnostic;
  * prediction model, training model and records.
  *
  * <p>Pipeline, per model class: defer while its signatures refer to missing types; validate every rule into one
- * report and print it; when clean, read an immutable {@link ModelDescriptor} and write the six files, each with the
- * model class as its only originating element (so Gradle can treat the processor as isolating). A failure in one
- * class, including a bug of the processor, is reported on that class and never stops the others.
+ * report and print it; when clean, read an immutable {@link ModelDescriptor} and write its files (one per name of
+ * {@code ModelNames.SUFFIXES}), each with the model class as its only originating element (so Gradle can treat the
+ * processor as isolating). A failure in one class, including a bug of the processor, is reported on that class and
+ * never stops the others.
  */
 @AutoService(Processor.class)
 public final class BranchwiseProcessor extends AbstractProcessor {

@@ -60,7 +60,7 @@ final class GeneratedModelTest {
     @Test
     void generatedTypesArePublicFinalAndPredictTakesOneArrayPerInput() throws Exception {
         for (String suffix : List.of("Batch", "Prediction", "Losses", "LossWeights", "PredictionModel",
-                "TrainingModel", "Metrics", "Epoch", "History")) {
+                "TrainingModel", "Metrics", "Epoch", "History", "ExamplePrediction")) {
             Class<?> type = loader.loadClass("example.Detector" + suffix);
             assertTrue(Modifier.isPublic(type.getModifiers()) && Modifier.isFinal(type.getModifiers()), suffix);
         }

@@ -121,6 +121,21 @@ final class RuleCases {
                         RuleCase.MODEL_FILE, valid(),
                         "test/MHistory.java", "package test;\n\ninterface MHistory {\n}\n"))
                         .saying("The generated type test.MHistory would clash"),
+                of(Message.GENERATED_NAME_TAKEN, RuleCase.MODEL_FILE, "class M", Map.of(
+                        RuleCase.MODEL_FILE, valid(),
+                        "test/MExamplePrediction.java", "package test;\n\npublic record MExamplePrediction() {\n}\n"))
+                        .saying("The generated type test.MExamplePrediction would clash"),
+                // The other model of a shared name is told too, whichever is processed first.
+                of(Message.GENERATED_NAME_SHARED, "test/MExample.java", "class MExample", Map.of(
+                        RuleCase.MODEL_FILE, valid(),
+                        "test/MExample.java", model("@WeightedLoss public abstract class MExample")))
+                        .saying("this one (MExample + Prediction) and test.M (M + ExamplePrediction)"),
+                of(Message.GENERATED_NAME_SHARED, "test/Outer.java", "abstract static class M", Map.of(
+                        "test/Outer.java", source("public class Outer",
+                                "@WeightedLoss public abstract static class M {", X, A, B, "}"),
+                        "test/OuterMExample.java", model("@WeightedLoss public abstract class OuterMExample")))
+                        .saying("test.OuterMExamplePrediction would be generated for two models: this one "
+                                + "(OuterM + ExamplePrediction) and test.OuterMExample"),
                 of(Message.UNKNOWN_BRANCH, "l(", valid(PRICE, "@BranchLoss(branch = \"prcie\") " + LOSS_METHOD))
                         .saying("there is no branch 'prcie'; did you mean 'price'?"),
                 of(Message.HISTORY_COLUMN_CLASH, "val_b(", valid("@Branch(shape = 1) "
@@ -155,6 +170,11 @@ final class RuleCases {
                         "test/Outer.java", source("public class Outer",
                                 "@WeightedLoss public abstract static class M {", X, A, B, "}"),
                         "test/OuterM.java", model("@WeightedLoss public abstract class OuterM"))),
+                of(Message.GENERATED_NAME_SHARED, RuleCase.MODEL_FILE, "class M", Map.of(
+                        RuleCase.MODEL_FILE, valid(),
+                        "test/MExample.java", model("@WeightedLoss public abstract class MExample")))
+                        .saying("The generated type test.MExamplePrediction would be generated for two models: this "
+                                + "one (M + ExamplePrediction) and test.MExample (MExample + Prediction)"),
 
                 // Any annotated method.
                 of(Message.METHOD_PRIVATE, "trunk(", valid("@Shared private " + SHARED)),

@@ -24,7 +24,7 @@ public record ModelNames(String packageName, String prefix, ClassName model) {
     /** The suffixes of the generated types, in the order they are generated. */
     public static final List<String> SUFFIXES =
             List.of("Batch", "Prediction", "Losses", "LossWeights", "PredictionModel", "TrainingModel", "Part",
-                    "Metrics", "Epoch", "History");
+                    "Metrics", "Epoch", "History", "ExamplePrediction");
 
     /** The runtime's name of the weighting's parameter group, and the {@code <Model>Part} constant for it. */
     public static final String WEIGHTING_GROUP = "weighting";
@@ -54,6 +54,11 @@ public record ModelNames(String packageName, String prefix, ClassName model) {
     /** {@code <Model>Prediction}: one output per branch. */
     public ClassName prediction() {
         return generated("Prediction");
+    }
+
+    /** {@code <Model>ExamplePrediction}: one example's output of each branch, as Java arrays. */
+    public ClassName examplePrediction() {
+        return generated("ExamplePrediction");
     }
 
     /** {@code <Model>Losses}: the weighted total and one loss per branch. */

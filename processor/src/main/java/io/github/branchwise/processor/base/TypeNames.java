@@ -31,6 +31,8 @@ public final class TypeNames {
     public static final ClassName TRAINER = ClassName.get(TRAINING, "Trainer");
     /** Runs a model forward, for the generated prediction model. */
     public static final ClassName PREDICTOR = ClassName.get(INTERNAL, "Predictor");
+    /** Checks and converts one example given as Java arrays, and reads one example of a batch. */
+    public static final ClassName EXAMPLE_ARRAYS = ClassName.get(INTERNAL, "ExampleArrays");
     /** The losses of one training or evaluation step. */
     public static final ClassName LOSSES = ClassName.get(RUNTIME, "Losses");
     /** The runtime description of a weighting strategy. */

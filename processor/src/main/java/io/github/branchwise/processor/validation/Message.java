@@ -51,6 +51,10 @@ public enum Message {
     AMBIGUOUS_NESTED_NAME("AmbiguousNestedName",
             "The types generated for a nested model are named after its enclosing classes and itself joined "
                     + "(%s...); model %s would get the same names, rename one of them"),
+    /** Two models with different prefixes one of whose generated names is the other's ({@code XExamplePrediction}). */
+    GENERATED_NAME_SHARED("GeneratedNameShared",
+            "The generated type %s would be generated for two models: this one (%s + %s) and %s (%s + %s); "
+                    + "rename one of them"),
 
     // ----- Annotated methods, whatever their annotation -----
     /** A private annotated method. */

@@ -135,10 +135,27 @@ public final class ModelValidator {
                 report.report(Message.GENERATED_NAME_TAKEN, type, qualified);
             }
         }
+        List<TypeElement> models = modelsInPackage(type);
         if (names.nested()) {
-            for (TypeElement other : modelsInPackage(type)) {
+            for (TypeElement other : models) {
                 if (!other.equals(type) && ModelNames.of(other).prefix().equals(names.prefix())) {
                     report.report(Message.AMBIGUOUS_NESTED_NAME, type, names.prefix(), other.getQualifiedName());
+                }
+            }
+        }
+        // Prefixes that differ can still meet: Detector's DetectorExamplePrediction is DetectorExample's
+        // prediction record. Reported on both models whatever their order, so that neither generates.
+        for (TypeElement other : models) {
+            ModelNames theirs = ModelNames.of(other);
+            if (other.equals(type) || theirs.prefix().equals(names.prefix())) {
+                continue;
+            }
+            for (String suffix : ModelNames.SUFFIXES) {
+                for (String theirSuffix : ModelNames.SUFFIXES) {
+                    if ((names.prefix() + suffix).equals(theirs.prefix() + theirSuffix)) {
+                        report.report(Message.GENERATED_NAME_SHARED, type, names.qualify(names.prefix() + suffix),
+                                names.prefix(), suffix, other.getQualifiedName(), theirs.prefix(), theirSuffix);
+                    }
                 }
             }
         }

@@ -26,7 +26,8 @@ public final class ModelWriter {
                 new PartWriter(model).write(),
                 records.metrics(),
                 records.epoch(),
-                records.history());
+                records.history(),
+                records.examplePrediction());
         return types.stream()
                 .map(type -> JavaFile.builder(model.names().packageName(), type)
                         .indent("    ")

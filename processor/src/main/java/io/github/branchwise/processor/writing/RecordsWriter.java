@@ -20,10 +20,13 @@ import io.github.branchwise.processor.model.InputDescriptor;
 import io.github.branchwise.processor.model.ModelDescriptor;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * Writes the records whose components are named after the model's inputs, branches and metrics, and the typed
@@ -63,17 +66,150 @@ final class RecordsWriter {
         return type.recordConstructor(constructor.build()).addMethod(compact.build()).build();
     }
 
-    /** {@code <Model>Prediction}: one output per branch. */
+    /**
+     * {@code <Model>Prediction}: one output per branch, with {@code size()} (the batch size) and {@code example(int)}
+     * (one example's outputs as Java arrays). A branch named {@code size} keeps its accessor, a contract older than
+     * {@code int size()}, which is then not generated.
+     */
     TypeSpec prediction() {
-        TypeSpec.Builder type = record(model.names().prediction(),
-                "The outputs of {@link $T}'s branches for one batch of inputs.\n", modelClass);
+        ModelNames names = model.names();
+        boolean sizeIsABranch = model.branches().stream().anyMatch(b -> b.name().equals("size"));
+        TypeSpec.Builder type = record(names.prediction(),
+                "The outputs of {@link $T}'s branches for one batch of inputs; {@link #example(int)} reads one\n"
+                        + "example's as Java arrays.\n", modelClass);
+        if (sizeIsABranch) {
+            type.addJavadoc("\n<p>The branch {@code size} keeps its accessor {@code size()}; the batch size is\n"
+                    + "{@code size().size(0)}.\n");
+        }
         MethodSpec.Builder constructor = MethodSpec.constructorBuilder();
         for (BranchDescriptor branch : model.branches()) {
             component(type, constructor, TypeNames.INDARRAY, branch.name(),
                     "the output of branch $L, shape $L", Snippets.code(branch.name()),
                     Snippets.batchShape(branch.shape()));
         }
-        return type.recordConstructor(constructor.build()).build();
+        BranchDescriptor first = model.branches().get(0);
+        if (!sizeIsABranch) {
+            type.addMethod(MethodSpec.methodBuilder("size")
+                    .addJavadoc("The number of examples in this batch: the leading dimension of every branch output.\n")
+                    .addJavadoc("\n@return the batch size, the leading dimension of $L\n", Snippets.code(first.name()))
+                    .addModifiers(PUBLIC)
+                    .returns(TypeName.INT)
+                    .addStatement("return $T.batchSize($S, this.$N)", TypeNames.EXAMPLE_ARRAYS, first.name(),
+                            first.name())
+                    .build());
+        }
+        // Fields through "this.": a branch may be named "index".
+        CodeBlock rows = model.branches().stream()
+                .map(b -> CodeBlock.of("$T.example($S, this.$N, index)", TypeNames.EXAMPLE_ARRAYS, b.name(), b.name()))
+                .collect(CodeBlock.joining(",$W"));
+        MethodSpec.Builder example = MethodSpec.methodBuilder("example")
+                .addJavadoc("The outputs of one example of this batch as Java arrays: row {@code index} of every branch\n"
+                        + "output, flattened row-major in the branch's shape.\n\n")
+                .addJavadoc(sizeIsABranch
+                        ? "@param index the example, from 0 to the batch size - 1\n"
+                        : "@param index the example, from 0 to {@link #size()} - 1\n")
+                .addJavadoc("@return the example's output of $L;\n        a copy, independent of this batch\n",
+                        model.branches().stream().map(b -> Snippets.code(b.name())).collect(
+                                Collectors.joining(", ")))
+                .addJavadoc("@throws IndexOutOfBoundsException when {@code index} is negative or not less than the "
+                        + "batch size\n");
+        return type.recordConstructor(constructor.build())
+                .addMethod(example
+                        .addModifiers(PUBLIC)
+                        .returns(names.examplePrediction())
+                        .addParameter(TypeName.INT, "index")
+                        .addStatement("return new $T($L)", names.examplePrediction(), rows)
+                        .build())
+                .build();
+    }
+
+    /**
+     * {@code <Model>ExamplePrediction}: one example's output of each branch as a {@code double[]}, flattened
+     * row-major; immutable (copied in and out), compared and printed by content.
+     */
+    TypeSpec examplePrediction() {
+        ModelNames names = model.names();
+        ClassName self = names.examplePrediction();
+        String floats = model.inputs().stream().map(i -> "float[]").collect(Collectors.joining(", "));
+        TypeSpec.Builder type = record(self,
+                "The outputs of {@link $T}'s branches for one example, as Java arrays: each branch's output\n"
+                        + "flattened row-major (C order: the last axis varies fastest) in the branch's shape.\n"
+                        + "{@link $T#predict($L)} returns one, and {@link $T#example(int)} reads one\n"
+                        + "of a batch.\n\n"
+                        + "<p>Immutable: the constructor copies the arrays it is given and every accessor returns a\n"
+                        + "copy. {@code equals}, {@code hashCode} and {@code toString} use the arrays' contents.\n",
+                modelClass, names.predictionModel(), floats, names.prediction());
+        MethodSpec.Builder constructor = MethodSpec.constructorBuilder();
+        MethodSpec.Builder compact = MethodSpec.compactConstructorBuilder()
+                .addModifiers(PUBLIC)
+                .addJavadoc("Checks that every array holds its branch's number of values, and copies them.\n\n")
+                .addJavadoc("@throws NullPointerException when an array is null\n")
+                .addJavadoc("@throws IllegalArgumentException when an array's length is not its branch's\n");
+        List<MethodSpec> accessors = new ArrayList<>();
+        for (BranchDescriptor branch : model.branches()) {
+            String name = branch.name();
+            component(type, constructor, TypeName.get(double[].class), name,
+                    "the output of branch $L, shape $L:\n        $L", Snippets.code(name),
+                    Snippets.exampleShape(branch.shape()), Snippets.flattened(branch.shape()));
+            compact.addStatement("$N = $T.copy($S, $N$L)", name, TypeNames.EXAMPLE_ARRAYS, name, name,
+                    branch.shape().isEmpty() ? "" : ", " + Snippets.dimensions(branch.shape()));
+            accessors.add(MethodSpec.methodBuilder(name)
+                    .addJavadoc("The output of branch $L for this example, shape $L:\n$L.\n\n", Snippets.code(name),
+                            Snippets.exampleShape(branch.shape()), Snippets.flattened(branch.shape()))
+                    .addJavadoc("@return a copy of the values\n")
+                    .addAnnotation(Override.class)
+                    .addModifiers(PUBLIC)
+                    .returns(double[].class)
+                    .addStatement("return this.$N.clone()", name)
+                    .build());
+        }
+        CodeBlock equal = model.branches().stream()
+                .map(b -> CodeBlock.of("$T.equals(this.$N, that.$N)", Arrays.class, b.name(), b.name()))
+                .collect(CodeBlock.joining("$W&& "));
+        CodeBlock hashed = model.branches().stream()
+                .map(b -> CodeBlock.of("this.$N", b.name()))
+                .collect(CodeBlock.joining(", "));
+        CodeBlock.Builder printed = CodeBlock.builder();
+        for (int i = 0; i < model.branches().size(); i++) {
+            String name = model.branches().get(i).name();
+            printed.add(i == 0 ? "$S + $T.toString(this.$N)" : "$W+ $S + $T.toString(this.$N)",
+                    (i == 0 ? self.simpleName() + "[" : ", ") + name + "=", Arrays.class, name);
+        }
+        printed.add(" + $S", "]");
+        return type.recordConstructor(constructor.build())
+                .addMethod(compact.build())
+                .addMethods(accessors)
+                .addMethod(MethodSpec.methodBuilder("equals")
+                        .addJavadoc("Whether {@code other} is a {@code $L} with equal values in every branch,\n"
+                                + "compared as {@link $T#equals(double[], double[])} does.\n\n", self.simpleName(),
+                                Arrays.class)
+                        .addJavadoc("@param other the object to compare with\n@return whether it holds the same "
+                                + "outputs\n")
+                        .addAnnotation(Override.class)
+                        .addModifiers(PUBLIC)
+                        .returns(TypeName.BOOLEAN)
+                        .addParameter(Object.class, "other")
+                        .addStatement("return other instanceof $T that$W&& $L", self, equal)
+                        .build())
+                .addMethod(MethodSpec.methodBuilder("hashCode")
+                        .addJavadoc("A hash code of the values of every branch, consistent with {@link #equals}.\n\n"
+                                + "@return the hash code\n")
+                        .addAnnotation(Override.class)
+                        .addModifiers(PUBLIC)
+                        .returns(TypeName.INT)
+                        .addStatement("return $T.deepHashCode(new Object[] {$L})", Arrays.class, hashed)
+                        .build())
+                .addMethod(MethodSpec.methodBuilder("toString")
+                        .addJavadoc("The values of every branch, as a record prints its components:\n"
+                                + "{@code $L}.\n\n@return the text\n", self.simpleName() + "["
+                                + model.branches().stream().map(b -> b.name() + "=[...]")
+                                        .collect(Collectors.joining(", ")) + "]")
+                        .addAnnotation(Override.class)
+                        .addModifiers(PUBLIC)
+                        .returns(String.class)
+                        .addStatement("return $L", printed.build())
+                        .build())
+                .build();
     }
 
     /** {@code <Model>Losses}: the weighted total, then one loss per branch. */

@@ -46,6 +46,42 @@ final class Snippets {
         return CodeBlock.of("{@code [$L$L]}", leading, dims);
     }
 
+    /** The shape of one example, for javadoc: {@code [3, 3, 1]}, or {@code []} for a scalar. */
+    static CodeBlock exampleShape(List<Long> shape) {
+        return CodeBlock.of("{@code [$L]}", shape.stream().map(String::valueOf).collect(Collectors.joining(", ")));
+    }
+
+    /** The number of values of one example of a shape. */
+    static long length(List<Long> shape) {
+        return shape.stream().reduce(1L, Math::multiplyExact);
+    }
+
+    /**
+     * How one example of a shape lies in a Java array, for javadoc: its number of values, and for a shape of rank 2
+     * or more the index of each element in row-major order ({@code [5, 5, 2]}: "50 values, element
+     * {@code [i, j, k]} at index {@code (i * 5 + j) * 2 + k}").
+     */
+    static CodeBlock flattened(List<Long> shape) {
+        long length = length(shape);
+        String values = length + (length == 1 ? " value" : " values");
+        if (shape.size() < 2) {
+            return CodeBlock.of("$L", values);
+        }
+        String[] axes = {"i", "j", "k", "l", "m", "n", "p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z"};
+        List<String> names = new ArrayList<>();
+        for (int d = 0; d < shape.size(); d++) {
+            names.add(d < axes.length ? axes[d] : "i" + d);
+        }
+        // An axis of size 1 adds its (always zero) coordinate without a product: [3, 3, 1] gives i * 3 + j + k.
+        String index = names.get(0);
+        for (int d = 1; d < shape.size(); d++) {
+            String scaled = shape.get(d) == 1 ? index
+                    : (index.contains(" + ") ? "(" + index + ")" : index) + " * " + shape.get(d);
+            index = scaled + " + " + names.get(d);
+        }
+        return CodeBlock.of("$L, element {@code [$L]} at index {@code $L}", values, String.join(", ", names), index);
+    }
+
     /**
      * What a branch's target must be, for javadoc: its shape after a leading dimension named {@code leading}, and
      * the values its loss needs. The same rules as the runtime's {@code BatchChecker} and

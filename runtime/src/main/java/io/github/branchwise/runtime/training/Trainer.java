@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.Set;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -134,9 +135,22 @@ public final class Trainer {
 
     /** A predictor that uses this trainer's parameters, now and after further training. */
     public Predictor predictor() {
-        return inputs -> {
-            synchronized (Trainer.this) {
-                return step.predict(inputs);
+        return new Predictor() {
+            @Override
+            public INDArray[] predict(INDArray[] inputs) {
+                synchronized (Trainer.this) {
+                    return step.predict(inputs);
+                }
+            }
+
+            @Override
+            public ModelSpec spec() {
+                return model.spec();
+            }
+
+            @Override
+            public DataType dataType() {
+                return model.options().dataType();
             }
         };
     }

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.Test;
  *      ↓
  *   engine..  (hidden: graph building, executors, plans, files)
  *      ↓
- *   internal  (for generated code only: ModelSpec, ModelGraph, WeightingSpec, Predictor)
+ *   internal  (for generated code only: ModelSpec, ModelGraph, WeightingSpec, Predictor, ExampleArrays)
  *      ↓
  *   strategies (hidden: one Weighter per built-in strategy)
  *      ↓
