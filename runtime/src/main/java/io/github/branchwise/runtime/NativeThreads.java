@@ -66,6 +66,8 @@ public final class NativeThreads {
 
     /** Sets the count as the runtime's own choice, which a later user choice overrides. */
     static synchronized void apply(int threads) {
+        // Nd4j first: it loads the backend, without which NativeOpsHolder fails to initialise.
+        Nd4j.getEnvironment().setMaxMasterThreads(threads);
         NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
         Nd4j.factory().blas().setMaxThreads(threads);
     }
