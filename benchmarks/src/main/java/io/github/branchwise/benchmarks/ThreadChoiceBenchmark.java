@@ -264,6 +264,7 @@ public final class ThreadChoiceBenchmark {
     /** The child: one fit of the tabular model, its wall time and the thread count it ended with. */
     private static void fitOnce(int rows, int epochs, int batch, boolean setOne) {
         if (setOne) {
+            Nd4j.getEnvironment(); // the backend loaded first, as in a program that has used ND4J already
             NativeThreads.set(1);
         }
         INDArray[][] data = tabularData(rows, 1);
