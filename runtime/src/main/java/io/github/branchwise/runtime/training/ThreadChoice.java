@@ -21,9 +21,13 @@ import java.util.List;
  *       {@value #MAX_PAIRS} pairs every core only when its median is below {@value #PREFER_ONE} times one thread's
  *       (a tie goes to one thread, which leaves the other cores to the JVM and to other processes). The trial's steps
  *       are real training steps: deciding costs only the steps run at the slower setting.</li>
- *   <li><em>Chosen</em>: every {@value #WINDOW} steps, the median step of the window is compared with the chosen
- *       setting's median in the trial; when it is more than {@value #OUTDATED} times slower (the machine got busier)
- *       the trial runs again.</li>
+ *   <li><em>Chosen</em>: with every core chosen, every {@value #WINDOW} steps the median step of the window is
+ *       compared with every core's median in the trial; when it is more than {@value #OUTDATED} times slower (the
+ *       machine got busier, and a parallel region waits for a core another process holds) the trial runs again. With
+ *       one thread chosen nothing is re-checked: a busier machine slows one thread too and every core more, so a new
+ *       trial would only spend steps on the slower setting (measured on a machine at load 5–10: the re-trials it made
+ *       spent 0.4–0.7 s of 7–11 s fits on single every-core steps of 17–390 ms). A choice of one thread made while the machine was busy stays when it
+ *       quiets down, for this fitting.</li>
  * </ol>
  *
  * <p>A fit that ends during the trial decides from the pairs it has ({@link #finish}). Not thread-safe.
@@ -101,6 +105,11 @@ final class ThreadChoice {
             (threadsForNextStep() == 1 ? one : all).add(millis);
             trialSteps++;
             return trialSteps % 2 == 0 && decides() ? choose() : Event.NONE;
+        }
+        if (chosen == 1) {
+            // Slower with one thread means a busier machine, which makes every core slower still: trying them costs
+            // steps (hundreds of ms each when another process holds a core) and cannot win.
+            return Event.NONE;
         }
         window[inWindow++] = millis;
         if (inWindow < WINDOW) {

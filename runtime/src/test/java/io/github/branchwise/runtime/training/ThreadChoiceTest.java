@@ -151,6 +151,18 @@ class ThreadChoiceTest {
     }
 
     @Test
+    void oneThreadChosenIsNotReCheckedWhenTheMachineGetsBusier() {
+        ThreadChoice choice = warmedUp(new ArrayList<>());
+        assertEquals(Event.CHOSEN, runUntilEvent(choice, threads -> threads == 1 ? 3.0 : 65.0, new ArrayList<>(), 100));
+        assertEquals(1, choice.chosen());
+        List<Integer> seen = new ArrayList<>();
+        assertEquals(Event.NONE, runUntilEvent(choice, threads -> threads == 1 ? 30.0 : 650.0, seen,
+                10 * ThreadChoice.WINDOW), "ten times slower: every core would be slower still");
+        assertTrue(seen.stream().allMatch(t -> t == 1));
+        assertFalse(choice.inTrial());
+    }
+
+    @Test
     void aFitEndingInTheTrialDecidesFromThePairsItHas() {
         ThreadChoice none = warmedUp(new ArrayList<>());
         none.stepTook(10.0);
