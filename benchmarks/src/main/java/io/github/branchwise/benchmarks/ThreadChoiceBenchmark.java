@@ -47,14 +47,19 @@ import org.nd4j.linalg.learning.config.Adam;
  *
  * <p>Per scenario it prints each configuration's median and range of the fit's wall time (ms, measured inside the
  * child around {@code Fitting.fit}; JVM start-up, ND4J's loading and the graph's building are outside), what the
- * default chose, the ratio default / best median and PASS or FAIL against 1.10, the issue's bound. A benchmark, not a
- * test: nothing runs it in the build.
+ * default chose, the ratio default / best median and PASS or FAIL against 1.10, the issue's bound, and the median
+ * and range of the same ratio taken per round (each default run against the best fixed run of its own round). A
+ * benchmark, not a test: nothing runs it in the build.
  *
- * <pre>java -cp benchmarks/target/classes:$(cat benchmarks/target/classpath.txt) \
+ * <pre>mvn -B -o -q -pl benchmarks -am -DskipTests package
+ * java -cp benchmarks/target/classes:$(cat benchmarks/target/classpath.txt) \
  *     io.github.branchwise.benchmarks.ThreadChoiceBenchmark [rounds=3] [scenarios=idle,busy] [rows=4000] [epochs=5]
  *     [batch=32] [configs=default,1,all]</pre>
  *
- * <p>With 3 rounds on 2 cores it takes about 3 minutes, most of it the all-cores runs under a busy core.
+ * <p>({@code -am}: the class path then names this checkout's runtime jar, not the one in the local repository.) On
+ * 2 shared cores one round of both scenarios takes 1–3 minutes, most of it the every-core runs (7–70 s each there);
+ * {@code rounds=1} is the quick look. {@code configs=...,set1} adds a diagnostic configuration: nothing in the
+ * environment, {@code NativeThreads.set(1)} before the fit.
  */
 public final class ThreadChoiceBenchmark {
     private static final String RESULT = "THREAD-CHOICE-RESULT";
@@ -172,6 +177,21 @@ public final class ThreadChoiceBenchmark {
                     / best;
             line.append(String.format(Locale.ROOT, " | default/best %.2f %s (bound %.2f)", ratio,
                     ratio <= BOUND ? "PASS" : "FAIL", BOUND));
+            // The same per round: each round's default against that round's best fixed count, which ran next to
+            // it; less exposed to load that drifts between rounds.
+            double[] paired = new double[rounds];
+            for (int round = 0; round < rounds; round++) {
+                double bestOfRound = Double.POSITIVE_INFINITY;
+                for (Config config : configs) {
+                    if (config != Config.DEFAULT) {
+                        bestOfRound = Math.min(bestOfRound, runs.get(config).get(round).fitMillis());
+                    }
+                }
+                paired[round] = runs.get(Config.DEFAULT).get(round).fitMillis() / bestOfRound;
+            }
+            Arrays.sort(paired);
+            line.append(String.format(Locale.ROOT, " | per round %.2f (%.2f-%.2f)", median(paired), paired[0],
+                    paired[rounds - 1]));
             line.append(" | default chose ").append(runs.get(Config.DEFAULT).stream()
                     .map(r -> Integer.toString(r.threadsAtEnd())).toList());
         }
