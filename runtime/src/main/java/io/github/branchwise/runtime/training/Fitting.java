@@ -52,6 +52,8 @@ public final class Fitting {
     private ThreadChoice threadChoice;
     /** The thread count this fitting last applied, 0 when none. */
     private int appliedThreads;
+    /** Other processes' CPU use during the thread choice's warm-up. */
+    private final OtherCpuUse otherCpuUse = new OtherCpuUse();
 
     private Fitting(Trainer trainer) {
         this.trainer = Objects.requireNonNull(trainer, "trainer");
@@ -215,7 +217,8 @@ public final class Fitting {
     /**
      * Whether this fit chooses the native thread count (ThreadChoice): unless the user chose one (NativeThreads),
      * with the compiled executor, on a machine with several cores. Applies the count the next step runs with: one
-     * thread for the first steps, or what an earlier fit of this fitting chose.
+     * thread for the first steps, or what an earlier fit of this fitting chose; starts measuring other processes' CPU
+     * use over the warm-up.
      */
     private boolean startThreadChoice() {
         if (!NativeThreads.automatic() || trainer.options().executor() != ExecutorKind.COMPILED) {
@@ -229,6 +232,9 @@ public final class Fitting {
         if (threadChoice == null) {
             threadChoice = new ThreadChoice(cores);
         }
+        if (threadChoice.warmingUp()) {
+            otherCpuUse.start();
+        }
         appliedThreads = 0;
         applyThreads();
         return true;
@@ -236,7 +242,11 @@ public final class Fitting {
 
     /** Reports a step's milliseconds to the thread choice and applies what the next step runs with. */
     private void threadStepTook(double millis) {
+        boolean warmingUp = threadChoice.warmingUp();
         threadEvent(threadChoice.stepTook(millis));
+        if (warmingUp && !threadChoice.warmingUp()) {
+            threadEvent(threadChoice.othersBusy(otherCpuUse.busyCores(threadChoice.cores())));
+        }
         applyThreads();
     }
 
@@ -244,6 +254,13 @@ public final class Fitting {
         switch (event) {
             case CHOSEN -> {
                 trainer.threadsChosen(threadChoice.chosen());
+                if (!Double.isNaN(threadChoice.chosenByOthersBusy())) {
+                    LOG.info("{}: other processes kept {} of {} cores busy during the first steps: using 1 native"
+                                    + " thread", spec.modelName(),
+                            String.format(Locale.ROOT, "%.1f", threadChoice.chosenByOthersBusy()), threadChoice.cores());
+                    applyThreads();
+                    return;
+                }
                 LOG.info("{}: {} ms per step with 1 native thread, {} ms with {} (medians of {} steps each): using {}",
                         spec.modelName(), String.format(Locale.ROOT, "%.3f", threadChoice.oneMillis()),
                         String.format(Locale.ROOT, "%.3f", threadChoice.allMillis()), threadChoice.cores(),

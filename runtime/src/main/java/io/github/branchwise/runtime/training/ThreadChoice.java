@@ -13,6 +13,10 @@ import java.util.List;
  * <ol>
  *   <li><em>Warm-up</em>: the first {@value #WARM_UP_STEPS} steps run with one thread (they build the plan and warm
  *       the JIT; one thread is the safe guess for small models and on a busy machine) and are not compared.</li>
+ *   <li><em>Busy machine</em>: when other processes kept so many cores busy during the warm-up that fewer than
+ *       {@value #FREE_CORES_FOR_TRIAL} cores were left (the fitting reports it through {@link #othersBusy}, from the
+ *       system's and the process's CPU use), one thread is chosen without a trial: a parallel region would wait for a
+ *       core another process holds, and a single every-core step then costs tens to hundreds of milliseconds.</li>
  *   <li><em>Trial</em>: the next steps alternate between one thread and every core, in pairs whose order alternates
  *       (1, all, then all, 1, ...), so drifting speed (the JIT, other processes) hits both alike. After each pair the
  *       medians are compared: one thread is chosen at once when every core was at least {@value #OBVIOUS} times
@@ -45,6 +49,8 @@ final class ThreadChoice {
     static final double OBVIOUS = 4.0;
     /** Every core is kept, at the end of a full trial, only below this fraction of one thread's median. */
     static final double PREFER_ONE = 0.95;
+    /** Cores that must be left free by other processes (ours counts as one) for the trial to run. */
+    static final double FREE_CORES_FOR_TRIAL = 1.5;
     /** Steps per check of the chosen setting. */
     static final int WINDOW = 50;
     /** A window's median step this many times the chosen median makes the trial run again. */
@@ -70,6 +76,7 @@ final class ThreadChoice {
     private double chosenMillis = Double.NaN;
     private double oneMillis = Double.NaN;
     private double allMillis = Double.NaN;
+    private double othersBusy = Double.NaN;
     private final double[] window = new double[WINDOW];
     private int inWindow;
 
@@ -124,6 +131,33 @@ final class ThreadChoice {
     }
 
     /**
+     * Other processes kept {@code busyCores} cores busy (on average) during the warm-up that just ended; NaN when
+     * unknown. Before the trial's first step, when fewer than {@value #FREE_CORES_FOR_TRIAL} cores were left, chooses
+     * one thread without a trial ({@link Event#CHOSEN}, {@link #chosenByOthersBusy()} set); otherwise changes nothing.
+     */
+    Event othersBusy(double busyCores) {
+        if (!inTrial || trialSteps != 0 || Double.isNaN(busyCores) || cores - busyCores >= FREE_CORES_FOR_TRIAL) {
+            return Event.NONE;
+        }
+        othersBusy = busyCores;
+        oneMillis = Double.NaN;
+        allMillis = Double.NaN;
+        chosen = 1;
+        chosenMillis = Double.NaN;
+        inTrial = false;
+        inWindow = 0;
+        return Event.CHOSEN;
+    }
+
+    /**
+     * The cores other processes kept busy when that alone chose one thread ({@link #othersBusy}); NaN when the last
+     * choice came from a trial.
+     */
+    double chosenByOthersBusy() {
+        return othersBusy;
+    }
+
+    /**
      * A fit ends: a trial with at least one pair decides from what it has ({@link Event#CHOSEN}); otherwise nothing
      * changes and the next fit goes on where this one stopped.
      */
@@ -140,6 +174,7 @@ final class ThreadChoice {
     }
 
     private Event choose() {
+        othersBusy = Double.NaN;
         oneMillis = median(one);
         allMillis = median(all);
         chosen = allMillis < PREFER_ONE * oneMillis ? cores : 1;
@@ -159,6 +194,11 @@ final class ThreadChoice {
     /** The chosen thread count, 0 before the first choice. */
     int chosen() {
         return chosen;
+    }
+
+    /** Whether the warm-up steps are not all done yet. */
+    boolean warmingUp() {
+        return warmUpLeft > 0;
     }
 
     /** Whether steps are being compared now. */

@@ -163,6 +163,51 @@ class ThreadChoiceTest {
     }
 
     @Test
+    void otherProcessesHoldingTheSpareCoresChooseOneThreadWithoutATrial() {
+        ThreadChoice busy = warmedUp(new ArrayList<>());
+        assertEquals(Event.CHOSEN, busy.othersBusy(2.6), "4 cores, 2.6 busy elsewhere: 1.4 left");
+        assertEquals(1, busy.chosen());
+        assertEquals(2.6, busy.chosenByOthersBusy());
+        assertFalse(busy.inTrial());
+        assertTrue(Double.isNaN(busy.oneMillis()) && Double.isNaN(busy.allMillis()), "nothing was timed");
+        List<Integer> seen = new ArrayList<>();
+        assertEquals(Event.NONE, runUntilEvent(busy, threads -> threads == 1 ? 30.0 : 650.0, seen,
+                3 * ThreadChoice.WINDOW));
+        assertTrue(seen.stream().allMatch(t -> t == 1), "no step with every core");
+
+        // Two cores with a busy one, as ThreadChoiceBenchmark's busy scenario.
+        ThreadChoice twoCores = new ThreadChoice(2);
+        for (int i = 0; i < ThreadChoice.WARM_UP_STEPS; i++) {
+            twoCores.stepTook(5.0);
+        }
+        assertEquals(Event.CHOSEN, twoCores.othersBusy(1.0));
+        assertEquals(1, twoCores.threadsForNextStep());
+    }
+
+    @Test
+    void spareCoresOrAnUnknownLoadLeaveTheTrialAsItIs() {
+        ThreadChoice quiet = warmedUp(new ArrayList<>());
+        assertEquals(Event.NONE, quiet.othersBusy(2.4), "4 cores, 1.6 left");
+        assertEquals(Event.NONE, quiet.othersBusy(Double.NaN));
+        assertTrue(quiet.inTrial());
+        assertEquals(0, quiet.chosen());
+        assertEquals(1, quiet.threadsForNextStep());
+        quiet.stepTook(10.0);
+        assertEquals(CORES, quiet.threadsForNextStep());
+        assertEquals(Event.NONE, quiet.othersBusy(4.0), "only before the trial's first step");
+        assertTrue(quiet.inTrial());
+
+        ThreadChoice twoCores = new ThreadChoice(2);
+        assertEquals(Event.NONE, twoCores.othersBusy(2.0), "still warming up");
+        for (int i = 0; i < ThreadChoice.WARM_UP_STEPS; i++) {
+            twoCores.stepTook(5.0);
+        }
+        assertEquals(Event.NONE, twoCores.othersBusy(0.4), "2 cores, 1.6 left");
+        assertTrue(twoCores.inTrial());
+        assertTrue(Double.isNaN(twoCores.chosenByOthersBusy()));
+    }
+
+    @Test
     void aFitEndingInTheTrialDecidesFromThePairsItHas() {
         ThreadChoice none = warmedUp(new ArrayList<>());
         none.stepTook(10.0);
