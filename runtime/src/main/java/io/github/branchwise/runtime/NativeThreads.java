@@ -14,8 +14,9 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * with {@code OMP_NUM_THREADS=1} stays at one thread in its own loops.
  *
  * <p>The setting is process-wide: it applies to every model in the JVM. Unless the user chose a count, a fitting
- * chooses it by itself: its first steps run with one thread, the next ones alternate between one thread and every
- * core until the medians of their times decide (at once when every core is several times slower, as when another
+ * chooses it by itself: its first steps run with one thread, which it keeps when other processes hold the spare
+ * cores; otherwise the next steps alternate between one thread and every core until the medians of their times
+ * decide (at once when every core is several times slower, as when another
  * process holds a core), it keeps the faster, logs one line, and tries again when a later window of steps is clearly
  * slower than the chosen setting was. {@code ThreadChoiceBenchmark} (benchmarks module) checks the result against
  * both fixed settings. The user's choice wins, in this order: the system property {@value #PROPERTY} ({@code auto}
