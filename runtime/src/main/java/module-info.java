@@ -29,6 +29,8 @@ module io.github.branchwise.runtime {
     requires org.knowm.xchart;
     requires me.tongfei.progressbar;
     requires java.desktop;
+    // com.sun.management.OperatingSystemMXBean: other processes' CPU use, for the automatic thread choice.
+    requires jdk.management;
 
     exports io.github.branchwise.runtime;
     exports io.github.branchwise.runtime.training;

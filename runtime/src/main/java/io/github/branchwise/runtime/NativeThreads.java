@@ -8,16 +8,19 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  *
  * <p>One thread is fastest for small models, because a second OpenMP thread fights the JVM for the cores, and all
  * cores pay off only when a step is dominated by large convolutions or matrix products (docs/performance.md,
- * "Threads"). Setting {@code OMP_NUM_THREADS} before the JVM starts does the same; this class changes it at run time.
- * {@code Nd4j.getEnvironment().setMaxThreads} alone changes nothing measurable, so both the OpenMP pool and the BLAS
- * library are set here.
+ * "Threads"). Setting {@code OMP_NUM_THREADS} before the JVM starts does the same; this class changes it at run time:
+ * OpenMP's thread count, libnd4j's master thread count (its own loops pass it to every parallel region, ignoring
+ * OpenMP's setting) and the BLAS library's. libnd4j never goes above the count it started with, so a JVM started
+ * with {@code OMP_NUM_THREADS=1} stays at one thread in its own loops.
  *
  * <p>The setting is process-wide: it applies to every model in the JVM. Unless the user chose a count, a fitting
- * chooses it by itself: after the first steps of a {@code fit} it measures the model's own step with one thread and
- * with every core ({@code Trainer.chooseNativeThreads}), keeps the faster, logs one line, and measures again when
- * an epoch's steps turn out clearly slower than measured. The user's choice wins, in this order: the system
- * property {@value #PROPERTY} ({@code auto} or a count), {@link #set}, the environment variable
- * {@code OMP_NUM_THREADS}.
+ * chooses it by itself: its first steps run with one thread, which it keeps when other processes hold the spare
+ * cores; otherwise the next steps alternate between one thread and every core until the medians of their times
+ * decide (at once when every core is several times slower, as when another
+ * process holds a core), it keeps the faster, logs one line, and tries again when a later window of steps is clearly
+ * slower than the chosen setting was. {@code ThreadChoiceBenchmark} (benchmarks module) checks the result against
+ * both fixed settings. The user's choice wins, in this order: the system property {@value #PROPERTY} ({@code auto}
+ * or a count), {@link #set}, the environment variable {@code OMP_NUM_THREADS}.
  */
 public final class NativeThreads {
     /** The system property that fixes the thread count ({@code -Dbranchwise.nativeThreads=2}) or asks for {@code auto}. */
@@ -66,6 +69,8 @@ public final class NativeThreads {
 
     /** Sets the count as the runtime's own choice, which a later user choice overrides. */
     static synchronized void apply(int threads) {
+        // Nd4j first: it loads the backend, without which NativeOpsHolder fails to initialise.
+        Nd4j.getEnvironment().setMaxMasterThreads(threads);
         NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
         Nd4j.factory().blas().setMaxThreads(threads);
     }

@@ -38,7 +38,6 @@ public final class TrainingStep {
     private final BatchChecker checker;
     private final ModelParameters parameters;
     private int chosenThreads;
-    private double chosenStepMillis = Double.NaN;
     /** The per-branch gradients of the gradient-level strategies, reused from step to step; null until needed. */
     private BranchGradientBuffers branchBuffers;
     private long iteration;
@@ -241,19 +240,21 @@ public final class TrainingStep {
         int chosen = one <= all ? 1 : cores;
         NativeThreads.choose(chosen);
         chosenThreads = chosen;
-        chosenStepMillis = Math.min(one, all);
         LOG.info("{}: {} ms per step with 1 native thread, {} ms with {}: using {}", spec.modelName(),
                 String.format(Locale.ROOT, "%.3f", one), String.format(Locale.ROOT, "%.3f", all), cores, chosen);
         return chosen;
     }
 
-    /** The thread count {@link #chooseNativeThreads} chose for this model, or 0 when it has not chosen. */
+    /** The thread count chosen for this model (here or {@link #recordChosenThreads}), or 0 when none was. */
     public int chosenThreads() {
         return chosenThreads;
     }
 
-    /** The median ms of the step's native work with the chosen count, as measured when choosing; NaN before. */
-    public double chosenStepMillis() {
-        return chosenStepMillis;
+    /** Records a thread count chosen elsewhere: a fitting's trial of its own steps. */
+    public void recordChosenThreads(int threads) {
+        if (threads <= 0) {
+            throw new IllegalArgumentException("the thread count must be positive, got " + threads);
+        }
+        chosenThreads = threads;
     }
 }

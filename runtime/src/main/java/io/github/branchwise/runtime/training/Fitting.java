@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -42,16 +43,17 @@ import org.slf4j.LoggerFactory;
  */
 public final class Fitting {
     private static final Logger LOG = LoggerFactory.getLogger(Fitting.class);
-    /** Steps into a fit before the thread count is measured: the first ones warm the plan and its buffers. */
-    static final int THREAD_CHOICE_AFTER_STEPS = 3;
-    /** Timed re-runs of the step per thread count when choosing. */
-    private static final int THREAD_CHOICE_RUNS = 10;
     private final Trainer trainer;
     private final ModelSpec spec;
     /** The history and the loop's position, which checkpoints keep. */
     private final FitState state;
     private boolean stopRequested;
-    private long stepsThisFit;
+    /** The automatic native thread choice across this fitting's fits; null until a fit may choose. */
+    private ThreadChoice threadChoice;
+    /** The thread count this fitting last applied, 0 when none. */
+    private int appliedThreads;
+    /** Other processes' CPU use during the thread choice's warm-up. */
+    private final OtherCpuUse otherCpuUse = new OtherCpuUse();
 
     private Fitting(Trainer trainer) {
         this.trainer = Objects.requireNonNull(trainer, "trainer");
@@ -133,7 +135,7 @@ public final class Fitting {
         Map<String, List<Metric>> metrics = metricsFor(config);
         boolean needOutputs = metrics.values().stream().anyMatch(list -> !list.isEmpty());
         stopRequested = false;
-        stepsThisFit = 0;
+        boolean choosingThreads = startThreadChoice();
         List<String> branchNames = state.history.branches();
         try (ProgressReporter progress = new ProgressReporter(config.progress(), config.output(), branchNames)) {
             if (state.stoppedEarly) {
@@ -160,11 +162,11 @@ public final class Fitting {
                 }
                 progress.startEpoch(epoch, config.epochs(), train.batchesPerEpoch(), state.batchInEpoch);
                 while (!stopRequested && batches.hasNext()) {
+                    long started = System.nanoTime();
                     Batch batch = batches.next();
                     Map<String, Double> row = step(batch, epoch, metrics, needOutputs, config, progress);
-                    stepsThisFit++;
-                    if (stepsThisFit == THREAD_CHOICE_AFTER_STEPS) {
-                        chooseThreads(false);
+                    if (choosingThreads) {
+                        threadStepTook((System.nanoTime() - started) / 1e6);
                     }
                     progress.step(row);
                     TrainingEvent event = new TrainingEvent(this, epoch + 1, trainer.iteration(), row);
@@ -183,9 +185,6 @@ public final class Fitting {
                 if (state.batchInEpoch == 0) {
                     throw new IllegalStateException("the data source gave no batch for epoch " + (epoch + 1));
                 }
-                if (trainer.chosenNativeThreads().isPresent() && trainer.threadChoiceOutdated()) {
-                    chooseThreads(true);
-                }
                 Map<String, Double> row = endEpoch(epoch, config, metrics);
                 progress.endEpoch(epoch, config.epochs(), row);
                 TrainingEvent event = new TrainingEvent(this, epoch + 1, trainer.iteration(), row);
@@ -203,6 +202,10 @@ public final class Fitting {
                             + (state.bestEpoch + 1));
                 }
             }
+        } finally {
+            if (choosingThreads) {
+                threadEvent(threadChoice.finish());
+            }
         }
         EarlyStopping early = config.earlyStopping();
         if (early != null && early.restoresBest() && state.bestParameters != null) {
@@ -212,19 +215,71 @@ public final class Fitting {
     }
 
     /**
-     * Lets the model choose its native thread count unless the user did (NativeThreads): after the first steps of a
-     * fit, when the step is warm and the batch has the training size, and again when an epoch shows the choice is
-     * clearly wrong.
+     * Whether this fit chooses the native thread count (ThreadChoice): unless the user chose one (NativeThreads),
+     * with the compiled executor, on a machine with several cores. Applies the count the next step runs with: one
+     * thread for the first steps, or what an earlier fit of this fitting chose; starts measuring other processes' CPU
+     * use over the warm-up.
      */
-    private void chooseThreads(boolean again) {
+    private boolean startThreadChoice() {
         if (!NativeThreads.automatic() || trainer.options().executor() != ExecutorKind.COMPILED) {
-            return;
+            return false;
         }
-        if (again) {
-            LOG.info("{}: the step got clearly slower with {} native thread(s) than when chosen; choosing again",
-                    spec.modelName(), trainer.chosenNativeThreads().orElse(0));
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (cores < 2) {
+            NativeThreads.choose(1);
+            return false;
         }
-        trainer.chooseNativeThreads(THREAD_CHOICE_RUNS);
+        if (threadChoice == null) {
+            threadChoice = new ThreadChoice(cores);
+        }
+        if (threadChoice.warmingUp()) {
+            otherCpuUse.start();
+        }
+        appliedThreads = 0;
+        applyThreads();
+        return true;
+    }
+
+    /** Reports a step's milliseconds to the thread choice and applies what the next step runs with. */
+    private void threadStepTook(double millis) {
+        boolean warmingUp = threadChoice.warmingUp();
+        threadEvent(threadChoice.stepTook(millis));
+        if (warmingUp && !threadChoice.warmingUp()) {
+            threadEvent(threadChoice.othersBusy(otherCpuUse.busyCores(threadChoice.cores())));
+        }
+        applyThreads();
+    }
+
+    private void threadEvent(ThreadChoice.Event event) {
+        switch (event) {
+            case CHOSEN -> {
+                trainer.threadsChosen(threadChoice.chosen());
+                if (!Double.isNaN(threadChoice.chosenByOthersBusy())) {
+                    LOG.info("{}: other processes kept {} of {} cores busy during the first steps: using 1 native"
+                                    + " thread", spec.modelName(),
+                            String.format(Locale.ROOT, "%.1f", threadChoice.chosenByOthersBusy()), threadChoice.cores());
+                    applyThreads();
+                    return;
+                }
+                LOG.info("{}: {} ms per step with 1 native thread, {} ms with {} (medians of {} steps each): using {}",
+                        spec.modelName(), String.format(Locale.ROOT, "%.3f", threadChoice.oneMillis()),
+                        String.format(Locale.ROOT, "%.3f", threadChoice.allMillis()), threadChoice.cores(),
+                        threadChoice.trialPairs(), threadChoice.chosen());
+                applyThreads();
+            }
+            case OUTDATED -> LOG.info("{}: the step got clearly slower with {} native thread(s) than when chosen;"
+                    + " choosing again", spec.modelName(), threadChoice.chosen());
+            case NONE -> {
+            }
+        }
+    }
+
+    private void applyThreads() {
+        int threads = threadChoice.threadsForNextStep();
+        if (threads != appliedThreads) {
+            NativeThreads.choose(threads);
+            appliedThreads = threads;
+        }
     }
 
         private Map<String, Double> step(Batch batch, long epoch, Map<String, List<Metric>> metrics, boolean needOutputs,

@@ -284,10 +284,10 @@ public final class Trainer {
     /**
      * Times this model's last training step ({@link #timeLastStep}) with one native thread and with every
      * available core, keeps the faster setting for the whole process and returns it; logs both times once at INFO.
-     * A fitting calls it by itself after its first steps unless the user chose a thread count
-     * ({@link NativeThreads}); call it directly when training step by step, after a few steps, on a batch of the size
-     * training uses, when the machine is as busy as it will be during training: the choice is only as good as that
-     * measurement.
+     * A fitting chooses by itself unless the user chose a thread count ({@link NativeThreads}), by running its own
+     * training steps with each setting; call this when training step by step, after a few steps, on a batch of the
+     * size training uses, when the machine is as busy as it will be during training: the choice is only as good as
+     * that measurement, which times the native step alone (not the Java work around it).
      *
      * @param runs timed re-runs of the step per setting (their median is compared); 20 is plenty for steps above 1 ms
      * @return the thread count now in effect; 1, without measuring, on a machine with one core
@@ -300,19 +300,18 @@ public final class Trainer {
         return step.chooseNativeThreads(runs);
     }
 
-    /** The thread count {@link #chooseNativeThreads} chose for this model, empty until it has chosen. */
+    /**
+     * The thread count chosen for this model, by {@link #chooseNativeThreads} or by a fitting's automatic choice,
+     * empty until one has chosen.
+     */
     public synchronized OptionalInt chosenNativeThreads() {
         int chosen = step.chosenThreads();
         return chosen == 0 ? OptionalInt.empty() : OptionalInt.of(chosen);
     }
 
-    /**
-     * Whether the thread count this model chose is clearly wrong now: the last step, re-timed with it, takes more
-     * than 1.5 times what it took when chosen (the machine got busier, or quieter). False before a choice.
-     */
-    synchronized boolean threadChoiceOutdated() {
-        double then = step.chosenStepMillis();
-        return !Double.isNaN(then) && step.time(5) > 1.5 * then;
+    /** Records the thread count a fitting chose for this model from its own steps (ThreadChoice). */
+    synchronized void threadsChosen(int threads) {
+        step.recordChosenThreads(threads);
     }
 
     /**
