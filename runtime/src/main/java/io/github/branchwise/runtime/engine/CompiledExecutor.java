@@ -38,6 +38,8 @@ public final class CompiledExecutor implements StepExecutor {
     private final String[] inputPlaceholders;
     private final Map<String, INDArray> variables = new LinkedHashMap<>();
     private final String[] lossNames;
+    /** The forward values a training pass hands back for the layers' moving averages. */
+    private final String[] statistics;
     private final String[] outputNames;
     private List<String> parameterNames;
     private String[] gradientNames;
@@ -61,15 +63,21 @@ public final class CompiledExecutor implements StepExecutor {
         this.network = network;
         SameDiff sd = network.sameDiff();
         this.gradFunction = sd.getFunction("grad");
+        // Placeholders: inputs, (targets,) then the layers' mode placeholders, which every pass feeds.
+        List<String> modePlaceholders = network.modes().placeholders();
         List<String> names = new ArrayList<>();
         for (SDVariable input : network.inputs()) {
             names.add(input.name());
         }
-        this.inputPlaceholders = names.toArray(new String[0]);
+        List<String> inputNames = new ArrayList<>(names);
+        inputNames.addAll(modePlaceholders);
+        this.inputPlaceholders = inputNames.toArray(new String[0]);
         for (SDVariable target : network.targets()) {
             names.add(target.name());
         }
+        names.addAll(modePlaceholders);
         this.placeholders = names.toArray(new String[0]);
+        this.statistics = network.modes().statistics().toArray(new String[0]);
         List<String> losses = new ArrayList<>();
         losses.add(network.total().name());
         for (SDVariable loss : network.branchLosses()) {
@@ -120,7 +128,7 @@ public final class CompiledExecutor implements StepExecutor {
     @Override
     public PassResult forwardBackward(INDArray[] inputs, INDArray[] targets) {
         if (fallback == null) {
-            INDArray[] feeds = concat(inputs, targets);
+            INDArray[] feeds = concat(concat(inputs, targets), network.modes().training(inputs[0].size(0)));
             try {
                 trainPlan = runOrBuild(trainPlan, placeholders, feeds, trainRequired());
             } catch (UnsupportedGraphException | IllegalStateException | IllegalArgumentException e) {
@@ -145,14 +153,20 @@ public final class CompiledExecutor implements StepExecutor {
             }
             gradients.put(parameterNames.get(i), gradient);
         }
-        return new PassResult(result(trainPlan), gradients);
+        Map<String, INDArray> values = new LinkedHashMap<>();
+        for (String statistic : statistics) {
+            values.put(statistic, trainPlan.get(statistic));
+        }
+        return new PassResult(result(trainPlan), gradients, null, values);
     }
 
     @Override
     public Losses losses(INDArray[] inputs, INDArray[] targets) {
         if (fallback == null) {
             try {
-                lossPlan = runOrBuild(lossPlan, placeholders, concat(inputs, targets), Set.of(lossNames));
+                lossPlan = runOrBuild(lossPlan, placeholders,
+                        concat(concat(inputs, targets), network.modes().inference(inputs[0].size(0))),
+                        Set.of(lossNames));
             } catch (UnsupportedGraphException | IllegalStateException | IllegalArgumentException e) {
                 fallBack("planning the loss evaluation failed: " + e.getMessage(), e);
             }
@@ -167,7 +181,8 @@ public final class CompiledExecutor implements StepExecutor {
     public INDArray[] predict(INDArray[] inputs) {
         if (fallback == null) {
             try {
-                predictPlan = runOrBuild(predictPlan, inputPlaceholders, inputs, Set.of(outputNames));
+                predictPlan = runOrBuild(predictPlan, inputPlaceholders,
+                        concat(inputs, network.modes().inference(inputs[0].size(0))), Set.of(outputNames));
             } catch (UnsupportedGraphException | IllegalStateException | IllegalArgumentException e) {
                 fallBack("planning the prediction failed: " + e.getMessage(), e);
             }
@@ -226,6 +241,7 @@ public final class CompiledExecutor implements StepExecutor {
 
     private Set<String> trainRequired() {
         Set<String> required = new LinkedHashSet<>(List.of(lossNames));
+        required.addAll(List.of(statistics));
         for (String gradient : gradientNames) {
             if (gradient != null) {
                 required.add(gradient);

@@ -1,0 +1,60 @@
+package io.github.branchwise.runtime.engine;
+
+import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.runtime.Activation;
+import io.github.branchwise.runtime.Layers;
+import io.github.branchwise.runtime.Padding;
+import io.github.branchwise.runtime.internal.ModelSpec;
+import io.github.branchwise.runtime.internal.WeightingSpec;
+import org.nd4j.autodiff.samediff.SDVariable;
+
+/** Models with layers that behave differently in training and inference: batch norm and dropout. */
+final class ModeModels {
+    private ModeModels() {
+    }
+
+    /**
+     * A dense trunk {@code x[6] → dense(8) → batchNorm → relu → dropout(0.3)} shared by two heads: {@code a}, dense(2)
+     * with MSE, and {@code b}, dense(3) with softmax and categorical cross-entropy, then its own batch norm.
+     */
+    static ModelSpec dense(WeightingSpec weighting) {
+        return ModelSpec.builder("test.DenseModes")
+                .input("x", 6)
+                .branch("a", new long[] {2}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .branch("b", new long[] {3}, Loss.CATEGORICAL_CROSSENTROPY, 1.0)
+                .weighting(weighting)
+                .graph(scope -> {
+                    Layers trunk = scope.layers("trunk");
+                    SDVariable h = trunk.dense(scope.input("x"), 8);
+                    h = trunk.dropout(trunk.activation(trunk.batchNorm(h), Activation.RELU), 0.3);
+                    Layers a = scope.layers("a");
+                    scope.output("a", a.dense(h, 2));
+                    Layers b = scope.layers("b");
+                    SDVariable hb = b.batchNorm(b.dense(h, 4), 0.9, 1e-5);
+                    scope.output("b", b.dense(b.dropout(hb, 0.5), 3, Activation.SOFTMAX));
+                })
+                .build();
+    }
+
+    /**
+     * A conv trunk {@code image[6,6,2] → conv2d(4, 3x3, same) → batchNorm → relu → dropout(0.25)}; head {@code map}:
+     * conv2d(1, 3x3, same) sigmoid with binary cross-entropy; head {@code kind}: flatten, dense(3) with MSE.
+     */
+    static ModelSpec conv(WeightingSpec weighting) {
+        return ModelSpec.builder("test.ConvModes")
+                .input("image", 6, 6, 2)
+                .branch("map", new long[] {6, 6, 1}, Loss.BINARY_CROSSENTROPY, 1.0)
+                .branch("kind", new long[] {3}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .weighting(weighting)
+                .graph(scope -> {
+                    Layers trunk = scope.layers("trunk");
+                    SDVariable h = trunk.conv2d(scope.input("image"), 4, 3, 1, Padding.SAME, Activation.IDENTITY);
+                    h = trunk.dropout(trunk.activation(trunk.batchNorm(h), Activation.RELU), 0.25);
+                    Layers map = scope.layers("map");
+                    scope.output("map", map.conv2d(h, 1, 3, 1, Padding.SAME, Activation.SIGMOID));
+                    Layers kind = scope.layers("kind");
+                    scope.output("kind", kind.dense(kind.flatten(h), 3));
+                })
+                .build();
+    }
+}
