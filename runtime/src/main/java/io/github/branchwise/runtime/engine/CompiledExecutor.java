@@ -127,6 +127,15 @@ public final class CompiledExecutor implements StepExecutor {
 
     @Override
     public PassResult forwardBackward(INDArray[] inputs, INDArray[] targets) {
+        return forwardBackward(inputs, targets, false);
+    }
+
+    /**
+     * The outputs come from the training pass itself: a separate prediction would run in inference mode (no dropout,
+     * moving statistics) and so differ from what the losses saw.
+     */
+    @Override
+    public PassResult forwardBackward(INDArray[] inputs, INDArray[] targets, boolean withOutputs) {
         if (fallback == null) {
             INDArray[] feeds = concat(concat(inputs, targets), network.modes().training(inputs[0].size(0)));
             try {
@@ -136,7 +145,7 @@ public final class CompiledExecutor implements StepExecutor {
             }
         }
         if (fallback != null) {
-            return fallback.forwardBackward(inputs, targets);
+            return fallback.forwardBackward(inputs, targets, withOutputs);
         }
         Map<String, INDArray> gradients = new LinkedHashMap<>();
         Set<Long> seen = new HashSet<>();
@@ -157,7 +166,15 @@ public final class CompiledExecutor implements StepExecutor {
         for (String statistic : statistics) {
             values.put(statistic, trainPlan.get(statistic));
         }
-        return new PassResult(result(trainPlan), gradients, null, values);
+        INDArray[] outputs = null;
+        if (withOutputs) {
+            outputs = new INDArray[outputNames.length];
+            for (int i = 0; i < outputNames.length; i++) {
+                // Detached copies: the caller may keep them across later steps.
+                outputs[i] = trainPlan.get(outputNames[i]).dup();
+            }
+        }
+        return new PassResult(result(trainPlan), gradients, outputs, values);
     }
 
     @Override
@@ -242,6 +259,8 @@ public final class CompiledExecutor implements StepExecutor {
     private Set<String> trainRequired() {
         Set<String> required = new LinkedHashSet<>(List.of(lossNames));
         required.addAll(List.of(statistics));
+        // The losses read the outputs, so they are computed anyway; required, they can be read after the pass.
+        required.addAll(List.of(outputNames));
         for (String gradient : gradientNames) {
             if (gradient != null) {
                 required.add(gradient);
