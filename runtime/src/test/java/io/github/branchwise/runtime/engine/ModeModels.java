@@ -6,10 +6,11 @@ import io.github.branchwise.runtime.Layers;
 import io.github.branchwise.runtime.Padding;
 import io.github.branchwise.runtime.internal.ModelSpec;
 import io.github.branchwise.runtime.internal.WeightingSpec;
+import java.util.function.BiFunction;
 import org.nd4j.autodiff.samediff.SDVariable;
 
 /** Models with layers that behave differently in training and inference: batch norm and dropout. */
-final class ModeModels {
+public final class ModeModels {
     private ModeModels() {
     }
 
@@ -54,6 +55,46 @@ final class ModeModels {
                     scope.output("map", map.conv2d(h, 1, 3, 1, Padding.SAME, Activation.SIGMOID));
                     Layers kind = scope.layers("kind");
                     scope.output("kind", kind.dense(kind.flatten(h), 3));
+                })
+                .build();
+    }
+
+    /**
+     * Branch {@code y} is {@code dropout(x, rate)} of the input {@code x[10]}, branch {@code z} the input itself; both
+     * MSE. TRAINABLE for its α: SameDiff builds no gradient for a graph without a trainable variable.
+     */
+    static ModelSpec dropoutOnly(double rate) {
+        return ModelSpec.builder("test.DropoutOnly")
+                .input("x", 10)
+                .branch("y", new long[] {10}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .branch("z", new long[] {10}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .weighting(WeightingSpec.trainable(0.5, 0.0, 1.0))
+                .graph(scope -> {
+                    scope.output("y", scope.layers("y").dropout(scope.input("x"), rate));
+                    scope.output("z", scope.input("x").mul(1.0));
+                })
+                .build();
+    }
+
+    /** Branch {@code y} is {@code batchNorm(x)} of the input {@code x[3]}, MSE. */
+    static ModelSpec batchNormOnly() {
+        return ModelSpec.builder("test.BatchNormOnly")
+                .input("x", 3)
+                .branch("y", new long[] {3}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .weighting(WeightingSpec.fixed(1.0))
+                .graph(scope -> scope.output("y", scope.layers("y").batchNorm(scope.input("x"))))
+                .build();
+    }
+
+    /** Branch {@code y}: {@code layer(dense(x, 4))} of the input {@code x[4]}; for the errors of wrong settings. */
+    static ModelSpec denseThen(BiFunction<Layers, SDVariable, SDVariable> layer) {
+        return ModelSpec.builder("test.DenseThen")
+                .input("x", 4)
+                .branch("y", new long[] {4}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .weighting(WeightingSpec.fixed(1.0))
+                .graph(scope -> {
+                    Layers y = scope.layers("y");
+                    scope.output("y", layer.apply(y, y.dense(scope.input("x"), 4)));
                 })
                 .build();
     }
