@@ -417,6 +417,18 @@ class CompiledExecutorTest {
     }
 
     @Test
+    void batchNormAndDropout() {
+        // Training-mode passes (step 0's masks) and inference-mode ones (losses, predictions). In float only from 8
+        // examples up: a batch norm's input gradient subtracts two batch means from the output gradient, and over
+        // two examples that cancellation leaves rounding differences above the tolerance.
+        for (ModelSpec spec : List.of(ModeModels.dense(WeightingSpec.fixed(1.0, 2.0)),
+                ModeModels.conv(WeightingSpec.trainable(0.5, 0.0, 1.0)))) {
+            compare(spec, DataType.DOUBLE, 5, 3, 5, 1);
+            compare(spec, DataType.FLOAT, 8, 16);
+        }
+    }
+
+    @Test
     void trainingRunGivesTheSameLossesWithBothExecutors() {
         for (ModelSpec spec : List.of(convTrunk(WeightingSpec.trainable(0.5, 0.0, 1.0)),
                 losses(WeightingSpec.fixed(1, 2, 3, 4, 5, 6, 7)), TestModels.detector())) {

@@ -15,9 +15,11 @@ public final class ModeModels {
     }
 
     /**
-     * A dense trunk {@code x[6] → dense(8) → batchNorm → relu → dropout(0.3)} shared by two heads: {@code a}, dense(2)
-     * with MSE, and {@code b}, dense(3) with softmax and categorical cross-entropy, then its own batch norm.
+     * A dense trunk {@code x[6] → dense(8, tanh) → batchNorm → relu → dropout(0.3)} shared by two heads: {@code a}, dense(2)
+     * with MSE, and {@code b}, dense(4, tanh), its own batch norm and dropout(0.5), dense(3) with softmax and categorical cross-entropy.
      */
+    // The layers before the batch norms have an activation: a bias right before a batch norm has a gradient of zero
+    // up to rounding, which no two executors round alike.
     static ModelSpec dense(WeightingSpec weighting) {
         return ModelSpec.builder("test.DenseModes")
                 .input("x", 6)
@@ -26,19 +28,19 @@ public final class ModeModels {
                 .weighting(weighting)
                 .graph(scope -> {
                     Layers trunk = scope.layers("trunk");
-                    SDVariable h = trunk.dense(scope.input("x"), 8);
+                    SDVariable h = trunk.dense(scope.input("x"), 8, Activation.TANH);
                     h = trunk.dropout(trunk.activation(trunk.batchNorm(h), Activation.RELU), 0.3);
                     Layers a = scope.layers("a");
                     scope.output("a", a.dense(h, 2));
                     Layers b = scope.layers("b");
-                    SDVariable hb = b.batchNorm(b.dense(h, 4), 0.9, 1e-5);
+                    SDVariable hb = b.batchNorm(b.dense(h, 4, Activation.TANH), 0.9, 1e-5);
                     scope.output("b", b.dense(b.dropout(hb, 0.5), 3, Activation.SOFTMAX));
                 })
                 .build();
     }
 
     /**
-     * A conv trunk {@code image[6,6,2] → conv2d(4, 3x3, same) → batchNorm → relu → dropout(0.25)}; head {@code map}:
+     * A conv trunk {@code image[6,6,2] → conv2d(4, 3x3, same, tanh) → batchNorm → relu → dropout(0.25)}; head {@code map}:
      * conv2d(1, 3x3, same) sigmoid with binary cross-entropy; head {@code kind}: flatten, dense(3) with MSE.
      */
     static ModelSpec conv(WeightingSpec weighting) {
@@ -49,7 +51,7 @@ public final class ModeModels {
                 .weighting(weighting)
                 .graph(scope -> {
                     Layers trunk = scope.layers("trunk");
-                    SDVariable h = trunk.conv2d(scope.input("image"), 4, 3, 1, Padding.SAME, Activation.IDENTITY);
+                    SDVariable h = trunk.conv2d(scope.input("image"), 4, 3, 1, Padding.SAME, Activation.TANH);
                     h = trunk.dropout(trunk.activation(trunk.batchNorm(h), Activation.RELU), 0.25);
                     Layers map = scope.layers("map");
                     scope.output("map", map.conv2d(h, 1, 3, 1, Padding.SAME, Activation.SIGMOID));

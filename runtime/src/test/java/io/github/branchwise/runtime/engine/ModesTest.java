@@ -151,7 +151,7 @@ class ModesTest {
         }
     }
 
-    /** The input of the conv model's batch norm: the trunk's convolution (identity activation) of {@code image}. */
+    /** The input of the conv model's batch norm: the output of the trunk's convolution of {@code image}. */
     private static INDArray convFeatures(Trainer trainer, INDArray image) {
         Network network = TrainerAccess.network(trainer);
         String output = network.layers().stream().filter(l -> l.name().equals("conv2d_0")
