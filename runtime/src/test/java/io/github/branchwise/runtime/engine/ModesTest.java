@@ -324,6 +324,29 @@ class ModesTest {
         }
     }
 
+    @Test
+    void aTrunkWithBatchNormAndDropoutBuiltInEachBranchIsReportedAsDuplicated() {
+        ModelSpec spec = ModelSpec.builder("test.UnsharedModes")
+                .input("x", 6)
+                .branch("a", new long[] {2}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .branch("b", new long[] {2}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .weighting(WeightingSpec.fixed(1, 1))
+                .graph(scope -> {
+                    for (String branch : List.of("a", "b")) {
+                        io.github.branchwise.runtime.Layers nn = scope.layers(branch);
+                        org.nd4j.autodiff.samediff.SDVariable h = nn.dropout(nn.batchNorm(nn.dense(
+                                scope.input("x"), 8, io.github.branchwise.runtime.Activation.TANH)), 0.2);
+                        h = nn.dense(h, 8, io.github.branchwise.runtime.Activation.TANH);
+                        scope.output(branch, nn.dense(h, 2));
+                    }
+                })
+                .build();
+        List<io.github.branchwise.runtime.DuplicatedLayers> found = trainer(spec, ExecutorKind.COMPILED, 1)
+                .duplicatedLayers();
+        assertEquals(1, found.size(), found.toString());
+        assertEquals(List.of("dense_0", "batch_norm_0", "dropout_0", "dense_1"), found.get(0).layerNames());
+    }
+
     // ---- wrong settings and inputs ----
 
     @Test
