@@ -165,25 +165,39 @@ public final class LayerModes {
         });
     }
 
-    /** The mask of one dropout layer at a step, for {@code batch} examples: 0 or {@code 1 / (1 - rate)} each. */
+    /**
+     * The mask of one dropout layer at a step, for {@code batch} examples: 0 or {@code 1 / (1 - rate)} each. Each
+     * element takes 24 random bits, two elements a 64-bit draw, and is dropped when they fall below
+     * {@code ceil(rate · 2^24)}: a probability within 2^-24 of {@code rate}, at half the draws of one per element
+     * (a mask is drawn on every step, over every activation the layer sees).
+     */
     INDArray mask(Dropout dropout, long step, long batch) {
         long[] shape = Shapes.withBatch(batch, dropout.exampleShape());
         int count = Math.toIntExact(Shapes.size(shape));
         SplittableRandom random = new SplittableRandom(streamSeed(step, dropout.layer()));
         double rate = dropout.rate();
+        long threshold = (long) Math.ceil(rate * (1 << 24));
         if (dataType == DataType.DOUBLE) {
             double kept = 1.0 / (1.0 - rate);
             double[] values = new double[count];
-            for (int i = 0; i < count; i++) {
-                values[i] = random.nextDouble() >= rate ? kept : 0.0;
+            for (int i = 0; i < count; i += 2) {
+                long bits = random.nextLong();
+                values[i] = (bits >>> 40) >= threshold ? kept : 0.0;
+                if (i + 1 < count) {
+                    values[i + 1] = ((bits >>> 8) & 0xFFFFFF) >= threshold ? kept : 0.0;
+                }
             }
             return Nd4j.create(values, shape, DataType.DOUBLE);
         }
         // As PyTorch scales its mask: 1 divided by (1 - rate) in the array's own type.
         float kept = 1.0f / (float) (1.0 - rate);
         float[] values = new float[count];
-        for (int i = 0; i < count; i++) {
-            values[i] = random.nextDouble() >= rate ? kept : 0.0f;
+        for (int i = 0; i < count; i += 2) {
+            long bits = random.nextLong();
+            values[i] = (bits >>> 40) >= threshold ? kept : 0.0f;
+            if (i + 1 < count) {
+                values[i + 1] = ((bits >>> 8) & 0xFFFFFF) >= threshold ? kept : 0.0f;
+            }
         }
         INDArray mask = Nd4j.create(values, shape, 'c');
         return mask.dataType() == dataType ? mask : mask.castTo(dataType);
