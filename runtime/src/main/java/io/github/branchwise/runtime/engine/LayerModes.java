@@ -152,8 +152,8 @@ public final class LayerModes {
     }
 
     private Map<String, INDArray> ones(long batch) {
-        if (ones.size() > 16) {
-            // Batch sizes that keep changing: keep the cache bounded.
+        if (ones.size() >= 4 && !ones.containsKey(batch)) {
+            // Batch sizes that keep changing (each set can be as large as the layers' activations): keep a few.
             ones.clear();
         }
         return ones.computeIfAbsent(batch, b -> {
