@@ -26,6 +26,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Images are NHWC ({@code [batch, height, width, channels]}) and convolution kernels {@code [kH, kW, in, out]},
  * the layouts Keras uses. A branch may mix these layers with SameDiff calls on {@link #sameDiff()}.
+ *
+ * <p>Layers that behave differently in training ({@link #dropout}, {@link #batchNorm}) read the mode the runtime
+ * feeds on each pass: {@code fit} trains, everything else (evaluation, validation, prediction) infers.
  */
 public final class Layers {
     private final String scope;
