@@ -74,6 +74,16 @@ public interface GraphHost {
     SDVariable dropoutMask(String layer, long[] exampleShape, double rate);
 
     /**
+     * A row {@code [1, batch · rowsPerExample]} of {@code 1 / (batch · rowsPerExample)} the runtime feeds on every
+     * pass: its product with {@code [batch · rowsPerExample, features]} is the feature means over the batch as one
+     * GEMM, faster than a reduction over the batch axis and correct for a batch of one (ND4J M2.1's legacy reduce of
+     * a one-row matrix over its rows fails inside a session: it takes the op's own unset input).
+     *
+     * @param layer the layer's name, {@code <scope>/<kind>_<n>}
+     */
+    SDVariable meanRow(String layer, long rowsPerExample);
+
+    /**
      * Keeps the layer state {@code state} as a moving average of {@code batchValue}: after every training step in
      * which the layer runs in training mode (see {@link #trainingFlag}), once per step, the runtime sets
      * {@code state = momentum · state + (1 - momentum) · batchValue}, with {@code batchValue} from that step's

@@ -36,6 +36,10 @@ public final class LayerModes {
     record Dropout(String layer, String placeholder, long[] exampleShape, double rate) {
     }
 
+    /** A row of {@code 1 / rows} for the batch means of a layer ({@code GraphHost.meanRow}). */
+    record MeanRow(String layer, String placeholder, long rowsPerExample) {
+    }
+
     /** A layer state kept as a moving average of a value the training pass computes. */
     record MovingAverage(String layer, String state, String batchValue, double momentum) {
     }
@@ -45,6 +49,7 @@ public final class LayerModes {
     /** Training flags by layer, placeholder name as value, in creation order. */
     private final Map<String, String> flags = new LinkedHashMap<>();
     private final List<Dropout> dropouts = new ArrayList<>();
+    private final List<MeanRow> meanRows = new ArrayList<>();
     private final List<MovingAverage> averages = new ArrayList<>();
     private final Map<String, INDArray> states = new HashMap<>();
     private Set<String> frozenLayers = Set.of();
@@ -53,7 +58,7 @@ public final class LayerModes {
     private Map<String, INDArray> masks = Map.of();
     private long maskIteration = -1;
     private long maskBatch = -1;
-    /** All-ones masks by batch size, for inference passes; the plans only read them. */
+    /** All-ones masks and rows of batch means by batch size; the plans only read them. */
     private final Map<Long, Map<String, INDArray>> ones = new HashMap<>();
     private INDArray one;
     private INDArray zero;
@@ -76,6 +81,11 @@ public final class LayerModes {
         maskIteration = -1;
     }
 
+    void addMeanRow(String layer, String placeholder, long rowsPerExample) {
+        meanRows.add(new MeanRow(layer, placeholder, rowsPerExample));
+        ones.clear();
+    }
+
     void addMovingAverage(String layer, SDVariable state, SDVariable batchValue, double momentum) {
         averages.add(new MovingAverage(layer, state.name(), batchValue.name(), momentum));
         states.put(state.name(), state.getArr());
@@ -88,16 +98,20 @@ public final class LayerModes {
 
     // ---- what the executors feed ----
 
-    /** Every mode placeholder, flags first, in the order of {@link #training} and {@link #inference}. */
+    /**
+     * Every mode placeholder, in the order of {@link #training} and {@link #inference}: flags, dropout masks, then the
+     * rows of batch means (the same in both modes).
+     */
     public List<String> placeholders() {
         List<String> names = new ArrayList<>(flags.values());
         dropouts.forEach(d -> names.add(d.placeholder()));
+        meanRows.forEach(m -> names.add(m.placeholder()));
         return names;
     }
 
     /** Whether the graph reads any mode placeholder. */
     public boolean isEmpty() {
-        return flags.isEmpty() && dropouts.isEmpty();
+        return flags.isEmpty() && dropouts.isEmpty() && meanRows.isEmpty();
     }
 
     /** The values of {@link #placeholders} for a training pass over {@code batch} examples at the current step. */
@@ -126,7 +140,7 @@ public final class LayerModes {
             one = Nd4j.scalar(dataType, 1.0);
             zero = Nd4j.scalar(dataType, 0.0);
         }
-        INDArray[] values = new INDArray[flags.size() + dropouts.size()];
+        INDArray[] values = new INDArray[flags.size() + dropouts.size() + meanRows.size()];
         int i = 0;
         for (String layer : flags.keySet()) {
             values[i++] = training && !frozenLayers.contains(layer) ? one : zero;
@@ -134,6 +148,10 @@ public final class LayerModes {
         Map<String, INDArray> layerMasks = training ? masks(batch) : ones(batch);
         for (Dropout dropout : dropouts) {
             values[i++] = layerMasks.get(dropout.layer());
+        }
+        Map<String, INDArray> constants = ones(batch);
+        for (MeanRow row : meanRows) {
+            values[i++] = constants.get(row.placeholder());
         }
         return values;
     }
@@ -160,6 +178,10 @@ public final class LayerModes {
             Map<String, INDArray> all = new HashMap<>();
             for (Dropout dropout : dropouts) {
                 all.put(dropout.layer(), Nd4j.ones(dataType, Shapes.withBatch(b, dropout.exampleShape())));
+            }
+            for (MeanRow row : meanRows) {
+                long rows = b * row.rowsPerExample();
+                all.put(row.placeholder(), Nd4j.valueArrayOf(new long[] {1, rows}, 1.0 / rows, dataType));
             }
             return all;
         });

@@ -247,6 +247,21 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
     }
 
     @Override
+    public SDVariable meanRow(String layer, long rowsPerExample) {
+        if (rowsPerExample <= 0) {
+            throw new IllegalArgumentException("rowsPerExample of '" + layer + "' must be positive, got "
+                    + rowsPerExample);
+        }
+        String name = layer + "/mean_row";
+        if (exists(name)) {
+            throw new IllegalStateException(spec.modelName() + ": layer '" + layer + "' already has a mean row");
+        }
+        SDVariable row = sd.placeHolder(name, dataType, 1, -1);
+        modes.addMeanRow(layer, name, rowsPerExample);
+        return row;
+    }
+
+    @Override
     public void movingAverage(String layer, SDVariable state, SDVariable batchValue, double momentum) {
         if (!layerStates.containsKey(state.name())) {
             throw new IllegalArgumentException(spec.modelName() + ": '" + state.name() + "' is not a layer state");

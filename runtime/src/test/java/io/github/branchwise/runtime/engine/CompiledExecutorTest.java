@@ -424,7 +424,10 @@ class CompiledExecutorTest {
         for (ModelSpec spec : List.of(ModeModels.dense(WeightingSpec.fixed(1.0, 2.0)),
                 ModeModels.conv(WeightingSpec.trainable(0.5, 0.0, 1.0)))) {
             compare(spec, DataType.DOUBLE, 5, 3, 5, 1);
-            compare(spec, DataType.FLOAT, 8, 16);
+            List<PlanStep> plan = compare(spec, DataType.FLOAT, 8, 16).trainingPlan();
+            // Per batch norm: x·a (multiply_bp) and x − mean (subtract_bp) of a row broadcast over the rows.
+            long norms = spec.modelName().contains("Dense") ? 2 : 1;
+            assertEquals(2 * norms, count(plan, PlanStep.Kind.BROADCAST_BP), spec.modelName() + "\n" + text(plan));
         }
     }
 

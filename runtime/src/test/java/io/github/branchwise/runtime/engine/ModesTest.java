@@ -110,7 +110,8 @@ class ModesTest {
             assertSame(first[i], again[i]);
         }
         assertEquals(List.of("trunk/batch_norm_0/training", "b/batch_norm_0/training", "trunk/dropout_0/mask",
-                "b/dropout_0/mask"), modes.placeholders());
+                "b/dropout_0/mask", "trunk/batch_norm_0/mean_row", "b/batch_norm_0/mean_row"), modes.placeholders());
+        assertEquals(Nd4j.valueArrayOf(new long[] {1, 5}, 0.2, DataType.FLOAT), first[4]);
         assertEquals(1.0, first[0].getDouble(0), 0.0);
         assertEquals(modes.mask("trunk/dropout_0", 7, 5), first[2]);
         INDArray[] inference = modes.inference(5);
