@@ -12,7 +12,8 @@ import org.nd4j.autodiff.samediff.SDVariable;
  * @param kind       what it is, with every setting that changes what it computes, e.g.
  *                   {@code Conv2D(1, 3x3, stride 1, valid) sigmoid}
  * @param output     the layer's output variable
- * @param parameters the names of its parameters
+ * @param parameters the names of its parameters, then of its non-trainable layer state (a batch norm's moving
+ *                   statistics, {@link GraphHost#layerState})
  * @param inputs     the names of the variables it reads (its {@code x}): how the layers of a branch chain, and where
  *                   a branch's first layer reads from
  */

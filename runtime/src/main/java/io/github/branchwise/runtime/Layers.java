@@ -26,6 +26,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Images are NHWC ({@code [batch, height, width, channels]}) and convolution kernels {@code [kH, kW, in, out]},
  * the layouts Keras uses. A branch may mix these layers with SameDiff calls on {@link #sameDiff()}.
+ *
+ * <p>Layers that behave differently in training ({@link #dropout}, {@link #batchNorm}) read the mode the runtime
+ * feeds on each pass: {@code fit} trains, everything else (evaluation, validation, prediction) infers.
  */
 public final class Layers {
     private final String scope;
@@ -173,8 +176,7 @@ public final class Layers {
         return activation.apply(sameDiff(), x);
     }
 
-    private SDVariable record(String layer, String kind, SDVariable input, SDVariable output,
-                              SDVariable... parameters) {
+    SDVariable record(String layer, String kind, SDVariable input, SDVariable output, SDVariable... parameters) {
         host.recordLayer(new LayerRecord(scope, layer.substring(scope.length() + 1), kind, output,
                 Arrays.stream(parameters).map(SDVariable::name).toList(), List.of(input.name())));
         return output;
@@ -184,7 +186,7 @@ public final class Layers {
         return activation == Activation.IDENTITY ? "" : " " + activation.name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    private String nextLayerName(String kind) {
+    String nextLayerName(String kind) {
         int n = layerCounts.merge(kind, 1, Integer::sum) - 1;
         return scope + "/" + kind + "_" + n;
     }
@@ -219,7 +221,7 @@ public final class Layers {
         }
     }
 
-    private static String join(long[] shape) {
+    static String join(long[] shape) {
         String s = Arrays.toString(shape);
         return s.substring(1, s.length() - 1);
     }
@@ -227,5 +229,74 @@ public final class Layers {
     @Override
     public String toString() {
         return "Layers[" + scope + "]";
+    }
+
+    /** The graph under construction, for the layer classes of this package. */
+    GraphHost host() {
+        return host;
+    }
+
+    // ---- layers that behave differently in training and inference (issue 14): dropout, batch normalisation ----
+
+    /**
+     * Dropout, as Keras' {@code Dropout(rate)}: in training steps ({@code fit}) each element of {@code x} is zeroed
+     * with probability {@code rate} and the others are scaled by {@code 1 / (1 - rate)}; in evaluation, validation and
+     * prediction it passes {@code x} through unchanged. The mode is the runtime's: there is no {@code training}
+     * argument.
+     *
+     * <p>The masks come from the model seed ({@code TrainingOptions.seed}), the step number and the layer's name: the
+     * same seed gives the same masks, a run resumed from a checkpoint draws the masks the uninterrupted run would have,
+     * and the passes of one step (one per branch for the gradient-level weightings) share one mask. Deviations from
+     * Keras: no {@code noise_shape} (every element is dropped on its own) and no {@code seed} argument (the model's
+     * seed is used). PyTorch's {@code nn.Dropout(p=rate)} computes the same.
+     *
+     * @param x    any floating-point input {@code [batch, ...]}
+     * @param rate the fraction dropped, in [0, 1); 0 passes {@code x} through in every mode
+     * @throws IllegalArgumentException when {@code rate} is outside [0, 1) or {@code x} is not floating-point, naming
+     *                                  the layer
+     */
+    public SDVariable dropout(SDVariable x, double rate) {
+        return DropoutLayer.build(this, x, rate);
+    }
+
+    /**
+     * Batch normalisation over the last axis with Keras' defaults: {@code batchNorm(x, 0.99, 1e-3)}.
+     *
+     * @see #batchNorm(SDVariable, double, double)
+     */
+    public SDVariable batchNorm(SDVariable x) {
+        return batchNorm(x, 0.99, 1e-3);
+    }
+
+    /**
+     * Batch normalisation over the last axis (the features of {@code [batch, features]}, the channels of an NHWC
+     * image {@code [batch, height, width, channels]}), as Keras' {@code BatchNormalization(axis=-1, momentum,
+     * epsilon)}: {@code gamma · (x - mean) / sqrt(variance + epsilon) + beta} per feature.
+     * <ul>
+     *   <li>In training steps ({@code fit}) {@code mean} and {@code variance} are the batch's, over every axis but the
+     *       last; the variance is the biased one (divided by the count, not the count minus one), as in Keras. After
+     *       each step the moving statistics move towards them, once per step:
+     *       {@code moving = momentum · moving + (1 - momentum) · batch}, with the same biased variance, as Keras 3 does
+     *       ({@code ops.moments}).</li>
+     *   <li>In evaluation, validation and prediction, and in training steps while the layer is frozen (all its
+     *       parameters frozen, as Keras' {@code trainable = False} runs a batch norm in inference mode), {@code mean}
+     *       and {@code variance} are the moving statistics, and nothing changes them.</li>
+     * </ul>
+     * Parameters {@code <scope>/batch_norm_<n>/gamma} (ones) and {@code beta} (zeros) train; the moving statistics
+     * {@code moving_mean} (zeros) and {@code moving_variance} (ones) are non-trainable layer state, saved and loaded
+     * with the model and its checkpoints and listed by {@code parameters()}.
+     *
+     * <p>PyTorch's {@code nn.BatchNorm1d/2d(momentum=1 - momentum, eps=epsilon)} computes the same outputs (note the
+     * opposite momentum convention: PyTorch's 0.1 default is Keras' 0.9), but PyTorch moves its running variance
+     * towards the unbiased batch variance, {@code n / (n - 1)} times ours for {@code n} values per feature.
+     *
+     * @param x        a floating-point input {@code [batch, ..., features]} of rank 2 or more
+     * @param momentum the moving statistics' momentum, in [0, 1]
+     * @param epsilon  added to the variance, positive
+     * @throws IllegalArgumentException when {@code x} has no feature axis or is not floating-point, or the
+     *                                  settings are out of range, naming the layer
+     */
+    public SDVariable batchNorm(SDVariable x, double momentum, double epsilon) {
+        return NormalizationLayers.batchNorm(this, x, momentum, epsilon);
     }
 }

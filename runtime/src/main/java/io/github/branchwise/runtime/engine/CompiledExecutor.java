@@ -38,6 +38,8 @@ public final class CompiledExecutor implements StepExecutor {
     private final String[] inputPlaceholders;
     private final Map<String, INDArray> variables = new LinkedHashMap<>();
     private final String[] lossNames;
+    /** The forward values a training pass hands back for the layers' moving averages. */
+    private final String[] statistics;
     private final String[] outputNames;
     private List<String> parameterNames;
     private String[] gradientNames;
@@ -61,15 +63,21 @@ public final class CompiledExecutor implements StepExecutor {
         this.network = network;
         SameDiff sd = network.sameDiff();
         this.gradFunction = sd.getFunction("grad");
+        // Placeholders: inputs, (targets,) then the layers' mode placeholders, which every pass feeds.
+        List<String> modePlaceholders = network.modes().placeholders();
         List<String> names = new ArrayList<>();
         for (SDVariable input : network.inputs()) {
             names.add(input.name());
         }
-        this.inputPlaceholders = names.toArray(new String[0]);
+        List<String> inputNames = new ArrayList<>(names);
+        inputNames.addAll(modePlaceholders);
+        this.inputPlaceholders = inputNames.toArray(new String[0]);
         for (SDVariable target : network.targets()) {
             names.add(target.name());
         }
+        names.addAll(modePlaceholders);
         this.placeholders = names.toArray(new String[0]);
+        this.statistics = network.modes().statistics().toArray(new String[0]);
         List<String> losses = new ArrayList<>();
         losses.add(network.total().name());
         for (SDVariable loss : network.branchLosses()) {
@@ -119,8 +127,17 @@ public final class CompiledExecutor implements StepExecutor {
 
     @Override
     public PassResult forwardBackward(INDArray[] inputs, INDArray[] targets) {
+        return forwardBackward(inputs, targets, false);
+    }
+
+    /**
+     * The outputs come from the training pass itself: a separate prediction would run in inference mode (no dropout,
+     * moving statistics) and so differ from what the losses saw.
+     */
+    @Override
+    public PassResult forwardBackward(INDArray[] inputs, INDArray[] targets, boolean withOutputs) {
         if (fallback == null) {
-            INDArray[] feeds = concat(inputs, targets);
+            INDArray[] feeds = concat(concat(inputs, targets), network.modes().training(inputs[0].size(0)));
             try {
                 trainPlan = runOrBuild(trainPlan, placeholders, feeds, trainRequired());
             } catch (UnsupportedGraphException | IllegalStateException | IllegalArgumentException e) {
@@ -128,7 +145,7 @@ public final class CompiledExecutor implements StepExecutor {
             }
         }
         if (fallback != null) {
-            return fallback.forwardBackward(inputs, targets);
+            return fallback.forwardBackward(inputs, targets, withOutputs);
         }
         Map<String, INDArray> gradients = new LinkedHashMap<>();
         Set<Long> seen = new HashSet<>();
@@ -145,14 +162,28 @@ public final class CompiledExecutor implements StepExecutor {
             }
             gradients.put(parameterNames.get(i), gradient);
         }
-        return new PassResult(result(trainPlan), gradients);
+        Map<String, INDArray> values = new LinkedHashMap<>();
+        for (String statistic : statistics) {
+            values.put(statistic, trainPlan.get(statistic));
+        }
+        INDArray[] outputs = null;
+        if (withOutputs) {
+            outputs = new INDArray[outputNames.length];
+            for (int i = 0; i < outputNames.length; i++) {
+                // Detached copies: the caller may keep them across later steps.
+                outputs[i] = trainPlan.get(outputNames[i]).dup();
+            }
+        }
+        return new PassResult(result(trainPlan), gradients, outputs, values);
     }
 
     @Override
     public Losses losses(INDArray[] inputs, INDArray[] targets) {
         if (fallback == null) {
             try {
-                lossPlan = runOrBuild(lossPlan, placeholders, concat(inputs, targets), Set.of(lossNames));
+                lossPlan = runOrBuild(lossPlan, placeholders,
+                        concat(concat(inputs, targets), network.modes().inference(inputs[0].size(0))),
+                        Set.of(lossNames));
             } catch (UnsupportedGraphException | IllegalStateException | IllegalArgumentException e) {
                 fallBack("planning the loss evaluation failed: " + e.getMessage(), e);
             }
@@ -167,7 +198,8 @@ public final class CompiledExecutor implements StepExecutor {
     public INDArray[] predict(INDArray[] inputs) {
         if (fallback == null) {
             try {
-                predictPlan = runOrBuild(predictPlan, inputPlaceholders, inputs, Set.of(outputNames));
+                predictPlan = runOrBuild(predictPlan, inputPlaceholders,
+                        concat(inputs, network.modes().inference(inputs[0].size(0))), Set.of(outputNames));
             } catch (UnsupportedGraphException | IllegalStateException | IllegalArgumentException e) {
                 fallBack("planning the prediction failed: " + e.getMessage(), e);
             }
@@ -226,6 +258,9 @@ public final class CompiledExecutor implements StepExecutor {
 
     private Set<String> trainRequired() {
         Set<String> required = new LinkedHashSet<>(List.of(lossNames));
+        required.addAll(List.of(statistics));
+        // The losses read the outputs, so they are computed anyway; required, they can be read after the pass.
+        required.addAll(List.of(outputNames));
         for (String gradient : gradientNames) {
             if (gradient != null) {
                 required.add(gradient);

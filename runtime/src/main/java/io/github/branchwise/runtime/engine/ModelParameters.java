@@ -102,18 +102,26 @@ public final class ModelParameters {
         return names().stream().map(ModelParameters::groupOf).distinct().toList();
     }
 
-    /** A copy of every parameter's value by name, in creation order. */
+    /**
+     * A copy of every parameter's value by name, and of every non-trainable layer state (batch-norm moving
+     * statistics, {@link Network#layerStates()}), in creation order.
+     */
     public Map<String, INDArray> values() {
         Map<String, INDArray> copy = new LinkedHashMap<>();
-        network.parameters().forEach((name, variable) -> copy.put(name, variable.getArr().dup()));
+        network.parametersAndStates().forEach((name, variable) -> copy.put(name, variable.getArr().dup()));
         return copy;
     }
 
-    /** The live parameter arrays by name, for saving; not to be modified. */
+    /** The live arrays of the parameters and the layer states by name, for saving; not to be modified. */
     public Map<String, INDArray> arrays() {
         Map<String, INDArray> arrays = new LinkedHashMap<>();
-        network.parameters().forEach((name, variable) -> arrays.put(name, variable.getArr()));
+        network.parametersAndStates().forEach((name, variable) -> arrays.put(name, variable.getArr()));
         return arrays;
+    }
+
+    /** The names of the non-trainable layer states, in creation order. */
+    public Set<String> stateNames() {
+        return network.layerStates().keySet();
     }
 
     /** The optimiser's state arrays by parameter name (only parameters whose optimiser has state), for saving. */
@@ -124,7 +132,7 @@ public final class ModelParameters {
     // ---- the one write path ----
 
     /**
-     * Replaces some parameters' values, all or nothing; the optimiser state is kept.
+     * Replaces some parameters' or layer states' values, all or nothing; the optimiser state is kept.
      *
      * @throws IllegalArgumentException naming the model and the parameter when a value is refused (see the class
      *                                  comment); nothing changes then
@@ -132,24 +140,26 @@ public final class ModelParameters {
     public void set(Map<String, INDArray> values) {
         Objects.requireNonNull(values, "values");
         try {
-            assign(network.parameters(), checked("parameter", network.parameters(), values, false));
+            assign(network.parametersAndStates(),
+                    checked("parameter", network.parametersAndStates(), values, false));
         } catch (Refused e) {
             throw new IllegalArgumentException(spec.modelName() + ": " + e.getMessage());
         }
     }
 
     /**
-     * Writes the values a file holds for every parameter and for the weighting's state variables, checked as
-     * {@link #set} does; the file must hold exactly the model's parameters and state variables.
+     * Writes the values a file holds for every parameter and layer state and for the weighting's state variables,
+     * checked as {@link #set} does; the file must hold exactly the model's parameters and state variables.
      *
      * @throws ModelFileException naming {@code file} and the refused value
      */
     public void restore(Path file, Map<String, INDArray> parameters, Map<String, INDArray> weightingState)
             throws ModelFileException {
         try {
-            Map<String, INDArray> checkedParameters = checked("parameter", network.parameters(), parameters, true);
+            Map<String, INDArray> checkedParameters = checked("parameter", network.parametersAndStates(), parameters,
+                    true);
             Map<String, INDArray> checkedState = checked("weighting state", network.states(), weightingState, true);
-            assign(network.parameters(), checkedParameters);
+            assign(network.parametersAndStates(), checkedParameters);
             assign(network.states(), checkedState);
         } catch (Refused e) {
             throw new ModelFileException(file, e.getMessage());
@@ -234,8 +244,9 @@ public final class ModelParameters {
     // ---- freezing ----
 
     /**
-     * Freezes the parameters the selectors match: a branch name, a {@code @Shared} method name, {@code "weighting"}
-     * or a parameter name.
+     * Freezes the parameters the selectors match: a branch name, a {@code @Shared} method name, {@code "weighting"},
+     * a layer ({@code <scope>/<kind>_<n>}: all its parameters) or a parameter name. A layer whose parameters are all
+     * frozen also runs in inference mode ({@link LayerModes}).
      *
      * @throws IllegalArgumentException when a selector matches no parameter; nothing is frozen then
      */
@@ -281,7 +292,8 @@ public final class ModelParameters {
         for (String selector : selectors) {
             Objects.requireNonNull(selector, "selector");
             List<String> matches = names().stream()
-                    .filter(name -> name.equals(selector) || groupOf(name).equals(selector)).toList();
+                    .filter(name -> name.equals(selector) || groupOf(name).equals(selector)
+                            || name.startsWith(selector + "/")).toList();
             // The weighting and every branch are parts of any model, even when they own no parameter (FIXED,
             // a branch built without Layers): freezing them is then a no-op rather than an error.
             boolean declaredPart = selector.equals(TrainingOptions.WEIGHTING_GROUP) || spec.branchIndex(selector) >= 0;
@@ -299,6 +311,8 @@ public final class ModelParameters {
         Set<String> trainable = new LinkedHashSet<>(names());
         trainable.removeAll(frozen);
         executor.trainableParametersChanged(trainable);
+        // A layer whose parameters are all frozen runs in inference mode, its moving statistics standing still.
+        network.modes().frozenChanged(names(), frozen);
         Map<String, List<String>> scopes = new LinkedHashMap<>();
         network.sharedScopes().forEach((scope, names) -> {
             List<String> trainableNames = names.stream().filter(name -> !frozen.contains(name)).toList();

@@ -19,7 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The model table the trainer's {@code summary()} prints, in the manner of Keras' {@code model.summary()}: each input,
  * shared part and branch with its layers, their output shapes and parameter counts, the loss of each branch, the
- * weighting, and the totals of trainable and frozen parameters.
+ * weighting, and the totals of trainable and frozen parameters and of non-trainable layer state (batch-norm moving
+ * statistics, counted in their layer's row as Keras counts them).
  */
 public final class ModelSummary {
     private static final String FORMAT = "%-34s %-40s %-20s %10s%n";
@@ -31,7 +32,7 @@ public final class ModelSummary {
     /**
      * The table of {@code network}'s model.
      *
-     * @param parameters the current value of every parameter and state variable, by name
+     * @param parameters the current value of every parameter and layer state, by name
      * @param frozen     the names of the frozen parameters
      * @param duplicates the layers several branches build separately, one line each after the totals
      */
@@ -70,14 +71,21 @@ public final class ModelSummary {
         out.append("=".repeat(WIDTH)).append('\n');
         long total = 0;
         long frozenCount = 0;
+        long stateCount = 0;
         for (Map.Entry<String, INDArray> p : parameters.entrySet()) {
             total += p.getValue().length();
             if (frozen.contains(p.getKey())) {
                 frozenCount += p.getValue().length();
+            } else if (network.layerStates().containsKey(p.getKey())) {
+                stateCount += p.getValue().length();
             }
         }
         out.append(String.format(Locale.ROOT, "Total params: %d%nTrainable params: %d%nFrozen params: %d%n", total,
-                total - frozenCount, frozenCount));
+                total - frozenCount - stateCount, frozenCount));
+        if (stateCount > 0) {
+            // Printed only when there is any, so that the tables of models without such layers stay as they were.
+            out.append(String.format(Locale.ROOT, "Non-trainable params (layer state): %d%n", stateCount));
+        }
         for (DuplicatedLayers duplicate : duplicates) {
             // Beside the totals: the duplicate inflates them, and the table alone shows it only to a careful reader.
             out.append("Duplicated layers, not @Shared: ").append(duplicate.description()).append('\n');
@@ -112,6 +120,7 @@ public final class ModelSummary {
             long[] shape = network.spec().inputs().get(i).shape();
             feeds.put(network.inputs().get(i).name(), Nd4j.zeros(network.dataType(), Shapes.withBatch(1, shape)));
         }
+        feeds.putAll(network.modes().feeds(false, 1));
         List<String> names = network.layers().stream().map(l -> l.output().name()).distinct().toList();
         Map<String, long[]> shapes = new HashMap<>();
         if (names.isEmpty()) {

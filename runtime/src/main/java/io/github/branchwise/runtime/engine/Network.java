@@ -30,6 +30,9 @@ public final class Network {
     private final List<LayerRecord> layers;
     private final Weighter weighter;
     private List<LossFusion.Candidate> fusibleLosses = List.of();
+    private Map<String, SDVariable> layerStates = Map.of();
+    private Map<String, SDVariable> named;
+    private LayerModes modes;
 
     Network(ModelSpec spec, SameDiff sameDiff, DataType dataType, List<SDVariable> inputs, List<SDVariable> targets,
             List<SDVariable> outputs, List<SDVariable> branchLosses, SDVariable total,
@@ -49,6 +52,8 @@ public final class Network {
         this.sharedScopes = Collections.unmodifiableMap(sharedScopes);
         this.layers = List.copyOf(layers);
         this.weighter = weighter;
+        this.modes = new LayerModes(0, dataType);
+        this.named = this.parameters;
     }
 
     /** The model this graph was built from. */
@@ -126,6 +131,33 @@ public final class Network {
 
     void fusibleLosses(List<LossFusion.Candidate> candidates) {
         this.fusibleLosses = List.copyOf(candidates);
+    }
+
+    /**
+     * The non-trainable variables of the layers (batch-norm moving statistics) by stable name, in creation order;
+     * read-only. Saved and loaded with the parameters, never given a gradient.
+     */
+    public Map<String, SDVariable> layerStates() {
+        return layerStates;
+    }
+
+    /** The training and inference modes the layers read, and the moving averages kept after each step. */
+    public LayerModes modes() {
+        return modes;
+    }
+
+    /**
+     * The parameters and the layer states together by name, in creation order (a batch norm's gamma, beta, moving
+     * mean and moving variance in a row); read-only. What {@code Trainer.parameters()} lists and model files hold.
+     */
+    public Map<String, SDVariable> parametersAndStates() {
+        return named;
+    }
+
+    void layerStates(Map<String, SDVariable> states, Map<String, SDVariable> all, LayerModes layerModes) {
+        this.layerStates = Collections.unmodifiableMap(new java.util.LinkedHashMap<>(states));
+        this.named = Collections.unmodifiableMap(new java.util.LinkedHashMap<>(all));
+        this.modes = layerModes;
     }
 
     /** The weighter that combined the branch losses. */

@@ -43,6 +43,10 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
     private final Map<String, Layers> layers = new HashMap<>();
     private final Map<String, SDVariable> parameters = new LinkedHashMap<>();
     private final Map<String, SDVariable> states = new LinkedHashMap<>();
+    private final Map<String, SDVariable> layerStates = new LinkedHashMap<>();
+    /** Parameters and layer states together, in creation order. */
+    private final Map<String, SDVariable> named = new LinkedHashMap<>();
+    private final LayerModes modes;
     private final Map<String, long[]> shapeCache = new HashMap<>();
     private final List<LayerRecord> layerRecords = new ArrayList<>();
 
@@ -50,6 +54,7 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
         this.spec = spec;
         this.seed = seed;
         this.dataType = dataType;
+        this.modes = new LayerModes(seed, dataType);
         for (InputSpec input : spec.inputs()) {
             inputs.put(input.name(), sd.placeHolder("input/" + input.name(), dataType, batchShape(input.shape())));
         }
@@ -92,7 +97,8 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
         }
         for (SDVariable variable : sd.variables()) {
             if (variable.getVariableType() == org.nd4j.autodiff.samediff.VariableType.VARIABLE
-                    && !parameters.containsKey(variable.name())) {
+                    && !parameters.containsKey(variable.name()) && !states.containsKey(variable.name())
+                    && !layerStates.containsKey(variable.name())) {
                 throw new IllegalStateException(spec.modelName() + ": the variable '" + variable.name() + "' was "
                         + "created with SameDiff's var(), so it would never be trained; create trainable "
                         + "parameters with Layers.parameter(...)");
@@ -119,6 +125,8 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
                 List.copyOf(targets.values()), predictions, branchLosses, total, new LinkedHashMap<>(parameters),
                 new LinkedHashMap<>(states), masks, sharedScopes(), List.copyOf(layerRecords), weighter);
         network.fusibleLosses(fusible);
+        network.layerStates(layerStates, named, modes);
+        modes.frozenChanged(parameters.keySet(), java.util.Set.of());
         return network;
     }
 
@@ -172,11 +180,12 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
 
     @Override
     public SDVariable parameter(String name, INDArray initialValue) {
-        if (parameters.containsKey(name) || states.containsKey(name)) {
+        if (exists(name)) {
             throw new IllegalStateException(spec.modelName() + ": a variable named '" + name + "' already exists");
         }
         SDVariable variable = sd.var(name, initialValue.castTo(dataType).dup());
         parameters.put(name, variable);
+        named.put(name, variable);
         return variable;
     }
 
@@ -187,12 +196,80 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
 
     @Override
     public SDVariable state(String name, INDArray initialValue) {
-        if (parameters.containsKey(name) || states.containsKey(name)) {
+        if (exists(name)) {
             throw new IllegalStateException(spec.modelName() + ": a variable named '" + name + "' already exists");
         }
         SDVariable variable = sd.var(name, initialValue.castTo(dataType).dup());
         states.put(name, variable);
         return variable;
+    }
+
+    private boolean exists(String name) {
+        return parameters.containsKey(name) || states.containsKey(name) || layerStates.containsKey(name)
+                || sd.hasVariable(name);
+    }
+
+    @Override
+    public SDVariable layerState(String name, INDArray initialValue) {
+        if (exists(name)) {
+            throw new IllegalStateException(spec.modelName() + ": a variable named '" + name + "' already exists");
+        }
+        SDVariable variable = sd.var(name, initialValue.castTo(dataType).dup());
+        layerStates.put(name, variable);
+        named.put(name, variable);
+        return variable;
+    }
+
+    @Override
+    public SDVariable trainingFlag(String layer) {
+        String name = layer + "/training";
+        if (exists(name)) {
+            throw new IllegalStateException(spec.modelName() + ": layer '" + layer + "' already has a training flag");
+        }
+        // A scalar placeholder (shape []), fed by LayerModes on every pass.
+        SDVariable flag = sd.placeHolder(name, dataType);
+        modes.addFlag(layer, name);
+        return flag;
+    }
+
+    @Override
+    public SDVariable dropoutMask(String layer, long[] exampleShape, double rate) {
+        if (!(rate > 0 && rate < 1)) {
+            throw new IllegalArgumentException("the dropout rate of '" + layer + "' must lie in (0, 1), got " + rate);
+        }
+        String name = layer + "/mask";
+        if (exists(name)) {
+            throw new IllegalStateException(spec.modelName() + ": layer '" + layer + "' already has a dropout mask");
+        }
+        SDVariable mask = sd.placeHolder(name, dataType, batchShape(exampleShape));
+        modes.addDropout(layer, name, exampleShape, rate);
+        return mask;
+    }
+
+    @Override
+    public SDVariable meanRow(String layer, long rowsPerExample) {
+        if (rowsPerExample <= 0) {
+            throw new IllegalArgumentException("rowsPerExample of '" + layer + "' must be positive, got "
+                    + rowsPerExample);
+        }
+        String name = layer + "/mean_row";
+        if (exists(name)) {
+            throw new IllegalStateException(spec.modelName() + ": layer '" + layer + "' already has a mean row");
+        }
+        SDVariable row = sd.placeHolder(name, dataType, 1, -1);
+        modes.addMeanRow(layer, name, rowsPerExample);
+        return row;
+    }
+
+    @Override
+    public void movingAverage(String layer, SDVariable state, SDVariable batchValue, double momentum) {
+        if (!layerStates.containsKey(state.name())) {
+            throw new IllegalArgumentException(spec.modelName() + ": '" + state.name() + "' is not a layer state");
+        }
+        if (!(momentum >= 0 && momentum <= 1)) {
+            throw new IllegalArgumentException("the momentum of '" + layer + "' must lie in [0, 1], got " + momentum);
+        }
+        modes.addMovingAverage(layer, state, batchValue, momentum);
     }
 
     /**
@@ -227,6 +304,7 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
             feeds.put("target/" + branch.name(),
                     Nd4j.zeros(dataType, Shapes.withBatch(PROBE_BATCH, branch.targetShape())));
         }
+        feeds.putAll(modes.feeds(false, PROBE_BATCH));
         INDArray value = OneDnnWorkaround.run(OneDnnWorkaround.anyIn(sd),
                 () -> sd.output(feeds, variable.name()).get(variable.name()));
         long[] shape = value.shape();

@@ -24,6 +24,8 @@ record PlanStep(String name, String op, Kind kind, String detail) {
         ADD_BP_ALIAS(PlanSwitch.ADD_BP),
         /** {@code add_bp} of a bias add: an alias and the bias gradient as one GEMM with a row of ones. */
         ADD_BP_ALIAS_AND_BIAS_GEMM(PlanSwitch.ADD_BP),
+        /** {@code multiply_bp} or {@code subtract_bp} of a row broadcast over a matrix: native ops and a GEMM. */
+        BROADCAST_BP(PlanSwitch.BROADCAST_BP),
         /** {@code thresholdedrelu_bp} with cutoff 0 as {@code relu_bp}. */
         RELU_BP(PlanSwitch.RELU_BP),
         /** {@code conv2d_bp} without the input gradient, writing its own patches. */

@@ -21,6 +21,8 @@ public enum PlanSwitch {
     MATMUL_BP(false),
     /** {@code add_bp} of a bias add: an alias and a column sum ({@link AddBpRewrite}). */
     ADD_BP(false),
+    /** {@code multiply_bp} and {@code subtract_bp} of a row broadcast over a matrix ({@link BroadcastBpRewrite}). */
+    BROADCAST_BP(false),
     /** {@code thresholdedrelu_bp} with cutoff 0 becomes {@code relu_bp} ({@link ReluBpRewrite}). */
     RELU_BP(false),
     /** {@code conv2d_bp} whose input gradient is unused becomes patches and GEMMs ({@link ConvBackwardRewrite}). */

@@ -46,6 +46,7 @@ interface Rewrite {
     /** The rewrites a plan tries, in order. */
     static List<Rewrite> catalogue() {
         return List.of(new ConvForwardRewrite(), new ConvBackwardRewrite(), new MatmulBpRewrite(),
-                new AddBpRewrite(), new ReluBpRewrite(), new FusedLossRewrite());
+                new AddBpRewrite(), new BroadcastBpRewrite(), new ReluBpRewrite(),
+                new FusedLossRewrite());
     }
 }

@@ -49,21 +49,21 @@ public final class SameDiffExecutor implements StepExecutor {
 
     @Override
     public PassResult forwardBackward(INDArray[] inputs, INDArray[] targets, boolean withOutputs) {
-        if (parameterNames.isEmpty()) {
-            if (withOutputs) {
-                LossesAndOutputs out = lossesAndOutputs(inputs, targets);
-                return new PassResult(out.losses(), new HashMap<>(), out.outputs());
-            }
-            return new PassResult(losses(inputs, targets), new HashMap<>());
-        }
-        List<String> wanted = lossNames;
+        List<String> wanted = new ArrayList<>(lossNames);
         if (withOutputs) {
-            wanted = new ArrayList<>(lossNames);
             wanted.addAll(List.of(outputNames));
         }
-        List<String> outputs = wanted;
-        OutAndGrad result = run(() -> network.sameDiff().calculateGradientsAndOutputs(feeds(inputs, targets),
-                outputs, parameterNames));
+        List<String> statistics = network.modes().statistics();
+        wanted.addAll(statistics);
+        Map<String, INDArray> feeds = feeds(inputs, targets, true);
+        if (parameterNames.isEmpty()) {
+            // Nothing to differentiate (everything frozen): a forward pass, still in training mode.
+            Map<String, INDArray> out = run(() -> network.sameDiff().output(feeds, wanted));
+            return new PassResult(toResult(out), new HashMap<>(), withOutputs ? detachedOutputs(out) : null,
+                    pick(out, statistics));
+        }
+        OutAndGrad result = run(() -> network.sameDiff().calculateGradientsAndOutputs(feeds, wanted,
+                parameterNames));
         Map<String, INDArray> gradients = new HashMap<>();
         for (String name : parameterNames) {
             INDArray gradient = result.getGradients().get(name);
@@ -74,14 +74,22 @@ public final class SameDiffExecutor implements StepExecutor {
             gradients.put(name, gradient);
         }
         return new PassResult(toResult(result.getOutputs()), gradients,
-                withOutputs ? detachedOutputs(result.getOutputs()) : null);
+                withOutputs ? detachedOutputs(result.getOutputs()) : null, pick(result.getOutputs(), statistics));
+    }
+
+    private static Map<String, INDArray> pick(Map<String, INDArray> values, List<String> names) {
+        Map<String, INDArray> picked = new HashMap<>();
+        for (String name : names) {
+            picked.put(name, values.get(name));
+        }
+        return picked;
     }
 
     @Override
     public LossesAndOutputs lossesAndOutputs(INDArray[] inputs, INDArray[] targets) {
         List<String> wanted = new ArrayList<>(lossNames);
         wanted.addAll(List.of(outputNames));
-        Map<String, INDArray> out = run(() -> network.sameDiff().output(feeds(inputs, targets), wanted));
+        Map<String, INDArray> out = run(() -> network.sameDiff().output(feeds(inputs, targets, false), wanted));
         return new LossesAndOutputs(toResult(out), detachedOutputs(out));
     }
 
@@ -100,7 +108,7 @@ public final class SameDiffExecutor implements StepExecutor {
 
     @Override
     public Losses losses(INDArray[] inputs, INDArray[] targets) {
-        return toResult(run(() -> network.sameDiff().output(feeds(inputs, targets), lossNames)));
+        return toResult(run(() -> network.sameDiff().output(feeds(inputs, targets, false), lossNames)));
     }
 
     @Override
@@ -109,6 +117,7 @@ public final class SameDiffExecutor implements StepExecutor {
         for (int i = 0; i < inputs.length; i++) {
             feeds.put(network.inputs().get(i).name(), inputs[i]);
         }
+        feeds.putAll(network.modes().feeds(false, inputs[0].size(0)));
         Map<String, INDArray> out = run(() -> network.sameDiff().output(feeds, outputNames));
         INDArray[] predictions = new INDArray[outputNames.length];
         for (int i = 0; i < outputNames.length; i++) {
@@ -118,8 +127,9 @@ public final class SameDiffExecutor implements StepExecutor {
         return predictions;
     }
 
-    private Map<String, INDArray> feeds(INDArray[] inputs, INDArray[] targets) {
-        Map<String, INDArray> feeds = new HashMap<>();
+    /** The placeholders' values: inputs, targets, and the layers' modes for a training or an inference pass. */
+    private Map<String, INDArray> feeds(INDArray[] inputs, INDArray[] targets, boolean training) {
+        Map<String, INDArray> feeds = new HashMap<>(network.modes().feeds(training, inputs[0].size(0)));
         for (int i = 0; i < inputs.length; i++) {
             feeds.put(network.inputs().get(i).name(), inputs[i]);
         }

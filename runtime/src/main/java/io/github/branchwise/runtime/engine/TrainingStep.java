@@ -67,6 +67,8 @@ public final class TrainingStep {
         INDArray[] y = checker.targets(targets, x[0].size(0));
         Weighter weighter = network.weighter();
         StepInfo step = new StepInfo(iteration, epoch, seed);
+        // Training mode: this step's dropout masks (the same for every pass of the step).
+        network.modes().step(iteration);
         weighter.beforeStep(step);
         Losses losses;
         Map<String, INDArray> gradients;
@@ -74,9 +76,11 @@ public final class TrainingStep {
         // contract) and the combinations BranchGradients writes into its own buffers every step.
         boolean consumable = true;
         INDArray[] outputs;
+        Map<String, INDArray> statistics;
         if (weighter.needsBranchGradients()) {
             BranchPasses passes = branchGradients(x, y, step, withOutputs);
             outputs = passes.outputs();
+            statistics = passes.statistics();
             gradients = weighter.combineGradients(passes.gradients());
             consumable = passes.gradients().ownsAll(gradients);
             double[] branchLosses = passes.losses().branchLosses();
@@ -86,9 +90,12 @@ public final class TrainingStep {
             losses = outcome.losses();
             gradients = outcome.gradients();
             outputs = outcome.outputs();
+            statistics = outcome.statistics();
         }
         requireFinite(losses, gradients);
         parameters.update(gradients, consumable, iteration, epoch);
+        // Once per step, whatever the number of passes (they share one forward), and only after a step that updated.
+        network.modes().update(statistics);
         weighter.afterUpdate();
         weighter.afterStep(step, losses);
         iteration++;
@@ -108,6 +115,7 @@ public final class TrainingStep {
         }
         Losses losses = null;
         INDArray[] outputs = null;
+        Map<String, INDArray> statistics = Map.of();
         try {
             for (int i = 0; i < masks.size(); i++) {
                 for (int j = 0; j < masks.size(); j++) {
@@ -121,6 +129,7 @@ public final class TrainingStep {
                 }
                 branchBuffers.store(i, outcome.gradients());
                 losses = outcome.losses();
+                statistics = outcome.statistics();
             }
         } finally {
             for (SDVariable mask : masks) {
@@ -131,10 +140,12 @@ public final class TrainingStep {
         List<String> shared = new ArrayList<>();
         sharedScopes.values().forEach(shared::addAll);
         branchBuffers.setStep(losses.branchLosses(), shared, sharedScopes, step);
-        return new BranchPasses(branchBuffers, losses, outputs);
+        return new BranchPasses(branchBuffers, losses, outputs, statistics);
     }
 
-    private record BranchPasses(BranchGradientBuffers gradients, Losses losses, INDArray[] outputs) {
+    /** The passes of one step; {@code statistics} are the last pass's, valid until the executor's next call. */
+    private record BranchPasses(BranchGradientBuffers gradients, Losses losses, INDArray[] outputs,
+                                Map<String, INDArray> statistics) {
     }
 
     private void requireFinite(Losses losses, Map<String, INDArray> gradients) {

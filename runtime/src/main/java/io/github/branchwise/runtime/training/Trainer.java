@@ -85,7 +85,8 @@ public final class Trainer {
     }
 
     /**
-     * One optimisation step on a batch.
+     * One optimisation step on a batch, in training mode: dropout active, batch norms on the batch's statistics, whose
+     * moving statistics then move once.
      *
      * @param inputs  one array per input, in declaration order
      * @param targets one array per branch, in declaration order
@@ -118,7 +119,7 @@ public final class Trainer {
         return step.epoch();
     }
 
-    /** The losses of a batch without updating anything. */
+    /** The losses of a batch without updating anything, in inference mode (no dropout, moving statistics). */
     public synchronized Losses evaluate(INDArray[] inputs, INDArray[] targets) {
         return step.evaluate(inputs, targets);
     }
@@ -133,7 +134,11 @@ public final class Trainer {
         return model.network().weighter().weights();
     }
 
-    /** A predictor that uses this trainer's parameters, now and after further training. */
+    /**
+     * A predictor that uses this trainer's parameters, now and after further training, in inference mode (no dropout,
+     * batch norms on their moving statistics). The mode is fed with each pass, never stored in the shared graph, so a
+     * prediction between two training steps runs in inference mode whatever the steps do.
+     */
     public Predictor predictor() {
         return new Predictor() {
             @Override
@@ -174,14 +179,17 @@ public final class Trainer {
 
     /**
      * Every parameter by its stable name, in creation order: {@code <scope>/<layer>_<n>/<W|b>} for layers (scope =
-     * branch or {@code @Shared} method), {@code weighting/...} for the weighting's. Read-only; the arrays are copies.
+     * branch or {@code @Shared} method), {@code weighting/...} for the weighting's, and the layers' non-trainable
+     * state (a batch norm's {@code moving_mean} and {@code moving_variance}, after its {@code gamma} and {@code beta}),
+     * as PyTorch's {@code state_dict} lists buffers. Read-only; the arrays are copies.
      */
     public synchronized Map<String, INDArray> parameters() {
         return Collections.unmodifiableMap(parameters.values());
     }
 
     /**
-     * Replaces the values of some parameters, all or nothing: every name must exist and every array must have the
+     * Replaces the values of some parameters or layer states (a batch norm's moving statistics), all or nothing: every
+     * name must exist and every array must have the
      * parameter's shape, a floating-point type (converted to the model's) and finite values, or nothing changes.
      * The optimiser state is kept.
      *
@@ -213,7 +221,9 @@ public final class Trainer {
 
     /**
      * Freezes parameters: they get no update (and the executor computes no gradient for them) until unfrozen.
-     * Each selector is a branch name, a {@code @Shared} method name, {@code "weighting"} or a parameter name.
+     * Each selector is a branch name, a {@code @Shared} method name, {@code "weighting"}, a layer
+     * ({@code trunk/batch_norm_0}: all its parameters) or a parameter name. A layer whose parameters are all frozen
+     * runs in inference mode in training steps too, and its moving statistics stand still (Keras' frozen batch norm).
      *
      * @throws IllegalArgumentException when a selector matches no parameter; nothing is frozen then
      */
@@ -250,14 +260,15 @@ public final class Trainer {
         return model.duplicatedLayers();
     }
 
-    /** A copy of every trainable parameter by stable name, in creation order. */
+    /** A copy of every parameter and layer state by stable name, in creation order, as {@link #parameters()}. */
     public synchronized Map<String, INDArray> parameterValues() {
         return parameters.values();
     }
 
     /**
-     * Sets trainable parameters to the given values, by stable name (as {@link #parameterValues()} returns them),
-     * for example to put back the parameters of an earlier epoch. The optimiser and weighting state are unchanged.
+     * Sets parameters and layer states to the given values, by stable name (as {@link #parameterValues()} returns
+     * them), for example to put back the parameters and batch-norm statistics of an earlier epoch. The optimiser and
+     * weighting state are unchanged.
      * Checked as {@link #setParameters(Map)} checks, all or nothing.
      *
      * @throws IllegalArgumentException when a name is unknown, a value null, of another shape, not floating-point

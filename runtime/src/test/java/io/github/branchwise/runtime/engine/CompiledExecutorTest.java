@@ -417,6 +417,21 @@ class CompiledExecutorTest {
     }
 
     @Test
+    void batchNormAndDropout() {
+        // Training-mode passes (step 0's masks) and inference-mode ones (losses, predictions). In float only from 8
+        // examples up: a batch norm's input gradient subtracts two batch means from the output gradient, and over
+        // two examples that cancellation leaves rounding differences above the tolerance.
+        for (ModelSpec spec : List.of(ModeModels.dense(WeightingSpec.fixed(1.0, 2.0)),
+                ModeModels.conv(WeightingSpec.trainable(0.5, 0.0, 1.0)))) {
+            compare(spec, DataType.DOUBLE, 5, 3, 5, 1);
+            List<PlanStep> plan = compare(spec, DataType.FLOAT, 8, 16).trainingPlan();
+            // Per batch norm: x·a (multiply_bp) and x − mean (subtract_bp) of a row broadcast over the rows.
+            long norms = spec.modelName().contains("Dense") ? 2 : 1;
+            assertEquals(2 * norms, count(plan, PlanStep.Kind.BROADCAST_BP), spec.modelName() + "\n" + text(plan));
+        }
+    }
+
+    @Test
     void trainingRunGivesTheSameLossesWithBothExecutors() {
         for (ModelSpec spec : List.of(convTrunk(WeightingSpec.trainable(0.5, 0.0, 1.0)),
                 losses(WeightingSpec.fixed(1, 2, 3, 4, 5, 6, 7)), TestModels.detector())) {
