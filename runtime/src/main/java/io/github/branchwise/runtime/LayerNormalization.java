@@ -44,7 +44,7 @@ final class LayerNormalization {
         SDVariable normalized = centered.mul(sd.math().rsqrt(variance.add(epsilon)));
         SDVariable output = normalized.mul(gamma).add(beta);
         host.recordLayer(new LayerRecord(layers.scope(), LayerShapes.local(layers, layer),
-                "LayerNormalization(axis -1, epsilon " + epsilon + ")", output,
+                "LayerNormalization(epsilon " + epsilon + ")", output,
                 List.of(gamma.name(), beta.name()), List.of(x.name())));
         return output;
     }
