@@ -49,10 +49,9 @@ final class PoolingLayers {
         LayerShapes.requireImage("globalAvgPool2d", layer, in);
         long positions = in[0] * in[1];
         long channels = in[2];
-        SDVariable flat = x.reshape(-1, positions, channels);
         // A mean over an axis of size 1 breaks SameDiff's backpropagation in M2.1 (SAMEDIFF-NOTES): a 1x1 image
         // is its own average.
-        SDVariable output = positions == 1 ? x.reshape(-1, channels) : flat.mean(1);
+        SDVariable output = positions == 1 ? x.reshape(-1, channels) : x.reshape(-1, positions, channels).mean(1);
         host.recordLayer(new LayerRecord(layers.scope(), LayerShapes.local(layers, layer), "GlobalAveragePooling2D",
                 output, List.of(), List.of(x.name())));
         return output;

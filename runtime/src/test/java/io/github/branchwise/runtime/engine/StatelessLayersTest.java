@@ -244,6 +244,25 @@ class StatelessLayersTest {
         assertTrue(w.amaxNumber().doubleValue() <= limit && w.amaxNumber().doubleValue() > limit / 2);
     }
 
+    @Test
+    void savedAndLoadedModelPredictsTheSame(@org.junit.jupiter.api.io.TempDir java.nio.file.Path folder)
+            throws java.io.IOException {
+        ModelSpec spec = imageModel();
+        Trainer trainer = Trainer.create(spec, TrainingOptions.builder().seed(3).build());
+        Random random = new Random(3);
+        trainer.fit(TestData.inputs(spec, 4, random, DataType.FLOAT), TestData.targets(spec, 4, random,
+                DataType.FLOAT));
+        java.nio.file.Path file = folder.resolve("stateless.bw");
+        trainer.save(file);
+        Trainer loaded = Trainer.load(spec, file);
+        INDArray[] x = TestData.inputs(spec, 3, random, DataType.FLOAT);
+        INDArray[] expected = trainer.predictor().predict(x);
+        INDArray[] actual = loaded.predictor().predict(x);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], spec.branches().get(i).name());
+        }
+    }
+
     private static List<Long> boxed(long[] shape) {
         return java.util.Arrays.stream(shape).boxed().toList();
     }
