@@ -10,10 +10,11 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Keras' {@code UpSampling2D} over NHWC inputs by whole factors.
  *
- * <p>Neither of ND4J's own ops is used. {@code upsampling2d} repeats pixels correctly in NHWC, but in M2.1 its
- * gradient in NHWC is wrong (measured against the sum over each block: off by the size of the values, for every
- * shape tried; NCHW is right), so nearest runs as a broadcast product of {@code [b, h, 1, w, 1, c]} with ones
- * {@code [1, 1, sizeH, 1, sizeW, 1]}, reshaped. {@code resize_bilinear} with half-pixel centres matches PyTorch
+ * <p>Nearest runs ND4J's {@code upsampling2d} in NCHW between two permutes: in NHWC its forward pass is right but in
+ * M2.1 its gradient is wrong (measured against the sum over each block: off by the size of the values, for every
+ * shape tried), and a broadcast product with a block of ones, though right, spent 145 ms in libnd4j's broadcasting
+ * {@code multiply_bp} for a 32x16x16x16 input (the permutes and the NCHW op: about 1 ms).
+ * {@code resize_bilinear} with half-pixel centres matches PyTorch
  * forward, but SameDiff M2.1 cannot differentiate it (building the gradient fails with "Error setting property for
  * function ResizeBilinear"); upsampling by a whole factor is linear along each axis, so bilinear runs as two
  * constant interpolation matrices applied by matmul, which the gradient and the compiled plan both handle.
@@ -36,9 +37,7 @@ final class Upsampling {
         if (sizeH == 1 && sizeW == 1) {
             output = sd.identity(x);
         } else if (interpolation == Interpolation.NEAREST) {
-            SDVariable ones = sd.constant(layer + "/block", Nd4j.ones(x.dataType(), 1, 1, sizeH, 1, sizeW, 1));
-            output = x.reshape(-1, in[0], 1, in[1], 1, in[2]).mul(ones)
-                    .reshape(-1, in[0] * sizeH, in[1] * sizeW, in[2]);
+            output = sd.cnn().upsampling2d(x.permute(0, 3, 1, 2), sizeH, sizeW, true).permute(0, 2, 3, 1);
         } else {
             SDVariable rows = x;
             if (sizeH > 1) {
