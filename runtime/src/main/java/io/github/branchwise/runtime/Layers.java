@@ -191,7 +191,7 @@ public final class Layers {
         return scope + "/" + kind + "_" + n;
     }
 
-    private INDArray glorotUniform(String name, long fanIn, long fanOut, long... shape) {
+    INDArray glorotUniform(String name, long fanIn, long fanOut, long... shape) {
         double limit = Math.sqrt(6.0 / (fanIn + fanOut));
         SplittableRandom random = new SplittableRandom(streamSeed(host.seed(), name));
         long count = 1;
@@ -298,5 +298,157 @@ public final class Layers {
      */
     public SDVariable batchNorm(SDVariable x, double momentum, double epsilon) {
         return NormalizationLayers.batchNorm(this, x, momentum, epsilon);
+    }
+
+    // ---- Stateless layers (issue 14): normalisation over the last axis, average pooling, upsampling, transposed
+    // convolution, concatenation, residual addition and softmax. They behave the same in training and inference.
+    // Implementations: LayerNormalization, PoolingLayers, Upsampling, TransposedConvolution, ShapeLayers.
+
+    /**
+     * Layer normalisation over the last axis with Keras' epsilon 1e-3: see {@link #layerNorm(SDVariable, double)}.
+     */
+    public SDVariable layerNorm(SDVariable x) {
+        return layerNorm(x, 1e-3);
+    }
+
+    /**
+     * Layer normalisation, Keras' {@code LayerNormalization(axis=-1, epsilon=epsilon)}: each position's last axis
+     * is standardised with its own mean and biased variance, {@code (x - mean) / sqrt(var + epsilon)}, then scaled
+     * by a trainable {@code gamma} (ones at first) and shifted by a trainable {@code beta} (zeros), both of shape
+     * {@code [features]} and named {@code <scope>/layer_norm_<n>/gamma|beta}. Any rank: {@code [batch, features]},
+     * {@code [batch, time, features]} or NHWC images (normalised per pixel over channels). PyTorch:
+     * {@code nn.LayerNorm(features, eps=epsilon)}, whose default epsilon (1e-5) differs from Keras'.
+     *
+     * @throws IllegalArgumentException naming the layer when {@code x} has no feature axis or is not
+     *                                  floating-point, or when {@code epsilon} is not positive
+     */
+    public SDVariable layerNorm(SDVariable x, double epsilon) {
+        return LayerNormalization.build(this, host, x, epsilon);
+    }
+
+    /** Average pooling over square {@code size x size} windows with stride {@code size} and valid padding. */
+    public SDVariable avgPool2d(SDVariable x, int size) {
+        return avgPool2d(x, size, size, Padding.VALID);
+    }
+
+    /**
+     * Average pooling over square windows of an NHWC input, Keras' {@code AveragePooling2D(pool_size=size,
+     * strides=stride, padding=...)}. Under {@link Padding#SAME} the output is {@code ceil(in / stride)} and a window
+     * that overlaps the border averages only the input values it covers (the padding is not counted), with the
+     * odd padding row and column at the bottom and right, as in Keras/TensorFlow. PyTorch's {@code AvgPool2d} only
+     * pads symmetrically; with {@code count_include_pad=False} it agrees wherever the padding is even.
+     *
+     * @throws IllegalArgumentException naming the layer when {@code x} is not {@code [batch, height, width,
+     *                                  channels]}, or when a valid window is larger than the input
+     */
+    public SDVariable avgPool2d(SDVariable x, int size, int stride, Padding padding) {
+        return PoolingLayers.average(this, host, x, size, stride, padding);
+    }
+
+    /**
+     * The mean over height and width of an NHWC input, {@code [batch, h, w, c]} to {@code [batch, c]}: Keras'
+     * {@code GlobalAveragePooling2D()} (keepdims false); PyTorch {@code x.mean(dim=(1, 2))} in NHWC or
+     * {@code AdaptiveAvgPool2d(1)} then flatten in NCHW.
+     *
+     * @throws IllegalArgumentException naming the layer when {@code x} is not {@code [batch, height, width,
+     *                                  channels]}
+     */
+    public SDVariable globalAvgPool2d(SDVariable x) {
+        return PoolingLayers.globalAverage(this, host, x);
+    }
+
+    /** Nearest-neighbour upsampling by {@code size} in height and width: each pixel becomes a block. */
+    public SDVariable upsample2d(SDVariable x, int size) {
+        return upsample2d(x, size, size, Interpolation.NEAREST);
+    }
+
+    /** Upsampling by {@code size} in height and width; see {@link #upsample2d(SDVariable, int, int, Interpolation)}. */
+    public SDVariable upsample2d(SDVariable x, int size, Interpolation interpolation) {
+        return upsample2d(x, size, size, interpolation);
+    }
+
+    /**
+     * Upsampling of an NHWC input by whole factors, {@code [batch, h, w, c]} to {@code [batch, h·sizeH, w·sizeW,
+     * c]}: Keras' {@code UpSampling2D(size=(sizeH, sizeW), interpolation=...)} (Keras' default is size 2,
+     * nearest). {@link Interpolation#BILINEAR} uses half-pixel centres clamped at the border, as Keras' (through
+     * {@code tf.image.resize}) and PyTorch's {@code interpolate(mode='bilinear', align_corners=False)}; PyTorch's
+     * {@code align_corners=True} is a different function. No parameters.
+     *
+     * @throws IllegalArgumentException naming the layer when {@code x} is not {@code [batch, height, width,
+     *                                  channels]} or a factor is not positive
+     */
+    public SDVariable upsample2d(SDVariable x, int sizeH, int sizeW, Interpolation interpolation) {
+        return Upsampling.build(this, host, x, sizeH, sizeW, interpolation);
+    }
+
+    /**
+     * A square transposed convolution with stride 1 and {@link Padding#VALID} padding, followed by
+     * {@code activation}; see {@link #conv2dTranspose(SDVariable, int, int, int, Padding, Activation)}.
+     */
+    public SDVariable conv2dTranspose(SDVariable x, int filters, int kernel, Activation activation) {
+        return conv2dTranspose(x, filters, kernel, 1, Padding.VALID, activation);
+    }
+
+    /**
+     * A square transposed convolution ("deconvolution") over an NHWC input, Keras' {@code Conv2DTranspose(filters,
+     * kernel, strides=stride, padding=...)} without {@code output_padding} or dilation, followed by
+     * {@code activation}. The kernel is {@code [kernel, kernel, filters, in]}, Keras' layout (output channels
+     * before input channels, unlike {@link #conv2d}'s {@code [kH, kW, in, out]}), named
+     * {@code <scope>/conv2d_transpose_<n>/W}, Glorot-uniform; the bias {@code [filters]} starts at zero. The output
+     * is {@code [batch, h', w', filters]} with {@code h' = h·stride} under {@link Padding#SAME} and
+     * {@code h' = h·stride + max(kernel - stride, 0)} under {@link Padding#VALID}, as in Keras. PyTorch:
+     * {@code ConvTranspose2d(in, filters, kernel, stride)}, whose weight {@code [in, filters, kH, kW]} becomes ours
+     * by {@code permute(2, 3, 1, 0)}; its {@code padding} crops symmetrically, so Keras' {@code 'same'} with an
+     * odd {@code kernel - stride} (the odd row cropped at the bottom and right) has no exact PyTorch setting.
+     *
+     * @throws IllegalArgumentException naming the layer when {@code x} is not {@code [batch, height, width,
+     *                                  channels]} or a size is not positive
+     */
+    public SDVariable conv2dTranspose(SDVariable x, int filters, int kernel, int stride, Padding padding,
+                                      Activation activation) {
+        return TransposedConvolution.build(this, host, x, filters, kernel, stride, padding, activation);
+    }
+
+    /** Concatenation along the last axis; see {@link #concat(int, SDVariable...)}. */
+    public SDVariable concat(SDVariable... inputs) {
+        return concat(-1, inputs);
+    }
+
+    /**
+     * Concatenation of two or more inputs along {@code axis}, Keras' {@code Concatenate(axis=axis)}: axes count
+     * the batch axis as 0, as Keras does, so {@code -1} is the last axis and {@code 1} the first axis of an
+     * example; the batch axis itself cannot be joined. Every input must have the same rank, type, and size on
+     * every other axis. PyTorch: {@code torch.cat(inputs, dim=axis)}. Keras 2 also refuses a single input.
+     *
+     * @throws IllegalArgumentException naming the layer and every input's shape when they do not fit
+     */
+    public SDVariable concat(int axis, SDVariable... inputs) {
+        return ShapeLayers.concat(this, host, axis, inputs);
+    }
+
+    /**
+     * The element-wise sum of two or more inputs, Keras' {@code Add()}, for residual connections. Shapes must be
+     * exactly equal: no broadcasting, where a wrong shape would otherwise be added silently.
+     *
+     * @throws IllegalArgumentException naming the layer and every input's shape when they differ
+     */
+    public SDVariable add(SDVariable... inputs) {
+        return ShapeLayers.add(this, host, inputs);
+    }
+
+    /** Softmax over the last axis; see {@link #softmax(SDVariable, int)}. */
+    public SDVariable softmax(SDVariable x) {
+        return softmax(x, -1);
+    }
+
+    /**
+     * Softmax over {@code axis}, Keras' {@code Softmax(axis=axis)}: axes count the batch axis as 0 ({@code -1} the
+     * last), and the batch axis itself is refused. PyTorch: {@code torch.softmax(x, dim=axis)}. For a dense
+     * layer's output, {@link Activation#SOFTMAX} is the same over the last axis.
+     *
+     * @throws IllegalArgumentException naming the layer when {@code axis} is not an axis of an example
+     */
+    public SDVariable softmax(SDVariable x, int axis) {
+        return ShapeLayers.softmax(this, host, x, axis);
     }
 }

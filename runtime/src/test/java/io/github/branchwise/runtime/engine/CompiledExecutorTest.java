@@ -666,7 +666,7 @@ class CompiledExecutorTest {
         return String.join("\n", plan.stream().map(PlanStep::describe).toList());
     }
 
-    private static CompiledExecutor compare(ModelSpec spec, DataType type, int... batchSizes) {
+    static CompiledExecutor compare(ModelSpec spec, DataType type, int... batchSizes) {
         return compare(spec, type, null, batchSizes);
     }
 
