@@ -39,4 +39,15 @@ public interface GraphHost {
 
     /** The shape of one example of {@code variable}: its shape without the leading batch axis. */
     long[] exampleShape(SDVariable variable);
+
+    /**
+     * Notes that {@code layer} looks up rows of a table of {@code vocabulary} rows by the ids in {@code ids}: when
+     * {@code ids} is an integer input, every batch is then checked to hold ids in {@code [0, vocabulary)}, because an
+     * id outside the table would silently find no row. Ids computed in the graph are not checked. Does nothing by
+     * default.
+     *
+     * @throws IllegalArgumentException when {@code ids} is an input that declares a larger vocabulary
+     */
+    default void lookup(SDVariable ids, long vocabulary, String layer) {
+    }
 }

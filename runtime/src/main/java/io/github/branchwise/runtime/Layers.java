@@ -43,6 +43,11 @@ public final class Layers {
         this.host = Objects.requireNonNull(host, "host");
     }
 
+    /** The graph this builder adds to, for the layer classes of this package. */
+    GraphHost host() {
+        return host;
+    }
+
     /** The name that prefixes every parameter this builder creates. */
     public String scope() {
         return scope;
@@ -173,7 +178,7 @@ public final class Layers {
         return activation.apply(sameDiff(), x);
     }
 
-    private SDVariable record(String layer, String kind, SDVariable input, SDVariable output,
+    SDVariable record(String layer, String kind, SDVariable input, SDVariable output,
                               SDVariable... parameters) {
         host.recordLayer(new LayerRecord(scope, layer.substring(scope.length() + 1), kind, output,
                 Arrays.stream(parameters).map(SDVariable::name).toList(), List.of(input.name())));
@@ -184,12 +189,12 @@ public final class Layers {
         return activation == Activation.IDENTITY ? "" : " " + activation.name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    private String nextLayerName(String kind) {
+    String nextLayerName(String kind) {
         int n = layerCounts.merge(kind, 1, Integer::sum) - 1;
         return scope + "/" + kind + "_" + n;
     }
 
-    private INDArray glorotUniform(String name, long fanIn, long fanOut, long... shape) {
+    INDArray glorotUniform(String name, long fanIn, long fanOut, long... shape) {
         double limit = Math.sqrt(6.0 / (fanIn + fanOut));
         SplittableRandom random = new SplittableRandom(streamSeed(host.seed(), name));
         long count = 1;
@@ -213,15 +218,37 @@ public final class Layers {
         return seed * 0x9E3779B97F4A7C15L ^ hash;
     }
 
-    private static void requirePositive(String what, int value) {
+    static void requirePositive(String what, int value) {
         if (value <= 0) {
             throw new IllegalArgumentException(what + " must be positive, got " + value);
         }
     }
 
-    private static String join(long[] shape) {
+    static String join(long[] shape) {
         String s = Arrays.toString(shape);
         return s.substring(1, s.length() - 1);
+    }
+
+    // ----- Sequences: embeddings of integer ids, recurrent layers, self-attention (issue 14) -----
+
+    /**
+     * Keras' {@code Embedding(vocabulary, dimension)}: looks each integer id up in a trainable table
+     * {@code E[vocabulary, dimension]}, so ids {@code [batch, d1, ...]} (typically {@code [batch, steps]}) become
+     * {@code [batch, d1, ..., dimension]}. The table starts uniform in {@code [-0.05, 0.05]} as in Keras and is named
+     * {@code <scope>/embedding_<n>/E}; PyTorch's {@code nn.Embedding.weight} has the same layout.
+     *
+     * <p>The ids are normally an input declared {@code @Input(type = InputType.INT)}: every batch is then checked to
+     * hold whole numbers in {@code [0, vocabulary)} (the smaller of this vocabulary and the input's declared one)
+     * before it reaches the model, and an input declaring a larger vocabulary than the table is refused here. Ids
+     * computed in the graph are not checked: one outside the table reads a row of zeros. Unlike Keras there is no
+     * {@code mask_zero}: layers here do not pass masks along; give {@link #selfAttention(SDVariable, int, int,
+     * SDVariable)} a padding mask instead.
+     *
+     * @throws IllegalArgumentException when {@code ids} is not of an integer type or has no axis after the batch, when
+     *                                  a size is not positive, or when the input declares a larger vocabulary
+     */
+    public SDVariable embedding(SDVariable ids, int vocabulary, int dimension) {
+        return EmbeddingLayer.build(this, ids, vocabulary, dimension);
     }
 
     @Override

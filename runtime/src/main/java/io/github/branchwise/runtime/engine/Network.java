@@ -30,6 +30,7 @@ public final class Network {
     private final List<LayerRecord> layers;
     private final Weighter weighter;
     private List<LossFusion.Candidate> fusibleLosses = List.of();
+    private Map<String, IdCheck.Bound> idBounds = Map.of();
 
     Network(ModelSpec spec, SameDiff sameDiff, DataType dataType, List<SDVariable> inputs, List<SDVariable> targets,
             List<SDVariable> outputs, List<SDVariable> branchLosses, SDVariable total,
@@ -49,6 +50,15 @@ public final class Network {
         this.sharedScopes = Collections.unmodifiableMap(sharedScopes);
         this.layers = List.copyOf(layers);
         this.weighter = weighter;
+    }
+
+    /** The integer inputs read by embeddings, each with the smallest vocabulary among them. */
+    Map<String, IdCheck.Bound> idBounds() {
+        return idBounds;
+    }
+
+    void idBounds(Map<String, IdCheck.Bound> bounds) {
+        this.idBounds = Map.copyOf(bounds);
     }
 
     /** The model this graph was built from. */
