@@ -22,12 +22,12 @@ final class EmbeddingLayer {
     }
 
     static SDVariable build(Layers layers, SDVariable ids, int vocabulary, int dimension) {
-        Layers.requirePositive("vocabulary", vocabulary);
-        Layers.requirePositive("dimension", dimension);
         GraphHost host = layers.host();
         DataType idType = ids.dataType();
         String layer = layers.nextLayerName("embedding");
-        String label = "embedding '" + layer + "'";
+        RecurrentLayers.requirePositive(layer, "vocabulary", vocabulary);
+        RecurrentLayers.requirePositive(layer, "dimension", dimension);
+        String label = "'" + layer + "'";
         if (idType == null || !idType.isIntType()) {
             throw new IllegalArgumentException(label + " needs integer ids, e.g. an @Input(type = InputType.INT), "
                     + "got '" + ids.name() + "' of type " + idType);
@@ -41,10 +41,10 @@ final class EmbeddingLayer {
         SDVariable table = host.parameter(layer + "/E", SequenceInit.uniform(host.seed(), layer + "/E", INIT_LIMIT,
                 host.dataType(), vocabulary, dimension));
         SameDiff sd = layers.sameDiff();
-        long[] outShape = new long[in.length + 1];
+        long[] outShape = new long[in.length + 2];
         outShape[0] = -1;
         System.arraycopy(in, 0, outShape, 1, in.length);
-        outShape[in.length] = dimension;
+        outShape[in.length + 1] = dimension;
         SDVariable oneHot = sd.oneHot(ids, vocabulary, -1, 1.0, 0.0, host.dataType()).reshape(-1, vocabulary);
         SDVariable out = oneHot.mmul(table).reshape(outShape);
         return layers.record(layer, "Embedding(" + vocabulary + ", " + dimension + ")", ids, out, table);

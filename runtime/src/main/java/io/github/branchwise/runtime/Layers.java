@@ -251,6 +251,81 @@ public final class Layers {
         return EmbeddingLayer.build(this, ids, vocabulary, dimension);
     }
 
+    /**
+     * Keras' {@code LSTM(units)} over {@code [batch, steps, features]}: the last state {@code [batch, units]}, or with
+     * {@code returnSequences} every step's state {@code [batch, steps, units]} (Keras' {@code return_sequences}).
+     * Keras' defaults: tanh and sigmoid activations, zero initial state, kernel {@code W[features, 4·units]}
+     * Glorot-uniform, recurrent kernel {@code U[units, 4·units]} orthogonal, bias {@code b[4·units]} zero with the
+     * forget gate's quarter at one ({@code unit_forget_bias}). Gates in Keras' order i, f, c, o (PyTorch's i, f, g, o:
+     * the same), so PyTorch's {@code weight_ih_l0} is {@code Wᵀ}, {@code weight_hh_l0} is {@code Uᵀ} and
+     * {@code bias_ih_l0 + bias_hh_l0} is {@code b}. Parameters {@code <scope>/lstm_<n>/W, U, b}.
+     *
+     * <p>The layer is unrolled over the steps (a dozen ops a step), so the sequence length is fixed by the input's
+     * shape and graphs grow with it: fine for tens to a few hundred steps. No dropout, masking, bidirectional or
+     * stateful options.
+     *
+     * @throws IllegalArgumentException when {@code x} is not a floating {@code [batch, steps, features]} or
+     *                                  {@code units} is not positive
+     */
+    public SDVariable lstm(SDVariable x, int units, boolean returnSequences) {
+        return RecurrentLayers.lstm(this, x, units, returnSequences);
+    }
+
+    /**
+     * Keras' {@code GRU(units)} with its Keras 2 default {@code reset_after=True}, which is also PyTorch's
+     * {@code nn.GRU}: {@code z = σ(x·Wz + h·Uz + b)}, {@code r = σ(x·Wr + h·Ur + b)},
+     * {@code ĥ = tanh(x·Wh + bh + r ⊙ (h·Uh + rh))}, {@code h' = z ⊙ h + (1 − z) ⊙ ĥ}, over
+     * {@code [batch, steps, features]}; returns the last state {@code [batch, units]} or every step's
+     * {@code [batch, steps, units]}. Kernel {@code W[features, 3·units]} Glorot-uniform, recurrent kernel
+     * {@code U[units, 3·units]} orthogonal, bias {@code b[2, 3·units]} zero (row 0 the input bias, row 1 the
+     * recurrent bias), gates in Keras' order z, r, h. From PyTorch (gate order r, z, n): reorder the row blocks of
+     * {@code weight_ih_l0}, {@code weight_hh_l0}, {@code bias_ih_l0}, {@code bias_hh_l0} to z, r, n, transpose the
+     * weights, and stack the biases. Parameters {@code <scope>/gru_<n>/W, U, b}. Unrolled like {@link #lstm}.
+     *
+     * @throws IllegalArgumentException when {@code x} is not a floating {@code [batch, steps, features]} or
+     *                                  {@code units} is not positive
+     */
+    public SDVariable gru(SDVariable x, int units, boolean returnSequences) {
+        return RecurrentLayers.gru(this, x, units, returnSequences);
+    }
+
+    /**
+     * Multi-head self-attention over {@code [batch, steps, features]}: Keras' {@code MultiHeadAttention(heads,
+     * keyDim)} called as {@code mha(x, x)} (query, key and value all {@code x}; value size = key size, biases on,
+     * no dropout), returning {@code [batch, steps, features]}: the heads are projected back to the input's feature
+     * size. Scores are {@code (q / √keyDim)·kᵀ}, softmax over the keys. Kernels Glorot-uniform as Keras computes them
+     * for its {@code [features, heads, keyDim]} and {@code [heads, keyDim, features]} kernels, biases zero.
+     * Parameters {@code <scope>/self_attention_<n>/Wq, bq, Wk, bk, Wv, bv} ({@code [features, heads, keyDim]},
+     * {@code [heads, keyDim]}), {@code Wo [heads, keyDim, features]}, {@code bo [features]}.
+     *
+     * <p>PyTorch's {@code nn.MultiheadAttention(embed_dim = features, num_heads = heads, batch_first = True)} is the
+     * same layer when {@code heads·keyDim == features}: {@code in_proj_weight} rows {@code [0, E)}, {@code [E, 2E)},
+     * {@code [2E, 3E)} transposed and reshaped are {@code Wq, Wk, Wv}, {@code out_proj.weight} transposed is
+     * {@code Wo}.
+     *
+     * @throws IllegalArgumentException when {@code x} is not a floating {@code [batch, steps, features]} or a size is
+     *                                  not positive
+     */
+    public SDVariable selfAttention(SDVariable x, int heads, int keyDim) {
+        return AttentionLayer.build(this, x, heads, keyDim, null);
+    }
+
+    /**
+     * {@link #selfAttention(SDVariable, int, int)} that keeps padded steps out of every softmax: {@code paddingMask}
+     * is {@code [batch, steps]} in the model's floating type, 1 for a real step and 0 for padding (Keras' polarity;
+     * PyTorch's {@code key_padding_mask} is the opposite, {@code True} for padding). A padded key's score gets
+     * {@code -1e9} added, as Keras does, so no query attends to it; padded queries still get an output (mask or pool
+     * it away afterwards). A row with every key padded attends uniformly where PyTorch returns NaN. The mask is
+     * usually a second input of the model, e.g. {@code @Input(shape = 20)} next to the ids.
+     *
+     * @throws IllegalArgumentException as the overload does, and when the mask is not {@code [batch, steps]} of the
+     *                                  input's type
+     */
+    public SDVariable selfAttention(SDVariable x, int heads, int keyDim, SDVariable paddingMask) {
+        return AttentionLayer.build(this, x, heads, keyDim, java.util.Objects.requireNonNull(paddingMask,
+                "paddingMask"));
+    }
+
     @Override
     public String toString() {
         return "Layers[" + scope + "]";
