@@ -12,9 +12,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * product, one bias: Keras' {@code reset_after=False}), not Keras 2's default or PyTorch's, so it could not take their
  * weights. {@code lstmLayer} computes the same values as this unrolled LSTM (bit for bit in the forward, the same
  * trained parameters to float precision, measured here) and its {@code lstmLayer_bp} binds in a compiled plan, but was
- * no faster on the measured workload (batch 32, 20 and 50 steps, 16 features, 32 units, 2 shared cores: 11–79 ms a
- * step against 21–59 ms unrolled, within the machine's noise); one way of writing both layers was preferred, with
- * gradients that finite differences check op by op. The unrolled graph has about a dozen ops per step forward, so
+ * no faster on the measured workload (the engine's test {@code LstmProbe}: batch 32, 16 features, 32 units, compiled,
+ * one thread on 2 busy shared cores: 11–28 ms a step against 13–38 ms unrolled for 20 steps, 20 against 16 ms for
+ * 50, where {@code lstmLayer_bp} alone took 6–14 ms); one way of writing both layers was preferred. The unrolled graph has about a dozen ops per step forward, so
  * graphs grow with the sequence length: fine for tens to a few hundred steps.
  *
  * <p>The input projection of every step is one product over {@code [batch·steps, features]} before the loop; each
