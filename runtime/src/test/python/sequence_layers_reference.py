@@ -16,6 +16,7 @@ Conversions (ours = Keras' layouts):
   order i, f, g, o is Keras' i, f, c, o.
 - gru: PyTorch's row blocks r, z, n are reordered to Keras' z, r, h; W = weight_ih.T, U = weight_hh.T,
   b = [bias_ih; bias_hh] ([2, 3u]). nn.GRU is Keras' reset_after=True GRU.
+- dense over a sequence: nn.Linear (tanh after it) on every step, W = weight.T.
 - selfAttention: nn.MultiheadAttention(E, heads, batch_first=True) with E = heads * keyDim: Wq, Wk, Wv = the three
   row blocks of in_proj_weight, transposed and reshaped to [E, heads, keyDim]; bq, bk, bv the blocks of
   in_proj_bias reshaped to [heads, keyDim]; Wo = out_proj.weight.T reshaped to [heads, keyDim, E]; bo =
@@ -77,6 +78,16 @@ def lstm(name, features, units, steps, sequence):
          W=module.weight_ih_l0.detach().numpy().T,
          U=module.weight_hh_l0.detach().numpy().T,
          b=(module.bias_ih_l0 + module.bias_hh_l0).detach().numpy())
+
+
+def dense_sequence(name, features, units, steps):
+    """Layers.dense over the last axis of [batch, steps, features]: nn.Linear applied to every step."""
+    module = torch.nn.Linear(features, units)
+    for p in module.parameters():
+        f32(p)
+    x = data(steps, features)
+    y = torch.tanh(module(torch.tensor(x)))
+    save(name, [x], y.detach().numpy(), W=module.weight.detach().numpy().T, b=module.bias.detach().numpy())
 
 
 def keras_gates(blocks, units):
@@ -143,4 +154,5 @@ if __name__ == '__main__':
     attention('attention_2x4_mask', 2, 4, 5, [5, 3, 1])
     attention('attention_1x6_mask', 1, 6, 4, [2, 4, 3])
     attention('attention_4x2', 4, 2, 3, None)
+    dense_sequence('dense_sequence_tanh', 4, 3, 5)
     print('wrote', sorted(os.listdir(OUT)))

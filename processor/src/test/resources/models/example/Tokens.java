@@ -33,13 +33,13 @@ public abstract class Tokens {
     @Branch(shape = 3)
     @BranchLoss(Loss.CATEGORICAL_CROSSENTROPY)
     SDVariable topic(Layers nn) {
-        return nn.dense(nn.lstm(encoder(), 8, false), 3, Activation.SOFTMAX);
+        return nn.dense(nn.lstm(encoder(nn), 8, false), 3, Activation.SOFTMAX);
     }
 
     @Branch(shape = {6, 1})
     @BranchLoss(Loss.BINARY_CROSSENTROPY)
     SDVariable tags(Layers nn) {
-        SDVariable perToken = encoder().reshape(-1, 8);
-        return nn.dense(perToken, 1, Activation.SIGMOID).reshape(-1, 6, 1);
+        // A dense layer over the last axis: the same weights for every token.
+        return nn.dense(encoder(nn), 1, Activation.SIGMOID);
     }
 }

@@ -61,8 +61,8 @@ final class AttentionLayer {
         SDVariable weights = sd.nn.softmax(scores, -1);
         SDVariable context = sd.mmul(weights, v).permute(0, 2, 1, 3).reshape(-1, width);
         SDVariable out = context.mmul(wo.reshape(width, features)).add(bo).reshape(-1, steps, features);
-        String kind = "SelfAttention(" + heads + " heads, key " + keyDim + (mask == null ? "" : ", padding mask")
-                + ")";
+        String kind = "SelfAttention(" + heads + (heads == 1 ? " head" : " heads") + " of " + keyDim
+                + (mask == null ? "" : ", masked") + ")";
         return layers.record(layer, kind, x, out, wq, bq, wk, bk, wv, bv, wo, bo);
     }
 

@@ -69,23 +69,37 @@ public final class Layers {
     }
 
     /**
-     * A fully connected layer, {@code activation(x·W + b)}, with {@code W} of shape {@code [in, units]}.
+     * A fully connected layer, {@code activation(x·W + b)}, with {@code W} of shape {@code [in, units]}, over the last
+     * axis as Keras' {@code Dense}: {@code [batch, features]} becomes {@code [batch, units]}, and
+     * {@code [batch, d1, ..., features]} (e.g. every step of a sequence {@code [batch, steps, features]}) becomes
+     * {@code [batch, d1, ..., units]} with the same weights at every position (Keras' {@code TimeDistributed(Dense)};
+     * a softmax activation runs over the units).
      *
-     * @throws IllegalArgumentException when {@code x} is not {@code [batch, features]} (flatten images first)
+     * @throws IllegalArgumentException when {@code x} has no axis after the batch
      */
     public SDVariable dense(SDVariable x, int units, Activation activation) {
         requirePositive("units", units);
         long[] in = shapeOf(x);
-        if (in.length != 1) {
-            throw new IllegalArgumentException("dense in '" + scope + "' needs input of shape [batch, features], got "
-                    + "[batch, " + join(in) + "]: call flatten first");
+        if (in.length == 0) {
+            throw new IllegalArgumentException("dense in '" + scope + "' needs input of shape [batch, ..., features], "
+                    + "got [batch]");
         }
+        long features = in[in.length - 1];
         String layer = nextLayerName("dense");
-        SDVariable w = host.parameter(layer + "/W", glorotUniform(layer + "/W", in[0], units, in[0], units));
+        SDVariable w = host.parameter(layer + "/W", glorotUniform(layer + "/W", features, units, features, units));
         SDVariable b = host.parameter(layer + "/b", Nd4j.zeros(host.dataType(), units));
+        // Positions before the features become rows of one product, and take their axes back afterwards.
+        SDVariable rows = in.length == 1 ? x : x.reshape(-1, features);
         // sd.nn.linear fails under training in M2.1 (deeplearning4j issue #9869); mmul + add differentiates fine.
-        return record(layer, "Dense(" + units + ")" + suffix(activation), x,
-                activation.apply(sameDiff(), x.mmul(w).add(b)), w, b);
+        SDVariable out = activation.apply(sameDiff(), rows.mmul(w).add(b));
+        if (in.length > 1) {
+            long[] shape = new long[in.length + 1];
+            shape[0] = -1;
+            System.arraycopy(in, 0, shape, 1, in.length - 1);
+            shape[in.length] = units;
+            out = out.reshape(shape);
+        }
+        return record(layer, "Dense(" + units + ")" + suffix(activation), x, out, w, b);
     }
 
     /** A square 2-D convolution with stride 1 and {@link Padding#VALID} padding, followed by {@code activation}. */

@@ -35,7 +35,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The sequence layers' forward outputs against PyTorch ({@code nn.Embedding}, {@code nn.LSTM}, {@code nn.GRU},
- * {@code nn.MultiheadAttention} with {@code key_padding_mask}) on the same inputs and weights: the archives under
+ * {@code nn.MultiheadAttention} with {@code key_padding_mask}, {@code nn.Linear} on every step of a sequence) on the same inputs and weights: the archives under
  * {@code layers/sequence} come from {@code runtime/src/test/python/sequence_layers_reference.py} (run once; see its
  * header to regenerate and for the weight conversions), whose cases this table repeats. Each case runs in DOUBLE
  * (the reference is computed in double from the float32 values: 1e-9 of the output's scale) and in FLOAT (float32
@@ -57,6 +57,7 @@ class SequenceLayersReferenceTest {
         CASES.put("attention_2x4_mask", (nn, x) -> nn.selfAttention(x[0], 2, 4, x[1]));
         CASES.put("attention_1x6_mask", (nn, x) -> nn.selfAttention(x[0], 1, 6, x[1]));
         CASES.put("attention_4x2", (nn, x) -> nn.selfAttention(x[0], 4, 2));
+        CASES.put("dense_sequence_tanh", (nn, x) -> nn.dense(x[0], 3, io.github.branchwise.runtime.Activation.TANH));
     }
 
     static Stream<Arguments> cases() {

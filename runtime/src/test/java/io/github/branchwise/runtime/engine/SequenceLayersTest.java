@@ -89,6 +89,13 @@ class SequenceLayersTest {
                 "'y/self_attention_0' needs a padding mask of the input's type FLOAT", "of type INT");
     }
 
+    @Test
+    void denseNeedsAFeatureAxis() {
+        assertBuildFails(ModelSpec.builder("test.D1").input("x", 4),
+                (nn, x) -> nn.dense(x.sum(1), 2), "dense in 'y' needs input of shape [batch, ..., features], got "
+                        + "[batch]");
+    }
+
     // ----- integer inputs, batch by batch -----
 
     @Test
@@ -185,8 +192,11 @@ class SequenceLayersTest {
     void summaryShowsIdsAndTheSequenceLayers() {
         String summary = Trainer.create(SequenceModels.attention(WeightingSpec.fixed(1, 1)),
                 TrainingOptions.builder().seed(1).build()).summary();
-        assertTrue(summary.contains("SelfAttention(2 heads, key 2, padding mask)"), summary);
-        assertTrue(summary.contains("LSTM(2, sequence)"), summary);
+        assertTrue(summary.contains("SelfAttention(2 heads of 2, masked)"), summary);
+        assertTrue(summary.contains("SelfAttention(1 head of 3)"), summary);
+        assertTrue(summary.contains("LSTM(3, sequence)"), summary);
+        // Dense(2) over every step of [batch, 3, 3]: one 3x2 kernel and 2 biases.
+        assertTrue(summary.matches("(?s).*Dense\\(2\\) tanh +\\[batch, 3, 2\\] +8\\n.*"), summary);
         String recurrent = recurrent().summary();
         assertTrue(recurrent.contains("Input (ids)"), recurrent);
         assertTrue(recurrent.contains("Embedding(6, 4)"), recurrent);

@@ -46,7 +46,7 @@ final class SequenceModels {
 
     /**
      * Features {@code [3, 4]} and a padding mask {@code [3]}; branch {@code a} masked self-attention (2 heads of 2),
-     * branch {@code b} unmasked attention (1 head of 3) followed by an LSTM's sequence.
+     * branch {@code b} unmasked attention (1 head of 3), an LSTM's sequence and a dense layer over every step.
      */
     static ModelSpec attention(WeightingSpec weighting) {
         return ModelSpec.builder("test.Attention")
@@ -60,8 +60,8 @@ final class SequenceModels {
                     SDVariable attended = a.selfAttention(scope.input("x"), 2, 2, scope.input("mask"));
                     scope.output("a", a.dense(a.flatten(attended), 2, Activation.TANH));
                     Layers b = scope.layers("b");
-                    SDVariable sequence = b.lstm(b.selfAttention(scope.input("x"), 1, 3), 2, true);
-                    scope.output("b", sequence);
+                    SDVariable sequence = b.lstm(b.selfAttention(scope.input("x"), 1, 3), 3, true);
+                    scope.output("b", b.dense(sequence, 2, Activation.TANH));
                 })
                 .build();
     }
