@@ -29,6 +29,7 @@ record RuleCase(Message message, String file, String line, Map<String, String> s
             import io.github.branchwise.annotations.Branch;
             import io.github.branchwise.annotations.BranchLoss;
             import io.github.branchwise.annotations.Input;
+            import io.github.branchwise.annotations.InputType;
             import io.github.branchwise.annotations.Loss;
             import io.github.branchwise.annotations.Ramp;
             import io.github.branchwise.annotations.RampUnit;

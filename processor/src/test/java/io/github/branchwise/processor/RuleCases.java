@@ -48,6 +48,14 @@ final class RuleCases {
      */
     static List<RuleCase> variants() {
         return List.of(
+                of(Message.INPUT_VOCABULARY, "y()", valid("@Input(shape = 2, vocabulary = 5) abstract SDVariable y();"))
+                        .saying("this input holds real values (type = InputType.FLOAT)"),
+                of(Message.INPUT_VOCABULARY, "y()", valid(
+                        "@Input(shape = 2, type = InputType.INT, vocabulary = -1) abstract SDVariable y();"))
+                        .saying("-1 is negative"),
+                of(Message.INPUT_VOCABULARY, "y()", valid(
+                        "@Input(shape = 2, type = InputType.INT, vocabulary = 3000000000L) abstract SDVariable y();"))
+                        .saying("3000000000 is more than 32-bit ids can hold"),
                 of(Message.SCHEDULED_WEIGHT_NEGATIVE, "class M", model("@WeightedLoss(weighting = "
                         + "Weighting.SCHEDULED, weights = {1, Double.NaN}, endWeights = {0, 1}) public abstract class M"))
                         .saying("weights must be finite and non-negative; NaN is not"),
@@ -189,6 +197,7 @@ final class RuleCases {
                 of(Message.INPUT_RETURN_TYPE, "y()", valid("@Input(shape = 2) abstract Object y();")),
                 of(Message.INPUT_NOT_ABSTRACT, "y()", valid("@Input(shape = 2) SDVariable y() { return null; }")),
                 of(Message.INPUT_PARAMETERS, "y(int", valid("@Input(shape = 2) abstract SDVariable y(int i);")),
+                of(Message.INPUT_VOCABULARY, "y()", valid("@Input(shape = 2, vocabulary = 5) abstract SDVariable y();")),
 
                 // @Branch and @Shared.
                 of(Message.BRANCH_RETURN_TYPE, "c(", valid(

@@ -14,18 +14,14 @@ final class DropoutLayer {
 
     static SDVariable build(Layers nn, SDVariable x, double rate) {
         String layer = nn.nextLayerName("dropout");
-        String where = "dropout in '" + nn.scope() + "' (" + local(nn, layer) + ")";
+        String where = LayerShapes.who("dropout", layer);
         if (!(rate >= 0 && rate < 1)) {
             throw new IllegalArgumentException(where + ": rate must lie in [0, 1), got " + rate);
         }
-        NormalizationLayers.requireFloatingPoint(where, x);
+        LayerShapes.requireFloatingPoint("dropout", layer, x);
         long[] example = nn.shapeOf(x);
         SDVariable output = rate == 0 ? nn.sameDiff().identity(x)
                 : x.mul(nn.host().dropoutMask(layer, example, rate));
         return nn.record(layer, "Dropout(" + rate + ")", x, output);
-    }
-
-    static String local(Layers nn, String layer) {
-        return layer.substring(nn.scope().length() + 1);
     }
 }

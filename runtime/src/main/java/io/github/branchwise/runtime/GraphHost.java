@@ -94,4 +94,15 @@ public interface GraphHost {
      * @param momentum in [0, 1]
      */
     void movingAverage(String layer, SDVariable state, SDVariable batchValue, double momentum);
+
+    /**
+     * Notes that {@code layer} looks up rows of a table of {@code vocabulary} rows by the ids in {@code ids}: when
+     * {@code ids} is an integer input, every batch is then checked to hold ids in {@code [0, vocabulary)}, because an
+     * id outside the table would silently find no row. Ids computed in the graph are not checked. Does nothing by
+     * default.
+     *
+     * @throws IllegalArgumentException when {@code ids} is an input that declares a larger vocabulary
+     */
+    default void lookup(SDVariable ids, long vocabulary, String layer) {
+    }
 }

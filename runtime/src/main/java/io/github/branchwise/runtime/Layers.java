@@ -46,6 +46,11 @@ public final class Layers {
         this.host = Objects.requireNonNull(host, "host");
     }
 
+    /** The graph this builder adds to, for the layer classes of this package. */
+    GraphHost host() {
+        return host;
+    }
+
     /** The name that prefixes every parameter this builder creates. */
     public String scope() {
         return scope;
@@ -67,23 +72,38 @@ public final class Layers {
     }
 
     /**
-     * A fully connected layer, {@code activation(x·W + b)}, with {@code W} of shape {@code [in, units]}.
+     * A fully connected layer, {@code activation(x·W + b)}, with {@code W} of shape {@code [in, units]}, over the last
+     * axis as Keras' {@code Dense}: {@code [batch, features]} becomes {@code [batch, units]}, and
+     * {@code [batch, d1, ..., features]} (e.g. every step of a sequence {@code [batch, steps, features]}) becomes
+     * {@code [batch, d1, ..., units]} with the same weights at every position (Keras' {@code TimeDistributed(Dense)};
+     * a softmax activation runs over the units).
      *
-     * @throws IllegalArgumentException when {@code x} is not {@code [batch, features]} (flatten images first)
+     * @throws IllegalArgumentException when {@code x} has no axis after the batch
      */
     public SDVariable dense(SDVariable x, int units, Activation activation) {
-        requirePositive("units", units);
-        long[] in = shapeOf(x);
-        if (in.length != 1) {
-            throw new IllegalArgumentException("dense in '" + scope + "' needs input of shape [batch, features], got "
-                    + "[batch, " + join(in) + "]: call flatten first");
-        }
         String layer = nextLayerName("dense");
-        SDVariable w = host.parameter(layer + "/W", glorotUniform(layer + "/W", in[0], units, in[0], units));
+        LayerShapes.requirePositive("dense", layer, "units", units);
+        LayerShapes.requireFloatingPoint("dense", layer, x);
+        long[] in = shapeOf(x);
+        if (in.length == 0) {
+            throw new IllegalArgumentException(LayerShapes.who("dense", layer) + " needs input of shape [batch, ..., "
+                    + "features], got [batch]");
+        }
+        long features = in[in.length - 1];
+        SDVariable w = host.parameter(layer + "/W", glorotUniform(layer + "/W", features, units, features, units));
         SDVariable b = host.parameter(layer + "/b", Nd4j.zeros(host.dataType(), units));
+        // Positions before the features become rows of one product, and take their axes back afterwards.
+        SDVariable rows = in.length == 1 ? x : x.reshape(-1, features);
         // sd.nn.linear fails under training in M2.1 (deeplearning4j issue #9869); mmul + add differentiates fine.
-        return record(layer, "Dense(" + units + ")" + suffix(activation), x,
-                activation.apply(sameDiff(), x.mmul(w).add(b)), w, b);
+        SDVariable out = activation.apply(sameDiff(), rows.mmul(w).add(b));
+        if (in.length > 1) {
+            long[] shape = new long[in.length + 1];
+            shape[0] = -1;
+            System.arraycopy(in, 0, shape, 1, in.length - 1);
+            shape[in.length] = units;
+            out = out.reshape(shape);
+        }
+        return record(layer, "Dense(" + units + ")" + suffix(activation), x, out, w, b);
     }
 
     /** A square 2-D convolution with stride 1 and {@link Padding#VALID} padding, followed by {@code activation}. */
@@ -97,16 +117,14 @@ public final class Layers {
      */
     public SDVariable conv2d(SDVariable x, int filters, int kernel, int stride, Padding padding,
                              Activation activation) {
-        requirePositive("filters", filters);
-        requirePositive("kernel", kernel);
-        requirePositive("stride", stride);
-        long[] in = shapeOf(x);
-        if (in.length != 3) {
-            throw new IllegalArgumentException("conv2d in '" + scope + "' needs input of shape [batch, height, width, "
-                    + "channels], got [batch, " + join(in) + "]");
-        }
-        long channels = in[2];
         String layer = nextLayerName("conv2d");
+        LayerShapes.requirePositive("conv2d", layer, "filters", filters);
+        LayerShapes.requirePositive("conv2d", layer, "kernel", kernel);
+        LayerShapes.requirePositive("conv2d", layer, "stride", stride);
+        LayerShapes.requireFloatingPoint("conv2d", layer, x);
+        long[] in = shapeOf(x);
+        LayerShapes.requireImage("conv2d", layer, in);
+        long channels = in[2];
         long fanIn = (long) kernel * kernel * channels;
         long fanOut = (long) kernel * kernel * filters;
         SDVariable w = host.parameter(layer + "/W",
@@ -144,14 +162,11 @@ public final class Layers {
 
     /** Max pooling over square windows of an NHWC input. */
     public SDVariable maxPool2d(SDVariable x, int size, int stride, Padding padding) {
-        requirePositive("size", size);
-        requirePositive("stride", stride);
-        long[] in = shapeOf(x);
-        if (in.length != 3) {
-            throw new IllegalArgumentException("maxPool2d in '" + scope + "' needs input of shape [batch, height, "
-                    + "width, channels], got [batch, " + join(in) + "]");
-        }
         String layer = nextLayerName("max_pool2d");
+        LayerShapes.requirePositive("maxPool2d", layer, "size", size);
+        LayerShapes.requirePositive("maxPool2d", layer, "stride", stride);
+        LayerShapes.requireFloatingPoint("maxPool2d", layer, x);
+        LayerShapes.requireImage("maxPool2d", layer, shapeOf(x));
         Pooling2DConfig config = Pooling2DConfig.builder()
                 .kH(size).kW(size).sH(stride).sW(stride)
                 .paddingMode(padding == Padding.SAME ? PaddingMode.SAME : PaddingMode.VALID)
@@ -215,15 +230,106 @@ public final class Layers {
         return seed * 0x9E3779B97F4A7C15L ^ hash;
     }
 
-    private static void requirePositive(String what, int value) {
-        if (value <= 0) {
-            throw new IllegalArgumentException(what + " must be positive, got " + value);
-        }
-    }
-
     static String join(long[] shape) {
         String s = Arrays.toString(shape);
         return s.substring(1, s.length() - 1);
+    }
+
+    // ----- Sequences: embeddings of integer ids, recurrent layers, self-attention (issue 14) -----
+
+    /**
+     * Keras' {@code Embedding(vocabulary, dimension)}: looks each integer id up in a trainable table
+     * {@code E[vocabulary, dimension]}, so ids {@code [batch, d1, ...]} (typically {@code [batch, steps]}) become
+     * {@code [batch, d1, ..., dimension]}. The table starts uniform in {@code [-0.05, 0.05]} as in Keras and is named
+     * {@code <scope>/embedding_<n>/E}; PyTorch's {@code nn.Embedding.weight} has the same layout.
+     *
+     * <p>The ids are normally an input declared {@code @Input(type = InputType.INT)}: every batch is then checked to
+     * hold whole numbers in {@code [0, vocabulary)} (the smaller of this vocabulary and the input's declared one)
+     * before it reaches the model, and an input declaring a larger vocabulary than the table is refused here. Ids
+     * computed in the graph are not checked: one outside the table reads a row of zeros. Unlike Keras there is no
+     * {@code mask_zero}: layers here do not pass masks along; give {@link #selfAttention(SDVariable, int, int,
+     * SDVariable)} a padding mask instead.
+     *
+     * @throws IllegalArgumentException when {@code ids} is not of an integer type or has no axis after the batch, when
+     *                                  a size is not positive, or when the input declares a larger vocabulary
+     */
+    public SDVariable embedding(SDVariable ids, int vocabulary, int dimension) {
+        return EmbeddingLayer.build(this, ids, vocabulary, dimension);
+    }
+
+    /**
+     * Keras' {@code LSTM(units)} over {@code [batch, steps, features]}: the last state {@code [batch, units]}, or with
+     * {@code returnSequences} every step's state {@code [batch, steps, units]} (Keras' {@code return_sequences}).
+     * Keras' defaults: tanh and sigmoid activations, zero initial state, kernel {@code W[features, 4·units]}
+     * Glorot-uniform, recurrent kernel {@code U[units, 4·units]} orthogonal, bias {@code b[4·units]} zero with the
+     * forget gate's quarter at one ({@code unit_forget_bias}). Gates in Keras' order i, f, c, o (PyTorch's i, f, g, o:
+     * the same), so PyTorch's {@code weight_ih_l0} is {@code Wᵀ}, {@code weight_hh_l0} is {@code Uᵀ} and
+     * {@code bias_ih_l0 + bias_hh_l0} is {@code b}. Parameters {@code <scope>/lstm_<n>/W, U, b}.
+     *
+     * <p>The layer is unrolled over the steps (a dozen ops a step), so the sequence length is fixed by the input's
+     * shape and graphs grow with it: fine for tens to a few hundred steps. No dropout, masking, bidirectional or
+     * stateful options.
+     *
+     * @throws IllegalArgumentException when {@code x} is not a floating {@code [batch, steps, features]} or
+     *                                  {@code units} is not positive
+     */
+    public SDVariable lstm(SDVariable x, int units, boolean returnSequences) {
+        return RecurrentLayers.lstm(this, x, units, returnSequences);
+    }
+
+    /**
+     * Keras' {@code GRU(units)} with its Keras 2 default {@code reset_after=True}, which is also PyTorch's
+     * {@code nn.GRU}: {@code z = σ(x·Wz + h·Uz + b)}, {@code r = σ(x·Wr + h·Ur + b)},
+     * {@code ĥ = tanh(x·Wh + bh + r ⊙ (h·Uh + rh))}, {@code h' = z ⊙ h + (1 − z) ⊙ ĥ}, over
+     * {@code [batch, steps, features]}; returns the last state {@code [batch, units]} or every step's
+     * {@code [batch, steps, units]}. Kernel {@code W[features, 3·units]} Glorot-uniform, recurrent kernel
+     * {@code U[units, 3·units]} orthogonal, bias {@code b[2, 3·units]} zero (row 0 the input bias, row 1 the
+     * recurrent bias), gates in Keras' order z, r, h. From PyTorch (gate order r, z, n): reorder the row blocks of
+     * {@code weight_ih_l0}, {@code weight_hh_l0}, {@code bias_ih_l0}, {@code bias_hh_l0} to z, r, n, transpose the
+     * weights, and stack the biases. Parameters {@code <scope>/gru_<n>/W, U, b}. Unrolled like {@link #lstm}.
+     *
+     * @throws IllegalArgumentException when {@code x} is not a floating {@code [batch, steps, features]} or
+     *                                  {@code units} is not positive
+     */
+    public SDVariable gru(SDVariable x, int units, boolean returnSequences) {
+        return RecurrentLayers.gru(this, x, units, returnSequences);
+    }
+
+    /**
+     * Multi-head self-attention over {@code [batch, steps, features]}: Keras' {@code MultiHeadAttention(heads,
+     * keyDim)} called as {@code mha(x, x)} (query, key and value all {@code x}; value size = key size, biases on,
+     * no dropout), returning {@code [batch, steps, features]}: the heads are projected back to the input's feature
+     * size. Scores are {@code (q / √keyDim)·kᵀ}, softmax over the keys. Kernels Glorot-uniform as Keras computes them
+     * for its {@code [features, heads, keyDim]} and {@code [heads, keyDim, features]} kernels, biases zero.
+     * Parameters {@code <scope>/self_attention_<n>/Wq, bq, Wk, bk, Wv, bv} ({@code [features, heads, keyDim]},
+     * {@code [heads, keyDim]}), {@code Wo [heads, keyDim, features]}, {@code bo [features]}.
+     *
+     * <p>PyTorch's {@code nn.MultiheadAttention(embed_dim = features, num_heads = heads, batch_first = True)} is the
+     * same layer when {@code heads·keyDim == features}: {@code in_proj_weight} rows {@code [0, E)}, {@code [E, 2E)},
+     * {@code [2E, 3E)} transposed and reshaped are {@code Wq, Wk, Wv}, {@code out_proj.weight} transposed is
+     * {@code Wo}.
+     *
+     * @throws IllegalArgumentException when {@code x} is not a floating {@code [batch, steps, features]} or a size is
+     *                                  not positive
+     */
+    public SDVariable selfAttention(SDVariable x, int heads, int keyDim) {
+        return AttentionLayer.build(this, x, heads, keyDim, null);
+    }
+
+    /**
+     * {@link #selfAttention(SDVariable, int, int)} that keeps padded steps out of every softmax: {@code paddingMask}
+     * is {@code [batch, steps]} in the model's floating type, 1 for a real step and 0 for padding (Keras' polarity;
+     * PyTorch's {@code key_padding_mask} is the opposite, {@code True} for padding). A padded key's score gets
+     * {@code -1e9} added, as Keras does, so no query attends to it; padded queries still get an output (mask or pool
+     * it away afterwards). A row with every key padded attends uniformly where PyTorch returns NaN. The mask is
+     * usually a second input of the model, e.g. {@code @Input(shape = 20)} next to the ids.
+     *
+     * @throws IllegalArgumentException as the overload does, and when the mask is not {@code [batch, steps]} of the
+     *                                  input's type
+     */
+    public SDVariable selfAttention(SDVariable x, int heads, int keyDim, SDVariable paddingMask) {
+        return AttentionLayer.build(this, x, heads, keyDim, java.util.Objects.requireNonNull(paddingMask,
+                "paddingMask"));
     }
 
     @Override

@@ -23,14 +23,14 @@ final class NormalizationLayers {
 
     static SDVariable batchNorm(Layers nn, SDVariable x, double momentum, double epsilon) {
         String layer = nn.nextLayerName("batch_norm");
-        String where = "batchNorm in '" + nn.scope() + "' (" + DropoutLayer.local(nn, layer) + ")";
+        String where = LayerShapes.who("batchNorm", layer);
         if (!(momentum >= 0 && momentum <= 1)) {
             throw new IllegalArgumentException(where + ": momentum must lie in [0, 1], got " + momentum);
         }
         if (!(epsilon > 0 && Double.isFinite(epsilon))) {
             throw new IllegalArgumentException(where + ": epsilon must be positive, got " + epsilon);
         }
-        requireFloatingPoint(where, x);
+        LayerShapes.requireFloatingPoint("batchNorm", layer, x);
         long[] example = nn.shapeOf(x);
         if (example.length == 0) {
             throw new IllegalArgumentException(where + " needs input of shape [batch, features] or [batch, height, "
@@ -77,12 +77,5 @@ final class NormalizationLayers {
         host.movingAverage(layer, movingVariance, variance, momentum);
         return nn.record(layer, "BatchNorm(momentum " + momentum + ", epsilon " + epsilon + ")", x, output, gamma,
                 beta, movingMean, movingVariance);
-    }
-
-    static void requireFloatingPoint(String where, SDVariable x) {
-        if (x.dataType() != null && !x.dataType().isFPType()) {
-            throw new IllegalArgumentException(where + " needs a floating-point input, got " + x.dataType()
-                    + " ('" + x.name() + "')");
-        }
     }
 }

@@ -1,6 +1,7 @@
 package io.github.branchwise.processor.model;
 
 import com.palantir.javapoet.ClassName;
+import io.github.branchwise.annotations.InputType;
 import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.annotations.Ramp;
 import io.github.branchwise.annotations.RampUnit;
@@ -48,7 +49,10 @@ public final class ModelReader {
             boolean takesLayers = method.method().getParameters().size() == 1;
             if (method.input().isPresent()) {
                 AnnotationMirror input = method.input().get();
-                inputs.add(new InputDescriptor(name(method, input), method.name(), access, shape(input)));
+                inputs.add(new InputDescriptor(name(method, input), method.name(), access, shape(input),
+                        InputType.valueOf(Annotations.enumValue(elements, input, "type").orElseThrow()),
+                        Annotations.value(elements, input, "vocabulary")
+                                .flatMap(v -> Annotations.number(v.getValue())).orElseThrow().longValue()));
             } else if (method.shared().isPresent()) {
                 shared.add(new SharedDescriptor(method.name(), access, takesLayers));
             } else if (method.branch().isPresent()) {

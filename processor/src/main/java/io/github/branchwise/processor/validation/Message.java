@@ -80,6 +80,10 @@ public enum Message {
             "@Input methods must be abstract: the generated code implements them with the input's placeholder"),
     /** An {@code @Input} with parameters. */
     INPUT_PARAMETERS("InputParameters", "@Input methods must take no parameters"),
+    /** A vocabulary on a FLOAT input, or one out of range. */
+    INPUT_VOCABULARY("InputVocabulary",
+            "@Input's vocabulary is the number of distinct ids of an input declared type = InputType.INT, from 1 to "
+                    + "2147483647 (32-bit ids), or 0 when not declared; %s"),
 
     // ----- @Branch and @Shared -----
     /** A {@code @Branch} that does not return SDVariable. */

@@ -366,6 +366,7 @@ public final class ModelValidator {
                 report.report(Message.INPUT_PARAMETERS, element);
             }
             validateShape(element, input);
+            validateVocabulary(element, input);
             validateName(element, input, "an input").ifPresent(name -> names.putIfAbsent(name, element));
         }
 
@@ -525,6 +526,26 @@ public final class ModelValidator {
                         + method.getSimpleName() + "(" + describeParameters(method) + ")";
                 Element where = method.getEnclosingElement().equals(type) ? method : type;
                 report.report(Message.ABSTRACT_METHOD, where, description);
+            }
+        }
+
+        /** An {@code @Input}'s vocabulary: only on INT inputs, and within what 32-bit ids can hold. */
+        private void validateVocabulary(ExecutableElement element, AnnotationMirror input) {
+            Optional<AnnotationValue> vocabulary = Annotations.explicitValue(input, "vocabulary");
+            Optional<Number> value = vocabulary.flatMap(v -> Annotations.number(v.getValue()));
+            if (value.isEmpty()) {
+                return;
+            }
+            long n = value.get().longValue();
+            boolean ids = Annotations.explicitValue(input, "type").flatMap(Annotations::enumConstant)
+                    .filter("INT"::equals).isPresent();
+            String problem = n < 0 ? n + " is negative"
+                    : n > Integer.MAX_VALUE ? n + " is more than 32-bit ids can hold"
+                    : n > 0 && !ids ? "this input holds real values (type = InputType.FLOAT): declare "
+                    + "type = InputType.INT for ids, or remove vocabulary"
+                    : null;
+            if (problem != null) {
+                report.report(Message.INPUT_VOCABULARY, element, input, vocabulary.get(), problem);
             }
         }
 

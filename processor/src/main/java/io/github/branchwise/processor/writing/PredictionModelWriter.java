@@ -125,7 +125,7 @@ final class PredictionModelWriter {
         for (InputDescriptor input : model.inputs()) {
             method.addParameter(TypeNames.INDARRAY, input.name());
             method.addJavadoc("@param $L the input $L, shape $L\n",
-                    input.name(), Snippets.code(input.name()), Snippets.batchShape(input.shape()));
+                    input.name(), Snippets.code(input.name()), Snippets.input(input, "batch"));
         }
         method.addJavadoc("@return the output of $L\n", model.branches().stream()
                 .map(branch -> Snippets.code(branch.name()))

@@ -54,7 +54,7 @@ final class RecordsWriter {
                 .addJavadoc("Checks that no array is missing.\n");
         for (InputDescriptor input : model.inputs()) {
             component(type, constructor, TypeNames.INDARRAY, input.name(),
-                    "the input $L, shape $L", Snippets.code(input.name()), Snippets.batchShape(input.shape()));
+                    "the input $L, shape $L", Snippets.code(input.name()), Snippets.input(input, "batch"));
             compact.addStatement("$T.requireNonNull($N, $S)", Objects.class, input.name(), input.name());
         }
         for (BranchDescriptor branch : model.branches()) {

@@ -5,6 +5,7 @@ import com.palantir.javapoet.CodeBlock;
 import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.processor.base.TypeNames;
 import io.github.branchwise.processor.model.BranchDescriptor;
+import io.github.branchwise.processor.model.InputDescriptor;
 import io.github.branchwise.processor.model.ModelDescriptor;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,6 +81,20 @@ final class Snippets {
             index = scaled + " + " + names.get(d);
         }
         return CodeBlock.of("$L, element {@code [$L]} at index {@code $L}", values, String.join(", ", names), index);
+    }
+
+    /**
+     * What an input's array must be, for javadoc: its shape after {@code leading}, and for integer ids their range, as
+     * the runtime's {@code BatchChecker} checks it.
+     */
+    static CodeBlock input(InputDescriptor input, String leading) {
+        CodeBlock shape = shape(leading, input.shape());
+        if (!input.isIds()) {
+            return shape;
+        }
+        String range = input.vocabulary() > 0 ? "in [0, " + input.vocabulary() + ")"
+                : "below the vocabulary of the embedding that reads them";
+        return CodeBlock.of("$L, integer ids $L (an integer array, or whole numbers)", shape, range);
     }
 
     /**

@@ -18,6 +18,7 @@ import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
 import com.palantir.javapoet.WildcardTypeName;
+import io.github.branchwise.annotations.InputType;
 import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.annotations.Ramp;
 import io.github.branchwise.annotations.RampUnit;
@@ -209,7 +210,7 @@ final class TrainingModelWriter {
         // Whole arrays: axis 0 holds all n examples, which the records' javadoc calls the batch.
         CodeBlock.Builder arraysDoc = CodeBlock.builder();
         model.inputs().forEach(input -> arraysDoc.add("@param $L all n examples of input $L, shape $L\n",
-                input.name(), Snippets.code(input.name()), Snippets.shape("n", input.shape())));
+                input.name(), Snippets.code(input.name()), Snippets.input(input, "n")));
         model.branches().forEach(branch -> arraysDoc.add("@param $L the targets of branch $L for all n examples,\n"
                 + "        $L\n", branch.name(), Snippets.code(branch.name()), Snippets.target(model, branch, "n")));
         String historyDoc = "@return the history of this model's training so far, all {@code fit} calls together\n";
@@ -628,8 +629,13 @@ final class TrainingModelWriter {
                 .add("$T.builder($S)", TypeNames.MODEL_SPEC, model.qualifiedName())
                 .indent().indent();
         for (InputDescriptor input : model.inputs()) {
-            spec.add("\n.input($S$L)", input.name(),
-                    input.shape().isEmpty() ? "" : ", " + Snippets.dimensions(input.shape()));
+            String dims = input.shape().isEmpty() ? "" : ", " + Snippets.dimensions(input.shape());
+            if (input.isIds()) {
+                spec.add("\n.input($S, $T.INT, $L$L)", input.name(), InputType.class,
+                        Snippets.longLiteral(input.vocabulary()), dims);
+            } else {
+                spec.add("\n.input($S$L)", input.name(), dims);
+            }
         }
         for (BranchDescriptor branch : model.branches()) {
             spec.add("\n.branch($S, new long[] {$L}, $T.$L, $L)", branch.name(), Snippets.dimensions(branch.shape()),

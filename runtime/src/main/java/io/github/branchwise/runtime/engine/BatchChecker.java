@@ -6,7 +6,9 @@ import io.github.branchwise.runtime.internal.InputSpec;
 import io.github.branchwise.runtime.internal.ModelSpec;
 import io.github.branchwise.runtime.internal.Shapes;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -14,17 +16,42 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Checks every array a user hands in before it reaches native code, which would otherwise broadcast a wrong shape
  * silently, accept NaN, or fail with an op name instead of a reason.
  *
- * <p>Arrays of another floating or integer type are converted to the model's type (a copy); shapes, batch sizes,
+ * <p>Arrays of another floating or integer type are converted to the model's type (a copy), and the ids of integer
+ * inputs to 32-bit integers after {@link IdCheck}; shapes, batch sizes,
  * non-finite values and target ranges are rejected with an {@link IllegalArgumentException} naming the input or
  * branch and the expected and actual values. Nothing about the model changes when a check fails.
  */
 public final class BatchChecker {
     private final ModelSpec spec;
     private final DataType dataType;
+    private final Map<String, IdCheck.Bound> idBounds = new HashMap<>();
 
+    /** A checker that knows the vocabularies the inputs declare, not those of the embeddings that read them. */
     public BatchChecker(ModelSpec spec, DataType dataType) {
+        this(spec, dataType, Map.of());
+    }
+
+    /**
+     * A checker that also bounds the ids of each integer input by the vocabulary of the embeddings reading it
+     * ({@link Network#idBounds()}).
+     */
+    BatchChecker(ModelSpec spec, DataType dataType, Map<String, IdCheck.Bound> embeddingBounds) {
         this.spec = spec;
         this.dataType = dataType;
+        for (InputSpec input : spec.inputs()) {
+            if (input.isIds()) {
+                IdCheck.Bound bound = IdCheck.Bound.tighter(IdCheck.Bound.declared(input),
+                        embeddingBounds.get(input.name()));
+                if (bound != null) {
+                    idBounds.put(input.name(), bound);
+                }
+            }
+        }
+    }
+
+    /** The checker of {@code network}'s model, with the vocabularies of its embeddings. */
+    public static BatchChecker of(Network network) {
+        return new BatchChecker(network.spec(), network.dataType(), network.idBounds());
     }
 
     /** Checks the inputs and returns them in the model's data type. */
@@ -36,7 +63,8 @@ public final class BatchChecker {
         String batchSource = null;
         for (int i = 0; i < inputs.length; i++) {
             String what = "input '" + specs.get(i).name() + "'";
-            checked[i] = check(what, inputs[i], specs.get(i).shape());
+            checked[i] = specs.get(i).isIds() ? ids(what, inputs[i], specs.get(i))
+                    : check(what, inputs[i], specs.get(i).shape());
             long b = checked[i].size(0);
             if (batch < 0) {
                 batch = b;
@@ -71,7 +99,21 @@ public final class BatchChecker {
         return checked;
     }
 
+    private INDArray ids(String what, INDArray array, InputSpec input) {
+        requireShape(what, array, input.shape());
+        return IdCheck.check(spec.modelName(), what, array, idBounds.get(input.name()));
+    }
+
     private INDArray check(String what, INDArray array, long[] exampleShape) {
+        requireShape(what, array, exampleShape);
+        DataType type = array.dataType();
+        INDArray converted = type == dataType ? array : array.castTo(dataType);
+        requireFinite(what, converted);
+        return converted;
+    }
+
+    /** Checks that {@code array} is a non-empty batch of {@code exampleShape} holding numbers. */
+    private void requireShape(String what, INDArray array, long[] exampleShape) {
         if (array == null) {
             throw new IllegalArgumentException(spec.modelName() + ": " + what + " is null");
         }
@@ -88,9 +130,6 @@ public final class BatchChecker {
             throw new IllegalArgumentException(spec.modelName() + ": " + what + " must hold numbers, got data type "
                     + type);
         }
-        INDArray converted = type == dataType ? array : array.castTo(dataType);
-        requireFinite(what, converted);
-        return converted;
     }
 
     private void requireFinite(String what, INDArray array) {

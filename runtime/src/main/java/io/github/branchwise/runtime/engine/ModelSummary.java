@@ -46,7 +46,7 @@ public final class ModelSummary {
         out.append(String.format(Locale.ROOT, FORMAT, "Part / layer", "Type", "Output shape", "Param #"));
         out.append("=".repeat(WIDTH)).append('\n');
         for (InputSpec input : spec.inputs()) {
-            out.append(String.format(Locale.ROOT, FORMAT, "input " + input.name(), "Input",
+            out.append(String.format(Locale.ROOT, FORMAT, "input " + input.name(), input.isIds() ? "Input (ids)" : "Input",
                     Shapes.formatBatch(input.shape()), "0"));
         }
         Map<String, List<LayerRecord>> byScope = new LinkedHashMap<>();
@@ -117,8 +117,9 @@ public final class ModelSummary {
     private static Map<String, long[]> outputShapes(Network network) {
         Map<String, INDArray> feeds = new HashMap<>();
         for (int i = 0; i < network.inputs().size(); i++) {
-            long[] shape = network.spec().inputs().get(i).shape();
-            feeds.put(network.inputs().get(i).name(), Nd4j.zeros(network.dataType(), Shapes.withBatch(1, shape)));
+            InputSpec input = network.spec().inputs().get(i);
+            feeds.put(network.inputs().get(i).name(), Nd4j.zeros(NetworkBuilder.placeholderType(input,
+                    network.dataType()), Shapes.withBatch(1, input.shape())));
         }
         feeds.putAll(network.modes().feeds(false, 1));
         List<String> names = network.layers().stream().map(l -> l.output().name()).distinct().toList();

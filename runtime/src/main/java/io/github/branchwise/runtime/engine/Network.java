@@ -33,6 +33,7 @@ public final class Network {
     private Map<String, SDVariable> layerStates = Map.of();
     private Map<String, SDVariable> named;
     private LayerModes modes;
+    private Map<String, IdCheck.Bound> idBounds = Map.of();
 
     Network(ModelSpec spec, SameDiff sameDiff, DataType dataType, List<SDVariable> inputs, List<SDVariable> targets,
             List<SDVariable> outputs, List<SDVariable> branchLosses, SDVariable total,
@@ -54,6 +55,15 @@ public final class Network {
         this.weighter = weighter;
         this.modes = new LayerModes(0, dataType);
         this.named = this.parameters;
+    }
+
+    /** The integer inputs read by embeddings, each with the smallest vocabulary among them. */
+    Map<String, IdCheck.Bound> idBounds() {
+        return idBounds;
+    }
+
+    void idBounds(Map<String, IdCheck.Bound> bounds) {
+        this.idBounds = Map.copyOf(bounds);
     }
 
     /** The model this graph was built from. */

@@ -49,6 +49,7 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
     private final LayerModes modes;
     private final Map<String, long[]> shapeCache = new HashMap<>();
     private final List<LayerRecord> layerRecords = new ArrayList<>();
+    private final Map<String, IdCheck.Bound> idBounds = new HashMap<>();
 
     private NetworkBuilder(ModelSpec spec, long seed, DataType dataType) {
         this.spec = spec;
@@ -56,12 +57,18 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
         this.dataType = dataType;
         this.modes = new LayerModes(seed, dataType);
         for (InputSpec input : spec.inputs()) {
-            inputs.put(input.name(), sd.placeHolder("input/" + input.name(), dataType, batchShape(input.shape())));
+            inputs.put(input.name(), sd.placeHolder("input/" + input.name(), placeholderType(input, dataType),
+                    batchShape(input.shape())));
         }
         for (BranchSpec branch : spec.branches()) {
             targets.put(branch.name(),
                     sd.placeHolder("target/" + branch.name(), dataType, batchShape(branch.targetShape())));
         }
+    }
+
+    /** The type of an input's placeholder: 32-bit integers for ids, else the model's floating type. */
+    static DataType placeholderType(InputSpec input, DataType dataType) {
+        return input.isIds() ? DataType.INT : dataType;
     }
 
     /** Builds the whole graph, gradient function included. */
@@ -127,6 +134,7 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
         network.fusibleLosses(fusible);
         network.layerStates(layerStates, named, modes);
         modes.frozenChanged(parameters.keySet(), java.util.Set.of());
+        network.idBounds(idBounds);
         return network;
     }
 
@@ -192,6 +200,23 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
     @Override
     public void recordLayer(LayerRecord layer) {
         layerRecords.add(layer);
+    }
+
+    @Override
+    public void lookup(SDVariable ids, long vocabulary, String layer) {
+        for (InputSpec input : spec.inputs()) {
+            if (!input.isIds() || !inputs.get(input.name()).name().equals(ids.name())) {
+                continue;
+            }
+            if (input.vocabulary() > vocabulary) {
+                throw new IllegalArgumentException(spec.modelName() + ": the embedding '" + layer + "' has a table of " + vocabulary
+                        + " rows but input '" + input.name() + "' declares vocabulary " + input.vocabulary() + ", so "
+                        + "ids " + vocabulary + ".." + (input.vocabulary() - 1) + " would find no row: give the layer "
+                        + "vocabulary " + input.vocabulary() + " or more");
+            }
+            idBounds.merge(input.name(), new IdCheck.Bound(vocabulary, "the vocabulary of the embedding '" + layer
+                    + "'"), IdCheck.Bound::tighter);
+        }
     }
 
     @Override
@@ -298,7 +323,8 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
         // part of the graph that computes the variable on a zero batch and read the shape off the result.
         Map<String, INDArray> feeds = new HashMap<>();
         for (InputSpec input : spec.inputs()) {
-            feeds.put("input/" + input.name(), Nd4j.zeros(dataType, Shapes.withBatch(PROBE_BATCH, input.shape())));
+            feeds.put("input/" + input.name(), Nd4j.zeros(placeholderType(input, dataType),
+                    Shapes.withBatch(PROBE_BATCH, input.shape())));
         }
         for (BranchSpec branch : spec.branches()) {
             feeds.put("target/" + branch.name(),

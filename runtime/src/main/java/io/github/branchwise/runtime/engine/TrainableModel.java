@@ -36,9 +36,14 @@ public final class TrainableModel {
         };
         this.parameters = new ModelParameters(this.spec, options, network, executor, savedOptimiserState);
         this.step = new TrainingStep(this.spec, options.seed(), network, executor,
-                new BatchChecker(this.spec, options.dataType()), parameters);
+                BatchChecker.of(network), parameters);
         this.duplicatedLayers = options.checkDuplicatedLayers() ? DuplicatedLayersCheck.find(this.spec, network)
                 : List.of();
+    }
+
+    /** Checks batches against this model, the vocabularies of its embeddings included. */
+    public BatchChecker batchChecker() {
+        return BatchChecker.of(network);
     }
 
     private static ModelSpec withChosenWeighting(ModelSpec spec, TrainingOptions options) {

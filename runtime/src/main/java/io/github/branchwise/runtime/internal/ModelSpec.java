@@ -1,5 +1,6 @@
 package io.github.branchwise.runtime.internal;
 
+import io.github.branchwise.annotations.InputType;
 import io.github.branchwise.annotations.Loss;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -114,9 +115,18 @@ public final class ModelSpec {
             this.modelName = Objects.requireNonNull(modelName, "modelName");
         }
 
-        /** Adds an input whose examples have the given shape. */
+        /** Adds an input of real values whose examples have the given shape. */
         public Builder input(String name, long... shape) {
             inputs.add(new InputSpec(name, shape));
+            return this;
+        }
+
+        /**
+         * Adds an input of the given type whose examples have the given shape; {@code vocabulary} bounds the ids of
+         * an {@link InputType#INT} input ({@code [0, vocabulary)}, 0 when not declared) and must be 0 otherwise.
+         */
+        public Builder input(String name, InputType type, long vocabulary, long... shape) {
+            inputs.add(new InputSpec(name, shape, type, vocabulary));
             return this;
         }
 

@@ -72,7 +72,11 @@ public final class ArrayDataSource implements DataSource {
      * @throws IllegalArgumentException naming the input or branch, the expected and the actual value
      */
     void check(ModelSpec spec, DataType dataType) {
-        BatchChecker checker = new BatchChecker(spec, dataType);
+        check(new BatchChecker(spec, dataType));
+    }
+
+    /** {@link #check(ModelSpec, DataType)} with the checker of a built model (which knows its embeddings). */
+    void check(BatchChecker checker) {
         INDArray[] checkedInputs = checker.inputs(inputs);
         checker.targets(targets, checkedInputs[0].size(0));
     }

@@ -129,7 +129,7 @@ public final class Fitting {
         // in the array the user gave rather than in a shuffled batch.
         for (DataSource source : new DataSource[] {train, config.validation()}) {
             if (source instanceof ArrayDataSource arrays) {
-                arrays.check(spec, trainer.options().dataType());
+                arrays.check(trainer.batchChecker());
             }
         }
         Map<String, List<Metric>> metrics = metricsFor(config);

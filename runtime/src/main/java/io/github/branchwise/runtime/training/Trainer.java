@@ -8,6 +8,7 @@ import io.github.branchwise.runtime.NumpyFiles;
 import io.github.branchwise.runtime.ParameterLayout;
 import io.github.branchwise.runtime.TrainingDivergedException;
 import io.github.branchwise.runtime.TrainingOptions;
+import io.github.branchwise.runtime.engine.BatchChecker;
 import io.github.branchwise.runtime.engine.LossesAndOutputs;
 import io.github.branchwise.runtime.engine.ModelParameters;
 import io.github.branchwise.runtime.engine.ModelSummary;
@@ -52,6 +53,11 @@ public final class Trainer {
         this.model = model;
         this.parameters = model.parameters();
         this.step = model.step();
+    }
+
+    /** The checks every batch of this model passes, for whole arrays checked before a fitting's first step. */
+    BatchChecker batchChecker() {
+        return model.batchChecker();
     }
 
     /** A new model with freshly initialised parameters. */

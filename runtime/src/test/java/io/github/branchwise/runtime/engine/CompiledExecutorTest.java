@@ -61,7 +61,13 @@ class CompiledExecutorTest {
                 Arguments.of("every activation, trainable",
                         activations(WeightingSpec.trainable(0.5, 0.0, 1.0))),
                 Arguments.of("every loss, fixed", losses(WeightingSpec.fixed(1, 2, 3, 4, 5, 6, 7))),
-                Arguments.of("every loss, trainable", losses(WeightingSpec.trainable(0.5, 0.0, 1.0))));
+                Arguments.of("every loss, trainable", losses(WeightingSpec.trainable(0.5, 0.0, 1.0))),
+                Arguments.of("embedding, lstm, gru, fixed", SequenceModels.recurrent(WeightingSpec.fixed(0.4, 0.6))),
+                Arguments.of("embedding, lstm, gru, trainable",
+                        SequenceModels.recurrent(WeightingSpec.trainable(0.5, 0.0, 1.0))),
+                Arguments.of("attention, mask, fixed", SequenceModels.attention(WeightingSpec.fixed(1.0, 2.0))),
+                Arguments.of("attention, mask, trainable",
+                        SequenceModels.attention(WeightingSpec.trainable(0.5, 0.0, 1.0))));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -722,7 +728,8 @@ class CompiledExecutorTest {
     static INDArray[][] batch(ModelSpec spec, DataType type, int batch, Random random) {
         List<INDArray> inputs = new ArrayList<>();
         for (InputSpec input : spec.inputs()) {
-            inputs.add(random(type, Shapes.withBatch(batch, input.shape()), random, -1, 1));
+            INDArray special = SequenceModels.input(input, batch, random, type);
+            inputs.add(special != null ? special : random(type, Shapes.withBatch(batch, input.shape()), random, -1, 1));
         }
         List<INDArray> targets = new ArrayList<>();
         for (BranchSpec branch : spec.branches()) {

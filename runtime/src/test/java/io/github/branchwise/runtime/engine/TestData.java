@@ -14,10 +14,14 @@ final class TestData {
     private TestData() {
     }
 
-    /** One array per input, {@code [batch, shape...]}, uniform in [-1, 1]. */
+    /** One array per input, {@code [batch, shape...]}, uniform in [-1, 1] (ids and masks: {@link SequenceModels#input}). */
     static INDArray[] inputs(ModelSpec spec, int batch, Random random, DataType type) {
         INDArray[] x = new INDArray[spec.inputs().size()];
         for (int i = 0; i < x.length; i++) {
+            x[i] = SequenceModels.input(spec.inputs().get(i), batch, random, type);
+            if (x[i] != null) {
+                continue;
+            }
             long[] shape = Shapes.withBatch(batch, spec.inputs().get(i).shape());
             double[] values = new double[(int) Shapes.size(shape)];
             for (int j = 0; j < values.length; j++) {
