@@ -337,11 +337,6 @@ public final class Layers {
         return "Layers[" + scope + "]";
     }
 
-    /** The graph under construction, for the layer classes of this package. */
-    GraphHost host() {
-        return host;
-    }
-
     // ---- layers that behave differently in training and inference (issue 14): dropout, batch normalisation ----
 
     /**
