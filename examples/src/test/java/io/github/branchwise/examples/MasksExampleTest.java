@@ -127,9 +127,11 @@ class MasksExampleTest {
         Path file = dir.resolve("masks.bw");
         model.save(file);
         MasksTrainingModel loaded = MasksTrainingModel.load(file);
+        Map<String, INDArray> restored = loaded.parameters();
+        assertEquals(trained.keySet(), restored.keySet());
         for (Map.Entry<String, INDArray> entry : trained.entrySet()) {
             assertArrayEquals(entry.getValue().dup('c').data().asFloat(),
-                    loaded.parameters().get(entry.getKey()).dup('c').data().asFloat(), entry.getKey());
+                    restored.get(entry.getKey()).dup('c').data().asFloat(), entry.getKey());
         }
         assertArrayEquals(maps, loaded.predictionModel().predict(validation[0]).mask().dup('c').data().asFloat());
 
