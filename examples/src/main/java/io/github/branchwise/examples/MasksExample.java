@@ -14,10 +14,10 @@ import org.nd4j.linalg.learning.config.Adam;
  * Trains {@link Masks} on images made here: each 16x16 image holds the outline of one square, cross or circle of
  * random size and place over noise (drawn as {@link ShapesExample} draws them), its mask (the pixels the outline
  * encloses, the outline included: a filled square, a disc, or the cross itself) and its kind, one-hot. 10% is held
- * out for validation. Prints the model, each epoch's losses, weights and validation accuracies, then the masks'
- * pixel accuracy and intersection over union computed here from {@code predict}'s outputs next to two baselines,
- * shows that predicting twice gives the same outputs (dropout and batch statistics are training-only), and draws one
- * image with its true and predicted mask in text.
+ * out for validation. Prints the model, each epoch's losses and weights with the validation losses and accuracies,
+ * then the masks' pixel accuracy and intersection over union computed here from {@code predict}'s outputs next to two
+ * baselines, shows that predicting twice gives the same outputs (dropout and batch statistics are training-only), and
+ * draws one image with its true and predicted mask in text.
  *
  * <p>Arguments: {@code --epochs N} (default 5), {@code --examples N} (default 2000).
  */
@@ -108,13 +108,15 @@ public final class MasksExample {
         }
         MasksHistory history = model.fit(train[0], train[1], train[2], 32, config.build());
         if (verbose) {
-            System.out.println("epoch  loss(mask)  loss(kind)  weight(mask)  weight(kind)  val acc(mask)"
-                    + "  val acc(kind)");
+            System.out.println("epoch  loss(mask)  loss(kind)  weight(mask)  weight(kind)  val loss(mask)"
+                    + "  val loss(kind)  val acc(mask)  val acc(kind)");
             for (MasksEpoch epoch : history.epochs()) {
+                MasksLosses valLosses = epoch.validationLosses().orElseThrow();
                 MasksMetrics val = epoch.validationMetrics().orElseThrow();
-                System.out.printf(Locale.ROOT, "%5d  %10.4f  %10.4f  %12.3f  %12.3f  %12.4f  %13.3f%n", epoch.epoch(),
-                        epoch.losses().mask(), epoch.losses().kind(), epoch.weights().mask(),
-                        epoch.weights().kind(), val.maskAccuracy(), val.kindAccuracy());
+                System.out.printf(Locale.ROOT, "%5d  %10.4f  %10.4f  %12.3f  %12.3f  %14.4f  %14.4f  %13.4f  %13.3f%n",
+                        epoch.epoch(), epoch.losses().mask(), epoch.losses().kind(), epoch.weights().mask(),
+                        epoch.weights().kind(), valLosses.mask(), valLosses.kind(), val.maskAccuracy(),
+                        val.kindAccuracy());
             }
         }
         return model;
