@@ -73,11 +73,11 @@ public abstract class Masks {
     }
 
     /**
-     * Batch normalisation with momentum 0.9 (PyTorch's default) instead of Keras' 0.99: a run of this example is a
-     * few hundred steps, after which 0.99 still keeps much of the initial statistics (mean 0, variance 1) in the
-     * moving ones: after 171 steps 0.99^171 ≈ 0.18 of the initial variance, against the batches' own of about 0.01.
-     * Inference, which uses only the moving statistics, then normalised with the wrong scale (validation at the
-     * all-background pixel accuracy and at chance for the kind, while training accuracy passed 99%).
+     * Batch normalisation with momentum 0.9 (PyTorch's default, which PyTorch writes as 0.1) instead of Keras' 0.99: a
+     * run of this example is a few hundred steps, after which 0.99 still keeps much of the initial statistics (mean 0,
+     * variance 1) in the moving ones: after 171 steps 0.99^171 ≈ 0.18 of the initial variance, against the batches' own
+     * of about 0.01. Inference, which uses only the moving statistics, then normalised with the wrong scale (validation
+     * at the all-background pixel accuracy and at chance for the kind, while training accuracy passed 99%).
      */
     private static SDVariable batchNorm(Layers nn, SDVariable x) {
         return nn.batchNorm(x, 0.9, 1e-3);
