@@ -49,13 +49,18 @@ public final class MnistDigits {
      * @throws UncheckedIOException when reading fails otherwise
      */
     public static MnistDigits load() {
-        InputStream in = MnistDigits.class.getResourceAsStream(RESOURCE);
+        return load(RESOURCE);
+    }
+
+    /** Reads the named resource beside this class (the tests name a missing one). */
+    static MnistDigits load(String resource) {
+        InputStream in = MnistDigits.class.getResourceAsStream(resource);
         if (in == null) {
-            throw new IllegalStateException("MNIST resource " + RESOURCE + " not found on the classpath beside "
-                    + MnistDigits.class.getName() + " (it is examples/src/main/resources/io/github/branchwise/"
-                    + "examples/" + RESOURCE + ")");
+            throw new IllegalStateException("MNIST resource " + resource + " not found on the classpath beside "
+                    + MnistDigits.class.getName() + " (the examples ship it as examples/src/main/resources/"
+                    + "io/github/branchwise/examples/" + RESOURCE + ")");
         }
-        return read(in, RESOURCE);
+        return read(in, resource);
     }
 
     /**
