@@ -102,7 +102,12 @@ if __name__ == "__main__":
     print("SplitMix64(0) first three:", [hex(r.next()) for _ in range(3)])
     for split in ("train", "test"):
         images, left, right, left_src, right_src = multi_mnist(digits, 42, split)
-        print(split, "n", len(images), "total pixel sum", int(images.astype(np.int64).sum()))
+        sums = images.astype(np.int64).sum(axis=(1, 2))
+        weights = np.arange(1, len(images) + 1, dtype=np.int64)
+        print(split, "n", len(images), "total pixel sum", int(sums.sum()),
+              "sum of (k+1)*pair sum", int((weights * sums).sum()),
+              "sum of (k+1)*(10*left+right)", int((weights * (10 * left.astype(np.int64) + right)).sum()),
+              "sum of (k+1)*(left source+right source)", int((weights * (left_src + right_src)).sum()))
         for k in (0, 1, 2, len(images) - 1):
             im = images[k].astype(np.int64)
             print(f"  {split} k={k} left={int(left[k])} right={int(right[k])} src=({int(left_src[k])},"
