@@ -1,0 +1,38 @@
+package io.github.branchwise.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A short run of the MultiMNIST example: the shared LeNet, trained one epoch on 2,000 training pairs, reads both
+ * digits of the 2,004 test pairs far better than chance, and the history and charts are written.
+ */
+class MultiMnistExampleTest {
+    @Test
+    void aShortRunReadsBothDigitsAndWritesTheHistoryAndCharts(@TempDir Path out) throws IOException {
+        MultiMnistExample.Result result = MultiMnistExample.run(new String[] {
+            "--out", out.toString(), "--epochs", "1", "--train", "2000", "--seed", "1", "--threads", "1"});
+        // Chance is 0.1 per head. BAR_MEASURED
+        assertTrue(result.leftAccuracy() > 0.5, "left accuracy " + result.leftAccuracy());
+        assertTrue(result.rightAccuracy() > 0.4, "right accuracy " + result.rightAccuracy());
+        // The history's last test accuracy is the one measured afterwards from the prediction model.
+        MultiMnistLeNetMetrics last = result.history().lastEpoch().validationMetrics().orElseThrow();
+        assertEquals(result.leftAccuracy(), last.leftAccuracy(), 1e-6);
+        assertEquals(result.rightAccuracy(), last.rightAccuracy(), 1e-6);
+
+        List<String> csv = Files.readAllLines(out.resolve("history.csv"));
+        assertEquals(2, csv.size(), "a header and one epoch: " + csv);
+        assertTrue(csv.get(0).contains("val_left_accuracy") && csv.get(0).contains("val_right_accuracy"), csv.get(0));
+        for (String chart : new String[] {"losses.png", "weights.png"}) {
+            byte[] png = Files.readAllBytes(out.resolve(chart));
+            assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', chart);
+        }
+    }
+}
