@@ -23,7 +23,7 @@ class MultiMnistExampleTest {
         assertTrue(result.leftAccuracy() > 0.5, "left accuracy " + result.leftAccuracy());
         assertTrue(result.rightAccuracy() > 0.4, "right accuracy " + result.rightAccuracy());
         // The history's last test accuracy is the one measured afterwards from the prediction model.
-        MultiMnistLeNetMetrics last = result.history().lastEpoch().validationMetrics().orElseThrow();
+        MultiMnistLeNetMetrics last = result.history().lastEpoch().orElseThrow().validationMetrics().orElseThrow();
         assertEquals(result.leftAccuracy(), last.leftAccuracy(), 1e-6);
         assertEquals(result.rightAccuracy(), last.rightAccuracy(), 1e-6);
 
