@@ -11,24 +11,26 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A short run of the MultiMNIST example: the shared LeNet, trained one epoch on 2,000 training pairs, reads both
+ * A short run of the MultiMNIST example: the shared LeNet, trained two epochs on 4,000 training pairs, reads both
  * digits of the 2,004 test pairs far better than chance, and the history and charts are written.
  */
 class MultiMnistExampleTest {
     @Test
     void aShortRunReadsBothDigitsAndWritesTheHistoryAndCharts(@TempDir Path out) throws IOException {
         MultiMnistExample.Result result = MultiMnistExample.run(new String[] {
-            "--out", out.toString(), "--epochs", "1", "--train", "2000", "--seed", "1", "--threads", "1"});
-        // Chance is 0.1 per head. BAR_MEASURED
+            "--out", out.toString(), "--epochs", "2", "--train", "4000", "--seed", "1", "--threads", "1"});
+        // Chance is 0.1 per head. This run measured 0.716 (left) and 0.656 (right), seeds 2 and 3 0.72-0.77 and
+        // 0.70-0.74 (one thread each); 0.5 is five times chance and 0.15 below the lowest of them. One epoch on
+        // 2,000 pairs (32 steps) was not enough: 0.36 and 0.23.
         assertTrue(result.leftAccuracy() > 0.5, "left accuracy " + result.leftAccuracy());
-        assertTrue(result.rightAccuracy() > 0.4, "right accuracy " + result.rightAccuracy());
+        assertTrue(result.rightAccuracy() > 0.5, "right accuracy " + result.rightAccuracy());
         // The history's last test accuracy is the one measured afterwards from the prediction model.
         MultiMnistLeNetMetrics last = result.history().lastEpoch().orElseThrow().validationMetrics().orElseThrow();
         assertEquals(result.leftAccuracy(), last.leftAccuracy(), 1e-6);
         assertEquals(result.rightAccuracy(), last.rightAccuracy(), 1e-6);
 
         List<String> csv = Files.readAllLines(out.resolve("history.csv"));
-        assertEquals(2, csv.size(), "a header and one epoch: " + csv);
+        assertEquals(3, csv.size(), "a header and two epochs: " + csv);
         assertTrue(csv.get(0).contains("val_left_accuracy") && csv.get(0).contains("val_right_accuracy"), csv.get(0));
         for (String chart : new String[] {"losses.png", "weights.png"}) {
             byte[] png = Files.readAllBytes(out.resolve(chart));
