@@ -10,13 +10,17 @@ import com.palantir.javapoet.TypeSpec;
 import io.github.branchwise.annotations.Weighting;
 import io.github.branchwise.processor.base.ModelNames;
 import io.github.branchwise.processor.model.BranchDescriptor;
+import io.github.branchwise.processor.model.ExpertsDescriptor;
+import io.github.branchwise.processor.model.GateDescriptor;
 import io.github.branchwise.processor.model.ModelDescriptor;
 import io.github.branchwise.processor.model.SharedDescriptor;
+import io.github.branchwise.processor.model.StitchDescriptor;
 import java.util.Set;
 
 /**
- * Writes {@code <Model>Part}: one constant per {@code @Shared} method, per branch and {@code WEIGHTING}, in that
- * order (the order of the model summary), each carrying the name of its runtime parameter group.
+ * Writes {@code <Model>Part}: one constant per {@code @Shared} method, per {@code @Experts} group, {@code @Gate}
+ * and {@code @Stitch}, per branch and {@code WEIGHTING}, in that order, each carrying the name of its runtime
+ * parameter group (the first segment of its parameters' names).
  */
 final class PartWriter {
     /** The strategies whose weighting learns parameters of its own; CUSTOM may. */
@@ -48,6 +52,20 @@ final class PartWriter {
                     : CodeBlock.of("{@code @Shared} method {@code $L()}, which takes no {@code Layers}\n"
                             + "and so owns no parameters: freezing it is an error.\n", shared.methodName());
             constant(part, shared.methodName(), javadoc);
+        }
+        for (ExpertsDescriptor group : model.experts()) {
+            constant(part, group.name(), CodeBlock.of("The $L $L of {@code @Experts} group {@code $L()}: the parameters "
+                    + "{@code $L/0/...}$L.\n", group.count(), group.count() == 1 ? "expert" : "experts", group.name(),
+                    group.name(), group.count() == 1 ? "" : " to {@code " + group.name() + "/" + (group.count() - 1)
+                            + "/...}"));
+        }
+        for (GateDescriptor gate : model.gates()) {
+            constant(part, gate.name(), CodeBlock.of("{@code @Gate} {@code $L()}: the parameters {@code $L/W} and "
+                    + "{@code $L/b}.\n", gate.name(), gate.name(), gate.name()));
+        }
+        for (StitchDescriptor stitch : model.stitches()) {
+            constant(part, stitch.name(), CodeBlock.of("{@code @Stitch} {@code $L()}: the parameter {@code $L/alpha}.\n",
+                    stitch.name(), stitch.name()));
         }
         for (BranchDescriptor branch : model.branches()) {
             CodeBlock javadoc = branch.takesLayers()
