@@ -50,12 +50,14 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
     private final Map<String, long[]> shapeCache = new HashMap<>();
     private final List<LayerRecord> layerRecords = new ArrayList<>();
     private final Map<String, IdCheck.Bound> idBounds = new HashMap<>();
+    private final ArchitectureParts architecture;
 
     private NetworkBuilder(ModelSpec spec, long seed, DataType dataType) {
         this.spec = spec;
         this.seed = seed;
         this.dataType = dataType;
         this.modes = new LayerModes(seed, dataType);
+        this.architecture = new ArchitectureParts(this, spec.modelName());
         for (InputSpec input : spec.inputs()) {
             inputs.put(input.name(), sd.placeHolder("input/" + input.name(), placeholderType(input, dataType),
                     batchShape(input.shape())));
@@ -135,6 +137,7 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
         network.layerStates(layerStates, named, modes);
         modes.frozenChanged(parameters.keySet(), java.util.Set.of());
         network.idBounds(idBounds);
+        network.architecture(architecture.gates(), architecture.scopeKinds());
         return network;
     }
 
@@ -400,6 +403,21 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
         if (customLosses.putIfAbsent(branch, perExampleLoss) != null) {
             throw new IllegalStateException(spec.modelName() + ": branch '" + branch + "' already has a loss");
         }
+    }
+
+    @Override
+    public List<SDVariable> experts(String group, int count, SDVariable input, ExpertFactory factory) {
+        return architecture.experts(group, count, input, factory);
+    }
+
+    @Override
+    public SDVariable gate(String name, List<String> groups, SDVariable input) {
+        return architecture.gate(name, groups, input);
+    }
+
+    @Override
+    public SDVariable stitch(String name, List<SDVariable> parts, double own, double other, boolean perChannel) {
+        return architecture.stitch(name, parts, own, other, perChannel);
     }
 
     private static long[] batchShape(long[] exampleShape) {
