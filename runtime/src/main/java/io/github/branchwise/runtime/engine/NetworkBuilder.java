@@ -132,7 +132,7 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
         createGradFunctionQuietly();
         Network network = new Network(spec, sd, dataType, List.copyOf(inputs.values()),
                 List.copyOf(targets.values()), predictions, branchLosses, total, new LinkedHashMap<>(parameters),
-                new LinkedHashMap<>(states), masks, sharedScopes(), List.copyOf(layerRecords), weighter);
+                new LinkedHashMap<>(states), masks, sharedScopes(branchLosses), List.copyOf(layerRecords), weighter);
         network.fusibleLosses(fusible);
         network.layerStates(layerStates, named, modes);
         modes.frozenChanged(parameters.keySet(), java.util.Set.of());
@@ -302,18 +302,44 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
 
     /**
      * The parameters of every scope that is not a branch (the {@code @Shared} methods), by scope in the order the
-     * scopes first created a parameter.
+     * scopes first created a parameter. Expert groups, gates and stitches count only where more than one branch's
+     * loss depends on them: a task's own experts and its gate belong to that task's branch (docs/architectures.md).
      */
-    private Map<String, List<String>> sharedScopes() {
+    private Map<String, List<String>> sharedScopes(List<SDVariable> branchLosses) {
+        java.util.Set<String> parts = architecture.scopes();
+        List<java.util.Set<String>> readBy = parts.isEmpty() ? List.of()
+                : branchLosses.stream().map(loss -> ancestors(loss.name())).toList();
         Map<String, List<String>> scopes = new LinkedHashMap<>();
         for (String name : parameters.keySet()) {
             int slash = name.indexOf('/');
             String scope = slash < 0 ? name : name.substring(0, slash);
-            if (spec.branchIndex(scope) < 0 && !scope.equals("weighting")) {
-                scopes.computeIfAbsent(scope, s -> new ArrayList<>()).add(name);
+            if (spec.branchIndex(scope) >= 0 || scope.equals("weighting")) {
+                continue;
             }
+            if (parts.contains(scope) && readBy.stream().filter(read -> read.contains(name)).count() < 2) {
+                continue;
+            }
+            scopes.computeIfAbsent(scope, s -> new ArrayList<>()).add(name);
         }
         return scopes;
+    }
+
+    /** Every variable {@code variable} is computed from, through the forward graph's ops. */
+    private java.util.Set<String> ancestors(String variable) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        java.util.ArrayDeque<String> pending = new java.util.ArrayDeque<>(List.of(variable));
+        while (!pending.isEmpty()) {
+            String name = pending.pop();
+            if (!seen.add(name)) {
+                continue;
+            }
+            org.nd4j.autodiff.samediff.internal.Variable v = sd.getVariables().get(name);
+            String op = v == null ? null : v.getOutputOfOp();
+            if (op != null && sd.getOps().get(op).getInputsToOp() != null) {
+                pending.addAll(sd.getOps().get(op).getInputsToOp());
+            }
+        }
+        return seen;
     }
 
     @Override
