@@ -274,8 +274,9 @@ public enum Message {
     /** A gradient-level weighting in a model whose branches share no parameters. */
     NO_SHARED_PARAMETERS("NoSharedParameters", Diagnostic.Kind.WARNING,
             "%s weighting works on the gradients of the parameters the branches share, and %s has no @Shared method "
-                    + "with a Layers parameter: it will use every parameter instead, where each branch's own layers "
-                    + "get that branch's gradient only; put the shared layers in a @Shared method"),
+                    + "with a Layers parameter, @Experts group or @Stitch: it will use every parameter instead, where "
+                    + "each branch's own layers get that branch's gradient only; put the shared layers in a @Shared "
+                    + "method"),
     /** An attribute the chosen weighting ignores. */
     WEIGHTING_ATTRIBUTE_IGNORED("WeightingAttributeIgnored", Diagnostic.Kind.WARNING,
             "%s ignores @WeightedLoss.%s"),

@@ -684,7 +684,10 @@ public final class ModelValidator {
                     validateGradNormLayer(weightingValue);
                 }
                 case "PCGRAD", "MGDA" -> {
-                    if (sharedMethods.stream().noneMatch(m -> takesLayers(m.method()))) {
+                    // Experts and stitches are shared where several branch losses depend on them (the runtime
+                    // decides which from the graph), so a model with them may share without a @Shared method.
+                    if (sharedMethods.stream().noneMatch(m -> takesLayers(m.method()))
+                            && parts.parts().stream().allMatch(m -> m.gate().isPresent())) {
                         report.report(Message.NO_SHARED_PARAMETERS, type, weightedLoss, weightingValue, weighting,
                                 type.getSimpleName());
                     }
