@@ -145,7 +145,7 @@ public final class ArchitectureFits {
     /** {@code n} examples: six category ids in [0, 1000), four numbers, a click and a conversion label. */
     static INDArray[] recommender(int n, long seed) {
         Random random = new Random(seed);
-        INDArray categories = Nd4j.zeros(DataType.INT, n, 6);
+        INDArray categories = Nd4j.zeros(DataType.INT32, n, 6);
         INDArray numbers = Nd4j.zeros(DataType.FLOAT, n, 4);
         INDArray clicks = Nd4j.zeros(DataType.FLOAT, n, 1);
         INDArray conversions = Nd4j.zeros(DataType.FLOAT, n, 1);

@@ -152,6 +152,16 @@ final class ArchitecturesTest {
         assertTrue(graph.contains("h = scope.gate(\"h\", List.of(\"f\"), x());"), graph);
     }
 
+    @Test
+    void gradientStrategiesNeedNoSharedMethodBesideExperts() {
+        // The runtime counts experts mixed for several branches as shared parameters: no NoSharedParameters warning.
+        String source = RuleCase.model("@WeightedLoss(weighting = Weighting.PCGRAD) public abstract class M",
+                "@Experts(count = 2, input = \"x\") SDVariable e(Layers nn, SDVariable in) { return nn.dense(in, 3); }",
+                "@Gate(experts = \"e\") abstract SDVariable g();");
+        assertThat(Compilations.javac().compile(JavaFileObjects.forSourceString("test.M", source)))
+                .succeededWithoutWarnings();
+    }
+
     private static void assertComponents(String record, String... names) throws Exception {
         RecordComponent[] components = loader.loadClass(record).getRecordComponents();
         assertEquals(List.of(names), Arrays.stream(components).map(RecordComponent::getName).toList(), record);
