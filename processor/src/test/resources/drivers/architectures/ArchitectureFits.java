@@ -43,7 +43,9 @@ public final class ArchitectureFits {
                 assertSumsToOne(gate, experts);
                 for (int k = 0; k < 4; k++) {
                     assertEquals(row.get(gate.gate() + "_expert_" + k), gate.weight("expert", k), gate.toString());
-                    assertEquals(experts[k], gate.asMap().get("expert_" + k), 0.0, gate.asMap().toString());
+                    // asMap: every weight by its history column.
+                    assertEquals(experts[k], gate.asMap().get(gate.gate() + "_expert_" + k), 0.0,
+                            gate.asMap().toString());
                 }
             }
         }
@@ -73,7 +75,8 @@ public final class ArchitectureFits {
         assertEquals(2, conversion.group("conversionOwn").length);
         assertSumsToOne(click, concat(click.group("clickOwn"), click.group("shared")));
         assertSumsToOne(conversion, concat(conversion.group("conversionOwn"), conversion.group("shared")));
-        assertEquals(List.of("clickOwn_0", "clickOwn_1", "shared_0", "shared_1"), List.copyOf(click.asMap().keySet()));
+        assertEquals(List.of("clickGate_clickOwn_0", "clickGate_clickOwn_1", "clickGate_shared_0", "clickGate_shared_1"),
+                List.copyOf(click.asMap().keySet()));
     }
 
     /** PLE: five gates over two levels, each summing to 1; the shared level-1 gate over all six level-1 experts. */
@@ -88,7 +91,8 @@ public final class ArchitectureFits {
             assertSumsToOne(gate, all);
         }
         assertEquals(6, gates.sharedGate1().asMap().size());
-        assertEquals(List.of("shared1_0", "shared1_1", "click1_0", "click1_1", "conversion1_0", "conversion1_1"),
+        assertEquals(List.of("sharedGate1_shared1_0", "sharedGate1_shared1_1", "sharedGate1_click1_0",
+                "sharedGate1_click1_1", "sharedGate1_conversion1_0", "sharedGate1_conversion1_1"),
                 List.copyOf(gates.sharedGate1().asMap().keySet()));
         // Level 2's gates are driven by level 1's task gates: 16 features in, 4 experts out.
         INDArray w = model.trainer().parameters().get("clickGate2/W");

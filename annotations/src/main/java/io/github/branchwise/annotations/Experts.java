@@ -27,8 +27,9 @@ public @interface Experts {
     int count();
 
     /**
-     * The part every expert of the group reads: the name of an {@link Input}, a {@link Shared} method, a
-     * {@link Gate} or a {@link Stitch} of the model (a PLE level's experts read a gate of the level below).
+     * The part every expert of the group reads: the method name of an {@link Input}, a {@link Shared} method, a
+     * {@link Gate} or a {@link Stitch} of the model (a PLE level's experts read a gate of the level below). An input
+     * is named by its method, whatever its {@code name} in the generated API.
      */
     String input();
 }

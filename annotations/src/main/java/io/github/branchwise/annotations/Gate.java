@@ -27,8 +27,8 @@ public @interface Gate {
     String[] experts();
 
     /**
-     * The part that drives the gate: the name of an {@link Input}, a {@link Shared} method, a {@link Gate} or a
-     * {@link Stitch}. Empty (the default) when every listed group reads the same part: that part drives the gate,
+     * The part that drives the gate: the method name of an {@link Input}, a {@link Shared} method, a {@link Gate}
+     * or a {@link Stitch}. Empty (the default) when every listed group reads the same part: that part drives the gate,
      * as in MMoE and CGC.
      */
     String input() default "";

@@ -19,8 +19,8 @@ import java.lang.annotation.Target;
 @Target(ElementType.METHOD)
 public @interface Stitch {
     /**
-     * The parts stitched, this column's own first: two or more distinct names of {@link Input}s, {@link Shared}
-     * methods, {@link Gate}s or other stitches, of one shape.
+     * The parts stitched, this column's own first: two or more distinct method names of {@link Input}s,
+     * {@link Shared} methods, {@link Gate}s or other stitches, of one shape.
      */
     String[] parts();
 

@@ -90,8 +90,9 @@ final class ArchitecturesTest {
     void expertsGatesAndStitchesArePartsToFreeze() throws Exception {
         Class<?> part = loader.loadClass("architectures.PlePart");
         List<String> constants = Arrays.stream(part.getEnumConstants()).map(Object::toString).toList();
-        assertEquals(List.of("FEATURES", "SHARED1", "CLICK1", "CONVERSION1", "CLICK_GATE1", "CONVERSION_GATE1",
-                "SHARED_GATE1", "SHARED2", "CLICK2", "CONVERSION2", "CLICK_GATE2", "CONVERSION_GATE2", "CLICK",
+        // @Shared methods, experts groups, gates, stitches, branches, the weighting; each kind in declaration order.
+        assertEquals(List.of("FEATURES", "SHARED1", "CLICK1", "CONVERSION1", "SHARED2", "CLICK2", "CONVERSION2",
+                "CLICK_GATE1", "CONVERSION_GATE1", "SHARED_GATE1", "CLICK_GATE2", "CONVERSION_GATE2", "CLICK",
                 "CONVERSION", "WEIGHTING"), constants);
         Class<?> digits = loader.loadClass("architectures.DigitsPart");
         Object stitch = Arrays.stream(digits.getEnumConstants()).filter(c -> c.toString().equals("LEFT_STITCHED1"))

@@ -19,8 +19,8 @@ import java.util.Set;
 
 /**
  * Writes {@code <Model>Part}: one constant per {@code @Shared} method, per {@code @Experts} group, {@code @Gate}
- * and {@code @Stitch}, per branch and {@code WEIGHTING}, in that order, each carrying the name of its runtime
- * parameter group (the first segment of its parameters' names).
+ * and {@code @Stitch}, per branch and {@code WEIGHTING}, in that order (each kind in declaration order), each
+ * carrying the name of its runtime parameter group (the first segment of its parameters' names).
  */
 final class PartWriter {
     /** The strategies whose weighting learns parameters of its own; CUSTOM may. */
@@ -37,8 +37,7 @@ final class PartWriter {
         ModelNames names = model.names();
         TypeSpec.Builder part = TypeSpec.enumBuilder(names.part())
                 .addOriginatingElement(model.element())
-                .addJavadoc("The parts of {@link $T} that own parameters: each {@code @Shared} method, each branch\n"
-                        + "and the weighting, in the order of the model summary.\n\n", names.model())
+                .addJavadoc(partsJavadoc(), names.model())
                 .addJavadoc("<p>{@link $T#freeze($T...)} and\n{@link $T#unfreeze($T...)} take them; "
                         + "{@link #groupName()} is the name the runtime's\n{@code Trainer} and "
                         + "{@code TrainingOptions.groupUpdater} use.\n", names.trainingModel(), names.part(),
@@ -98,6 +97,16 @@ final class PartWriter {
                         .addStatement("return groupName")
                         .build())
                 .build();
+    }
+
+    /** The enum's first sentence; a model without experts, gates or stitches keeps the one it always had. */
+    private String partsJavadoc() {
+        if (model.experts().isEmpty() && model.gates().isEmpty() && model.stitches().isEmpty()) {
+            return "The parts of {@link $T} that own parameters: each {@code @Shared} method, each branch\n"
+                    + "and the weighting, in the order of the model summary.\n\n";
+        }
+        return "The parts of {@link $T} that own parameters: each {@code @Shared} method, each {@code @Experts}\n"
+                + "group, each {@code @Gate} and {@code @Stitch}, each branch and the weighting.\n\n";
     }
 
     private static void constant(TypeSpec.Builder part, String groupName, CodeBlock javadoc) {

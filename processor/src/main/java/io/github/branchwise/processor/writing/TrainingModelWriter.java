@@ -808,7 +808,7 @@ final class TrainingModelWriter {
                 ExpertsDescriptor group = model.expertsGroup(groupName);
                 String groupField = expertsMemo.get(groupName);
                 method.beginControlFlow("if ($N == null)", groupField)
-                        .addStatement("$N = $N.experts($S, $L, $L, (nn, in) -> super.$N(nn, in))", groupField, scope,
+                        .addStatement("$N = $N.experts($S, $L, $L,$W(nn, in) -> super.$N(nn, in))", groupField, scope,
                                 group.name(), group.count(), partCall(group.input(), scope), group.name())
                         .endControlFlow();
             }
