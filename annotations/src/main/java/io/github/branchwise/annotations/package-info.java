@@ -8,5 +8,10 @@
  * loss that trains every head ({@link io.github.branchwise.annotations.WeightedLoss}). The Branchwise
  * annotation processor then writes, next to the class, {@code <Model>PredictionModel},
  * {@code <Model>TrainingModel} and records named after the branches.
+ *
+ * <p>Multi-task architectures add parts between the inputs and the heads: groups of experts
+ * ({@link io.github.branchwise.annotations.Experts}), softmax gates over them
+ * ({@link io.github.branchwise.annotations.Gate}, MMoE and CGC/PLE) and cross-stitch units
+ * ({@link io.github.branchwise.annotations.Stitch}).
  */
 package io.github.branchwise.annotations;

@@ -4,8 +4,11 @@ import com.google.auto.service.AutoService;
 import com.palantir.javapoet.JavaFile;
 import io.github.branchwise.annotations.Branch;
 import io.github.branchwise.annotations.BranchLoss;
+import io.github.branchwise.annotations.Experts;
+import io.github.branchwise.annotations.Gate;
 import io.github.branchwise.annotations.Input;
 import io.github.branchwise.annotations.Shared;
+import io.github.branchwise.annotations.Stitch;
 import io.github.branchwise.annotations.WeightedLoss;
 import io.github.branchwise.processor.base.Annotations;
 import io.github.branchwise.processor.base.MissingTypes;
@@ -56,7 +59,8 @@ import javax.tools.Diagnostic;
 @AutoService(Processor.class)
 public final class BranchwiseProcessor extends AbstractProcessor {
     private static final List<Class<?>> ANNOTATIONS =
-            List.of(WeightedLoss.class, Input.class, Branch.class, Shared.class, BranchLoss.class);
+            List.of(WeightedLoss.class, Input.class, Branch.class, Shared.class, BranchLoss.class, Experts.class,
+                    Gate.class, Stitch.class);
 
     /** Qualified names of models retried next round: names, not elements, since elements do not outlive a round. */
     private final Set<String> deferred = new TreeSet<>();

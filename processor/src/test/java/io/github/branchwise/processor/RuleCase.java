@@ -28,12 +28,15 @@ record RuleCase(Message message, String file, String line, Map<String, String> s
 
             import io.github.branchwise.annotations.Branch;
             import io.github.branchwise.annotations.BranchLoss;
+            import io.github.branchwise.annotations.Experts;
+            import io.github.branchwise.annotations.Gate;
             import io.github.branchwise.annotations.Input;
             import io.github.branchwise.annotations.InputType;
             import io.github.branchwise.annotations.Loss;
             import io.github.branchwise.annotations.Ramp;
             import io.github.branchwise.annotations.RampUnit;
             import io.github.branchwise.annotations.Shared;
+            import io.github.branchwise.annotations.Stitch;
             import io.github.branchwise.annotations.WeightedLoss;
             import io.github.branchwise.annotations.Weighting;
             import io.github.branchwise.runtime.Layers;

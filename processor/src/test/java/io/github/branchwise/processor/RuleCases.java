@@ -25,6 +25,12 @@ final class RuleCases {
     static final String PRICE = "@Branch(shape = 1) @BranchLoss(Loss.MEAN_SQUARED_ERROR) SDVariable price(Layers nn) "
             + "{ return nn.dense(x(), 1); }";
     private static final String SHARED = "SDVariable trunk(Layers nn) { return nn.dense(x(), 3); }";
+    /** The body of a valid expert. */
+    private static final String EXPERT = "(Layers nn, SDVariable in) { return nn.dense(in, 3); }";
+    /** A valid group of two experts {@code e} over input {@code x}. */
+    private static final String EXPERTS = "@Experts(count = 2, input = \"x\") SDVariable e" + EXPERT;
+    /** A valid gate {@code g} over group {@code e}. */
+    private static final String GATE = "@Gate(experts = \"e\") abstract SDVariable g();";
     /** A valid schedule class, {@code test.S}. */
     private static final String SCHEDULE = """
             package test;
@@ -105,9 +111,9 @@ final class RuleCases {
                         + "strategy = void.class) public abstract class M")),
                 of(Message.PART_NAME_CLASH, "weighting(", valid("@Branch(shape = 1) "
                         + "@BranchLoss(Loss.MEAN_SQUARED_ERROR) SDVariable weighting() { return null; }"))
-                        .saying("The generated enum MPart has one constant per @Shared method, per branch and "
-                                + "WEIGHTING, named in upper snake case; the weighting and branch 'weighting' would "
-                                + "both be WEIGHTING"),
+                        .saying("The generated enum MPart has one constant per @Shared method, @Experts group, "
+                                + "@Gate, @Stitch, per branch and WEIGHTING, named in upper snake case after its "
+                                + "parameter group; the weighting and branch 'weighting' would both be WEIGHTING"),
                 of(Message.PART_NAME_CLASH, "sharedTrunk(", valid(
                         "@Shared SDVariable shared_trunk(Layers nn) { return null; }",
                         "@Shared SDVariable sharedTrunk(Layers nn) { return null; }"))
@@ -148,7 +154,51 @@ final class RuleCases {
                         .saying("there is no branch 'prcie'; did you mean 'price'?"),
                 of(Message.HISTORY_COLUMN_CLASH, "val_b(", valid("@Branch(shape = 1) "
                         + "@BranchLoss(Loss.MEAN_SQUARED_ERROR) SDVariable val_b() { return null; }"))
-                        .saying("branch 'val_b' would take the validation columns of branch 'b' (val_b_loss)"));
+                        .saying("branch 'val_b' would take the validation columns of branch 'b' (val_b_loss)"),
+                // Experts, gates and stitches in the existing rules.
+                of(Message.HISTORY_COLUMN_CLASH, "g_p()", valid(
+                        "@Experts(count = 1, input = \"x\") SDVariable p_q" + EXPERT,
+                        "@Experts(count = 1, input = \"x\") SDVariable q" + EXPERT,
+                        "@Gate(experts = \"p_q\") abstract SDVariable g();",
+                        "@Gate(experts = \"q\") abstract SDVariable g_p();"))
+                        .saying("gate 'g_p' and group 'q' would give column g_p_q_0, as gate 'g' and group 'p_q' do"),
+                of(Message.GENERATED_NAME_TAKEN, RuleCase.MODEL_FILE, "class M", Map.of(
+                        RuleCase.MODEL_FILE, valid(EXPERTS, GATE),
+                        "test/MGateWeights.java", "package test;\n\npublic class MGateWeights {\n}\n"))
+                        .saying("The generated type test.MGateWeights would clash"),
+                of(Message.CONFLICTING_ANNOTATIONS, "SDVariable e(", valid(GATE,
+                        "@Shared @Experts(count = 2, input = \"x\") SDVariable e" + EXPERT))
+                        .saying("e is @Shared and @Experts"),
+                of(Message.CONFLICTING_ANNOTATIONS, "g()", valid(
+                        "@Gate(experts = \"e\") @Stitch(parts = {\"x\", \"x\"}) abstract SDVariable g();"))
+                        .saying("g is @Gate and @Stitch"),
+                of(Message.METHOD_ABSTRACT, "SDVariable e(", valid(GATE,
+                        "@Experts(count = 2, input = \"x\") abstract SDVariable e(Layers nn, SDVariable in);"))
+                        .saying("@Experts methods must have a body"),
+                of(Message.PART_NAME_CLASH, "clickGate()", valid(
+                        "@Experts(count = 2, input = \"x\") SDVariable click_gate" + EXPERT,
+                        "@Gate(experts = \"click_gate\") abstract SDVariable clickGate();"))
+                        .saying("@Experts group click_gate() and @Gate clickGate() would both be CLICK_GATE"),
+                of(Message.UNKNOWN_PART, "s()", valid("@Shared " + SHARED,
+                        "@Stitch(parts = {\"trunk\", \"trunc2\"}) abstract SDVariable s();"))
+                        .saying("@Stitch.parts must name an @Input, @Shared, @Gate or @Stitch method of this model; "
+                                + "there is no such method 'trunc2'"),
+                of(Message.UNKNOWN_PART, "g()", valid(EXPERTS,
+                        "@Gate(experts = \"e\", input = \"trunk\") abstract SDVariable g();"))
+                        .saying("@Gate.input must name"),
+                of(Message.STITCH_PARTS, "s()", valid("@Shared " + SHARED,
+                        "@Stitch(parts = {\"trunk\", \"trunk\"}) abstract SDVariable s();"))
+                        .saying("s() names 'trunk' twice"),
+                of(Message.PART_CYCLE, "g()", valid(EXPERTS,
+                        "@Gate(experts = \"e\", input = \"g\") abstract SDVariable g();"))
+                        .saying("g -> g"),
+                of(Message.PART_CYCLE, "s1()", valid(
+                        "@Stitch(parts = {\"x\", \"s2\"}) abstract SDVariable s1();",
+                        "@Stitch(parts = {\"x\", \"s1\"}) abstract SDVariable s2();"))
+                        .saying("s1 -> s2 -> s1"),
+                of(Message.STITCH_SIGNATURE, "s()", valid("@Stitch(parts = {\"x\", \"trunk\"}) "
+                        + "SDVariable s() { return null; }", "@Shared " + SHARED))
+                        .saying("s has a body"));
     }
 
     static List<RuleCase> all() {
@@ -250,6 +300,45 @@ final class RuleCases {
                         "@Branch(shape = 1) @BranchLoss(value = Loss.HUBER, delta = 0) SDVariable c() { return null; }")),
                 of(Message.DELTA_IGNORED, "c(", valid("@Branch(shape = 1) "
                         + "@BranchLoss(value = Loss.MEAN_SQUARED_ERROR, delta = 2) SDVariable c() { return null; }")),
+
+                // Experts, gates and stitches.
+                of(Message.EXPERTS_SIGNATURE, "SDVariable e(", valid(GATE,
+                        "@Experts(count = 2, input = \"x\") SDVariable e(Layers nn) { return null; }"))
+                        .saying("e takes (io.github.branchwise.runtime.Layers)"),
+                of(Message.EXPERTS_COUNT, "count = 0", valid(GATE,
+                        "@Experts(count = 0, input = \"x\") SDVariable e" + EXPERT))
+                        .saying("count must be at least 1; 0 is not"),
+                of(Message.GATE_SIGNATURE, "g(", valid(EXPERTS,
+                        "@Gate(experts = \"e\") SDVariable g(Layers nn) { return null; }"))
+                        .saying("g has a body and takes (io.github.branchwise.runtime.Layers)"),
+                of(Message.STITCH_SIGNATURE, "s()", valid("@Shared " + SHARED,
+                        "@Stitch(parts = {\"x\", \"trunk\"}) abstract Object s();"))
+                        .saying("s returns java.lang.Object"),
+                of(Message.GATE_WITHOUT_EXPERTS, "g()", valid("@Gate(experts = {}) abstract SDVariable g();"))
+                        .saying("g() names none"),
+                of(Message.UNKNOWN_EXPERTS, "\"clickOwm\"", valid(
+                        "@Experts(count = 2, input = \"x\") SDVariable clickOwn" + EXPERT,
+                        "@Gate(experts = \"clickOwm\") abstract SDVariable clickGate();"))
+                        .saying("there is no @Experts method 'clickOwm'; did you mean 'clickOwn'?"),
+                of(Message.EXPERTS_TWICE, "g()", valid(EXPERTS,
+                        "@Gate(experts = {\"e\", \"e\"}) abstract SDVariable g();"))
+                        .saying("g() lists 'e' twice"),
+                of(Message.UNKNOWN_PART, "\"trunc\"", valid("@Shared " + SHARED, GATE,
+                        "@Experts(count = 2, input = \"trunc\") SDVariable e" + EXPERT))
+                        .saying("there is no such method 'trunc'; did you mean 'trunk'?"),
+                of(Message.GATE_INPUT_AMBIGUOUS, "g()", valid("@Shared " + SHARED, EXPERTS,
+                        "@Experts(count = 2, input = \"trunk\") SDVariable f" + EXPERT,
+                        "@Gate(experts = {\"e\", \"f\"}) abstract SDVariable g();"))
+                        .saying("'e' reads 'x' and 'f' reads 'trunk'"),
+                of(Message.PART_CYCLE, "SDVariable e(", valid(GATE,
+                        "@Experts(count = 2, input = \"g\") SDVariable e" + EXPERT))
+                        .saying("e -> g -> e"),
+                of(Message.STITCH_PARTS, "s()", valid("@Stitch(parts = \"x\") abstract SDVariable s();"))
+                        .saying("s() names one"),
+                of(Message.STITCH_INIT, "s()", valid("@Shared " + SHARED,
+                        "@Stitch(parts = {\"trunk\", \"x\"}, own = Double.NaN) abstract SDVariable s();"))
+                        .saying("own = NaN is not"),
+                of(Message.EXPERTS_UNUSED, "SDVariable e(", valid(EXPERTS)),
 
                 // Weighting.
                 of(Message.UNSUPPORTED_WEIGHTING, RuleCase.MODEL_FILE, "class M", Map.of(

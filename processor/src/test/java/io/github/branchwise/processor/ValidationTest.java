@@ -98,6 +98,20 @@ final class ValidationTest {
     }
 
     @Test
+    void aCycleIsReportedOnceOnItsSmallestNameWhateverTheDeclarationOrder() {
+        // A cycle has no first member the user declared: the smallest name is where it is reported, in both orders.
+        String first = "@Stitch(parts = {\"x\", \"beta\"}) abstract SDVariable alpha();";
+        String second = "@Stitch(parts = {\"x\", \"alpha\"}) abstract SDVariable beta();";
+        for (String[] members : List.of(new String[] {first, second}, new String[] {second, first})) {
+            javax.tools.JavaFileObject file = JavaFileObjects.forSourceString("test.M", RuleCase.valid(members));
+            Compilation compilation = Compilations.javac().compile(file);
+            assertThat(compilation).hadErrorContaining("[PartCycle] ").inFile(file).onLineContaining("alpha()");
+            assertThat(compilation).hadErrorContaining("; alpha -> beta -> alpha");
+            assertEquals(1, compilation.errors().size(), () -> "one report per cycle: " + compilation.errors());
+        }
+    }
+
+    @Test
     void everyErrorOfOneClassIsReportedInOneCompile() {
         String source = RuleCase.source("@WeightedLoss(min = 0.8, max = 0.2) public final class M",
                 "@Input(shape = {0}) abstract Object x();",

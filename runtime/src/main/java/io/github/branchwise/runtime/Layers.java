@@ -552,4 +552,28 @@ public final class Layers {
     public SDVariable softmax(SDVariable x, int axis) {
         return ShapeLayers.softmax(this, host, x, axis);
     }
+
+    // ---- multi-task architectures (issue 15, docs/architectures.md) ----
+
+    /**
+     * MTAN's attention module (Liu et al. 2019), as LibMTL builds it: a task's soft mask over a shared block,
+     * {@code σ(BN(conv1x1(ReLU(BN(conv1x1([middle; previous]))))))} {@code ⊙ end}. {@code middle} is the shared
+     * block's intermediate feature map, {@code end} its output, {@code previous} this task's attended features from
+     * the level below brought to this level's height and width (null at the first level: the mask reads
+     * {@code middle} only). Both 1x1 convolutions have {@code channels(end)} filters (LibMTL: {@code channels /
+     * expansion}, the same for basic blocks) and a bias; the batch norms are {@link #batchNorm(SDVariable)}'s, so the
+     * module runs in training and inference mode as they do. Parameters in this scope:
+     * {@code <scope>/task_attention_<n>/conv2d_0/W}, {@code .../batch_norm_0/gamma}, ..., {@code .../conv2d_1},
+     * {@code .../batch_norm_1}. PyTorch: LibMTL's {@code _att_layer(in, channels, channels)} applied to
+     * {@code torch.cat([middle, previous], dim=1)} (NCHW), times {@code end}.
+     *
+     * @param middle   {@code [batch, h, w, c1]}
+     * @param end      {@code [batch, h, w, c]}: what the mask multiplies, and the output's shape
+     * @param previous {@code [batch, h, w, c2]} or null
+     * @throws IllegalArgumentException when an input is not a floating-point NHWC image, or the three differ in height
+     *                                  or width ({@code taskAttention 'mask/task_attention_0' needs ...})
+     */
+    public SDVariable taskAttention(SDVariable middle, SDVariable end, SDVariable previous) {
+        return TaskAttention.build(this, middle, end, previous);
+    }
 }

@@ -2,8 +2,11 @@ package io.github.branchwise.processor.base;
 
 import io.github.branchwise.annotations.Branch;
 import io.github.branchwise.annotations.BranchLoss;
+import io.github.branchwise.annotations.Experts;
+import io.github.branchwise.annotations.Gate;
 import io.github.branchwise.annotations.Input;
 import io.github.branchwise.annotations.Shared;
+import io.github.branchwise.annotations.Stitch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -20,13 +23,19 @@ import javax.lang.model.util.ElementFilter;
  * @param branch its {@code @Branch}, if any
  * @param shared its {@code @Shared}, if any
  * @param branchLoss its {@code @BranchLoss}, if any
+ * @param experts its {@code @Experts}, if any
+ * @param gate its {@code @Gate}, if any
+ * @param stitch its {@code @Stitch}, if any
  */
 public record ModelMethod(
         ExecutableElement method,
         Optional<AnnotationMirror> input,
         Optional<AnnotationMirror> branch,
         Optional<AnnotationMirror> shared,
-        Optional<AnnotationMirror> branchLoss) {
+        Optional<AnnotationMirror> branchLoss,
+        Optional<AnnotationMirror> experts,
+        Optional<AnnotationMirror> gate,
+        Optional<AnnotationMirror> stitch) {
 
     /**
      * The annotated methods declared in {@code type}, in declaration order.
@@ -43,7 +52,10 @@ public record ModelMethod(
                     Annotations.find(method, Input.class),
                     Annotations.find(method, Branch.class),
                     Annotations.find(method, Shared.class),
-                    Annotations.find(method, BranchLoss.class));
+                    Annotations.find(method, BranchLoss.class),
+                    Annotations.find(method, Experts.class),
+                    Annotations.find(method, Gate.class),
+                    Annotations.find(method, Stitch.class));
             if (annotated.isAnnotated()) {
                 methods.add(annotated);
             }
@@ -53,12 +65,14 @@ public record ModelMethod(
 
     /** Whether the method carries any Branchwise annotation. */
     public boolean isAnnotated() {
-        return input.isPresent() || branch.isPresent() || shared.isPresent() || branchLoss.isPresent();
+        return input.isPresent() || branch.isPresent() || shared.isPresent() || branchLoss.isPresent()
+                || experts.isPresent() || gate.isPresent() || stitch.isPresent();
     }
 
-    /** Whether this is a loss method: {@code @BranchLoss} without {@code @Branch}. */
+    /** Whether this is a loss method: {@code @BranchLoss} without {@code @Branch} or another role. */
     public boolean isLossMethod() {
-        return branchLoss.isPresent() && branch.isEmpty() && input.isEmpty() && shared.isEmpty();
+        return branchLoss.isPresent() && branch.isEmpty() && input.isEmpty() && shared.isEmpty()
+                && experts.isEmpty() && gate.isEmpty() && stitch.isEmpty();
     }
 
     /** The method's simple name. */

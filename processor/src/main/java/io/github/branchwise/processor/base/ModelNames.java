@@ -21,10 +21,13 @@ import javax.lang.model.element.TypeElement;
  * @param model the model class itself
  */
 public record ModelNames(String packageName, String prefix, ClassName model) {
-    /** The suffixes of the generated types, in the order they are generated. */
+    /** The suffixes of the types generated for every model, in the order they are generated. */
     public static final List<String> SUFFIXES =
             List.of("Batch", "Prediction", "Losses", "LossWeights", "PredictionModel", "TrainingModel", "Part",
                     "Metrics", "Epoch", "History", "ExamplePrediction");
+
+    /** The suffix of the gate weights record, generated only for a model with {@code @Gate}s, after the others. */
+    public static final String GATE_WEIGHTS = "GateWeights";
 
     /** The runtime's name of the weighting's parameter group, and the {@code <Model>Part} constant for it. */
     public static final String WEIGHTING_GROUP = "weighting";
@@ -96,6 +99,11 @@ public record ModelNames(String packageName, String prefix, ClassName model) {
         return generated("Epoch");
     }
 
+    /** {@code <Model>GateWeights}: each gate's mean expert weights over an epoch; only for models with gates. */
+    public ClassName gateWeights() {
+        return generated(GATE_WEIGHTS);
+    }
+
     /** {@code <Model>History}: the typed view of a training run's history. */
     public ClassName history() {
         return generated("History");
@@ -124,9 +132,19 @@ public record ModelNames(String packageName, String prefix, ClassName model) {
         return constant.toString();
     }
 
-    /** Every generated type, in the order of {@link #SUFFIXES}. */
-    public List<ClassName> all() {
-        return SUFFIXES.stream().map(this::generated).toList();
+    /** The suffixes of the types generated for a model with or without gates, in the order they are generated. */
+    public static List<String> suffixes(boolean gates) {
+        if (!gates) {
+            return SUFFIXES;
+        }
+        List<String> all = new java.util.ArrayList<>(SUFFIXES);
+        all.add(GATE_WEIGHTS);
+        return List.copyOf(all);
+    }
+
+    /** Every type generated for a model with or without gates, in the order of {@link #suffixes(boolean)}. */
+    public List<ClassName> all(boolean gates) {
+        return suffixes(gates).stream().map(this::generated).toList();
     }
 
     /** The qualified name of a type of the model's package, as {@code Elements.getTypeElement} takes it. */

@@ -51,6 +51,10 @@ public final class TypeNames {
     public static final ClassName CSV_DATA = ClassName.get(TRAINING, "CsvData");
     /** One untyped mini-batch. */
     public static final ClassName BATCH = ClassName.get(TRAINING, "Batch");
+    /** One gate's mean expert weights over an epoch, read from a history row. */
+    public static final ClassName GATE_WEIGHTS = ClassName.get(TRAINING, "GateWeights");
+    /** Builds one expert of a group, for {@code ModelGraph.experts}. */
+    public static final ClassName EXPERT_FACTORY = MODEL_GRAPH.nestedClass("ExpertFactory");
     /** What a fitting recorded, untyped. */
     public static final ClassName HISTORY = ClassName.get(TRAINING, "History");
     /** Step and epoch hooks of a fitting. */

@@ -14,6 +14,9 @@ import javax.lang.model.element.TypeElement;
  * @param shared the {@code @Shared} methods, in declaration order
  * @param branches the branches, in declaration order
  * @param lossMethods the loss methods, in declaration order
+ * @param experts the {@code @Experts} groups, in declaration order
+ * @param gates the {@code @Gate}s, in declaration order
+ * @param stitches the {@code @Stitch}es, in declaration order
  * @param weighting how the branch losses are combined
  * @param serializable whether the model class is {@code Serializable}, which the generated subclass inherits
  */
@@ -25,6 +28,9 @@ public record ModelDescriptor(
         List<SharedDescriptor> shared,
         List<BranchDescriptor> branches,
         List<LossMethodDescriptor> lossMethods,
+        List<ExpertsDescriptor> experts,
+        List<GateDescriptor> gates,
+        List<StitchDescriptor> stitches,
         WeightingDescriptor weighting,
         boolean serializable) {
 
@@ -34,5 +40,19 @@ public record ModelDescriptor(
         shared = List.copyOf(shared);
         branches = List.copyOf(branches);
         lossMethods = List.copyOf(lossMethods);
+        experts = List.copyOf(experts);
+        gates = List.copyOf(gates);
+        stitches = List.copyOf(stitches);
+    }
+
+    /** Whether the model has gates, and so a {@code <Model>GateWeights} record and gate columns in its history. */
+    public boolean hasGates() {
+        return !gates.isEmpty();
+    }
+
+    /** The experts group of that name. */
+    public ExpertsDescriptor expertsGroup(String name) {
+        return experts.stream().filter(e -> e.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no @Experts group " + name));
     }
 }

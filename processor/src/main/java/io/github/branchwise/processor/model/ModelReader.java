@@ -44,6 +44,9 @@ public final class ModelReader {
         List<SharedDescriptor> shared = new ArrayList<>();
         List<BranchDescriptor> branches = new ArrayList<>();
         List<LossMethodDescriptor> lossMethods = new ArrayList<>();
+        List<ExpertsDescriptor> experts = new ArrayList<>();
+        List<ModelMethod> gateMethods = new ArrayList<>();
+        List<StitchDescriptor> stitches = new ArrayList<>();
         for (ModelMethod method : ModelMethod.scan(type)) {
             Access access = Access.of(method.method().getModifiers());
             boolean takesLayers = method.method().getParameters().size() == 1;
@@ -55,6 +58,21 @@ public final class ModelReader {
                                 .flatMap(v -> Annotations.number(v.getValue())).orElseThrow().longValue()));
             } else if (method.shared().isPresent()) {
                 shared.add(new SharedDescriptor(method.name(), access, takesLayers));
+            } else if (method.experts().isPresent()) {
+                AnnotationMirror annotation = method.experts().get();
+                experts.add(new ExpertsDescriptor(method.name(),
+                        Annotations.value(elements, annotation, "count")
+                                .flatMap(v -> Annotations.number(v.getValue())).orElseThrow().intValue(),
+                        Annotations.stringValue(elements, annotation, "input").orElseThrow()));
+            } else if (method.gate().isPresent()) {
+                // Read once every group is known: a gate without input takes the part its groups read.
+                gateMethods.add(method);
+            } else if (method.stitch().isPresent()) {
+                AnnotationMirror annotation = method.stitch().get();
+                stitches.add(new StitchDescriptor(method.name(), access, strings(annotation, "parts"),
+                        Annotations.doubleValue(elements, annotation, "own").orElseThrow(),
+                        Annotations.doubleValue(elements, annotation, "other").orElseThrow(),
+                        (Boolean) Annotations.value(elements, annotation, "perChannel").orElseThrow().getValue()));
             } else if (method.branch().isPresent()) {
                 AnnotationMirror branch = method.branch().get();
                 Loss loss = Loss.CUSTOM;
@@ -72,6 +90,18 @@ public final class ModelReader {
                         Annotations.stringValue(elements, branchLoss, "branch").orElseThrow(), method.name()));
             }
         }
+        List<GateDescriptor> gates = new ArrayList<>();
+        for (ModelMethod method : gateMethods) {
+            AnnotationMirror annotation = method.gate().orElseThrow();
+            List<String> groups = strings(annotation, "experts");
+            String input = Annotations.stringValue(elements, annotation, "input").orElseThrow();
+            if (input.isEmpty()) {
+                // Validation guarantees that every group reads this same part.
+                input = experts.stream().filter(e -> e.name().equals(groups.get(0))).findFirst().orElseThrow()
+                        .input();
+            }
+            gates.add(new GateDescriptor(method.name(), Access.of(method.method().getModifiers()), groups, input));
+        }
         return new ModelDescriptor(
                 type,
                 type.getQualifiedName().toString(),
@@ -80,6 +110,9 @@ public final class ModelReader {
                 shared,
                 branches,
                 lossMethods,
+                experts,
+                gates,
+                stitches,
                 weighting(type, shared),
                 isSerializable(type));
     }
@@ -123,6 +156,14 @@ public final class ModelReader {
                 Annotations.doubleValue(elements, annotation, "asymmetry").orElseThrow(),
                 sharedLayer,
                 className(annotation, "strategy"));
+    }
+
+    private List<String> strings(AnnotationMirror annotation, String attribute) {
+        List<String> values = new ArrayList<>();
+        for (AnnotationValue value : Annotations.arrayValue(elements, annotation, attribute).orElseThrow()) {
+            values.add((String) value.getValue());
+        }
+        return values;
     }
 
     private List<Double> doubles(AnnotationMirror annotation, String attribute) {

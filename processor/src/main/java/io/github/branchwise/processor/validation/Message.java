@@ -33,8 +33,8 @@ public enum Message {
                     + "exception: the generated code extends it"),
     /** Model annotations in a class without {@code @WeightedLoss}. */
     MISSING_WEIGHTED_LOSS("MissingWeightedLoss",
-            "A class with @Input, @Branch, @Shared or @BranchLoss methods must be annotated @WeightedLoss; "
-                    + "%s is not"),
+            "A class with @Input, @Branch, @Shared, @BranchLoss, @Experts, @Gate or @Stitch methods must be "
+                    + "annotated @WeightedLoss; %s is not"),
     /** Fewer than two branches. */
     TOO_FEW_BRANCHES("TooFewBranches",
             "A @WeightedLoss class needs at least two @Branch methods, one per output to weigh; found %d"),
@@ -42,8 +42,8 @@ public enum Message {
     NO_INPUT("NoInput", "A @WeightedLoss class needs at least one @Input method"),
     /** An abstract method the generated code cannot implement. */
     ABSTRACT_METHOD("AbstractMethod",
-            "The only abstract methods of a @WeightedLoss class must be @Input methods; the generated code "
-                    + "cannot implement %s"),
+            "The only abstract methods of a @WeightedLoss class must be @Input, @Gate or @Stitch methods; the "
+                    + "generated code cannot implement %s"),
     /** A generated type's name is taken by another type of the package. */
     GENERATED_NAME_TAKEN("GeneratedNameTaken",
             "The generated type %s would clash with the existing type of that name; rename one of them"),
@@ -67,10 +67,10 @@ public enum Message {
     METHOD_THROWS("MethodThrows", "@%s methods must not declare checked exceptions; %s declares %s"),
     /** An abstract branch, shared or loss method. */
     METHOD_ABSTRACT("MethodAbstract", "@%s methods must have a body: they build part of the graph"),
-    /** Two of {@code @Input}, {@code @Branch}, {@code @Shared} on one method. */
+    /** Two roles ({@code @Input}, {@code @Branch}, {@code @Shared}, {@code @Experts}, ...) on one method. */
     CONFLICTING_ANNOTATIONS("ConflictingAnnotations",
-            "A method can be only one of @Input, @Branch or @Shared, and @BranchLoss goes on a @Branch method or "
-                    + "alone; %s is %s"),
+            "A method can be only one of @Input, @Branch, @Shared, @Experts, @Gate or @Stitch, and @BranchLoss goes "
+                    + "on a @Branch method or alone; %s is %s"),
 
     // ----- @Input -----
     /** An {@code @Input} that does not return SDVariable. */
@@ -112,13 +112,16 @@ public enum Message {
             "Input and branch names must be unique within a model; '%s' already names %s"),
     /** Two parts of the model that would get the same constant of the generated part enum. */
     PART_NAME_CLASH("PartNameClash",
-            "The generated enum %s has one constant per @Shared method, per branch and WEIGHTING, named in upper "
-                    + "snake case; %s and %s would both be %s, rename one"),
-    /** A branch named {@code val_} and another branch's name: its history columns would be the other's. */
+            "The generated enum %s has one constant per @Shared method, @Experts group, @Gate, @Stitch, per branch "
+                    + "and WEIGHTING, named in upper snake case after its parameter group; %s and %s would both be "
+                    + "%s, rename one"),
+    /**
+     * Two history columns of one name: a branch named {@code val_} and another branch's name (its columns would be
+     * the other's validation columns), or two gate and group pairs that join to one gate column.
+     */
     HISTORY_COLUMN_CLASH("HistoryColumnClash",
-            "History columns are named <branch>_loss, <branch>_weight, <branch>_<metric> and, on validation data, "
-                    + "val_<branch>_loss, val_<branch>_<metric>; branch '%s' would take the validation columns of "
-                    + "branch '%s' (%s), rename one"),
+            "History columns are named <branch>_loss, <branch>_weight, <branch>_<metric>, <gate>_<group>_<k> and, "
+                    + "on validation data, val_<branch>_loss, val_<branch>_<metric>; %s, rename one"),
     /** A shape dimension that is zero or negative. */
     SHAPE_DIMENSION("ShapeDimension", "Shape dimensions must be positive; %d is not"),
     /** A categorical loss on a branch without a class axis. */
@@ -159,6 +162,50 @@ public enum Message {
     /** A delta on a loss that ignores it. */
     DELTA_IGNORED("DeltaIgnored", Diagnostic.Kind.WARNING,
             "@BranchLoss.delta applies to Loss.HUBER only; %s ignores it"),
+
+    // ----- Experts, gates and stitches -----
+    /** An {@code @Experts} method whose signature is not {@code SDVariable name(Layers nn, SDVariable input)}. */
+    EXPERTS_SIGNATURE("ExpertsSignature",
+            "@Experts methods must be SDVariable name(Layers nn, SDVariable input), with a body that builds one "
+                    + "expert: the generated code calls it once per expert with that expert's layers; %s"),
+    /** An {@code @Experts} count below 1. */
+    EXPERTS_COUNT("ExpertsCount", "@Experts count must be at least 1; %d is not"),
+    /** A {@code @Gate} method that is not {@code abstract SDVariable name()}. */
+    GATE_SIGNATURE("GateSignature",
+            "@Gate methods must be abstract SDVariable name() without parameters: the generated code implements "
+                    + "them with the gate; %s"),
+    /** A {@code @Stitch} method that is not {@code abstract SDVariable name()}. */
+    STITCH_SIGNATURE("StitchSignature",
+            "@Stitch methods must be abstract SDVariable name() without parameters: the generated code implements "
+                    + "them with the cross-stitch unit; %s"),
+    /** A {@code @Gate} with an empty {@code experts}. */
+    GATE_WITHOUT_EXPERTS("GateWithoutExperts",
+            "@Gate must name at least one @Experts group to mix: @Gate(experts = \"...\"); %s() names none"),
+    /** A {@code @Gate} naming a group that is no {@code @Experts} method. */
+    UNKNOWN_EXPERTS("UnknownExperts",
+            "@Gate experts must name @Experts methods of this model; there is no @Experts method '%s'%s"),
+    /** A {@code @Gate} listing one group twice. */
+    EXPERTS_TWICE("ExpertsTwice",
+            "A @Gate lists each @Experts group once, since each expert gets one weight; %s() lists '%s' twice"),
+    /** An {@code input} or {@code parts} name that is no part of the model. */
+    UNKNOWN_PART("UnknownPart",
+            "@%s.%s must name an @Input, @Shared, @Gate or @Stitch method of this model; there is no such method "
+                    + "'%s'%s"),
+    /** A {@code @Gate} without {@code input} whose groups read different parts. */
+    GATE_INPUT_AMBIGUOUS("GateInputAmbiguous",
+            "A @Gate without input is driven by the part its groups read, so every listed group must read the same "
+                    + "part; %s, so name the gate's input: @Gate(experts = ..., input = \"...\")"),
+    /** Experts, gates and stitches that read themselves through their inputs. */
+    PART_CYCLE("PartCycle",
+            "Experts, gates and stitches must not depend on themselves through their inputs, groups and parts; %s"),
+    /** A {@code @Stitch} with fewer than two distinct parts. */
+    STITCH_PARTS("StitchParts",
+            "@Stitch needs two or more distinct parts to mix, this column's own first; %s() %s"),
+    /** A {@code @Stitch} whose initial own or other weight is not finite. */
+    STITCH_INIT("StitchInit", "@Stitch own and other must be finite; %s = %s is not"),
+    /** An {@code @Experts} group no gate names. */
+    EXPERTS_UNUSED("ExpertsUnused", Diagnostic.Kind.WARNING,
+            "An @Experts group that no @Gate names is never built; name '%s' in a gate's experts, or remove it"),
 
     // ----- Weighting -----
     /** A weighting constant this processor does not know: the annotations jar is newer than the processor. */
@@ -227,8 +274,9 @@ public enum Message {
     /** A gradient-level weighting in a model whose branches share no parameters. */
     NO_SHARED_PARAMETERS("NoSharedParameters", Diagnostic.Kind.WARNING,
             "%s weighting works on the gradients of the parameters the branches share, and %s has no @Shared method "
-                    + "with a Layers parameter: it will use every parameter instead, where each branch's own layers "
-                    + "get that branch's gradient only; put the shared layers in a @Shared method"),
+                    + "with a Layers parameter, @Experts group or @Stitch: it will use every parameter instead, where "
+                    + "each branch's own layers get that branch's gradient only; put the shared layers in a @Shared "
+                    + "method"),
     /** An attribute the chosen weighting ignores. */
     WEIGHTING_ATTRIBUTE_IGNORED("WeightingAttributeIgnored", Diagnostic.Kind.WARNING,
             "%s ignores @WeightedLoss.%s"),

@@ -127,7 +127,8 @@ public final class ModelValidator {
     /** Generated names that clash with user types, and nested models whose joined prefix is ambiguous. */
     private void validateNames(TypeElement type, ValidationReport report) {
         ModelNames names = ModelNames.of(type);
-        for (var generated : names.all()) {
+        boolean gates = hasGates(type);
+        for (var generated : names.all(gates)) {
             String qualified = generated.canonicalName();
             Optional<String> owner = generatedTypes.generatedFor(qualified);
             if (generatedTypes.isUserType(qualified)
@@ -150,8 +151,8 @@ public final class ModelValidator {
             if (other.equals(type) || theirs.prefix().equals(names.prefix())) {
                 continue;
             }
-            for (String suffix : ModelNames.SUFFIXES) {
-                for (String theirSuffix : ModelNames.SUFFIXES) {
+            for (String suffix : ModelNames.suffixes(gates)) {
+                for (String theirSuffix : ModelNames.suffixes(hasGates(other))) {
                     if ((names.prefix() + suffix).equals(theirs.prefix() + theirSuffix)) {
                         report.report(Message.GENERATED_NAME_SHARED, type, names.qualify(names.prefix() + suffix),
                                 names.prefix(), suffix, other.getQualifiedName(), theirs.prefix(), theirSuffix);
@@ -159,6 +160,11 @@ public final class ModelValidator {
                 }
             }
         }
+    }
+
+    /** Whether the model declares a {@code @Gate}, and so gets a {@code <Model>GateWeights} record. */
+    private static boolean hasGates(TypeElement type) {
+        return ModelMethod.scan(type).stream().anyMatch(method -> method.gate().isPresent());
     }
 
     /** The {@code @WeightedLoss} classes of the model's package, nested ones included, in a stable order. */
@@ -183,13 +189,13 @@ public final class ModelValidator {
         return !types.isSubtype(thrown, runtime) && !types.isSubtype(thrown, error);
     }
 
-    private static boolean isType(TypeMirror type, String qualifiedName) {
+    static boolean isType(TypeMirror type, String qualifiedName) {
         return type.getKind() == TypeKind.DECLARED
                 && ((DeclaredType) type).asElement() instanceof TypeElement element
                 && element.getQualifiedName().contentEquals(qualifiedName);
     }
 
-    private static String describeParameters(ExecutableElement method) {
+    static String describeParameters(ExecutableElement method) {
         return method.getParameters().stream()
                 .map(p -> p.asType().toString())
                 .collect(Collectors.joining(", "));
@@ -209,12 +215,17 @@ public final class ModelValidator {
         private final List<ModelMethod> lossMethods = new ArrayList<>();
         /** The {@code @Shared} methods, in declaration order. */
         private final List<ModelMethod> sharedMethods = new ArrayList<>();
+        /** The {@code @Input} and {@code @Shared} methods, in declaration order: what parts may read by name. */
+        private final List<ModelMethod> readable = new ArrayList<>();
+        /** The experts groups, gates and stitches, checked on their own and then against each other. */
+        private final PartsValidation parts;
         private int inputs;
 
         MemberValidation(TypeElement type, AnnotationMirror weightedLoss, ValidationReport report) {
             this.type = type;
             this.weightedLoss = weightedLoss;
             this.report = report;
+            this.parts = new PartsValidation(elements, report);
         }
 
         void run() {
@@ -233,6 +244,7 @@ public final class ModelValidator {
             validateWeighting();
             validateParts();
             validateHistoryColumns();
+            parts.resolve(readable);
         }
 
         /**
@@ -250,6 +262,19 @@ public final class ModelValidator {
                 String previous = constants.putIfAbsent(constant, description);
                 if (previous != null) {
                     report.report(Message.PART_NAME_CLASH, shared.method(), partEnum, previous, description,
+                            constant);
+                }
+            }
+            // Experts groups, gates and stitches name their parameter groups after their methods, as @Shared
+            // methods do: a clash would also put two parts' parameters in one group.
+            for (ModelMethod part : parts.parts()) {
+                String role = part.experts().isPresent() ? "@Experts group "
+                        : part.gate().isPresent() ? "@Gate " : "@Stitch ";
+                String description = role + part.name() + "()";
+                String constant = ModelNames.constantName(part.name());
+                String previous = constants.putIfAbsent(constant, description);
+                if (previous != null) {
+                    report.report(Message.PART_NAME_CLASH, part.method(), partEnum, previous, description,
                             constant);
                 }
             }
@@ -280,8 +305,9 @@ public final class ModelValidator {
                     ModelMethod method = branch.getValue();
                     AnnotationMirror annotation = method.branch().orElseThrow();
                     report.report(Message.HISTORY_COLUMN_CLASH, method.method(), annotation,
-                            Annotations.explicitValue(annotation, "name").orElse(null), name,
-                            name.substring("val_".length()), name + "_loss");
+                            Annotations.explicitValue(annotation, "name").orElse(null), "branch '" + name
+                                    + "' would take the validation columns of branch '"
+                                    + name.substring("val_".length()) + "' (" + name + "_loss)");
                 }
             }
         }
@@ -291,7 +317,11 @@ public final class ModelValidator {
             method.input().ifPresent(a -> roles.add("@Input"));
             method.branch().ifPresent(a -> roles.add("@Branch"));
             method.shared().ifPresent(a -> roles.add("@Shared"));
-            if (method.branchLoss().isPresent() && (method.input().isPresent() || method.shared().isPresent())) {
+            method.experts().ifPresent(a -> roles.add("@Experts"));
+            method.gate().ifPresent(a -> roles.add("@Gate"));
+            method.stitch().ifPresent(a -> roles.add("@Stitch"));
+            // @BranchLoss belongs on a @Branch method or alone: with any other role it is one role too many.
+            if (method.branchLoss().isPresent() && roles.stream().anyMatch(role -> !role.equals("@Branch"))) {
                 roles.add("@BranchLoss");
             }
             if (roles.size() > 1) {
@@ -300,11 +330,22 @@ public final class ModelValidator {
                 return;
             }
             if (method.input().isPresent()) {
+                readable.add(method);
                 validateInput(method, method.input().get());
             } else if (method.branch().isPresent()) {
                 validateBranch(method, method.branch().get());
             } else if (method.shared().isPresent()) {
+                readable.add(method);
                 validateShared(method);
+            } else if (method.experts().isPresent()) {
+                validateCommon(method, "Experts");
+                parts.experts(method);
+            } else if (method.gate().isPresent()) {
+                validateCommon(method, "Gate");
+                parts.gate(method);
+            } else if (method.stitch().isPresent()) {
+                validateCommon(method, "Stitch");
+                parts.stitch(method);
             } else {
                 validateLossMethod(method, method.branchLoss().get());
             }
@@ -329,7 +370,10 @@ public final class ModelValidator {
             if (!checked.isEmpty()) {
                 report.report(Message.METHOD_THROWS, element, annotation, method.name(), String.join(", ", checked));
             }
-            if (!annotation.equals("Input") && modifiers.contains(Modifier.ABSTRACT)) {
+            // Inputs, gates and stitches are abstract: the generated code implements them.
+            boolean implemented = annotation.equals("Input") || annotation.equals("Gate")
+                    || annotation.equals("Stitch");
+            if (!implemented && modifiers.contains(Modifier.ABSTRACT)) {
                 report.report(Message.METHOD_ABSTRACT, element, annotation);
             }
         }
@@ -640,7 +684,10 @@ public final class ModelValidator {
                     validateGradNormLayer(weightingValue);
                 }
                 case "PCGRAD", "MGDA" -> {
-                    if (sharedMethods.stream().noneMatch(m -> takesLayers(m.method()))) {
+                    // Experts and stitches are shared where several branch losses depend on them (the runtime
+                    // decides which from the graph), so a model with them may share without a @Shared method.
+                    if (sharedMethods.stream().noneMatch(m -> takesLayers(m.method()))
+                            && parts.parts().stream().allMatch(m -> m.gate().isPresent())) {
                         report.report(Message.NO_SHARED_PARAMETERS, type, weightedLoss, weightingValue, weighting,
                                 type.getSimpleName());
                     }

@@ -10,13 +10,17 @@ import com.palantir.javapoet.TypeSpec;
 import io.github.branchwise.annotations.Weighting;
 import io.github.branchwise.processor.base.ModelNames;
 import io.github.branchwise.processor.model.BranchDescriptor;
+import io.github.branchwise.processor.model.ExpertsDescriptor;
+import io.github.branchwise.processor.model.GateDescriptor;
 import io.github.branchwise.processor.model.ModelDescriptor;
 import io.github.branchwise.processor.model.SharedDescriptor;
+import io.github.branchwise.processor.model.StitchDescriptor;
 import java.util.Set;
 
 /**
- * Writes {@code <Model>Part}: one constant per {@code @Shared} method, per branch and {@code WEIGHTING}, in that
- * order (the order of the model summary), each carrying the name of its runtime parameter group.
+ * Writes {@code <Model>Part}: one constant per {@code @Shared} method, per {@code @Experts} group, {@code @Gate}
+ * and {@code @Stitch}, per branch and {@code WEIGHTING}, in that order (each kind in declaration order), each
+ * carrying the name of its runtime parameter group (the first segment of its parameters' names).
  */
 final class PartWriter {
     /** The strategies whose weighting learns parameters of its own; CUSTOM may. */
@@ -33,8 +37,7 @@ final class PartWriter {
         ModelNames names = model.names();
         TypeSpec.Builder part = TypeSpec.enumBuilder(names.part())
                 .addOriginatingElement(model.element())
-                .addJavadoc("The parts of {@link $T} that own parameters: each {@code @Shared} method, each branch\n"
-                        + "and the weighting, in the order of the model summary.\n\n", names.model())
+                .addJavadoc(partsJavadoc(), names.model())
                 .addJavadoc("<p>{@link $T#freeze($T...)} and\n{@link $T#unfreeze($T...)} take them; "
                         + "{@link #groupName()} is the name the runtime's\n{@code Trainer} and "
                         + "{@code TrainingOptions.groupUpdater} use.\n", names.trainingModel(), names.part(),
@@ -48,6 +51,20 @@ final class PartWriter {
                     : CodeBlock.of("{@code @Shared} method {@code $L()}, which takes no {@code Layers}\n"
                             + "and so owns no parameters: freezing it is an error.\n", shared.methodName());
             constant(part, shared.methodName(), javadoc);
+        }
+        for (ExpertsDescriptor group : model.experts()) {
+            constant(part, group.name(), CodeBlock.of("The $L $L of {@code @Experts} group {@code $L()}: the parameters "
+                    + "{@code $L/0/...}$L.\n", group.count(), group.count() == 1 ? "expert" : "experts", group.name(),
+                    group.name(), group.count() == 1 ? "" : " to {@code " + group.name() + "/" + (group.count() - 1)
+                            + "/...}"));
+        }
+        for (GateDescriptor gate : model.gates()) {
+            constant(part, gate.name(), CodeBlock.of("{@code @Gate} {@code $L()}: the parameters {@code $L/W} and "
+                    + "{@code $L/b}.\n", gate.name(), gate.name(), gate.name()));
+        }
+        for (StitchDescriptor stitch : model.stitches()) {
+            constant(part, stitch.name(), CodeBlock.of("{@code @Stitch} {@code $L()}: the parameter {@code $L/alpha}.\n",
+                    stitch.name(), stitch.name()));
         }
         for (BranchDescriptor branch : model.branches()) {
             CodeBlock javadoc = branch.takesLayers()
@@ -80,6 +97,16 @@ final class PartWriter {
                         .addStatement("return groupName")
                         .build())
                 .build();
+    }
+
+    /** The enum's first sentence; a model without experts, gates or stitches keeps the one it always had. */
+    private String partsJavadoc() {
+        if (model.experts().isEmpty() && model.gates().isEmpty() && model.stitches().isEmpty()) {
+            return "The parts of {@link $T} that own parameters: each {@code @Shared} method, each branch\n"
+                    + "and the weighting, in the order of the model summary.\n\n";
+        }
+        return "The parts of {@link $T} that own parameters: each {@code @Shared} method, each {@code @Experts}\n"
+                + "group, each {@code @Gate} and {@code @Stitch}, each branch and the weighting.\n\n";
     }
 
     private static void constant(TypeSpec.Builder part, String groupName, CodeBlock javadoc) {

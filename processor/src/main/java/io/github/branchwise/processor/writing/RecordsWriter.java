@@ -16,6 +16,8 @@ import com.palantir.javapoet.TypeSpec;
 import io.github.branchwise.processor.base.ModelNames;
 import io.github.branchwise.processor.base.TypeNames;
 import io.github.branchwise.processor.model.BranchDescriptor;
+import io.github.branchwise.processor.model.ExpertsDescriptor;
+import io.github.branchwise.processor.model.GateDescriptor;
 import io.github.branchwise.processor.model.InputDescriptor;
 import io.github.branchwise.processor.model.ModelDescriptor;
 import java.io.IOException;
@@ -308,6 +310,10 @@ final class RecordsWriter {
         component(type, constructor, names.losses(), "losses",
                 "the training losses, means over the epoch's examples");
         component(type, constructor, names.lossWeights(), "weights", "the loss weights at the epoch's end");
+        if (model.hasGates()) {
+            component(type, constructor, names.gateWeights(), "gates",
+                    "the mean weight each gate gave each of its experts over the epoch's training examples");
+        }
         component(type, constructor, names.metrics(), "metrics", "the training metrics over the epoch");
         component(type, constructor, optionalLosses, "validationLosses",
                 "the losses on the validation data, when there is some");
@@ -329,8 +335,10 @@ final class RecordsWriter {
                 .addStatement("$T validationMetrics = validated ? $T.of(metrics(row, $S)) : $T.empty()",
                         optionalMetrics, Optional.class, "val_", Optional.class)
                 .addStatement("return new $T((long) value(row, $S), (long) value(row, $S), value(row, $S),$W"
-                        + "losses(row, $S), weights(row), metrics(row, $S), validationLosses, validationMetrics)",
-                        self, "epoch", "steps", "lr", "", "")
+                        + "losses(row, $S), weights(row), $Lmetrics(row, $S), validationLosses, validationMetrics)",
+                        self, "epoch", "steps", "lr", "",
+                        model.hasGates() ? CodeBlock.of("$T.of(row),$W", names.gateWeights()) : CodeBlock.of(""),
+                        "")
                 .build());
         CodeBlock losses = CodeBlock.builder()
                 .add("value(row, prefix + $S)", "total")
@@ -374,6 +382,49 @@ final class RecordsWriter {
                 .addParameter(String.class, "column")
                 .addStatement("$T value = row.get(column)", Double.class)
                 .addStatement("return value == null ? $T.NaN : value", Double.class)
+                .build());
+        return type.recordConstructor(constructor.build()).build();
+    }
+
+    /**
+     * {@code <Model>GateWeights}, for a model with gates: one {@code GateWeights} per gate, in declaration order,
+     * named after the gate method, with {@code of(Map)} reading them from a row of the epoch table (columns
+     * {@code <gate>_<group>_<k>}).
+     */
+    TypeSpec gateWeights() {
+        ModelNames names = model.names();
+        ClassName self = names.gateWeights();
+        TypeSpec.Builder type = record(self,
+                "The mean weight each gate of {@link $T} gave each of its experts over an epoch's training\n"
+                        + "examples: a training statistic, as the training losses (validation and evaluation do not\n"
+                        + "change it). Each gate's weights of one example sum to 1, and so do their means.\n",
+                modelClass);
+        MethodSpec.Builder constructor = MethodSpec.constructorBuilder();
+        CodeBlock.Builder read = CodeBlock.builder();
+        for (GateDescriptor gate : model.gates()) {
+            List<ExpertsDescriptor> groups = gate.groups().stream().map(model::expertsGroup).toList();
+            String over = groups.stream()
+                    .map(g -> Snippets.code(g.name()) + " (" + g.count() + (g.count() == 1 ? " expert)" : " experts)"))
+                    .collect(Collectors.joining(", "));
+            ExpertsDescriptor first = groups.get(0);
+            component(type, constructor, TypeNames.GATE_WEIGHTS, gate.name(),
+                    "the weights of gate {@code $L()} over $L;\n        columns {@code $L_$L_0} and so on",
+                    gate.name(), over, gate.name(), first.name());
+            read.add(read.isEmpty() ? "" : ",$W")
+                    .add("$T.of(row, $S, $T.of($L), $T.of($L))", TypeNames.GATE_WEIGHTS, gate.name(), List.class,
+                            groups.stream().map(g -> CodeBlock.of("$S", g.name())).collect(CodeBlock.joining(", ")),
+                            List.class,
+                            groups.stream().map(g -> CodeBlock.of("$L", g.count())).collect(CodeBlock.joining(", ")));
+        }
+        type.addMethod(MethodSpec.methodBuilder("of")
+                .addJavadoc("Reads every gate's weights from a row of the history's epoch table, such as\n"
+                        + "{@code History.epoch(int)}; a missing column reads as NaN.\n\n")
+                .addJavadoc("@param row column name to value\n@return the weights of every gate\n")
+                .addModifiers(PUBLIC, STATIC)
+                .returns(self)
+                .addParameter(ROW, "row")
+                .addStatement("$T.requireNonNull(row, $S)", Objects.class, "row")
+                .addStatement("return new $T($L)", self, read.build())
                 .build());
         return type.recordConstructor(constructor.build()).build();
     }

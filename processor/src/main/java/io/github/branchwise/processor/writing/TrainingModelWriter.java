@@ -26,10 +26,13 @@ import io.github.branchwise.processor.base.ModelNames;
 import io.github.branchwise.processor.base.TypeNames;
 import io.github.branchwise.processor.model.Access;
 import io.github.branchwise.processor.model.BranchDescriptor;
+import io.github.branchwise.processor.model.ExpertsDescriptor;
+import io.github.branchwise.processor.model.GateDescriptor;
 import io.github.branchwise.processor.model.InputDescriptor;
 import io.github.branchwise.processor.model.LossMethodDescriptor;
 import io.github.branchwise.processor.model.ModelDescriptor;
 import io.github.branchwise.processor.model.SharedDescriptor;
+import io.github.branchwise.processor.model.StitchDescriptor;
 import io.github.branchwise.processor.model.WeightingDescriptor;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -718,7 +721,9 @@ final class TrainingModelWriter {
 
     /**
      * The model class's subclass: inputs read the graph's placeholders, {@code @Shared} methods are memoised so
-     * that every branch calling one gets the same tensor and the same parameters.
+     * that every branch calling one gets the same tensor and the same parameters; gates and stitches are
+     * implemented with the runtime's, memoised the same way, and each experts group is built once, by the first
+     * gate that mixes it.
      */
     private TypeSpec graph() {
         NameAllocator allocator = new NameAllocator();
@@ -726,6 +731,18 @@ final class TrainingModelWriter {
         Map<String, String> memo = new HashMap<>();
         for (SharedDescriptor shared : model.shared()) {
             memo.put(shared.methodName(), allocator.newName(shared.methodName()));
+        }
+        // Fields and methods have separate namespaces: a gate's field may share its method's name, but the
+        // experts groups' and the gates' fields must differ from each other and from the shared ones.
+        Map<String, String> expertsMemo = new HashMap<>();
+        for (ExpertsDescriptor group : model.experts()) {
+            expertsMemo.put(group.name(), allocator.newName(group.name()));
+        }
+        for (GateDescriptor gate : model.gates()) {
+            memo.put(gate.name(), allocator.newName(gate.name()));
+        }
+        for (StitchDescriptor stitch : model.stitches()) {
+            memo.put(stitch.name(), allocator.newName(stitch.name()));
         }
         String layers = allocator.newName("layers");
         TypeSpec.Builder graph = TypeSpec.classBuilder("Graph")
@@ -743,6 +760,16 @@ final class TrainingModelWriter {
         graph.addField(TypeNames.MODEL_GRAPH, scope, PRIVATE, FINAL);
         for (SharedDescriptor shared : model.shared()) {
             graph.addField(TypeNames.SD_VARIABLE, memo.get(shared.methodName()), PRIVATE);
+        }
+        for (ExpertsDescriptor group : model.experts()) {
+            graph.addField(ParameterizedTypeName.get(ClassName.get(List.class), TypeNames.SD_VARIABLE),
+                    expertsMemo.get(group.name()), PRIVATE);
+        }
+        for (GateDescriptor gate : model.gates()) {
+            graph.addField(TypeNames.SD_VARIABLE, memo.get(gate.name()), PRIVATE);
+        }
+        for (StitchDescriptor stitch : model.stitches()) {
+            graph.addField(TypeNames.SD_VARIABLE, memo.get(stitch.name()), PRIVATE);
         }
         graph.addMethod(MethodSpec.constructorBuilder()
                 .addParameter(TypeNames.MODEL_GRAPH, "scope")
@@ -772,7 +799,62 @@ final class TrainingModelWriter {
                     .addStatement("return $N", field)
                     .build());
         }
+        for (GateDescriptor gate : model.gates()) {
+            String field = memo.get(gate.name());
+            MethodSpec.Builder method = override(gate.name(), gate.access())
+                    .beginControlFlow("if ($N == null)", field);
+            for (String groupName : gate.groups()) {
+                // The runtime's gate finds its experts by group name: build each group first, once for all gates.
+                ExpertsDescriptor group = model.expertsGroup(groupName);
+                String groupField = expertsMemo.get(groupName);
+                method.beginControlFlow("if ($N == null)", groupField)
+                        .addStatement("$N = $N.experts($S, $L, $L,$W(nn, in) -> super.$N(nn, in))", groupField, scope,
+                                group.name(), group.count(), partCall(group.input(), scope), group.name())
+                        .endControlFlow();
+            }
+            CodeBlock groups = gate.groups().stream().map(g -> CodeBlock.of("$S", g)).collect(CodeBlock.joining(", "));
+            graph.addMethod(method
+                    .addStatement("$N = $N.gate($S, $T.of($L), $L)", field, scope, gate.name(), List.class, groups,
+                            partCall(gate.input(), scope))
+                    .endControlFlow()
+                    .addStatement("return $N", field)
+                    .build());
+        }
+        for (StitchDescriptor stitch : model.stitches()) {
+            String field = memo.get(stitch.name());
+            CodeBlock parts = stitch.parts().stream().map(p -> partCall(p, scope)).collect(CodeBlock.joining(",$W"));
+            graph.addMethod(override(stitch.name(), stitch.access())
+                    .beginControlFlow("if ($N == null)", field)
+                    .addStatement("$N = $N.stitch($S, $T.of($L), $L, $L, $L)", field, scope, stitch.name(),
+                            List.class, parts, Snippets.doubleLiteral(stitch.own()),
+                            Snippets.doubleLiteral(stitch.other()), stitch.perChannel())
+                    .endControlFlow()
+                    .addStatement("return $N", field)
+                    .build());
+        }
         return graph.build();
+    }
+
+    /**
+     * The call on the {@code Graph} that reads a part named in {@code input} or {@code parts}: an {@code @Input}
+     * (by method name), a {@code @Shared} method (with the layers its memoised override ignores in favour of its
+     * own), a gate or a stitch.
+     */
+    private CodeBlock partCall(String part, String scope) {
+        for (SharedDescriptor shared : model.shared()) {
+            if (shared.methodName().equals(part)) {
+                return shared.takesLayers()
+                        ? CodeBlock.of("$N($N.layers($S))", part, scope, part)
+                        : CodeBlock.of("$N()", part);
+            }
+        }
+        boolean known = model.inputs().stream().anyMatch(i -> i.methodName().equals(part))
+                || model.gates().stream().anyMatch(g -> g.name().equals(part))
+                || model.stitches().stream().anyMatch(s -> s.name().equals(part));
+        if (!known) {
+            throw new IllegalStateException("validation let through an unknown part " + part);
+        }
+        return CodeBlock.of("$N()", part);
     }
 
     private static MethodSpec.Builder override(String name, Access access) {

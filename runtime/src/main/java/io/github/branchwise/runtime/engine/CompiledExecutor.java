@@ -38,7 +38,7 @@ public final class CompiledExecutor implements StepExecutor {
     private final String[] inputPlaceholders;
     private final Map<String, INDArray> variables = new LinkedHashMap<>();
     private final String[] lossNames;
-    /** The forward values a training pass hands back for the layers' moving averages. */
+    /** The forward values a training pass hands back: the layers' moving averages', the gates' weights. */
     private final String[] statistics;
     private final String[] outputNames;
     private List<String> parameterNames;
@@ -77,7 +77,7 @@ public final class CompiledExecutor implements StepExecutor {
         }
         names.addAll(modePlaceholders);
         this.placeholders = names.toArray(new String[0]);
-        this.statistics = network.modes().statistics().toArray(new String[0]);
+        this.statistics = network.trainingValues().toArray(new String[0]);
         List<String> losses = new ArrayList<>();
         losses.add(network.total().name());
         for (SDVariable loss : network.branchLosses()) {

@@ -49,20 +49,27 @@ public final class ModelSummary {
             out.append(String.format(Locale.ROOT, FORMAT, "input " + input.name(), input.isIds() ? "Input (ids)" : "Input",
                     Shapes.formatBatch(input.shape()), "0"));
         }
+        // A scope inside a branch (a task attention module's, mask/task_attention_0) is listed with the branch.
         Map<String, List<LayerRecord>> byScope = new LinkedHashMap<>();
         for (LayerRecord layer : network.layers()) {
-            byScope.computeIfAbsent(layer.scope(), s -> new ArrayList<>()).add(layer);
+            String scope = layer.scope();
+            int slash = scope.indexOf('/');
+            String owner = slash > 0 && spec.branchIndex(scope.substring(0, slash)) >= 0
+                    ? scope.substring(0, slash) : scope;
+            byScope.computeIfAbsent(owner, s -> new ArrayList<>()).add(layer);
         }
         for (Map.Entry<String, List<LayerRecord>> scope : byScope.entrySet()) {
             if (spec.branchIndex(scope.getKey()) < 0) {
-                out.append(String.format(Locale.ROOT, FORMAT, "shared " + scope.getKey(), "", "", ""));
-                appendLayers(out, scope.getValue(), shapes, parameters, frozen);
+                String kind = network.partKinds().getOrDefault(scope.getKey(), "shared");
+                out.append(String.format(Locale.ROOT, FORMAT, kind + " " + scope.getKey(), "", "", ""));
+                appendLayers(out, scope.getKey(), scope.getValue(), shapes, parameters, frozen);
             }
         }
         for (BranchSpec branch : spec.branches()) {
             out.append(String.format(Locale.ROOT, FORMAT, "branch " + branch.name(), "loss " + branch.loss(),
                     Shapes.formatBatch(branch.shape()), ""));
-            appendLayers(out, byScope.getOrDefault(branch.name(), List.of()), shapes, parameters, frozen);
+            appendLayers(out, branch.name(), byScope.getOrDefault(branch.name(), List.of()), shapes, parameters,
+                    frozen);
         }
         long weighting = parameters.entrySet().stream().filter(e -> e.getKey().startsWith("weighting/"))
                 .mapToLong(e -> e.getValue().length()).sum();
@@ -93,7 +100,7 @@ public final class ModelSummary {
         return out.toString();
     }
 
-    private static void appendLayers(StringBuilder out, List<LayerRecord> layers, Map<String, long[]> shapes,
+    private static void appendLayers(StringBuilder out, String owner, List<LayerRecord> layers, Map<String, long[]> shapes,
                                      Map<String, INDArray> parameters, Set<String> frozen) {
         for (LayerRecord layer : layers) {
             long params = 0;
@@ -103,7 +110,10 @@ public final class ModelSummary {
                 anyFrozen |= frozen.contains(name);
             }
             long[] shape = shapes.get(layer.output().name());
-            out.append(String.format(Locale.ROOT, FORMAT, "  " + layer.name(), layer.kind(),
+            // Nested scopes of a branch keep their path: task_attention_0/conv2d_0.
+            String name = layer.scope().equals(owner) ? layer.name()
+                    : layer.scope().substring(owner.length() + 1) + "/" + layer.name();
+            out.append(String.format(Locale.ROOT, FORMAT, "  " + name, layer.kind(),
                     shape == null ? "?" : Shapes.formatBatch(shape), params + (anyFrozen ? " (frozen)" : "")));
         }
     }

@@ -34,6 +34,8 @@ public final class Network {
     private Map<String, SDVariable> named;
     private LayerModes modes;
     private Map<String, IdCheck.Bound> idBounds = Map.of();
+    private List<GateRecord> gates = List.of();
+    private Map<String, String> partKinds = Map.of();
 
     Network(ModelSpec spec, SameDiff sameDiff, DataType dataType, List<SDVariable> inputs, List<SDVariable> targets,
             List<SDVariable> outputs, List<SDVariable> branchLosses, SDVariable total,
@@ -64,6 +66,34 @@ public final class Network {
 
     void idBounds(Map<String, IdCheck.Bound> bounds) {
         this.idBounds = Map.copyOf(bounds);
+    }
+
+    /** The gates of the model ({@code ModelGraph.gate}), in the order they were built. */
+    public List<GateRecord> gates() {
+        return gates;
+    }
+
+    /**
+     * The scopes of the architecture's parts by what they are: {@code experts} ({@code <group>/<k>}), {@code gate},
+     * {@code stitch}.
+     */
+    Map<String, String> partKinds() {
+        return partKinds;
+    }
+
+    void architecture(List<GateRecord> gateRecords, Map<String, String> kinds) {
+        this.gates = List.copyOf(gateRecords);
+        this.partKinds = Map.copyOf(kinds);
+    }
+
+    /**
+     * The forward values a training pass hands back besides the losses, outputs and gradients: the layers' moving
+     * averages' statistics ({@link LayerModes#statistics()}), then each gate's weights ({@link GateRecord#weights()}).
+     */
+    public List<String> trainingValues() {
+        List<String> names = new java.util.ArrayList<>(modes.statistics());
+        gates.forEach(g -> names.add(g.weights()));
+        return names;
     }
 
     /** The model this graph was built from. */

@@ -50,12 +50,14 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
     private final Map<String, long[]> shapeCache = new HashMap<>();
     private final List<LayerRecord> layerRecords = new ArrayList<>();
     private final Map<String, IdCheck.Bound> idBounds = new HashMap<>();
+    private final ArchitectureParts architecture;
 
     private NetworkBuilder(ModelSpec spec, long seed, DataType dataType) {
         this.spec = spec;
         this.seed = seed;
         this.dataType = dataType;
         this.modes = new LayerModes(seed, dataType);
+        this.architecture = new ArchitectureParts(this, spec.modelName());
         for (InputSpec input : spec.inputs()) {
             inputs.put(input.name(), sd.placeHolder("input/" + input.name(), placeholderType(input, dataType),
                     batchShape(input.shape())));
@@ -130,11 +132,12 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
         createGradFunctionQuietly();
         Network network = new Network(spec, sd, dataType, List.copyOf(inputs.values()),
                 List.copyOf(targets.values()), predictions, branchLosses, total, new LinkedHashMap<>(parameters),
-                new LinkedHashMap<>(states), masks, sharedScopes(), List.copyOf(layerRecords), weighter);
+                new LinkedHashMap<>(states), masks, sharedScopes(branchLosses), List.copyOf(layerRecords), weighter);
         network.fusibleLosses(fusible);
         network.layerStates(layerStates, named, modes);
         modes.frozenChanged(parameters.keySet(), java.util.Set.of());
         network.idBounds(idBounds);
+        network.architecture(architecture.gates(), architecture.scopeKinds());
         return network;
     }
 
@@ -299,18 +302,44 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
 
     /**
      * The parameters of every scope that is not a branch (the {@code @Shared} methods), by scope in the order the
-     * scopes first created a parameter.
+     * scopes first created a parameter. Expert groups, gates and stitches count only where more than one branch's
+     * loss depends on them: a task's own experts and its gate belong to that task's branch (docs/architectures.md).
      */
-    private Map<String, List<String>> sharedScopes() {
+    private Map<String, List<String>> sharedScopes(List<SDVariable> branchLosses) {
+        java.util.Set<String> parts = architecture.scopes();
+        List<java.util.Set<String>> readBy = parts.isEmpty() ? List.of()
+                : branchLosses.stream().map(loss -> ancestors(loss.name())).toList();
         Map<String, List<String>> scopes = new LinkedHashMap<>();
         for (String name : parameters.keySet()) {
             int slash = name.indexOf('/');
             String scope = slash < 0 ? name : name.substring(0, slash);
-            if (spec.branchIndex(scope) < 0 && !scope.equals("weighting")) {
-                scopes.computeIfAbsent(scope, s -> new ArrayList<>()).add(name);
+            if (spec.branchIndex(scope) >= 0 || scope.equals("weighting")) {
+                continue;
             }
+            if (parts.contains(scope) && readBy.stream().filter(read -> read.contains(name)).count() < 2) {
+                continue;
+            }
+            scopes.computeIfAbsent(scope, s -> new ArrayList<>()).add(name);
         }
         return scopes;
+    }
+
+    /** Every variable {@code variable} is computed from, through the forward graph's ops. */
+    private java.util.Set<String> ancestors(String variable) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        java.util.ArrayDeque<String> pending = new java.util.ArrayDeque<>(List.of(variable));
+        while (!pending.isEmpty()) {
+            String name = pending.pop();
+            if (!seen.add(name)) {
+                continue;
+            }
+            org.nd4j.autodiff.samediff.internal.Variable v = sd.getVariables().get(name);
+            String op = v == null ? null : v.getOutputOfOp();
+            if (op != null && sd.getOps().get(op).getInputsToOp() != null) {
+                pending.addAll(sd.getOps().get(op).getInputsToOp());
+            }
+        }
+        return seen;
     }
 
     @Override
@@ -400,6 +429,21 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
         if (customLosses.putIfAbsent(branch, perExampleLoss) != null) {
             throw new IllegalStateException(spec.modelName() + ": branch '" + branch + "' already has a loss");
         }
+    }
+
+    @Override
+    public List<SDVariable> experts(String group, int count, SDVariable input, ExpertFactory factory) {
+        return architecture.experts(group, count, input, factory);
+    }
+
+    @Override
+    public SDVariable gate(String name, List<String> groups, SDVariable input) {
+        return architecture.gate(name, groups, input);
+    }
+
+    @Override
+    public SDVariable stitch(String name, List<SDVariable> parts, double own, double other, boolean perChannel) {
+        return architecture.stitch(name, parts, own, other, perChannel);
     }
 
     private static long[] batchShape(long[] exampleShape) {

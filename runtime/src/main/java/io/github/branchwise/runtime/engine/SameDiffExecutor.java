@@ -53,7 +53,7 @@ public final class SameDiffExecutor implements StepExecutor {
         if (withOutputs) {
             wanted.addAll(List.of(outputNames));
         }
-        List<String> statistics = network.modes().statistics();
+        List<String> statistics = network.trainingValues();
         wanted.addAll(statistics);
         Map<String, INDArray> feeds = feeds(inputs, targets, true);
         if (parameterNames.isEmpty()) {

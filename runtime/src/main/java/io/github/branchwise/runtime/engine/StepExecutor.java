@@ -18,7 +18,7 @@ public interface StepExecutor {
      * @param inputs  the input arrays, in input order
      * @param targets the target arrays, in branch order
      * @return the losses of this forward pass and the gradient of the total loss for every parameter, by name, and
-     *         the values of {@link LayerModes#statistics()}. The gradient arrays are valid until the next call on
+     *         the values of {@link Network#trainingValues()}. The gradient arrays are valid until the next call on
      *         this executor and the caller may modify them in place (an executor may reuse their buffers on the next
      *         call); no two of them share memory. The statistics are valid until the next call and read-only.
      */
@@ -62,8 +62,8 @@ public interface StepExecutor {
      * @param losses    the total and branch losses of the forward pass
      * @param gradients the gradient of the total loss for every parameter, by parameter name
      * @param outputs    the branch outputs of the forward pass, detached, or null when they were not asked for
-     * @param statistics the forward values the layers' moving averages read ({@link LayerModes#statistics()}), by
-     *                   name; empty when the network keeps none
+     * @param statistics the forward values the layers' moving averages and the gate weights
+     *                   ({@link Network#trainingValues()}) read, by name; empty when the network has none
      */
     record PassResult(Losses losses, Map<String, INDArray> gradients, INDArray[] outputs,
                       Map<String, INDArray> statistics) {

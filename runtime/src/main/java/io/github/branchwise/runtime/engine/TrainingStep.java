@@ -42,6 +42,8 @@ public final class TrainingStep {
     private BranchGradientBuffers branchBuffers;
     private long iteration;
     private long epoch;
+    /** Each gate's batch-mean weights of the last step, by gate, in gate order; empty before a step. */
+    private Map<String, double[]> gateWeights = Map.of();
 
     /** The step of {@code network} through {@code executor}, updating {@code parameters}; counters at zero. */
     public TrainingStep(ModelSpec spec, long seed, Network network, StepExecutor executor, BatchChecker checker,
@@ -93,6 +95,7 @@ public final class TrainingStep {
             statistics = outcome.statistics();
         }
         requireFinite(losses, gradients);
+        gateWeights = batchMeans(statistics);
         parameters.update(gradients, consumable, iteration, epoch);
         // Once per step, whatever the number of passes (they share one forward), and only after a step that updated.
         network.modes().update(statistics);
@@ -141,6 +144,32 @@ public final class TrainingStep {
         sharedScopes.values().forEach(shared::addAll);
         branchBuffers.setStep(losses.branchLosses(), shared, sharedScopes, step);
         return new BranchPasses(branchBuffers, losses, outputs, statistics);
+    }
+
+    /** Each gate's weights averaged over the batch, from the training pass's values (read before they are reused). */
+    private Map<String, double[]> batchMeans(Map<String, INDArray> values) {
+        List<GateRecord> gates = network.gates();
+        if (gates.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, double[]> means = new java.util.LinkedHashMap<>();
+        for (GateRecord gate : gates) {
+            INDArray weights = values.get(gate.weights());
+            if (weights == null) {
+                throw new IllegalStateException("the training pass did not compute '" + gate.weights() + "'");
+            }
+            means.put(gate.name(), weights.mean(0).toDoubleVector());
+        }
+        return java.util.Collections.unmodifiableMap(means);
+    }
+
+    /**
+     * Each gate's weights in the last training step, averaged over that step's batch: by gate name (in the order the
+     * gates were built), one value per expert in the gate's order; empty before the first step and for a model
+     * without gates. Evaluation and prediction do not change them.
+     */
+    public Map<String, double[]> gateWeights() {
+        return gateWeights;
     }
 
     /** The passes of one step; {@code statistics} are the last pass's, valid until the executor's next call. */

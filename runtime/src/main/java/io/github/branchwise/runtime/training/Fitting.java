@@ -322,6 +322,11 @@ public final class Fitting {
                 state.add(column, tally.sum(), tally.count());
             }
         }
+        // The gates' batch means of this step; their epoch value is the mean over the epoch's examples.
+        for (Map.Entry<String, Double> gate : trainer.lastGateWeights().entrySet()) {
+            row.put(gate.getKey(), gate.getValue());
+            state.add(gate.getKey(), gate.getValue() * n, n);
+        }
         state.batchInEpoch++;
         if (config.recordSteps()) {
             state.history.addStep(row);
@@ -346,6 +351,9 @@ public final class Fitting {
                 double[] sum = state.epochSums.get(column);
                 row.put(column, metric.value(sum == null ? Tally.EMPTY : new Tally(sum[0], sum[1])));
             }
+        }
+        for (String column : trainer.lastGateWeights().keySet()) {
+            row.put(column, state.mean(column));
         }
         if (config.validation() != null) {
             row.putAll(validate(config.validation(), epoch, metrics));

@@ -31,11 +31,12 @@ import org.apache.commons.csv.CSVPrinter;
  *
  * <p>Step columns: {@code step} (global index from 0), {@code epoch} (its number), {@code batch} (index within the epoch),
  * {@code examples}, {@code lr}, {@code total}, then per branch {@code <branch>_loss}, {@code <branch>_weight} (after
- * the step) and {@code <branch>_<metric>} (of that batch, before the update).
+ * the step) and {@code <branch>_<metric>} (of that batch, before the update), then per gate of the model and per
+ * expert it mixes {@code <gate>_<group>_<k>}, the expert's gate weight averaged over the batch ({@link GateWeights}).
  *
  * <p>Epoch columns: {@code epoch} (its number, from 1), {@code steps} (steps taken when the epoch ended), {@code lr}, {@code total},
- * per branch {@code <branch>_loss}, {@code <branch>_weight} (at the epoch's end), {@code <branch>_<metric>}, then
- * with validation data {@code val_total}, {@code val_<branch>_loss} and {@code val_<branch>_<metric>}. Training
+ * per branch {@code <branch>_loss}, {@code <branch>_weight} (at the epoch's end), {@code <branch>_<metric>}, the gate
+ * columns {@code <gate>_<group>_<k>} (training only: validation does not record them), then with validation data {@code val_total}, {@code val_<branch>_loss} and {@code val_<branch>_<metric>}. Training
  * values of an epoch are example-weighted means over its steps; metrics add up their {@link Tally}s.
  *
  * <p>A missing value (a column added by a later run, say) is NaN, and an empty cell in CSV.

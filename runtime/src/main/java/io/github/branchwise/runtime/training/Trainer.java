@@ -135,6 +135,38 @@ public final class Trainer {
         return step.evaluateWithOutputs(inputs, targets);
     }
 
+    /**
+     * The gates' weights in the last training step, each averaged over that step's batch, by history column
+     * ({@code <gate>_<group>_<k>}, {@link GateWeights#column}) in gate order; NaN before the first step; empty for a
+     * model without gates.
+     */
+    synchronized Map<String, Double> lastGateWeights() {
+        Map<String, Double> row = new LinkedHashMap<>();
+        Map<String, double[]> means = step.gateWeights();
+        for (io.github.branchwise.runtime.engine.GateRecord gate : model.network().gates()) {
+            double[] weights = means.get(gate.name());
+            int i = 0;
+            for (int g = 0; g < gate.groups().size(); g++) {
+                for (int k = 0; k < gate.counts().get(g); k++) {
+                    row.put(GateWeights.column(gate.name(), gate.groups().get(g), k),
+                            weights == null ? Double.NaN : weights[i]);
+                    i++;
+                }
+            }
+        }
+        return row;
+    }
+
+    /**
+     * The gates' weights in the last training step, each averaged over that step's batch, one value per gate in the
+     * order the gates were built; empty for a model without gates. Before the first step every weight is NaN.
+     */
+    public synchronized List<GateWeights> gateWeights() {
+        Map<String, Double> row = lastGateWeights();
+        return model.network().gates().stream()
+                .map(g -> GateWeights.of(row, g.name(), g.groups(), g.counts())).toList();
+    }
+
     /** The weight each branch loss currently has in the total, in branch order. */
     public synchronized double[] weights() {
         return model.network().weighter().weights();

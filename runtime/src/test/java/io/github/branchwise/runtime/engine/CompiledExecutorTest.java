@@ -67,7 +67,15 @@ class CompiledExecutorTest {
                         SequenceModels.recurrent(WeightingSpec.trainable(0.5, 0.0, 1.0))),
                 Arguments.of("attention, mask, fixed", SequenceModels.attention(WeightingSpec.fixed(1.0, 2.0))),
                 Arguments.of("attention, mask, trainable",
-                        SequenceModels.attention(WeightingSpec.trainable(0.5, 0.0, 1.0))));
+                        SequenceModels.attention(WeightingSpec.trainable(0.5, 0.0, 1.0))),
+                Arguments.of("MMoE, trainable", ArchitectureModels.mmoe(WeightingSpec.trainable(0.5, 0.0, 1.0))),
+                Arguments.of("CGC, fixed", ArchitectureModels.cgc(WeightingSpec.fixed(0.7, 1.3))),
+                Arguments.of("PLE, fixed", ArchitectureModels.ple(WeightingSpec.fixed(1.0, 0.5))),
+                Arguments.of("cross-stitch, trainable",
+                        ArchitectureModels.crossStitch(false, WeightingSpec.trainable(0.5, 0.0, 1.0))),
+                Arguments.of("cross-stitch per channel, fixed",
+                        ArchitectureModels.crossStitch(true, WeightingSpec.fixed(0.6, 0.4))),
+                Arguments.of("MTAN attention modules, fixed", ArchitectureModels.mtan(WeightingSpec.fixed(1.0, 0.5))));
     }
 
     @ParameterizedTest(name = "{0}")

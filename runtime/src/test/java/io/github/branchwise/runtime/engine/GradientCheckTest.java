@@ -72,6 +72,13 @@ class GradientCheckTest {
                 SequenceModels.recurrent(WeightingSpec.trainable(0.5, 0.0, 1.0))));
         models.add(model("self-attention with padding mask, LSTM, FIXED",
                 SequenceModels.attention(WeightingSpec.fixed(0.6, 0.4))));
+        models.add(model("MMoE, TRAINABLE", ArchitectureModels.mmoe(WeightingSpec.trainable(0.5, 0.0, 1.0))));
+        models.add(model("CGC, FIXED", ArchitectureModels.cgc(WeightingSpec.fixed(0.7, 1.3))));
+        models.add(model("PLE, two levels, FIXED", ArchitectureModels.ple(WeightingSpec.fixed(1.0, 0.5))));
+        models.add(model("cross-stitch, TRAINABLE", ArchitectureModels.crossStitch(false,
+                WeightingSpec.trainable(0.5, 0.0, 1.0))));
+        models.add(model("cross-stitch per channel, FIXED", ArchitectureModels.crossStitch(true,
+                WeightingSpec.fixed(0.6, 0.4))));
         return models.stream();
     }
 

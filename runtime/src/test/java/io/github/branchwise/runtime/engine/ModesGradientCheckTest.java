@@ -42,7 +42,11 @@ class ModesGradientCheckTest {
                 Arguments.of(Named.of("dense, training", ModeModels.dense(WeightingSpec.fixed(0.7, 1.3))), false),
                 Arguments.of(Named.of("conv, training", ModeModels.conv(WeightingSpec.fixed(1.0, 0.5))), false),
                 Arguments.of(Named.of("dense, batch norms frozen", ModeModels.dense(WeightingSpec.fixed(1, 1))), true),
-                Arguments.of(Named.of("conv, batch norm frozen", ModeModels.conv(WeightingSpec.fixed(1, 1))), true));
+                Arguments.of(Named.of("conv, batch norm frozen", ModeModels.conv(WeightingSpec.fixed(1, 1))), true),
+                Arguments.of(Named.of("MTAN attention modules, training",
+                        ArchitectureModels.mtan(WeightingSpec.fixed(1.0, 0.5))), false),
+                Arguments.of(Named.of("MTAN attention modules, batch norms frozen",
+                        ArchitectureModels.mtan(WeightingSpec.fixed(1.0, 1.0))), true));
     }
 
     @ParameterizedTest
@@ -59,8 +63,10 @@ class ModesGradientCheckTest {
         Network network = model.network();
         SameDiffExecutor executor = new SameDiffExecutor(network);
         if (frozen) {
-            for (String layer : List.of("trunk/batch_norm_0", "b/batch_norm_0")) {
-                if (network.parameters().containsKey(layer + "/gamma")) {
+            for (String layer : List.of("trunk/batch_norm_0", "b/batch_norm_0", "map/task_attention_0",
+                    "kind/task_attention_1")) {
+                if (network.parameters().containsKey(layer + "/gamma")
+                        || network.parameters().containsKey(layer + "/batch_norm_0/gamma")) {
                     model.parameters().freeze(layer);
                 }
             }
