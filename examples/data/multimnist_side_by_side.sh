@@ -24,7 +24,7 @@ for seed in "${seeds[@]}"; do
       "$python" examples/data/multimnist_lenet.py --seed "$seed" --epochs "$epochs" --weighting "$weighting" \
         --threads 1 | grep '^RESULT' | tee -a "$results"
     else
-      java -cp "$cp" -Dbranchwise.nativeThreads=1 io.github.branchwise.examples.MultiMnistExample --compare \
+      java -cp "$cp" -Dbranchwise.nativeThreads=1 io.github.branchwise.examples.MultiMnistExample --compare --model lenet \
         --seed "$seed" --epochs "$epochs" --weighting "$weighting" --threads 1 2>/dev/null | grep '^RESULT' \
         | tee -a "$results"
     fi
