@@ -36,7 +36,8 @@ import org.nd4j.linalg.learning.config.Adam;
  * model seed: initial weights and shuffling; 1), {@code --weighting uncertainty|fixed},
  * {@code --model lenet|cross-stitch|both} (both), {@code --threads N} (native threads; chosen automatically by
  * default), {@code --compare} (train without per-epoch evaluation or files, then print one {@code RESULT} line per
- * model with the test accuracies and the training time, for the side-by-side script).
+ * model with the test accuracies and the training time, for the side-by-side script), {@code --profile} (after
+ * training, where the last step's native time went, slowest ops first).
  */
 public final class MultiMnistExample {
     /** The seed of the canvases, fixed so that every model seed trains and tests on the same pairs. */
@@ -71,6 +72,7 @@ public final class MultiMnistExample {
         String weighting = "uncertainty";
         List<String> models = List.of(LENET, CROSS_STITCH);
         boolean compare = false;
+        boolean profile = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--out" -> out = Path.of(value(args, ++i));
@@ -87,9 +89,10 @@ public final class MultiMnistExample {
                 };
                 case "--threads" -> NativeThreads.set(Integer.parseInt(value(args, ++i)));
                 case "--compare" -> compare = true;
+                case "--profile" -> profile = true;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; use --out DIR, "
                         + "--epochs N, --train N, --seed N, --weighting uncertainty|fixed, "
-                        + "--model lenet|cross-stitch|both, --threads N, --compare");
+                        + "--model lenet|cross-stitch|both, --threads N, --compare, --profile");
             }
         }
         LossWeighting lossWeighting = switch (weighting) {
@@ -109,7 +112,7 @@ public final class MultiMnistExample {
                         + "Adam %.0e, batch %d, %d epochs, seed %d%n", model, n, test.size(), weighting,
                         LEARNING_RATE, BATCH, epochs, seed);
             }
-            Result result = train(model, train, test, n, epochs, seed, lossWeighting, !compare);
+            Result result = train(model, train, test, n, epochs, seed, lossWeighting, !compare, profile);
             results.add(result);
             if (compare) {
                 System.out.printf(Locale.ROOT, "RESULT framework=branchwise model=%s seed=%d epochs=%d weighting=%s "
@@ -159,7 +162,7 @@ public final class MultiMnistExample {
      * {@code trainSeconds} is the training alone.
      */
     static Result train(String model, MultiMnist train, MultiMnist test, int n, int epochs, long seed,
-            LossWeighting weighting, boolean evaluateEachEpoch) {
+            LossWeighting weighting, boolean evaluateEachEpoch, boolean profile) {
         INDArray images = normalise(train.images()).get(NDArrayIndex.interval(0, n)).dup('c');
         INDArray left = train.leftLabels().get(NDArrayIndex.interval(0, n)).dup();
         INDArray right = train.rightLabels().get(NDArrayIndex.interval(0, n)).dup();
@@ -183,6 +186,9 @@ public final class MultiMnistExample {
             start = System.nanoTime();
             history = lenet.fit(images, left, right, BATCH, config.build()).history();
             double seconds = (System.nanoTime() - start) / 1e9;
+            if (profile) {
+                printProfile(lenet.trainer().profileLastStep(50));
+            }
             MultiMnistLeNetPrediction p = lenet.predictionModel().predict(testImages);
             predicted = new INDArray[] {p.left(), p.right()};
             return result(model, test, predicted, seconds, history, stitches);
@@ -191,6 +197,9 @@ public final class MultiMnistExample {
         start = System.nanoTime();
         history = stitched.fit(images, left, right, BATCH, config.build()).history();
         double seconds = (System.nanoTime() - start) / 1e9;
+        if (profile) {
+            printProfile(stitched.trainer().profileLastStep(50));
+        }
         MultiMnistCrossStitchPrediction p = stitched.predictionModel().predict(testImages);
         predicted = new INDArray[] {p.left(), p.right()};
         stitched.trainer().parameters().forEach((name, value) -> {
@@ -199,6 +208,12 @@ public final class MultiMnistExample {
             }
         });
         return result(model, test, predicted, seconds, history, stitches);
+    }
+
+    /** The slowest ops of the last training step (its batch re-run 50 times), for {@code --profile}. */
+    private static void printProfile(List<String> ops) {
+        System.out.println("slowest ops of the last training step:");
+        ops.stream().limit(15).forEach(op -> System.out.println("  " + op));
     }
 
     private static Result result(String model, MultiMnist test, INDArray[] predicted, double seconds,
