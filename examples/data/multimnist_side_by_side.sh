@@ -8,7 +8,8 @@
 #
 # CLASSPATH: the examples' runtime class path (examples/target/classes, runtime/target/classes,
 # annotations/target/classes and the dependencies, e.g. from `mvn -pl examples dependency:build-classpath`).
-# Defaults: 10 epochs, uncertainty weighting, seeds 1 2 3. Run from the repository root.
+# Defaults: 10 epochs, uncertainty weighting, seeds 1 2 3. Run from the repository root. JAVA_OPTS, if set, is
+# passed to java (e.g. JAVA_OPTS=-Dorg.bytedeco.javacpp.maxPhysicalBytes=0, see docs/performance.md).
 set -euo pipefail
 cp="$1"; epochs="${2:-10}"; weighting="${3:-uncertainty}"; shift $(( $# < 3 ? $# : 3 ))
 seeds=("$@"); [ ${#seeds[@]} -eq 0 ] && seeds=(1 2 3)
@@ -24,7 +25,8 @@ for seed in "${seeds[@]}"; do
       "$python" examples/data/multimnist_lenet.py --seed "$seed" --epochs "$epochs" --weighting "$weighting" \
         --threads 1 | grep '^RESULT' | tee -a "$results"
     else
-      java -cp "$cp" -Dbranchwise.nativeThreads=1 io.github.branchwise.examples.MultiMnistExample --compare --model lenet \
+      # shellcheck disable=SC2086
+      java ${JAVA_OPTS:-} -cp "$cp" -Dbranchwise.nativeThreads=1 io.github.branchwise.examples.MultiMnistExample --compare --model lenet \
         --seed "$seed" --epochs "$epochs" --weighting "$weighting" --threads 1 2>/dev/null | grep '^RESULT' \
         | tee -a "$results"
     fi
