@@ -144,7 +144,7 @@ public final class ShapesExample {
     }
 
     /** Whether a shape of the given kind and radius covers the pixel at offset (dy, dx) from its centre. */
-    private static boolean covers(int kind, int radius, int dy, int dx) {
+    static boolean covers(int kind, int radius, int dy, int dx) {
         return switch (kind) {
             case 0 -> Math.max(Math.abs(dy), Math.abs(dx)) == radius;         // square outline
             case 1 -> (dy == 0 && Math.abs(dx) <= radius) || (dx == 0 && Math.abs(dy) <= radius); // cross
