@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -19,6 +20,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Trains {@link Recommender}, an MMoE with a click and a conversion head, on impressions made here with a known
@@ -43,15 +45,16 @@ import org.nd4j.linalg.learning.config.Adam;
  * true probabilities' and a shared-bottom model's of about the same size, and writes {@code history.csv},
  * {@code steps.csv}, {@code losses.png}, {@code weights.png} and {@code gates.png} to the output folder.
  *
- * <p>Arguments: {@code --epochs N} (default 6), {@code --train N} (default 40000), {@code --seed N} (default 1),
+ * <p>Arguments: {@code --epochs N} (default 8), {@code --train N} (default 40000), {@code --seed N} (default 1),
  * {@code --out DIR} (default {@code recommender-output}), {@code --no-baseline} (skip the shared-bottom model).
  */
 public final class RecommenderExample {
     static final int TASTE = 3;
     static final double CLICK_BIAS = -2.3;
-    static final double BUY_BIAS = -3.3;
+    static final double BUY_BIAS = -3.7;
     static final double[] CHANNEL_EFFECT = {0.4, 0, -0.2, -0.4};
     static final int BATCH = 256;
+    static final double LEARNING_RATE = 1e-2;
 
     private RecommenderExample() {
     }
@@ -144,11 +147,12 @@ public final class RecommenderExample {
 
     /** Runs the example. */
     public static void main(String[] args) throws IOException {
-        int epochs = 6;
+        int epochs = 8;
         int trainSize = 40_000;
         long seed = 1;
         Path out = Path.of("recommender-output");
         boolean baseline = true;
+        double learningRate = LEARNING_RATE;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--epochs" -> epochs = Integer.parseInt(args[++i]);
@@ -156,8 +160,9 @@ public final class RecommenderExample {
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 case "--no-baseline" -> baseline = false;
+                case "--lr" -> learningRate = Double.parseDouble(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; use --epochs N, --train N, --seed N, --out DIR, --no-baseline");
+                        + "; use --epochs N, --train N, --seed N, --out DIR, --no-baseline, --lr X");
             }
         }
         // One world, cut into training, validation and test impressions.
@@ -172,7 +177,7 @@ public final class RecommenderExample {
                 Recommender.USERS, Recommender.ITEMS, rate(train.click()), rate(train.conversion()));
 
         long start = System.nanoTime();
-        RecommenderTrainingModel model = train(train, validation, epochs, seed, true);
+        RecommenderTrainingModel model = train(train, validation, epochs, seed, learningRate, true);
         double seconds = (System.nanoTime() - start) / 1e9;
         RecommenderHistory history = model.history();
         printEpochs(history);
@@ -192,7 +197,7 @@ public final class RecommenderExample {
         row("MMoE", auc(click, clickLabels), auc(conversion, conversionLabels));
         if (baseline) {
             long bottomStart = System.nanoTime();
-            RecommenderSharedBottomTrainingModel bottom = trainSharedBottom(train, validation, epochs, seed);
+            RecommenderSharedBottomTrainingModel bottom = trainSharedBottom(train, validation, epochs, seed, learningRate);
             RecommenderSharedBottomPrediction p = bottom.predictionModel().predict(test.user(), test.item(),
                     test.channel(), test.numbers());
             row(String.format(Locale.ROOT, "shared bottom (%.0f s)", (System.nanoTime() - bottomStart) / 1e9),
@@ -217,9 +222,9 @@ public final class RecommenderExample {
 
     /** Trains a fresh MMoE for {@code epochs}; prints its summary and progress when {@code verbose}. */
     static RecommenderTrainingModel train(Impressions train, Impressions validation, int epochs, long seed,
-                                          boolean verbose) {
+                                          double learningRate, boolean verbose) {
         RecommenderTrainingModel model = RecommenderTrainingModel.create(TrainingOptions.builder().seed(seed)
-                .updater(new Adam(3e-3)).build());
+                .updater(new Adam(learningRate)).build());
         if (verbose) {
             System.out.println(model.summary());
         }
@@ -236,9 +241,9 @@ public final class RecommenderExample {
 
     /** The baseline: {@link RecommenderSharedBottom} trained as the MMoE is. */
     static RecommenderSharedBottomTrainingModel trainSharedBottom(Impressions train, Impressions validation,
-                                                                  int epochs, long seed) {
+                                                                  int epochs, long seed, double learningRate) {
         RecommenderSharedBottomTrainingModel model = RecommenderSharedBottomTrainingModel.create(
-                TrainingOptions.builder().seed(seed).updater(new Adam(3e-3)).build());
+                TrainingOptions.builder().seed(seed).updater(new Adam(learningRate)).build());
         model.fit(train.user(), train.item(), train.channel(), train.numbers(), train.click(), train.conversion(),
                 BATCH, FitConfig.builder().epochs(epochs).silent().build());
         return model;
@@ -289,6 +294,73 @@ public final class RecommenderExample {
         double sum = 0;
         for (int k = 0; k < x.length; k++) {
             sum += Math.abs(x[k] - y[k]);
+        }
+        return sum;
+    }
+
+    /**
+     * What each expert reads, measured from the trained parameters: its output on {@code data} is computed here in
+     * plain ND4J (the features, then {@code relu(relu(x·W₀ + b₀)·W₁ + b₁)}), then again with the ids' embeddings of
+     * every impression swapped for another impression's (the same permutation for the three ids), and again with the
+     * numbers swapped instead. Each expert's {@code idShare} is how much the first swap moves its output over how much
+     * both swaps move it (mean distances): near 1 an expert of the ids (the click's features), near 0 one of the
+     * numbers (the purchase's).
+     */
+    static double[] idShares(Map<String, INDArray> parameters, Impressions data, long seed) {
+        int n = data.size();
+        INDArray ids = Nd4j.hstack(embed(parameters.get("features/embedding_0/E"), data.user()),
+                embed(parameters.get("features/embedding_1/E"), data.item()),
+                embed(parameters.get("features/embedding_2/E"), data.channel()));
+        INDArray numbers = data.numbers().castTo(ids.dataType());
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        Random random = new Random(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        INDArray features = Nd4j.hstack(ids, numbers);
+        INDArray otherIds = Nd4j.hstack(Nd4j.pullRows(ids, 1, order), numbers);
+        INDArray otherNumbers = Nd4j.hstack(ids, Nd4j.pullRows(numbers, 1, order));
+        double[] shares = new double[Recommender.EXPERTS];
+        for (int k = 0; k < Recommender.EXPERTS; k++) {
+            INDArray output = expert(parameters, k, features);
+            double byIds = meanDistance(output, expert(parameters, k, otherIds));
+            double byNumbers = meanDistance(output, expert(parameters, k, otherNumbers));
+            shares[k] = byIds / (byIds + byNumbers);
+        }
+        return shares;
+    }
+
+    /** The rows of an embedding table {@code [vocabulary, d]} for ids {@code [n, 1]}: {@code [n, d]}. */
+    private static INDArray embed(INDArray table, INDArray ids) {
+        return Nd4j.pullRows(table, 1, ids.toIntVector());
+    }
+
+    private static INDArray expert(Map<String, INDArray> parameters, int k, INDArray features) {
+        String scope = "expert/" + k + "/";
+        INDArray hidden = Transforms.relu(features.mmul(parameters.get(scope + "dense_0/W"))
+                .addRowVector(parameters.get(scope + "dense_0/b")), false);
+        return Transforms.relu(hidden.mmul(parameters.get(scope + "dense_1/W"))
+                .addRowVector(parameters.get(scope + "dense_1/b")), false);
+    }
+
+    private static double meanDistance(INDArray a, INDArray b) {
+        return a.sub(b).norm2(1).meanNumber().doubleValue();
+    }
+
+    /**
+     * How much a gate leans on the experts of the ids: its mean weights times the experts' {@link #idShares}, summed.
+     */
+    static double idReliance(GateWeights gate, double[] idShares) {
+        double[] weights = gate.group("expert");
+        double sum = 0;
+        for (int k = 0; k < weights.length; k++) {
+            sum += weights[k] * idShares[k];
         }
         return sum;
     }

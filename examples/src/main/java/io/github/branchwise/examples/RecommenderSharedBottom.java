@@ -17,7 +17,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
  * (hard parameter sharing) in place of the four gated experts. The trunk, 22 → 128 → 16, has 5,008 parameters, the
  * experts and gates 5,240 (4 · (22·32 + 32 + 32·16 + 16) + 2 · (22·4 + 4)), so the comparison is at about one size.
  */
-@WeightedLoss(weighting = Weighting.UNCERTAINTY)
+@WeightedLoss(weighting = Weighting.FIXED, weights = {1, 1})
 public abstract class RecommenderSharedBottom {
     @Input(shape = 1, type = InputType.INT, vocabulary = Recommender.USERS)
     abstract SDVariable user();
