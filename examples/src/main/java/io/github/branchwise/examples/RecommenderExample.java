@@ -184,6 +184,21 @@ public final class RecommenderExample {
         System.out.println();
         printGates(history);
 
+        // What the experts became: how much of each one's response comes from the ids (the click's features)
+        // rather than the numbers (the purchase's), next to the weight each gate gave it in the last epoch.
+        double[] shares = idShares(model.trainer().parameters(), validation, seed);
+        RecommenderEpoch last = history.lastEpoch().orElseThrow();
+        double[] clickWeights = last.gates().clickGate().group("expert");
+        double[] conversionWeights = last.gates().conversionGate().group("expert");
+        System.out.println("expert  reads the ids (share)  click gate  conversion gate");
+        for (int k = 0; k < Recommender.EXPERTS; k++) {
+            System.out.printf(Locale.ROOT, "%6d  %23.3f  %10.3f  %15.3f%n", k, shares[k], clickWeights[k],
+                    conversionWeights[k]);
+        }
+        System.out.printf(Locale.ROOT, "reliance on the ids' experts (gate weights times shares): click %.3f,"
+                + " conversion %.3f%n", idReliance(last.gates().clickGate(), shares),
+                idReliance(last.gates().conversionGate(), shares));
+
         RecommenderPrediction prediction = model.predictionModel().predict(test.user(), test.item(), test.channel(),
                 test.numbers());
         double[] click = prediction.click().toDoubleVector();
