@@ -30,12 +30,13 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * and a channel drawn uniformly, and four numbers: the price, the user's budget (both standard normal), a discount
  * (uniform in [0, 1]) and one standard normal number that nothing depends on.
  * <ul>
- *   <li>The click depends on the <b>ids</b> only: {@code P(click) = σ(c₀ + 2·affinity + channel effect)}, the affinity
- *       the users's and item's tastes' dot product over √3 (standard normal over random pairs), the channel effect one
- *       of +0.4, 0, −0.2, −0.4.</li>
+ *   <li>The click depends on the <b>ids</b> only: {@code P(click) = σ(c₀ + 2·affinity + channel effect)}, the
+ *       affinity the user's and the item's tastes' dot product over √3 (standard normal over random pairs), the
+ *       channel effect one of +0.4, 0, −0.2, −0.4.</li>
  *   <li>A purchase follows a click and depends on the <b>numbers</b> only: {@code P(buy | click) = σ(b₀ +
  *       1.5·(budget − price) + discount)}; the conversion label is click and buy, so
- *       {@code P(conversion) = P(click)·P(buy | click)}: the conversion head needs the numbers and, partly, the ids.</li>
+ *       {@code P(conversion) = P(click)·P(buy | click)}: the conversion head needs the numbers and, partly, the
+ *       ids.</li>
  * </ul>
  * {@code c₀} and {@code b₀} put the click rate near 17% and the conversion rate near 2%. Since the true
  * probabilities are known, the example reports the AUC they reach, the best any model can do on these labels.
@@ -46,7 +47,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * {@code steps.csv}, {@code losses.png}, {@code weights.png} and {@code gates.png} to the output folder.
  *
  * <p>Arguments: {@code --epochs N} (default 8), {@code --train N} (default 40000), {@code --seed N} (default 1),
- * {@code --out DIR} (default {@code recommender-output}), {@code --no-baseline} (skip the shared-bottom model).
+ * {@code --out DIR} (default {@code recommender-output}), {@code --no-baseline} (skip the shared-bottom model),
+ * {@code --lr X} (Adam's learning rate, default 0.01).
  */
 public final class RecommenderExample {
     static final int TASTE = 3;
@@ -55,6 +57,8 @@ public final class RecommenderExample {
     static final double[] CHANNEL_EFFECT = {0.4, 0, -0.2, -0.4};
     static final int BATCH = 256;
     static final double LEARNING_RATE = 1e-2;
+    /** Any fixed permutation will do for {@link #idShares}; this one is what the README's numbers used. */
+    private static final long SWAP_SEED = 9;
 
     private RecommenderExample() {
     }
@@ -72,7 +76,8 @@ public final class RecommenderExample {
         Impressions slice(int from, int to) {
             return new Impressions(rows(user, from, to), rows(item, from, to), rows(channel, from, to),
                     rows(numbers, from, to), rows(click, from, to), rows(conversion, from, to),
-                    Arrays.copyOfRange(clickProbability, from, to), Arrays.copyOfRange(conversionProbability, from, to));
+                    Arrays.copyOfRange(clickProbability, from, to),
+                    Arrays.copyOfRange(conversionProbability, from, to));
         }
 
         private static INDArray rows(INDArray a, int from, int to) {
@@ -186,7 +191,7 @@ public final class RecommenderExample {
 
         // What the experts became: how much of each one's response comes from the ids (the click's features)
         // rather than the numbers (the purchase's), next to the weight each gate gave it in the last epoch.
-        double[] shares = idShares(model.trainer().parameters(), validation, seed);
+        double[] shares = idShares(model.trainer().parameters(), validation);
         RecommenderEpoch last = history.lastEpoch().orElseThrow();
         double[] clickWeights = last.gates().clickGate().group("expert");
         double[] conversionWeights = last.gates().conversionGate().group("expert");
@@ -212,7 +217,8 @@ public final class RecommenderExample {
         row("MMoE", auc(click, clickLabels), auc(conversion, conversionLabels));
         if (baseline) {
             long bottomStart = System.nanoTime();
-            RecommenderSharedBottomTrainingModel bottom = trainSharedBottom(train, validation, epochs, seed, learningRate);
+            RecommenderSharedBottomTrainingModel bottom = trainSharedBottom(train, validation, epochs, seed,
+                    learningRate);
             RecommenderSharedBottomPrediction p = bottom.predictionModel().predict(test.user(), test.item(),
                     test.channel(), test.numbers());
             row(String.format(Locale.ROOT, "shared bottom (%.0f s)", (System.nanoTime() - bottomStart) / 1e9),
@@ -321,7 +327,7 @@ public final class RecommenderExample {
      * both swaps move it (mean distances): near 1 an expert of the ids (the click's features), near 0 one of the
      * numbers (the purchase's).
      */
-    static double[] idShares(Map<String, INDArray> parameters, Impressions data, long seed) {
+    static double[] idShares(Map<String, INDArray> parameters, Impressions data) {
         int n = data.size();
         INDArray ids = Nd4j.hstack(embed(parameters.get("features/embedding_0/E"), data.user()),
                 embed(parameters.get("features/embedding_1/E"), data.item()),
@@ -331,7 +337,7 @@ public final class RecommenderExample {
         for (int i = 0; i < n; i++) {
             order[i] = i;
         }
-        Random random = new Random(seed);
+        Random random = new Random(SWAP_SEED);
         for (int i = n - 1; i > 0; i--) {
             int j = random.nextInt(i + 1);
             int t = order[i];
@@ -390,14 +396,20 @@ public final class RecommenderExample {
         for (int s = 0; s < steps.length; s++) {
             steps[s] += 1;
         }
+        // One colour per expert, so that a column of the table is one colour in both gates.
+        java.awt.Color[] colours = {new java.awt.Color(31, 119, 180), new java.awt.Color(255, 127, 14),
+            new java.awt.Color(44, 160, 44), new java.awt.Color(214, 39, 40)};
         for (String gate : new String[] {"clickGate", "conversionGate"}) {
             for (int k = 0; k < Recommender.EXPERTS; k++) {
                 double[] values = history.history().stepValues(GateWeights.column(gate, "expert", k));
                 XYSeries series = chart.addSeries(gate + " expert " + k, steps, values);
                 series.setMarker(SeriesMarkers.NONE);
+                series.setLineColor(colours[k % colours.length]);
                 if (gate.equals("conversionGate")) {
                     series.setLineStyle(new java.awt.BasicStroke(1.5f, java.awt.BasicStroke.CAP_ROUND,
                             java.awt.BasicStroke.JOIN_ROUND, 10f, new float[] {6f, 4f}, 0f));
+                } else {
+                    series.setLineWidth(1.5f);
                 }
             }
         }
