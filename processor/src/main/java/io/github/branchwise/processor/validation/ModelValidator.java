@@ -244,7 +244,7 @@ public final class ModelValidator {
             validateWeighting();
             validateParts();
             validateHistoryColumns();
-            parts.resolve(readable, true);
+            parts.resolve(readable);
         }
 
         /**

@@ -132,9 +132,8 @@ final class PartsValidation {
      *
      * @param readable the methods an {@code input} or {@code parts} may name besides gates and stitches: the
      *         {@code @Input} and {@code @Shared} methods, in declaration order
-     * @param ownerColumns whether gate columns are checked (false when an earlier rule already failed the names)
      */
-    void resolve(List<ModelMethod> readable, boolean ownerColumns) {
+    void resolve(List<ModelMethod> readable) {
         List<String> partNames = new ArrayList<>();
         readable.forEach(m -> partNames.add(m.name()));
         partNames.addAll(gates.keySet());
@@ -172,9 +171,7 @@ final class PartsValidation {
                 report.report(Message.EXPERTS_UNUSED, group.method(), group.experts().orElseThrow(), group.name());
             }
         }
-        if (ownerColumns) {
-            validateGateColumns();
-        }
+        validateGateColumns();
     }
 
     private void resolveGate(ModelMethod gate, Set<String> known, List<String> partNames,
