@@ -44,7 +44,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>Prints the model, each epoch's losses, loss weights and gate weights (read typed from the history:
  * {@code epoch.gates().clickGate()}), then each head's test AUC and positive rate next to the base-rate model's, the
  * true probabilities' and a shared-bottom model's of about the same size, and writes {@code history.csv},
- * {@code steps.csv}, {@code losses.png}, {@code weights.png} and {@code gates.png} to the output folder.
+ * {@code steps.csv}, {@code losses.png} and {@code gates.png} to the output folder.
  *
  * <p>Arguments: {@code --epochs N} (default 8), {@code --train N} (default 40000), {@code --seed N} (default 1),
  * {@code --out DIR} (default {@code recommender-output}), {@code --no-baseline} (skip the shared-bottom model),
@@ -235,9 +235,9 @@ public final class RecommenderExample {
         history.writeCsv(out.resolve("history.csv"));
         history.writeStepsCsv(out.resolve("steps.csv"));
         history.plotLosses(out.resolve("losses.png"));
-        history.plotWeights(out.resolve("weights.png"));
+        // No weights.png: the weights are fixed, a flat line.
         plotGates(history, out.resolve("gates.png"));
-        System.out.println("wrote history.csv, steps.csv, losses.png, weights.png and gates.png to "
+        System.out.println("wrote history.csv, steps.csv, losses.png and gates.png to "
                 + out.toAbsolutePath());
     }
 
