@@ -8,4 +8,7 @@ module io.github.branchwise.examples {
     // @javax.annotation.processing.Generated on every generated type lives in java.compiler; a source-retention
     // annotation, so the module needs it only to compile (as with Dagger or AutoValue in a named module).
     requires static java.compiler;
+    // The recommender example draws its gates' weights itself (the runtime charts losses and loss weights only).
+    requires org.knowm.xchart;
+    requires java.desktop;
 }
