@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * context each with its input and output arrays bound once, and every intermediate buffer allocated once and reused.
  *
  * <p>It computes the same values as {@link SameDiffExecutor} (the ops are SameDiff's; a few backward ops are
- * replaced by equivalent cheaper ones, see {@link Rewrite}). A plan is rebuilt when the batch size changes;
- * building one costs one ordinary step. Graphs a static plan cannot run (control flow, random ops such as dropout,
+ * replaced by equivalent cheaper ones, see {@link Rewrite}). Two plans per purpose are kept, for the last two batch
+ * shapes seen (an epoch's full and partial batches); a third shape builds a plan, which costs one ordinary
+ * step. Graphs a static plan cannot run (control flow, random ops such as dropout,
  * data-dependent output shapes) go to a {@link SameDiffExecutor} instead, and the reason is logged once. A rewrite
  * that fails while planning is a bug, handled by {@link PlanFailures}: counted and logged once, its node left to
  * SameDiff's op (in strict mode, the runtime's tests, it throws).
@@ -44,9 +45,10 @@ public final class CompiledExecutor implements StepExecutor {
     private List<String> parameterNames;
     private String[] gradientNames;
     private StepExecutor fallback;
-    private ExecutionPlan trainPlan;
-    private ExecutionPlan lossPlan;
-    private ExecutionPlan predictPlan;
+    private final Plans trainPlans = new Plans();
+    private final Plans lossPlans = new Plans();
+    private final Plans predictPlans = new Plans();
+    private int plansBuilt;
     private Map<String, INDArray> zeroGradients;
     private final Map<String, LossFusion> fusions;
     private final List<Rewrite> rewrites;
@@ -105,7 +107,7 @@ public final class CompiledExecutor implements StepExecutor {
     @Override
     public void trainableParametersChanged(Set<String> trainable) {
         useParameters(network.parameters().keySet().stream().filter(trainable::contains).toList());
-        trainPlan = null;
+        trainPlans.clear();
         if (fallback != null) {
             fallback.trainableParametersChanged(trainable);
         }
@@ -139,7 +141,7 @@ public final class CompiledExecutor implements StepExecutor {
         if (fallback == null) {
             INDArray[] feeds = concat(concat(inputs, targets), network.modes().training(inputs[0].size(0)));
             try {
-                trainPlan = runOrBuild(trainPlan, placeholders, feeds, trainRequired());
+                runOrBuild(trainPlans, placeholders, feeds, trainRequired());
             } catch (UnsupportedGraphException | IllegalStateException | IllegalArgumentException e) {
                 fallBack("planning the training step failed: " + e.getMessage(), e);
             }
@@ -154,7 +156,7 @@ public final class CompiledExecutor implements StepExecutor {
             if (gradientNames[i] == null) {
                 gradient = zeroGradient(parameterNames.get(i));
             } else {
-                gradient = trainPlan.get(gradientNames[i]);
+                gradient = trainPlans.current.get(gradientNames[i]);
                 if (!seen.add(gradient.data().address())) {
                     // Two parameters' gradients share a buffer: hand out a copy so neither update sees the other's.
                     gradient = gradient.dup();
@@ -164,24 +166,24 @@ public final class CompiledExecutor implements StepExecutor {
         }
         Map<String, INDArray> values = new LinkedHashMap<>();
         for (String statistic : statistics) {
-            values.put(statistic, trainPlan.get(statistic));
+            values.put(statistic, trainPlans.current.get(statistic));
         }
         INDArray[] outputs = null;
         if (withOutputs) {
             outputs = new INDArray[outputNames.length];
             for (int i = 0; i < outputNames.length; i++) {
                 // Detached copies: the caller may keep them across later steps.
-                outputs[i] = trainPlan.get(outputNames[i]).dup();
+                outputs[i] = trainPlans.current.get(outputNames[i]).dup();
             }
         }
-        return new PassResult(result(trainPlan), gradients, outputs, values);
+        return new PassResult(result(trainPlans.current), gradients, outputs, values);
     }
 
     @Override
     public Losses losses(INDArray[] inputs, INDArray[] targets) {
         if (fallback == null) {
             try {
-                lossPlan = runOrBuild(lossPlan, placeholders,
+                runOrBuild(lossPlans, placeholders,
                         concat(concat(inputs, targets), network.modes().inference(inputs[0].size(0))),
                         Set.of(lossNames));
             } catch (UnsupportedGraphException | IllegalStateException | IllegalArgumentException e) {
@@ -191,14 +193,14 @@ public final class CompiledExecutor implements StepExecutor {
         if (fallback != null) {
             return fallback.losses(inputs, targets);
         }
-        return result(lossPlan);
+        return result(lossPlans.current);
     }
 
     @Override
     public INDArray[] predict(INDArray[] inputs) {
         if (fallback == null) {
             try {
-                predictPlan = runOrBuild(predictPlan, inputPlaceholders,
+                runOrBuild(predictPlans, inputPlaceholders,
                         concat(inputs, network.modes().inference(inputs[0].size(0))), Set.of(outputNames));
             } catch (UnsupportedGraphException | IllegalStateException | IllegalArgumentException e) {
                 fallBack("planning the prediction failed: " + e.getMessage(), e);
@@ -210,7 +212,7 @@ public final class CompiledExecutor implements StepExecutor {
         INDArray[] predictions = new INDArray[outputNames.length];
         for (int i = 0; i < outputNames.length; i++) {
             // Detached copies: the caller may keep them across later steps.
-            predictions[i] = predictPlan.get(outputNames[i]).dup();
+            predictions[i] = predictPlans.current.get(outputNames[i]).dup();
         }
         return predictions;
     }
@@ -220,7 +222,7 @@ public final class CompiledExecutor implements StepExecutor {
      * step's median time, slowest first: where a training step's native time goes. Empty before the first step.
      */
     public List<String> profileTrainingPlan(int runs) {
-        return trainPlan == null ? List.of() : trainPlan.profile(runs);
+        return trainPlans.current == null ? List.of() : trainPlans.current.profile(runs);
     }
 
     /**
@@ -228,32 +230,62 @@ public final class CompiledExecutor implements StepExecutor {
      * NaN before the first step.
      */
     public double timeTrainingPlan(int runs) {
-        return trainPlan == null ? Double.NaN : trainPlan.medianMillis(runs);
+        return trainPlans.current == null ? Double.NaN : trainPlans.current.medianMillis(runs);
     }
 
     /** The nodes of the current training plan and how each is computed (tests, diagnostics); empty before one. */
     List<PlanStep> trainingPlan() {
-        return trainPlan == null ? List.of() : trainPlan.nodes();
+        return trainPlans.current == null ? List.of() : trainPlans.current.nodes();
     }
 
     /** The nodes of the current prediction plan and how each is computed; empty before one. */
     List<PlanStep> predictionPlan() {
-        return predictPlan == null ? List.of() : predictPlan.nodes();
+        return predictPlans.current == null ? List.of() : predictPlans.current.nodes();
     }
 
     /** The nodes of the current loss-evaluation plan and how each is computed; empty before one. */
     List<PlanStep> lossPlan() {
-        return lossPlan == null ? List.of() : lossPlan.nodes();
+        return lossPlans.current == null ? List.of() : lossPlans.current.nodes();
     }
 
-    private ExecutionPlan runOrBuild(ExecutionPlan plan, String[] names, INDArray[] feeds, Set<String> required) {
-        if (plan != null && plan.fits(feeds)) {
-            plan.run(feeds);
-            return plan;
+    /**
+     * Runs the plan of {@code plans} that fits the feeds' shapes, or builds one (building executes it once). The
+     * plan used becomes the current one and the other the spare: an epoch whose last batch is partial alternates
+     * between two batch sizes, and rebuilding at each switch cost about 8 % of a MultiMNIST LeNet's training time
+     * (docs/performance.md). Two plans are kept, not one per size ever seen, so memory stays at most two plans'
+     * buffers.
+     */
+    private void runOrBuild(Plans plans, String[] names, INDArray[] feeds, Set<String> required) {
+        if (plans.current != null && plans.current.fits(feeds)) {
+            plans.current.run(feeds);
+            return;
         }
-        // Building executes the plan once on these feeds.
-        return Planner.plan(gradFunction, network.spec().modelName(), variables, names, feeds, required, fusions,
-                rewrites);
+        ExecutionPlan replaced = plans.current;
+        if (plans.spare != null && plans.spare.fits(feeds)) {
+            plans.current = plans.spare;
+            plans.current.run(feeds);
+        } else {
+            plansBuilt++;
+            plans.current = Planner.plan(gradFunction, network.spec().modelName(), variables, names, feeds, required,
+                    fusions, rewrites);
+        }
+        plans.spare = replaced;
+    }
+
+    /** How many plans this executor has built (tests: a partial batch must not rebuild a plan every epoch). */
+    int plansBuilt() {
+        return plansBuilt;
+    }
+
+    /** The plans of one purpose: the one last run, and the one before it of another batch shape. */
+    private static final class Plans {
+        ExecutionPlan current;
+        ExecutionPlan spare;
+
+        void clear() {
+            current = null;
+            spare = null;
+        }
     }
 
     private Set<String> trainRequired() {
@@ -291,9 +323,9 @@ public final class CompiledExecutor implements StepExecutor {
         PlanFailures.checkFallback(network.spec().modelName(), reason, cause);
         LOG.warn("{}: running SameDiff's sessions instead of a compiled plan because {}",
                 network.spec().modelName(), reason, cause);
-        trainPlan = null;
-        lossPlan = null;
-        predictPlan = null;
+        trainPlans.clear();
+        lossPlans.clear();
+        predictPlans.clear();
         fallback = new SameDiffExecutor(network);
         if (parameterNames.size() != network.parameters().size()) {
             fallback.trainableParametersChanged(Set.copyOf(parameterNames));

@@ -482,6 +482,33 @@ class CompiledExecutorTest {
     }
 
     @Test
+    void anEpochsPartialBatchReusesItsPlanInsteadOfRebuildingBothEveryEpoch() {
+        ModelSpec spec = TestModels.twoInputs(WeightingSpec.fixed(1.0, 1.0));
+        CompiledExecutor executor = new CompiledExecutor(NetworkBuilder.build(spec, 3, DataType.DOUBLE));
+        SameDiffExecutor reference = new SameDiffExecutor(NetworkBuilder.build(spec, 3, DataType.DOUBLE));
+        Random random = new Random(5);
+        INDArray[][] full = batch(spec, DataType.DOUBLE, 4, random);
+        INDArray[][] partial = batch(spec, DataType.DOUBLE, 3, random);
+        INDArray[][] other = batch(spec, DataType.DOUBLE, 2, random);
+        // Three epochs of a full and a partial batch, then a third size, which evicts the least recent plan (the full
+        // batch's, whose size then builds again).
+        INDArray[][][] sequence = {full, partial, full, partial, full, partial, other, full};
+        int[] builtAfter = {1, 2, 2, 2, 2, 2, 3, 4};
+        for (int i = 0; i < sequence.length; i++) {
+            INDArray[][] b = sequence[i];
+            Map<String, INDArray> expected = reference.forwardBackward(b[0], b[1]).gradients();
+            Map<String, INDArray> actual = executor.forwardBackward(b[0], b[1]).gradients();
+            for (Map.Entry<String, INDArray> e : expected.entrySet()) {
+                assertTrue(e.getValue().equalsWithEps(actual.get(e.getKey()), 1e-12), "step " + i + " " + e.getKey());
+            }
+            assertEquals(builtAfter[i], executor.plansBuilt(), "plans built after step " + i);
+        }
+        // The last two sizes are kept (the third size and the full batch): the third runs again without a build.
+        executor.forwardBackward(other[0], other[1]);
+        assertEquals(4, executor.plansBuilt());
+    }
+
+    @Test
     void predictionsAreCopiesThatLaterStepsDoNotChange() {
         ModelSpec spec = TestModels.twoInputs(WeightingSpec.fixed(1.0, 1.0));
         Network network = NetworkBuilder.build(spec, 3, DataType.FLOAT);
