@@ -1,24 +1,14 @@
 package io.github.branchwise.runtime.engine;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.branchwise.annotations.InputType;
 import io.github.branchwise.annotations.Loss;
-import io.github.branchwise.runtime.ExecutorKind;
 import io.github.branchwise.runtime.Layers;
 import io.github.branchwise.runtime.NumpyFiles;
-import io.github.branchwise.runtime.TrainingOptions;
 import io.github.branchwise.runtime.internal.ModelSpec;
 import io.github.branchwise.runtime.internal.WeightingSpec;
-import io.github.branchwise.runtime.training.Trainer;
 import java.io.IOException;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,7 +20,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -67,45 +56,13 @@ class SequenceLayersReferenceTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void forwardMatchesPyTorch(String name) throws IOException {
-        Map<String, INDArray> archive = NumpyFiles.readNpz(folder().resolve(name + ".npz"));
-        List<INDArray> inputs = new ArrayList<>();
-        Map<String, INDArray> weights = new LinkedHashMap<>();
-        archive.forEach((key, value) -> {
-            if (key.matches("x\\d+")) {
-                inputs.add(value);
-            } else if (!key.equals("y")) {
-                weights.put(key, value);
-            }
-        });
-        INDArray expected = archive.get("y");
-        for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
-            for (ExecutorKind executor : new ExecutorKind[] {ExecutorKind.COMPILED, ExecutorKind.SAMEDIFF}) {
-                String where = name + " " + type + " " + executor;
-                Trainer trainer = Trainer.create(spec(name, inputs, expected), TrainingOptions.builder().seed(1)
-                        .dataType(type).executor(executor).build());
-                Map<String, INDArray> named = new LinkedHashMap<>();
-                for (Map.Entry<String, INDArray> weight : weights.entrySet()) {
-                    List<String> matches = trainer.parameters().keySet().stream()
-                            .filter(p -> p.startsWith("y/") && p.endsWith("/" + weight.getKey())).toList();
-                    assertEquals(1, matches.size(), where + ": parameters " + trainer.parameters().keySet());
-                    named.put(matches.get(0), weight.getValue());
-                }
-                assertEquals(weights.size(), trainer.parameters().keySet().stream().filter(p -> p.startsWith("y/"))
-                        .count(), where + ": every parameter of the layer is set");
-                trainer.setParameters(named);
-                INDArray[] x = inputs.stream().map(a -> a.castTo(type)).toArray(INDArray[]::new);
-                INDArray actual = trainer.predictor().predict(x)[0];
-                assertClose(expected, actual, type == DataType.DOUBLE ? 1e-9 : 2e-6, where);
-            }
-        }
+        LayerReference.Archive archive = LayerReference.Archive.read(folder().resolve(name + ".npz"));
+        LayerReference.assertForwardMatches(name, archive, spec(name, archive.inputs(), archive.expected()));
     }
 
     @Test
     void everyArchiveHasACase() throws IOException {
-        try (Stream<Path> files = Files.list(folder())) {
-            List<String> archives = files.map(p -> p.getFileName().toString().replace(".npz", "")).sorted().toList();
-            assertEquals(CASES.keySet().stream().sorted().toList(), archives);
-        }
+        LayerReference.assertEveryArchiveHasACase(folder(), CASES.keySet());
     }
 
     private static ModelSpec spec(String name, List<INDArray> inputs, INDArray expected) {
@@ -137,28 +94,7 @@ class SequenceLayersReferenceTest {
                 .build();
     }
 
-    static void assertClose(INDArray expected, INDArray actual, double relative, String what) {
-        assertArrayEquals(expected.shape(), actual.shape(), what + " shape");
-        double[] e = expected.castTo(DataType.DOUBLE).dup().data().asDouble();
-        double[] a = actual.castTo(DataType.DOUBLE).dup().data().asDouble();
-        double scale = 1e-3;
-        for (double v : e) {
-            scale = Math.max(scale, Math.abs(v));
-        }
-        for (int i = 0; i < e.length; i++) {
-            if (!(Math.abs(e[i] - a[i]) <= relative * scale)) {
-                fail(what + " differs at " + i + ": expected " + e[i] + " but was " + a[i] + " (scale " + scale
-                        + ")\nexpected " + Arrays.toString(e) + "\nactual   " + Arrays.toString(a));
-            }
-        }
-        assertTrue(e.length > 0, what);
-    }
-
     private static Path folder() {
-        try {
-            return Path.of(SequenceLayersReferenceTest.class.getResource("/layers/sequence").toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return LayerReference.folder("/layers/sequence");
     }
 }
