@@ -1,6 +1,5 @@
 package io.github.branchwise.runtime;
 
-import java.util.List;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.factory.Nd4j;
@@ -13,7 +12,8 @@ final class LayerNormalization {
     private LayerNormalization() {
     }
 
-    static SDVariable build(Layers layers, GraphHost host, SDVariable x, double epsilon) {
+    static SDVariable build(Layers layers, SDVariable x, double epsilon) {
+        GraphHost host = layers.host();
         String layer = layers.nextLayerName("layer_norm");
         LayerShapes.requireFloatingPoint("layerNorm", layer, x);
         if (!(epsilon > 0) || Double.isInfinite(epsilon)) {
@@ -51,10 +51,7 @@ final class LayerNormalization {
         SDVariable scale = sd.onesLike(inverse).mmul(gamma.reshape(1, features));
         SDVariable affine = normalized.mul(scale).add(beta);
         SDVariable output = in.length == 1 ? affine : affine.reshape(withBatch(in));
-        host.recordLayer(new LayerRecord(layers.scope(), LayerShapes.local(layers, layer),
-                "LayerNormalization(epsilon " + epsilon + ")", output,
-                List.of(gamma.name(), beta.name()), List.of(x.name())));
-        return output;
+        return layers.record(layer, "LayerNormalization(epsilon " + epsilon + ")", x, output, gamma, beta);
     }
 
     private static long[] withBatch(long[] example) {

@@ -18,11 +18,6 @@ final class LayerShapes {
         return exampleShape.length == 0 ? "[batch]" : "[batch, " + dims.substring(1);
     }
 
-    /** The layer's name within its scope ({@code avg_pool2d_0}), as {@link LayerRecord} keeps it. */
-    static String local(Layers layers, String layer) {
-        return layer.substring(layers.scope().length() + 1);
-    }
-
     /** How a message starts: the method and the layer's full name. */
     static String who(String call, String layer) {
         return call + " '" + layer + "'";

@@ -192,8 +192,15 @@ public final class Layers {
     }
 
     SDVariable record(String layer, String kind, SDVariable input, SDVariable output, SDVariable... parameters) {
+        return record(layer, kind, List.of(input), output, parameters);
+    }
+
+    /** Records a layer of several inputs ({@code concat}, {@code add}) for the summary; returns {@code output}. */
+    SDVariable record(String layer, String kind, List<SDVariable> inputs, SDVariable output,
+                      SDVariable... parameters) {
         host.recordLayer(new LayerRecord(scope, layer.substring(scope.length() + 1), kind, output,
-                Arrays.stream(parameters).map(SDVariable::name).toList(), List.of(input.name())));
+                Arrays.stream(parameters).map(SDVariable::name).toList(),
+                inputs.stream().map(SDVariable::name).toList()));
         return output;
     }
 
@@ -424,7 +431,7 @@ public final class Layers {
      *                                  floating-point, or when {@code epsilon} is not positive
      */
     public SDVariable layerNorm(SDVariable x, double epsilon) {
-        return LayerNormalization.build(this, host, x, epsilon);
+        return LayerNormalization.build(this, x, epsilon);
     }
 
     /** Average pooling over square {@code size x size} windows with stride {@code size} and valid padding. */
@@ -443,7 +450,7 @@ public final class Layers {
      *                                  channels]}, or when a valid window is larger than the input
      */
     public SDVariable avgPool2d(SDVariable x, int size, int stride, Padding padding) {
-        return PoolingLayers.average(this, host, x, size, stride, padding);
+        return PoolingLayers.average(this, x, size, stride, padding);
     }
 
     /**
@@ -455,7 +462,7 @@ public final class Layers {
      *                                  channels]}
      */
     public SDVariable globalAvgPool2d(SDVariable x) {
-        return PoolingLayers.globalAverage(this, host, x);
+        return PoolingLayers.globalAverage(this, x);
     }
 
     /** Nearest-neighbour upsampling by {@code size} in height and width: each pixel becomes a block. */
@@ -479,7 +486,7 @@ public final class Layers {
      *                                  channels]} or a factor is not positive
      */
     public SDVariable upsample2d(SDVariable x, int sizeH, int sizeW, Interpolation interpolation) {
-        return Upsampling.build(this, host, x, sizeH, sizeW, interpolation);
+        return Upsampling.build(this, x, sizeH, sizeW, interpolation);
     }
 
     /**
@@ -507,7 +514,7 @@ public final class Layers {
      */
     public SDVariable conv2dTranspose(SDVariable x, int filters, int kernel, int stride, Padding padding,
                                       Activation activation) {
-        return TransposedConvolution.build(this, host, x, filters, kernel, stride, padding, activation);
+        return TransposedConvolution.build(this, x, filters, kernel, stride, padding, activation);
     }
 
     /** Concatenation along the last axis; see {@link #concat(int, SDVariable...)}. */
@@ -524,7 +531,7 @@ public final class Layers {
      * @throws IllegalArgumentException naming the layer and every input's shape when they do not fit
      */
     public SDVariable concat(int axis, SDVariable... inputs) {
-        return ShapeLayers.concat(this, host, axis, inputs);
+        return ShapeLayers.concat(this, axis, inputs);
     }
 
     /**
@@ -534,7 +541,7 @@ public final class Layers {
      * @throws IllegalArgumentException naming the layer and every input's shape when they differ
      */
     public SDVariable add(SDVariable... inputs) {
-        return ShapeLayers.add(this, host, inputs);
+        return ShapeLayers.add(this, inputs);
     }
 
     /** Softmax over the last axis; see {@link #softmax(SDVariable, int)}. */
@@ -550,7 +557,7 @@ public final class Layers {
      * @throws IllegalArgumentException naming the layer when {@code axis} is not an axis of an example
      */
     public SDVariable softmax(SDVariable x, int axis) {
-        return ShapeLayers.softmax(this, host, x, axis);
+        return ShapeLayers.softmax(this, x, axis);
     }
 
     // ---- multi-task architectures (issue 15, docs/architectures.md) ----

@@ -1,6 +1,5 @@
 package io.github.branchwise.runtime;
 
-import java.util.List;
 import java.util.Locale;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
@@ -12,7 +11,7 @@ final class PoolingLayers {
     private PoolingLayers() {
     }
 
-    static SDVariable average(Layers layers, GraphHost host, SDVariable x, int size, int stride, Padding padding) {
+    static SDVariable average(Layers layers, SDVariable x, int size, int stride, Padding padding) {
         String layer = layers.nextLayerName("avg_pool2d");
         LayerShapes.requirePositive("avgPool2d", layer, "size", size);
         LayerShapes.requirePositive("avgPool2d", layer, "stride", stride);
@@ -35,14 +34,12 @@ final class PoolingLayers {
                 .divisor(Pooling2D.Divisor.EXCLUDE_PADDING)
                 .isNHWC(true)
                 .build();
-        SDVariable output = host.sameDiff().cnn().avgPooling2d(x, config);
-        host.recordLayer(new LayerRecord(layers.scope(), LayerShapes.local(layers, layer), "AveragePooling2D("
-                + size + "x" + size + ", stride " + stride + ", " + padding.name().toLowerCase(Locale.ROOT) + ")",
-                output, List.of(), List.of(x.name())));
-        return output;
+        SDVariable output = layers.sameDiff().cnn().avgPooling2d(x, config);
+        return layers.record(layer, "AveragePooling2D(" + size + "x" + size + ", stride " + stride + ", "
+                + padding.name().toLowerCase(Locale.ROOT) + ")", x, output);
     }
 
-    static SDVariable globalAverage(Layers layers, GraphHost host, SDVariable x) {
+    static SDVariable globalAverage(Layers layers, SDVariable x) {
         String layer = layers.nextLayerName("global_avg_pool2d");
         LayerShapes.requireFloatingPoint("globalAvgPool2d", layer, x);
         long[] in = layers.shapeOf(x);
@@ -52,8 +49,6 @@ final class PoolingLayers {
         // A mean over an axis of size 1 breaks SameDiff's backpropagation in M2.1 (SAMEDIFF-NOTES): a 1x1 image
         // is its own average.
         SDVariable output = positions == 1 ? x.reshape(-1, channels) : x.reshape(-1, positions, channels).mean(1);
-        host.recordLayer(new LayerRecord(layers.scope(), LayerShapes.local(layers, layer), "GlobalAveragePooling2D",
-                output, List.of(), List.of(x.name())));
-        return output;
+        return layers.record(layer, "GlobalAveragePooling2D", x, output);
     }
 }

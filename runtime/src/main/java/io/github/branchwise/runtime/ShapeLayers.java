@@ -10,7 +10,7 @@ final class ShapeLayers {
     private ShapeLayers() {
     }
 
-    static SDVariable concat(Layers layers, GraphHost host, int axis, SDVariable... inputs) {
+    static SDVariable concat(Layers layers, int axis, SDVariable... inputs) {
         String layer = layers.nextLayerName("concat");
         List<SDVariable> list = inputsOf("concat", layer, inputs);
         List<long[]> shapes = shapes(layers, list);
@@ -32,12 +32,11 @@ final class ShapeLayers {
                 }
             }
         }
-        SDVariable output = host.sameDiff().concat(resolved, list.toArray(new SDVariable[0]));
-        record(layers, host, layer, "Concatenate(axis " + axis + ")", output, list);
-        return output;
+        SDVariable output = layers.sameDiff().concat(resolved, list.toArray(new SDVariable[0]));
+        return layers.record(layer, "Concatenate(axis " + axis + ")", list, output);
     }
 
-    static SDVariable add(Layers layers, GraphHost host, SDVariable... inputs) {
+    static SDVariable add(Layers layers, SDVariable... inputs) {
         String layer = layers.nextLayerName("add");
         List<SDVariable> list = inputsOf("add", layer, inputs);
         List<long[]> shapes = shapes(layers, list);
@@ -52,18 +51,16 @@ final class ShapeLayers {
         for (int i = 1; i < list.size(); i++) {
             output = output.add(list.get(i));
         }
-        record(layers, host, layer, "Add", output, list);
-        return output;
+        return layers.record(layer, "Add", list, output);
     }
 
-    static SDVariable softmax(Layers layers, GraphHost host, SDVariable x, int axis) {
+    static SDVariable softmax(Layers layers, SDVariable x, int axis) {
         String layer = layers.nextLayerName("softmax");
         LayerShapes.requireFloatingPoint("softmax", layer, x);
         long[] in = layers.shapeOf(x);
         int resolved = LayerShapes.axis("softmax", layer, axis, in.length + 1, in);
-        SDVariable output = host.sameDiff().nn().softmax(x, resolved);
-        record(layers, host, layer, "Softmax(axis " + axis + ")", output, List.of(x));
-        return output;
+        SDVariable output = layers.sameDiff().nn().softmax(x, resolved);
+        return layers.record(layer, "Softmax(axis " + axis + ")", x, output);
     }
 
     private static List<SDVariable> inputsOf(String call, String layer, SDVariable[] inputs) {
@@ -93,11 +90,5 @@ final class ShapeLayers {
             shapes.add(layers.shapeOf(input));
         }
         return shapes;
-    }
-
-    private static void record(Layers layers, GraphHost host, String layer, String kind, SDVariable output,
-                               List<SDVariable> inputs) {
-        host.recordLayer(new LayerRecord(layers.scope(), LayerShapes.local(layers, layer), kind, output, List.of(),
-                inputs.stream().map(SDVariable::name).toList()));
     }
 }

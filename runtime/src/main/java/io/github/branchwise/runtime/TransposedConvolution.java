@@ -1,6 +1,5 @@
 package io.github.branchwise.runtime;
 
-import java.util.List;
 import java.util.Locale;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.DeConv2DConfig;
@@ -18,8 +17,9 @@ final class TransposedConvolution {
     private TransposedConvolution() {
     }
 
-    static SDVariable build(Layers layers, GraphHost host, SDVariable x, int filters, int kernel, int stride,
+    static SDVariable build(Layers layers, SDVariable x, int filters, int kernel, int stride,
                             Padding padding, Activation activation) {
+        GraphHost host = layers.host();
         String layer = layers.nextLayerName("conv2d_transpose");
         LayerShapes.requirePositive("conv2dTranspose", layer, "filters", filters);
         LayerShapes.requirePositive("conv2dTranspose", layer, "kernel", kernel);
@@ -48,10 +48,7 @@ final class TransposedConvolution {
                 .build();
         SDVariable output = activation.apply(host.sameDiff(), host.sameDiff().cnn().deconv2d(x, w, b, config));
         String suffix = activation == Activation.IDENTITY ? "" : " " + activation.name().toLowerCase(Locale.ROOT);
-        host.recordLayer(new LayerRecord(layers.scope(), LayerShapes.local(layers, layer), "Conv2DTranspose("
-                + filters + ", " + kernel + "x" + kernel + ", stride " + stride + ", "
-                + padding.name().toLowerCase(Locale.ROOT) + ")" + suffix, output, List.of(w.name(), b.name()),
-                List.of(x.name())));
-        return output;
+        return layers.record(layer, "Conv2DTranspose(" + filters + ", " + kernel + "x" + kernel + ", stride " + stride
+                + ", " + padding.name().toLowerCase(Locale.ROOT) + ")" + suffix, x, output, w, b);
     }
 }

@@ -1,6 +1,5 @@
 package io.github.branchwise.runtime;
 
-import java.util.List;
 import java.util.Locale;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -23,7 +22,7 @@ final class Upsampling {
     private Upsampling() {
     }
 
-    static SDVariable build(Layers layers, GraphHost host, SDVariable x, int sizeH, int sizeW,
+    static SDVariable build(Layers layers, SDVariable x, int sizeH, int sizeW,
                             Interpolation interpolation) {
         String layer = layers.nextLayerName("upsample2d");
         LayerShapes.requirePositive("upsample2d", layer, "height factor", sizeH);
@@ -32,7 +31,7 @@ final class Upsampling {
         LayerShapes.requireFloatingPoint("upsample2d", layer, x);
         long[] in = layers.shapeOf(x);
         LayerShapes.requireImage("upsample2d", layer, in);
-        SameDiff sd = host.sameDiff();
+        SameDiff sd = layers.sameDiff();
         SDVariable output;
         if (sizeH == 1 && sizeW == 1) {
             output = sd.identity(x);
@@ -57,10 +56,8 @@ final class Upsampling {
             }
             output = columns;
         }
-        host.recordLayer(new LayerRecord(layers.scope(), LayerShapes.local(layers, layer), "UpSampling2D(" + sizeH
-                + "x" + sizeW + ", " + interpolation.name().toLowerCase(Locale.ROOT) + ")", output, List.of(),
-                List.of(x.name())));
-        return output;
+        return layers.record(layer, "UpSampling2D(" + sizeH + "x" + sizeW + ", "
+                + interpolation.name().toLowerCase(Locale.ROOT) + ")", x, output);
     }
 
     /**
