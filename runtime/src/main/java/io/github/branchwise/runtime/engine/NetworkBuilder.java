@@ -12,12 +12,15 @@ import io.github.branchwise.runtime.internal.Shapes;
 import io.github.branchwise.runtime.weighting.Weighter;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -135,7 +138,7 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
                 new LinkedHashMap<>(states), masks, sharedScopes(branchLosses), List.copyOf(layerRecords), weighter);
         network.fusibleLosses(fusible);
         network.layerStates(layerStates, named, modes);
-        modes.frozenChanged(parameters.keySet(), java.util.Set.of());
+        modes.frozenChanged(parameters.keySet(), Set.of());
         network.idBounds(idBounds);
         network.architecture(architecture.gates(), architecture.scopeKinds());
         return network;
@@ -326,8 +329,8 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
 
     /** Every variable {@code variable} is computed from, through the forward graph's ops. */
     private java.util.Set<String> ancestors(String variable) {
-        java.util.Set<String> seen = new java.util.HashSet<>();
-        java.util.ArrayDeque<String> pending = new java.util.ArrayDeque<>(List.of(variable));
+        Set<String> seen = new HashSet<>();
+        ArrayDeque<String> pending = new ArrayDeque<>(List.of(variable));
         while (!pending.isEmpty()) {
             String name = pending.pop();
             if (!seen.add(name)) {

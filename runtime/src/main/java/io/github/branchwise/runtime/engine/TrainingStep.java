@@ -8,6 +8,8 @@ import io.github.branchwise.runtime.weighting.BranchGradients;
 import io.github.branchwise.runtime.weighting.StepInfo;
 import io.github.branchwise.runtime.weighting.Weighter;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -152,7 +154,7 @@ public final class TrainingStep {
         if (gates.isEmpty()) {
             return Map.of();
         }
-        Map<String, double[]> means = new java.util.LinkedHashMap<>();
+        Map<String, double[]> means = new LinkedHashMap<>();
         for (GateRecord gate : gates) {
             INDArray weights = values.get(gate.weights());
             if (weights == null) {
@@ -160,7 +162,7 @@ public final class TrainingStep {
             }
             means.put(gate.name(), weights.mean(0).toDoubleVector());
         }
-        return java.util.Collections.unmodifiableMap(means);
+        return Collections.unmodifiableMap(means);
     }
 
     /**
