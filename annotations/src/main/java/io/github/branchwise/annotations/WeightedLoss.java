@@ -73,4 +73,16 @@ public @interface WeightedLoss {
      * with a public no-argument constructor; {@code void.class} otherwise.
      */
     Class<?> strategy() default void.class;
+
+    /**
+     * For {@link Weighting#STCH}: the smoothing μ of the smooth Tchebycheff total; positive and finite. Smaller values
+     * follow the worst branch more closely. Lin et al.'s and LibMTL's default, 1.
+     */
+    double stchMu() default 1.0;
+
+    /**
+     * For {@link Weighting#STCH}: the epochs trained on {@code Σ log Lᵢ} before the one that also measures the nadir
+     * point (each branch's mean loss); not negative. LibMTL's default, 4 (epochs 0–3 warm up, epoch 4 measures).
+     */
+    long stchWarmupEpochs() default 4;
 }

@@ -4,7 +4,7 @@ package io.github.branchwise.annotations;
  * How {@link WeightedLoss} combines the branch losses {@code L₁ … L_K} into the one loss that trains every branch.
  *
  * <p>The loss-level strategies ({@link #FIXED}, {@link #TRAINABLE}, {@link #SCHEDULED}, {@link #UNCERTAINTY},
- * {@link #DWA}, {@link #RLW}, {@link #GLS}) cost one forward and backward pass per step, like a single loss. The
+ * {@link #DWA}, {@link #RLW}, {@link #GLS}, {@link #STCH}) cost one forward and backward pass per step, like a single loss. The
  * gradient-level ones ({@link #GRADNORM}, {@link #PCGRAD}, {@link #MGDA}) need each branch's own gradient and cost
  * about K passes per step. The README's strategy table gives the measured costs and when to use which.
  */
@@ -63,6 +63,13 @@ public enum Weighting {
      * gradients on the shared parameters, computed anew every step.
      */
     MGDA,
+    /**
+     * Smooth Tchebycheff scalarisation, Lin et al. (2024): after warming up on {@code Σ log Lᵢ} for
+     * {@link WeightedLoss#stchWarmupEpochs()} epochs and one more that measures each branch's mean loss {@code nᵢ},
+     * {@code total = K·μ·log Σ exp(log(Lᵢ/nᵢ)/μ)}, a smooth maximum of the relative log losses with
+     * {@code μ = } {@link WeightedLoss#stchMu()}.
+     */
+    STCH,
     /** The user's own strategy: a class implementing {@code io.github.branchwise.runtime.weighting.Weighter}. */
     CUSTOM
 }

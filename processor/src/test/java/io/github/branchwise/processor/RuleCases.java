@@ -396,6 +396,10 @@ final class RuleCases {
                         "@Shared " + SHARED, "@Shared SDVariable features() { return x(); }")),
                 of(Message.NO_SHARED_PARAMETERS, "class M",
                         model("@WeightedLoss(weighting = Weighting.PCGRAD) public abstract class M")),
+                of(Message.STCH_MU, "class M",
+                        model("@WeightedLoss(weighting = Weighting.STCH, stchMu = 0) public abstract class M")),
+                of(Message.STCH_WARMUP_EPOCHS, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.STCH, stchWarmupEpochs = -1) public abstract class M")),
 
                 // Processing.
                 of(Message.UNRESOLVED_TYPES, "class M", valid("Missing helper() { return null; }")),

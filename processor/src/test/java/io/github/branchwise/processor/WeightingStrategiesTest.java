@@ -135,6 +135,7 @@ final class WeightingStrategiesTest {
         sources.add(model("PcGrad", "weighting = Weighting.PCGRAD", true));
         sources.add(model("Mgda", "weighting = Weighting.MGDA", true));
         sources.add(model("MgdaUnshared", "weighting = Weighting.MGDA", false));
+        sources.add(model("Stch", "weighting = Weighting.STCH, stchMu = 0.5, stchWarmupEpochs = 1", false));
         sources.add(model("Custom", "weighting = Weighting.CUSTOM, strategy = ConstantWeighter.class", false));
         sources.add(JavaFileObjects.forSourceString("strategies.ConstantWeighter", WEIGHTER));
         compilation = Compilations.javac().compile(sources);
@@ -267,6 +268,30 @@ final class WeightingStrategiesTest {
             assertFinite(call(mgda, "fit", batch(name)));
             double[] weights = weights(mgda);
             assertEquals(1.0, weights[0] + weights[1], 1e-6, name + ": a point of the simplex");
+        }
+    }
+
+    @Test
+    void stchWarmsUpForTheAnnotatedEpochsThenTrainsOnTheSmoothMaximum() throws Exception {
+        Object model = create("Stch");
+        assertEquals("STCH(mu=0.5, warmupEpochs=1)", description(model));
+        Object batch = batch("Stch");
+        double[] nadir = null;
+        for (int epoch = 0; epoch < 4; epoch++) {
+            Object losses = call(model, "fit", batch);
+            assertFinite(losses);
+            double a = component(losses, "a");
+            double b = component(losses, "b");
+            if (epoch <= 1) {
+                assertEquals(Math.log(a) + Math.log(b), component(losses, "total"), 1e-5, "warm-up, epoch " + epoch);
+                nadir = new double[] {a, b};
+            } else {
+                // Epoch 1 (one step) measured the nadir: K·μ·log Σ exp(log(Lᵢ/nᵢ)/μ), K = 2, μ = 0.5.
+                double expected = 2 * 0.5 * Math.log(Math.exp(Math.log(a / nadir[0]) / 0.5)
+                        + Math.exp(Math.log(b / nadir[1]) / 0.5));
+                assertEquals(expected, component(losses, "total"), 1e-5, "epoch " + epoch);
+            }
+            call(model, "endEpoch");
         }
     }
 

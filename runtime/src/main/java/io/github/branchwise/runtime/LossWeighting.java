@@ -40,6 +40,8 @@ public final class LossWeighting {
     private final double asymmetry;
     private final String sharedLayer;
     private final Class<?> strategy;
+    private final double stchMu;
+    private final long stchWarmupEpochs;
 
     private LossWeighting(Weighting weighting, Settings s) {
         this.weighting = weighting;
@@ -56,6 +58,8 @@ public final class LossWeighting {
         this.asymmetry = s.asymmetry;
         this.sharedLayer = s.sharedLayer;
         this.strategy = s.strategy;
+        this.stchMu = s.stchMu;
+        this.stchWarmupEpochs = s.stchWarmupEpochs;
     }
 
     /**
@@ -197,6 +201,31 @@ public final class LossWeighting {
         return new LossWeighting(Weighting.MGDA, new Settings());
     }
 
+    /** {@link Weighting#STCH} with the annotation's defaults: μ = 1 after 4 warm-up epochs. */
+    public static LossWeighting stch() {
+        return stch(1.0, 4);
+    }
+
+    /**
+     * {@link Weighting#STCH}: smooth Tchebycheff scalarisation with smoothing {@code mu}, after {@code warmupEpochs}
+     * epochs on the summed log losses and one more that measures the nadir point.
+     *
+     * @throws IllegalArgumentException unless {@code mu} is positive and finite and {@code warmupEpochs} not negative
+     */
+    public static LossWeighting stch(double mu, long warmupEpochs) {
+        if (!(mu > 0) || Double.isInfinite(mu)) {
+            throw new IllegalArgumentException("STCH stchMu must be positive and finite; " + mu + " is not");
+        }
+        if (warmupEpochs < 0) {
+            throw new IllegalArgumentException("STCH stchWarmupEpochs must not be negative; " + warmupEpochs
+                    + " is");
+        }
+        Settings s = new Settings();
+        s.stchMu = mu;
+        s.stchWarmupEpochs = warmupEpochs;
+        return new LossWeighting(Weighting.STCH, s);
+    }
+
     /**
      * {@link Weighting#CUSTOM}: the user's strategy, a public, non-abstract class implementing
      * {@code io.github.branchwise.runtime.weighting.Weighter} with a public no-argument constructor, checked when the
@@ -278,6 +307,16 @@ public final class LossWeighting {
         return strategy;
     }
 
+    /** STCH: the smoothing μ. */
+    public double stchMu() {
+        return stchMu;
+    }
+
+    /** STCH: the warm-up epochs before the one that measures the nadir point. */
+    public long stchWarmupEpochs() {
+        return stchWarmupEpochs;
+    }
+
     @Override
     public boolean equals(Object other) {
         return other instanceof LossWeighting that && weighting == that.weighting
@@ -287,13 +326,15 @@ public final class LossWeighting {
                 && rampUnit == that.rampUnit && schedule == that.schedule
                 && Double.compare(temperature, that.temperature) == 0
                 && Double.compare(asymmetry, that.asymmetry) == 0 && sharedLayer.equals(that.sharedLayer)
-                && strategy == that.strategy;
+                && strategy == that.strategy && Double.compare(stchMu, that.stchMu) == 0
+                && stchWarmupEpochs == that.stchWarmupEpochs;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(weighting, initial, min, max, Arrays.hashCode(weights), Arrays.hashCode(endWeights), ramp,
-                rampLength, rampUnit, schedule, temperature, asymmetry, sharedLayer, strategy);
+                rampLength, rampUnit, schedule, temperature, asymmetry, sharedLayer, strategy, stchMu,
+                stchWarmupEpochs);
     }
 
     /** The strategy and the settings it reads, e.g. {@code DWA(temperature=2.0)}. */
@@ -309,6 +350,7 @@ public final class LossWeighting {
             case GRADNORM -> "GRADNORM(asymmetry=" + asymmetry
                     + (sharedLayer.isEmpty() ? "" : ", sharedLayer=" + sharedLayer) + ")";
             case CUSTOM -> "CUSTOM(strategy=" + strategy.getName() + ")";
+            case STCH -> "STCH(stchMu=" + stchMu + ", stchWarmupEpochs=" + stchWarmupEpochs + ")";
             default -> weighting.name();
         };
     }
@@ -343,5 +385,7 @@ public final class LossWeighting {
         double asymmetry = 1.5;
         String sharedLayer = "";
         Class<?> strategy = void.class;
+        double stchMu = 1.0;
+        long stchWarmupEpochs = 4;
     }
 }

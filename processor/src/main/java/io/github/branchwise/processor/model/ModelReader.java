@@ -155,7 +155,10 @@ public final class ModelReader {
                 Annotations.doubleValue(elements, annotation, "temperature").orElseThrow(),
                 Annotations.doubleValue(elements, annotation, "asymmetry").orElseThrow(),
                 sharedLayer,
-                className(annotation, "strategy"));
+                className(annotation, "strategy"),
+                Annotations.doubleValue(elements, annotation, "stchMu").orElseThrow(),
+                Annotations.value(elements, annotation, "stchWarmupEpochs")
+                        .flatMap(v -> Annotations.number(v.getValue())).orElseThrow().longValue());
     }
 
     private List<String> strings(AnnotationMirror annotation, String attribute) {

@@ -25,6 +25,8 @@ import java.util.Optional;
  * @param sharedLayer GRADNORM: the {@code @Shared} method measured, resolved (the last one declared when the
  *     annotation names none); empty for the other strategies
  * @param strategy CUSTOM: the user's strategy class
+ * @param stchMu STCH: the smoothing μ
+ * @param stchWarmupEpochs STCH: the warm-up epochs before the one that measures the nadir point
  */
 public record WeightingDescriptor(
         Weighting kind,
@@ -40,7 +42,9 @@ public record WeightingDescriptor(
         double temperature,
         double asymmetry,
         String sharedLayer,
-        Optional<ClassName> strategy) {
+        Optional<ClassName> strategy,
+        double stchMu,
+        long stchWarmupEpochs) {
     /** Copies the weights. */
     public WeightingDescriptor {
         weights = List.copyOf(weights);

@@ -277,6 +277,10 @@ public enum Message {
                     + "with a Layers parameter, @Experts group or @Stitch: it will use every parameter instead, where "
                     + "each branch's own layers get that branch's gradient only; put the shared layers in a @Shared "
                     + "method"),
+    /** An STCH smoothing μ that is not positive. */
+    STCH_MU("StchMu", "STCH stchMu must be positive and finite; %s is not"),
+    /** A negative number of STCH warm-up epochs. */
+    STCH_WARMUP_EPOCHS("StchWarmupEpochs", "STCH stchWarmupEpochs must not be negative; %s is"),
     /** An attribute the chosen weighting ignores. */
     WEIGHTING_ATTRIBUTE_IGNORED("WeightingAttributeIgnored", Diagnostic.Kind.WARNING,
             "%s ignores @WeightedLoss.%s"),

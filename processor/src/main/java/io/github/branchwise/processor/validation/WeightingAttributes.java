@@ -18,7 +18,8 @@ final class WeightingAttributes {
 
     /** Every attribute but {@code weighting}, in the order of their declaration in {@code @WeightedLoss}. */
     static final List<String> ALL = List.of("initial", "min", "max", "weights", "endWeights", "ramp", "rampLength",
-            "rampUnit", "schedule", "temperature", "asymmetry", "sharedLayer", "strategy");
+            "rampUnit", "schedule", "temperature", "asymmetry", "sharedLayer", "strategy", "stchMu",
+            "stchWarmupEpochs");
 
     /** The attributes each weighting reads; UNCERTAINTY, RLW, GLS, PCGRAD and MGDA read none. */
     private static final Map<String, Set<String>> USED = Map.ofEntries(
@@ -32,6 +33,7 @@ final class WeightingAttributes {
             Map.entry("GRADNORM", Set.of("asymmetry", "sharedLayer")),
             Map.entry("PCGRAD", Set.of()),
             Map.entry("MGDA", Set.of()),
+            Map.entry("STCH", Set.of("stchMu", "stchWarmupEpochs")),
             Map.entry("CUSTOM", Set.of("strategy")));
 
     /** With a schedule class, SCHEDULED reads the class alone. */

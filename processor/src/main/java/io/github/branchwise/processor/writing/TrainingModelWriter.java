@@ -588,6 +588,8 @@ final class TrainingModelWriter {
                     Snippets.doubleLiteral(w.asymmetry()), Snippets.code(w.sharedLayer() + "()"));
             case PCGRAD -> CodeBlock.of("PCGrad: the losses summed, conflicting shared gradients projected");
             case MGDA -> CodeBlock.of("MGDA: the minimum-norm combination of the branch gradients");
+            case STCH -> CodeBlock.of("smooth Tchebycheff scalarisation with μ = $L after $L warm-up epoch(s)",
+                    Snippets.doubleLiteral(w.stchMu()), w.stchWarmupEpochs());
             case CUSTOM -> CodeBlock.of("the strategy {@link $T}", w.strategy().orElseThrow());
         };
     }
@@ -618,6 +620,8 @@ final class TrainingModelWriter {
                     w.sharedLayer());
             case PCGRAD -> CodeBlock.of("$T.pcGrad()", spec);
             case MGDA -> CodeBlock.of("$T.mgda()", spec);
+            case STCH -> CodeBlock.of("$T.stch($L, $L)", spec, Snippets.doubleLiteral(w.stchMu()),
+                    Snippets.longLiteral(w.stchWarmupEpochs()));
             case CUSTOM -> CodeBlock.of("$T.custom($T::new)", spec, w.strategy().orElseThrow());
         };
     }

@@ -41,6 +41,8 @@ final class WeightingRecord {
         record.put("asymmetry", weighting.asymmetry());
         record.put("sharedLayer", weighting.sharedLayer());
         record.put("strategy", weighting.strategy().getName());
+        record.put("stchMu", weighting.stchMu());
+        record.put("stchWarmupEpochs", weighting.stchWarmupEpochs());
         return JSON.writeValueAsBytes(record);
     }
 
@@ -64,6 +66,7 @@ final class WeightingRecord {
                 case GRADNORM -> LossWeighting.gradNorm(number(record, "asymmetry"), text(record, "sharedLayer"));
                 case PCGRAD -> LossWeighting.pcGrad();
                 case MGDA -> LossWeighting.mgda();
+                case STCH -> LossWeighting.stch(number(record, "stchMu"), integer(record, "stchWarmupEpochs"));
                 case CUSTOM -> LossWeighting.custom(type(text(record, "strategy"), loader));
             };
         } catch (ClassNotFoundException e) {
@@ -88,6 +91,14 @@ final class WeightingRecord {
             throw new IllegalArgumentException("'" + name + "' is missing or not a number");
         }
         return node.asDouble();
+    }
+
+    private static long integer(JsonNode record, String name) {
+        JsonNode node = record.get(name);
+        if (node == null || !node.isIntegralNumber()) {
+            throw new IllegalArgumentException("'" + name + "' is missing or not a whole number");
+        }
+        return node.asLong();
     }
 
     private static double[] doubles(JsonNode record, String name) {

@@ -13,6 +13,7 @@ import io.github.branchwise.runtime.strategies.MgdaWeighter;
 import io.github.branchwise.runtime.strategies.PcGradWeighter;
 import io.github.branchwise.runtime.strategies.RlwWeighter;
 import io.github.branchwise.runtime.strategies.ScheduledWeighter;
+import io.github.branchwise.runtime.strategies.StchWeighter;
 import io.github.branchwise.runtime.strategies.TrainableWeighter;
 import io.github.branchwise.runtime.strategies.UncertaintyWeighter;
 import io.github.branchwise.runtime.weighting.WeightSchedule;
@@ -142,6 +143,17 @@ public final class WeightingSpec {
         return new WeightingSpec(Weighting.MGDA, "MGDA", branches -> new MgdaWeighter());
     }
 
+    /**
+     * Smooth Tchebycheff scalarisation with smoothing μ after {@code warmupEpochs} warm-up epochs.
+     *
+     * @throws IllegalArgumentException unless μ is positive and finite and {@code warmupEpochs} not negative
+     */
+    public static WeightingSpec stch(double mu, long warmupEpochs) {
+        new StchWeighter(mu, warmupEpochs);
+        return new WeightingSpec(Weighting.STCH, "STCH(mu=" + mu + ", warmupEpochs=" + warmupEpochs + ")",
+                branches -> new StchWeighter(mu, warmupEpochs));
+    }
+
     /** The user's own strategy; {@code strategy} makes one instance per model. */
     public static WeightingSpec custom(Supplier<? extends Weighter> strategy) {
         Objects.requireNonNull(strategy, "strategy");
@@ -171,6 +183,7 @@ public final class WeightingSpec {
             case GRADNORM -> gradNorm(choice.asymmetry(), choice.sharedLayer());
             case PCGRAD -> pcGrad();
             case MGDA -> mgda();
+            case STCH -> stch(choice.stchMu(), choice.stchWarmupEpochs());
             case CUSTOM -> custom(instances(choice.strategy(), Weighter.class, "strategy"));
         };
     }

@@ -28,7 +28,8 @@ class StrategyResumeTest {
         return Stream.of(WeightingSpec.fixed(1, 2), WeightingSpec.trainable(0.3, 0.1, 0.9),
                 WeightingSpec.scheduled(new double[] {1, 0}, new double[] {0, 1}, Ramp.COSINE, 5, RampUnit.STEP),
                 WeightingSpec.uncertainty(), WeightingSpec.dwa(2.0), WeightingSpec.rlw(), WeightingSpec.gls(),
-                WeightingSpec.gradNorm(1.5, ""), WeightingSpec.pcGrad(), WeightingSpec.mgda());
+                WeightingSpec.gradNorm(1.5, ""), WeightingSpec.pcGrad(), WeightingSpec.mgda(),
+                WeightingSpec.stch(1.0, 1), WeightingSpec.stch(0.5, 2));
     }
 
     private static final INDArray[] X = {TestArrays.gaussian(1, 6, 3)};

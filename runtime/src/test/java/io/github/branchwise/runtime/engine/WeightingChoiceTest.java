@@ -83,6 +83,7 @@ class WeightingChoiceTest {
                 Arguments.of(LossWeighting.gradNorm(1.2, "trunk"), WeightingSpec.gradNorm(1.2, "trunk")),
                 Arguments.of(LossWeighting.pcGrad(), WeightingSpec.pcGrad()),
                 Arguments.of(LossWeighting.mgda(), WeightingSpec.mgda()),
+                Arguments.of(LossWeighting.stch(0.5, 1), WeightingSpec.stch(0.5, 1)),
                 Arguments.of(LossWeighting.custom(StrategyTest.MaxLoss.class),
                         WeightingSpec.custom(StrategyTest.MaxLoss::new)));
     }
@@ -173,6 +174,10 @@ class WeightingChoiceTest {
         assertMessage("DWA temperature must be positive and finite; 0.0 is not", () -> LossWeighting.dwa(0));
         assertMessage("GRADNORM asymmetry must be finite and non-negative; -1.0 is not",
                 () -> LossWeighting.gradNorm(-1, ""));
+        assertMessage("STCH stchMu must be positive and finite; 0.0 is not", () -> LossWeighting.stch(0, 4));
+        assertMessage("STCH stchMu must be positive and finite; Infinity is not",
+                () -> LossWeighting.stch(Double.POSITIVE_INFINITY, 4));
+        assertMessage("STCH stchWarmupEpochs must not be negative; -1 is", () -> LossWeighting.stch(1, -1));
     }
 
     @Test
