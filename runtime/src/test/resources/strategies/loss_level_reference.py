@@ -75,6 +75,39 @@ def stch(mu, warmup, epochs, steps_per_epoch):
         print(f"  {name} {fmt(v.detach().reshape(-1))}")
 
 
+def famo(lr, gamma, steps):
+    """LibMTL's / the official FAMO: losses scaled by z/c, the logits w updated after the step from the losses of the
+    same batch at the new parameters, by torch's Adam with L2 weight decay."""
+    p = params()
+    k = 2
+    min_losses = torch.zeros(k)
+    w = torch.zeros(k, requires_grad=True)
+    w_opt = torch.optim.Adam([w], lr=lr, weight_decay=gamma)
+    print(f"FAMO lr={lr} gamma={gamma}")
+    for step in range(steps):
+        l = losses(p)
+        z = torch.softmax(w, -1).detach()
+        d = l - min_losses + 1e-8
+        c = (z / d).sum().detach()
+        total = (d.log() * z / c).sum()
+        weights = torch.autograd.grad(total, l, retain_graph=True)[0]
+        print(f"  step {step} losses {fmt(l.detach())} total {float(total)!r} weights {fmt(weights)}")
+        sgd(p, total)
+        with torch.no_grad():
+            after = losses(p)
+        delta = (l.detach() - min_losses + 1e-8).log() - (after - min_losses + 1e-8).log()
+        with torch.enable_grad():
+            g = torch.autograd.grad(torch.softmax(w, -1), w, grad_outputs=delta)[0]
+        w_opt.zero_grad()
+        w.grad = g
+        w_opt.step()
+        print(f"    losses after {fmt(after)} logits {fmt(w.detach())}")
+    for name, v in p.items():
+        print(f"  {name} {fmt(v.detach().reshape(-1))}")
+
+
 if __name__ == "__main__":
     stch(1.0, 1, 3, 2)
     stch(0.5, 0, 2, 3)
+    famo(0.025, 1e-3, 3)
+    famo(0.5, 0.1, 3)

@@ -85,4 +85,16 @@ public @interface WeightedLoss {
      * point (each branch's mean loss); not negative. LibMTL's default, 4 (epochs 0–3 warm up, epoch 4 measures).
      */
     long stchWarmupEpochs() default 4;
+
+    /**
+     * For {@link Weighting#FAMO}: the Adam learning rate β of the weighting's logits; positive and finite. Liu et al.'s
+     * and LibMTL's default, 0.025.
+     */
+    double famoLearningRate() default 0.025;
+
+    /**
+     * For {@link Weighting#FAMO}: the L2 weight decay γ of the weighting's logits; finite, not negative. Liu et al.'s
+     * and LibMTL's default, 0.001.
+     */
+    double famoWeightDecay() default 0.001;
 }

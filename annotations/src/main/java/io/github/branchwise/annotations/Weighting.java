@@ -4,7 +4,7 @@ package io.github.branchwise.annotations;
  * How {@link WeightedLoss} combines the branch losses {@code L₁ … L_K} into the one loss that trains every branch.
  *
  * <p>The loss-level strategies ({@link #FIXED}, {@link #TRAINABLE}, {@link #SCHEDULED}, {@link #UNCERTAINTY},
- * {@link #DWA}, {@link #RLW}, {@link #GLS}, {@link #STCH}) cost one forward and backward pass per step, like a single loss. The
+ * {@link #DWA}, {@link #RLW}, {@link #GLS}, {@link #STCH}, {@link #FAMO}) cost one forward and backward pass per step, like a single loss. The
  * gradient-level ones ({@link #GRADNORM}, {@link #PCGRAD}, {@link #MGDA}) need each branch's own gradient and cost
  * about K passes per step. The README's strategy table gives the measured costs and when to use which.
  */
@@ -70,6 +70,14 @@ public enum Weighting {
      * {@code μ = } {@link WeightedLoss#stchMu()}.
      */
     STCH,
+    /**
+     * Fast Adaptive Multitask Optimization, Liu et al. (2023): {@code total = Σ zᵢ·log Lᵢ / c} with
+     * {@code z = softmax(w)} and {@code c = Σ zᵢ/Lᵢ} constant within the step; after each update the same batch's
+     * losses are evaluated again and the logits {@code w} take an Adam step ({@link WeightedLoss#famoLearningRate()},
+     * {@link WeightedLoss#famoWeightDecay()}) that lowers the weight of the branches that improved most. One forward
+     * pass more per step.
+     */
+    FAMO,
     /** The user's own strategy: a class implementing {@code io.github.branchwise.runtime.weighting.Weighter}. */
     CUSTOM
 }

@@ -400,6 +400,10 @@ final class RuleCases {
                         model("@WeightedLoss(weighting = Weighting.STCH, stchMu = 0) public abstract class M")),
                 of(Message.STCH_WARMUP_EPOCHS, "class M", model(
                         "@WeightedLoss(weighting = Weighting.STCH, stchWarmupEpochs = -1) public abstract class M")),
+                of(Message.FAMO_LEARNING_RATE, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.FAMO, famoLearningRate = -0.1) public abstract class M")),
+                of(Message.FAMO_WEIGHT_DECAY, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.FAMO, famoWeightDecay = -1) public abstract class M")),
 
                 // Processing.
                 of(Message.UNRESOLVED_TYPES, "class M", valid("Missing helper() { return null; }")),

@@ -136,6 +136,7 @@ final class WeightingStrategiesTest {
         sources.add(model("Mgda", "weighting = Weighting.MGDA", true));
         sources.add(model("MgdaUnshared", "weighting = Weighting.MGDA", false));
         sources.add(model("Stch", "weighting = Weighting.STCH, stchMu = 0.5, stchWarmupEpochs = 1", false));
+        sources.add(model("Famo", "weighting = Weighting.FAMO, famoLearningRate = 0.5", false));
         sources.add(model("Custom", "weighting = Weighting.CUSTOM, strategy = ConstantWeighter.class", false));
         sources.add(JavaFileObjects.forSourceString("strategies.ConstantWeighter", WEIGHTER));
         compilation = Compilations.javac().compile(sources);
@@ -293,6 +294,28 @@ final class WeightingStrategiesTest {
             }
             call(model, "endEpoch");
         }
+    }
+
+    @Test
+    void famoTrainsOnTheScaledLogLossesAndMovesItsWeights() throws Exception {
+        Object model = create("Famo");
+        assertEquals("FAMO(lr=0.5, decay=0.001)", description(model));
+        Object batch = batch("Famo");
+        Object losses = call(model, "fit", batch);
+        assertFinite(losses);
+        // First step: z = (½, ½), so the total is Σ ½·log Lᵢ / Σ ½/Lᵢ and the weights are (1/Lᵢ) / Σ 1/Lⱼ.
+        double a = component(losses, "a");
+        double b = component(losses, "b");
+        assertEquals((Math.log(a) + Math.log(b)) / (1 / a + 1 / b), component(losses, "total"), 1e-4);
+        assertArrayEquals(new double[] {(1 / a) / (1 / a + 1 / b), (1 / b) / (1 / a + 1 / b)}, weights(model),
+                1e-5);
+        Object second = call(model, "fit", batch);
+        assertFinite(second);
+        double[] w = weights(model);
+        assertEquals(1.0, w[0] + w[1], 1e-6, "the effective weights sum to one");
+        double a2 = component(second, "a");
+        double b2 = component(second, "b");
+        assertNotEquals((1 / a2) / (1 / a2 + 1 / b2), w[0], 1e-6, "the logits moved after the first step");
     }
 
     @Test

@@ -42,6 +42,8 @@ public final class LossWeighting {
     private final Class<?> strategy;
     private final double stchMu;
     private final long stchWarmupEpochs;
+    private final double famoLearningRate;
+    private final double famoWeightDecay;
 
     private LossWeighting(Weighting weighting, Settings s) {
         this.weighting = weighting;
@@ -60,6 +62,8 @@ public final class LossWeighting {
         this.strategy = s.strategy;
         this.stchMu = s.stchMu;
         this.stchWarmupEpochs = s.stchWarmupEpochs;
+        this.famoLearningRate = s.famoLearningRate;
+        this.famoWeightDecay = s.famoWeightDecay;
     }
 
     /**
@@ -226,6 +230,33 @@ public final class LossWeighting {
         return new LossWeighting(Weighting.STCH, s);
     }
 
+    /** {@link Weighting#FAMO} with the annotation's defaults: learning rate 0.025, weight decay 0.001. */
+    public static LossWeighting famo() {
+        return famo(0.025, 0.001);
+    }
+
+    /**
+     * {@link Weighting#FAMO}: the logits of the task weighting trained by Adam with {@code learningRate} and L2
+     * {@code weightDecay} from the losses of each batch before and after its update.
+     *
+     * @throws IllegalArgumentException unless the learning rate is positive and finite and the decay finite and not
+     *                                  negative
+     */
+    public static LossWeighting famo(double learningRate, double weightDecay) {
+        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("FAMO famoLearningRate must be positive and finite; " + learningRate
+                    + " is not");
+        }
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("FAMO famoWeightDecay must be finite and not negative; " + weightDecay
+                    + " is not");
+        }
+        Settings s = new Settings();
+        s.famoLearningRate = learningRate;
+        s.famoWeightDecay = weightDecay;
+        return new LossWeighting(Weighting.FAMO, s);
+    }
+
     /**
      * {@link Weighting#CUSTOM}: the user's strategy, a public, non-abstract class implementing
      * {@code io.github.branchwise.runtime.weighting.Weighter} with a public no-argument constructor, checked when the
@@ -317,6 +348,16 @@ public final class LossWeighting {
         return stchWarmupEpochs;
     }
 
+    /** FAMO: the logits' Adam learning rate. */
+    public double famoLearningRate() {
+        return famoLearningRate;
+    }
+
+    /** FAMO: the logits' L2 weight decay. */
+    public double famoWeightDecay() {
+        return famoWeightDecay;
+    }
+
     @Override
     public boolean equals(Object other) {
         return other instanceof LossWeighting that && weighting == that.weighting
@@ -327,14 +368,16 @@ public final class LossWeighting {
                 && Double.compare(temperature, that.temperature) == 0
                 && Double.compare(asymmetry, that.asymmetry) == 0 && sharedLayer.equals(that.sharedLayer)
                 && strategy == that.strategy && Double.compare(stchMu, that.stchMu) == 0
-                && stchWarmupEpochs == that.stchWarmupEpochs;
+                && stchWarmupEpochs == that.stchWarmupEpochs
+                && Double.compare(famoLearningRate, that.famoLearningRate) == 0
+                && Double.compare(famoWeightDecay, that.famoWeightDecay) == 0;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(weighting, initial, min, max, Arrays.hashCode(weights), Arrays.hashCode(endWeights), ramp,
                 rampLength, rampUnit, schedule, temperature, asymmetry, sharedLayer, strategy, stchMu,
-                stchWarmupEpochs);
+                stchWarmupEpochs, famoLearningRate, famoWeightDecay);
     }
 
     /** The strategy and the settings it reads, e.g. {@code DWA(temperature=2.0)}. */
@@ -351,6 +394,7 @@ public final class LossWeighting {
                     + (sharedLayer.isEmpty() ? "" : ", sharedLayer=" + sharedLayer) + ")";
             case CUSTOM -> "CUSTOM(strategy=" + strategy.getName() + ")";
             case STCH -> "STCH(stchMu=" + stchMu + ", stchWarmupEpochs=" + stchWarmupEpochs + ")";
+            case FAMO -> "FAMO(famoLearningRate=" + famoLearningRate + ", famoWeightDecay=" + famoWeightDecay + ")";
             default -> weighting.name();
         };
     }
@@ -387,5 +431,7 @@ public final class LossWeighting {
         Class<?> strategy = void.class;
         double stchMu = 1.0;
         long stchWarmupEpochs = 4;
+        double famoLearningRate = 0.025;
+        double famoWeightDecay = 0.001;
     }
 }

@@ -158,7 +158,9 @@ public final class ModelReader {
                 className(annotation, "strategy"),
                 Annotations.doubleValue(elements, annotation, "stchMu").orElseThrow(),
                 Annotations.value(elements, annotation, "stchWarmupEpochs")
-                        .flatMap(v -> Annotations.number(v.getValue())).orElseThrow().longValue());
+                        .flatMap(v -> Annotations.number(v.getValue())).orElseThrow().longValue(),
+                Annotations.doubleValue(elements, annotation, "famoLearningRate").orElseThrow(),
+                Annotations.doubleValue(elements, annotation, "famoWeightDecay").orElseThrow());
     }
 
     private List<String> strings(AnnotationMirror annotation, String attribute) {

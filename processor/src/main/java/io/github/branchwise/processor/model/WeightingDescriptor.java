@@ -27,6 +27,8 @@ import java.util.Optional;
  * @param strategy CUSTOM: the user's strategy class
  * @param stchMu STCH: the smoothing μ
  * @param stchWarmupEpochs STCH: the warm-up epochs before the one that measures the nadir point
+ * @param famoLearningRate FAMO: the logits' Adam learning rate
+ * @param famoWeightDecay FAMO: the logits' L2 weight decay
  */
 public record WeightingDescriptor(
         Weighting kind,
@@ -44,7 +46,9 @@ public record WeightingDescriptor(
         String sharedLayer,
         Optional<ClassName> strategy,
         double stchMu,
-        long stchWarmupEpochs) {
+        long stchWarmupEpochs,
+        double famoLearningRate,
+        double famoWeightDecay) {
     /** Copies the weights. */
     public WeightingDescriptor {
         weights = List.copyOf(weights);

@@ -696,6 +696,10 @@ public final class ModelValidator {
                     validatePositive("stchMu", Message.STCH_MU, false);
                     validateNotNegative("stchWarmupEpochs", Message.STCH_WARMUP_EPOCHS);
                 }
+                case "FAMO" -> {
+                    validatePositive("famoLearningRate", Message.FAMO_LEARNING_RATE, false);
+                    validatePositive("famoWeightDecay", Message.FAMO_WEIGHT_DECAY, true);
+                }
                 case "CUSTOM" -> {
                     if (strategy.isPresent()) {
                         validateImplementation(strategy.get(), WeightingAttributes.WEIGHTER, Message.STRATEGY_CLASS);
@@ -800,7 +804,10 @@ public final class ModelValidator {
             }
         }
 
-        /** DWA's temperature, STCH's μ (positive) or GradNorm's asymmetry (zero allowed); finite either way. */
+        /**
+         * DWA's temperature, STCH's μ, FAMO's learning rate (positive) or GradNorm's asymmetry, FAMO's weight decay
+         * (zero allowed); finite either way.
+         */
         private void validatePositive(String attribute, Message message, boolean zeroAllowed) {
             Optional<AnnotationValue> explicit = Annotations.explicitValue(weightedLoss, attribute);
             Optional<Double> value = Annotations.doubleValue(elements, weightedLoss, attribute);

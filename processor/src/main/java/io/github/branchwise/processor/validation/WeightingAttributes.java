@@ -19,7 +19,7 @@ final class WeightingAttributes {
     /** Every attribute but {@code weighting}, in the order of their declaration in {@code @WeightedLoss}. */
     static final List<String> ALL = List.of("initial", "min", "max", "weights", "endWeights", "ramp", "rampLength",
             "rampUnit", "schedule", "temperature", "asymmetry", "sharedLayer", "strategy", "stchMu",
-            "stchWarmupEpochs");
+            "stchWarmupEpochs", "famoLearningRate", "famoWeightDecay");
 
     /** The attributes each weighting reads; UNCERTAINTY, RLW, GLS, PCGRAD and MGDA read none. */
     private static final Map<String, Set<String>> USED = Map.ofEntries(
@@ -34,6 +34,7 @@ final class WeightingAttributes {
             Map.entry("PCGRAD", Set.of()),
             Map.entry("MGDA", Set.of()),
             Map.entry("STCH", Set.of("stchMu", "stchWarmupEpochs")),
+            Map.entry("FAMO", Set.of("famoLearningRate", "famoWeightDecay")),
             Map.entry("CUSTOM", Set.of("strategy")));
 
     /** With a schedule class, SCHEDULED reads the class alone. */

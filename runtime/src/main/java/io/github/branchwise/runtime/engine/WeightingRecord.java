@@ -43,6 +43,8 @@ final class WeightingRecord {
         record.put("strategy", weighting.strategy().getName());
         record.put("stchMu", weighting.stchMu());
         record.put("stchWarmupEpochs", weighting.stchWarmupEpochs());
+        record.put("famoLearningRate", weighting.famoLearningRate());
+        record.put("famoWeightDecay", weighting.famoWeightDecay());
         return JSON.writeValueAsBytes(record);
     }
 
@@ -67,6 +69,8 @@ final class WeightingRecord {
                 case PCGRAD -> LossWeighting.pcGrad();
                 case MGDA -> LossWeighting.mgda();
                 case STCH -> LossWeighting.stch(number(record, "stchMu"), integer(record, "stchWarmupEpochs"));
+                case FAMO -> LossWeighting.famo(number(record, "famoLearningRate"),
+                        number(record, "famoWeightDecay"));
                 case CUSTOM -> LossWeighting.custom(type(text(record, "strategy"), loader));
             };
         } catch (ClassNotFoundException e) {

@@ -6,6 +6,7 @@ import io.github.branchwise.annotations.RampUnit;
 import io.github.branchwise.annotations.Weighting;
 import io.github.branchwise.runtime.LossWeighting;
 import io.github.branchwise.runtime.strategies.DwaWeighter;
+import io.github.branchwise.runtime.strategies.FamoWeighter;
 import io.github.branchwise.runtime.strategies.FixedWeighter;
 import io.github.branchwise.runtime.strategies.GlsWeighter;
 import io.github.branchwise.runtime.strategies.GradNormWeighter;
@@ -154,6 +155,18 @@ public final class WeightingSpec {
                 branches -> new StchWeighter(mu, warmupEpochs));
     }
 
+    /**
+     * FAMO with the logits' Adam learning rate and weight decay.
+     *
+     * @throws IllegalArgumentException unless the learning rate is positive and finite and the decay finite and not
+     *                                  negative
+     */
+    public static WeightingSpec famo(double learningRate, double weightDecay) {
+        new FamoWeighter(learningRate, weightDecay);
+        return new WeightingSpec(Weighting.FAMO, "FAMO(lr=" + learningRate + ", decay=" + weightDecay + ")",
+                branches -> new FamoWeighter(learningRate, weightDecay));
+    }
+
     /** The user's own strategy; {@code strategy} makes one instance per model. */
     public static WeightingSpec custom(Supplier<? extends Weighter> strategy) {
         Objects.requireNonNull(strategy, "strategy");
@@ -184,6 +197,7 @@ public final class WeightingSpec {
             case PCGRAD -> pcGrad();
             case MGDA -> mgda();
             case STCH -> stch(choice.stchMu(), choice.stchWarmupEpochs());
+            case FAMO -> famo(choice.famoLearningRate(), choice.famoWeightDecay());
             case CUSTOM -> custom(instances(choice.strategy(), Weighter.class, "strategy"));
         };
     }

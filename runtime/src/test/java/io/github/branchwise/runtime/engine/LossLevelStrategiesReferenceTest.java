@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.TrainingOptions;
 import io.github.branchwise.runtime.internal.WeightingSpec;
+import io.github.branchwise.runtime.strategies.FamoWeighter;
 import io.github.branchwise.runtime.training.Trainer;
+import io.github.branchwise.runtime.training.TrainerAccess;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -21,7 +23,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 
 /**
- * The newer loss-level strategies against numbers worked out in PyTorch from the papers' and LibMTL's formulas,
+ * The newer loss-level strategies (STCH, FAMO) against numbers worked out in PyTorch from the papers' and LibMTL's formulas,
  * independently of Branchwise: {@code src/test/resources/strategies/loss_level_reference.py}, whose output is
  * embedded below. The model is {@link StrategyTest#trunkModel} with the script's fixed initial parameters, trained
  * in double by SGD on one batch; every step's losses, total and effective weights, and the parameters at the end,
@@ -209,5 +211,57 @@ class LossLevelStrategiesReferenceTest {
         // Epoch 1 (steps 3-5) measures the nadir: saved after its first step, the sums must carry over.
         assertResumesMidEpoch(WeightingSpec.stch(0.5, 1), 4, 12, 3, dir);
         assertResumesMidEpoch(WeightingSpec.stch(0.5, 1), 8, 12, 3, dir);
+    }
+
+    @Test
+    void famoScalesTheLossesByItsWeightingAndMovesItsLogitsByTheImprovementOfTheSameBatch() {
+        Trainer trainer = trainer(WeightingSpec.famo(0.025, 1e-3));
+        follow(trainer, 3,
+                step(new double[] {3.9659637294082994, 0.6099224133768637}, 0.46694834210481667,
+                        new double[] {0.13329055874187828, 0.8667094412581217}),
+                step(new double[] {3.9477013747002965, 0.6089358442499597}, 0.4301920505186623,
+                        new double[] {0.12795357485647973, 0.8720464251435203}),
+                step(new double[] {3.9308221321869095, 0.6079321266333777}, 0.39536048923124584,
+                        new double[] {0.1228032942187549, 0.8771967057812451}));
+        assertArrayEquals(new double[] {-0.0742453696959254, 0.07424536969592539},
+                ((FamoWeighter) TrainerAccess.network(trainer).weighter()).logits(), TOLERANCE);
+        Map<String, double[]> expected = new LinkedHashMap<>();
+        expected.put("trunk/dense_0/W", new double[] {0.19165879844978825, -0.09826297789518604, 0.4020340058097534,
+            0.293080435556477, -0.29573749034890234, 0.4873268225911432, 0.10426732391787577, -0.18896172543069062,
+            0.10703749598796608, 0.20184694093534186, -0.4081741750846933, 0.2503593995083776});
+        expected.put("reg/dense_0/W", new double[] {0.2917649975000607, -0.5893776284656028, 0.20141805726025697,
+            0.4918591783677306});
+        expected.put("bin/dense_0/b", new double[] {0.0010348524909754885, 0.09794086177107632});
+        assertParameters(trainer, expected);
+    }
+
+    @Test
+    void famoWithALargeStepAndDecayFollowsTheScriptToo() {
+        Trainer trainer = trainer(WeightingSpec.famo(0.5, 0.1));
+        follow(trainer, 3,
+                step(new double[] {3.9659637294082994, 0.6099224133768637}, 0.46694834210481667,
+                        new double[] {0.13329055874187828, 0.8667094412581217}),
+                step(new double[] {3.9477013747002965, 0.6089358442499597}, 0.005250652128076461,
+                        new double[] {0.053699195196383574, 0.9463008048036164}),
+                step(new double[] {3.9412420519789473, 0.6077487581084218}, 0.3006820658182044,
+                        new double[] {0.10569929483972161, 0.8943007051602785}));
+        assertArrayEquals(new double[] {0.22137039595320407, -0.22137039595320407},
+                ((FamoWeighter) TrainerAccess.network(trainer).weighter()).logits(), TOLERANCE);
+        Map<String, double[]> expected = new LinkedHashMap<>();
+        expected.put("trunk/dense_0/b", new double[] {0.05273475055821715, -0.057278911871866046, 0.09828159282153158,
+            0.004665042503543104});
+        expected.put("reg/dense_0/b", new double[] {0.11135218955151702});
+        assertParameters(trainer, expected);
+    }
+
+    @Test
+    void famoStaysFiniteWithAZeroLoss() {
+        assertFiniteWithAZeroLoss(WeightingSpec.famo(0.025, 1e-3), 2, 3);
+        assertFiniteWithAZeroLoss(WeightingSpec.famo(1.0, 0), 2, 3);
+    }
+
+    @Test
+    void famoResumesExactlyWithItsLogitsAndAdamState(@TempDir Path dir) throws IOException {
+        assertResumesMidEpoch(WeightingSpec.famo(0.5, 0.1), 4, 9, 3, dir);
     }
 }

@@ -29,7 +29,7 @@ class StrategyResumeTest {
                 WeightingSpec.scheduled(new double[] {1, 0}, new double[] {0, 1}, Ramp.COSINE, 5, RampUnit.STEP),
                 WeightingSpec.uncertainty(), WeightingSpec.dwa(2.0), WeightingSpec.rlw(), WeightingSpec.gls(),
                 WeightingSpec.gradNorm(1.5, ""), WeightingSpec.pcGrad(), WeightingSpec.mgda(),
-                WeightingSpec.stch(1.0, 1), WeightingSpec.stch(0.5, 2));
+                WeightingSpec.stch(1.0, 1), WeightingSpec.stch(0.5, 2), WeightingSpec.famo(0.025, 0.001));
     }
 
     private static final INDArray[] X = {TestArrays.gaussian(1, 6, 3)};
