@@ -38,7 +38,9 @@ public enum PlanSwitch {
     /** The branch loss's batch mean and its backward folded into the fused steps ({@link LossFusion}). */
     FUSED_MEAN(true),
     /** Plain SGD as one BLAS {@code axpy} ({@link SgdUpdate}). */
-    SGD(false);
+    SGD(false),
+    /** Adam as one Java pass over parameter, gradient and state ({@link AdamUpdate}). */
+    ADAM(true);
 
     /** The system property naming the switched-off rewrites, read once. */
     public static final String PROPERTY = "branchwise.plan.disable";
