@@ -31,6 +31,8 @@ public enum PlanSwitch {
     CONV2D(true),
     /** The forward {@code conv2d} alone as patches and one GEMM, where it pays ({@link ConvForwardRewrite}). */
     CONV2D_FORWARD(true),
+    /** One-channel patches written transposed, a run of output columns per kernel tap ({@link Im2col#transposed}). */
+    PATCHES_T(true),
     /** Built-in cross-entropies as one Java step each way ({@link FusedLossRewrite}). */
     FUSED_LOSS(true),
     /** The fused forward's logs as one libnd4j {@code log}, not {@code Math.log} ({@link CrossEntropyKernels}). */
