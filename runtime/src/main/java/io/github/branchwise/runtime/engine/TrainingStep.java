@@ -70,7 +70,7 @@ public final class TrainingStep {
         INDArray[] x = checker.inputs(inputs);
         INDArray[] y = checker.targets(targets, x[0].size(0));
         Weighter weighter = network.weighter();
-        StepInfo step = new StepInfo(iteration, epoch, seed);
+        StepInfo step = new StepInfo(iteration, epoch, seed, x[0].size(0));
         // Training mode: this step's dropout masks (the same for every pass of the step).
         network.modes().step(iteration);
         weighter.beforeStep(step);

@@ -1,0 +1,212 @@
+package io.github.branchwise.runtime.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.branchwise.annotations.Convention;
+import io.github.branchwise.annotations.EpochMean;
+import io.github.branchwise.annotations.GradNormScope;
+import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.HeadGradients;
+import io.github.branchwise.annotations.MgdaNormalization;
+import io.github.branchwise.annotations.UncertaintyScale;
+import io.github.branchwise.runtime.Losses;
+import io.github.branchwise.runtime.TrainingOptions;
+import io.github.branchwise.runtime.internal.WeightingSpec;
+import io.github.branchwise.runtime.training.Trainer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.learning.config.Sgd;
+
+/**
+ * The weighting conventions (head gradients, MGDA's normalisation and two-branch clamp, UNCERTAINTY's constant and
+ * start, DWA's epoch mean, GradNorm's warm-up and norm scope) against numbers worked out independently: PyTorch
+ * autograd on {@link StrategyTest#trunkModel}, written from the formulas ({@code conventions/reference.py} in the test
+ * resources, its output {@code reference.txt} beside it). The data, the starting parameters and the expected losses,
+ * weights and final parameters all come from that file; an epoch is a batch of four rows and a partial one of two.
+ */
+class ConventionsTest {
+    private static final double LR = 0.05;
+    private static final double TOLERANCE = 1e-9;
+    private static final Map<String, double[]> REFERENCE = load();
+
+    private static Map<String, double[]> load() {
+        try (InputStream in = ConventionsTest.class.getResourceAsStream("/conventions/reference.txt")) {
+            Map<String, double[]> values = new HashMap<>();
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                String[] parts = line.split(" = ", 2);
+                values.put(parts[0].trim(), Arrays.stream(parts[1].trim().split(" "))
+                        .mapToDouble(Double::parseDouble).toArray());
+            }
+            return values;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static double[] ref(String key) {
+        double[] value = REFERENCE.get(key);
+        if (value == null) {
+            throw new IllegalArgumentException("reference.txt has no " + key);
+        }
+        return value;
+    }
+
+    private static INDArray matrix(String key, int columns) {
+        double[] v = ref(key);
+        return Nd4j.createFromArray(v).reshape(v.length / columns, columns);
+    }
+
+    private static final INDArray X = matrix("data.x", 3);
+    private static final INDArray Y_REG = matrix("data.y_reg", 1);
+    private static final INDArray Y_BIN = matrix("data.y_bin", 2);
+
+    /** A trainer of the trunk model under {@code weighting}, its network parameters set to the script's start. */
+    private static Trainer trainer(WeightingSpec weighting) {
+        Trainer trainer = Trainer.create(StrategyTest.trunkModel(weighting), TrainingOptions.builder()
+                .seed(3).updater(new Sgd(LR)).dataType(DataType.DOUBLE).build());
+        Map<String, INDArray> start = new LinkedHashMap<>();
+        trainer.parameterValues().forEach((name, value) -> {
+            if (!name.startsWith("weighting/")) {
+                start.put(name, Nd4j.createFromArray(ref("data.start." + name)).reshape(value.shape()));
+            }
+        });
+        trainer.setParameterValues(start);
+        return trainer;
+    }
+
+    /** Batch 0 is rows 0-3, batch 1 the partial batch of rows 4-5. */
+    private static Losses fit(Trainer trainer, int batch) {
+        long from = batch == 0 ? 0 : 4;
+        long to = batch == 0 ? 4 : 6;
+        INDArray[] x = {X.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup()};
+        INDArray[] y = {Y_REG.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup(),
+            Y_BIN.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()).dup()};
+        return trainer.fit(x, y);
+    }
+
+    private static void assertFinalParameters(String name, Trainer trainer) {
+        trainer.parameterValues().forEach((parameter, value) -> {
+            if (!parameter.startsWith("weighting/")) {
+                assertArrayEquals(ref(name + ".final." + parameter), value.reshape(-1).toDoubleVector(), TOLERANCE,
+                        name + ": " + parameter + " after training");
+            }
+        });
+    }
+
+    /** Four steps alternating the batches; losses, total and weights of each step as the script's. */
+    private static void assertSteps(String name, WeightingSpec weighting) {
+        Trainer trainer = trainer(weighting);
+        for (int step = 0; step < 4; step++) {
+            Losses losses = fit(trainer, step % 2);
+            String at = name + ".step" + step;
+            assertArrayEquals(ref(at + ".losses"), losses.branchLosses(), TOLERANCE, at + " losses");
+            assertEquals(ref(at + ".total")[0], losses.total(), TOLERANCE, at + " total");
+            assertArrayEquals(ref(at + ".weights"), trainer.weights(), TOLERANCE, at + " weights");
+        }
+        assertFinalParameters(name, trainer);
+    }
+
+    @Test
+    void mgdaUnderLibMtlClampsTheTwoBranchSolutionAndGivesHeadsTheirPlainGradient() {
+        assertEquals(1.0, ref("mgda_libmtl.clamped_steps")[0], "the script's data hit the clamp once");
+        assertArrayEquals(new double[] {0.001, 0.999}, ref("mgda_libmtl.step3.weights"), 1e-15);
+        assertSteps("mgda_libmtl", WeightingSpec.mgda(Convention.LIBMTL, MgdaNormalization.NONE,
+                HeadGradients.PLAIN));
+    }
+
+    @Test
+    void mgdaNormalisesByTheGradientNorm() {
+        assertSteps("mgda_l2_plain", WeightingSpec.mgda(Convention.BRANCHWISE, MgdaNormalization.L2,
+                HeadGradients.PLAIN));
+    }
+
+    @Test
+    void mgdaLossPlusUnderLibMtlUpdatesWithTheNormalisedGradients() {
+        assertTrue(ref("mgda_loss_plus_libmtl.clamped_steps")[0] > 0);
+        assertSteps("mgda_loss_plus_libmtl", WeightingSpec.mgda(Convention.LIBMTL, MgdaNormalization.LOSS_PLUS,
+                HeadGradients.PLAIN));
+    }
+
+    @Test
+    void mgdaLossNormalisationWithWeightedHeads() {
+        assertSteps("mgda_loss_weighted", WeightingSpec.mgda(Convention.BRANCHWISE, MgdaNormalization.LOSS,
+                HeadGradients.WEIGHTED));
+    }
+
+    @Test
+    void uncertaintyUnderLibMtlUsesOneHalfAndStartsAtMinusOneHalf() {
+        assertSteps("uncertainty_libmtl", WeightingSpec.uncertainty(UncertaintyScale.HALF, -0.5));
+    }
+
+    @Test
+    void uncertaintyByLossFromAnotherStart() {
+        assertSteps("uncertainty_by_loss_start", WeightingSpec.uncertainty(UncertaintyScale.BY_LOSS, 0.3));
+    }
+
+    /** Four epochs of a full and a partial batch; the weights of each epoch and the totals of each step. */
+    private static void assertDwa(String name, EpochMean mean) {
+        Trainer trainer = trainer(WeightingSpec.dwa(2.0, mean));
+        for (int epoch = 0; epoch < 4; epoch++) {
+            for (int batch = 0; batch < 2; batch++) {
+                Losses losses = fit(trainer, batch);
+                String at = name + ".epoch" + epoch;
+                assertEquals(ref(at + ".batch" + batch + ".total")[0], losses.total(), TOLERANCE, at + " total");
+                assertArrayEquals(ref(at + ".weights"), trainer.weights(), TOLERANCE, at + " weights");
+            }
+            trainer.endEpoch();
+        }
+        assertFinalParameters(name, trainer);
+    }
+
+    @Test
+    void dwaEpochMeansPerExampleWeighTheBatchesBySize() {
+        assertDwa("dwa_per_example", EpochMean.PER_EXAMPLE);
+    }
+
+    @Test
+    void dwaEpochMeansPerBatch() {
+        assertDwa("dwa_per_batch", EpochMean.PER_BATCH);
+    }
+
+    private static void assertGradNorm(String name, WeightingSpec weighting) {
+        Trainer trainer = trainer(weighting);
+        for (int epoch = 0; epoch < 3; epoch++) {
+            for (int batch = 0; batch < 2; batch++) {
+                Losses losses = fit(trainer, batch);
+                String at = name + ".epoch" + epoch + ".batch" + batch;
+                assertArrayEquals(ref(at + ".losses"), losses.branchLosses(), TOLERANCE, at + " losses");
+                assertEquals(ref(at + ".total")[0], losses.total(), TOLERANCE, at + " total");
+                assertArrayEquals(ref(at + ".weights"), trainer.weights(), TOLERANCE, at + " weights");
+            }
+            trainer.endEpoch();
+        }
+        assertFinalParameters(name, trainer);
+    }
+
+    @Test
+    void gradNormUnderLibMtlWarmsUpForAnEpochAndMeasuresEverySharedParameter() {
+        assertGradNorm("gradnorm_libmtl", WeightingSpec.gradNorm(1.5, "", HeadGradients.PLAIN,
+                GradNormWarmup.FIRST_EPOCH, GradNormScope.ALL_SHARED, EpochMean.PER_EXAMPLE));
+    }
+
+    @Test
+    void gradNormWithPlainHeadsOnTheLastSharedLayer() {
+        assertGradNorm("gradnorm_plain_heads", WeightingSpec.gradNorm(1.5, "", HeadGradients.PLAIN,
+                GradNormWarmup.NONE, GradNormScope.LAST_SHARED_LAYER, EpochMean.PER_BATCH));
+    }
+}
