@@ -672,6 +672,13 @@ final class TrainingModelWriter {
                     Loss.class, branch.loss().name(), Snippets.doubleLiteral(branch.delta()));
         }
         spec.add("\n.weighting($L)", weightingSpec());
+        List<SharedDescriptor> withLayers = model.shared().stream().filter(SharedDescriptor::takesLayers).toList();
+        if (!withLayers.isEmpty()) {
+            // Declaration order, which the runtime cannot see: "the last @Shared method" of a strategy chosen at run
+            // time (GRADNORM's default layer) means the last declared, as for the annotation.
+            spec.add("\n.sharedMethods($L)", withLayers.stream().map(m -> CodeBlock.of("$S", m.methodName()))
+                    .collect(CodeBlock.joining(", ")));
+        }
         return spec.add("\n.graph($T::defineGraph)", names.trainingModel())
                 .add("\n.build()")
                 .unindent().unindent()

@@ -144,7 +144,9 @@ public final class TrainingStep {
         Map<String, List<String>> sharedScopes = parameters.trainableSharedScopes();
         List<String> shared = new ArrayList<>();
         sharedScopes.values().forEach(shared::addAll);
-        branchBuffers.setStep(losses.branchLosses(), shared, sharedScopes, step);
+        List<String> declared = spec.sharedMethods().isEmpty() ? List.copyOf(sharedScopes.keySet())
+                : spec.sharedMethods().stream().filter(sharedScopes::containsKey).toList();
+        branchBuffers.setStep(losses.branchLosses(), shared, sharedScopes, declared, step);
         return new BranchPasses(branchBuffers, losses, outputs, statistics);
     }
 

@@ -212,7 +212,11 @@ public final class GradNormWeighter implements Weighter {
         }
         List<String> parameters;
         if (sharedLayer.isEmpty()) {
-            parameters = List.copyOf(scopes.values()).get(scopes.size() - 1);
+            // The last @Shared method the model class declares, not the last to create a parameter (an experts group
+            // or a method declared earlier but first called later).
+            List<String> declared = gradients.sharedMethods();
+            parameters = declared.isEmpty() ? List.copyOf(scopes.values()).get(scopes.size() - 1)
+                    : scopes.get(declared.get(declared.size() - 1));
         } else {
             parameters = scopes.get(sharedLayer);
             if (parameters == null) {

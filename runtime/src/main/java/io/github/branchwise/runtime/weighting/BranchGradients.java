@@ -40,8 +40,20 @@ public interface BranchGradients {
     /** The parameters of the {@code @Shared} methods, which several branches pull on, in creation order. */
     List<String> sharedParameters();
 
-    /** The parameter names of each {@code @Shared} method, keyed by the method's name, in declaration order. */
+    /**
+     * The parameter names of each shared scope ({@code @Shared} methods, and the {@code @Experts} groups and
+     * {@code @Stitch}es several branches depend on), keyed by the scope's name, in the order the scopes first created
+     * a parameter.
+     */
     Map<String, List<String>> sharedScopes();
+
+    /**
+     * The {@code @Shared} methods among {@link #sharedScopes()}, in the order the model class declares them (where the
+     * model says; else in the order of {@link #sharedScopes()}).
+     */
+    default List<String> sharedMethods() {
+        return List.copyOf(sharedScopes().keySet());
+    }
 
     /** Where training stands. */
     StepInfo step();

@@ -11,10 +11,16 @@ import io.github.branchwise.annotations.GradNormWarmup;
 import io.github.branchwise.annotations.HeadGradients;
 import io.github.branchwise.annotations.MgdaNormalization;
 import io.github.branchwise.annotations.UncertaintyScale;
+import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.runtime.Activation;
 import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.TrainingOptions;
+import io.github.branchwise.runtime.internal.ModelSpec;
 import io.github.branchwise.runtime.internal.WeightingSpec;
+import io.github.branchwise.runtime.strategies.GradNormWeighter;
 import io.github.branchwise.runtime.training.Trainer;
+import io.github.branchwise.runtime.training.TrainerAccess;
+import org.nd4j.autodiff.samediff.SDVariable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -208,5 +214,44 @@ class ConventionsTest {
     void gradNormWithPlainHeadsOnTheLastSharedLayer() {
         assertGradNorm("gradnorm_plain_heads", WeightingSpec.gradNorm(1.5, "", HeadGradients.PLAIN,
                 GradNormWarmup.NONE, GradNormScope.LAST_SHARED_LAYER, EpochMean.PER_BATCH));
+    }
+
+    /**
+     * A trunk and a neck whose source order (neck declared first) differs from the order they create parameters
+     * (the neck reads the trunk, so the trunk's come first).
+     */
+    private static ModelSpec neckFirst(WeightingSpec weighting) {
+        return ModelSpec.builder("test.NeckFirst")
+                .input("x", 3)
+                .branch("reg", new long[] {1}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .branch("bin", new long[] {2}, Loss.BINARY_CROSSENTROPY, 1.0)
+                .weighting(weighting)
+                .sharedMethods("neck", "trunk")
+                .graph(scope -> {
+                    SDVariable trunk = scope.layers("trunk").dense(scope.input("x"), 4, Activation.TANH);
+                    SDVariable neck = scope.layers("neck").dense(trunk, 4, Activation.TANH);
+                    scope.output("reg", scope.layers("reg").dense(neck, 1));
+                    scope.output("bin", scope.layers("bin").dense(trunk, 2, Activation.SIGMOID));
+                })
+                .build();
+    }
+
+    @Test
+    void gradNormsDefaultLayerIsTheLastSharedMethodDeclaredNotTheLastCreated() {
+        TrainingOptions options = TrainingOptions.builder().seed(5).updater(new Sgd(LR)).dataType(DataType.DOUBLE)
+                .build();
+        INDArray[] x = {X};
+        INDArray[] y = {Y_REG, Y_BIN};
+        double[] norms = new double[2];
+        for (int branch = 0; branch < 2; branch++) {
+            // Each branch's own gradient from a FIXED one-hot twin with the same seed, hence the same parameters.
+            Trainer twin = Trainer.create(neckFirst(WeightingSpec.fixed(branch == 0 ? 1 : 0, branch)), options);
+            norms[branch] = new SameDiffExecutor(TrainerAccess.network(twin)).forwardBackward(x, y).gradients()
+                    .get("trunk/dense_0/W").norm2Number().doubleValue();
+        }
+        Trainer trainer = Trainer.create(neckFirst(WeightingSpec.gradNorm(1.5, "")), options);
+        trainer.fit(x, y);
+        GradNormWeighter weighter = (GradNormWeighter) TrainerAccess.network(trainer).weighter();
+        assertArrayEquals(norms, weighter.lastGradientNorms(), 1e-10, "measured on trunk/dense_0/W");
     }
 }
