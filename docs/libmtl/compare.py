@@ -84,6 +84,14 @@ class TinyArch(torch.nn.Module):
 
     def forward(self, x):
         h = torch.tanh(self.encoder(x))
+        if self.rep_grad:
+            # As LibMTL's AbsArchitecture._prepare_rep with one shared representation: each decoder reads a detached
+            # copy whose gradient the weighting collects; self.rep keeps the encoder's graph for the final backward.
+            self.rep = h
+            for task in self.task_name:
+                self.rep_tasks[task] = h.detach().clone()
+                self.rep_tasks[task].requires_grad = True
+            return self.reg(self.rep_tasks["reg"]), torch.sigmoid(self.bin(self.rep_tasks["bin"]))
         return self.reg(h), torch.sigmoid(self.bin(h))
 
     def get_share_params(self):
@@ -98,11 +106,13 @@ class TinyArch(torch.nn.Module):
                 "bin/dense_0/W": self.bin.weight.detach().T, "bin/dense_0/b": self.bin.bias.detach()}
 
 
-def run_libmtl(weighting_class, kwargs, data, start, batches, epochs, lr, dtype, rlw_draws=None):
+def run_libmtl(weighting_class, kwargs, data, start, batches, epochs, lr, dtype, rlw_draws=None, rep_grad=False):
     class Model(TinyArch, weighting_class):
         def __init__(self):
             # TinyArch's super().__init__() runs the weighting's __init__ too (Model, TinyArch, weighting, Module).
             TinyArch.__init__(self, start, dtype)
+            self.rep_grad = rep_grad
+            self.rep_tasks, self.rep = {}, None
             self.init_param()
 
     model = Model()
@@ -206,6 +216,9 @@ def main():
              ("PCGrad", "PCGrad", {}, None), ("MGDA", "MGDA", {"mgda_gn": "none"}, "weights_after"),
              ("MGDA_l2", "MGDA", {"mgda_gn": "l2"}, "weights_after"),
              ("MGDA_loss+", "MGDA", {"mgda_gn": "loss+"}, "weights_after"),
+             ("MGDA_rep", "MGDA", {"mgda_gn": "none"}, "weights_after"),
+             ("MGDA_l2_rep", "MGDA", {"mgda_gn": "l2"}, "weights_after"),
+             ("GradNorm_rep", "GradNorm", {"alpha": 1.5}, "weights_before"),
              # Controls: Branchwise's defaults against LibMTL, to show the conventions matter on this problem.
              ("UW_default", "UW", {}, "weights_before"),
              ("GradNorm_default", "GradNorm", {"alpha": 1.5}, "weights_before"),
@@ -221,7 +234,7 @@ def main():
         if name == "RLW":
             draws = [np.log(ours["RLW.epoch%d.batch%d.weights_after" % s]) for s in steps]
         theirs = run_libmtl(classes[libmtl_name], kwargs, (x, y_reg, y_bin), start, batches, epochs, lr, dtype,
-                            draws)
+                            draws, rep_grad=name.endswith("_rep"))
         rel = lambda a, b: float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-3)))
         loss_diff = max(rel(ours["%s.epoch%d.batch%d.losses" % (name, *s)], theirs["epoch%d.batch%d.losses" % s])
                         for s in steps)

@@ -42,9 +42,11 @@ def fresh():
     return {k: torch.tensor(v, requires_grad=True) for k, v in START.items()}
 
 
-def losses(p, rows):
+def losses(p, rows, keep=None):
     x = torch.tensor(X[rows])
     h = torch.tanh(x @ p["trunk/dense_0/W"] + p["trunk/dense_0/b"])
+    if keep is not None:
+        keep.append(h)  # the shared representation z, output of the @Shared trunk
     reg = h @ p["reg/dense_0/W"] + p["reg/dense_0/b"]
     prob = torch.sigmoid(h @ p["bin/dense_0/W"] + p["bin/dense_0/b"])
     y = torch.tensor(Y_BIN[rows])
@@ -115,6 +117,57 @@ def mgda_case(case, convention, normalization, heads, steps=4):
     dump_params(case, p)
 
 
+def rep_vectors(ls, z, batch_sum):
+    """Each branch's gradient with respect to z: summed over the batch (LibMTL's rep_grad) or whole (MGDA-UB)."""
+    out = []
+    for l in ls:
+        r = torch.autograd.grad(l, z, retain_graph=True)[0]
+        out.append(r.sum(0) if batch_sum else r.reshape(-1))
+    return out
+
+
+def min_norm(gram):
+    """Two vectors: the exact minimiser of |γ·u0 + (1-γ)·u1|² on [0, 1]."""
+    a, ab, b = gram
+    return min(1.0, max(0.0, (b - ab) / (a + b - 2 * ab)))
+
+
+# ---- MGDA on the representation ----
+def mgda_rep_case(case, convention, normalization, heads, batch_sum, steps=4):
+    p = fresh()
+    clamped = 0
+    for step in range(steps):
+        keep = []
+        ls = losses(p, BATCHES[step % 2], keep)
+        v = rep_vectors(ls, keep[0], batch_sum)
+        g = branch_grads(p, ls)
+        L = np.array([l.item() for l in ls])
+        norm = np.array([vi.norm().item() for vi in v])
+        n = {"NONE": np.ones(2), "L2": norm, "LOSS": L, "LOSS_PLUS": L * norm}[normalization]
+        u = [vi / ni for vi, ni in zip(v, n)]
+        a, ab, b = (u[0] @ u[0]).item(), (u[0] @ u[1]).item(), (u[1] @ u[1]).item()
+        if convention == "LIBMTL" and (ab >= a or ab >= b):
+            gamma, clamped = (0.999 if ab >= a else 0.001), clamped + 1
+        else:
+            gamma = min_norm((a, ab, b))
+        alpha = np.array([gamma, 1 - gamma])
+        # The trunk gets one backward of Σ αᵢ·∂Lᵢ/∂z: by linearity Σ αᵢ·∇Lᵢ on its parameters, unnormalised.
+        z = keep[0]
+        rep_total = sum(alpha[i] * torch.autograd.grad(ls[i], z, retain_graph=True)[0] for i in range(2))
+        trunk = torch.autograd.grad(z, [p[k] for k in SHARED], grad_outputs=rep_total, retain_graph=True)
+        update = dict(zip(SHARED, trunk))
+        head_c = np.ones(2) if heads == "PLAIN" else alpha
+        for i in range(2):
+            for k in HEAD[i]:
+                update[k] = head_c[i] * g[i][k]
+        emit(f"{case}.step{step}.losses", L)
+        emit(f"{case}.step{step}.total", alpha @ L)
+        emit(f"{case}.step{step}.weights", alpha)
+        sgd(p, update)
+    emit(case + ".clamped_steps", clamped)
+    dump_params(case, p)
+
+
 # ---- UNCERTAINTY ----
 def uncertainty_case(case, c, s0, steps=4):
     p = fresh()
@@ -165,14 +218,15 @@ def dwa_case(case, per_example, temperature=2.0, epochs=4):
 
 
 # ---- GradNorm ----
-def gradnorm_case(case, asymmetry, heads, warmup, scope, per_example, epochs=3):
+def gradnorm_case(case, asymmetry, heads, warmup, scope, per_example, epochs=3, rep=None):
     p = fresh()
     logits = torch.zeros(2, requires_grad=True)
     initial = None
     warm_sums, warm_weight = np.zeros(2), 0.0
     for epoch in range(epochs):
         for b, rows in enumerate(BATCHES):
-            ls = losses(p, rows)
+            keep = []
+            ls = losses(p, rows, keep)
             L = np.array([l.item() for l in ls])
             w = (2 * torch.softmax(logits, 0)).detach()
             g = branch_grads(p, ls)
@@ -187,7 +241,10 @@ def gradnorm_case(case, asymmetry, heads, warmup, scope, per_example, epochs=3):
                 if initial is None:
                     initial = L.copy()
                 names = SHARED if scope == "ALL_SHARED" else ["trunk/dense_0/W"]
-                plain_norm = torch.stack([flat(gi, names).norm() for gi in g])
+                if rep is None:
+                    plain_norm = torch.stack([flat(gi, names).norm() for gi in g])
+                else:
+                    plain_norm = torch.stack([vi.norm() for vi in rep_vectors(ls, keep[0], rep == "BATCH_SUM")])
                 wl = 2 * torch.softmax(logits, 0)
                 G = wl * plain_norm
                 rel = torch.tensor(L / initial)
@@ -223,4 +280,8 @@ dwa_case("dwa_per_example", True)
 dwa_case("dwa_per_batch", False)
 gradnorm_case("gradnorm_libmtl", 1.5, "PLAIN", "FIRST_EPOCH", "ALL_SHARED", True)
 gradnorm_case("gradnorm_plain_heads", 1.5, "PLAIN", "NONE", "LAST_SHARED_LAYER", False)
+mgda_rep_case("mgda_rep_libmtl", "LIBMTL", "NONE", "PLAIN", True)
+mgda_rep_case("mgda_rep_ub_l2", "BRANCHWISE", "L2", "WEIGHTED", False)
+gradnorm_case("gradnorm_rep_libmtl", 1.5, "PLAIN", "FIRST_EPOCH", "ALL_SHARED", True, rep="BATCH_SUM")
+gradnorm_case("gradnorm_rep_whole", 1.5, "WEIGHTED", "NONE", "LAST_SHARED_LAYER", False, rep="WHOLE")
 print("\n".join(out))

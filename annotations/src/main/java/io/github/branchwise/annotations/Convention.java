@@ -82,6 +82,11 @@ public enum Convention {
         return pcGradOrder;
     }
 
+    /** This convention's {@link WeightedLoss#gradientSource()}: {@link GradientSource#PARAMETERS} for both. */
+    public GradientSource gradientSource() {
+        return GradientSource.PARAMETERS;
+    }
+
     /** This convention's {@link WeightedLoss#epochMean()}. */
     public EpochMean epochMean() {
         return epochMean;

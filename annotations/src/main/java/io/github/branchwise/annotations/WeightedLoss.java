@@ -131,4 +131,12 @@ public @interface WeightedLoss {
      * {@link Convention#LIBMTL}.
      */
     EpochMean epochMean() default EpochMean.PER_BATCH;
+
+    /**
+     * For {@link Weighting#MGDA} and {@link Weighting#GRADNORM}: which gradients the weights are computed from;
+     * {@link GradientSource#PARAMETERS} under either preset (LibMTL's {@code rep_grad} is off by default). With a
+     * representation source GradNorm ignores {@link #gradNormScope()} and {@link #sharedLayer()}, and MGDA updates with
+     * {@code Σ αᵢ·∇Lᵢ} whatever its normalisation (as LibMTL does with {@code rep_grad}).
+     */
+    GradientSource gradientSource() default GradientSource.PARAMETERS;
 }

@@ -33,6 +33,7 @@ record RuleCase(Message message, String file, String line, Map<String, String> s
             import io.github.branchwise.annotations.Experts;
             import io.github.branchwise.annotations.Gate;
             import io.github.branchwise.annotations.GradNormScope;
+            import io.github.branchwise.annotations.GradientSource;
             import io.github.branchwise.annotations.HeadGradients;
             import io.github.branchwise.annotations.Input;
             import io.github.branchwise.annotations.InputType;

@@ -65,6 +65,14 @@ final class RuleCases {
                         "@Shared " + SHARED))
                         .saying("GRADNORM weighting without gradNormWarmup = FIRST_EPOCH ignores "
                                 + "@WeightedLoss.epochMean"),
+                of(Message.WEIGHTING_ATTRIBUTE_IGNORED, "class M", model("@WeightedLoss(weighting = "
+                        + "Weighting.GRADNORM, gradientSource = GradientSource.REPRESENTATION, sharedLayer = \"trunk\") "
+                        + "public abstract class M", "@Shared " + SHARED))
+                        .saying("GRADNORM weighting with gradientSource = REPRESENTATION ignores "
+                                + "@WeightedLoss.sharedLayer"),
+                of(Message.WEIGHTING_ATTRIBUTE_IGNORED, "class M", model("@WeightedLoss(weighting = Weighting.DWA, "
+                        + "gradientSource = GradientSource.REPRESENTATION) public abstract class M"))
+                        .saying("DWA weighting ignores @WeightedLoss.gradientSource"),
                 of(Message.GRADNORM_LAYER_WITH_ALL_SHARED, "class M", model("@WeightedLoss(weighting = "
                         + "Weighting.GRADNORM, gradNormScope = GradNormScope.ALL_SHARED, sharedLayer = \"trunk\") "
                         + "public abstract class M", "@Shared " + SHARED))

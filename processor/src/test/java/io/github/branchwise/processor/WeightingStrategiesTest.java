@@ -33,6 +33,7 @@ final class WeightingStrategiesTest {
             import io.github.branchwise.annotations.Branch;
             import io.github.branchwise.annotations.BranchLoss;
             import io.github.branchwise.annotations.Convention;
+            import io.github.branchwise.annotations.GradientSource;
             import io.github.branchwise.annotations.HeadGradients;
             import io.github.branchwise.annotations.Input;
             import io.github.branchwise.annotations.Loss;
@@ -146,6 +147,8 @@ final class WeightingStrategiesTest {
         sources.add(model("PcGradAll", "weighting = Weighting.PCGRAD, pcGradOrder = PcGradOrder.ALL", true));
         sources.add(model("MgdaLibMtlL2", "weighting = Weighting.MGDA, convention = Convention.LIBMTL, "
                 + "mgdaNormalization = MgdaNormalization.L2, headGradients = HeadGradients.WEIGHTED", true));
+        sources.add(model("MgdaRepresentation", "weighting = Weighting.MGDA, convention = Convention.LIBMTL, "
+                + "gradientSource = GradientSource.REPRESENTATION_BATCH_SUM", true));
         sources.add(model("Custom", "weighting = Weighting.CUSTOM, strategy = ConstantWeighter.class", false));
         sources.add(JavaFileObjects.forSourceString("strategies.ConstantWeighter", WEIGHTER));
         compilation = Compilations.javac().compile(sources);
@@ -299,6 +302,12 @@ final class WeightingStrategiesTest {
         Object mgda = create("MgdaLibMtlL2");
         assertEquals("MGDA(LIBMTL, L2, heads WEIGHTED)", description(mgda));
         assertFinite(call(mgda, "fit", batch("MgdaLibMtlL2")));
+        // The generated code registers the neck's output (the last @Shared method) as the representation.
+        Object representation = create("MgdaRepresentation");
+        assertEquals("MGDA(LIBMTL, NONE, heads PLAIN, from REPRESENTATION_BATCH_SUM)", description(representation));
+        assertFinite(call(representation, "fit", batch("MgdaRepresentation")));
+        double[] alpha = weights(representation);
+        assertEquals(1.0, alpha[0] + alpha[1], 1e-9);
     }
 
     @Test

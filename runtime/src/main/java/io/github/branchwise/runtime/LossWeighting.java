@@ -4,6 +4,7 @@ import io.github.branchwise.annotations.Convention;
 import io.github.branchwise.annotations.EpochMean;
 import io.github.branchwise.annotations.GradNormScope;
 import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradientSource;
 import io.github.branchwise.annotations.HeadGradients;
 import io.github.branchwise.annotations.MgdaNormalization;
 import io.github.branchwise.annotations.PcGradOrder;
@@ -62,6 +63,7 @@ public final class LossWeighting {
     private final GradNormScope gradNormScope;
     private final PcGradOrder pcGradOrder;
     private final EpochMean epochMean;
+    private final GradientSource gradientSource;
 
     private LossWeighting(Weighting weighting, Settings s) {
         this.weighting = weighting;
@@ -87,6 +89,7 @@ public final class LossWeighting {
         this.gradNormScope = s.gradNormScope;
         this.pcGradOrder = s.pcGradOrder;
         this.epochMean = s.epochMean;
+        this.gradientSource = s.gradientSource;
     }
 
     /**
@@ -280,6 +283,19 @@ public final class LossWeighting {
      */
     public static LossWeighting gradNorm(double asymmetry, String sharedLayer, HeadGradients heads,
                                          GradNormWarmup warmup, GradNormScope scope, EpochMean epochMean) {
+        return gradNorm(asymmetry, sharedLayer, heads, warmup, scope, epochMean, GradientSource.PARAMETERS);
+    }
+
+    /**
+     * {@link Weighting#GRADNORM} with every convention chosen, the norms measured on the gradients {@code source}
+     * names (with a representation source {@code scope} and {@code sharedLayer} are not read).
+     *
+     * @throws IllegalArgumentException as {@link #gradNorm(double, String, HeadGradients, GradNormWarmup,
+     *                                  GradNormScope, EpochMean)}
+     */
+    public static LossWeighting gradNorm(double asymmetry, String sharedLayer, HeadGradients heads,
+                                         GradNormWarmup warmup, GradNormScope scope, EpochMean epochMean,
+                                         GradientSource source) {
         if (!(asymmetry >= 0) || Double.isInfinite(asymmetry)) {
             throw new IllegalArgumentException("GRADNORM asymmetry must be finite and non-negative; " + asymmetry
                     + " is not");
@@ -296,6 +312,7 @@ public final class LossWeighting {
         s.gradNormWarmup = Objects.requireNonNull(warmup, "warmup");
         s.gradNormScope = Objects.requireNonNull(scope, "scope");
         s.epochMean = Objects.requireNonNull(epochMean, "epochMean");
+        s.gradientSource = Objects.requireNonNull(source, "source");
         return new LossWeighting(Weighting.GRADNORM, s);
     }
 
@@ -331,7 +348,17 @@ public final class LossWeighting {
      * gradients given (which win over the convention's).
      */
     public static LossWeighting mgda(Convention convention, MgdaNormalization normalization, HeadGradients heads) {
+        return mgda(convention, normalization, heads, GradientSource.PARAMETERS);
+    }
+
+    /**
+     * {@link Weighting#MGDA} as {@link #mgda(Convention, MgdaNormalization, HeadGradients)}, the weights computed from
+     * the gradients {@code source} names.
+     */
+    public static LossWeighting mgda(Convention convention, MgdaNormalization normalization, HeadGradients heads,
+                                     GradientSource source) {
         Settings s = new Settings();
+        s.gradientSource = Objects.requireNonNull(source, "source");
         s.convention = Objects.requireNonNull(convention, "convention");
         s.mgdaNormalization = Objects.requireNonNull(normalization, "normalization");
         s.headGradients = Objects.requireNonNull(heads, "heads");
@@ -462,6 +489,11 @@ public final class LossWeighting {
         return pcGradOrder;
     }
 
+    /** GRADNORM, MGDA: which gradients the weights are computed from. */
+    public GradientSource gradientSource() {
+        return gradientSource;
+    }
+
     /** DWA, GRADNORM: how an epoch's mean loss is taken. */
     public EpochMean epochMean() {
         return epochMean;
@@ -481,7 +513,8 @@ public final class LossWeighting {
                 && uncertaintyScale == that.uncertaintyScale
                 && Double.compare(initialLogVariance, that.initialLogVariance) == 0
                 && gradNormWarmup == that.gradNormWarmup && gradNormScope == that.gradNormScope
-                && pcGradOrder == that.pcGradOrder && epochMean == that.epochMean;
+                && pcGradOrder == that.pcGradOrder && epochMean == that.epochMean
+                && gradientSource == that.gradientSource;
     }
 
     @Override
@@ -489,7 +522,7 @@ public final class LossWeighting {
         return Objects.hash(weighting, initial, min, max, Arrays.hashCode(weights), Arrays.hashCode(endWeights), ramp,
                 rampLength, rampUnit, schedule, temperature, asymmetry, sharedLayer, strategy, convention,
                 headGradients, mgdaNormalization, uncertaintyScale, initialLogVariance, gradNormWarmup, gradNormScope,
-                pcGradOrder, epochMean);
+                pcGradOrder, epochMean, gradientSource);
     }
 
     /** The strategy and the settings it reads, e.g. {@code DWA(temperature=2.0)}. */
@@ -512,11 +545,15 @@ public final class LossWeighting {
                     + (gradNormWarmup == GradNormWarmup.NONE ? "" : ", gradNormWarmup=" + gradNormWarmup
                             + ", epochMean=" + epochMean)
                     + (gradNormScope == GradNormScope.LAST_SHARED_LAYER ? "" : ", gradNormScope=" + gradNormScope)
+                    + (gradientSource == GradientSource.PARAMETERS ? "" : ", gradientSource=" + gradientSource)
                     + ")";
             case PCGRAD -> pcGradOrder == PcGradOrder.OTHERS ? "PCGRAD" : "PCGRAD(pcGradOrder=" + pcGradOrder + ")";
             case MGDA -> convention == Convention.BRANCHWISE && mgdaNormalization == MgdaNormalization.NONE
-                    && headGradients == HeadGradients.WEIGHTED ? "MGDA" : "MGDA(convention=" + convention
-                            + ", mgdaNormalization=" + mgdaNormalization + ", headGradients=" + headGradients + ")";
+                    && headGradients == HeadGradients.WEIGHTED && gradientSource == GradientSource.PARAMETERS ? "MGDA"
+                    : "MGDA(convention=" + convention + ", mgdaNormalization=" + mgdaNormalization
+                            + ", headGradients=" + headGradients
+                            + (gradientSource == GradientSource.PARAMETERS ? "" : ", gradientSource=" + gradientSource)
+                            + ")";
             case CUSTOM -> "CUSTOM(strategy=" + strategy.getName() + ")";
             default -> weighting.name();
         };
@@ -561,5 +598,6 @@ public final class LossWeighting {
         GradNormScope gradNormScope = Convention.BRANCHWISE.gradNormScope();
         PcGradOrder pcGradOrder = Convention.BRANCHWISE.pcGradOrder();
         EpochMean epochMean = Convention.BRANCHWISE.epochMean();
+        GradientSource gradientSource = Convention.BRANCHWISE.gradientSource();
     }
 }

@@ -4,6 +4,7 @@ import io.github.branchwise.annotations.Convention;
 import io.github.branchwise.annotations.EpochMean;
 import io.github.branchwise.annotations.GradNormScope;
 import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradientSource;
 import io.github.branchwise.annotations.HeadGradients;
 import io.github.branchwise.annotations.MgdaNormalization;
 import io.github.branchwise.annotations.PcGradOrder;
@@ -90,6 +91,11 @@ public final class WeightingConventions {
     /** {@code pcGradOrder}, resolved. */
     public PcGradOrder pcGradOrder() {
         return resolve("pcGradOrder", PcGradOrder.class, Convention::pcGradOrder);
+    }
+
+    /** {@code gradientSource}, resolved. */
+    public GradientSource gradientSource() {
+        return resolve("gradientSource", GradientSource.class, Convention::gradientSource);
     }
 
     /** {@code epochMean}, resolved. */

@@ -167,7 +167,8 @@ public final class ModelReader {
                 conventions.gradNormWarmup(),
                 conventions.gradNormScope(),
                 conventions.pcGradOrder(),
-                conventions.epochMean());
+                conventions.epochMean(),
+                conventions.gradientSource());
     }
 
     private List<String> strings(AnnotationMirror annotation, String attribute) {

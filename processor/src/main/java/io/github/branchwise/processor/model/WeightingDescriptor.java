@@ -5,6 +5,7 @@ import io.github.branchwise.annotations.Convention;
 import io.github.branchwise.annotations.EpochMean;
 import io.github.branchwise.annotations.GradNormScope;
 import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradientSource;
 import io.github.branchwise.annotations.HeadGradients;
 import io.github.branchwise.annotations.MgdaNormalization;
 import io.github.branchwise.annotations.PcGradOrder;
@@ -42,6 +43,7 @@ import java.util.Optional;
  * @param gradNormScope GRADNORM: where norms are measured, resolved
  * @param pcGradOrder PCGRAD: the order, resolved
  * @param epochMean DWA, GRADNORM: the epoch mean, resolved
+ * @param gradientSource GRADNORM, MGDA: which gradients the weights come from, resolved
  */
 public record WeightingDescriptor(
         Weighting kind,
@@ -66,7 +68,8 @@ public record WeightingDescriptor(
         GradNormWarmup gradNormWarmup,
         GradNormScope gradNormScope,
         PcGradOrder pcGradOrder,
-        EpochMean epochMean) {
+        EpochMean epochMean,
+        GradientSource gradientSource) {
     /** Copies the weights. */
     public WeightingDescriptor {
         weights = List.copyOf(weights);

@@ -2,6 +2,7 @@ package io.github.branchwise.processor.validation;
 
 import io.github.branchwise.annotations.GradNormScope;
 import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradientSource;
 import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.annotations.WeightedLoss;
 import io.github.branchwise.processor.base.Annotations;
@@ -690,6 +691,16 @@ public final class ModelValidator {
                         report.report(Message.WEIGHTING_ATTRIBUTE_IGNORED, type, weightedLoss,
                                 Annotations.explicitValue(weightedLoss, "epochMean").orElseThrow(),
                                 "GRADNORM weighting without gradNormWarmup = FIRST_EPOCH", "epochMean");
+                    }
+                    if (conventions.gradientSource() != GradientSource.PARAMETERS) {
+                        for (String unread : List.of("gradNormScope", "sharedLayer")) {
+                            Optional<AnnotationValue> value = Annotations.explicitValue(weightedLoss, unread);
+                            if (value.isPresent()) {
+                                report.report(Message.WEIGHTING_ATTRIBUTE_IGNORED, type, weightedLoss, value.get(),
+                                        "GRADNORM weighting with gradientSource = " + conventions.gradientSource(),
+                                        unread);
+                            }
+                        }
                     }
                 }
                 case "UNCERTAINTY" -> validateInitialLogVariance();

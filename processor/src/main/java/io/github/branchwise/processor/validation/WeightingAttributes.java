@@ -20,7 +20,7 @@ final class WeightingAttributes {
     static final List<String> ALL = List.of("initial", "min", "max", "weights", "endWeights", "ramp", "rampLength",
             "rampUnit", "schedule", "temperature", "asymmetry", "sharedLayer", "strategy", "convention", "headGradients",
             "mgdaNormalization", "uncertaintyScale", "initialLogVariance", "gradNormWarmup", "gradNormScope",
-            "pcGradOrder", "epochMean");
+            "pcGradOrder", "epochMean", "gradientSource");
 
     /** The attributes each weighting reads; RLW and GLS read none. */
     private static final Map<String, Set<String>> USED = Map.ofEntries(
@@ -32,9 +32,9 @@ final class WeightingAttributes {
             Map.entry("RLW", Set.of()),
             Map.entry("GLS", Set.of()),
             Map.entry("GRADNORM", Set.of("asymmetry", "sharedLayer", "convention", "headGradients", "gradNormWarmup",
-                    "gradNormScope", "epochMean")),
+                    "gradNormScope", "epochMean", "gradientSource")),
             Map.entry("PCGRAD", Set.of("convention", "pcGradOrder")),
-            Map.entry("MGDA", Set.of("convention", "headGradients", "mgdaNormalization")),
+            Map.entry("MGDA", Set.of("convention", "headGradients", "mgdaNormalization", "gradientSource")),
             Map.entry("CUSTOM", Set.of("strategy")));
 
     /** With a schedule class, SCHEDULED reads the class alone. */

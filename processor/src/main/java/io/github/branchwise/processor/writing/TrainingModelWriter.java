@@ -22,6 +22,7 @@ import io.github.branchwise.annotations.Convention;
 import io.github.branchwise.annotations.EpochMean;
 import io.github.branchwise.annotations.GradNormScope;
 import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradientSource;
 import io.github.branchwise.annotations.HeadGradients;
 import io.github.branchwise.annotations.InputType;
 import io.github.branchwise.annotations.Loss;
@@ -633,18 +634,22 @@ final class TrainingModelWriter {
             case GLS -> CodeBlock.of("$T.gls()", spec);
             case GRADNORM -> w.headGradients() == HeadGradients.WEIGHTED && w.gradNormWarmup() == GradNormWarmup.NONE
                     && w.gradNormScope() == GradNormScope.LAST_SHARED_LAYER
+                    && w.gradientSource() == GradientSource.PARAMETERS
                     ? CodeBlock.of("$T.gradNorm($L, $S)", spec, Snippets.doubleLiteral(w.asymmetry()), w.sharedLayer())
-                    : CodeBlock.of("$T.gradNorm($L, $S,$W$T.$L, $T.$L, $T.$L, $T.$L)", spec,
+                    : CodeBlock.of("$T.gradNorm($L, $S,$W$T.$L, $T.$L, $T.$L, $T.$L, $T.$L)", spec,
                             Snippets.doubleLiteral(w.asymmetry()), w.sharedLayer(), HeadGradients.class,
                             w.headGradients().name(), GradNormWarmup.class, w.gradNormWarmup().name(),
-                            GradNormScope.class, w.gradNormScope().name(), EpochMean.class, w.epochMean().name());
+                            GradNormScope.class, w.gradNormScope().name(), EpochMean.class, w.epochMean().name(),
+                            GradientSource.class, w.gradientSource().name());
             case PCGRAD -> w.pcGradOrder() == PcGradOrder.OTHERS ? CodeBlock.of("$T.pcGrad()", spec)
                     : CodeBlock.of("$T.pcGrad($T.$L)", spec, PcGradOrder.class, w.pcGradOrder().name());
             case MGDA -> w.convention() == Convention.BRANCHWISE && w.mgdaNormalization() == MgdaNormalization.NONE
-                    && w.headGradients() == HeadGradients.WEIGHTED ? CodeBlock.of("$T.mgda()", spec)
-                    : CodeBlock.of("$T.mgda($T.$L, $T.$L, $T.$L)", spec, Convention.class, w.convention().name(),
-                            MgdaNormalization.class, w.mgdaNormalization().name(), HeadGradients.class,
-                            w.headGradients().name());
+                    && w.headGradients() == HeadGradients.WEIGHTED && w.gradientSource() == GradientSource.PARAMETERS
+                    ? CodeBlock.of("$T.mgda()", spec)
+                    : CodeBlock.of("$T.mgda($T.$L, $T.$L, $T.$L, $T.$L)", spec, Convention.class,
+                            w.convention().name(), MgdaNormalization.class, w.mgdaNormalization().name(),
+                            HeadGradients.class, w.headGradients().name(), GradientSource.class,
+                            w.gradientSource().name());
             case CUSTOM -> CodeBlock.of("$T.custom($T::new)", spec, w.strategy().orElseThrow());
         };
     }
@@ -822,7 +827,9 @@ final class TrainingModelWriter {
                 // The caller's Layers is ignored: shared layers are named after the shared method, whichever
                 // branch calls it first, so that they are the same parameters for every branch.
                 method.addParameter(TypeNames.LAYERS, layers);
-                call = CodeBlock.of("super.$N($N.layers($S))", shared.methodName(), scope, shared.methodName());
+                // Registered as the method's output: the shared representation some strategies differentiate.
+                call = CodeBlock.of("$N.sharedOutput($S, super.$N($N.layers($S)))", scope, shared.methodName(),
+                        shared.methodName(), scope, shared.methodName());
             } else {
                 call = CodeBlock.of("super.$N()", shared.methodName());
             }

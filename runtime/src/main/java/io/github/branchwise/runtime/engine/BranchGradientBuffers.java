@@ -43,6 +43,8 @@ public final class BranchGradientBuffers implements BranchGradients {
     private List<String> sharedParameters = List.of();
     private Map<String, List<String>> sharedScopes = Map.of();
     private List<String> sharedMethods = List.of();
+    /** Each branch's gradient with respect to the shared representation this step, or null when none was asked. */
+    private INDArray[] representationGradients;
     private StepInfo step;
 
     /**
@@ -173,6 +175,37 @@ public final class BranchGradientBuffers implements BranchGradients {
     @Override
     public List<String> sharedMethods() {
         return sharedMethods;
+    }
+
+    /** Sets this step's gradients with respect to the shared representation, one per branch; null for none. */
+    public void setRepresentationGradients(INDArray[] gradients) {
+        if (gradients != null && gradients.length != perBranch.size()) {
+            throw new IllegalArgumentException(gradients.length + " representation gradients for "
+                    + perBranch.size() + " branches");
+        }
+        this.representationGradients = gradients == null ? null : gradients.clone();
+    }
+
+    @Override
+    public double[][] representationGram(boolean summedOverBatch) {
+        if (representationGradients == null) {
+            throw new IllegalStateException("no representation gradients were computed this step");
+        }
+        int k = representationGradients.length;
+        double[][] vectors = new double[k][];
+        for (int i = 0; i < k; i++) {
+            INDArray g = representationGradients[i];
+            vectors[i] = summedOverBatch ? g.reshape(g.size(0), -1).sum(0).toDoubleVector()
+                    : g.reshape(-1).toDoubleVector();
+        }
+        double[][] gram = new double[k][k];
+        for (int i = 0; i < k; i++) {
+            for (int j = i; j < k; j++) {
+                gram[i][j] = BranchGradients.dot(vectors[i], vectors[j]);
+                gram[j][i] = gram[i][j];
+            }
+        }
+        return gram;
     }
 
     /** Where training stands. */

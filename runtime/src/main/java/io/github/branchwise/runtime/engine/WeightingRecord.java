@@ -4,6 +4,7 @@ import io.github.branchwise.annotations.Convention;
 import io.github.branchwise.annotations.EpochMean;
 import io.github.branchwise.annotations.GradNormScope;
 import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradientSource;
 import io.github.branchwise.annotations.HeadGradients;
 import io.github.branchwise.annotations.MgdaNormalization;
 import io.github.branchwise.annotations.PcGradOrder;
@@ -59,6 +60,7 @@ final class WeightingRecord {
         record.put("gradNormScope", weighting.gradNormScope().name());
         record.put("pcGradOrder", weighting.pcGradOrder().name());
         record.put("epochMean", weighting.epochMean().name());
+        record.put("gradientSource", weighting.gradientSource().name());
         return JSON.writeValueAsBytes(record);
     }
 
@@ -88,12 +90,14 @@ final class WeightingRecord {
                         constant(record, "headGradients", HeadGradients.class, defaults.headGradients()),
                         constant(record, "gradNormWarmup", GradNormWarmup.class, defaults.gradNormWarmup()),
                         constant(record, "gradNormScope", GradNormScope.class, defaults.gradNormScope()),
-                        constant(record, "epochMean", EpochMean.class, defaults.epochMean()));
+                        constant(record, "epochMean", EpochMean.class, defaults.epochMean()),
+                        constant(record, "gradientSource", GradientSource.class, defaults.gradientSource()));
                 case PCGRAD -> LossWeighting.pcGrad(
                         constant(record, "pcGradOrder", PcGradOrder.class, defaults.pcGradOrder()));
                 case MGDA -> LossWeighting.mgda(constant(record, "convention", Convention.class, defaults),
                         constant(record, "mgdaNormalization", MgdaNormalization.class, defaults.mgdaNormalization()),
-                        constant(record, "headGradients", HeadGradients.class, defaults.headGradients()));
+                        constant(record, "headGradients", HeadGradients.class, defaults.headGradients()),
+                        constant(record, "gradientSource", GradientSource.class, defaults.gradientSource()));
                 case CUSTOM -> LossWeighting.custom(type(text(record, "strategy"), loader));
             };
         } catch (ClassNotFoundException e) {

@@ -4,6 +4,7 @@ import io.github.branchwise.annotations.Convention;
 import io.github.branchwise.annotations.EpochMean;
 import io.github.branchwise.annotations.GradNormScope;
 import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradientSource;
 import io.github.branchwise.annotations.HeadGradients;
 import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.annotations.MgdaNormalization;
@@ -163,13 +164,21 @@ public final class WeightingSpec {
     /** GradNorm with every convention chosen; see {@link GradNormWeighter}. */
     public static WeightingSpec gradNorm(double asymmetry, String sharedLayer, HeadGradients heads,
                                          GradNormWarmup warmup, GradNormScope scope, EpochMean epochMean) {
-        new GradNormWeighter(asymmetry, sharedLayer, heads, warmup, scope, epochMean);
+        return gradNorm(asymmetry, sharedLayer, heads, warmup, scope, epochMean, GradientSource.PARAMETERS);
+    }
+
+    /** GradNorm with every convention chosen, measured on the gradients {@code source} names. */
+    public static WeightingSpec gradNorm(double asymmetry, String sharedLayer, HeadGradients heads,
+                                         GradNormWarmup warmup, GradNormScope scope, EpochMean epochMean,
+                                         GradientSource source) {
+        new GradNormWeighter(asymmetry, sharedLayer, heads, warmup, scope, epochMean, source);
         return new WeightingSpec(Weighting.GRADNORM, "GRADNORM(a=" + asymmetry
                 + (sharedLayer == null || sharedLayer.isEmpty() ? "" : ", layer=" + sharedLayer)
                 + (heads == HeadGradients.WEIGHTED ? "" : ", heads " + heads)
                 + (warmup == GradNormWarmup.NONE ? "" : ", warm-up " + warmup + " " + epochMean)
-                + (scope == GradNormScope.LAST_SHARED_LAYER ? "" : ", on " + scope) + ")",
-                branches -> new GradNormWeighter(asymmetry, sharedLayer, heads, warmup, scope, epochMean));
+                + (scope == GradNormScope.LAST_SHARED_LAYER ? "" : ", on " + scope)
+                + (source == GradientSource.PARAMETERS ? "" : ", from " + source) + ")",
+                branches -> new GradNormWeighter(asymmetry, sharedLayer, heads, warmup, scope, epochMean, source));
     }
 
     /** PCGrad. */
@@ -191,12 +200,19 @@ public final class WeightingSpec {
 
     /** MGDA with {@code convention}'s two-branch clamp and update, the normalisation and head gradients given. */
     public static WeightingSpec mgda(Convention convention, MgdaNormalization normalization, HeadGradients heads) {
-        new MgdaWeighter(convention, normalization, heads);
+        return mgda(convention, normalization, heads, GradientSource.PARAMETERS);
+    }
+
+    /** MGDA as {@link #mgda(Convention, MgdaNormalization, HeadGradients)}, from the gradients {@code source} names. */
+    public static WeightingSpec mgda(Convention convention, MgdaNormalization normalization, HeadGradients heads,
+                                     GradientSource source) {
+        new MgdaWeighter(convention, normalization, heads, source);
         boolean defaults = convention == Convention.BRANCHWISE && normalization == MgdaNormalization.NONE
-                && heads == HeadGradients.WEIGHTED;
+                && heads == HeadGradients.WEIGHTED && source == GradientSource.PARAMETERS;
         return new WeightingSpec(Weighting.MGDA, defaults ? "MGDA"
-                : "MGDA(" + convention + ", " + normalization + ", heads " + heads + ")",
-                branches -> new MgdaWeighter(convention, normalization, heads));
+                : "MGDA(" + convention + ", " + normalization + ", heads " + heads
+                        + (source == GradientSource.PARAMETERS ? "" : ", from " + source) + ")",
+                branches -> new MgdaWeighter(convention, normalization, heads, source));
     }
 
     /** The user's own strategy; {@code strategy} makes one instance per model. */
@@ -226,9 +242,10 @@ public final class WeightingSpec {
             case RLW -> rlw();
             case GLS -> gls();
             case GRADNORM -> gradNorm(choice.asymmetry(), choice.sharedLayer(), choice.headGradients(),
-                    choice.gradNormWarmup(), choice.gradNormScope(), choice.epochMean());
+                    choice.gradNormWarmup(), choice.gradNormScope(), choice.epochMean(), choice.gradientSource());
             case PCGRAD -> pcGrad(choice.pcGradOrder());
-            case MGDA -> mgda(choice.convention(), choice.mgdaNormalization(), choice.headGradients());
+            case MGDA -> mgda(choice.convention(), choice.mgdaNormalization(), choice.headGradients(),
+                    choice.gradientSource());
             case CUSTOM -> custom(instances(choice.strategy(), Weighter.class, "strategy"));
         };
     }

@@ -3,6 +3,7 @@ package io.github.branchwise.runtime.strategies;
 import io.github.branchwise.annotations.EpochMean;
 import io.github.branchwise.annotations.GradNormScope;
 import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradientSource;
 import io.github.branchwise.annotations.HeadGradients;
 import io.github.branchwise.runtime.GraphHost;
 import io.github.branchwise.runtime.Losses;
@@ -45,6 +46,7 @@ public final class GradNormWeighter implements Weighter {
     private final GradNormWarmup warmup;
     private final GradNormScope scope;
     private final EpochMean epochMean;
+    private final GradientSource source;
     private SDVariable logits;
     private int branches;
     private double[] initialLosses;
@@ -74,6 +76,17 @@ public final class GradNormWeighter implements Weighter {
      */
     public GradNormWeighter(double asymmetry, String sharedLayer, HeadGradients heads, GradNormWarmup warmup,
                             GradNormScope scope, EpochMean epochMean) {
+        this(asymmetry, sharedLayer, heads, warmup, scope, epochMean, GradientSource.PARAMETERS);
+    }
+
+    /**
+     * As {@link #GradNormWeighter(double, String, HeadGradients, GradNormWarmup, GradNormScope, EpochMean)}, the norms
+     * measured on the gradients {@code source} names: with a representation source, {@code ‖∂(wᵢ·Lᵢ)/∂z‖} on the
+     * output {@code z} of the last {@code @Shared} method, and {@code scope} and {@code sharedLayer} unused.
+     */
+    public GradNormWeighter(double asymmetry, String sharedLayer, HeadGradients heads, GradNormWarmup warmup,
+                            GradNormScope scope, EpochMean epochMean, GradientSource source) {
+        this.source = Objects.requireNonNull(source, "source");
         this.heads = Objects.requireNonNull(heads, "heads");
         this.warmup = Objects.requireNonNull(warmup, "warmup");
         this.scope = Objects.requireNonNull(scope, "scope");
@@ -106,6 +119,11 @@ public final class GradNormWeighter implements Weighter {
     }
 
     @Override
+    public boolean needsRepresentationGradients() {
+        return source != GradientSource.PARAMETERS;
+    }
+
+    @Override
     public Map<String, INDArray> combineGradients(BranchGradients gradients) {
         double[] ones = new double[branches];
         Arrays.fill(ones, 1.0);
@@ -120,7 +138,12 @@ public final class GradNormWeighter implements Weighter {
         }
         List<String> shared = gradients.sharedParameters();
         String layer = null;
-        if (scope == GradNormScope.LAST_SHARED_LAYER) {
+        if (source != GradientSource.PARAMETERS) {
+            if (shared.isEmpty()) {
+                throw new IllegalStateException("GRADNORM needs shared parameters for the representation's gradient "
+                        + "to train");
+            }
+        } else if (scope == GradNormScope.LAST_SHARED_LAYER) {
             layer = lastLayerWeights(gradients);
             if (!gradients.parameterNames().contains(layer)) {
                 throw new IllegalStateException("GRADNORM measures gradient norms on '" + layer + "', which is frozen");
@@ -135,7 +158,9 @@ public final class GradNormWeighter implements Weighter {
         }
         double[] w = weights();
         double[] norms = new double[branches];
-        double[][] gram = layer == null ? gradients.gram(shared) : null;
+        double[][] gram = source != GradientSource.PARAMETERS
+                ? gradients.representationGram(source == GradientSource.REPRESENTATION_BATCH_SUM)
+                : layer == null ? gradients.gram(shared) : null;
         double[] relative = new double[branches];
         double meanNorm = 0;
         double meanRelative = 0;

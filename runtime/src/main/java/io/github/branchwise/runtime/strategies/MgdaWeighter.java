@@ -1,6 +1,7 @@
 package io.github.branchwise.runtime.strategies;
 
 import io.github.branchwise.annotations.Convention;
+import io.github.branchwise.annotations.GradientSource;
 import io.github.branchwise.annotations.HeadGradients;
 import io.github.branchwise.annotations.MgdaNormalization;
 import io.github.branchwise.runtime.GraphHost;
@@ -43,6 +44,7 @@ public final class MgdaWeighter implements Weighter {
     private final Convention convention;
     private final MgdaNormalization normalization;
     private final HeadGradients heads;
+    private final GradientSource source;
     private double[] alpha;
 
     /** MGDA as Branchwise has always computed it: no normalisation, weighted heads, no clamp. */
@@ -56,6 +58,19 @@ public final class MgdaWeighter implements Weighter {
      * @param heads         what each branch's own parameters get
      */
     public MgdaWeighter(Convention convention, MgdaNormalization normalization, HeadGradients heads) {
+        this(convention, normalization, heads, GradientSource.PARAMETERS);
+    }
+
+    /**
+     * @param convention    decides the two-branch clamp and whether the update uses the normalised gradients
+     * @param normalization how the gradients are normalised before solving
+     * @param heads         what each branch's own parameters get
+     * @param source        which gradients the weights are computed from; with a representation source the shared
+     *                      parameters get {@code Σ αᵢ·∇Lᵢ} whatever the normalisation (LibMTL's {@code rep_grad})
+     */
+    public MgdaWeighter(Convention convention, MgdaNormalization normalization, HeadGradients heads,
+                        GradientSource source) {
+        this.source = Objects.requireNonNull(source, "source");
         this.convention = Objects.requireNonNull(convention, "convention");
         this.normalization = Objects.requireNonNull(normalization, "normalization");
         this.heads = Objects.requireNonNull(heads, "heads");
@@ -74,10 +89,16 @@ public final class MgdaWeighter implements Weighter {
     }
 
     @Override
+    public boolean needsRepresentationGradients() {
+        return source != GradientSource.PARAMETERS;
+    }
+
+    @Override
     public Map<String, INDArray> combineGradients(BranchGradients gradients) {
         List<String> shared = gradients.sharedParameters().isEmpty()
                 ? new ArrayList<>(gradients.parameterNames()) : gradients.sharedParameters();
-        double[][] gram = gradients.gram(shared);
+        double[][] gram = source == GradientSource.PARAMETERS ? gradients.gram(shared)
+                : gradients.representationGram(source == GradientSource.REPRESENTATION_BATCH_SUM);
         double[] norms = normalizers(gram, gradients.losses());
         int k = gram.length;
         double[][] normalized = new double[k][k];
@@ -90,7 +111,8 @@ public final class MgdaWeighter implements Weighter {
         double[] sharedCoefficients = new double[k];
         double[] headCoefficients = new double[k];
         for (int i = 0; i < k; i++) {
-            sharedCoefficients[i] = convention == Convention.LIBMTL ? alpha[i] / norms[i] : alpha[i];
+            sharedCoefficients[i] = convention == Convention.LIBMTL && source == GradientSource.PARAMETERS
+                    ? alpha[i] / norms[i] : alpha[i];
             headCoefficients[i] = heads == HeadGradients.PLAIN ? 1 : alpha[i];
         }
         if (Arrays.equals(sharedCoefficients, headCoefficients)) {

@@ -86,6 +86,18 @@ public interface BranchGradients {
      */
     Map<String, INDArray> combine(double[] coefficients, List<String> these, double[] forThese);
 
+    /**
+     * The Gram matrix of the branches' gradients with respect to the shared representation (the output of the last
+     * {@code @Shared} method, shape {@code [batch, ...]}): over the whole array ({@code summedOverBatch} false, as
+     * MGDA-UB) or over the gradient summed over the batch axis ({@code [...]}, as LibMTL's {@code rep_grad}). Like
+     * the parameter gradients, each is that of the branch's term {@code λᵢ·Lᵢ}.
+     *
+     * @throws IllegalStateException unless the strategy asked for them ({@link Weighter#needsRepresentationGradients()})
+     */
+    default double[][] representationGram(boolean summedOverBatch) {
+        throw new IllegalStateException("no representation gradients were computed this step");
+    }
+
     /** The dot product of two vectors of the same length, a helper for strategies' small linear algebra. */
     static double dot(double[] a, double[] b) {
         if (a.length != b.length) {

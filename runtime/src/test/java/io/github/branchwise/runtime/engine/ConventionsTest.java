@@ -8,11 +8,13 @@ import io.github.branchwise.annotations.Convention;
 import io.github.branchwise.annotations.EpochMean;
 import io.github.branchwise.annotations.GradNormScope;
 import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradientSource;
 import io.github.branchwise.annotations.HeadGradients;
 import io.github.branchwise.annotations.MgdaNormalization;
 import io.github.branchwise.annotations.UncertaintyScale;
 import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.runtime.Activation;
+import io.github.branchwise.runtime.ExecutorKind;
 import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.TrainingOptions;
 import io.github.branchwise.runtime.internal.ModelSpec;
@@ -83,8 +85,12 @@ class ConventionsTest {
 
     /** A trainer of the trunk model under {@code weighting}, its network parameters set to the script's start. */
     private static Trainer trainer(WeightingSpec weighting) {
+        return trainer(weighting, ExecutorKind.COMPILED);
+    }
+
+    private static Trainer trainer(WeightingSpec weighting, ExecutorKind executor) {
         Trainer trainer = Trainer.create(StrategyTest.trunkModel(weighting), TrainingOptions.builder()
-                .seed(3).updater(new Sgd(LR)).dataType(DataType.DOUBLE).build());
+                .seed(3).updater(new Sgd(LR)).dataType(DataType.DOUBLE).executor(executor).build());
         Map<String, INDArray> start = new LinkedHashMap<>();
         trainer.parameterValues().forEach((name, value) -> {
             if (!name.startsWith("weighting/")) {
@@ -116,7 +122,11 @@ class ConventionsTest {
 
     /** Four steps alternating the batches; losses, total and weights of each step as the script's. */
     private static void assertSteps(String name, WeightingSpec weighting) {
-        Trainer trainer = trainer(weighting);
+        assertSteps(name, weighting, ExecutorKind.COMPILED);
+    }
+
+    private static void assertSteps(String name, WeightingSpec weighting, ExecutorKind executor) {
+        Trainer trainer = trainer(weighting, executor);
         for (int step = 0; step < 4; step++) {
             Losses losses = fit(trainer, step % 2);
             String at = name + ".step" + step;
@@ -214,6 +224,59 @@ class ConventionsTest {
     void gradNormWithPlainHeadsOnTheLastSharedLayer() {
         assertGradNorm("gradnorm_plain_heads", WeightingSpec.gradNorm(1.5, "", HeadGradients.PLAIN,
                 GradNormWarmup.NONE, GradNormScope.LAST_SHARED_LAYER, EpochMean.PER_BATCH));
+    }
+
+    @Test
+    void mgdaOnTheRepresentationSummedOverTheBatchAsLibMtl() {
+        assertEquals(2.0, ref("mgda_rep_libmtl.clamped_steps")[0], "the clamp is hit");
+        assertSteps("mgda_rep_libmtl", WeightingSpec.mgda(Convention.LIBMTL, MgdaNormalization.NONE,
+                HeadGradients.PLAIN, GradientSource.REPRESENTATION_BATCH_SUM));
+    }
+
+    @Test
+    void theRepresentationGradientComesFromTheSameDiffExecutorToo() {
+        assertSteps("mgda_rep_libmtl", WeightingSpec.mgda(Convention.LIBMTL, MgdaNormalization.NONE,
+                HeadGradients.PLAIN, GradientSource.REPRESENTATION_BATCH_SUM), ExecutorKind.SAMEDIFF);
+    }
+
+    @Test
+    void mgdaUpperBoundOnTheWholeRepresentationGradient() {
+        assertSteps("mgda_rep_ub_l2", WeightingSpec.mgda(Convention.BRANCHWISE, MgdaNormalization.L2,
+                HeadGradients.WEIGHTED, GradientSource.REPRESENTATION));
+    }
+
+    @Test
+    void gradNormOnTheRepresentationAsLibMtl() {
+        assertGradNorm("gradnorm_rep_libmtl", WeightingSpec.gradNorm(1.5, "", HeadGradients.PLAIN,
+                GradNormWarmup.FIRST_EPOCH, GradNormScope.ALL_SHARED, EpochMean.PER_EXAMPLE,
+                GradientSource.REPRESENTATION_BATCH_SUM));
+    }
+
+    @Test
+    void gradNormOnTheWholeRepresentationGradient() {
+        assertGradNorm("gradnorm_rep_whole", WeightingSpec.gradNorm(1.5, "", HeadGradients.WEIGHTED,
+                GradNormWarmup.NONE, GradNormScope.LAST_SHARED_LAYER, EpochMean.PER_BATCH,
+                GradientSource.REPRESENTATION));
+    }
+
+    @Test
+    void theRepresentationSourceNeedsARegisteredSharedOutput() {
+        ModelSpec unregistered = ModelSpec.builder("test.NoOutput")
+                .input("x", 3)
+                .branch("reg", new long[] {1}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .branch("bin", new long[] {2}, Loss.BINARY_CROSSENTROPY, 1.0)
+                .weighting(WeightingSpec.mgda(Convention.BRANCHWISE, MgdaNormalization.NONE, HeadGradients.WEIGHTED,
+                        GradientSource.REPRESENTATION))
+                .graph(scope -> {
+                    SDVariable h = scope.layers("trunk").dense(scope.input("x"), 4, Activation.TANH);
+                    scope.output("reg", scope.layers("reg").dense(h, 1));
+                    scope.output("bin", scope.layers("bin").dense(h, 2, Activation.SIGMOID));
+                })
+                .build();
+        IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> Trainer.create(unregistered, TrainingOptions.builder().build()));
+        assertTrue(refused.getMessage().contains("gradientSource REPRESENTATION differentiates the output of the last "
+                + "@Shared method, and the model has no @Shared method with layers"), refused.getMessage());
     }
 
     /**

@@ -53,6 +53,21 @@ public final class LibMtlComparisonMain {
         strategies.put("MGDA_loss+", LossWeighting.mgda(Convention.LIBMTL,
                 io.github.branchwise.annotations.MgdaNormalization.LOSS_PLUS,
                 io.github.branchwise.annotations.HeadGradients.PLAIN));
+        // LibMTL's rep_grad = True: the weights from the representation's gradients, summed over the batch.
+        strategies.put("MGDA_rep", LossWeighting.mgda(Convention.LIBMTL,
+                io.github.branchwise.annotations.MgdaNormalization.NONE,
+                io.github.branchwise.annotations.HeadGradients.PLAIN,
+                io.github.branchwise.annotations.GradientSource.REPRESENTATION_BATCH_SUM));
+        strategies.put("MGDA_l2_rep", LossWeighting.mgda(Convention.LIBMTL,
+                io.github.branchwise.annotations.MgdaNormalization.L2,
+                io.github.branchwise.annotations.HeadGradients.PLAIN,
+                io.github.branchwise.annotations.GradientSource.REPRESENTATION_BATCH_SUM));
+        strategies.put("GradNorm_rep", LossWeighting.gradNorm(1.5, "",
+                io.github.branchwise.annotations.HeadGradients.PLAIN,
+                io.github.branchwise.annotations.GradNormWarmup.FIRST_EPOCH,
+                io.github.branchwise.annotations.GradNormScope.ALL_SHARED,
+                io.github.branchwise.annotations.EpochMean.PER_EXAMPLE,
+                io.github.branchwise.annotations.GradientSource.REPRESENTATION_BATCH_SUM));
         // Controls: Branchwise's own defaults, which LibMTL's numbers should not match where the conventions differ.
         strategies.put("UW_default", LossWeighting.uncertainty());
         strategies.put("GradNorm_default", LossWeighting.gradNorm());
@@ -94,7 +109,16 @@ public final class LibMtlComparisonMain {
                 }
             });
             trainer.setParameterValues(start);
+            // LibMTL's GradNorm with rep_grad trains its warm-up epoch by a backward that stops at the detached copies
+            // of the representation, so its shared encoder does not move then: reproduced by freezing the trunk.
+            boolean frozenWarmup = name.equals("GradNorm_rep");
+            if (frozenWarmup) {
+                trainer.freeze("trunk");
+            }
             for (int epoch = 0; epoch < epochs; epoch++) {
+                if (frozenWarmup && epoch == 1) {
+                    trainer.unfreeze("trunk");
+                }
                 long row = 0;
                 for (int batch = 0; batch < sizes.length; batch++) {
                     long to = row + (long) sizes[batch];

@@ -7,6 +7,7 @@ import io.github.branchwise.annotations.Convention;
 import io.github.branchwise.annotations.EpochMean;
 import io.github.branchwise.annotations.GradNormScope;
 import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradientSource;
 import io.github.branchwise.annotations.HeadGradients;
 import io.github.branchwise.annotations.MgdaNormalization;
 import io.github.branchwise.annotations.PcGradOrder;
@@ -42,7 +43,9 @@ class StrategyResumeTest {
                 WeightingSpec.gradNorm(1.5, "", HeadGradients.PLAIN, GradNormWarmup.FIRST_EPOCH,
                         GradNormScope.ALL_SHARED, EpochMean.PER_EXAMPLE),
                 WeightingSpec.pcGrad(PcGradOrder.ALL),
-                WeightingSpec.mgda(Convention.LIBMTL, MgdaNormalization.LOSS_PLUS, HeadGradients.PLAIN));
+                WeightingSpec.mgda(Convention.LIBMTL, MgdaNormalization.LOSS_PLUS, HeadGradients.PLAIN),
+                WeightingSpec.gradNorm(1.5, "", HeadGradients.PLAIN, GradNormWarmup.FIRST_EPOCH,
+                        GradNormScope.ALL_SHARED, EpochMean.PER_EXAMPLE, GradientSource.REPRESENTATION_BATCH_SUM));
     }
 
     private static final INDArray[] X = {TestArrays.gaussian(1, 6, 3)};

@@ -10,6 +10,7 @@ import io.github.branchwise.annotations.Convention;
 import io.github.branchwise.annotations.EpochMean;
 import io.github.branchwise.annotations.GradNormScope;
 import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradientSource;
 import io.github.branchwise.annotations.HeadGradients;
 import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.annotations.MgdaNormalization;
@@ -106,6 +107,13 @@ class WeightingChoiceTest {
                 Arguments.of(LossWeighting.pcGrad(Convention.LIBMTL), WeightingSpec.pcGrad(PcGradOrder.ALL)),
                 Arguments.of(LossWeighting.mgda(Convention.LIBMTL), WeightingSpec.mgda(Convention.LIBMTL,
                         MgdaNormalization.NONE, HeadGradients.PLAIN)),
+                Arguments.of(LossWeighting.mgda(Convention.LIBMTL, MgdaNormalization.L2, HeadGradients.PLAIN,
+                        GradientSource.REPRESENTATION_BATCH_SUM), WeightingSpec.mgda(Convention.LIBMTL,
+                        MgdaNormalization.L2, HeadGradients.PLAIN, GradientSource.REPRESENTATION_BATCH_SUM)),
+                Arguments.of(LossWeighting.gradNorm(1.5, "", HeadGradients.WEIGHTED, GradNormWarmup.NONE,
+                        GradNormScope.LAST_SHARED_LAYER, EpochMean.PER_BATCH, GradientSource.REPRESENTATION),
+                        WeightingSpec.gradNorm(1.5, "", HeadGradients.WEIGHTED, GradNormWarmup.NONE,
+                        GradNormScope.LAST_SHARED_LAYER, EpochMean.PER_BATCH, GradientSource.REPRESENTATION)),
                 Arguments.of(LossWeighting.mgda(Convention.BRANCHWISE, MgdaNormalization.LOSS_PLUS,
                         HeadGradients.PLAIN), WeightingSpec.mgda(Convention.BRANCHWISE, MgdaNormalization.LOSS_PLUS,
                         HeadGradients.PLAIN)),
