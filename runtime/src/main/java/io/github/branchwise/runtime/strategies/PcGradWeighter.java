@@ -57,6 +57,7 @@ public final class PcGradWeighter implements Weighter {
      */
     @Override
     public Map<String, INDArray> combineGradients(BranchGradients gradients) {
+        int branches = gradients.branches();
         double[] ones = new double[branches];
         Arrays.fill(ones, 1.0);
         List<String> shared = gradients.sharedParameters();
