@@ -34,7 +34,9 @@ public enum Weighting {
     /**
      * Kendall, Gal and Cipolla (2018): a learned {@code sᵢ = log σᵢ²} per branch and
      * {@code total = Σ cᵢ·exp(-sᵢ)·Lᵢ + ½·sᵢ}, with {@code cᵢ = ½} for regression losses (Gaussian likelihood) and
-     * {@code cᵢ = 1} for the cross-entropies (softmax likelihood).
+     * {@code cᵢ = 1} for the cross-entropies (softmax likelihood); each {@code σᵢ²} settles at {@code 2cᵢ·Lᵢ}.
+     * {@link WeightedLoss#uncertaintyScale()} and {@link WeightedLoss#initialLogVariance()} choose the constant and
+     * the start of s.
      */
     UNCERTAINTY,
     /**

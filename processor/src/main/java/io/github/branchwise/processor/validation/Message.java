@@ -280,6 +280,14 @@ public enum Message {
     /** An attribute the chosen weighting ignores. */
     WEIGHTING_ATTRIBUTE_IGNORED("WeightingAttributeIgnored", Diagnostic.Kind.WARNING,
             "%s ignores @WeightedLoss.%s"),
+    /** An UNCERTAINTY start that is not finite. */
+    UNCERTAINTY_INITIAL_LOG_VARIANCE("UncertaintyInitialLogVariance",
+            "UNCERTAINTY initialLogVariance must be finite; %s is not"),
+    /** A GradNorm layer named while the norms are measured on every shared parameter. */
+    GRADNORM_LAYER_WITH_ALL_SHARED("GradNormLayerWithAllShared",
+            "@WeightedLoss.sharedLayer names the layer GRADNORM measures with gradNormScope = LAST_SHARED_LAYER, and "
+                    + "%s measures every shared parameter, so \"%s\" would be ignored; remove sharedLayer or set "
+                    + "gradNormScope = GradNormScope.LAST_SHARED_LAYER"),
 
     // ----- Processing -----
     /** A model that still refers to missing types in the last round. */
