@@ -139,4 +139,16 @@ public @interface WeightedLoss {
      * {@code Σ αᵢ·∇Lᵢ} whatever its normalisation (as LibMTL does with {@code rep_grad}).
      */
     GradientSource gradientSource() default GradientSource.PARAMETERS;
+
+    /**
+     * For {@link Weighting#CAGRAD}: the radius c of the ball around the average gradient, relative to its norm;
+     * finite and non-negative (0 gives the average gradient). 0.5, the paper's (and LibMTL's) value, by default.
+     */
+    double caGradRadius() default 0.5;
+
+    /**
+     * For {@link Weighting#CAGRAD}: how the update is scaled, as LibMTL's {@code rescale}: 0 not at all, 1 divided by
+     * {@code 1 + c²} (the default, the paper's), 2 divided by {@code 1 + c}.
+     */
+    int caGradRescale() default 1;
 }

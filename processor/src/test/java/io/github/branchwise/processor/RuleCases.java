@@ -421,6 +421,12 @@ final class RuleCases {
                 of(Message.SHARED_LAYER_WITHOUT_LAYERS, "class M", model(
                         "@WeightedLoss(weighting = Weighting.GRADNORM) public abstract class M",
                         "@Shared " + SHARED, "@Shared SDVariable features() { return x(); }")),
+                of(Message.CAGRAD_RADIUS, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.CAGRAD, caGradRadius = -0.5) public abstract class M",
+                        "@Shared " + SHARED)),
+                of(Message.CAGRAD_RESCALE, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.CAGRAD, caGradRescale = 3) public abstract class M",
+                        "@Shared " + SHARED)),
                 of(Message.NO_SHARED_PARAMETERS, "class M",
                         model("@WeightedLoss(weighting = Weighting.PCGRAD) public abstract class M")),
                 of(Message.UNCERTAINTY_INITIAL_LOG_VARIANCE, "class M", model("@WeightedLoss(weighting = "

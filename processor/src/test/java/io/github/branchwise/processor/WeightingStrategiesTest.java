@@ -149,6 +149,8 @@ final class WeightingStrategiesTest {
                 + "mgdaNormalization = MgdaNormalization.L2, headGradients = HeadGradients.WEIGHTED", true));
         sources.add(model("MgdaRepresentation", "weighting = Weighting.MGDA, convention = Convention.LIBMTL, "
                 + "gradientSource = GradientSource.REPRESENTATION_BATCH_SUM", true));
+        sources.add(model("CaGrad", "weighting = Weighting.CAGRAD", true));
+        sources.add(model("CaGradWide", "weighting = Weighting.CAGRAD, caGradRadius = 0.8, caGradRescale = 2", true));
         sources.add(model("Custom", "weighting = Weighting.CUSTOM, strategy = ConstantWeighter.class", false));
         sources.add(JavaFileObjects.forSourceString("strategies.ConstantWeighter", WEIGHTER));
         compilation = Compilations.javac().compile(sources);
@@ -281,6 +283,20 @@ final class WeightingStrategiesTest {
             assertFinite(call(mgda, "fit", batch(name)));
             double[] weights = weights(mgda);
             assertEquals(1.0, weights[0] + weights[1], 1e-6, name + ": a point of the simplex");
+        }
+    }
+
+    @Test
+    void caGradTakesThePaperDefaultsOrTheAnnotatedRadiusAndRescale() throws Exception {
+        Object defaults = create("CaGrad");
+        assertEquals("CAGRAD", description(defaults));
+        Object wide = create("CaGradWide");
+        assertEquals("CAGRAD(c=0.8, rescale 2)", description(wide));
+        for (Object model : List.of(defaults, wide)) {
+            Object batch = batch(model.getClass().getSimpleName().replace("TrainingModel", ""));
+            for (int i = 0; i < 3; i++) {
+                assertFinite(call(model, "fit", batch));
+            }
         }
     }
 

@@ -64,6 +64,8 @@ public final class LossWeighting {
     private final PcGradOrder pcGradOrder;
     private final EpochMean epochMean;
     private final GradientSource gradientSource;
+    private final double caGradRadius;
+    private final int caGradRescale;
 
     private LossWeighting(Weighting weighting, Settings s) {
         this.weighting = weighting;
@@ -90,6 +92,8 @@ public final class LossWeighting {
         this.pcGradOrder = s.pcGradOrder;
         this.epochMean = s.epochMean;
         this.gradientSource = s.gradientSource;
+        this.caGradRadius = s.caGradRadius;
+        this.caGradRescale = s.caGradRescale;
     }
 
     /**
@@ -365,6 +369,32 @@ public final class LossWeighting {
         return new LossWeighting(Weighting.MGDA, s);
     }
 
+    /** {@link Weighting#CAGRAD} with the paper's radius, 0.5, and rescale 1 (divide by {@code 1 + c²}). */
+    public static LossWeighting caGrad() {
+        return caGrad(0.5, 1);
+    }
+
+    /**
+     * {@link Weighting#CAGRAD} with radius {@code c} (relative to the average gradient's norm) and {@code rescale}:
+     * 0 none, 1 divide by {@code 1 + c²}, 2 divide by {@code 1 + c}.
+     *
+     * @throws IllegalArgumentException unless c is finite and non-negative and rescale is 0, 1 or 2
+     */
+    public static LossWeighting caGrad(double c, int rescale) {
+        if (!(c >= 0) || Double.isInfinite(c)) {
+            throw new IllegalArgumentException("CAGRAD caGradRadius must be finite and non-negative; " + c
+                    + " is not");
+        }
+        if (rescale < 0 || rescale > 2) {
+            throw new IllegalArgumentException("CAGRAD caGradRescale must be 0 (no rescaling), 1 (divide by 1 + c²) "
+                    + "or 2 (divide by 1 + c); " + rescale + " is not");
+        }
+        Settings s = new Settings();
+        s.caGradRadius = c;
+        s.caGradRescale = rescale;
+        return new LossWeighting(Weighting.CAGRAD, s);
+    }
+
     /**
      * {@link Weighting#CUSTOM}: the user's strategy, a public, non-abstract class implementing
      * {@code io.github.branchwise.runtime.weighting.Weighter} with a public no-argument constructor, checked when the
@@ -494,6 +524,16 @@ public final class LossWeighting {
         return gradientSource;
     }
 
+    /** CAGRAD: the radius c, relative to the average gradient's norm. */
+    public double caGradRadius() {
+        return caGradRadius;
+    }
+
+    /** CAGRAD: how the update is scaled, 0, 1 or 2. */
+    public int caGradRescale() {
+        return caGradRescale;
+    }
+
     /** DWA, GRADNORM: how an epoch's mean loss is taken. */
     public EpochMean epochMean() {
         return epochMean;
@@ -514,7 +554,8 @@ public final class LossWeighting {
                 && Double.compare(initialLogVariance, that.initialLogVariance) == 0
                 && gradNormWarmup == that.gradNormWarmup && gradNormScope == that.gradNormScope
                 && pcGradOrder == that.pcGradOrder && epochMean == that.epochMean
-                && gradientSource == that.gradientSource;
+                && gradientSource == that.gradientSource
+                && Double.compare(caGradRadius, that.caGradRadius) == 0 && caGradRescale == that.caGradRescale;
     }
 
     @Override
@@ -522,7 +563,7 @@ public final class LossWeighting {
         return Objects.hash(weighting, initial, min, max, Arrays.hashCode(weights), Arrays.hashCode(endWeights), ramp,
                 rampLength, rampUnit, schedule, temperature, asymmetry, sharedLayer, strategy, convention,
                 headGradients, mgdaNormalization, uncertaintyScale, initialLogVariance, gradNormWarmup, gradNormScope,
-                pcGradOrder, epochMean, gradientSource);
+                pcGradOrder, epochMean, gradientSource, caGradRadius, caGradRescale);
     }
 
     /** The strategy and the settings it reads, e.g. {@code DWA(temperature=2.0)}. */
@@ -554,6 +595,8 @@ public final class LossWeighting {
                             + ", headGradients=" + headGradients
                             + (gradientSource == GradientSource.PARAMETERS ? "" : ", gradientSource=" + gradientSource)
                             + ")";
+            case CAGRAD -> caGradRadius == 0.5 && caGradRescale == 1 ? "CAGRAD"
+                    : "CAGRAD(caGradRadius=" + caGradRadius + ", caGradRescale=" + caGradRescale + ")";
             case CUSTOM -> "CUSTOM(strategy=" + strategy.getName() + ")";
             default -> weighting.name();
         };
@@ -599,5 +642,7 @@ public final class LossWeighting {
         PcGradOrder pcGradOrder = Convention.BRANCHWISE.pcGradOrder();
         EpochMean epochMean = Convention.BRANCHWISE.epochMean();
         GradientSource gradientSource = Convention.BRANCHWISE.gradientSource();
+        double caGradRadius = 0.5;
+        int caGradRescale = 1;
     }
 }

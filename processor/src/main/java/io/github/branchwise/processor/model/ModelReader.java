@@ -168,7 +168,10 @@ public final class ModelReader {
                 conventions.gradNormScope(),
                 conventions.pcGradOrder(),
                 conventions.epochMean(),
-                conventions.gradientSource());
+                conventions.gradientSource(),
+                Annotations.doubleValue(elements, annotation, "caGradRadius").orElseThrow(),
+                Annotations.value(elements, annotation, "caGradRescale")
+                        .flatMap(v -> Annotations.number(v.getValue())).orElseThrow().intValue());
     }
 
     private List<String> strings(AnnotationMirror annotation, String attribute) {

@@ -44,6 +44,8 @@ import java.util.Optional;
  * @param pcGradOrder PCGRAD: the order, resolved
  * @param epochMean DWA, GRADNORM: the epoch mean, resolved
  * @param gradientSource GRADNORM, MGDA: which gradients the weights come from, resolved
+ * @param caGradRadius CAGRAD: the radius c, relative to the average gradient's norm
+ * @param caGradRescale CAGRAD: 0, 1 or 2, how the update is scaled
  */
 public record WeightingDescriptor(
         Weighting kind,
@@ -69,7 +71,9 @@ public record WeightingDescriptor(
         GradNormScope gradNormScope,
         PcGradOrder pcGradOrder,
         EpochMean epochMean,
-        GradientSource gradientSource) {
+        GradientSource gradientSource,
+        double caGradRadius,
+        int caGradRescale) {
     /** Copies the weights. */
     public WeightingDescriptor {
         weights = List.copyOf(weights);

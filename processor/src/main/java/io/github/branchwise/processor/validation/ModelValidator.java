@@ -704,7 +704,11 @@ public final class ModelValidator {
                     }
                 }
                 case "UNCERTAINTY" -> validateInitialLogVariance();
-                case "PCGRAD", "MGDA" -> {
+                case "PCGRAD", "MGDA", "CAGRAD" -> {
+                    if (weighting.equals("CAGRAD")) {
+                        validatePositive("caGradRadius", Message.CAGRAD_RADIUS, true);
+                        validateCaGradRescale();
+                    }
                     // Experts and stitches are shared where several branch losses depend on them (the runtime
                     // decides which from the graph), so a model with them may share without a @Shared method.
                     if (sharedMethods.stream().noneMatch(m -> takesLayers(m.method()))
@@ -830,6 +834,20 @@ public final class ModelValidator {
             } else if (number.get().longValue() <= 0) {
                 report.report(Message.RAMP_LENGTH, type, weightedLoss,
                         Annotations.explicitValue(weightedLoss, "rampLength").orElse(null), number.get().longValue());
+            }
+        }
+
+        /** CAGrad's rescale: 0, 1 or 2, LibMTL's three choices. */
+        private void validateCaGradRescale() {
+            Optional<AnnotationValue> explicit = Annotations.explicitValue(weightedLoss, "caGradRescale");
+            Optional<Number> value = Annotations.value(elements, weightedLoss, "caGradRescale")
+                    .flatMap(v -> Annotations.number(v.getValue()));
+            if (value.isEmpty()) {
+                report.report(Message.INVALID_ATTRIBUTE, type, weightedLoss, explicit.orElse(null), "WeightedLoss",
+                        "caGradRescale");
+            } else if (value.get().intValue() < 0 || value.get().intValue() > 2) {
+                report.report(Message.CAGRAD_RESCALE, type, weightedLoss, explicit.orElse(null),
+                        value.get().intValue());
             }
         }
 

@@ -20,7 +20,8 @@ final class WeightingAttributes {
     static final List<String> ALL = List.of("initial", "min", "max", "weights", "endWeights", "ramp", "rampLength",
             "rampUnit", "schedule", "temperature", "asymmetry", "sharedLayer", "strategy", "convention", "headGradients",
             "mgdaNormalization", "uncertaintyScale", "initialLogVariance", "gradNormWarmup", "gradNormScope",
-            "pcGradOrder", "epochMean", "gradientSource");
+            "pcGradOrder", "epochMean", "gradientSource",
+            "caGradRadius", "caGradRescale");
 
     /** The attributes each weighting reads; RLW and GLS read none. */
     private static final Map<String, Set<String>> USED = Map.ofEntries(
@@ -35,6 +36,7 @@ final class WeightingAttributes {
                     "gradNormScope", "epochMean", "gradientSource")),
             Map.entry("PCGRAD", Set.of("convention", "pcGradOrder")),
             Map.entry("MGDA", Set.of("convention", "headGradients", "mgdaNormalization", "gradientSource")),
+            Map.entry("CAGRAD", Set.of("caGradRadius", "caGradRescale")),
             Map.entry("CUSTOM", Set.of("strategy")));
 
     /** With a schedule class, SCHEDULED reads the class alone. */

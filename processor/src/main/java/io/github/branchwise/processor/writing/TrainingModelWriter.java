@@ -600,6 +600,8 @@ final class TrainingModelWriter {
                             Snippets.doubleLiteral(w.asymmetry()), Snippets.code(w.sharedLayer() + "()"));
             case PCGRAD -> CodeBlock.of("PCGrad: the losses summed, conflicting shared gradients projected");
             case MGDA -> CodeBlock.of("MGDA: the minimum-norm combination of the branch gradients");
+            case CAGRAD -> CodeBlock.of("CAGrad with radius $L and rescale $L", Snippets.doubleLiteral(w.caGradRadius()),
+                    w.caGradRescale());
             case CUSTOM -> CodeBlock.of("the strategy {@link $T}", w.strategy().orElseThrow());
         };
     }
@@ -650,6 +652,9 @@ final class TrainingModelWriter {
                             w.convention().name(), MgdaNormalization.class, w.mgdaNormalization().name(),
                             HeadGradients.class, w.headGradients().name(), GradientSource.class,
                             w.gradientSource().name());
+            case CAGRAD -> w.caGradRadius() == 0.5 && w.caGradRescale() == 1 ? CodeBlock.of("$T.caGrad()", spec)
+                    : CodeBlock.of("$T.caGrad($L, $L)", spec, Snippets.doubleLiteral(w.caGradRadius()),
+                            w.caGradRescale());
             case CUSTOM -> CodeBlock.of("$T.custom($T::new)", spec, w.strategy().orElseThrow());
         };
     }

@@ -61,6 +61,8 @@ final class WeightingRecord {
         record.put("pcGradOrder", weighting.pcGradOrder().name());
         record.put("epochMean", weighting.epochMean().name());
         record.put("gradientSource", weighting.gradientSource().name());
+        record.put("caGradRadius", weighting.caGradRadius());
+        record.put("caGradRescale", weighting.caGradRescale());
         return JSON.writeValueAsBytes(record);
     }
 
@@ -98,6 +100,8 @@ final class WeightingRecord {
                         constant(record, "mgdaNormalization", MgdaNormalization.class, defaults.mgdaNormalization()),
                         constant(record, "headGradients", HeadGradients.class, defaults.headGradients()),
                         constant(record, "gradientSource", GradientSource.class, defaults.gradientSource()));
+                case CAGRAD -> LossWeighting.caGrad(number(record, "caGradRadius"),
+                        record.path("caGradRescale").asInt(-1));
                 case CUSTOM -> LossWeighting.custom(type(text(record, "strategy"), loader));
             };
         } catch (ClassNotFoundException e) {

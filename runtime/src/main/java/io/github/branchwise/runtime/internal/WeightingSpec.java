@@ -19,6 +19,7 @@ import io.github.branchwise.runtime.strategies.FixedWeighter;
 import io.github.branchwise.runtime.strategies.GlsWeighter;
 import io.github.branchwise.runtime.strategies.GradNormWeighter;
 import io.github.branchwise.runtime.strategies.MgdaWeighter;
+import io.github.branchwise.runtime.strategies.CaGradWeighter;
 import io.github.branchwise.runtime.strategies.PcGradWeighter;
 import io.github.branchwise.runtime.strategies.RlwWeighter;
 import io.github.branchwise.runtime.strategies.ScheduledWeighter;
@@ -215,6 +216,22 @@ public final class WeightingSpec {
                 branches -> new MgdaWeighter(convention, normalization, heads, source));
     }
 
+    /** CAGrad with the paper's radius, 0.5, and rescale 1. */
+    public static WeightingSpec caGrad() {
+        return caGrad(0.5, 1);
+    }
+
+    /**
+     * CAGrad with radius {@code c} and rescale {@code rescale} (0, 1 or 2).
+     *
+     * @throws IllegalArgumentException unless c is finite and non-negative and rescale is 0, 1 or 2
+     */
+    public static WeightingSpec caGrad(double c, int rescale) {
+        new CaGradWeighter(c, rescale);
+        return new WeightingSpec(Weighting.CAGRAD, c == 0.5 && rescale == 1 ? "CAGRAD"
+                : "CAGRAD(c=" + c + ", rescale " + rescale + ")", branches -> new CaGradWeighter(c, rescale));
+    }
+
     /** The user's own strategy; {@code strategy} makes one instance per model. */
     public static WeightingSpec custom(Supplier<? extends Weighter> strategy) {
         Objects.requireNonNull(strategy, "strategy");
@@ -246,6 +263,7 @@ public final class WeightingSpec {
             case PCGRAD -> pcGrad(choice.pcGradOrder());
             case MGDA -> mgda(choice.convention(), choice.mgdaNormalization(), choice.headGradients(),
                     choice.gradientSource());
+            case CAGRAD -> caGrad(choice.caGradRadius(), choice.caGradRescale());
             case CUSTOM -> custom(instances(choice.strategy(), Weighter.class, "strategy"));
         };
     }

@@ -45,7 +45,8 @@ class StrategyResumeTest {
                 WeightingSpec.pcGrad(PcGradOrder.ALL),
                 WeightingSpec.mgda(Convention.LIBMTL, MgdaNormalization.LOSS_PLUS, HeadGradients.PLAIN),
                 WeightingSpec.gradNorm(1.5, "", HeadGradients.PLAIN, GradNormWarmup.FIRST_EPOCH,
-                        GradNormScope.ALL_SHARED, EpochMean.PER_EXAMPLE, GradientSource.REPRESENTATION_BATCH_SUM));
+                        GradNormScope.ALL_SHARED, EpochMean.PER_EXAMPLE, GradientSource.REPRESENTATION_BATCH_SUM),
+                WeightingSpec.caGrad(), WeightingSpec.caGrad(0.8, 2));
     }
 
     private static final INDArray[] X = {TestArrays.gaussian(1, 6, 3)};

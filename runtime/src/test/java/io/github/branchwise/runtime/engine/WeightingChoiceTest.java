@@ -117,6 +117,8 @@ class WeightingChoiceTest {
                 Arguments.of(LossWeighting.mgda(Convention.BRANCHWISE, MgdaNormalization.LOSS_PLUS,
                         HeadGradients.PLAIN), WeightingSpec.mgda(Convention.BRANCHWISE, MgdaNormalization.LOSS_PLUS,
                         HeadGradients.PLAIN)),
+                Arguments.of(LossWeighting.caGrad(), WeightingSpec.caGrad()),
+                Arguments.of(LossWeighting.caGrad(0.8, 2), WeightingSpec.caGrad(0.8, 2)),
                 Arguments.of(LossWeighting.custom(StrategyTest.MaxLoss.class),
                         WeightingSpec.custom(StrategyTest.MaxLoss::new)));
     }
@@ -214,6 +216,12 @@ class WeightingChoiceTest {
         assertMessage("GRADNORM sharedLayer applies to gradNormScope LAST_SHARED_LAYER only; with ALL_SHARED every "
                 + "shared parameter is measured, so \"trunk\" would be ignored", () -> LossWeighting.gradNorm(1.5,
                 "trunk", HeadGradients.PLAIN, GradNormWarmup.NONE, GradNormScope.ALL_SHARED, EpochMean.PER_BATCH));
+        assertMessage("CAGRAD caGradRadius must be finite and non-negative; -0.5 is not",
+                () -> LossWeighting.caGrad(-0.5, 1));
+        assertMessage("CAGRAD caGradRadius must be finite and non-negative; NaN is not",
+                () -> LossWeighting.caGrad(Double.NaN, 1));
+        assertMessage("CAGRAD caGradRescale must be 0 (no rescaling), 1 (divide by 1 + c²) or 2 (divide by 1 + c); "
+                + "3 is not", () -> LossWeighting.caGrad(0.5, 3));
         assertThrows(NullPointerException.class, () -> LossWeighting.mgda(Convention.LIBMTL, null,
                 HeadGradients.PLAIN));
     }
