@@ -1,11 +1,7 @@
 package io.github.branchwise.runtime.strategies;
 
 import java.util.Arrays;
-import org.hipparchus.exception.MathIllegalStateException;
-import org.hipparchus.linear.Array2DRowRealMatrix;
-import org.hipparchus.linear.ArrayRealVector;
 import org.hipparchus.linear.MatrixUtils;
-import org.hipparchus.linear.RealVector;
 import org.hipparchus.optim.InitialGuess;
 import org.hipparchus.optim.nonlinear.scalar.ObjectiveFunction;
 import org.hipparchus.optim.nonlinear.vector.constrained.ADMMQPOptimizer;
@@ -13,10 +9,6 @@ import org.hipparchus.optim.nonlinear.vector.constrained.ADMMQPOption;
 import org.hipparchus.optim.nonlinear.vector.constrained.LinearBoundedConstraint;
 import org.hipparchus.optim.nonlinear.vector.constrained.LinearEqualityConstraint;
 import org.hipparchus.optim.nonlinear.vector.constrained.QuadraticFunction;
-import org.hipparchus.optim.nonlinear.vector.leastsquares.LeastSquaresBuilder;
-import org.hipparchus.optim.nonlinear.vector.leastsquares.LeastSquaresProblem;
-import org.hipparchus.optim.nonlinear.vector.leastsquares.LevenbergMarquardtOptimizer;
-import org.hipparchus.util.Pair;
 
 /**
  * The small optimisation problems of the gradient-level strategies, on the K × K Gram matrix of the branch gradients,
@@ -28,8 +20,6 @@ import org.hipparchus.util.Pair;
 final class SmallProblems {
     /** ADMM's convergence tolerance: the weights come out within about 1e-8 of the exact ones (SolverChoice). */
     private static final double ADMM_EPSILON = 1e-9;
-    /** Log-weights are kept in [-LOG_LIMIT, LOG_LIMIT] on the unit-trace problem, so weights stay finite. */
-    private static final double LOG_LIMIT = 30;
     /** Outer iterations of CAGrad's variational form; SolverChoice needed at most 30 at K = 10. */
     private static final int CAGRAD_ITERATIONS = 100;
 
@@ -135,99 +125,5 @@ final class SmallProblems {
             w[i] /= sum;
         }
         return w;
-    }
-
-    /**
-     * {@code argmin ½·vᵀGv} subject to {@code v ≥ u}, by ADMM (UPGrad's projection onto the dual cone); G must be
-     * positive definite (UPGrad regularises it).
-     */
-    static double[] boxQp(double[][] gram, double[] u) {
-        int k = u.length;
-        double[] upper = new double[k];
-        Arrays.fill(upper, Double.POSITIVE_INFINITY);
-        ADMMQPOption option = new ADMMQPOption();
-        option.setEps(ADMM_EPSILON);
-        double[] v = new ADMMQPOptimizer().optimize(option,
-                new ObjectiveFunction(new QuadraticFunction(gram, new double[k], 0)),
-                new LinearBoundedConstraint(MatrixUtils.createRealIdentityMatrix(k).getData(), u, upper),
-                new InitialGuess(u)).getX().toArray();
-        for (int i = 0; i < k; i++) {
-            v[i] = Double.isFinite(v[i]) ? Math.max(u[i], v[i]) : u[i];
-        }
-        return v;
-    }
-
-    /**
-     * The positive root of {@code G·w = w^(-1/p)} (FairGrad with {@code p = α}; Nash-MTL's {@code G·α = 1/α} with
-     * {@code p = 1}) by Levenberg-Marquardt on those K residuals, in log-weights so that w stays positive, from
-     * {@code start}. The problem is solved on the unit-trace Gram matrix {@code G/t}, whose root {@code w'} gives
-     * {@code w = w'·t^(-p/(p+1))}. Where no positive root exists (a branch gradient opposite to another's, or every
-     * gradient zero) the least-squares point within the log-weight limits is returned: finite, and what the
-     * residuals favour.
-     *
-     * @param maxIterations the iterations Levenberg-Marquardt may take; past them the start is returned
-     */
-    static double[] powerRoot(double[][] gram, double p, double[] start, int maxIterations) {
-        int k = gram.length;
-        double trace = trace(gram);
-        if (!(trace > 0)) {
-            return start.clone();
-        }
-        double[][] g = scaled(gram, 1 / trace);
-        double rescale = Math.pow(trace, -p / (p + 1));
-        double[] beta = new double[k];
-        for (int i = 0; i < k; i++) {
-            beta[i] = clampLog(Math.log(start[i] / rescale));
-        }
-        double exponent = -1 / p;
-        LeastSquaresProblem problem = new LeastSquaresBuilder()
-                .model(point -> {
-                    double[] w = new double[k];
-                    for (int i = 0; i < k; i++) {
-                        w[i] = Math.exp(point.getEntry(i));
-                    }
-                    double[] residual = times(g, w);
-                    double[][] jacobian = new double[k][k];
-                    for (int i = 0; i < k; i++) {
-                        double power = Math.pow(w[i], exponent);
-                        residual[i] -= power;
-                        for (int j = 0; j < k; j++) {
-                            // ∂/∂βⱼ of (Gw)ᵢ − wᵢ^e, with wⱼ = exp(βⱼ).
-                            jacobian[i][j] = g[i][j] * w[j] - (i == j ? exponent * power : 0);
-                        }
-                    }
-                    return new Pair<>(new ArrayRealVector(residual, false),
-                            new Array2DRowRealMatrix(jacobian, false));
-                })
-                .parameterValidator(point -> {
-                    RealVector clamped = point.copy();
-                    for (int i = 0; i < k; i++) {
-                        clamped.setEntry(i, clampLog(point.getEntry(i)));
-                    }
-                    return clamped;
-                })
-                .target(new double[k])
-                .start(beta)
-                .maxIterations(maxIterations)
-                .maxEvaluations(Math.max(100, 10 * maxIterations))
-                .build();
-        RealVector solution;
-        try {
-            solution = new LevenbergMarquardtOptimizer()
-                    .withCostRelativeTolerance(1e-14)
-                    .withParameterRelativeTolerance(1e-14)
-                    .optimize(problem).getPoint();
-        } catch (MathIllegalStateException tooManyIterations) {
-            return start.clone();
-        }
-        double[] w = new double[k];
-        for (int i = 0; i < k; i++) {
-            w[i] = Math.exp(solution.getEntry(i)) * rescale;
-        }
-        return w;
-    }
-
-    private static double clampLog(double value) {
-        return Double.isNaN(value) ? 0 : Math.max(-LOG_LIMIT, Math.min(LOG_LIMIT, value));
     }
 }
