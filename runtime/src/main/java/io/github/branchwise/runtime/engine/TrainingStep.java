@@ -140,8 +140,9 @@ public final class TrainingStep {
                     if (gradient == null) {
                         throw new IllegalStateException("the training pass did not compute '" + representation + "'");
                     }
-                    // A copy: the executor reuses the array on the next pass.
-                    representationGradients[i] = gradient.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).dup();
+                    // A copy (castTo copies already): the executor reuses the array on the next pass.
+                    representationGradients[i] = gradient.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE
+                            ? gradient.dup() : gradient.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
                 }
                 losses = outcome.losses();
                 statistics = outcome.statistics();
