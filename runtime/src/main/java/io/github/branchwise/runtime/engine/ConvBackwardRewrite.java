@@ -77,13 +77,13 @@ final class ConvBackwardRewrite implements Rewrite {
         }
         // The forward rewrite of the same convolution already wrote these patches in this run.
         INDArray shared = draft.patches(im2col.key(inputName));
-        INDArray cols = shared != null ? shared : Nd4j.create(type, im2col.rows(), im2col.columns());
+        INDArray cols = shared != null ? shared : im2col.create(type);
         INDArray grad2 = grad.reshape(im2col.rows(), filters);
         INDArray gradW = Nd4j.create(type, w.shape());
         INDArray gradW2 = gradW.reshape(im2col.columns(), filters);
         boolean wantW = draft.needed(outNames[1]);
         boolean wantB = b != null && draft.needed(outNames[2]);
-        Mmul weightGemm = new Mmul(cols, grad2, gradW2, MMulTranspose.builder().transposeA(true).build());
+        Mmul weightGemm = new Mmul(cols, grad2, gradW2, im2col.kernelGradientTranspose());
         OpContext weightCtx = Nd4j.getExecutioner().buildContext();
         weightCtx.setArgs(new INDArray[] {cols, grad2}, weightGemm.iArgs(), weightGemm.dArgs(), weightGemm.tArgs(),
                 weightGemm.bArgs());

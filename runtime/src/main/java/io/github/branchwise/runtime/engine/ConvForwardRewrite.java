@@ -2,7 +2,6 @@ package io.github.branchwise.runtime.engine;
 
 import java.util.List;
 import java.util.function.Supplier;
-import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
@@ -76,11 +75,11 @@ final class ConvForwardRewrite implements Rewrite {
         }
         DataType type = x.dataType();
         long filters = w.size(3);
-        INDArray cols = Nd4j.create(type, im2col.rows(), im2col.columns());
+        INDArray cols = im2col.create(type);
         INDArray out = Nd4j.create(type, outShape);
         INDArray out2 = out.reshape(im2col.rows(), filters);
         INDArray w2 = w.reshape(im2col.columns(), filters);
-        Mmul gemm = new Mmul(cols, w2, out2, MMulTranspose.builder().build());
+        Mmul gemm = new Mmul(cols, w2, out2, im2col.forwardTranspose());
         OpContext gemmCtx = Nd4j.getExecutioner().buildContext();
         gemmCtx.setArgs(new INDArray[] {cols, w2}, gemm.iArgs(), gemm.dArgs(), gemm.tArgs(), gemm.bArgs());
         gemmCtx.setOutputArray(0, out2);

@@ -4,9 +4,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The patches of an NHWC convolution input as the rows of a matrix, written in Java straight into a native
@@ -38,6 +40,15 @@ final class Im2col {
     final int dilationW;
     final int outH;
     final int outW;
+    /**
+     * Whether the patches are written transposed, {@code [columns, rows]}: for a one-channel input with unit
+     * horizontal stride and dilation, where a patch matrix row is a few values (25 for a 5x5 kernel) but a row of
+     * the transposed matrix is a run of {@code outW} contiguous input values per output line. The row layout copies
+     * one 5-value run per kernel row and output position, and that copy loop was 9 % of the MultiMNIST LeNet's
+     * training step (docs/performance.md, "MultiMNIST LeNet against PyTorch"). The GEMMs read the transposed matrix
+     * through their transposition flags ({@link #forwardTranspose}, {@link #kernelGradientTranspose}).
+     */
+    final boolean transposed;
 
     Im2col(int batch, int height, int width, int channels, int kernelH, int kernelW, int strideH, int strideW,
            int padTop, int padLeft, int dilationH, int dilationW, int outH, int outW) {
@@ -55,6 +66,7 @@ final class Im2col {
         this.dilationW = dilationW;
         this.outH = outH;
         this.outW = outW;
+        this.transposed = channels == 1 && strideW == 1 && dilationW == 1 && PlanSwitch.PATCHES_T.enabled();
     }
 
     /**
@@ -102,7 +114,22 @@ final class Im2col {
     String key(String input) {
         return input + "|" + batch + "x" + height + "x" + width + "x" + channels + "|" + kernelH + "x" + kernelW
                 + "|" + strideH + "," + strideW + "|" + padTop + "," + padLeft + "|" + dilationH + "," + dilationW
-                + "|" + outH + "x" + outW;
+                + "|" + outH + "x" + outW + (transposed ? "|T" : "");
+    }
+
+    /** A patch matrix of this geometry's layout: {@code [rows, columns]}, or {@code [columns, rows]} transposed. */
+    INDArray create(DataType type) {
+        return transposed ? Nd4j.create(type, columns(), rows()) : Nd4j.create(type, rows(), columns());
+    }
+
+    /** The convolution's forward GEMM {@code patches · W} for this layout. */
+    MMulTranspose forwardTranspose() {
+        return MMulTranspose.builder().transposeA(transposed).build();
+    }
+
+    /** The kernel gradient's GEMM {@code patchesᵀ · grad} for this layout. */
+    MMulTranspose kernelGradientTranspose() {
+        return MMulTranspose.builder().transposeA(!transposed).build();
     }
 
     /** Rows of the patch matrix: {@code batch · outH · outW}. */
@@ -117,7 +144,8 @@ final class Im2col {
 
     /**
      * Writes the patches of {@code x} ({@code [batch, height, width, channels]}, c-contiguous, FLOAT or DOUBLE) into
-     * {@code cols} ({@code [rows, columns]}, c-contiguous, same type).
+     * {@code cols} ({@link #create}: {@code [rows, columns]}, or {@code [columns, rows]} when {@link #transposed};
+     * c-contiguous, same type).
      */
     void apply(INDArray x, INDArray cols) {
         int xOffset = Math.toIntExact(x.offset());
@@ -128,7 +156,11 @@ final class Im2col {
         if (xb.capacity() / size < xOffset + x.length() || cb.capacity() / size < colsOffset + rows() * columns()) {
             throw new IllegalStateException("a direct buffer is shorter than its array");
         }
-        if (x.dataType() == DataType.FLOAT) {
+        if (transposed && x.dataType() == DataType.FLOAT) {
+            transposedFloats(xb.asFloatBuffer(), xOffset, cb.asFloatBuffer(), colsOffset);
+        } else if (transposed) {
+            transposedDoubles(xb.asDoubleBuffer(), xOffset, cb.asDoubleBuffer(), colsOffset);
+        } else if (x.dataType() == DataType.FLOAT) {
             floats(xb.asFloatBuffer(), xOffset, cb.asFloatBuffer(), colsOffset);
         } else {
             doubles(xb.asDoubleBuffer(), xOffset, cb.asDoubleBuffer(), colsOffset);
@@ -189,6 +221,71 @@ final class Im2col {
                 }
             }
             cols.put(colsOffset + n * patchesSize, patches, 0, patchesSize);
+        }
+    }
+
+    /**
+     * The transposed layout for FLOAT: row {@code (kh, kw)} of the matrix holds, for every image and output line,
+     * the {@code outW} input values under that kernel tap, a contiguous run of the input line (zeros where it
+     * crosses the padding). Each matrix row is built in a heap array and written with one bulk copy.
+     */
+    private void transposedFloats(FloatBuffer x, int xOffset, FloatBuffer cols, int colsOffset) {
+        int imageSize = height * width;
+        float[] input = new float[batch * imageSize];
+        x.get(xOffset, input, 0, input.length);
+        int rows = batch * outH * outW;
+        float[] row = new float[rows];
+        for (int kh = 0; kh < kernelH; kh++) {
+            for (int kw = 0; kw < kernelW; kw++) {
+                int shift = kw - padLeft;
+                // Output columns whose input column ow + shift lies inside the image.
+                int from = Math.max(0, -shift);
+                int to = Math.min(outW, width - shift);
+                int dst = 0;
+                for (int n = 0; n < batch; n++) {
+                    for (int oh = 0; oh < outH; oh++, dst += outW) {
+                        int ih = oh * strideH - padTop + kh * dilationH;
+                        if (ih < 0 || ih >= height || from >= to) {
+                            java.util.Arrays.fill(row, dst, dst + outW, 0f);
+                            continue;
+                        }
+                        java.util.Arrays.fill(row, dst, dst + from, 0f);
+                        System.arraycopy(input, n * imageSize + ih * width + from + shift, row, dst + from, to - from);
+                        java.util.Arrays.fill(row, dst + to, dst + outW, 0f);
+                    }
+                }
+                cols.put(colsOffset + (kh * kernelW + kw) * rows, row, 0, rows);
+            }
+        }
+    }
+
+    /** {@link #transposedFloats} for DOUBLE. */
+    private void transposedDoubles(DoubleBuffer x, int xOffset, DoubleBuffer cols, int colsOffset) {
+        int imageSize = height * width;
+        double[] input = new double[batch * imageSize];
+        x.get(xOffset, input, 0, input.length);
+        int rows = batch * outH * outW;
+        double[] row = new double[rows];
+        for (int kh = 0; kh < kernelH; kh++) {
+            for (int kw = 0; kw < kernelW; kw++) {
+                int shift = kw - padLeft;
+                int from = Math.max(0, -shift);
+                int to = Math.min(outW, width - shift);
+                int dst = 0;
+                for (int n = 0; n < batch; n++) {
+                    for (int oh = 0; oh < outH; oh++, dst += outW) {
+                        int ih = oh * strideH - padTop + kh * dilationH;
+                        if (ih < 0 || ih >= height || from >= to) {
+                            java.util.Arrays.fill(row, dst, dst + outW, 0d);
+                            continue;
+                        }
+                        java.util.Arrays.fill(row, dst, dst + from, 0d);
+                        System.arraycopy(input, n * imageSize + ih * width + from + shift, row, dst + from, to - from);
+                        java.util.Arrays.fill(row, dst + to, dst + outW, 0d);
+                    }
+                }
+                cols.put(colsOffset + (kh * kernelW + kw) * rows, row, 0, rows);
+            }
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.Set;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.AdamUpdater;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.SgdUpdater;
 import org.nd4j.linalg.learning.config.IUpdater;
@@ -344,6 +345,11 @@ public final class ModelParameters {
             GradientUpdater<?> updater = updaters.get(parameter.getKey());
             if (updater instanceof SgdUpdater sgd && SgdUpdate.apply(value, gradient,
                     sgd.getConfig().getLearningRate(iterationNumber, epochNumber))) {
+                continue;
+            }
+            if (updater instanceof AdamUpdater adam && AdamUpdate.apply(value, gradient,
+                    updaterStates.get(parameter.getKey()), adam.getConfig(),
+                    adam.getConfig().getLearningRate(iterationNumber, epochNumber), iterationNumber)) {
                 continue;
             }
             // Copy only views and a weighter's own arrays (a copy of a large gradient costs milliseconds).

@@ -31,6 +31,8 @@ public enum PlanSwitch {
     CONV2D(true),
     /** The forward {@code conv2d} alone as patches and one GEMM, where it pays ({@link ConvForwardRewrite}). */
     CONV2D_FORWARD(true),
+    /** One-channel patches written transposed, a run of output columns per kernel tap ({@link Im2col#transposed}). */
+    PATCHES_T(true),
     /** Built-in cross-entropies as one Java step each way ({@link FusedLossRewrite}). */
     FUSED_LOSS(true),
     /** The fused forward's logs as one libnd4j {@code log}, not {@code Math.log} ({@link CrossEntropyKernels}). */
@@ -38,7 +40,9 @@ public enum PlanSwitch {
     /** The branch loss's batch mean and its backward folded into the fused steps ({@link LossFusion}). */
     FUSED_MEAN(true),
     /** Plain SGD as one BLAS {@code axpy} ({@link SgdUpdate}). */
-    SGD(false);
+    SGD(false),
+    /** Adam as one Java pass over parameter, gradient and state ({@link AdamUpdate}). */
+    ADAM(true);
 
     /** The system property naming the switched-off rewrites, read once. */
     public static final String PROPERTY = "branchwise.plan.disable";

@@ -70,7 +70,7 @@ public final class TrainingStep {
         INDArray[] x = checker.inputs(inputs);
         INDArray[] y = checker.targets(targets, x[0].size(0));
         Weighter weighter = network.weighter();
-        StepInfo step = new StepInfo(iteration, epoch, seed);
+        StepInfo step = new StepInfo(iteration, epoch, seed, x[0].size(0));
         // Training mode: this step's dropout masks (the same for every pass of the step).
         network.modes().step(iteration);
         weighter.beforeStep(step);
@@ -125,6 +125,8 @@ public final class TrainingStep {
         Losses losses = null;
         INDArray[] outputs = null;
         Map<String, INDArray> statistics = Map.of();
+        String representation = network.representationGradient();
+        INDArray[] representationGradients = representation == null ? null : new INDArray[masks.size()];
         try {
             for (int i = 0; i < masks.size(); i++) {
                 for (int j = 0; j < masks.size(); j++) {
@@ -137,6 +139,15 @@ public final class TrainingStep {
                     outputs = outcome.outputs();
                 }
                 branchBuffers.store(i, outcome.gradients());
+                if (representationGradients != null) {
+                    INDArray gradient = outcome.statistics().get(representation);
+                    if (gradient == null) {
+                        throw new IllegalStateException("the training pass did not compute '" + representation + "'");
+                    }
+                    // A copy (castTo copies already): the executor reuses the array on the next pass.
+                    representationGradients[i] = gradient.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE
+                            ? gradient.dup() : gradient.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+                }
                 losses = outcome.losses();
                 statistics = outcome.statistics();
             }
@@ -148,7 +159,10 @@ public final class TrainingStep {
         Map<String, List<String>> sharedScopes = parameters.trainableSharedScopes();
         List<String> shared = new ArrayList<>();
         sharedScopes.values().forEach(shared::addAll);
-        branchBuffers.setStep(losses.branchLosses(), shared, sharedScopes, step);
+        List<String> declared = spec.sharedMethods().isEmpty() ? List.copyOf(sharedScopes.keySet())
+                : spec.sharedMethods().stream().filter(sharedScopes::containsKey).toList();
+        branchBuffers.setStep(losses.branchLosses(), shared, sharedScopes, declared, step);
+        branchBuffers.setRepresentationGradients(representationGradients);
         return new BranchPasses(branchBuffers, losses, outputs, statistics);
     }
 
