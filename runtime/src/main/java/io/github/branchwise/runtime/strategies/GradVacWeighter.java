@@ -81,12 +81,14 @@ public final class GradVacWeighter implements Weighter {
 
     @Override
     public Map<String, INDArray> combineGradients(BranchGradients gradients) {
+        branches = gradients.branches();
         List<List<String>> grouped = group(SharedOrAll.of(gradients), groups);
         if (targets == null) {
             targets = new double[grouped.size()][branches][branches];
-        } else if (targets.length != grouped.size()) {
+        } else if (targets.length != grouped.size() || targets[0].length != branches) {
             throw new IllegalStateException("GRADVAC has targets for " + targets.length + " group(s) of shared "
-                    + "parameters, and the model's trained shared parameters form " + grouped.size() + " (" + groups
+                    + "parameters and " + targets[0].length + " branches, and the model has " + branches
+                    + " branches whose trained shared parameters form " + grouped.size() + " group(s) (" + groups
                     + "); were parameters frozen or unfrozen since the targets were saved?");
         }
         Random random = new Random(gradients.step().seed() * 31 + gradients.step().iteration());
@@ -198,8 +200,8 @@ public final class GradVacWeighter implements Weighter {
         }
         double[][][] copy = new double[targets.length][][];
         for (int g = 0; g < copy.length; g++) {
-            copy[g] = new double[branches][];
-            for (int i = 0; i < branches; i++) {
+            copy[g] = new double[targets[g].length][];
+            for (int i = 0; i < copy[g].length; i++) {
                 copy[g][i] = targets[g][i].clone();
             }
         }
@@ -222,14 +224,15 @@ public final class GradVacWeighter implements Weighter {
             return;
         }
         long[] shape = saved.shape();
-        if (shape.length != 3 || shape[1] != branches || shape[2] != branches) {
-            throw new IllegalArgumentException("GRADVAC targets must have the shape [groups, " + branches + ", "
-                    + branches + "]; got " + Arrays.toString(shape));
+        if (shape.length != 3 || shape[0] < 1 || shape[1] < 1 || shape[1] != shape[2]) {
+            throw new IllegalArgumentException("GRADVAC targets must have the shape [groups, branches, branches]; got "
+                    + Arrays.toString(shape));
         }
-        double[][][] restored = new double[(int) shape[0]][branches][branches];
+        int k = (int) shape[1];
+        double[][][] restored = new double[(int) shape[0]][k][k];
         for (int g = 0; g < shape[0]; g++) {
-            for (int i = 0; i < branches; i++) {
-                for (int j = 0; j < branches; j++) {
+            for (int i = 0; i < k; i++) {
+                for (int j = 0; j < k; j++) {
                     double value = saved.getDouble(g, i, j);
                     if (!(value >= -1 && value <= 1)) {
                         throw new IllegalArgumentException("GRADVAC target " + value + " is not a cosine");

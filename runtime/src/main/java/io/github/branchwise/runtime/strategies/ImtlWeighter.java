@@ -103,7 +103,7 @@ public final class ImtlWeighter implements Weighter {
         double[][] gram = source == GradientSource.PARAMETERS ? gradients.gram(shared)
                 : gradients.representationGram(source == GradientSource.REPRESENTATION_BATCH_SUM);
         alpha = alphas(gram);
-        double[] ones = new double[branches];
+        double[] ones = new double[alpha.length];
         Arrays.fill(ones, 1.0);
         Map<String, double[]> byParameter = new HashMap<>();
         for (String name : shared) {
@@ -116,7 +116,7 @@ public final class ImtlWeighter implements Weighter {
             // written here, in the combination's own buffer, from the step's losses.
             double[] s = logScale.getArr().toDoubleVector();
             double[] losses = gradients.losses();
-            for (int i = 0; i < branches; i++) {
+            for (int i = 0; i < losses.length; i++) {
                 scaleGradient.putScalar(i, Math.exp(s[i]) * losses[i] - 1);
             }
         }
