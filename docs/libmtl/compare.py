@@ -185,7 +185,7 @@ def main():
     torch.set_default_dtype(dtype)
     commit = extract_libmtl(args.libmtl_git, "/tmp/libmtl-compare")
     classes = load_weightings("/tmp/libmtl-compare", ["EW", "UW", "DWA", "RLW", "GLS", "GradNorm", "PCGrad", "MGDA",
-                                                       "CAGrad", "STCH", "FAMO"])
+                                                       "CAGrad", "STCH", "FAMO", "IMTL", "Aligned_MTL", "GradVac"])
 
     rng = np.random.default_rng(4)
     r4 = lambda a: np.round(a, 4)
@@ -233,6 +233,13 @@ def main():
              ("CAGrad_rescale2", "CAGrad", {"calpha": 0.8, "rescale": 2}, "weights_after"),
              ("STCH", "STCH", {"STCH_mu": 1.0, "STCH_warmup_epoch": 1}, None),
              ("FAMO", "FAMO", {"FAMO_w_lr": 0.025, "FAMO_w_gamma": 0.001}, None),
+             # IMTL: LibMTL returns α of the scaled gradients, Branchwise α·exp(s) (see notes).
+             ("IMTL", "IMTL", {}, None), ("IMTL_rep", "IMTL", {}, None),
+             ("Aligned_MTL", "Aligned_MTL", {}, "weights_after"),
+             ("Aligned_MTL_rep", "Aligned_MTL", {}, "weights_after"),
+             ("GradVac", "GradVac", {"GradVac_beta": 0.5, "GradVac_group_type": 0}, "weights_after"),
+             ("GradVac_layer", "GradVac", {"GradVac_beta": 0.5, "GradVac_group_type": 1}, "weights_after"),
+             ("GradVac_matrix", "GradVac", {"GradVac_beta": 0.5, "GradVac_group_type": 2}, "weights_after"),
              # Controls: Branchwise's defaults against LibMTL, to show the conventions matter on this problem.
              ("UW_default", "UW", {}, "weights_before"),
              ("GradNorm_default", "GradNorm", {"alpha": 1.5}, "weights_before"),

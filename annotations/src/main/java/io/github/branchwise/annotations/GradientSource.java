@@ -1,7 +1,8 @@
 package io.github.branchwise.annotations;
 
 /**
- * Which gradients {@link Weighting#MGDA} and {@link Weighting#GRADNORM} compute their weights from. The update is the
+ * Which gradients {@link Weighting#MGDA}, {@link Weighting#GRADNORM}, {@link Weighting#IMTL} and
+ * {@link Weighting#ALIGNED_MTL} compute their weights from. The update is the
  * same combination either way: the shared parameters get {@code Σ cᵢ·∇Lᵢ} with the strategy's coefficients, which
  * equals one backward pass of the combined representation gradient {@code Σ cᵢ·∂Lᵢ/∂z} through the trunk.
  */

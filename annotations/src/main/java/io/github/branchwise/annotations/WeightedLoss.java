@@ -133,7 +133,8 @@ public @interface WeightedLoss {
     EpochMean epochMean() default EpochMean.PER_BATCH;
 
     /**
-     * For {@link Weighting#MGDA} and {@link Weighting#GRADNORM}: which gradients the weights are computed from;
+     * For {@link Weighting#MGDA}, {@link Weighting#GRADNORM}, {@link Weighting#IMTL} (but {@link ImtlMode#LOSS})
+     * and {@link Weighting#ALIGNED_MTL}: which gradients the weights are computed from;
      * {@link GradientSource#PARAMETERS} under either preset (LibMTL's {@code rep_grad} is off by default). With a
      * representation source GradNorm ignores {@link #gradNormScope()} and {@link #sharedLayer()}, and MGDA updates with
      * {@code Σ αᵢ·∇Lᵢ} whatever its normalisation (as LibMTL does with {@code rep_grad}).
@@ -175,4 +176,22 @@ public @interface WeightedLoss {
      * and LibMTL's default, 0.001.
      */
     double famoWeightDecay() default 0.001;
+
+    /**
+     * For {@link Weighting#IMTL}: which of the paper's methods to apply, the loss balance, the gradient balance or both;
+     * default {@link ImtlMode#HYBRID}, the paper's full IMTL and LibMTL's.
+     */
+    ImtlMode imtlMode() default ImtlMode.HYBRID;
+
+    /**
+     * For {@link Weighting#GRADVAC}: the rate β of the exponential moving averages that set the cosine targets, in
+     * [0, 1]; 0 keeps every target at 0 (PCGrad). Default 0.01, the paper's; LibMTL's default is 0.5.
+     */
+    double gradVacBeta() default 0.01;
+
+    /**
+     * For {@link Weighting#GRADVAC}: the groups of shared parameters that each have their own cosines and targets;
+     * default {@link GradVacGroups#WHOLE_MODEL}, LibMTL's.
+     */
+    GradVacGroups gradVacGroups() default GradVacGroups.WHOLE_MODEL;
 }

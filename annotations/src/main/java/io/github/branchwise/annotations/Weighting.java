@@ -6,7 +6,7 @@ package io.github.branchwise.annotations;
  * <p>The loss-level strategies ({@link #FIXED}, {@link #TRAINABLE}, {@link #SCHEDULED}, {@link #UNCERTAINTY},
  * {@link #DWA}, {@link #RLW}, {@link #GLS}, {@link #STCH}, {@link #FAMO}) cost one forward and backward pass per step,
  * like a single loss (FAMO one forward pass more). The gradient-level ones ({@link #GRADNORM}, {@link #PCGRAD},
- * {@link #MGDA}, {@link #CAGRAD}) need each branch's own gradient and cost about K passes per step. The README's
+ * {@link #MGDA}, {@link #CAGRAD}, {@link #IMTL} but for its loss-only mode, {@link #ALIGNED_MTL}, {@link #GRADVAC}) need each branch's own gradient and cost about K passes per step. The README's
  * strategy table gives the measured costs and when to use which.
  */
 public enum Weighting {
@@ -88,6 +88,32 @@ public enum Weighting {
      * pass more per step.
      */
     FAMO,
+    /**
+     * Impartial Multi-task Learning, Liu et al. (ICLR 2021), by default (LibMTL's) IMTL-L and IMTL-G together
+     * ({@link WeightedLoss#imtlMode()}). IMTL-L: {@code total = Σ exp(sᵢ)·Lᵢ - sᵢ} with a learned {@code sᵢ} per
+     * branch. IMTL-G: on the shared parameters the update is {@code g = Σ αᵢ·gᵢ} with {@code Σ αᵢ = 1} and
+     * {@code g·uᵢ} equal for every unit gradient {@code uᵢ = gᵢ/‖gᵢ‖}, in closed form
+     * {@code α₂..K = g₁·Uᵀ·(D·Uᵀ)⁻¹} with the rows {@code D = g₁ - gᵢ} and {@code U = u₁ - uᵢ}; each branch's own
+     * parameters get the gradient of its own (scaled) term.
+     */
+    IMTL,
+    /**
+     * Aligned-MTL, Senushkin et al. (CVPR 2023): on the shared parameters the update is {@code Σ αᵢ·gᵢ} with
+     * {@code α = B·1}, {@code B = √λ_min·V·Λ^(-1/2)·Vᵀ} from the eigen-decomposition {@code G = V·Λ·Vᵀ} of the
+     * branches' Gram matrix (eigenvalues below {@code λ_max·K·2⁻²³} dropped, as LibMTL does): the branch gradients
+     * made orthogonal and of equal norm, scaled to the smallest singular value; each branch's own parameters get
+     * their plain gradient.
+     */
+    ALIGNED_MTL,
+    /**
+     * Gradient Vaccine, Wang et al. (ICLR 2021): on the shared parameters, per group of parameters
+     * ({@link WeightedLoss#gradVacGroups()}), each branch's gradient {@code gᵢ'} is moved towards every other branch's
+     * {@code gⱼ} (visited in a random order) whose cosine {@code φᵢⱼ} is below a target {@code φ̂ᵢⱼ}:
+     * {@code gᵢ' += ‖gᵢ'‖·(φ̂ᵢⱼ·√(1-φᵢⱼ²) - φᵢⱼ·√(1-φ̂ᵢⱼ²)) / (‖gⱼ‖·√(1-φ̂ᵢⱼ²))·gⱼ}, and the target follows
+     * {@code φ̂ᵢⱼ ← (1-β)·φ̂ᵢⱼ + β·φᵢⱼ} ({@code β = } {@link WeightedLoss#gradVacBeta()}); the results are summed.
+     * With every target at 0 it is PCGrad.
+     */
+    GRADVAC,
     /** The user's own strategy: a class implementing {@code io.github.branchwise.runtime.weighting.Weighter}. */
     CUSTOM
 }

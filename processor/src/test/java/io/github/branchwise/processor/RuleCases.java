@@ -73,6 +73,24 @@ final class RuleCases {
                 of(Message.WEIGHTING_ATTRIBUTE_IGNORED, "class M", model("@WeightedLoss(weighting = Weighting.DWA, "
                         + "gradientSource = GradientSource.REPRESENTATION) public abstract class M"))
                         .saying("DWA weighting ignores @WeightedLoss.gradientSource"),
+                of(Message.WEIGHTING_ATTRIBUTE_IGNORED, "class M", model("@WeightedLoss(weighting = Weighting.IMTL, "
+                        + "imtlMode = io.github.branchwise.annotations.ImtlMode.LOSS, gradientSource = "
+                        + "GradientSource.REPRESENTATION) public abstract class M", "@Shared " + SHARED))
+                        .saying("IMTL weighting with imtlMode = LOSS ignores @WeightedLoss.gradientSource"),
+                of(Message.WEIGHTING_ATTRIBUTE_IGNORED, "class M", model("@WeightedLoss(weighting = "
+                        + "Weighting.GRADVAC, gradientSource = GradientSource.REPRESENTATION) public abstract class M",
+                        "@Shared " + SHARED))
+                        .saying("GRADVAC weighting ignores @WeightedLoss.gradientSource"),
+                of(Message.WEIGHTING_ATTRIBUTE_IGNORED, "class M", model("@WeightedLoss(weighting = "
+                        + "Weighting.ALIGNED_MTL, gradVacBeta = 0.5) public abstract class M", "@Shared " + SHARED))
+                        .saying("ALIGNED_MTL weighting ignores @WeightedLoss.gradVacBeta"),
+                of(Message.NO_SHARED_PARAMETERS, "class M",
+                        model("@WeightedLoss(weighting = Weighting.ALIGNED_MTL) public abstract class M"))
+                        .saying("ALIGNED_MTL weighting works on the gradients of the parameters the branches share"),
+                of(Message.GRADVAC_BETA, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.GRADVAC, gradVacBeta = Double.NaN) public abstract class M",
+                        "@Shared " + SHARED))
+                        .saying("GRADVAC gradVacBeta must lie in [0, 1]; NaN does not"),
                 of(Message.GRADNORM_LAYER_WITH_ALL_SHARED, "class M", model("@WeightedLoss(weighting = "
                         + "Weighting.GRADNORM, gradNormScope = GradNormScope.ALL_SHARED, sharedLayer = \"trunk\") "
                         + "public abstract class M", "@Shared " + SHARED))
@@ -442,6 +460,9 @@ final class RuleCases {
                         "@WeightedLoss(weighting = Weighting.FAMO, famoLearningRate = -0.1) public abstract class M")),
                 of(Message.FAMO_WEIGHT_DECAY, "class M", model(
                         "@WeightedLoss(weighting = Weighting.FAMO, famoWeightDecay = -1) public abstract class M")),
+                of(Message.GRADVAC_BETA, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.GRADVAC, gradVacBeta = 1.5) public abstract class M",
+                        "@Shared " + SHARED)),
 
                 // Processing.
                 of(Message.UNRESOLVED_TYPES, "class M", valid("Missing helper() { return null; }")),

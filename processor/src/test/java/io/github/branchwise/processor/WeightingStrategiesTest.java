@@ -153,6 +153,15 @@ final class WeightingStrategiesTest {
         sources.add(model("CaGradWide", "weighting = Weighting.CAGRAD, caGradRadius = 0.8, caGradRescale = 2", true));
         sources.add(model("Stch", "weighting = Weighting.STCH, stchMu = 0.5, stchWarmupEpochs = 1", false));
         sources.add(model("Famo", "weighting = Weighting.FAMO, famoLearningRate = 0.5", false));
+        sources.add(model("Imtl", "weighting = Weighting.IMTL", true));
+        sources.add(model("ImtlLoss", "weighting = Weighting.IMTL, "
+                + "imtlMode = io.github.branchwise.annotations.ImtlMode.LOSS", false));
+        sources.add(model("ImtlRepresentation", "weighting = Weighting.IMTL, "
+                + "imtlMode = io.github.branchwise.annotations.ImtlMode.GRADIENT, "
+                + "gradientSource = GradientSource.REPRESENTATION_BATCH_SUM", true));
+        sources.add(model("AlignedMtl", "weighting = Weighting.ALIGNED_MTL", true));
+        sources.add(model("GradVac", "weighting = Weighting.GRADVAC, gradVacBeta = 0.5, "
+                + "gradVacGroups = io.github.branchwise.annotations.GradVacGroups.PER_LAYER", true));
         sources.add(model("Custom", "weighting = Weighting.CUSTOM, strategy = ConstantWeighter.class", false));
         sources.add(JavaFileObjects.forSourceString("strategies.ConstantWeighter", WEIGHTER));
         compilation = Compilations.javac().compile(sources);
@@ -372,6 +381,47 @@ final class WeightingStrategiesTest {
         double a2 = component(second, "a");
         double b2 = component(second, "b");
         assertNotEquals((1 / a2) / (1 / a2 + 1 / b2), w[0], 1e-6, "the logits moved after the first step");
+    }
+
+    @Test
+    void imtlTrainsInEachModeFromTheAnnotation() throws Exception {
+        Object hybrid = create("Imtl");
+        assertEquals("IMTL", description(hybrid));
+        assertArrayEquals(new double[] {0.5, 0.5}, weights(hybrid), 0.0, "α = 1/K and exp(0) before the first step");
+        Object batch = batch("Imtl");
+        for (int i = 0; i < 3; i++) {
+            assertFinite(call(hybrid, "fit", batch));
+        }
+        Object loss = create("ImtlLoss");
+        assertEquals("IMTL(LOSS)", description(loss));
+        Object losses = call(loss, "fit", batch("ImtlLoss"));
+        // s starts at 0: total = Σ exp(0)·Lᵢ - 0.
+        assertEquals(component(losses, "a") + component(losses, "b"), component(losses, "total"), 1e-5);
+        double[] scales = weights(loss);
+        assertTrue(scales[0] != 1 && scales[1] != 1, "s trained: " + java.util.Arrays.toString(scales));
+        Object representation = create("ImtlRepresentation");
+        assertEquals("IMTL(GRADIENT, from REPRESENTATION_BATCH_SUM)", description(representation));
+        assertFinite(call(representation, "fit", batch("ImtlRepresentation")));
+        double[] alpha = weights(representation);
+        assertEquals(1.0, alpha[0] + alpha[1], 1e-9, "IMTL-G's α sums to one");
+    }
+
+    @Test
+    void alignedMtlAndGradVacTrainFromTheAnnotation() throws Exception {
+        Object aligned = create("AlignedMtl");
+        assertEquals("ALIGNED_MTL", description(aligned));
+        Object gradVac = create("GradVac");
+        assertEquals("GRADVAC(beta=0.5, PER_LAYER)", description(gradVac));
+        for (Object model : List.of(aligned, gradVac)) {
+            Object batch = batch(model.getClass().getSimpleName().replace("TrainingModel", ""));
+            for (int i = 0; i < 3; i++) {
+                assertFinite(call(model, "fit", batch));
+            }
+        }
+        for (double w : weights(aligned)) {
+            assertTrue(w > 0, "two gradients of full rank: both α positive");
+        }
+        assertArrayEquals(new double[] {1, 1}, weights(gradVac), 0.0, "the network trains on the plain sum");
     }
 
     @Test

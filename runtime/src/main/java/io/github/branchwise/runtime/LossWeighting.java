@@ -4,8 +4,10 @@ import io.github.branchwise.annotations.Convention;
 import io.github.branchwise.annotations.EpochMean;
 import io.github.branchwise.annotations.GradNormScope;
 import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradVacGroups;
 import io.github.branchwise.annotations.GradientSource;
 import io.github.branchwise.annotations.HeadGradients;
+import io.github.branchwise.annotations.ImtlMode;
 import io.github.branchwise.annotations.MgdaNormalization;
 import io.github.branchwise.annotations.PcGradOrder;
 import io.github.branchwise.annotations.Ramp;
@@ -70,6 +72,9 @@ public final class LossWeighting {
     private final long stchWarmupEpochs;
     private final double famoLearningRate;
     private final double famoWeightDecay;
+    private final ImtlMode imtlMode;
+    private final double gradVacBeta;
+    private final GradVacGroups gradVacGroups;
 
     private LossWeighting(Weighting weighting, Settings s) {
         this.weighting = weighting;
@@ -102,6 +107,9 @@ public final class LossWeighting {
         this.stchWarmupEpochs = s.stchWarmupEpochs;
         this.famoLearningRate = s.famoLearningRate;
         this.famoWeightDecay = s.famoWeightDecay;
+        this.imtlMode = s.imtlMode;
+        this.gradVacBeta = s.gradVacBeta;
+        this.gradVacGroups = s.gradVacGroups;
     }
 
     /**
@@ -455,6 +463,59 @@ public final class LossWeighting {
         return new LossWeighting(Weighting.FAMO, s);
     }
 
+    /** {@link Weighting#IMTL} as the paper's full method and LibMTL: IMTL-L and IMTL-G on the shared parameters. */
+    public static LossWeighting imtl() {
+        return imtl(ImtlMode.HYBRID);
+    }
+
+    /** {@link Weighting#IMTL} in {@code mode}, IMTL-G (if any) on the shared parameters' gradients. */
+    public static LossWeighting imtl(ImtlMode mode) {
+        return imtl(mode, GradientSource.PARAMETERS);
+    }
+
+    /**
+     * {@link Weighting#IMTL} in {@code mode}, IMTL-G balancing the gradients {@code source} names (not read in
+     * {@link ImtlMode#LOSS}).
+     */
+    public static LossWeighting imtl(ImtlMode mode, GradientSource source) {
+        Settings s = new Settings();
+        s.imtlMode = Objects.requireNonNull(mode, "mode");
+        s.gradientSource = Objects.requireNonNull(source, "source");
+        return new LossWeighting(Weighting.IMTL, s);
+    }
+
+    /** {@link Weighting#ALIGNED_MTL} on the shared parameters' gradients. */
+    public static LossWeighting alignedMtl() {
+        return alignedMtl(GradientSource.PARAMETERS);
+    }
+
+    /** {@link Weighting#ALIGNED_MTL} on the Gram matrix of the gradients {@code source} names. */
+    public static LossWeighting alignedMtl(GradientSource source) {
+        Settings s = new Settings();
+        s.gradientSource = Objects.requireNonNull(source, "source");
+        return new LossWeighting(Weighting.ALIGNED_MTL, s);
+    }
+
+    /** {@link Weighting#GRADVAC} with the annotation's defaults: β = 0.01, the shared parameters as one group. */
+    public static LossWeighting gradVac() {
+        return gradVac(0.01, GradVacGroups.WHOLE_MODEL);
+    }
+
+    /**
+     * {@link Weighting#GRADVAC}: the cosine targets move at rate {@code beta}, per group of shared parameters.
+     *
+     * @throws IllegalArgumentException unless beta lies in [0, 1]
+     */
+    public static LossWeighting gradVac(double beta, GradVacGroups groups) {
+        if (!(beta >= 0 && beta <= 1)) {
+            throw new IllegalArgumentException("GRADVAC gradVacBeta must lie in [0, 1]; " + beta + " does not");
+        }
+        Settings s = new Settings();
+        s.gradVacBeta = beta;
+        s.gradVacGroups = Objects.requireNonNull(groups, "groups");
+        return new LossWeighting(Weighting.GRADVAC, s);
+    }
+
     /**
      * {@link Weighting#CUSTOM}: the user's strategy, a public, non-abstract class implementing
      * {@code io.github.branchwise.runtime.weighting.Weighter} with a public no-argument constructor, checked when the
@@ -579,7 +640,7 @@ public final class LossWeighting {
         return pcGradOrder;
     }
 
-    /** GRADNORM, MGDA: which gradients the weights are computed from. */
+    /** GRADNORM, MGDA, IMTL, ALIGNED_MTL: which gradients the weights are computed from. */
     public GradientSource gradientSource() {
         return gradientSource;
     }
@@ -619,6 +680,21 @@ public final class LossWeighting {
         return famoWeightDecay;
     }
 
+    /** IMTL: which of the paper's balances apply. */
+    public ImtlMode imtlMode() {
+        return imtlMode;
+    }
+
+    /** GRADVAC: the rate β of the cosine targets' moving averages. */
+    public double gradVacBeta() {
+        return gradVacBeta;
+    }
+
+    /** GRADVAC: the groups of shared parameters with their own targets. */
+    public GradVacGroups gradVacGroups() {
+        return gradVacGroups;
+    }
+
     @Override
     public boolean equals(Object other) {
         return other instanceof LossWeighting that && weighting == that.weighting
@@ -639,7 +715,9 @@ public final class LossWeighting {
                 && Double.compare(stchMu, that.stchMu) == 0
                 && stchWarmupEpochs == that.stchWarmupEpochs
                 && Double.compare(famoLearningRate, that.famoLearningRate) == 0
-                && Double.compare(famoWeightDecay, that.famoWeightDecay) == 0;
+                && Double.compare(famoWeightDecay, that.famoWeightDecay) == 0
+                && imtlMode == that.imtlMode && Double.compare(gradVacBeta, that.gradVacBeta) == 0
+                && gradVacGroups == that.gradVacGroups;
     }
 
     @Override
@@ -648,7 +726,7 @@ public final class LossWeighting {
                 rampLength, rampUnit, schedule, temperature, asymmetry, sharedLayer, strategy, convention,
                 headGradients, mgdaNormalization, uncertaintyScale, initialLogVariance, gradNormWarmup, gradNormScope,
                 pcGradOrder, epochMean, gradientSource, caGradRadius, caGradRescale, stchMu, stchWarmupEpochs,
-                famoLearningRate, famoWeightDecay);
+                famoLearningRate, famoWeightDecay, imtlMode, gradVacBeta, gradVacGroups);
     }
 
     /** The strategy and the settings it reads, e.g. {@code DWA(temperature=2.0)}. */
@@ -685,6 +763,13 @@ public final class LossWeighting {
             case CUSTOM -> "CUSTOM(strategy=" + strategy.getName() + ")";
             case STCH -> "STCH(stchMu=" + stchMu + ", stchWarmupEpochs=" + stchWarmupEpochs + ")";
             case FAMO -> "FAMO(famoLearningRate=" + famoLearningRate + ", famoWeightDecay=" + famoWeightDecay + ")";
+            case IMTL -> imtlMode == ImtlMode.HYBRID && gradientSource == GradientSource.PARAMETERS ? "IMTL"
+                    : "IMTL(imtlMode=" + imtlMode
+                            + (gradientSource == GradientSource.PARAMETERS ? "" : ", gradientSource=" + gradientSource)
+                            + ")";
+            case ALIGNED_MTL -> gradientSource == GradientSource.PARAMETERS ? "ALIGNED_MTL"
+                    : "ALIGNED_MTL(gradientSource=" + gradientSource + ")";
+            case GRADVAC -> "GRADVAC(gradVacBeta=" + gradVacBeta + ", gradVacGroups=" + gradVacGroups + ")";
             default -> weighting.name();
         };
     }
@@ -735,5 +820,8 @@ public final class LossWeighting {
         long stchWarmupEpochs = 4;
         double famoLearningRate = 0.025;
         double famoWeightDecay = 0.001;
+        ImtlMode imtlMode = ImtlMode.HYBRID;
+        double gradVacBeta = 0.01;
+        GradVacGroups gradVacGroups = GradVacGroups.WHOLE_MODEL;
     }
 }

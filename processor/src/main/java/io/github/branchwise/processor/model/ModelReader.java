@@ -176,7 +176,12 @@ public final class ModelReader {
                 Annotations.value(elements, annotation, "stchWarmupEpochs")
                         .flatMap(v -> Annotations.number(v.getValue())).orElseThrow().longValue(),
                 Annotations.doubleValue(elements, annotation, "famoLearningRate").orElseThrow(),
-                Annotations.doubleValue(elements, annotation, "famoWeightDecay").orElseThrow());
+                Annotations.doubleValue(elements, annotation, "famoWeightDecay").orElseThrow(),
+                io.github.branchwise.annotations.ImtlMode.valueOf(
+                        Annotations.enumValue(elements, annotation, "imtlMode").orElseThrow()),
+                Annotations.doubleValue(elements, annotation, "gradVacBeta").orElseThrow(),
+                io.github.branchwise.annotations.GradVacGroups.valueOf(
+                        Annotations.enumValue(elements, annotation, "gradVacGroups").orElseThrow()));
     }
 
     private List<String> strings(AnnotationMirror annotation, String attribute) {

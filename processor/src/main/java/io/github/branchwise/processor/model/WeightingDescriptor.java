@@ -5,8 +5,10 @@ import io.github.branchwise.annotations.Convention;
 import io.github.branchwise.annotations.EpochMean;
 import io.github.branchwise.annotations.GradNormScope;
 import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradVacGroups;
 import io.github.branchwise.annotations.GradientSource;
 import io.github.branchwise.annotations.HeadGradients;
+import io.github.branchwise.annotations.ImtlMode;
 import io.github.branchwise.annotations.MgdaNormalization;
 import io.github.branchwise.annotations.PcGradOrder;
 import io.github.branchwise.annotations.Ramp;
@@ -43,13 +45,16 @@ import java.util.Optional;
  * @param gradNormScope GRADNORM: where norms are measured, resolved
  * @param pcGradOrder PCGRAD: the order, resolved
  * @param epochMean DWA, GRADNORM: the epoch mean, resolved
- * @param gradientSource GRADNORM, MGDA: which gradients the weights come from, resolved
+ * @param gradientSource GRADNORM, MGDA, IMTL, ALIGNED_MTL: which gradients the weights come from, resolved
  * @param caGradRadius CAGRAD: the radius c, relative to the average gradient's norm
  * @param caGradRescale CAGRAD: 0, 1 or 2, how the update is scaled
  * @param stchMu STCH: the smoothing μ
  * @param stchWarmupEpochs STCH: the warm-up epochs before the one that measures the nadir point
  * @param famoLearningRate FAMO: the logits' Adam learning rate
  * @param famoWeightDecay FAMO: the logits' L2 weight decay
+ * @param imtlMode IMTL: which of the paper's balances apply
+ * @param gradVacBeta GRADVAC: the rate β of the cosine targets' moving averages
+ * @param gradVacGroups GRADVAC: the groups of shared parameters with their own targets
  */
 public record WeightingDescriptor(
         Weighting kind,
@@ -81,7 +86,10 @@ public record WeightingDescriptor(
         double stchMu,
         long stchWarmupEpochs,
         double famoLearningRate,
-        double famoWeightDecay) {
+        double famoWeightDecay,
+        ImtlMode imtlMode,
+        double gradVacBeta,
+        GradVacGroups gradVacGroups) {
     /** Copies the weights. */
     public WeightingDescriptor {
         weights = List.copyOf(weights);

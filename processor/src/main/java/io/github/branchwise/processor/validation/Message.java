@@ -301,6 +301,8 @@ public enum Message {
     /** A CAGrad rescale other than 0, 1 or 2. */
     CAGRAD_RESCALE("CaGradRescale",
             "CAGRAD caGradRescale must be 0 (no rescaling), 1 (divide by 1 + c²) or 2 (divide by 1 + c); %s is not"),
+    /** A GradVac β outside [0, 1]. */
+    GRADVAC_BETA("GradVacBeta", "GRADVAC gradVacBeta must lie in [0, 1]; %s does not"),
 
     // ----- Processing -----
     /** A model that still refers to missing types in the last round. */

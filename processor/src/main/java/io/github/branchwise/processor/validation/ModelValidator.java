@@ -704,10 +704,23 @@ public final class ModelValidator {
                     }
                 }
                 case "UNCERTAINTY" -> validateInitialLogVariance();
-                case "PCGRAD", "MGDA", "CAGRAD" -> {
+                case "PCGRAD", "MGDA", "CAGRAD", "IMTL", "ALIGNED_MTL", "GRADVAC" -> {
                     if (weighting.equals("CAGRAD")) {
                         validatePositive("caGradRadius", Message.CAGRAD_RADIUS, true);
                         validateCaGradRescale();
+                    }
+                    if (weighting.equals("GRADVAC")) {
+                        validateGradVacBeta();
+                    }
+                    if (weighting.equals("IMTL") && Annotations.enumValue(elements, weightedLoss, "imtlMode")
+                            .filter("LOSS"::equals).isPresent()) {
+                        // IMTL-L alone is loss-level: no branch gradients, so nothing below applies.
+                        Optional<AnnotationValue> source = Annotations.explicitValue(weightedLoss, "gradientSource");
+                        if (source.isPresent()) {
+                            report.report(Message.WEIGHTING_ATTRIBUTE_IGNORED, type, weightedLoss, source.get(),
+                                    "IMTL weighting with imtlMode = LOSS", "gradientSource");
+                        }
+                        break;
                     }
                     // Experts and stitches are shared where several branch losses depend on them (the runtime
                     // decides which from the graph), so a model with them may share without a @Shared method.
@@ -842,6 +855,18 @@ public final class ModelValidator {
             } else if (number.get().longValue() <= 0) {
                 report.report(Message.RAMP_LENGTH, type, weightedLoss,
                         Annotations.explicitValue(weightedLoss, "rampLength").orElse(null), number.get().longValue());
+            }
+        }
+
+        /** GradVac's β: the rate of a moving average, in [0, 1]. */
+        private void validateGradVacBeta() {
+            Optional<AnnotationValue> explicit = Annotations.explicitValue(weightedLoss, "gradVacBeta");
+            Optional<Double> value = Annotations.doubleValue(elements, weightedLoss, "gradVacBeta");
+            if (value.isEmpty()) {
+                report.report(Message.INVALID_ATTRIBUTE, type, weightedLoss, explicit.orElse(null), "WeightedLoss",
+                        "gradVacBeta");
+            } else if (!(value.get() >= 0 && value.get() <= 1)) {
+                report.report(Message.GRADVAC_BETA, type, weightedLoss, explicit.orElse(null), value.get());
             }
         }
 

@@ -22,8 +22,10 @@ import io.github.branchwise.annotations.Convention;
 import io.github.branchwise.annotations.EpochMean;
 import io.github.branchwise.annotations.GradNormScope;
 import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradVacGroups;
 import io.github.branchwise.annotations.GradientSource;
 import io.github.branchwise.annotations.HeadGradients;
+import io.github.branchwise.annotations.ImtlMode;
 import io.github.branchwise.annotations.InputType;
 import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.annotations.MgdaNormalization;
@@ -606,6 +608,15 @@ final class TrainingModelWriter {
                     Snippets.doubleLiteral(w.stchMu()), w.stchWarmupEpochs());
             case FAMO -> CodeBlock.of("FAMO with logits trained at learning rate $L, weight decay $L",
                     Snippets.doubleLiteral(w.famoLearningRate()), Snippets.doubleLiteral(w.famoWeightDecay()));
+            case IMTL -> CodeBlock.of("IMTL ($L)", switch (w.imtlMode()) {
+                case HYBRID -> "IMTL-L and IMTL-G";
+                case GRADIENT -> "IMTL-G";
+                case LOSS -> "IMTL-L";
+            });
+            case ALIGNED_MTL -> CodeBlock.of("Aligned-MTL: the shared gradients aligned by the eigen-decomposition "
+                    + "of their Gram matrix");
+            case GRADVAC -> CodeBlock.of("GradVac with targets moving at β = $L, $L",
+                    Snippets.doubleLiteral(w.gradVacBeta()), w.gradVacGroups().name().toLowerCase(Locale.ROOT));
             case CUSTOM -> CodeBlock.of("the strategy {@link $T}", w.strategy().orElseThrow());
         };
     }
@@ -663,6 +674,12 @@ final class TrainingModelWriter {
                     Snippets.longLiteral(w.stchWarmupEpochs()));
             case FAMO -> CodeBlock.of("$T.famo($L, $L)", spec, Snippets.doubleLiteral(w.famoLearningRate()),
                     Snippets.doubleLiteral(w.famoWeightDecay()));
+            case IMTL -> CodeBlock.of("$T.imtl($T.$L, $T.$L)", spec, ImtlMode.class, w.imtlMode().name(),
+                    GradientSource.class, w.gradientSource().name());
+            case ALIGNED_MTL -> CodeBlock.of("$T.alignedMtl($T.$L)", spec, GradientSource.class,
+                    w.gradientSource().name());
+            case GRADVAC -> CodeBlock.of("$T.gradVac($L, $T.$L)", spec, Snippets.doubleLiteral(w.gradVacBeta()),
+                    GradVacGroups.class, w.gradVacGroups().name());
             case CUSTOM -> CodeBlock.of("$T.custom($T::new)", spec, w.strategy().orElseThrow());
         };
     }

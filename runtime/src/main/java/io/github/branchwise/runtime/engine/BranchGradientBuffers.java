@@ -276,7 +276,29 @@ public final class BranchGradientBuffers implements BranchGradients {
             throw new IllegalArgumentException("need " + k + " coefficients, got " + coefficients.length + " and "
                     + forThese.length);
         }
-        Set<String> special = these.isEmpty() ? Set.of() : Set.copyOf(these);
+        Map<String, double[]> byParameter = new java.util.HashMap<>();
+        for (String name : these) {
+            byParameter.put(name, forThese);
+        }
+        return combine(coefficients, byParameter);
+    }
+
+    /**
+     * {@code Σ cᵢ·gᵢ} for every parameter, with the coefficients {@code byParameter.get(p)} for the parameters it
+     * names; accumulated in double and rounded once, into this object's output buffers as the other overloads.
+     */
+    @Override
+    public Map<String, INDArray> combine(double[] coefficients, Map<String, double[]> byParameter) {
+        int k = branches();
+        if (coefficients.length != k) {
+            throw new IllegalArgumentException("need " + k + " coefficients, got " + coefficients.length);
+        }
+        for (Map.Entry<String, double[]> entry : byParameter.entrySet()) {
+            if (entry.getValue().length != k) {
+                throw new IllegalArgumentException("need " + k + " coefficients for '" + entry.getKey() + "', got "
+                        + entry.getValue().length);
+            }
+        }
         Map<String, INDArray> sum = new LinkedHashMap<>();
         Buffer[] row = new Buffer[k];
         for (String name : parameterNames()) {
@@ -288,7 +310,7 @@ public final class BranchGradientBuffers implements BranchGradients {
                 out = Buffer.like(row[0].array);
                 combined.put(name, out);
             }
-            out.setCombination(special.contains(name) ? forThese : coefficients, row);
+            out.setCombination(byParameter.getOrDefault(name, coefficients), row);
             sum.put(name, out.array);
         }
         return sum;

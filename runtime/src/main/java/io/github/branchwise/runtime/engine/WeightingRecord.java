@@ -4,8 +4,10 @@ import io.github.branchwise.annotations.Convention;
 import io.github.branchwise.annotations.EpochMean;
 import io.github.branchwise.annotations.GradNormScope;
 import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradVacGroups;
 import io.github.branchwise.annotations.GradientSource;
 import io.github.branchwise.annotations.HeadGradients;
+import io.github.branchwise.annotations.ImtlMode;
 import io.github.branchwise.annotations.MgdaNormalization;
 import io.github.branchwise.annotations.PcGradOrder;
 import io.github.branchwise.annotations.Ramp;
@@ -67,6 +69,9 @@ final class WeightingRecord {
         record.put("stchWarmupEpochs", weighting.stchWarmupEpochs());
         record.put("famoLearningRate", weighting.famoLearningRate());
         record.put("famoWeightDecay", weighting.famoWeightDecay());
+        record.put("imtlMode", weighting.imtlMode().name());
+        record.put("gradVacBeta", weighting.gradVacBeta());
+        record.put("gradVacGroups", weighting.gradVacGroups().name());
         return JSON.writeValueAsBytes(record);
     }
 
@@ -109,6 +114,11 @@ final class WeightingRecord {
                 case STCH -> LossWeighting.stch(number(record, "stchMu"), integer(record, "stchWarmupEpochs"));
                 case FAMO -> LossWeighting.famo(number(record, "famoLearningRate"),
                         number(record, "famoWeightDecay"));
+                case IMTL -> LossWeighting.imtl(ImtlMode.valueOf(text(record, "imtlMode")),
+                        GradientSource.valueOf(text(record, "gradientSource")));
+                case ALIGNED_MTL -> LossWeighting.alignedMtl(GradientSource.valueOf(text(record, "gradientSource")));
+                case GRADVAC -> LossWeighting.gradVac(number(record, "gradVacBeta"),
+                        GradVacGroups.valueOf(text(record, "gradVacGroups")));
                 case CUSTOM -> LossWeighting.custom(type(text(record, "strategy"), loader));
             };
         } catch (ClassNotFoundException e) {

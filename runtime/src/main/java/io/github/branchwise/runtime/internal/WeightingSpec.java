@@ -4,8 +4,10 @@ import io.github.branchwise.annotations.Convention;
 import io.github.branchwise.annotations.EpochMean;
 import io.github.branchwise.annotations.GradNormScope;
 import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradVacGroups;
 import io.github.branchwise.annotations.GradientSource;
 import io.github.branchwise.annotations.HeadGradients;
+import io.github.branchwise.annotations.ImtlMode;
 import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.annotations.MgdaNormalization;
 import io.github.branchwise.annotations.PcGradOrder;
@@ -14,11 +16,14 @@ import io.github.branchwise.annotations.RampUnit;
 import io.github.branchwise.annotations.UncertaintyScale;
 import io.github.branchwise.annotations.Weighting;
 import io.github.branchwise.runtime.LossWeighting;
+import io.github.branchwise.runtime.strategies.AlignedMtlWeighter;
 import io.github.branchwise.runtime.strategies.DwaWeighter;
 import io.github.branchwise.runtime.strategies.FamoWeighter;
 import io.github.branchwise.runtime.strategies.FixedWeighter;
 import io.github.branchwise.runtime.strategies.GlsWeighter;
 import io.github.branchwise.runtime.strategies.GradNormWeighter;
+import io.github.branchwise.runtime.strategies.GradVacWeighter;
+import io.github.branchwise.runtime.strategies.ImtlWeighter;
 import io.github.branchwise.runtime.strategies.MgdaWeighter;
 import io.github.branchwise.runtime.strategies.CaGradWeighter;
 import io.github.branchwise.runtime.strategies.PcGradWeighter;
@@ -257,6 +262,32 @@ public final class WeightingSpec {
                 branches -> new FamoWeighter(learningRate, weightDecay));
     }
 
+    /** IMTL in {@code mode}, IMTL-G balancing the gradients {@code source} names. */
+    public static WeightingSpec imtl(ImtlMode mode, GradientSource source) {
+        new ImtlWeighter(mode, source);
+        return new WeightingSpec(Weighting.IMTL, mode == ImtlMode.HYBRID && source == GradientSource.PARAMETERS
+                ? "IMTL" : "IMTL(" + mode + (source == GradientSource.PARAMETERS ? "" : ", from " + source) + ")",
+                branches -> new ImtlWeighter(mode, source));
+    }
+
+    /** Aligned-MTL on the Gram matrix of the gradients {@code source} names. */
+    public static WeightingSpec alignedMtl(GradientSource source) {
+        new AlignedMtlWeighter(source);
+        return new WeightingSpec(Weighting.ALIGNED_MTL, source == GradientSource.PARAMETERS ? "ALIGNED_MTL"
+                : "ALIGNED_MTL(from " + source + ")", branches -> new AlignedMtlWeighter(source));
+    }
+
+    /**
+     * GradVac with the targets' rate β and the groups of shared parameters given.
+     *
+     * @throws IllegalArgumentException unless β lies in [0, 1]
+     */
+    public static WeightingSpec gradVac(double beta, GradVacGroups groups) {
+        new GradVacWeighter(beta, groups);
+        return new WeightingSpec(Weighting.GRADVAC, "GRADVAC(beta=" + beta + ", " + groups + ")",
+                branches -> new GradVacWeighter(beta, groups));
+    }
+
     /** The user's own strategy; {@code strategy} makes one instance per model. */
     public static WeightingSpec custom(Supplier<? extends Weighter> strategy) {
         Objects.requireNonNull(strategy, "strategy");
@@ -291,6 +322,9 @@ public final class WeightingSpec {
             case CAGRAD -> caGrad(choice.caGradRadius(), choice.caGradRescale());
             case STCH -> stch(choice.stchMu(), choice.stchWarmupEpochs());
             case FAMO -> famo(choice.famoLearningRate(), choice.famoWeightDecay());
+            case IMTL -> imtl(choice.imtlMode(), choice.gradientSource());
+            case ALIGNED_MTL -> alignedMtl(choice.gradientSource());
+            case GRADVAC -> gradVac(choice.gradVacBeta(), choice.gradVacGroups());
             case CUSTOM -> custom(instances(choice.strategy(), Weighter.class, "strategy"));
         };
     }

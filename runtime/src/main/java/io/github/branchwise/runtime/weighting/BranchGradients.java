@@ -87,6 +87,40 @@ public interface BranchGradients {
     Map<String, INDArray> combine(double[] coefficients, List<String> these, double[] forThese);
 
     /**
+     * {@code Σ cᵢ·gᵢ} for every parameter, with the coefficients {@code byParameter.get(p)} for each parameter
+     * {@code p} it names and {@code coefficients} for the others (GradVac per layer: each group of shared parameters
+     * has its own combination). The runtime's implementation writes into its output buffers, as
+     * {@link #combine(double[])}; this default sums copies ({@link #gradient}), so allocates.
+     *
+     * <p>Names in {@code byParameter} without a gradient this step (frozen parameters) are ignored.
+     *
+     * @throws IllegalArgumentException unless every coefficient array has one value per branch
+     */
+    default Map<String, INDArray> combine(double[] coefficients, Map<String, double[]> byParameter) {
+        int k = branches();
+        if (coefficients.length != k) {
+            throw new IllegalArgumentException("need " + k + " coefficients, got " + coefficients.length);
+        }
+        for (Map.Entry<String, double[]> entry : byParameter.entrySet()) {
+            if (entry.getValue().length != k) {
+                throw new IllegalArgumentException("need " + k + " coefficients for '" + entry.getKey() + "', got "
+                        + entry.getValue().length);
+            }
+        }
+        Map<String, INDArray> sum = new java.util.LinkedHashMap<>();
+        for (String name : parameterNames()) {
+            double[] c = byParameter.getOrDefault(name, coefficients);
+            INDArray total = null;
+            for (int i = 0; i < k; i++) {
+                INDArray term = gradient(i, name).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).muli(c[i]);
+                total = total == null ? term : total.addi(term);
+            }
+            sum.put(name, total);
+        }
+        return sum;
+    }
+
+    /**
      * The Gram matrix of the branches' gradients with respect to the shared representation (the output of the last
      * {@code @Shared} method, shape {@code [batch, ...]}): over the whole array ({@code summedOverBatch} false, as
      * MGDA-UB) or over the gradient summed over the batch axis ({@code [...]}, as LibMTL's {@code rep_grad}). Like

@@ -68,6 +68,18 @@ public final class LibMtlComparisonMain {
                 io.github.branchwise.annotations.GradNormScope.ALL_SHARED,
                 io.github.branchwise.annotations.EpochMean.PER_EXAMPLE,
                 io.github.branchwise.annotations.GradientSource.REPRESENTATION_BATCH_SUM));
+        strategies.put("IMTL", LossWeighting.imtl());
+        strategies.put("IMTL_rep", LossWeighting.imtl(io.github.branchwise.annotations.ImtlMode.HYBRID,
+                io.github.branchwise.annotations.GradientSource.REPRESENTATION_BATCH_SUM));
+        strategies.put("Aligned_MTL", LossWeighting.alignedMtl());
+        strategies.put("Aligned_MTL_rep", LossWeighting.alignedMtl(
+                io.github.branchwise.annotations.GradientSource.REPRESENTATION_BATCH_SUM));
+        // LibMTL's GradVac_beta default, 0.5; its group types 0, 1 and 2.
+        strategies.put("GradVac", LossWeighting.gradVac(0.5, io.github.branchwise.annotations.GradVacGroups.WHOLE_MODEL));
+        strategies.put("GradVac_layer", LossWeighting.gradVac(0.5,
+                io.github.branchwise.annotations.GradVacGroups.PER_LAYER));
+        strategies.put("GradVac_matrix", LossWeighting.gradVac(0.5,
+                io.github.branchwise.annotations.GradVacGroups.PER_PARAMETER));
         // Controls: Branchwise's own defaults, which LibMTL's numbers should not match where the conventions differ.
         strategies.put("CAGrad", LossWeighting.caGrad(0.5, 1));
         strategies.put("CAGrad_rescale2", LossWeighting.caGrad(0.8, 2));

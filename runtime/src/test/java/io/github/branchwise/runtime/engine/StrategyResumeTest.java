@@ -7,7 +7,9 @@ import io.github.branchwise.annotations.Convention;
 import io.github.branchwise.annotations.EpochMean;
 import io.github.branchwise.annotations.GradNormScope;
 import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradVacGroups;
 import io.github.branchwise.annotations.GradientSource;
+import io.github.branchwise.annotations.ImtlMode;
 import io.github.branchwise.annotations.HeadGradients;
 import io.github.branchwise.annotations.MgdaNormalization;
 import io.github.branchwise.annotations.PcGradOrder;
@@ -47,7 +49,14 @@ class StrategyResumeTest {
                 WeightingSpec.gradNorm(1.5, "", HeadGradients.PLAIN, GradNormWarmup.FIRST_EPOCH,
                         GradNormScope.ALL_SHARED, EpochMean.PER_EXAMPLE, GradientSource.REPRESENTATION_BATCH_SUM),
                 WeightingSpec.caGrad(), WeightingSpec.caGrad(0.8, 2),
-                WeightingSpec.stch(1.0, 1), WeightingSpec.stch(0.5, 2), WeightingSpec.famo(0.025, 0.001));
+                WeightingSpec.stch(1.0, 1), WeightingSpec.stch(0.5, 2), WeightingSpec.famo(0.025, 0.001),
+                // IMTL's s is a parameter (with Adam's state); GradVac's targets are Java state.
+                WeightingSpec.imtl(ImtlMode.HYBRID, GradientSource.PARAMETERS),
+                WeightingSpec.imtl(ImtlMode.LOSS, GradientSource.PARAMETERS),
+                WeightingSpec.imtl(ImtlMode.GRADIENT, GradientSource.REPRESENTATION_BATCH_SUM),
+                WeightingSpec.alignedMtl(GradientSource.PARAMETERS),
+                WeightingSpec.gradVac(0.01, GradVacGroups.WHOLE_MODEL),
+                WeightingSpec.gradVac(0.5, GradVacGroups.PER_PARAMETER));
     }
 
     private static final INDArray[] X = {TestArrays.gaussian(1, 6, 3)};

@@ -10,7 +10,9 @@ import io.github.branchwise.annotations.Convention;
 import io.github.branchwise.annotations.EpochMean;
 import io.github.branchwise.annotations.GradNormScope;
 import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradVacGroups;
 import io.github.branchwise.annotations.GradientSource;
+import io.github.branchwise.annotations.ImtlMode;
 import io.github.branchwise.annotations.HeadGradients;
 import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.annotations.MgdaNormalization;
@@ -121,6 +123,17 @@ class WeightingChoiceTest {
                 Arguments.of(LossWeighting.caGrad(0.8, 2), WeightingSpec.caGrad(0.8, 2)),
                 Arguments.of(LossWeighting.stch(0.5, 1), WeightingSpec.stch(0.5, 1)),
                 Arguments.of(LossWeighting.famo(0.1, 0.01), WeightingSpec.famo(0.1, 0.01)),
+                Arguments.of(LossWeighting.imtl(), WeightingSpec.imtl(ImtlMode.HYBRID, GradientSource.PARAMETERS)),
+                Arguments.of(LossWeighting.imtl(ImtlMode.LOSS),
+                        WeightingSpec.imtl(ImtlMode.LOSS, GradientSource.PARAMETERS)),
+                Arguments.of(LossWeighting.imtl(ImtlMode.GRADIENT, GradientSource.REPRESENTATION_BATCH_SUM),
+                        WeightingSpec.imtl(ImtlMode.GRADIENT, GradientSource.REPRESENTATION_BATCH_SUM)),
+                Arguments.of(LossWeighting.alignedMtl(), WeightingSpec.alignedMtl(GradientSource.PARAMETERS)),
+                Arguments.of(LossWeighting.alignedMtl(GradientSource.REPRESENTATION),
+                        WeightingSpec.alignedMtl(GradientSource.REPRESENTATION)),
+                Arguments.of(LossWeighting.gradVac(), WeightingSpec.gradVac(0.01, GradVacGroups.WHOLE_MODEL)),
+                Arguments.of(LossWeighting.gradVac(0.5, GradVacGroups.PER_LAYER),
+                        WeightingSpec.gradVac(0.5, GradVacGroups.PER_LAYER)),
                 Arguments.of(LossWeighting.custom(StrategyTest.MaxLoss.class),
                         WeightingSpec.custom(StrategyTest.MaxLoss::new)));
     }
@@ -236,6 +249,10 @@ class WeightingChoiceTest {
                 () -> LossWeighting.famo(0.025, -0.1));
         assertMessage("FAMO famoWeightDecay must be finite and not negative; NaN is not",
                 () -> LossWeighting.famo(0.025, Double.NaN));
+        assertMessage("GRADVAC gradVacBeta must lie in [0, 1]; 1.5 does not",
+                () -> LossWeighting.gradVac(1.5, GradVacGroups.WHOLE_MODEL));
+        assertMessage("GRADVAC gradVacBeta must lie in [0, 1]; NaN does not",
+                () -> LossWeighting.gradVac(Double.NaN, GradVacGroups.WHOLE_MODEL));
     }
 
     @Test
