@@ -176,7 +176,12 @@ public final class ModelReader {
                 Annotations.value(elements, annotation, "stchWarmupEpochs")
                         .flatMap(v -> Annotations.number(v.getValue())).orElseThrow().longValue(),
                 Annotations.doubleValue(elements, annotation, "famoLearningRate").orElseThrow(),
-                Annotations.doubleValue(elements, annotation, "famoWeightDecay").orElseThrow());
+                Annotations.doubleValue(elements, annotation, "famoWeightDecay").orElseThrow(),
+                Annotations.doubleValue(elements, annotation, "sdmGradLambda").orElseThrow(),
+                Annotations.value(elements, annotation, "sdmGradIterations")
+                        .flatMap(v -> Annotations.number(v.getValue())).orElseThrow().intValue(),
+                Annotations.doubleValue(elements, annotation, "modoGamma").orElseThrow(),
+                Annotations.doubleValue(elements, annotation, "modoRho").orElseThrow());
     }
 
     private List<String> strings(AnnotationMirror annotation, String attribute) {

@@ -50,6 +50,10 @@ import java.util.Optional;
  * @param stchWarmupEpochs STCH: the warm-up epochs before the one that measures the nadir point
  * @param famoLearningRate FAMO: the logits' Adam learning rate
  * @param famoWeightDecay FAMO: the logits' L2 weight decay
+ * @param sdmGradLambda SDMGRAD: λ, the pull towards the average gradient
+ * @param sdmGradIterations SDMGRAD: the projected SGD steps on the weights per training step
+ * @param modoGamma MODO: γ, the learning rate of the weights
+ * @param modoRho MODO: ρ, the L2 regularisation of the weights' update
  */
 public record WeightingDescriptor(
         Weighting kind,
@@ -81,7 +85,11 @@ public record WeightingDescriptor(
         double stchMu,
         long stchWarmupEpochs,
         double famoLearningRate,
-        double famoWeightDecay) {
+        double famoWeightDecay,
+        double sdmGradLambda,
+        int sdmGradIterations,
+        double modoGamma,
+        double modoRho) {
     /** Copies the weights. */
     public WeightingDescriptor {
         weights = List.copyOf(weights);

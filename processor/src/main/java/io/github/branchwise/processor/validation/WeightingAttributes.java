@@ -21,7 +21,8 @@ final class WeightingAttributes {
             "rampUnit", "schedule", "temperature", "asymmetry", "sharedLayer", "strategy", "convention", "headGradients",
             "mgdaNormalization", "uncertaintyScale", "initialLogVariance", "gradNormWarmup", "gradNormScope",
             "pcGradOrder", "epochMean", "gradientSource",
-            "caGradRadius", "caGradRescale", "stchMu", "stchWarmupEpochs", "famoLearningRate", "famoWeightDecay");
+            "caGradRadius", "caGradRescale", "stchMu", "stchWarmupEpochs", "famoLearningRate", "famoWeightDecay",
+            "sdmGradLambda", "sdmGradIterations", "modoGamma", "modoRho");
 
     /** The attributes each weighting reads; RLW and GLS read none. */
     private static final Map<String, Set<String>> USED = Map.ofEntries(
@@ -39,6 +40,8 @@ final class WeightingAttributes {
             Map.entry("CAGRAD", Set.of("caGradRadius", "caGradRescale")),
             Map.entry("STCH", Set.of("stchMu", "stchWarmupEpochs")),
             Map.entry("FAMO", Set.of("famoLearningRate", "famoWeightDecay")),
+            Map.entry("SDMGRAD", Set.of("sdmGradLambda", "sdmGradIterations")),
+            Map.entry("MODO", Set.of("modoGamma", "modoRho")),
             Map.entry("CUSTOM", Set.of("strategy")));
 
     /** With a schedule class, SCHEDULED reads the class alone. */

@@ -606,6 +606,10 @@ final class TrainingModelWriter {
                     Snippets.doubleLiteral(w.stchMu()), w.stchWarmupEpochs());
             case FAMO -> CodeBlock.of("FAMO with logits trained at learning rate $L, weight decay $L",
                     Snippets.doubleLiteral(w.famoLearningRate()), Snippets.doubleLiteral(w.famoWeightDecay()));
+            case SDMGRAD -> CodeBlock.of("SDMGrad with λ = $L and $L iterations on its weights per step, on three "
+                    + "parts of each batch", Snippets.doubleLiteral(w.sdmGradLambda()), w.sdmGradIterations());
+            case MODO -> CodeBlock.of("MoDo with γ = $L and ρ = $L, on three parts of each batch",
+                    Snippets.doubleLiteral(w.modoGamma()), Snippets.doubleLiteral(w.modoRho()));
             case CUSTOM -> CodeBlock.of("the strategy {@link $T}", w.strategy().orElseThrow());
         };
     }
@@ -663,6 +667,10 @@ final class TrainingModelWriter {
                     Snippets.longLiteral(w.stchWarmupEpochs()));
             case FAMO -> CodeBlock.of("$T.famo($L, $L)", spec, Snippets.doubleLiteral(w.famoLearningRate()),
                     Snippets.doubleLiteral(w.famoWeightDecay()));
+            case SDMGRAD -> CodeBlock.of("$T.sdmGrad($L, $L)", spec, Snippets.doubleLiteral(w.sdmGradLambda()),
+                    w.sdmGradIterations());
+            case MODO -> CodeBlock.of("$T.moDo($L, $L)", spec, Snippets.doubleLiteral(w.modoGamma()),
+                    Snippets.doubleLiteral(w.modoRho()));
             case CUSTOM -> CodeBlock.of("$T.custom($T::new)", spec, w.strategy().orElseThrow());
         };
     }

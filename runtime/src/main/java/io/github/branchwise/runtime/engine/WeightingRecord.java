@@ -67,6 +67,10 @@ final class WeightingRecord {
         record.put("stchWarmupEpochs", weighting.stchWarmupEpochs());
         record.put("famoLearningRate", weighting.famoLearningRate());
         record.put("famoWeightDecay", weighting.famoWeightDecay());
+        record.put("sdmGradLambda", weighting.sdmGradLambda());
+        record.put("sdmGradIterations", weighting.sdmGradIterations());
+        record.put("modoGamma", weighting.modoGamma());
+        record.put("modoRho", weighting.modoRho());
         return JSON.writeValueAsBytes(record);
     }
 
@@ -109,6 +113,9 @@ final class WeightingRecord {
                 case STCH -> LossWeighting.stch(number(record, "stchMu"), integer(record, "stchWarmupEpochs"));
                 case FAMO -> LossWeighting.famo(number(record, "famoLearningRate"),
                         number(record, "famoWeightDecay"));
+                case SDMGRAD -> LossWeighting.sdmGrad(number(record, "sdmGradLambda"),
+                        Math.toIntExact(integer(record, "sdmGradIterations")));
+                case MODO -> LossWeighting.moDo(number(record, "modoGamma"), number(record, "modoRho"));
                 case CUSTOM -> LossWeighting.custom(type(text(record, "strategy"), loader));
             };
         } catch (ClassNotFoundException e) {
