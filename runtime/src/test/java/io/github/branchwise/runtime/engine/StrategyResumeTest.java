@@ -47,7 +47,10 @@ class StrategyResumeTest {
                 WeightingSpec.gradNorm(1.5, "", HeadGradients.PLAIN, GradNormWarmup.FIRST_EPOCH,
                         GradNormScope.ALL_SHARED, EpochMean.PER_EXAMPLE, GradientSource.REPRESENTATION_BATCH_SUM),
                 WeightingSpec.caGrad(), WeightingSpec.caGrad(0.8, 2),
-                WeightingSpec.stch(1.0, 1), WeightingSpec.stch(0.5, 2), WeightingSpec.famo(0.025, 0.001));
+                WeightingSpec.stch(1.0, 1), WeightingSpec.stch(0.5, 2), WeightingSpec.famo(0.025, 0.001),
+                // Three gradient samples per step (the batch of 6 split into 2 + 2 + 2); w and λ kept across steps.
+                WeightingSpec.sdmGrad(0.3, 20), WeightingSpec.sdmGrad(1.0, 3), WeightingSpec.moDo(1e-3, 0.1),
+                WeightingSpec.moDo(0.05, 0.5));
     }
 
     private static final INDArray[] X = {TestArrays.gaussian(1, 6, 3)};

@@ -121,6 +121,10 @@ class WeightingChoiceTest {
                 Arguments.of(LossWeighting.caGrad(0.8, 2), WeightingSpec.caGrad(0.8, 2)),
                 Arguments.of(LossWeighting.stch(0.5, 1), WeightingSpec.stch(0.5, 1)),
                 Arguments.of(LossWeighting.famo(0.1, 0.01), WeightingSpec.famo(0.1, 0.01)),
+                Arguments.of(LossWeighting.sdmGrad(), WeightingSpec.sdmGrad(0.3, 20)),
+                Arguments.of(LossWeighting.sdmGrad(1.0, 3), WeightingSpec.sdmGrad(1.0, 3)),
+                Arguments.of(LossWeighting.moDo(), WeightingSpec.moDo(0.001, 0.1)),
+                Arguments.of(LossWeighting.moDo(0.05, 0.5), WeightingSpec.moDo(0.05, 0.5)),
                 Arguments.of(LossWeighting.custom(StrategyTest.MaxLoss.class),
                         WeightingSpec.custom(StrategyTest.MaxLoss::new)));
     }
@@ -236,6 +240,14 @@ class WeightingChoiceTest {
                 () -> LossWeighting.famo(0.025, -0.1));
         assertMessage("FAMO famoWeightDecay must be finite and not negative; NaN is not",
                 () -> LossWeighting.famo(0.025, Double.NaN));
+        assertMessage("SDMGRAD sdmGradLambda must be finite and not negative; -0.3 is not",
+                () -> LossWeighting.sdmGrad(-0.3, 20));
+        assertMessage("SDMGRAD sdmGradLambda must be finite and not negative; Infinity is not",
+                () -> LossWeighting.sdmGrad(Double.POSITIVE_INFINITY, 20));
+        assertMessage("SDMGRAD sdmGradIterations must be positive; 0 is not", () -> LossWeighting.sdmGrad(0.3, 0));
+        assertMessage("MODO modoGamma must be positive and finite; 0.0 is not", () -> LossWeighting.moDo(0, 0.1));
+        assertMessage("MODO modoRho must be finite and not negative; NaN is not",
+                () -> LossWeighting.moDo(0.001, Double.NaN));
     }
 
     @Test
