@@ -10,6 +10,7 @@ import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.TrainingOptions;
 import io.github.branchwise.runtime.internal.WeightingSpec;
 import io.github.branchwise.runtime.training.Trainer;
+import io.github.branchwise.runtime.training.TrainerAccess;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -18,6 +19,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.Sgd;
 
 /**
@@ -180,6 +182,155 @@ class SampledStrategiesReferenceTest {
             0.30046507411093626, -0.5029974103408169, 0.20163068643128093, 0.2064782164243934, -0.10469051632321873});
         expected.put("bin/dense_0/b", new double[] {0.004812952272254027, 0.10197024423491065});
         assertParameters(trainer, expected);
+    }
+
+    /**
+     * A strategy of one's own with two samples: each sample's losses are those of its part of the rows (4 + 3 of 7),
+     * evaluated separately, the reported losses their mean, the outputs of the step those of the whole batch in row
+     * order, and an equal combination of the two samples' gradients moves the parameters as SGD on the mean of the two
+     * parts' losses (checked against a FIXED twin fed the parts' mean through the same SGD step).
+     */
+    @ParameterizedTest
+    @EnumSource(ExecutorKind.class)
+    void twoSamplesOfAStrategyOfOnesOwnAreThePartsOfTheBatch(ExecutorKind kind) {
+        TwoSamples.seen.clear();
+        Trainer trainer = trainer(WeightingSpec.custom(TwoSamples::new), kind);
+        INDArray[] x = {X};
+        INDArray[] y = {Y_REG, Y_BIN};
+        INDArray[] firstX = {X.get(NDArrayIndex.interval(0, 4), NDArrayIndex.all()).dup()};
+        INDArray[] firstY = {Y_REG.get(NDArrayIndex.interval(0, 4), NDArrayIndex.all()).dup(),
+            Y_BIN.get(NDArrayIndex.interval(0, 4), NDArrayIndex.all()).dup()};
+        INDArray[] secondX = {X.get(NDArrayIndex.interval(4, 7), NDArrayIndex.all()).dup()};
+        INDArray[] secondY = {Y_REG.get(NDArrayIndex.interval(4, 7), NDArrayIndex.all()).dup(),
+            Y_BIN.get(NDArrayIndex.interval(4, 7), NDArrayIndex.all()).dup()};
+        double[] first = trainer.evaluate(firstX, firstY).branchLosses();
+        double[] second = trainer.evaluate(secondX, secondY).branchLosses();
+        INDArray[] outputs = TrainerAccess.evaluateWithOutputs(trainer, x, y).outputs();
+        Map<String, INDArray> before = trainer.parameters();
+        LossesAndOutputs step = TrainerAccess.fitWithOutputs(trainer, x, y);
+        assertArrayEquals(first, TwoSamples.seen.get(0), TOLERANCE);
+        assertArrayEquals(second, TwoSamples.seen.get(1), TOLERANCE);
+        assertArrayEquals(new double[] {(first[0] + second[0]) / 2, (first[1] + second[1]) / 2},
+                step.losses().branchLosses(), TOLERANCE);
+        for (int o = 0; o < outputs.length; o++) {
+            assertArrayEquals(outputs[o].reshape(-1).toDoubleVector(), step.outputs()[o].reshape(-1).toDoubleVector(),
+                    TOLERANCE, "output " + o);
+        }
+        // SGD on ½(L(part 1) + L(part 2)), summed over the branches: half of each part's FIXED (1, 1) step, both
+        // taken from the same start by two twins.
+        Trainer firstTwin = trainer(WeightingSpec.fixed(1, 1), kind);
+        Trainer secondTwin = trainer(WeightingSpec.fixed(1, 1), kind);
+        firstTwin.fit(firstX, firstY);
+        secondTwin.fit(secondX, secondY);
+        Map<String, INDArray> after = trainer.parameters();
+        for (String name : before.keySet()) {
+            double[] start = before.get(name).reshape(-1).toDoubleVector();
+            double[] a = firstTwin.parameters().get(name).reshape(-1).toDoubleVector();
+            double[] b = secondTwin.parameters().get(name).reshape(-1).toDoubleVector();
+            double[] expected = new double[start.length];
+            for (int v = 0; v < start.length; v++) {
+                expected[v] = start[v] + ((a[v] - start[v]) + (b[v] - start[v])) / 2;
+            }
+            assertArrayEquals(expected, after.get(name).reshape(-1).toDoubleVector(), TOLERANCE, name);
+        }
+    }
+
+    /** Two samples, each branch's gradient weighted ½ on both: SGD on the mean of the two parts' losses. */
+    public static final class TwoSamples implements io.github.branchwise.runtime.weighting.Weighter {
+        static final java.util.List<double[]> seen = new java.util.ArrayList<>();
+
+        @Override
+        public org.nd4j.autodiff.samediff.SDVariable combine(io.github.branchwise.runtime.GraphHost host,
+                java.util.List<org.nd4j.autodiff.samediff.SDVariable> branchLosses) {
+            return branchLosses.get(0).add(branchLosses.get(1));
+        }
+
+        @Override
+        public double[] weights() {
+            return new double[] {1, 1};
+        }
+
+        @Override
+        public boolean needsBranchGradients() {
+            return true;
+        }
+
+        @Override
+        public int gradientSamples() {
+            return 2;
+        }
+
+        @Override
+        public Map<String, INDArray> combineGradients(io.github.branchwise.runtime.weighting.BranchGradients g) {
+            seen.add(g.losses(0));
+            seen.add(g.losses(1));
+            double[][] half = {{0.5, 0.5}, {0.5, 0.5}};
+            return g.combine(half, java.util.List.of(), half);
+        }
+    }
+
+    /** What the SPI refuses: no samples, and several samples with representation gradients. */
+    @Test
+    void impossibleSampleRequestsAreRefused() {
+        Trainer none = trainer(WeightingSpec.custom(NoSamples::new), ExecutorKind.COMPILED);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> fit(none, 6));
+        assertTrue(e.getMessage().contains("0 gradient samples"), e.getMessage());
+        Trainer both = trainer(WeightingSpec.custom(SamplesAndRepresentation::new), ExecutorKind.COMPILED);
+        e = assertThrows(IllegalStateException.class, () -> fit(both, 6));
+        assertTrue(e.getMessage().contains("only one of the two"), e.getMessage());
+    }
+
+    /** Asks for no gradient sample at all. */
+    public static final class NoSamples implements io.github.branchwise.runtime.weighting.Weighter {
+        @Override
+        public org.nd4j.autodiff.samediff.SDVariable combine(io.github.branchwise.runtime.GraphHost host,
+                java.util.List<org.nd4j.autodiff.samediff.SDVariable> branchLosses) {
+            return branchLosses.get(0).add(branchLosses.get(1));
+        }
+
+        @Override
+        public double[] weights() {
+            return new double[] {1, 1};
+        }
+
+        @Override
+        public boolean needsBranchGradients() {
+            return true;
+        }
+
+        @Override
+        public int gradientSamples() {
+            return 0;
+        }
+    }
+
+    /** Asks for three samples and for the representation's gradients. */
+    public static final class SamplesAndRepresentation implements io.github.branchwise.runtime.weighting.Weighter {
+        @Override
+        public org.nd4j.autodiff.samediff.SDVariable combine(io.github.branchwise.runtime.GraphHost host,
+                java.util.List<org.nd4j.autodiff.samediff.SDVariable> branchLosses) {
+            return branchLosses.get(0).add(branchLosses.get(1));
+        }
+
+        @Override
+        public double[] weights() {
+            return new double[] {1, 1};
+        }
+
+        @Override
+        public boolean needsBranchGradients() {
+            return true;
+        }
+
+        @Override
+        public boolean needsRepresentationGradients() {
+            return true;
+        }
+
+        @Override
+        public int gradientSamples() {
+            return 3;
+        }
     }
 
     /** A batch of fewer rows than samples is refused before anything moves, naming the strategy and the size. */
