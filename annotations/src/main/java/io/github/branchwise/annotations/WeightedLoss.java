@@ -194,4 +194,28 @@ public @interface WeightedLoss {
      * default {@link GradVacGroups#WHOLE_MODEL}, LibMTL's.
      */
     GradVacGroups gradVacGroups() default GradVacGroups.WHOLE_MODEL;
+
+    /**
+     * For {@link Weighting#SDMGRAD}: λ, how far the update is pulled towards the average gradient; finite, not
+     * negative (0 is a stochastic MGDA). 0.3, LibMTL's default and the official code's NYU-v2 and Cityscapes runs'.
+     */
+    double sdmGradLambda() default 0.3;
+
+    /**
+     * For {@link Weighting#SDMGRAD}: the projected SGD steps on the weights w per training step; positive. 20, LibMTL's
+     * default and the official code's.
+     */
+    int sdmGradIterations() default 20;
+
+    /**
+     * For {@link Weighting#MODO}: γ, the learning rate of the weights λ; positive and finite. 0.001, LibMTL's default
+     * (the paper tunes it per experiment).
+     */
+    double modoGamma() default 0.001;
+
+    /**
+     * For {@link Weighting#MODO}: ρ, the L2 regularisation of the weights' update; finite, not negative. 0.1, LibMTL's
+     * default.
+     */
+    double modoRho() default 0.1;
 }

@@ -6,7 +6,9 @@ package io.github.branchwise.annotations;
  * <p>The loss-level strategies ({@link #FIXED}, {@link #TRAINABLE}, {@link #SCHEDULED}, {@link #UNCERTAINTY},
  * {@link #DWA}, {@link #RLW}, {@link #GLS}, {@link #STCH}, {@link #FAMO}) cost one forward and backward pass per step,
  * like a single loss (FAMO one forward pass more). The gradient-level ones ({@link #GRADNORM}, {@link #PCGRAD},
- * {@link #MGDA}, {@link #CAGRAD}, {@link #IMTL} but for its loss-only mode, {@link #ALIGNED_MTL}, {@link #GRADVAC}) need each branch's own gradient and cost about K passes per step. The README's
+ * {@link #MGDA}, {@link #CAGRAD}, {@link #IMTL} but for its loss-only mode, {@link #ALIGNED_MTL},
+ * {@link #GRADVAC}) need each branch's own gradient and cost about K passes per step ({@link #SDMGRAD} and
+ * {@link #MODO} 3K passes over a third of the batch each). The README's
  * strategy table gives the measured costs and when to use which.
  */
 public enum Weighting {
@@ -114,6 +116,24 @@ public enum Weighting {
      * With every target at 0 it is PCGrad.
      */
     GRADVAC,
+    /**
+     * SDMGrad, Xiao, Ban and Ji (2023): a stochastic, direction-oriented MGDA. Each step's batch is split into three
+     * consecutive parts, independent samples ζ, ξ₁, ξ₂ of every branch's gradient (3K passes). Simplex weights w, kept
+     * from step to step, take {@link WeightedLoss#sdmGradIterations()} projected SGD steps on
+     * {@code ½‖Gw‖² + λ·(Gw)·g₀} estimated from {@code ξ₁·ξ₂ᵀ}; the shared parameters' update is
+     * {@code (Σ wᵢ·ζᵢ + λ·mean(ζ))/(1 + λ)} with {@code λ = } {@link WeightedLoss#sdmGradLambda()}; each branch's own
+     * parameters get its gradient on the whole batch. A batch of 3b rows is LibMTL's three batches of b.
+     */
+    SDMGRAD,
+    /**
+     * MoDo, Chen et al. (2023): multi-objective gradient with double sampling. Each step's batch is split into three
+     * consecutive parts, independent samples G₁, G₂, G₃ of every branch's gradient (3K passes). Weights λ, kept from
+     * step to step, take one projected step {@code λ ← Π(λ − γ·(G₁G₂ᵀλ + ρλ))} ({@code γ = }
+     * {@link WeightedLoss#modoGamma()}, {@code ρ = } {@link WeightedLoss#modoRho()}); the shared parameters' update is
+     * {@code Σ λᵢ·G₃ᵢ}; each branch's own parameters get its gradient on the whole batch. A batch of 3b rows is
+     * LibMTL's three batches of b.
+     */
+    MODO,
     /** The user's own strategy: a class implementing {@code io.github.branchwise.runtime.weighting.Weighter}. */
     CUSTOM
 }

@@ -463,6 +463,18 @@ final class RuleCases {
                 of(Message.GRADVAC_BETA, "class M", model(
                         "@WeightedLoss(weighting = Weighting.GRADVAC, gradVacBeta = 1.5) public abstract class M",
                         "@Shared " + SHARED)),
+                of(Message.SDMGRAD_LAMBDA, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.SDMGRAD, sdmGradLambda = -0.3) public abstract class M",
+                        "@Shared " + SHARED)),
+                of(Message.SDMGRAD_ITERATIONS, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.SDMGRAD, sdmGradIterations = 0) public abstract class M",
+                        "@Shared " + SHARED)),
+                of(Message.MODO_GAMMA, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.MODO, modoGamma = 0) public abstract class M",
+                        "@Shared " + SHARED)),
+                of(Message.MODO_RHO, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.MODO, modoRho = Double.NaN) public abstract class M",
+                        "@Shared " + SHARED)),
 
                 // Processing.
                 of(Message.UNRESOLVED_TYPES, "class M", valid("Missing helper() { return null; }")),

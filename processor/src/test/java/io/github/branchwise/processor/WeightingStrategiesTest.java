@@ -162,6 +162,10 @@ final class WeightingStrategiesTest {
         sources.add(model("AlignedMtl", "weighting = Weighting.ALIGNED_MTL", true));
         sources.add(model("GradVac", "weighting = Weighting.GRADVAC, gradVacBeta = 0.5, "
                 + "gradVacGroups = io.github.branchwise.annotations.GradVacGroups.PER_LAYER", true));
+        sources.add(model("SdmGrad", "weighting = Weighting.SDMGRAD", true));
+        sources.add(model("SdmGradTuned", "weighting = Weighting.SDMGRAD, sdmGradLambda = 1, sdmGradIterations = 5",
+                true));
+        sources.add(model("MoDo", "weighting = Weighting.MODO, modoGamma = 0.05, modoRho = 0.2", true));
         sources.add(model("Custom", "weighting = Weighting.CUSTOM, strategy = ConstantWeighter.class", false));
         sources.add(JavaFileObjects.forSourceString("strategies.ConstantWeighter", WEIGHTER));
         compilation = Compilations.javac().compile(sources);
@@ -381,6 +385,30 @@ final class WeightingStrategiesTest {
         double a2 = component(second, "a");
         double b2 = component(second, "b");
         assertNotEquals((1 / a2) / (1 / a2 + 1 / b2), w[0], 1e-6, "the logits moved after the first step");
+    }
+
+    /** The batch of 8 rows is split into 3 + 3 + 2 for the three gradient samples. */
+    @Test
+    void sdmGradAndMoDoTakeTheAnnotatedSettingsAndTrainOnThreeSamples() throws Exception {
+        assertEquals("SDMGRAD(lambda=0.3, iterations=20)", description(create("SdmGrad")));
+        assertEquals("SDMGRAD(lambda=1.0, iterations=5)", description(create("SdmGradTuned")));
+        assertEquals("MODO(gamma=0.05, rho=0.2)", description(create("MoDo")));
+        for (String name : List.of("SdmGrad", "SdmGradTuned", "MoDo")) {
+            Object model = create(name);
+            Object batch = batch(name);
+            for (int i = 0; i < 3; i++) {
+                Object losses = call(model, "fit", batch);
+                assertFinite(losses);
+                double[] w = weights(model);
+                assertEquals(1.0, w[0] + w[1], 1e-9, name + ": the shared update's coefficients sum to one");
+                // Reported: the weights times the mean of the parts' losses.
+                assertEquals(w[0] * component(losses, "a") + w[1] * component(losses, "b"),
+                        component(losses, "total"), 1e-6, name);
+            }
+        }
+        Object modo = create("MoDo");
+        call(modo, "fit", batch("MoDo"));
+        assertNotEquals(0.5, weights(modo)[0], 1e-6, "λ moved from uniform");
     }
 
     @Test

@@ -75,6 +75,10 @@ public final class LossWeighting {
     private final ImtlMode imtlMode;
     private final double gradVacBeta;
     private final GradVacGroups gradVacGroups;
+    private final double sdmGradLambda;
+    private final int sdmGradIterations;
+    private final double modoGamma;
+    private final double modoRho;
 
     private LossWeighting(Weighting weighting, Settings s) {
         this.weighting = weighting;
@@ -110,6 +114,10 @@ public final class LossWeighting {
         this.imtlMode = s.imtlMode;
         this.gradVacBeta = s.gradVacBeta;
         this.gradVacGroups = s.gradVacGroups;
+        this.sdmGradLambda = s.sdmGradLambda;
+        this.sdmGradIterations = s.sdmGradIterations;
+        this.modoGamma = s.modoGamma;
+        this.modoRho = s.modoRho;
     }
 
     /**
@@ -516,6 +524,56 @@ public final class LossWeighting {
         return new LossWeighting(Weighting.GRADVAC, s);
     }
 
+    /** {@link Weighting#SDMGRAD} with the annotation's defaults (LibMTL's): λ = 0.3, 20 iterations. */
+    public static LossWeighting sdmGrad() {
+        return sdmGrad(0.3, 20);
+    }
+
+    /**
+     * {@link Weighting#SDMGRAD}: λ pulls the update towards the average gradient; {@code iterations} projected SGD
+     * steps on the weights per training step. Each step's batch is split into three parts (at least 3 rows).
+     *
+     * @throws IllegalArgumentException unless λ is finite and not negative and the iterations positive
+     */
+    public static LossWeighting sdmGrad(double lambda, int iterations) {
+        if (!(lambda >= 0) || Double.isInfinite(lambda)) {
+            throw new IllegalArgumentException("SDMGRAD sdmGradLambda must be finite and not negative; " + lambda
+                    + " is not");
+        }
+        if (iterations <= 0) {
+            throw new IllegalArgumentException("SDMGRAD sdmGradIterations must be positive; " + iterations
+                    + " is not");
+        }
+        Settings s = new Settings();
+        s.sdmGradLambda = lambda;
+        s.sdmGradIterations = iterations;
+        return new LossWeighting(Weighting.SDMGRAD, s);
+    }
+
+    /** {@link Weighting#MODO} with the annotation's defaults (LibMTL's): γ = 0.001, ρ = 0.1. */
+    public static LossWeighting moDo() {
+        return moDo(0.001, 0.1);
+    }
+
+    /**
+     * {@link Weighting#MODO}: the weights' learning rate γ and the L2 regularisation ρ of their update. Each step's
+     * batch is split into three parts (at least 3 rows).
+     *
+     * @throws IllegalArgumentException unless γ is positive and finite and ρ finite and not negative
+     */
+    public static LossWeighting moDo(double gamma, double rho) {
+        if (!(gamma > 0) || Double.isInfinite(gamma)) {
+            throw new IllegalArgumentException("MODO modoGamma must be positive and finite; " + gamma + " is not");
+        }
+        if (!(rho >= 0) || Double.isInfinite(rho)) {
+            throw new IllegalArgumentException("MODO modoRho must be finite and not negative; " + rho + " is not");
+        }
+        Settings s = new Settings();
+        s.modoGamma = gamma;
+        s.modoRho = rho;
+        return new LossWeighting(Weighting.MODO, s);
+    }
+
     /**
      * {@link Weighting#CUSTOM}: the user's strategy, a public, non-abstract class implementing
      * {@code io.github.branchwise.runtime.weighting.Weighter} with a public no-argument constructor, checked when the
@@ -695,6 +753,26 @@ public final class LossWeighting {
         return gradVacGroups;
     }
 
+    /** SDMGRAD: λ, the pull towards the average gradient. */
+    public double sdmGradLambda() {
+        return sdmGradLambda;
+    }
+
+    /** SDMGRAD: the projected SGD steps on the weights per training step. */
+    public int sdmGradIterations() {
+        return sdmGradIterations;
+    }
+
+    /** MODO: γ, the learning rate of the weights. */
+    public double modoGamma() {
+        return modoGamma;
+    }
+
+    /** MODO: ρ, the L2 regularisation of the weights' update. */
+    public double modoRho() {
+        return modoRho;
+    }
+
     @Override
     public boolean equals(Object other) {
         return other instanceof LossWeighting that && weighting == that.weighting
@@ -717,7 +795,10 @@ public final class LossWeighting {
                 && Double.compare(famoLearningRate, that.famoLearningRate) == 0
                 && Double.compare(famoWeightDecay, that.famoWeightDecay) == 0
                 && imtlMode == that.imtlMode && Double.compare(gradVacBeta, that.gradVacBeta) == 0
-                && gradVacGroups == that.gradVacGroups;
+                && gradVacGroups == that.gradVacGroups
+                && Double.compare(sdmGradLambda, that.sdmGradLambda) == 0
+                && sdmGradIterations == that.sdmGradIterations
+                && Double.compare(modoGamma, that.modoGamma) == 0 && Double.compare(modoRho, that.modoRho) == 0;
     }
 
     @Override
@@ -726,7 +807,8 @@ public final class LossWeighting {
                 rampLength, rampUnit, schedule, temperature, asymmetry, sharedLayer, strategy, convention,
                 headGradients, mgdaNormalization, uncertaintyScale, initialLogVariance, gradNormWarmup, gradNormScope,
                 pcGradOrder, epochMean, gradientSource, caGradRadius, caGradRescale, stchMu, stchWarmupEpochs,
-                famoLearningRate, famoWeightDecay, imtlMode, gradVacBeta, gradVacGroups);
+                famoLearningRate, famoWeightDecay, imtlMode, gradVacBeta, gradVacGroups, sdmGradLambda,
+                sdmGradIterations, modoGamma, modoRho);
     }
 
     /** The strategy and the settings it reads, e.g. {@code DWA(temperature=2.0)}. */
@@ -770,6 +852,9 @@ public final class LossWeighting {
             case ALIGNED_MTL -> gradientSource == GradientSource.PARAMETERS ? "ALIGNED_MTL"
                     : "ALIGNED_MTL(gradientSource=" + gradientSource + ")";
             case GRADVAC -> "GRADVAC(gradVacBeta=" + gradVacBeta + ", gradVacGroups=" + gradVacGroups + ")";
+            case SDMGRAD -> "SDMGRAD(sdmGradLambda=" + sdmGradLambda + ", sdmGradIterations=" + sdmGradIterations
+                    + ")";
+            case MODO -> "MODO(modoGamma=" + modoGamma + ", modoRho=" + modoRho + ")";
             default -> weighting.name();
         };
     }
@@ -823,5 +908,9 @@ public final class LossWeighting {
         ImtlMode imtlMode = ImtlMode.HYBRID;
         double gradVacBeta = 0.01;
         GradVacGroups gradVacGroups = GradVacGroups.WHOLE_MODEL;
+        double sdmGradLambda = 0.3;
+        int sdmGradIterations = 20;
+        double modoGamma = 0.001;
+        double modoRho = 0.1;
     }
 }

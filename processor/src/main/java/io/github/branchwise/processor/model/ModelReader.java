@@ -181,7 +181,12 @@ public final class ModelReader {
                         Annotations.enumValue(elements, annotation, "imtlMode").orElseThrow()),
                 Annotations.doubleValue(elements, annotation, "gradVacBeta").orElseThrow(),
                 io.github.branchwise.annotations.GradVacGroups.valueOf(
-                        Annotations.enumValue(elements, annotation, "gradVacGroups").orElseThrow()));
+                        Annotations.enumValue(elements, annotation, "gradVacGroups").orElseThrow()),
+                Annotations.doubleValue(elements, annotation, "sdmGradLambda").orElseThrow(),
+                Annotations.value(elements, annotation, "sdmGradIterations")
+                        .flatMap(v -> Annotations.number(v.getValue())).orElseThrow().intValue(),
+                Annotations.doubleValue(elements, annotation, "modoGamma").orElseThrow(),
+                Annotations.doubleValue(elements, annotation, "modoRho").orElseThrow());
     }
 
     private List<String> strings(AnnotationMirror annotation, String attribute) {

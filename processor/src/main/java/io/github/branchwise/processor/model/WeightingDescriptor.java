@@ -55,6 +55,10 @@ import java.util.Optional;
  * @param imtlMode IMTL: which of the paper's balances apply
  * @param gradVacBeta GRADVAC: the rate β of the cosine targets' moving averages
  * @param gradVacGroups GRADVAC: the groups of shared parameters with their own targets
+ * @param sdmGradLambda SDMGRAD: λ, the pull towards the average gradient
+ * @param sdmGradIterations SDMGRAD: the projected SGD steps on the weights per training step
+ * @param modoGamma MODO: γ, the learning rate of the weights
+ * @param modoRho MODO: ρ, the L2 regularisation of the weights' update
  */
 public record WeightingDescriptor(
         Weighting kind,
@@ -89,7 +93,11 @@ public record WeightingDescriptor(
         double famoWeightDecay,
         ImtlMode imtlMode,
         double gradVacBeta,
-        GradVacGroups gradVacGroups) {
+        GradVacGroups gradVacGroups,
+        double sdmGradLambda,
+        int sdmGradIterations,
+        double modoGamma,
+        double modoRho) {
     /** Copies the weights. */
     public WeightingDescriptor {
         weights = List.copyOf(weights);

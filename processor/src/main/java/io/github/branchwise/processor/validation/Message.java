@@ -303,6 +303,14 @@ public enum Message {
             "CAGRAD caGradRescale must be 0 (no rescaling), 1 (divide by 1 + c²) or 2 (divide by 1 + c); %s is not"),
     /** A GradVac β outside [0, 1]. */
     GRADVAC_BETA("GradVacBeta", "GRADVAC gradVacBeta must lie in [0, 1]; %s does not"),
+    /** An SDMGrad λ that is negative or not finite. */
+    SDMGRAD_LAMBDA("SdmGradLambda", "SDMGRAD sdmGradLambda must be finite and not negative; %s is not"),
+    /** A number of SDMGrad inner iterations that is not positive. */
+    SDMGRAD_ITERATIONS("SdmGradIterations", "SDMGRAD sdmGradIterations must be positive; %s is not"),
+    /** A MoDo γ that is not positive. */
+    MODO_GAMMA("ModoGamma", "MODO modoGamma must be positive and finite; %s is not"),
+    /** A MoDo ρ that is negative or not finite. */
+    MODO_RHO("ModoRho", "MODO modoRho must be finite and not negative; %s is not"),
 
     // ----- Processing -----
     /** A model that still refers to missing types in the last round. */

@@ -704,10 +704,18 @@ public final class ModelValidator {
                     }
                 }
                 case "UNCERTAINTY" -> validateInitialLogVariance();
-                case "PCGRAD", "MGDA", "CAGRAD", "IMTL", "ALIGNED_MTL", "GRADVAC" -> {
+                case "PCGRAD", "MGDA", "CAGRAD", "IMTL", "ALIGNED_MTL", "GRADVAC", "SDMGRAD", "MODO" -> {
                     if (weighting.equals("CAGRAD")) {
                         validatePositive("caGradRadius", Message.CAGRAD_RADIUS, true);
                         validateCaGradRescale();
+                    }
+                    if (weighting.equals("SDMGRAD")) {
+                        validatePositive("sdmGradLambda", Message.SDMGRAD_LAMBDA, true);
+                        validatePositiveCount("sdmGradIterations", Message.SDMGRAD_ITERATIONS);
+                    }
+                    if (weighting.equals("MODO")) {
+                        validatePositive("modoGamma", Message.MODO_GAMMA, false);
+                        validatePositive("modoRho", Message.MODO_RHO, true);
                     }
                     if (weighting.equals("GRADVAC")) {
                         validateGradVacBeta();
@@ -912,6 +920,19 @@ public final class ModelValidator {
                 report.report(Message.INVALID_ATTRIBUTE, type, weightedLoss, explicit.orElse(null), "WeightedLoss",
                         attribute);
             } else if (value.get().longValue() < 0) {
+                report.report(message, type, weightedLoss, explicit.orElse(null), value.get().longValue());
+            }
+        }
+
+        /** A whole-number attribute that must be positive (SDMGrad's inner iterations). */
+        private void validatePositiveCount(String attribute, Message message) {
+            Optional<AnnotationValue> explicit = Annotations.explicitValue(weightedLoss, attribute);
+            Optional<Number> value = Annotations.value(elements, weightedLoss, attribute)
+                    .flatMap(v -> Annotations.number(v.getValue()));
+            if (value.isEmpty()) {
+                report.report(Message.INVALID_ATTRIBUTE, type, weightedLoss, explicit.orElse(null), "WeightedLoss",
+                        attribute);
+            } else if (value.get().longValue() <= 0) {
                 report.report(message, type, weightedLoss, explicit.orElse(null), value.get().longValue());
             }
         }

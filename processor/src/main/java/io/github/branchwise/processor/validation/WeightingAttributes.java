@@ -22,7 +22,7 @@ final class WeightingAttributes {
             "mgdaNormalization", "uncertaintyScale", "initialLogVariance", "gradNormWarmup", "gradNormScope",
             "pcGradOrder", "epochMean", "gradientSource",
             "caGradRadius", "caGradRescale", "stchMu", "stchWarmupEpochs", "famoLearningRate", "famoWeightDecay",
-            "imtlMode", "gradVacBeta", "gradVacGroups");
+            "imtlMode", "gradVacBeta", "gradVacGroups", "sdmGradLambda", "sdmGradIterations", "modoGamma", "modoRho");
 
     /** The attributes each weighting reads; RLW and GLS read none. */
     private static final Map<String, Set<String>> USED = Map.ofEntries(
@@ -43,6 +43,8 @@ final class WeightingAttributes {
             Map.entry("IMTL", Set.of("imtlMode", "gradientSource")),
             Map.entry("ALIGNED_MTL", Set.of("gradientSource")),
             Map.entry("GRADVAC", Set.of("gradVacBeta", "gradVacGroups")),
+            Map.entry("SDMGRAD", Set.of("sdmGradLambda", "sdmGradIterations")),
+            Map.entry("MODO", Set.of("modoGamma", "modoRho")),
             Map.entry("CUSTOM", Set.of("strategy")));
 
     /** With a schedule class, SCHEDULED reads the class alone. */

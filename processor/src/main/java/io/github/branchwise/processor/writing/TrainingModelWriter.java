@@ -617,6 +617,10 @@ final class TrainingModelWriter {
                     + "of their Gram matrix");
             case GRADVAC -> CodeBlock.of("GradVac with targets moving at β = $L, $L",
                     Snippets.doubleLiteral(w.gradVacBeta()), w.gradVacGroups().name().toLowerCase(Locale.ROOT));
+            case SDMGRAD -> CodeBlock.of("SDMGrad with λ = $L and $L iterations on its weights per step, on three "
+                    + "parts of each batch", Snippets.doubleLiteral(w.sdmGradLambda()), w.sdmGradIterations());
+            case MODO -> CodeBlock.of("MoDo with γ = $L and ρ = $L, on three parts of each batch",
+                    Snippets.doubleLiteral(w.modoGamma()), Snippets.doubleLiteral(w.modoRho()));
             case CUSTOM -> CodeBlock.of("the strategy {@link $T}", w.strategy().orElseThrow());
         };
     }
@@ -680,6 +684,10 @@ final class TrainingModelWriter {
                     w.gradientSource().name());
             case GRADVAC -> CodeBlock.of("$T.gradVac($L, $T.$L)", spec, Snippets.doubleLiteral(w.gradVacBeta()),
                     GradVacGroups.class, w.gradVacGroups().name());
+            case SDMGRAD -> CodeBlock.of("$T.sdmGrad($L, $L)", spec, Snippets.doubleLiteral(w.sdmGradLambda()),
+                    w.sdmGradIterations());
+            case MODO -> CodeBlock.of("$T.moDo($L, $L)", spec, Snippets.doubleLiteral(w.modoGamma()),
+                    Snippets.doubleLiteral(w.modoRho()));
             case CUSTOM -> CodeBlock.of("$T.custom($T::new)", spec, w.strategy().orElseThrow());
         };
     }

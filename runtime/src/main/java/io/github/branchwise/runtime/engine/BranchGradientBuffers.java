@@ -9,6 +9,7 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,13 +34,20 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link #of(int)} (for the trainer) and the results of {@link #combine} are valid until the next step, and are overwritten by it.
  */
 public final class BranchGradientBuffers implements BranchGradients {
-    /** Per branch, the buffer holding that branch's gradient of each parameter, by name. */
+    private final int branches;
+    private final int samples;
+    /**
+     * Per slot {@code sample·branches + branch}, the buffer holding that branch's gradient of each parameter on that
+     * gradient sample, by name; slots {@code 0..branches-1} are sample 0, all there is for most strategies.
+     */
     private final List<Map<String, Buffer>> perBranch;
     /** The output buffer of {@link #combine} for each parameter, by name; kept for frozen parameters too. */
     private final Map<String, Buffer> combined = new LinkedHashMap<>();
-    /** Per branch, the arrays of those buffers, as {@link #of(int)} hands them out; rebuilt only when they change. */
+    /** Per slot, the arrays of those buffers, as {@link #of(int)} hands them out; rebuilt only when they change. */
     private final List<Map<String, INDArray>> arraysPerBranch;
     private double[] losses = new double[0];
+    /** Each gradient sample's branch losses, {@code [sample][branch]}; with one sample, {@link #losses}. */
+    private double[][] sampleLosses = new double[0][];
     private List<String> sharedParameters = List.of();
     private Map<String, List<String>> sharedScopes = Map.of();
     private List<String> sharedMethods = List.of();
@@ -52,12 +60,26 @@ public final class BranchGradientBuffers implements BranchGradients {
      * {@link #setStep}.
      */
     public BranchGradientBuffers(int branches) {
+        this(branches, 1);
+    }
+
+    /**
+     * Empty buffers for {@code branches} branches and {@code samples} gradient samples per step
+     * ({@link io.github.branchwise.runtime.weighting.Weighter#gradientSamples()}), filled by the trainer every step
+     * through {@link #store(int, int, Map)}, {@link #setStep} and {@link #setSampleLosses}.
+     */
+    public BranchGradientBuffers(int branches, int samples) {
         if (branches < 1) {
             throw new IllegalArgumentException("need at least one branch, got " + branches);
         }
-        perBranch = new ArrayList<>(branches);
-        arraysPerBranch = new ArrayList<>(branches);
-        for (int i = 0; i < branches; i++) {
+        if (samples < 1) {
+            throw new IllegalArgumentException("need at least one gradient sample, got " + samples);
+        }
+        this.branches = branches;
+        this.samples = samples;
+        perBranch = new ArrayList<>(branches * samples);
+        arraysPerBranch = new ArrayList<>(branches * samples);
+        for (int i = 0; i < branches * samples; i++) {
             perBranch.add(new LinkedHashMap<>());
             arraysPerBranch.add(Map.of());
         }
@@ -69,7 +91,13 @@ public final class BranchGradientBuffers implements BranchGradients {
      * only if its shape or type changes; parameters missing from {@code gradients} (frozen ones) are dropped.
      */
     public void store(int branch, Map<String, INDArray> gradients) {
-        Map<String, Buffer> buffers = perBranch.get(branch);
+        store(0, branch, gradients);
+    }
+
+    /** As {@link #store(int, Map)}, for branch {@code branch}'s gradient on gradient sample {@code sample}. */
+    public void store(int sample, int branch, Map<String, INDArray> gradients) {
+        int slot = slot(sample, branch);
+        Map<String, Buffer> buffers = perBranch.get(slot);
         boolean changed = !buffers.keySet().equals(gradients.keySet());
         if (changed) {
             // Another set of trainable parameters (frozen or unfrozen): keep the buffers of those still trained.
@@ -93,8 +121,18 @@ public final class BranchGradientBuffers implements BranchGradients {
         if (changed) {
             Map<String, INDArray> arrays = new LinkedHashMap<>();
             buffers.forEach((name, buffer) -> arrays.put(name, buffer.array));
-            arraysPerBranch.set(branch, Collections.unmodifiableMap(arrays));
+            arraysPerBranch.set(slot, Collections.unmodifiableMap(arrays));
         }
+    }
+
+    private int slot(int sample, int branch) {
+        if (sample < 0 || sample >= samples) {
+            throw new IllegalArgumentException("no gradient sample " + sample + " of " + samples);
+        }
+        if (branch < 0 || branch >= branches) {
+            throw new IllegalArgumentException("no branch " + branch + " of " + branches);
+        }
+        return sample * branches + branch;
     }
 
     /**
@@ -121,10 +159,11 @@ public final class BranchGradientBuffers implements BranchGradients {
      */
     public void setStep(double[] losses, List<String> sharedParameters, Map<String, List<String>> sharedScopes,
                         List<String> sharedMethods, StepInfo step) {
-        if (losses.length != perBranch.size()) {
-            throw new IllegalArgumentException(losses.length + " losses for " + perBranch.size() + " branches");
+        if (losses.length != branches) {
+            throw new IllegalArgumentException(losses.length + " losses for " + branches + " branches");
         }
         this.losses = losses.clone();
+        this.sampleLosses = new double[][] {losses.clone()};
         this.sharedParameters = List.copyOf(sharedParameters);
         // Order kept (Map.copyOf would not keep it): strategies read "the last" scope from it.
         this.sharedScopes = Collections.unmodifiableMap(new LinkedHashMap<>(sharedScopes));
@@ -132,10 +171,49 @@ public final class BranchGradientBuffers implements BranchGradients {
         this.step = step;
     }
 
+    /**
+     * Sets each gradient sample's branch losses, {@code [sample][branch]}, after {@link #setStep}; {@link #losses()}
+     * becomes their mean, the step's reported losses.
+     *
+     * @throws IllegalArgumentException unless there is one row per sample of one loss per branch
+     */
+    public void setSampleLosses(double[][] perSample) {
+        if (perSample.length != samples) {
+            throw new IllegalArgumentException(perSample.length + " samples' losses for " + samples + " samples");
+        }
+        double[] mean = new double[branches];
+        double[][] copy = new double[samples][];
+        for (int s = 0; s < samples; s++) {
+            if (perSample[s].length != branches) {
+                throw new IllegalArgumentException(perSample[s].length + " losses for " + branches + " branches");
+            }
+            copy[s] = perSample[s].clone();
+            for (int i = 0; i < branches; i++) {
+                mean[i] += perSample[s][i] / samples;
+            }
+        }
+        this.sampleLosses = copy;
+        this.losses = mean;
+    }
+
     /** The number of branches. */
     @Override
     public int branches() {
-        return perBranch.size();
+        return branches;
+    }
+
+    @Override
+    public int samples() {
+        return samples;
+    }
+
+    @Override
+    public double[] losses(int sample) {
+        slot(sample, 0);
+        if (sample >= sampleLosses.length) {
+            throw new IllegalStateException("no losses were set for gradient sample " + sample);
+        }
+        return sampleLosses[sample].clone();
     }
 
     /** The gradient of branch {@code i}'s term for every parameter, by name; valid until the next step. */
@@ -179,9 +257,9 @@ public final class BranchGradientBuffers implements BranchGradients {
 
     /** Sets this step's gradients with respect to the shared representation, one per branch; null for none. */
     public void setRepresentationGradients(INDArray[] gradients) {
-        if (gradients != null && gradients.length != perBranch.size()) {
+        if (gradients != null && gradients.length != branches) {
             throw new IllegalArgumentException(gradients.length + " representation gradients for "
-                    + perBranch.size() + " branches");
+                    + branches + " branches");
         }
         this.representationGradients = gradients == null ? null : gradients.clone();
     }
@@ -257,6 +335,82 @@ public final class BranchGradientBuffers implements BranchGradients {
         return gram;
     }
 
+    /**
+     * The Gram matrix across two gradient samples: {@code [i][j] = g_{a,i}·g_{b,j}}, in one pass over both samples'
+     * buffers; with {@code sampleA == sampleB}, that sample's symmetric Gram matrix.
+     */
+    @Override
+    public double[][] gram(int sampleA, int sampleB, List<String> parameters) {
+        int k = branches;
+        slot(sampleA, 0);
+        slot(sampleB, 0);
+        if (sampleA == sampleB) {
+            double[] upper = new double[k * (k + 1) / 2];
+            Buffer[] row = new Buffer[k];
+            for (String name : parameters) {
+                for (int i = 0; i < k; i++) {
+                    row[i] = buffer(slot(sampleA, i), name);
+                }
+                Buffer.accumulateGram(row, upper);
+            }
+            return symmetric(upper, k);
+        }
+        double[] full = new double[k * k];
+        Buffer[] a = new Buffer[k];
+        Buffer[] b = new Buffer[k];
+        for (String name : parameters) {
+            for (int i = 0; i < k; i++) {
+                a[i] = buffer(slot(sampleA, i), name);
+                b[i] = buffer(slot(sampleB, i), name);
+            }
+            Buffer.accumulateCross(a, b, full);
+        }
+        double[][] gram = new double[k][k];
+        for (int i = 0; i < k; i++) {
+            System.arraycopy(full, i * k, gram[i], 0, k);
+        }
+        return gram;
+    }
+
+    /**
+     * {@code Σₛ Σᵢ c[s][i]·g_{s,i}} for every parameter, {@code forThese} for the parameters {@code these}: one pass
+     * over every sample's buffers per parameter, accumulated in double, into the same output buffers as
+     * {@link #combine(double[])}.
+     */
+    @Override
+    public Map<String, INDArray> combine(double[][] coefficients, List<String> these, double[][] forThese) {
+        return combineSlots(flatten(coefficients), byName(these, flatten(forThese)));
+    }
+
+    private double[] flatten(double[][] coefficients) {
+        if (coefficients.length != samples) {
+            throw new IllegalArgumentException("need coefficients for " + samples + " gradient samples, got "
+                    + coefficients.length);
+        }
+        double[] flat = new double[samples * branches];
+        for (int s = 0; s < samples; s++) {
+            if (coefficients[s].length != branches) {
+                throw new IllegalArgumentException("need " + branches + " coefficients for gradient sample " + s
+                        + ", got " + coefficients[s].length);
+            }
+            System.arraycopy(coefficients[s], 0, flat, s * branches, branches);
+        }
+        return flat;
+    }
+
+    private static double[][] symmetric(double[] upper, int k) {
+        double[][] gram = new double[k][k];
+        int index = 0;
+        for (int i = 0; i < k; i++) {
+            for (int j = i; j < k; j++) {
+                gram[i][j] = upper[index];
+                gram[j][i] = upper[index];
+                index++;
+            }
+        }
+        return gram;
+    }
+
     /** {@code Σ cᵢ·gᵢ} for every parameter: the gradient of the branch terms scaled by {@code coefficients}. */
     @Override
     public Map<String, INDArray> combine(double[] coefficients) {
@@ -276,11 +430,7 @@ public final class BranchGradientBuffers implements BranchGradients {
             throw new IllegalArgumentException("need " + k + " coefficients, got " + coefficients.length + " and "
                     + forThese.length);
         }
-        Map<String, double[]> byParameter = new java.util.HashMap<>();
-        for (String name : these) {
-            byParameter.put(name, forThese);
-        }
-        return combine(coefficients, byParameter);
+        return combineSlots(coefficients, byName(these, forThese));
     }
 
     /**
@@ -299,6 +449,23 @@ public final class BranchGradientBuffers implements BranchGradients {
                         + entry.getValue().length);
             }
         }
+        return combineSlots(coefficients, byParameter);
+    }
+
+    private static Map<String, double[]> byName(List<String> these, double[] forThese) {
+        Map<String, double[]> byParameter = new HashMap<>();
+        for (String name : these) {
+            byParameter.put(name, forThese);
+        }
+        return byParameter;
+    }
+
+    /**
+     * The combination over the first {@code coefficients.length} slots (sample 0's branches, or every sample's):
+     * {@code Σ c[slot]·g[slot]} per parameter, {@code byParameter.get(p)} instead for the parameters it names.
+     */
+    private Map<String, INDArray> combineSlots(double[] coefficients, Map<String, double[]> byParameter) {
+        int k = coefficients.length;
         Map<String, INDArray> sum = new LinkedHashMap<>();
         Buffer[] row = new Buffer[k];
         for (String name : parameterNames()) {
@@ -331,11 +498,13 @@ public final class BranchGradientBuffers implements BranchGradients {
         return true;
     }
 
-    private Buffer buffer(int branch, String name) {
-        Buffer buffer = perBranch.get(branch).get(name);
+    /** The buffer of slot {@code slot} (for sample 0, the branch index) and one parameter. */
+    private Buffer buffer(int slot, String name) {
+        Buffer buffer = perBranch.get(slot).get(name);
         if (buffer == null) {
-            throw new IllegalArgumentException("no gradient of '" + name + "' for branch " + branch
-                    + "; parameters: " + parameterNames());
+            throw new IllegalArgumentException("no gradient of '" + name + "' for branch " + slot % branches
+                    + (samples > 1 ? " on gradient sample " + slot / branches : "") + "; parameters: "
+                    + parameterNames());
         }
         return buffer;
     }
@@ -491,6 +660,34 @@ public final class BranchGradientBuffers implements BranchGradients {
             }
             for (int i = 0; i < upper.length; i++) {
                 upper[i] += sums[i];
+            }
+        }
+
+        /**
+         * Adds {@code a[i]·b[j]} to {@code full[i·k + j]} for every pair (two gradient samples' rows), in one pass
+         * over both.
+         */
+        static void accumulateCross(Buffer[] a, Buffer[] b, double[] full) {
+            int k = a.length;
+            int n = a[0].length;
+            double[] x = new double[k];
+            double[] y = new double[k];
+            double[] sums = new double[k * k];
+            for (int v = 0; v < n; v++) {
+                for (int i = 0; i < k; i++) {
+                    x[i] = a[i].get(v);
+                    y[i] = b[i].get(v);
+                }
+                int index = 0;
+                for (int i = 0; i < k; i++) {
+                    double xi = x[i];
+                    for (int j = 0; j < k; j++) {
+                        sums[index++] += xi * y[j];
+                    }
+                }
+            }
+            for (int i = 0; i < full.length; i++) {
+                full[i] += sums[i];
             }
         }
 

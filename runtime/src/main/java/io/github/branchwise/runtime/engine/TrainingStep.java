@@ -15,6 +15,9 @@ import java.util.Locale;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,7 +85,8 @@ public final class TrainingStep {
         INDArray[] outputs;
         Map<String, INDArray> statistics;
         if (weighter.needsBranchGradients()) {
-            BranchPasses passes = branchGradients(x, y, step, withOutputs);
+            BranchPasses passes = weighter.gradientSamples() == 1 ? branchGradients(x, y, step, withOutputs)
+                    : sampledBranchGradients(x, y, step, withOutputs, weighter.gradientSamples());
             outputs = passes.outputs();
             statistics = passes.statistics();
             gradients = weighter.combineGradients(passes.gradients());
@@ -119,7 +123,7 @@ public final class TrainingStep {
      */
     private BranchPasses branchGradients(INDArray[] x, INDArray[] y, StepInfo step, boolean withOutputs) {
         List<SDVariable> masks = network.branchMasks();
-        if (branchBuffers == null) {
+        if (branchBuffers == null || branchBuffers.samples() != 1) {
             branchBuffers = new BranchGradientBuffers(masks.size());
         }
         Losses losses = null;
@@ -156,14 +160,118 @@ public final class TrainingStep {
                 mask.getArr().putScalar(0, 1);
             }
         }
+        setStep(losses.branchLosses(), step);
+        branchBuffers.setRepresentationGradients(representationGradients);
+        return new BranchPasses(branchBuffers, losses, outputs, statistics);
+    }
+
+    /** Hands the buffers what the strategies see of the step besides the gradients. */
+    private void setStep(double[] branchLosses, StepInfo step) {
         Map<String, List<String>> sharedScopes = parameters.trainableSharedScopes();
         List<String> shared = new ArrayList<>();
         sharedScopes.values().forEach(shared::addAll);
         List<String> declared = spec.sharedMethods().isEmpty() ? List.copyOf(sharedScopes.keySet())
                 : spec.sharedMethods().stream().filter(sharedScopes::containsKey).toList();
-        branchBuffers.setStep(losses.branchLosses(), shared, sharedScopes, declared, step);
-        branchBuffers.setRepresentationGradients(representationGradients);
+        branchBuffers.setStep(branchLosses, shared, sharedScopes, declared, step);
+    }
+
+    /**
+     * Each branch's gradient on each of {@code samples} consecutive parts of the batch's rows
+     * ({@link Weighter#gradientSamples()}: SDMGrad's and MoDo's independent samples): one pass per part and branch,
+     * sizes differing by at most one row, the first parts the larger. The losses are the mean of the parts' (each
+     * part's loss is its own batch mean), the outputs those of the parts in row order, the statistics (batch-norm
+     * moments, gate weights) the last part's.
+     *
+     * @throws IllegalArgumentException when the batch has fewer rows than samples
+     */
+    private BranchPasses sampledBranchGradients(INDArray[] x, INDArray[] y, StepInfo step, boolean withOutputs,
+                                                int samples) {
+        long rows = x[0].size(0);
+        if (samples < 1) {
+            throw new IllegalStateException(network.weighter().getClass().getName() + " asks for " + samples
+                    + " gradient samples per step; it must be at least 1");
+        }
+        if (rows < samples) {
+            throw new IllegalArgumentException(spec.modelName() + ": " + spec.weighting() + " computes the branch "
+                    + "gradients on " + samples + " independent parts of each batch's rows, so a batch needs at least "
+                    + samples + " rows; got a batch of " + rows);
+        }
+        if (network.weighter().needsRepresentationGradients()) {
+            throw new IllegalStateException(network.weighter().getClass().getName() + " asks for "
+                    + samples + " gradient samples and for representation gradients; only one of the two is offered");
+        }
+        List<SDVariable> masks = network.branchMasks();
+        if (branchBuffers == null || branchBuffers.samples() != samples) {
+            branchBuffers = new BranchGradientBuffers(masks.size(), samples);
+        }
+        double[][] sampleLosses = new double[samples][];
+        INDArray[][] partOutputs = withOutputs ? new INDArray[samples][] : null;
+        Map<String, INDArray> statistics = Map.of();
+        long from = 0;
+        try {
+            for (int s = 0; s < samples; s++) {
+                long to = from + rows / samples + (s < rows % samples ? 1 : 0);
+                INDArray[] xs = rowRange(x, from, to);
+                INDArray[] ys = rowRange(y, from, to);
+                from = to;
+                for (int i = 0; i < masks.size(); i++) {
+                    for (int j = 0; j < masks.size(); j++) {
+                        masks.get(j).getArr().putScalar(0, i == j ? 1 : 0);
+                    }
+                    boolean last = i == masks.size() - 1;
+                    StepExecutor.PassResult outcome = executor.forwardBackward(xs, ys, withOutputs && last);
+                    branchBuffers.store(s, i, outcome.gradients());
+                    if (last) {
+                        sampleLosses[s] = outcome.losses().branchLosses();
+                        statistics = outcome.statistics();
+                        if (withOutputs) {
+                            // Copies: the executor reuses its output arrays on the next pass.
+                            INDArray[] out = outcome.outputs();
+                            partOutputs[s] = new INDArray[out.length];
+                            for (int o = 0; o < out.length; o++) {
+                                partOutputs[s][o] = out[o].dup();
+                            }
+                        }
+                    }
+                }
+            }
+        } finally {
+            for (SDVariable mask : masks) {
+                mask.getArr().putScalar(0, 1);
+            }
+        }
+        setStep(sampleLosses[0], step);
+        branchBuffers.setSampleLosses(sampleLosses);
+        branchBuffers.setRepresentationGradients(null);
+        double[] mean = branchBuffers.losses();
+        INDArray[] outputs = null;
+        if (withOutputs) {
+            outputs = new INDArray[partOutputs[0].length];
+            for (int o = 0; o < outputs.length; o++) {
+                INDArray[] parts = new INDArray[samples];
+                for (int s = 0; s < samples; s++) {
+                    parts[s] = partOutputs[s][o];
+                }
+                outputs[o] = Nd4j.concat(0, parts);
+            }
+        }
+        Losses losses = new Losses(BranchGradients.dot(network.weighter().weights(), mean), mean);
         return new BranchPasses(branchBuffers, losses, outputs, statistics);
+    }
+
+    /** Rows {@code [from, to)} of each array, as contiguous copies (the executors read whole c-ordered arrays). */
+    private static INDArray[] rowRange(INDArray[] arrays, long from, long to) {
+        INDArray[] parts = new INDArray[arrays.length];
+        for (int a = 0; a < arrays.length; a++) {
+            INDArray array = arrays[a];
+            INDArrayIndex[] index = new INDArrayIndex[array.rank()];
+            index[0] = NDArrayIndex.interval(from, to);
+            for (int d = 1; d < index.length; d++) {
+                index[d] = NDArrayIndex.all();
+            }
+            parts[a] = array.get(index).dup('c');
+        }
+        return parts;
     }
 
     /** Each gate's weights averaged over the batch, from the training pass's values (read before they are reused). */

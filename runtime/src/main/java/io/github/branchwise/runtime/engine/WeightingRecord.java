@@ -72,6 +72,10 @@ final class WeightingRecord {
         record.put("imtlMode", weighting.imtlMode().name());
         record.put("gradVacBeta", weighting.gradVacBeta());
         record.put("gradVacGroups", weighting.gradVacGroups().name());
+        record.put("sdmGradLambda", weighting.sdmGradLambda());
+        record.put("sdmGradIterations", weighting.sdmGradIterations());
+        record.put("modoGamma", weighting.modoGamma());
+        record.put("modoRho", weighting.modoRho());
         return JSON.writeValueAsBytes(record);
     }
 
@@ -119,6 +123,9 @@ final class WeightingRecord {
                 case ALIGNED_MTL -> LossWeighting.alignedMtl(GradientSource.valueOf(text(record, "gradientSource")));
                 case GRADVAC -> LossWeighting.gradVac(number(record, "gradVacBeta"),
                         GradVacGroups.valueOf(text(record, "gradVacGroups")));
+                case SDMGRAD -> LossWeighting.sdmGrad(number(record, "sdmGradLambda"),
+                        Math.toIntExact(integer(record, "sdmGradIterations")));
+                case MODO -> LossWeighting.moDo(number(record, "modoGamma"), number(record, "modoRho"));
                 case CUSTOM -> LossWeighting.custom(type(text(record, "strategy"), loader));
             };
         } catch (ClassNotFoundException e) {

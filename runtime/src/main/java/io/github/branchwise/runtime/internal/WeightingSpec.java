@@ -27,7 +27,9 @@ import io.github.branchwise.runtime.strategies.ImtlWeighter;
 import io.github.branchwise.runtime.strategies.MgdaWeighter;
 import io.github.branchwise.runtime.strategies.CaGradWeighter;
 import io.github.branchwise.runtime.strategies.PcGradWeighter;
+import io.github.branchwise.runtime.strategies.MoDoWeighter;
 import io.github.branchwise.runtime.strategies.RlwWeighter;
+import io.github.branchwise.runtime.strategies.SdmGradWeighter;
 import io.github.branchwise.runtime.strategies.ScheduledWeighter;
 import io.github.branchwise.runtime.strategies.StchWeighter;
 import io.github.branchwise.runtime.strategies.TrainableWeighter;
@@ -288,6 +290,30 @@ public final class WeightingSpec {
                 branches -> new GradVacWeighter(beta, groups));
     }
 
+    /**
+     * SDMGrad with λ (the pull towards the average gradient) and the inner iterations on its weights per step; each
+     * step's batch is split into three parts, the strategy's independent samples.
+     *
+     * @throws IllegalArgumentException unless λ is finite and not negative and the iterations positive
+     */
+    public static WeightingSpec sdmGrad(double lambda, int iterations) {
+        new SdmGradWeighter(lambda, iterations);
+        return new WeightingSpec(Weighting.SDMGRAD, "SDMGRAD(lambda=" + lambda + ", iterations=" + iterations + ")",
+                branches -> new SdmGradWeighter(lambda, iterations));
+    }
+
+    /**
+     * MoDo with γ (the weights' learning rate) and ρ (their update's L2 regularisation); each step's batch is split
+     * into three parts, the strategy's independent samples.
+     *
+     * @throws IllegalArgumentException unless γ is positive and finite and ρ finite and not negative
+     */
+    public static WeightingSpec moDo(double gamma, double rho) {
+        new MoDoWeighter(gamma, rho);
+        return new WeightingSpec(Weighting.MODO, "MODO(gamma=" + gamma + ", rho=" + rho + ")",
+                branches -> new MoDoWeighter(gamma, rho));
+    }
+
     /** The user's own strategy; {@code strategy} makes one instance per model. */
     public static WeightingSpec custom(Supplier<? extends Weighter> strategy) {
         Objects.requireNonNull(strategy, "strategy");
@@ -325,6 +351,8 @@ public final class WeightingSpec {
             case IMTL -> imtl(choice.imtlMode(), choice.gradientSource());
             case ALIGNED_MTL -> alignedMtl(choice.gradientSource());
             case GRADVAC -> gradVac(choice.gradVacBeta(), choice.gradVacGroups());
+            case SDMGRAD -> sdmGrad(choice.sdmGradLambda(), choice.sdmGradIterations());
+            case MODO -> moDo(choice.modoGamma(), choice.modoRho());
             case CUSTOM -> custom(instances(choice.strategy(), Weighter.class, "strategy"));
         };
     }

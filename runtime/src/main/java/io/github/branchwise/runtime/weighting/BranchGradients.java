@@ -132,6 +132,62 @@ public interface BranchGradients {
         throw new IllegalStateException("no representation gradients were computed this step");
     }
 
+    // ---- several gradient samples per step (Weighter#gradientSamples) ----
+
+    /**
+     * The number of independent gradient samples of this step: {@link Weighter#gradientSamples()}, 1 unless the
+     * strategy asked for more. With {@code n > 1} the step's batch was split into {@code n} consecutive parts of its
+     * rows and every branch's gradient computed on each part; sample {@code s} is part {@code s}. The methods without
+     * a sample argument ({@link #gradient}, {@link #dot}, {@link #norm}, {@link #gram(List)}, {@link #combine(double[])}
+     * and {@link #combine(double[], List, double[])}) then read sample 0, and {@link #losses()} is the mean of the
+     * samples' losses.
+     */
+    default int samples() {
+        return 1;
+    }
+
+    /**
+     * The branch losses of sample {@code sample}'s forward pass, in branch order.
+     *
+     * @throws IllegalArgumentException unless {@code 0 ≤ sample < samples()}
+     */
+    default double[] losses(int sample) {
+        if (sample != 0 || samples() != 1) {
+            throw new IllegalArgumentException("no gradient sample " + sample + " of " + samples());
+        }
+        return losses();
+    }
+
+    /**
+     * The Gram matrix across two samples over {@code parameters}: {@code [i][j] = g_{a,i}·g_{b,j}}, branch i's
+     * gradient on sample {@code sampleA} dotted with branch j's on sample {@code sampleB}, in one pass (not symmetric
+     * when the samples differ). With {@code sampleA == sampleB} it is that sample's {@link #gram(List)}.
+     *
+     * @throws IllegalArgumentException unless both samples are in {@code [0, samples())}
+     */
+    default double[][] gram(int sampleA, int sampleB, List<String> parameters) {
+        if (sampleA != 0 || sampleB != 0 || samples() != 1) {
+            throw new IllegalArgumentException("no gradient samples " + sampleA + " and " + sampleB + " of "
+                    + samples());
+        }
+        return gram(parameters);
+    }
+
+    /**
+     * {@code Σₛ Σᵢ c[s][i]·g_{s,i}} for every parameter, over the samples and branches, with the coefficients
+     * {@code forThese} instead of {@code coefficients} for the parameters {@code these}; both indexed
+     * {@code [sample][branch]}. The arrays returned are the runtime's output buffers, as {@link #combine(double[])}'s.
+     *
+     * @throws IllegalArgumentException unless both arrays have {@link #samples()} rows of one value per branch
+     */
+    default Map<String, INDArray> combine(double[][] coefficients, List<String> these, double[][] forThese) {
+        if (samples() != 1 || coefficients.length != 1 || forThese.length != 1) {
+            throw new IllegalArgumentException("need coefficients for " + samples() + " samples, got "
+                    + coefficients.length + " and " + forThese.length);
+        }
+        return combine(coefficients[0], these, forThese[0]);
+    }
+
     /** The dot product of two vectors of the same length, a helper for strategies' small linear algebra. */
     static double dot(double[] a, double[] b) {
         if (a.length != b.length) {

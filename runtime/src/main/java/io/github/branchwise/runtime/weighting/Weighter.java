@@ -84,6 +84,18 @@ public interface Weighter {
     }
 
     /**
+     * How many independent gradient samples per step this strategy needs (SDMGrad and MoDo: 3, the stochastic
+     * algorithms' independent mini-batches); only with {@link #needsBranchGradients()}. With {@code n > 1} the trainer
+     * splits each step's batch into {@code n} consecutive parts of its rows (sizes differing by at most one, the first
+     * parts the larger), computes every branch's gradient on each part ({@code n·K} passes) and hands them over
+     * through {@link BranchGradients#samples()}; the step's reported losses are the mean of the parts' losses. A batch
+     * of fewer than {@code n} rows is refused. Not combined with {@link #needsRepresentationGradients()}.
+     */
+    default int gradientSamples() {
+        return 1;
+    }
+
+    /**
      * The gradient to apply for every parameter, from the branches' gradients; called only when
      * {@link #needsBranchGradients()}. Return what {@link BranchGradients#combine} returns where possible: the trainer
      * updates those arrays in place, and copies any other array first (milliseconds for a large parameter).

@@ -1,5 +1,6 @@
 package io.github.branchwise.runtime.engine;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -191,5 +192,89 @@ class BranchGradientBuffersTest {
         store(gradients, values);
         assertCombination(values, gradients.combine(new double[] {1, -1}), new double[] {1, -1}, List.of(),
                 new double[] {1, -1}, DataType.DOUBLE);
+    }
+    /**
+     * Three gradient samples: the cross-sample Gram matrix, the combination over samples and branches, each sample's
+     * losses and their mean, and sample 0 behind the one-sample methods, against the plain reference.
+     */
+    @ParameterizedTest
+    @CsvSource({"2, FLOAT", "3, DOUBLE"})
+    void samplesMatchADoubleReference(int branches, DataType type) {
+        Values[] samples = {new Values(31, branches, type, false), new Values(32, branches, type, true),
+            new Values(33, branches, type, false)};
+        BranchGradientBuffers gradients = new BranchGradientBuffers(branches, 3);
+        for (int s = 0; s < 3; s++) {
+            for (int i = 0; i < branches; i++) {
+                gradients.store(s, i, samples[s].arrays.get(i));
+            }
+        }
+        gradients.setStep(new double[branches], SHARED, Map.of("trunk", SHARED), new StepInfo(0, 0, 1));
+        double[][] losses = new double[3][branches];
+        for (int s = 0; s < 3; s++) {
+            for (int i = 0; i < branches; i++) {
+                losses[s][i] = s + 0.5 * i;
+            }
+        }
+        gradients.setSampleLosses(losses);
+        assertEquals(3, gradients.samples());
+        for (int s = 0; s < 3; s++) {
+            assertArrayEquals(losses[s], gradients.losses(s), 0);
+        }
+        double[] mean = new double[branches];
+        for (int i = 0; i < branches; i++) {
+            mean[i] = 1 + 0.5 * i;
+        }
+        assertArrayEquals(mean, gradients.losses(), 1e-15);
+        for (int a = 0; a < 3; a++) {
+            for (int b = 0; b < 3; b++) {
+                double[][] cross = gradients.gram(a, b, SHARED);
+                for (int i = 0; i < branches; i++) {
+                    for (int j = 0; j < branches; j++) {
+                        double expected = 0;
+                        for (String name : SHARED) {
+                            double[] x = samples[a].reference[i].get(name);
+                            double[] y = samples[b].reference[j].get(name);
+                            for (int v = 0; v < x.length; v++) {
+                                expected += x[v] * y[v];
+                            }
+                        }
+                        assertEquals(expected, cross[i][j], 1e-12 * Math.max(1, Math.abs(expected)),
+                                "samples " + a + b + " branches " + i + j);
+                    }
+                }
+            }
+        }
+        // The one-sample methods read sample 0.
+        assertEquals(referenceDot(samples[0], 0, 1, SHARED), gradients.gram(SHARED)[0][1],
+                1e-12 * Math.max(1, Math.abs(referenceDot(samples[0], 0, 1, SHARED))));
+        double[][] c = new double[3][branches];
+        double[][] other = new double[3][branches];
+        for (int s = 0; s < 3; s++) {
+            for (int i = 0; i < branches; i++) {
+                c[s][i] = 0.2 + 0.3 * s - 0.1 * i;
+                other[s][i] = s == 2 ? 1.0 + i : 0;
+            }
+        }
+        Map<String, INDArray> combined = gradients.combine(c, SHARED, other);
+        for (String name : SHAPES.keySet()) {
+            double[][] k = SHARED.contains(name) ? other : c;
+            double[] got = combined.get(name).castTo(DataType.DOUBLE).data().asDouble();
+            for (int v = 0; v < got.length; v++) {
+                double expected = 0;
+                for (int s = 0; s < 3; s++) {
+                    for (int i = 0; i < branches; i++) {
+                        expected += k[s][i] * samples[s].reference[i].get(name)[v];
+                    }
+                }
+                double tolerance = type == DataType.FLOAT ? Math.ulp((float) expected) : 1e-12 * Math.abs(expected);
+                assertEquals(expected, got[v], tolerance, name + "[" + v + "]");
+            }
+        }
+        assertTrue(gradients.ownsAll(combined));
+        assertThrows(IllegalArgumentException.class, () -> gradients.gram(0, 3, SHARED));
+        assertThrows(IllegalArgumentException.class, () -> gradients.losses(-1));
+        assertThrows(IllegalArgumentException.class, () -> gradients.combine(new double[2][branches], SHARED,
+                new double[2][branches]));
+        assertThrows(IllegalArgumentException.class, () -> gradients.store(3, 0, samples[0].arrays.get(0)));
     }
 }

@@ -56,7 +56,10 @@ class StrategyResumeTest {
                 WeightingSpec.imtl(ImtlMode.GRADIENT, GradientSource.REPRESENTATION_BATCH_SUM),
                 WeightingSpec.alignedMtl(GradientSource.PARAMETERS),
                 WeightingSpec.gradVac(0.01, GradVacGroups.WHOLE_MODEL),
-                WeightingSpec.gradVac(0.5, GradVacGroups.PER_PARAMETER));
+                WeightingSpec.gradVac(0.5, GradVacGroups.PER_PARAMETER),
+                // Three gradient samples per step (the batch of 6 split into 2 + 2 + 2); w and λ kept across steps.
+                WeightingSpec.sdmGrad(0.3, 20), WeightingSpec.sdmGrad(1.0, 3), WeightingSpec.moDo(1e-3, 0.1),
+                WeightingSpec.moDo(0.05, 0.5));
     }
 
     private static final INDArray[] X = {TestArrays.gaussian(1, 6, 3)};

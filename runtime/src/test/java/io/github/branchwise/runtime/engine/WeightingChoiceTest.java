@@ -134,6 +134,10 @@ class WeightingChoiceTest {
                 Arguments.of(LossWeighting.gradVac(), WeightingSpec.gradVac(0.01, GradVacGroups.WHOLE_MODEL)),
                 Arguments.of(LossWeighting.gradVac(0.5, GradVacGroups.PER_LAYER),
                         WeightingSpec.gradVac(0.5, GradVacGroups.PER_LAYER)),
+                Arguments.of(LossWeighting.sdmGrad(), WeightingSpec.sdmGrad(0.3, 20)),
+                Arguments.of(LossWeighting.sdmGrad(1.0, 3), WeightingSpec.sdmGrad(1.0, 3)),
+                Arguments.of(LossWeighting.moDo(), WeightingSpec.moDo(0.001, 0.1)),
+                Arguments.of(LossWeighting.moDo(0.05, 0.5), WeightingSpec.moDo(0.05, 0.5)),
                 Arguments.of(LossWeighting.custom(StrategyTest.MaxLoss.class),
                         WeightingSpec.custom(StrategyTest.MaxLoss::new)));
     }
@@ -253,6 +257,14 @@ class WeightingChoiceTest {
                 () -> LossWeighting.gradVac(1.5, GradVacGroups.WHOLE_MODEL));
         assertMessage("GRADVAC gradVacBeta must lie in [0, 1]; NaN does not",
                 () -> LossWeighting.gradVac(Double.NaN, GradVacGroups.WHOLE_MODEL));
+        assertMessage("SDMGRAD sdmGradLambda must be finite and not negative; -0.3 is not",
+                () -> LossWeighting.sdmGrad(-0.3, 20));
+        assertMessage("SDMGRAD sdmGradLambda must be finite and not negative; Infinity is not",
+                () -> LossWeighting.sdmGrad(Double.POSITIVE_INFINITY, 20));
+        assertMessage("SDMGRAD sdmGradIterations must be positive; 0 is not", () -> LossWeighting.sdmGrad(0.3, 0));
+        assertMessage("MODO modoGamma must be positive and finite; 0.0 is not", () -> LossWeighting.moDo(0, 0.1));
+        assertMessage("MODO modoRho must be finite and not negative; NaN is not",
+                () -> LossWeighting.moDo(0.001, Double.NaN));
     }
 
     @Test
