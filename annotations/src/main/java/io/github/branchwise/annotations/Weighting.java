@@ -6,7 +6,7 @@ package io.github.branchwise.annotations;
  * <p>The loss-level strategies ({@link #FIXED}, {@link #TRAINABLE}, {@link #SCHEDULED}, {@link #UNCERTAINTY},
  * {@link #DWA}, {@link #RLW}, {@link #GLS}, {@link #STCH}, {@link #FAMO}) cost one forward and backward pass per step,
  * like a single loss (FAMO one forward pass more). The gradient-level ones ({@link #GRADNORM}, {@link #PCGRAD},
- * {@link #MGDA}, {@link #CAGRAD}) need each branch's own gradient and cost about K passes per step. The README's
+ * {@link #MGDA}, {@link #CAGRAD}, {@link #UPGRAD}, {@link #NASH_MTL}, {@link #FAIRGRAD}) need each branch's own gradient and cost about K passes per step. The README's
  * strategy table gives the measured costs and when to use which.
  */
 public enum Weighting {
@@ -88,6 +88,24 @@ public enum Weighting {
      * pass more per step.
      */
     FAMO,
+    /**
+     * UPGrad, Quinton and Rey (2024): on the shared parameters, each branch gradient projected onto the dual cone of
+     * the branch gradients (the directions that conflict with none of them; a small box QP per branch on their Gram
+     * matrix, each step) and the projections averaged; each branch's own parameters get their plain gradient.
+     */
+    UPGRAD,
+    /**
+     * Nash-MTL, Navon et al. (2022): weights α, the Nash bargaining solution {@code G·α = 1/α} (G the Gram matrix of the
+     * shared gradients), solved every {@link WeightedLoss#nashMtlUpdateEvery()} steps; every parameter is updated with
+     * the gradient of {@code Σ αᵢ·Lᵢ}, its shared part clipped to norm {@link WeightedLoss#nashMtlMaxNorm()}.
+     */
+    NASH_MTL,
+    /**
+     * FairGrad, Ban and Ji (2024): weights w with {@code G·w = w^(-1/α)} (G the Gram matrix of the shared gradients,
+     * {@code α = } {@link WeightedLoss#fairGradAlpha()} the fairness exponent), solved each step; every parameter is
+     * updated with the gradient of {@code Σ wᵢ·Lᵢ}.
+     */
+    FAIRGRAD,
     /** The user's own strategy: a class implementing {@code io.github.branchwise.runtime.weighting.Weighter}. */
     CUSTOM
 }

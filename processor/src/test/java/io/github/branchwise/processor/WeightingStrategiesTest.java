@@ -11,6 +11,7 @@ import com.google.testing.compile.JavaFileObjects;
 import io.github.branchwise.runtime.training.Trainer;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import javax.tools.Diagnostic;
@@ -153,6 +154,11 @@ final class WeightingStrategiesTest {
         sources.add(model("CaGradWide", "weighting = Weighting.CAGRAD, caGradRadius = 0.8, caGradRescale = 2", true));
         sources.add(model("Stch", "weighting = Weighting.STCH, stchMu = 0.5, stchWarmupEpochs = 1", false));
         sources.add(model("Famo", "weighting = Weighting.FAMO, famoLearningRate = 0.5", false));
+        sources.add(model("UpGrad", "weighting = Weighting.UPGRAD", true));
+        sources.add(model("NashMtl", "weighting = Weighting.NASH_MTL", true));
+        sources.add(model("NashMtlSet", "weighting = Weighting.NASH_MTL, nashMtlMaxNorm = 0, nashMtlUpdateEvery = 2",
+                true));
+        sources.add(model("FairGrad", "weighting = Weighting.FAIRGRAD, fairGradAlpha = 2", true));
         sources.add(model("Custom", "weighting = Weighting.CUSTOM, strategy = ConstantWeighter.class", false));
         sources.add(JavaFileObjects.forSourceString("strategies.ConstantWeighter", WEIGHTER));
         compilation = Compilations.javac().compile(sources);
@@ -372,6 +378,35 @@ final class WeightingStrategiesTest {
         double a2 = component(second, "a");
         double b2 = component(second, "b");
         assertNotEquals((1 / a2) / (1 / a2 + 1 / b2), w[0], 1e-6, "the logits moved after the first step");
+    }
+
+    @Test
+    void upGradNashMtlAndFairGradTrainWithTheirAnnotatedSettings() throws Exception {
+        Object upGrad = create("UpGrad");
+        assertEquals("UPGRAD", description(upGrad));
+        Object nash = create("NashMtl");
+        assertEquals("NASH_MTL", description(nash));
+        Object nashSet = create("NashMtlSet");
+        assertEquals("NASH_MTL(maxNorm=0.0, updateEvery 2)", description(nashSet));
+        Object fairGrad = create("FairGrad");
+        assertEquals("FAIRGRAD(alpha=2.0)", description(fairGrad));
+        for (Object model : List.of(upGrad, nash, nashSet, fairGrad)) {
+            String name = model.getClass().getSimpleName().replace("TrainingModel", "");
+            Object batch = batch(name);
+            double[] first = null;
+            for (int i = 0; i < 3; i++) {
+                assertFinite(call(model, "fit", batch));
+                double[] w = weights(model);
+                for (double value : w) {
+                    assertTrue(value > 0 && Double.isFinite(value), name + ": " + Arrays.toString(w));
+                }
+                if (i == 0) {
+                    first = w;
+                } else if (i == 1 && model == nashSet) {
+                    assertArrayEquals(first, w, 0.0, "solved at step 0, reused at step 1");
+                }
+            }
+        }
     }
 
     @Test

@@ -70,6 +70,9 @@ public final class LossWeighting {
     private final long stchWarmupEpochs;
     private final double famoLearningRate;
     private final double famoWeightDecay;
+    private final double nashMtlMaxNorm;
+    private final int nashMtlUpdateEvery;
+    private final double fairGradAlpha;
 
     private LossWeighting(Weighting weighting, Settings s) {
         this.weighting = weighting;
@@ -102,6 +105,9 @@ public final class LossWeighting {
         this.stchWarmupEpochs = s.stchWarmupEpochs;
         this.famoLearningRate = s.famoLearningRate;
         this.famoWeightDecay = s.famoWeightDecay;
+        this.nashMtlMaxNorm = s.nashMtlMaxNorm;
+        this.nashMtlUpdateEvery = s.nashMtlUpdateEvery;
+        this.fairGradAlpha = s.fairGradAlpha;
     }
 
     /**
@@ -456,6 +462,60 @@ public final class LossWeighting {
     }
 
     /**
+     * {@link Weighting#UPGRAD}: each branch's shared gradient projected onto the dual cone of the branch gradients,
+     * the projections averaged (torchjd's constants, no settings).
+     */
+    public static LossWeighting upGrad() {
+        return new LossWeighting(Weighting.UPGRAD, new Settings());
+    }
+
+    /** {@link Weighting#NASH_MTL} with the paper's defaults: clipped to norm 1, solved every step. */
+    public static LossWeighting nashMtl() {
+        return nashMtl(1.0, 1);
+    }
+
+    /**
+     * {@link Weighting#NASH_MTL}: the shared gradient clipped to norm {@code maxNorm} (0: not clipped), the weights
+     * solved every {@code updateEvery} steps.
+     *
+     * @throws IllegalArgumentException unless maxNorm is finite and non-negative and updateEvery at least 1
+     */
+    public static LossWeighting nashMtl(double maxNorm, int updateEvery) {
+        if (!(maxNorm >= 0) || Double.isInfinite(maxNorm)) {
+            throw new IllegalArgumentException("NASH_MTL nashMtlMaxNorm must be finite and non-negative; " + maxNorm
+                    + " is not");
+        }
+        if (updateEvery < 1) {
+            throw new IllegalArgumentException("NASH_MTL nashMtlUpdateEvery must be at least 1; " + updateEvery
+                    + " is not");
+        }
+        Settings s = new Settings();
+        s.nashMtlMaxNorm = maxNorm;
+        s.nashMtlUpdateEvery = updateEvery;
+        return new LossWeighting(Weighting.NASH_MTL, s);
+    }
+
+    /** {@link Weighting#FAIRGRAD} with the paper's α = 1. */
+    public static LossWeighting fairGrad() {
+        return fairGrad(1.0);
+    }
+
+    /**
+     * {@link Weighting#FAIRGRAD} with fairness exponent {@code alpha}.
+     *
+     * @throws IllegalArgumentException unless alpha is positive and finite
+     */
+    public static LossWeighting fairGrad(double alpha) {
+        if (!(alpha > 0) || Double.isInfinite(alpha)) {
+            throw new IllegalArgumentException("FAIRGRAD fairGradAlpha must be positive and finite; " + alpha
+                    + " is not");
+        }
+        Settings s = new Settings();
+        s.fairGradAlpha = alpha;
+        return new LossWeighting(Weighting.FAIRGRAD, s);
+    }
+
+    /**
      * {@link Weighting#CUSTOM}: the user's strategy, a public, non-abstract class implementing
      * {@code io.github.branchwise.runtime.weighting.Weighter} with a public no-argument constructor, checked when the
      * model is created; one instance is made per model.
@@ -619,6 +679,21 @@ public final class LossWeighting {
         return famoWeightDecay;
     }
 
+    /** NASH_MTL: the norm the shared gradient is clipped to; 0 for none. */
+    public double nashMtlMaxNorm() {
+        return nashMtlMaxNorm;
+    }
+
+    /** NASH_MTL: how many steps apart the weights are solved. */
+    public int nashMtlUpdateEvery() {
+        return nashMtlUpdateEvery;
+    }
+
+    /** FAIRGRAD: the fairness exponent α. */
+    public double fairGradAlpha() {
+        return fairGradAlpha;
+    }
+
     @Override
     public boolean equals(Object other) {
         return other instanceof LossWeighting that && weighting == that.weighting
@@ -639,7 +714,10 @@ public final class LossWeighting {
                 && Double.compare(stchMu, that.stchMu) == 0
                 && stchWarmupEpochs == that.stchWarmupEpochs
                 && Double.compare(famoLearningRate, that.famoLearningRate) == 0
-                && Double.compare(famoWeightDecay, that.famoWeightDecay) == 0;
+                && Double.compare(famoWeightDecay, that.famoWeightDecay) == 0
+                && Double.compare(nashMtlMaxNorm, that.nashMtlMaxNorm) == 0
+                && nashMtlUpdateEvery == that.nashMtlUpdateEvery
+                && Double.compare(fairGradAlpha, that.fairGradAlpha) == 0;
     }
 
     @Override
@@ -648,7 +726,7 @@ public final class LossWeighting {
                 rampLength, rampUnit, schedule, temperature, asymmetry, sharedLayer, strategy, convention,
                 headGradients, mgdaNormalization, uncertaintyScale, initialLogVariance, gradNormWarmup, gradNormScope,
                 pcGradOrder, epochMean, gradientSource, caGradRadius, caGradRescale, stchMu, stchWarmupEpochs,
-                famoLearningRate, famoWeightDecay);
+                famoLearningRate, famoWeightDecay, nashMtlMaxNorm, nashMtlUpdateEvery, fairGradAlpha);
     }
 
     /** The strategy and the settings it reads, e.g. {@code DWA(temperature=2.0)}. */
@@ -685,6 +763,9 @@ public final class LossWeighting {
             case CUSTOM -> "CUSTOM(strategy=" + strategy.getName() + ")";
             case STCH -> "STCH(stchMu=" + stchMu + ", stchWarmupEpochs=" + stchWarmupEpochs + ")";
             case FAMO -> "FAMO(famoLearningRate=" + famoLearningRate + ", famoWeightDecay=" + famoWeightDecay + ")";
+            case NASH_MTL -> nashMtlMaxNorm == 1.0 && nashMtlUpdateEvery == 1 ? "NASH_MTL"
+                    : "NASH_MTL(nashMtlMaxNorm=" + nashMtlMaxNorm + ", nashMtlUpdateEvery=" + nashMtlUpdateEvery + ")";
+            case FAIRGRAD -> "FAIRGRAD(fairGradAlpha=" + fairGradAlpha + ")";
             default -> weighting.name();
         };
     }
@@ -735,5 +816,8 @@ public final class LossWeighting {
         long stchWarmupEpochs = 4;
         double famoLearningRate = 0.025;
         double famoWeightDecay = 0.001;
+        double nashMtlMaxNorm = 1.0;
+        int nashMtlUpdateEvery = 1;
+        double fairGradAlpha = 1.0;
     }
 }

@@ -176,7 +176,11 @@ public final class ModelReader {
                 Annotations.value(elements, annotation, "stchWarmupEpochs")
                         .flatMap(v -> Annotations.number(v.getValue())).orElseThrow().longValue(),
                 Annotations.doubleValue(elements, annotation, "famoLearningRate").orElseThrow(),
-                Annotations.doubleValue(elements, annotation, "famoWeightDecay").orElseThrow());
+                Annotations.doubleValue(elements, annotation, "famoWeightDecay").orElseThrow(),
+                Annotations.doubleValue(elements, annotation, "nashMtlMaxNorm").orElseThrow(),
+                Annotations.value(elements, annotation, "nashMtlUpdateEvery")
+                        .flatMap(v -> Annotations.number(v.getValue())).orElseThrow().intValue(),
+                Annotations.doubleValue(elements, annotation, "fairGradAlpha").orElseThrow());
     }
 
     private List<String> strings(AnnotationMirror annotation, String attribute) {

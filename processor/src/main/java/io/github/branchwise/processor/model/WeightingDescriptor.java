@@ -50,6 +50,9 @@ import java.util.Optional;
  * @param stchWarmupEpochs STCH: the warm-up epochs before the one that measures the nadir point
  * @param famoLearningRate FAMO: the logits' Adam learning rate
  * @param famoWeightDecay FAMO: the logits' L2 weight decay
+ * @param nashMtlMaxNorm NASH_MTL: the norm the shared gradient is clipped to, 0 for none
+ * @param nashMtlUpdateEvery NASH_MTL: how many steps apart the weights are solved
+ * @param fairGradAlpha FAIRGRAD: the fairness exponent α
  */
 public record WeightingDescriptor(
         Weighting kind,
@@ -81,7 +84,10 @@ public record WeightingDescriptor(
         double stchMu,
         long stchWarmupEpochs,
         double famoLearningRate,
-        double famoWeightDecay) {
+        double famoWeightDecay,
+        double nashMtlMaxNorm,
+        int nashMtlUpdateEvery,
+        double fairGradAlpha) {
     /** Copies the weights. */
     public WeightingDescriptor {
         weights = List.copyOf(weights);

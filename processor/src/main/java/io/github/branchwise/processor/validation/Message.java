@@ -301,6 +301,12 @@ public enum Message {
     /** A CAGrad rescale other than 0, 1 or 2. */
     CAGRAD_RESCALE("CaGradRescale",
             "CAGRAD caGradRescale must be 0 (no rescaling), 1 (divide by 1 + c²) or 2 (divide by 1 + c); %s is not"),
+    /** A Nash-MTL clipping norm that is negative or not finite. */
+    NASH_MTL_MAX_NORM("NashMtlMaxNorm", "NASH_MTL nashMtlMaxNorm must be finite and non-negative; %s is not"),
+    /** A Nash-MTL update period below 1. */
+    NASH_MTL_UPDATE_EVERY("NashMtlUpdateEvery", "NASH_MTL nashMtlUpdateEvery must be at least 1; %s is not"),
+    /** A FairGrad exponent that is not positive or not finite. */
+    FAIRGRAD_ALPHA("FairGradAlpha", "FAIRGRAD fairGradAlpha must be positive and finite; %s is not"),
 
     // ----- Processing -----
     /** A model that still refers to missing types in the last round. */

@@ -704,10 +704,17 @@ public final class ModelValidator {
                     }
                 }
                 case "UNCERTAINTY" -> validateInitialLogVariance();
-                case "PCGRAD", "MGDA", "CAGRAD" -> {
+                case "PCGRAD", "MGDA", "CAGRAD", "UPGRAD", "NASH_MTL", "FAIRGRAD" -> {
                     if (weighting.equals("CAGRAD")) {
                         validatePositive("caGradRadius", Message.CAGRAD_RADIUS, true);
                         validateCaGradRescale();
+                    }
+                    if (weighting.equals("NASH_MTL")) {
+                        validatePositive("nashMtlMaxNorm", Message.NASH_MTL_MAX_NORM, true);
+                        validateAtLeastOne("nashMtlUpdateEvery", Message.NASH_MTL_UPDATE_EVERY);
+                    }
+                    if (weighting.equals("FAIRGRAD")) {
+                        validatePositive("fairGradAlpha", Message.FAIRGRAD_ALPHA, false);
                     }
                     // Experts and stitches are shared where several branch losses depend on them (the runtime
                     // decides which from the graph), so a model with them may share without a @Shared method.
@@ -860,8 +867,8 @@ public final class ModelValidator {
         }
 
         /**
-         * DWA's temperature, STCH's μ, FAMO's learning rate (positive) or GradNorm's asymmetry, FAMO's weight decay
-         * (zero allowed); finite either way.
+         * DWA's temperature, STCH's μ, FAMO's learning rate, FairGrad's α (positive) or GradNorm's asymmetry, FAMO's
+         * weight decay, CAGrad's radius, Nash-MTL's clipping norm (zero allowed); finite either way.
          */
         private void validatePositive(String attribute, Message message, boolean zeroAllowed) {
             Optional<AnnotationValue> explicit = Annotations.explicitValue(weightedLoss, attribute);
@@ -887,6 +894,19 @@ public final class ModelValidator {
                 report.report(Message.INVALID_ATTRIBUTE, type, weightedLoss, explicit.orElse(null), "WeightedLoss",
                         attribute);
             } else if (value.get().longValue() < 0) {
+                report.report(message, type, weightedLoss, explicit.orElse(null), value.get().longValue());
+            }
+        }
+
+        /** A whole-number attribute that must be at least 1 (Nash-MTL's update period). */
+        private void validateAtLeastOne(String attribute, Message message) {
+            Optional<AnnotationValue> explicit = Annotations.explicitValue(weightedLoss, attribute);
+            Optional<Number> value = Annotations.value(elements, weightedLoss, attribute)
+                    .flatMap(v -> Annotations.number(v.getValue()));
+            if (value.isEmpty()) {
+                report.report(Message.INVALID_ATTRIBUTE, type, weightedLoss, explicit.orElse(null), "WeightedLoss",
+                        attribute);
+            } else if (value.get().longValue() < 1) {
                 report.report(message, type, weightedLoss, explicit.orElse(null), value.get().longValue());
             }
         }

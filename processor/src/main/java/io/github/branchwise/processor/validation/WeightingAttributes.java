@@ -21,9 +21,10 @@ final class WeightingAttributes {
             "rampUnit", "schedule", "temperature", "asymmetry", "sharedLayer", "strategy", "convention", "headGradients",
             "mgdaNormalization", "uncertaintyScale", "initialLogVariance", "gradNormWarmup", "gradNormScope",
             "pcGradOrder", "epochMean", "gradientSource",
-            "caGradRadius", "caGradRescale", "stchMu", "stchWarmupEpochs", "famoLearningRate", "famoWeightDecay");
+            "caGradRadius", "caGradRescale", "stchMu", "stchWarmupEpochs", "famoLearningRate", "famoWeightDecay",
+            "nashMtlMaxNorm", "nashMtlUpdateEvery", "fairGradAlpha");
 
-    /** The attributes each weighting reads; RLW and GLS read none. */
+    /** The attributes each weighting reads; RLW, GLS and UPGRAD read none. */
     private static final Map<String, Set<String>> USED = Map.ofEntries(
             Map.entry("FIXED", Set.of("weights")),
             Map.entry("TRAINABLE", Set.of("initial", "min", "max")),
@@ -39,6 +40,9 @@ final class WeightingAttributes {
             Map.entry("CAGRAD", Set.of("caGradRadius", "caGradRescale")),
             Map.entry("STCH", Set.of("stchMu", "stchWarmupEpochs")),
             Map.entry("FAMO", Set.of("famoLearningRate", "famoWeightDecay")),
+            Map.entry("UPGRAD", Set.of()),
+            Map.entry("NASH_MTL", Set.of("nashMtlMaxNorm", "nashMtlUpdateEvery")),
+            Map.entry("FAIRGRAD", Set.of("fairGradAlpha")),
             Map.entry("CUSTOM", Set.of("strategy")));
 
     /** With a schedule class, SCHEDULED reads the class alone. */

@@ -606,6 +606,10 @@ final class TrainingModelWriter {
                     Snippets.doubleLiteral(w.stchMu()), w.stchWarmupEpochs());
             case FAMO -> CodeBlock.of("FAMO with logits trained at learning rate $L, weight decay $L",
                     Snippets.doubleLiteral(w.famoLearningRate()), Snippets.doubleLiteral(w.famoWeightDecay()));
+            case UPGRAD -> CodeBlock.of("UPGrad: each shared branch gradient projected onto the dual cone, averaged");
+            case NASH_MTL -> CodeBlock.of("Nash-MTL, solved every $L step(s), shared gradient clipped to norm $L",
+                    w.nashMtlUpdateEvery(), Snippets.doubleLiteral(w.nashMtlMaxNorm()));
+            case FAIRGRAD -> CodeBlock.of("FairGrad with α = $L", Snippets.doubleLiteral(w.fairGradAlpha()));
             case CUSTOM -> CodeBlock.of("the strategy {@link $T}", w.strategy().orElseThrow());
         };
     }
@@ -663,6 +667,10 @@ final class TrainingModelWriter {
                     Snippets.longLiteral(w.stchWarmupEpochs()));
             case FAMO -> CodeBlock.of("$T.famo($L, $L)", spec, Snippets.doubleLiteral(w.famoLearningRate()),
                     Snippets.doubleLiteral(w.famoWeightDecay()));
+            case UPGRAD -> CodeBlock.of("$T.upGrad()", spec);
+            case NASH_MTL -> CodeBlock.of("$T.nashMtl($L, $L)", spec, Snippets.doubleLiteral(w.nashMtlMaxNorm()),
+                    w.nashMtlUpdateEvery());
+            case FAIRGRAD -> CodeBlock.of("$T.fairGrad($L)", spec, Snippets.doubleLiteral(w.fairGradAlpha()));
             case CUSTOM -> CodeBlock.of("$T.custom($T::new)", spec, w.strategy().orElseThrow());
         };
     }

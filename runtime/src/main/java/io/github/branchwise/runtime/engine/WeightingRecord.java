@@ -67,6 +67,9 @@ final class WeightingRecord {
         record.put("stchWarmupEpochs", weighting.stchWarmupEpochs());
         record.put("famoLearningRate", weighting.famoLearningRate());
         record.put("famoWeightDecay", weighting.famoWeightDecay());
+        record.put("nashMtlMaxNorm", weighting.nashMtlMaxNorm());
+        record.put("nashMtlUpdateEvery", weighting.nashMtlUpdateEvery());
+        record.put("fairGradAlpha", weighting.fairGradAlpha());
         return JSON.writeValueAsBytes(record);
     }
 
@@ -109,6 +112,10 @@ final class WeightingRecord {
                 case STCH -> LossWeighting.stch(number(record, "stchMu"), integer(record, "stchWarmupEpochs"));
                 case FAMO -> LossWeighting.famo(number(record, "famoLearningRate"),
                         number(record, "famoWeightDecay"));
+                case UPGRAD -> LossWeighting.upGrad();
+                case NASH_MTL -> LossWeighting.nashMtl(number(record, "nashMtlMaxNorm"),
+                        record.path("nashMtlUpdateEvery").asInt(0));
+                case FAIRGRAD -> LossWeighting.fairGrad(number(record, "fairGradAlpha"));
                 case CUSTOM -> LossWeighting.custom(type(text(record, "strategy"), loader));
             };
         } catch (ClassNotFoundException e) {

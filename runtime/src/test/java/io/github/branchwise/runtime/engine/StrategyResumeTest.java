@@ -47,7 +47,9 @@ class StrategyResumeTest {
                 WeightingSpec.gradNorm(1.5, "", HeadGradients.PLAIN, GradNormWarmup.FIRST_EPOCH,
                         GradNormScope.ALL_SHARED, EpochMean.PER_EXAMPLE, GradientSource.REPRESENTATION_BATCH_SUM),
                 WeightingSpec.caGrad(), WeightingSpec.caGrad(0.8, 2),
-                WeightingSpec.stch(1.0, 1), WeightingSpec.stch(0.5, 2), WeightingSpec.famo(0.025, 0.001));
+                WeightingSpec.stch(1.0, 1), WeightingSpec.stch(0.5, 2), WeightingSpec.famo(0.025, 0.001),
+                WeightingSpec.upGrad(), WeightingSpec.nashMtl(), WeightingSpec.nashMtl(0.5, 3),
+                WeightingSpec.fairGrad(), WeightingSpec.fairGrad(2.0));
     }
 
     private static final INDArray[] X = {TestArrays.gaussian(1, 6, 3)};

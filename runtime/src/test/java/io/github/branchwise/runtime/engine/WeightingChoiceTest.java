@@ -121,6 +121,11 @@ class WeightingChoiceTest {
                 Arguments.of(LossWeighting.caGrad(0.8, 2), WeightingSpec.caGrad(0.8, 2)),
                 Arguments.of(LossWeighting.stch(0.5, 1), WeightingSpec.stch(0.5, 1)),
                 Arguments.of(LossWeighting.famo(0.1, 0.01), WeightingSpec.famo(0.1, 0.01)),
+                Arguments.of(LossWeighting.upGrad(), WeightingSpec.upGrad()),
+                Arguments.of(LossWeighting.nashMtl(), WeightingSpec.nashMtl()),
+                Arguments.of(LossWeighting.nashMtl(0.5, 3), WeightingSpec.nashMtl(0.5, 3)),
+                Arguments.of(LossWeighting.fairGrad(), WeightingSpec.fairGrad()),
+                Arguments.of(LossWeighting.fairGrad(2.0), WeightingSpec.fairGrad(2.0)),
                 Arguments.of(LossWeighting.custom(StrategyTest.MaxLoss.class),
                         WeightingSpec.custom(StrategyTest.MaxLoss::new)));
     }
@@ -236,6 +241,15 @@ class WeightingChoiceTest {
                 () -> LossWeighting.famo(0.025, -0.1));
         assertMessage("FAMO famoWeightDecay must be finite and not negative; NaN is not",
                 () -> LossWeighting.famo(0.025, Double.NaN));
+        assertMessage("NASH_MTL nashMtlMaxNorm must be finite and non-negative; -1.0 is not",
+                () -> LossWeighting.nashMtl(-1, 1));
+        assertMessage("NASH_MTL nashMtlMaxNorm must be finite and non-negative; Infinity is not",
+                () -> LossWeighting.nashMtl(Double.POSITIVE_INFINITY, 1));
+        assertMessage("NASH_MTL nashMtlUpdateEvery must be at least 1; 0 is not", () -> LossWeighting.nashMtl(1, 0));
+        assertMessage("FAIRGRAD fairGradAlpha must be positive and finite; 0.0 is not",
+                () -> LossWeighting.fairGrad(0));
+        assertMessage("FAIRGRAD fairGradAlpha must be positive and finite; NaN is not",
+                () -> LossWeighting.fairGrad(Double.NaN));
     }
 
     @Test
