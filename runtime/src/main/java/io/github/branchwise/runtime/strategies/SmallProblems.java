@@ -146,6 +146,75 @@ final class SmallProblems {
     }
 
     /**
+     * MGDA's minimum-norm point of the convex hull of the branch gradients, {@code argmin wᵀGw} over the simplex: by
+     * ADMM on the unit-trace Gram matrix, then the KKT system on the support ADMM found solved exactly and kept where
+     * it satisfies every KKT condition (weights to rounding instead of ADMM's 1e-7); uniform for a zero Gram matrix.
+     */
+    static double[] minNorm(double[][] gram) {
+        int k = gram.length;
+        double trace = trace(gram);
+        if (!(trace > 0) || !Double.isFinite(trace)) {
+            return uniform(k);
+        }
+        double[][] g = scaled(gram, 1 / trace);
+        // ½·wᵀ(2g)w: the same minimiser as wᵀgw.
+        double[] w = simplexQp(scaled(g, 2), new double[k], uniform(k));
+        double[] exact = simplexSupportSolution(g, w, 1e-6);
+        return exact != null ? exact : w;
+    }
+
+    /**
+     * The minimiser of {@code wᵀGw} over the simplex on the support {@code approximate} suggests (the {@code i} with
+     * {@code wᵢ > slack}): {@code G_SS·w_S = λ·1}, {@code Σ w_S = 1}; null unless it satisfies the KKT conditions
+     * ({@code w_S ≥ 0} and {@code (Gw)ᵢ ≥ λ} off the support) or the system is singular.
+     */
+    private static double[] simplexSupportSolution(double[][] gram, double[] approximate, double slack) {
+        int k = approximate.length;
+        int[] support = new int[k];
+        int n = 0;
+        for (int i = 0; i < k; i++) {
+            if (approximate[i] > slack) {
+                support[n++] = i;
+            }
+        }
+        if (n == 0) {
+            return null;
+        }
+        double[][] a = new double[n + 1][n + 1];
+        double[] rhs = new double[n + 1];
+        for (int r = 0; r < n; r++) {
+            for (int c = 0; c < n; c++) {
+                a[r][c] = gram[support[r]][support[c]];
+            }
+            a[r][n] = -1;
+            a[n][r] = 1;
+        }
+        rhs[n] = 1;
+        double[] x;
+        try {
+            x = new LUDecomposition(new Array2DRowRealMatrix(a, false), 1e-14).getSolver()
+                    .solve(new ArrayRealVector(rhs, false)).toArray();
+        } catch (RuntimeException singular) {
+            return null;
+        }
+        double[] w = new double[k];
+        for (int r = 0; r < n; r++) {
+            if (!Double.isFinite(x[r]) || x[r] < 0) {
+                return null;
+            }
+            w[support[r]] = x[r];
+        }
+        double lambda = x[n];
+        double[] gw = times(gram, w);
+        for (int i = 0; i < k; i++) {
+            if (gw[i] < lambda - 1e-12) {
+                return null;
+            }
+        }
+        return w;
+    }
+
+    /**
      * {@code argmin ½·vᵀGv} subject to {@code v ≥ u} (UPGrad's projection onto the dual cone; G must be positive
      * definite, as UPGrad's regularisation makes it). ADMM finds the active set (the {@code i} with {@code vᵢ = uᵢ});
      * the KKT system on that set is then solved exactly and kept where it satisfies every KKT condition (feasible,
