@@ -191,7 +191,7 @@ public @interface WeightedLoss {
 
     /**
      * For {@link Weighting#FAIRGRAD}: the fairness exponent α of {@code G·w = w^(-1/α)}; positive and finite (1:
-     * proportional fairness, larger: fairer to the worst branch). The paper's and LibMTL's default, 1.
+     * proportional fairness, larger: fairer to the worst branch). LibMTL's default (config.py), 1.
      */
     double fairGradAlpha() default 1.0;
 }

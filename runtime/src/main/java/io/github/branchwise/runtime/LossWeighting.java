@@ -495,7 +495,7 @@ public final class LossWeighting {
         return new LossWeighting(Weighting.NASH_MTL, s);
     }
 
-    /** {@link Weighting#FAIRGRAD} with the paper's α = 1. */
+    /** {@link Weighting#FAIRGRAD} with LibMTL's default α = 1 (proportional fairness). */
     public static LossWeighting fairGrad() {
         return fairGrad(1.0);
     }

@@ -283,7 +283,7 @@ public final class WeightingSpec {
                 branches -> new NashMtlWeighter(maxNorm, updateEvery));
     }
 
-    /** FairGrad with the paper's α = 1. */
+    /** FairGrad with LibMTL's default α = 1 (proportional fairness). */
     public static WeightingSpec fairGrad() {
         return fairGrad(1.0);
     }

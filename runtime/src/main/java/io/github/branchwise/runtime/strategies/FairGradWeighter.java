@@ -38,7 +38,7 @@ public final class FairGradWeighter implements Weighter {
     private double[] weights;
 
     /**
-     * @param alpha the fairness exponent α, positive and finite (the paper's and LibMTL's default, 1)
+     * @param alpha the fairness exponent α, positive and finite (LibMTL's default in config.py, 1)
      * @throws IllegalArgumentException unless alpha is positive and finite
      */
     public FairGradWeighter(double alpha) {

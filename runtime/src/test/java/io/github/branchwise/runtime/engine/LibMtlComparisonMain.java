@@ -68,6 +68,9 @@ public final class LibMtlComparisonMain {
                 io.github.branchwise.annotations.GradNormScope.ALL_SHARED,
                 io.github.branchwise.annotations.EpochMean.PER_EXAMPLE,
                 io.github.branchwise.annotations.GradientSource.REPRESENTATION_BATCH_SUM));
+        // FairGrad has no convention: the paper's code, LibMTL's and Branchwise's weight every parameter's gradient.
+        strategies.put("FairGrad", LossWeighting.fairGrad());
+        strategies.put("FairGrad_alpha2", LossWeighting.fairGrad(2.0));
         // Controls: Branchwise's own defaults, which LibMTL's numbers should not match where the conventions differ.
         strategies.put("UW_default", LossWeighting.uncertainty());
         strategies.put("GradNorm_default", LossWeighting.gradNorm());
