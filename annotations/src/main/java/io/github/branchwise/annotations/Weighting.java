@@ -6,8 +6,9 @@ package io.github.branchwise.annotations;
  * <p>The loss-level strategies ({@link #FIXED}, {@link #TRAINABLE}, {@link #SCHEDULED}, {@link #UNCERTAINTY},
  * {@link #DWA}, {@link #RLW}, {@link #GLS}, {@link #STCH}, {@link #FAMO}) cost one forward and backward pass per step,
  * like a single loss (FAMO one forward pass more). The gradient-level ones ({@link #GRADNORM}, {@link #PCGRAD},
- * {@link #MGDA}, {@link #CAGRAD}, {@link #UPGRAD}, {@link #NASH_MTL}, {@link #FAIRGRAD}) need each branch's own gradient and cost about K passes per step. The README's
- * strategy table gives the measured costs and when to use which.
+ * {@link #MGDA}, {@link #CAGRAD}, {@link #UPGRAD}, {@link #NASH_MTL}, {@link #FAIRGRAD}) need each branch's own
+ * gradient and cost about K passes per step. The README's strategy table gives the measured costs and when to use
+ * which.
  */
 public enum Weighting {
     /**
@@ -95,8 +96,8 @@ public enum Weighting {
      */
     UPGRAD,
     /**
-     * Nash-MTL, Navon et al. (2022): weights α, the Nash bargaining solution {@code G·α = 1/α} (G the Gram matrix of the
-     * shared gradients), solved every {@link WeightedLoss#nashMtlUpdateEvery()} steps; every parameter is updated with
+     * Nash-MTL, Navon et al. (2022): weights α, the Nash bargaining solution {@code G·α = 1/α} (G the Gram matrix of
+     * the shared gradients), solved every {@link WeightedLoss#nashMtlUpdateEvery()} steps; every parameter is updated with
      * the gradient of {@code Σ αᵢ·Lᵢ}, its shared part clipped to norm {@link WeightedLoss#nashMtlMaxNorm()}.
      */
     NASH_MTL,

@@ -17,9 +17,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * MGDA, Sener and Koltun (2018): every step the weights α are the minimum-norm point of the convex hull of the
- * branches' gradients on the shared parameters ({@code min ‖Σ αᵢ·gᵢ‖²} with α on the simplex, solved on the Gram matrix:
- * in closed form for two branches, as a small QP with Hipparchus for more), and every parameter is updated with the gradient of
- * {@code Σ αᵢ·Lᵢ}. Without {@code @Shared} parameters the gradients over all parameters are used.
+ * branches' gradients on the shared parameters ({@code min ‖Σ αᵢ·gᵢ‖²} with α on the simplex, solved on the Gram
+ * matrix: in closed form for two branches, as a small QP with Hipparchus for more), and every parameter is updated
+ * with the gradient of {@code Σ αᵢ·Lᵢ}. Without {@code @Shared} parameters the gradients over all parameters are used.
  *
  * <p>The conventions ({@code @WeightedLoss} attributes):
  * <ul>

@@ -32,7 +32,7 @@ final class SmallProblems {
     /** Outer iterations of CAGrad's variational form; SolverChoice needed at most 30 at K = 10. */
     private static final int CAGRAD_ITERATIONS = 100;
     /** Log-weights are kept in [-LOG_LIMIT, LOG_LIMIT] on the unit-trace problem, so weights stay finite. */
-    private static final double LOG_LIMIT = 30;
+    private static final double LOG_LIMIT = 60;
     /**
      * A root of {@code G·w = w^(-1/p)} is accepted when every residual is within this much of {@code wᵢ^(-1/p)}
      * (Levenberg-Marquardt reaches about 1e-15 where a root exists, SolverChoice).
@@ -298,9 +298,9 @@ final class SmallProblems {
      * trace) have no root ({@code 0 = wᵢ^(-1/p)}): the root is taken over the others and each of them gets the mean of
      * the others' weights (its weight changes no shared gradient, only how its own head is scaled); null when every
      * branch's gradient is zero. The rest is solved by Levenberg-Marquardt in log-weights (so w stays positive) from
-     * {@code start} on the unit-trace Gram matrix {@code G/t}, whose root {@code w'} gives {@code w = w'·t^(-p/(p+1))};
-     * an answer whose residuals exceed 1e-9 of {@code wᵢ^(-1/p)} (no positive root: gradients that cancel, such as
-     * {@code g} and {@code −g}) is null.
+     * {@code start} (and, if that fails, once more from {@code w' = 1}) on the unit-trace Gram matrix {@code G/t},
+     * whose root {@code w'} gives {@code w = w'·t^(-p/(p+1))}; an answer whose residuals exceed 1e-9 of
+     * {@code wᵢ^(-1/p)} (no positive root: gradients that cancel, such as {@code g} and {@code −g}) is null.
      */
     static double[] positiveRoot(double[][] gram, double p, double[] start, int maxIterations) {
         int k = gram.length;
@@ -324,6 +324,13 @@ final class SmallProblems {
             subStart[r] = start[live[r]] > 0 && Double.isFinite(start[live[r]]) ? start[live[r]] : 1.0 / k;
         }
         double[] root = powerRoot(sub, p, subStart, maxIterations);
+        if (root == null) {
+            // Least squares can stall away from the root from a poor start (a warm start from another step's
+            // weights); once more from the unit-trace problem's neutral start, w' = 1.
+            double[] neutral = new double[n];
+            Arrays.fill(neutral, Math.pow(trace(sub), -p / (p + 1)));
+            root = powerRoot(sub, p, neutral, maxIterations);
+        }
         if (root == null) {
             return null;
         }

@@ -120,6 +120,24 @@ class NashMtlWeighterTest {
     }
 
     @Test
+    void aWarmStartFromAnotherScaleStillReachesTheRoot() {
+        double[][] large = new double[3][4];
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 4; j++) {
+                large[i][j] = CaGradWeighterTest.K3[i][j] * 1e4;
+            }
+        }
+        NashMtlWeighter weighter = new NashMtlWeighter(1.0, 1);
+        weighter.combineGradients(GivenGradients.of(large, 0));
+        // G scales by 1e8, so α by 1e-4: the next step starts four orders of magnitude away from its root.
+        assertArrayEquals(new double[] {0.7422124953316435e-4, 0.387944607869274e-4, 0.7841855052845507e-4},
+                weighter.weights(), 1e-16);
+        weighter.combineGradients(GivenGradients.of(CaGradWeighterTest.K3, 1));
+        assertArrayEquals(new double[] {0.7422124953316435, 0.387944607869274, 0.7841855052845507},
+                weighter.weights(), TOLERANCE);
+    }
+
+    @Test
     void identicalGradientsShareTheWeight() {
         // G = ‖g‖²·[[1, 1], [1, 1]]: α₁ = α₂ = 1/(‖g‖·√2), by hand.
         double[] g = {1, 2, -1, 0.5};
