@@ -185,7 +185,8 @@ def main():
     torch.set_default_dtype(dtype)
     commit = extract_libmtl(args.libmtl_git, "/tmp/libmtl-compare")
     classes = load_weightings("/tmp/libmtl-compare", ["EW", "UW", "DWA", "RLW", "GLS", "GradNorm", "PCGrad", "MGDA",
-                                                       "CAGrad", "STCH", "FAMO", "IMTL", "Aligned_MTL", "GradVac"])
+                                                       "CAGrad", "STCH", "FAMO", "IMTL", "Aligned_MTL", "GradVac",
+                                                       "FairGrad"])
 
     rng = np.random.default_rng(4)
     r4 = lambda a: np.round(a, 4)
@@ -240,6 +241,8 @@ def main():
              ("GradVac", "GradVac", {"GradVac_beta": 0.5, "GradVac_group_type": 0}, "weights_after"),
              ("GradVac_layer", "GradVac", {"GradVac_beta": 0.5, "GradVac_group_type": 1}, "weights_after"),
              ("GradVac_matrix", "GradVac", {"GradVac_beta": 0.5, "GradVac_group_type": 2}, "weights_after"),
+             ("FairGrad", "FairGrad", {"FairGrad_alpha": 1.0}, "weights_after"),
+             ("FairGrad_alpha2", "FairGrad", {"FairGrad_alpha": 2.0}, "weights_after"),
              # Controls: Branchwise's defaults against LibMTL, to show the conventions matter on this problem.
              ("UW_default", "UW", {}, "weights_before"),
              ("GradNorm_default", "GradNorm", {"alpha": 1.5}, "weights_before"),

@@ -218,4 +218,23 @@ public @interface WeightedLoss {
      * default.
      */
     double modoRho() default 0.1;
+
+    /**
+     * For {@link Weighting#NASH_MTL}: the norm the combined shared gradient is clipped to (as
+     * {@code torch.nn.utils.clip_grad_norm_}); finite, not negative, 0 turns clipping off. The paper's and LibMTL's
+     * {@code max_norm}, 1.
+     */
+    double nashMtlMaxNorm() default 1.0;
+
+    /**
+     * For {@link Weighting#NASH_MTL}: how many steps apart the weights are solved, reused in between; at least 1. The
+     * paper's and LibMTL's {@code update_weights_every}, 1.
+     */
+    int nashMtlUpdateEvery() default 1;
+
+    /**
+     * For {@link Weighting#FAIRGRAD}: the fairness exponent α of {@code G·w = w^(-1/α)}; positive and finite (1:
+     * proportional fairness, larger: fairer to the worst branch). LibMTL's default (config.py), 1.
+     */
+    double fairGradAlpha() default 1.0;
 }

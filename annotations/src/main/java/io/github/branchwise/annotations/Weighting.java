@@ -7,8 +7,8 @@ package io.github.branchwise.annotations;
  * {@link #DWA}, {@link #RLW}, {@link #GLS}, {@link #STCH}, {@link #FAMO}) cost one forward and backward pass per step,
  * like a single loss (FAMO one forward pass more). The gradient-level ones ({@link #GRADNORM}, {@link #PCGRAD},
  * {@link #MGDA}, {@link #CAGRAD}, {@link #IMTL} but for its loss-only mode, {@link #ALIGNED_MTL},
- * {@link #GRADVAC}) need each branch's own gradient and cost about K passes per step ({@link #SDMGRAD} and
- * {@link #MODO} 3K passes over a third of the batch each). The README's
+ * {@link #GRADVAC}, {@link #UPGRAD}, {@link #NASH_MTL}, {@link #FAIRGRAD}) need each branch's own gradient and cost
+ * about K passes per step ({@link #SDMGRAD} and {@link #MODO} 3K passes over a third of the batch each). The README's
  * strategy table gives the measured costs and when to use which.
  */
 public enum Weighting {
@@ -134,6 +134,24 @@ public enum Weighting {
      * LibMTL's three batches of b.
      */
     MODO,
+    /**
+     * UPGrad, Quinton and Rey (2024): on the shared parameters, each branch gradient projected onto the dual cone of
+     * the branch gradients (the directions that conflict with none of them; a small box QP per branch on their Gram
+     * matrix, each step) and the projections averaged; each branch's own parameters get their plain gradient.
+     */
+    UPGRAD,
+    /**
+     * Nash-MTL, Navon et al. (2022): weights α, the Nash bargaining solution {@code G·α = 1/α} (G the Gram matrix of
+     * the shared gradients), solved every {@link WeightedLoss#nashMtlUpdateEvery()} steps; every parameter is updated with
+     * the gradient of {@code Σ αᵢ·Lᵢ}, its shared part clipped to norm {@link WeightedLoss#nashMtlMaxNorm()}.
+     */
+    NASH_MTL,
+    /**
+     * FairGrad, Ban and Ji (2024): weights w with {@code G·w = w^(-1/α)} (G the Gram matrix of the shared gradients,
+     * {@code α = } {@link WeightedLoss#fairGradAlpha()} the fairness exponent), solved each step; every parameter is
+     * updated with the gradient of {@code Σ wᵢ·Lᵢ}.
+     */
+    FAIRGRAD,
     /** The user's own strategy: a class implementing {@code io.github.branchwise.runtime.weighting.Weighter}. */
     CUSTOM
 }

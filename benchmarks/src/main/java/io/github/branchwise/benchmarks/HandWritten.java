@@ -518,8 +518,7 @@ public abstract class HandWritten {
      * gradients, in closed form from their Gram matrix (Sener and Koltun 2018, Algorithm 1):
      * {@code α = clip((g₂·g₂ − g₁·g₂) / ‖g₁ − g₂‖², 0, 1)}; ½ when the gradients are equal (every point is then the
      * minimum, and the runtime keeps its start). Independent reference on purpose: {@code HandWrittenCheckTest}
-     * compares the runtime's MgdaWeighter, Frank-Wolfe with exact line search for any number of branches, against
-     * this.
+     * compares the runtime's MgdaWeighter (its own closed form for two branches, a QP for more) against this.
      */
     static double[] minNormWeights(double[][] gram) {
         if (gram.length != 2) {

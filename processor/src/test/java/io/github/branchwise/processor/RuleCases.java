@@ -475,6 +475,15 @@ final class RuleCases {
                 of(Message.MODO_RHO, "class M", model(
                         "@WeightedLoss(weighting = Weighting.MODO, modoRho = Double.NaN) public abstract class M",
                         "@Shared " + SHARED)),
+                of(Message.NASH_MTL_MAX_NORM, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.NASH_MTL, nashMtlMaxNorm = -1) public abstract class M",
+                        "@Shared " + SHARED)),
+                of(Message.NASH_MTL_UPDATE_EVERY, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.NASH_MTL, nashMtlUpdateEvery = 0) public abstract class M",
+                        "@Shared " + SHARED)),
+                of(Message.FAIRGRAD_ALPHA, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.FAIRGRAD, fairGradAlpha = 0) public abstract class M",
+                        "@Shared " + SHARED)),
 
                 // Processing.
                 of(Message.UNRESOLVED_TYPES, "class M", valid("Missing helper() { return null; }")),

@@ -11,6 +11,7 @@ import com.google.testing.compile.JavaFileObjects;
 import io.github.branchwise.runtime.training.Trainer;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import javax.tools.Diagnostic;
@@ -166,6 +167,11 @@ final class WeightingStrategiesTest {
         sources.add(model("SdmGradTuned", "weighting = Weighting.SDMGRAD, sdmGradLambda = 1, sdmGradIterations = 5",
                 true));
         sources.add(model("MoDo", "weighting = Weighting.MODO, modoGamma = 0.05, modoRho = 0.2", true));
+        sources.add(model("UpGrad", "weighting = Weighting.UPGRAD", true));
+        sources.add(model("NashMtl", "weighting = Weighting.NASH_MTL", true));
+        sources.add(model("NashMtlSet", "weighting = Weighting.NASH_MTL, nashMtlMaxNorm = 0, nashMtlUpdateEvery = 2",
+                true));
+        sources.add(model("FairGrad", "weighting = Weighting.FAIRGRAD, fairGradAlpha = 2", true));
         sources.add(model("Custom", "weighting = Weighting.CUSTOM, strategy = ConstantWeighter.class", false));
         sources.add(JavaFileObjects.forSourceString("strategies.ConstantWeighter", WEIGHTER));
         compilation = Compilations.javac().compile(sources);
@@ -450,6 +456,35 @@ final class WeightingStrategiesTest {
             assertTrue(w > 0, "two gradients of full rank: both α positive");
         }
         assertArrayEquals(new double[] {1, 1}, weights(gradVac), 0.0, "the network trains on the plain sum");
+    }
+
+    @Test
+    void upGradNashMtlAndFairGradTrainWithTheirAnnotatedSettings() throws Exception {
+        Object upGrad = create("UpGrad");
+        assertEquals("UPGRAD", description(upGrad));
+        Object nash = create("NashMtl");
+        assertEquals("NASH_MTL", description(nash));
+        Object nashSet = create("NashMtlSet");
+        assertEquals("NASH_MTL(maxNorm=0.0, updateEvery 2)", description(nashSet));
+        Object fairGrad = create("FairGrad");
+        assertEquals("FAIRGRAD(alpha=2.0)", description(fairGrad));
+        for (Object model : List.of(upGrad, nash, nashSet, fairGrad)) {
+            String name = model.getClass().getSimpleName().replace("TrainingModel", "");
+            Object batch = batch(name);
+            double[] first = null;
+            for (int i = 0; i < 3; i++) {
+                assertFinite(call(model, "fit", batch));
+                double[] w = weights(model);
+                for (double value : w) {
+                    assertTrue(value > 0 && Double.isFinite(value), name + ": " + Arrays.toString(w));
+                }
+                if (i == 0) {
+                    first = w;
+                } else if (i == 1 && model == nashSet) {
+                    assertArrayEquals(first, w, 0.0, "solved at step 0, reused at step 1");
+                }
+            }
+        }
     }
 
     @Test

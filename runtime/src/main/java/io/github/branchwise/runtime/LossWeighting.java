@@ -79,6 +79,9 @@ public final class LossWeighting {
     private final int sdmGradIterations;
     private final double modoGamma;
     private final double modoRho;
+    private final double nashMtlMaxNorm;
+    private final int nashMtlUpdateEvery;
+    private final double fairGradAlpha;
 
     private LossWeighting(Weighting weighting, Settings s) {
         this.weighting = weighting;
@@ -118,6 +121,9 @@ public final class LossWeighting {
         this.sdmGradIterations = s.sdmGradIterations;
         this.modoGamma = s.modoGamma;
         this.modoRho = s.modoRho;
+        this.nashMtlMaxNorm = s.nashMtlMaxNorm;
+        this.nashMtlUpdateEvery = s.nashMtlUpdateEvery;
+        this.fairGradAlpha = s.fairGradAlpha;
     }
 
     /**
@@ -575,6 +581,60 @@ public final class LossWeighting {
     }
 
     /**
+     * {@link Weighting#UPGRAD}: each branch's shared gradient projected onto the dual cone of the branch gradients,
+     * the projections averaged (torchjd's constants, no settings).
+     */
+    public static LossWeighting upGrad() {
+        return new LossWeighting(Weighting.UPGRAD, new Settings());
+    }
+
+    /** {@link Weighting#NASH_MTL} with the paper's defaults: clipped to norm 1, solved every step. */
+    public static LossWeighting nashMtl() {
+        return nashMtl(1.0, 1);
+    }
+
+    /**
+     * {@link Weighting#NASH_MTL}: the shared gradient clipped to norm {@code maxNorm} (0: not clipped), the weights
+     * solved every {@code updateEvery} steps.
+     *
+     * @throws IllegalArgumentException unless maxNorm is finite and non-negative and updateEvery at least 1
+     */
+    public static LossWeighting nashMtl(double maxNorm, int updateEvery) {
+        if (!(maxNorm >= 0) || Double.isInfinite(maxNorm)) {
+            throw new IllegalArgumentException("NASH_MTL nashMtlMaxNorm must be finite and non-negative; " + maxNorm
+                    + " is not");
+        }
+        if (updateEvery < 1) {
+            throw new IllegalArgumentException("NASH_MTL nashMtlUpdateEvery must be at least 1; " + updateEvery
+                    + " is not");
+        }
+        Settings s = new Settings();
+        s.nashMtlMaxNorm = maxNorm;
+        s.nashMtlUpdateEvery = updateEvery;
+        return new LossWeighting(Weighting.NASH_MTL, s);
+    }
+
+    /** {@link Weighting#FAIRGRAD} with LibMTL's default α = 1 (proportional fairness). */
+    public static LossWeighting fairGrad() {
+        return fairGrad(1.0);
+    }
+
+    /**
+     * {@link Weighting#FAIRGRAD} with fairness exponent {@code alpha}.
+     *
+     * @throws IllegalArgumentException unless alpha is positive and finite
+     */
+    public static LossWeighting fairGrad(double alpha) {
+        if (!(alpha > 0) || Double.isInfinite(alpha)) {
+            throw new IllegalArgumentException("FAIRGRAD fairGradAlpha must be positive and finite; " + alpha
+                    + " is not");
+        }
+        Settings s = new Settings();
+        s.fairGradAlpha = alpha;
+        return new LossWeighting(Weighting.FAIRGRAD, s);
+    }
+
+    /**
      * {@link Weighting#CUSTOM}: the user's strategy, a public, non-abstract class implementing
      * {@code io.github.branchwise.runtime.weighting.Weighter} with a public no-argument constructor, checked when the
      * model is created; one instance is made per model.
@@ -773,6 +833,21 @@ public final class LossWeighting {
         return modoRho;
     }
 
+    /** NASH_MTL: the norm the shared gradient is clipped to; 0 for none. */
+    public double nashMtlMaxNorm() {
+        return nashMtlMaxNorm;
+    }
+
+    /** NASH_MTL: how many steps apart the weights are solved. */
+    public int nashMtlUpdateEvery() {
+        return nashMtlUpdateEvery;
+    }
+
+    /** FAIRGRAD: the fairness exponent α. */
+    public double fairGradAlpha() {
+        return fairGradAlpha;
+    }
+
     @Override
     public boolean equals(Object other) {
         return other instanceof LossWeighting that && weighting == that.weighting
@@ -798,7 +873,10 @@ public final class LossWeighting {
                 && gradVacGroups == that.gradVacGroups
                 && Double.compare(sdmGradLambda, that.sdmGradLambda) == 0
                 && sdmGradIterations == that.sdmGradIterations
-                && Double.compare(modoGamma, that.modoGamma) == 0 && Double.compare(modoRho, that.modoRho) == 0;
+                && Double.compare(modoGamma, that.modoGamma) == 0 && Double.compare(modoRho, that.modoRho) == 0
+                && Double.compare(nashMtlMaxNorm, that.nashMtlMaxNorm) == 0
+                && nashMtlUpdateEvery == that.nashMtlUpdateEvery
+                && Double.compare(fairGradAlpha, that.fairGradAlpha) == 0;
     }
 
     @Override
@@ -808,7 +886,7 @@ public final class LossWeighting {
                 headGradients, mgdaNormalization, uncertaintyScale, initialLogVariance, gradNormWarmup, gradNormScope,
                 pcGradOrder, epochMean, gradientSource, caGradRadius, caGradRescale, stchMu, stchWarmupEpochs,
                 famoLearningRate, famoWeightDecay, imtlMode, gradVacBeta, gradVacGroups, sdmGradLambda,
-                sdmGradIterations, modoGamma, modoRho);
+                sdmGradIterations, modoGamma, modoRho, nashMtlMaxNorm, nashMtlUpdateEvery, fairGradAlpha);
     }
 
     /** The strategy and the settings it reads, e.g. {@code DWA(temperature=2.0)}. */
@@ -855,6 +933,9 @@ public final class LossWeighting {
             case SDMGRAD -> "SDMGRAD(sdmGradLambda=" + sdmGradLambda + ", sdmGradIterations=" + sdmGradIterations
                     + ")";
             case MODO -> "MODO(modoGamma=" + modoGamma + ", modoRho=" + modoRho + ")";
+            case NASH_MTL -> nashMtlMaxNorm == 1.0 && nashMtlUpdateEvery == 1 ? "NASH_MTL"
+                    : "NASH_MTL(nashMtlMaxNorm=" + nashMtlMaxNorm + ", nashMtlUpdateEvery=" + nashMtlUpdateEvery + ")";
+            case FAIRGRAD -> "FAIRGRAD(fairGradAlpha=" + fairGradAlpha + ")";
             default -> weighting.name();
         };
     }
@@ -912,5 +993,8 @@ public final class LossWeighting {
         int sdmGradIterations = 20;
         double modoGamma = 0.001;
         double modoRho = 0.1;
+        double nashMtlMaxNorm = 1.0;
+        int nashMtlUpdateEvery = 1;
+        double fairGradAlpha = 1.0;
     }
 }

@@ -186,7 +186,11 @@ public final class ModelReader {
                 Annotations.value(elements, annotation, "sdmGradIterations")
                         .flatMap(v -> Annotations.number(v.getValue())).orElseThrow().intValue(),
                 Annotations.doubleValue(elements, annotation, "modoGamma").orElseThrow(),
-                Annotations.doubleValue(elements, annotation, "modoRho").orElseThrow());
+                Annotations.doubleValue(elements, annotation, "modoRho").orElseThrow(),
+                Annotations.doubleValue(elements, annotation, "nashMtlMaxNorm").orElseThrow(),
+                Annotations.value(elements, annotation, "nashMtlUpdateEvery")
+                        .flatMap(v -> Annotations.number(v.getValue())).orElseThrow().intValue(),
+                Annotations.doubleValue(elements, annotation, "fairGradAlpha").orElseThrow());
     }
 
     private List<String> strings(AnnotationMirror annotation, String attribute) {

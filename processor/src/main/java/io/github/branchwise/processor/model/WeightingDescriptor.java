@@ -59,6 +59,9 @@ import java.util.Optional;
  * @param sdmGradIterations SDMGRAD: the projected SGD steps on the weights per training step
  * @param modoGamma MODO: γ, the learning rate of the weights
  * @param modoRho MODO: ρ, the L2 regularisation of the weights' update
+ * @param nashMtlMaxNorm NASH_MTL: the norm the shared gradient is clipped to, 0 for none
+ * @param nashMtlUpdateEvery NASH_MTL: how many steps apart the weights are solved
+ * @param fairGradAlpha FAIRGRAD: the fairness exponent α
  */
 public record WeightingDescriptor(
         Weighting kind,
@@ -97,7 +100,10 @@ public record WeightingDescriptor(
         double sdmGradLambda,
         int sdmGradIterations,
         double modoGamma,
-        double modoRho) {
+        double modoRho,
+        double nashMtlMaxNorm,
+        int nashMtlUpdateEvery,
+        double fairGradAlpha) {
     /** Copies the weights. */
     public WeightingDescriptor {
         weights = List.copyOf(weights);

@@ -311,6 +311,12 @@ public enum Message {
     MODO_GAMMA("ModoGamma", "MODO modoGamma must be positive and finite; %s is not"),
     /** A MoDo ρ that is negative or not finite. */
     MODO_RHO("ModoRho", "MODO modoRho must be finite and not negative; %s is not"),
+    /** A Nash-MTL clipping norm that is negative or not finite. */
+    NASH_MTL_MAX_NORM("NashMtlMaxNorm", "NASH_MTL nashMtlMaxNorm must be finite and non-negative; %s is not"),
+    /** A Nash-MTL update period below 1. */
+    NASH_MTL_UPDATE_EVERY("NashMtlUpdateEvery", "NASH_MTL nashMtlUpdateEvery must be at least 1; %s is not"),
+    /** A FairGrad exponent that is not positive or not finite. */
+    FAIRGRAD_ALPHA("FairGradAlpha", "FAIRGRAD fairGradAlpha must be positive and finite; %s is not"),
 
     // ----- Processing -----
     /** A model that still refers to missing types in the last round. */

@@ -704,7 +704,8 @@ public final class ModelValidator {
                     }
                 }
                 case "UNCERTAINTY" -> validateInitialLogVariance();
-                case "PCGRAD", "MGDA", "CAGRAD", "IMTL", "ALIGNED_MTL", "GRADVAC", "SDMGRAD", "MODO" -> {
+                case "PCGRAD", "MGDA", "CAGRAD", "IMTL", "ALIGNED_MTL", "GRADVAC", "SDMGRAD", "MODO", "UPGRAD",
+                        "NASH_MTL", "FAIRGRAD" -> {
                     if (weighting.equals("CAGRAD")) {
                         validatePositive("caGradRadius", Message.CAGRAD_RADIUS, true);
                         validateCaGradRescale();
@@ -729,6 +730,13 @@ public final class ModelValidator {
                                     "IMTL weighting with imtlMode = LOSS", "gradientSource");
                         }
                         break;
+                    }
+                    if (weighting.equals("NASH_MTL")) {
+                        validatePositive("nashMtlMaxNorm", Message.NASH_MTL_MAX_NORM, true);
+                        validatePositiveCount("nashMtlUpdateEvery", Message.NASH_MTL_UPDATE_EVERY);
+                    }
+                    if (weighting.equals("FAIRGRAD")) {
+                        validatePositive("fairGradAlpha", Message.FAIRGRAD_ALPHA, false);
                     }
                     // Experts and stitches are shared where several branch losses depend on them (the runtime
                     // decides which from the graph), so a model with them may share without a @Shared method.
@@ -893,8 +901,8 @@ public final class ModelValidator {
         }
 
         /**
-         * DWA's temperature, STCH's μ, FAMO's learning rate (positive) or GradNorm's asymmetry, FAMO's weight decay
-         * (zero allowed); finite either way.
+         * DWA's temperature, STCH's μ, FAMO's learning rate, FairGrad's α (positive) or GradNorm's asymmetry, FAMO's
+         * weight decay, CAGrad's radius, Nash-MTL's clipping norm (zero allowed); finite either way.
          */
         private void validatePositive(String attribute, Message message, boolean zeroAllowed) {
             Optional<AnnotationValue> explicit = Annotations.explicitValue(weightedLoss, attribute);
@@ -924,7 +932,7 @@ public final class ModelValidator {
             }
         }
 
-        /** A whole-number attribute that must be positive (SDMGrad's inner iterations). */
+        /** A whole-number attribute that must be positive (SDMGrad's inner iterations, Nash-MTL's update period). */
         private void validatePositiveCount(String attribute, Message message) {
             Optional<AnnotationValue> explicit = Annotations.explicitValue(weightedLoss, attribute);
             Optional<Number> value = Annotations.value(elements, weightedLoss, attribute)

@@ -22,9 +22,10 @@ final class WeightingAttributes {
             "mgdaNormalization", "uncertaintyScale", "initialLogVariance", "gradNormWarmup", "gradNormScope",
             "pcGradOrder", "epochMean", "gradientSource",
             "caGradRadius", "caGradRescale", "stchMu", "stchWarmupEpochs", "famoLearningRate", "famoWeightDecay",
-            "imtlMode", "gradVacBeta", "gradVacGroups", "sdmGradLambda", "sdmGradIterations", "modoGamma", "modoRho");
+            "imtlMode", "gradVacBeta", "gradVacGroups", "sdmGradLambda", "sdmGradIterations", "modoGamma", "modoRho",
+            "nashMtlMaxNorm", "nashMtlUpdateEvery", "fairGradAlpha");
 
-    /** The attributes each weighting reads; RLW and GLS read none. */
+    /** The attributes each weighting reads; RLW, GLS and UPGRAD read none. */
     private static final Map<String, Set<String>> USED = Map.ofEntries(
             Map.entry("FIXED", Set.of("weights")),
             Map.entry("TRAINABLE", Set.of("initial", "min", "max")),
@@ -45,6 +46,9 @@ final class WeightingAttributes {
             Map.entry("GRADVAC", Set.of("gradVacBeta", "gradVacGroups")),
             Map.entry("SDMGRAD", Set.of("sdmGradLambda", "sdmGradIterations")),
             Map.entry("MODO", Set.of("modoGamma", "modoRho")),
+            Map.entry("UPGRAD", Set.of()),
+            Map.entry("NASH_MTL", Set.of("nashMtlMaxNorm", "nashMtlUpdateEvery")),
+            Map.entry("FAIRGRAD", Set.of("fairGradAlpha")),
             Map.entry("CUSTOM", Set.of("strategy")));
 
     /** With a schedule class, SCHEDULED reads the class alone. */

@@ -621,6 +621,10 @@ final class TrainingModelWriter {
                     + "parts of each batch", Snippets.doubleLiteral(w.sdmGradLambda()), w.sdmGradIterations());
             case MODO -> CodeBlock.of("MoDo with γ = $L and ρ = $L, on three parts of each batch",
                     Snippets.doubleLiteral(w.modoGamma()), Snippets.doubleLiteral(w.modoRho()));
+            case UPGRAD -> CodeBlock.of("UPGrad: each shared branch gradient projected onto the dual cone, averaged");
+            case NASH_MTL -> CodeBlock.of("Nash-MTL, solved every $L step(s), shared gradient clipped to norm $L",
+                    w.nashMtlUpdateEvery(), Snippets.doubleLiteral(w.nashMtlMaxNorm()));
+            case FAIRGRAD -> CodeBlock.of("FairGrad with α = $L", Snippets.doubleLiteral(w.fairGradAlpha()));
             case CUSTOM -> CodeBlock.of("the strategy {@link $T}", w.strategy().orElseThrow());
         };
     }
@@ -688,6 +692,10 @@ final class TrainingModelWriter {
                     w.sdmGradIterations());
             case MODO -> CodeBlock.of("$T.moDo($L, $L)", spec, Snippets.doubleLiteral(w.modoGamma()),
                     Snippets.doubleLiteral(w.modoRho()));
+            case UPGRAD -> CodeBlock.of("$T.upGrad()", spec);
+            case NASH_MTL -> CodeBlock.of("$T.nashMtl($L, $L)", spec, Snippets.doubleLiteral(w.nashMtlMaxNorm()),
+                    w.nashMtlUpdateEvery());
+            case FAIRGRAD -> CodeBlock.of("$T.fairGrad($L)", spec, Snippets.doubleLiteral(w.fairGradAlpha()));
             case CUSTOM -> CodeBlock.of("$T.custom($T::new)", spec, w.strategy().orElseThrow());
         };
     }

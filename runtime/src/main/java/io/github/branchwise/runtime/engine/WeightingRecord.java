@@ -76,6 +76,9 @@ final class WeightingRecord {
         record.put("sdmGradIterations", weighting.sdmGradIterations());
         record.put("modoGamma", weighting.modoGamma());
         record.put("modoRho", weighting.modoRho());
+        record.put("nashMtlMaxNorm", weighting.nashMtlMaxNorm());
+        record.put("nashMtlUpdateEvery", weighting.nashMtlUpdateEvery());
+        record.put("fairGradAlpha", weighting.fairGradAlpha());
         return JSON.writeValueAsBytes(record);
     }
 
@@ -126,6 +129,10 @@ final class WeightingRecord {
                 case SDMGRAD -> LossWeighting.sdmGrad(number(record, "sdmGradLambda"),
                         Math.toIntExact(integer(record, "sdmGradIterations")));
                 case MODO -> LossWeighting.moDo(number(record, "modoGamma"), number(record, "modoRho"));
+                case UPGRAD -> LossWeighting.upGrad();
+                case NASH_MTL -> LossWeighting.nashMtl(number(record, "nashMtlMaxNorm"),
+                        record.path("nashMtlUpdateEvery").asInt(0));
+                case FAIRGRAD -> LossWeighting.fairGrad(number(record, "fairGradAlpha"));
                 case CUSTOM -> LossWeighting.custom(type(text(record, "strategy"), loader));
             };
         } catch (ClassNotFoundException e) {

@@ -18,6 +18,7 @@ import io.github.branchwise.annotations.Weighting;
 import io.github.branchwise.runtime.LossWeighting;
 import io.github.branchwise.runtime.strategies.AlignedMtlWeighter;
 import io.github.branchwise.runtime.strategies.DwaWeighter;
+import io.github.branchwise.runtime.strategies.FairGradWeighter;
 import io.github.branchwise.runtime.strategies.FamoWeighter;
 import io.github.branchwise.runtime.strategies.FixedWeighter;
 import io.github.branchwise.runtime.strategies.GlsWeighter;
@@ -25,6 +26,7 @@ import io.github.branchwise.runtime.strategies.GradNormWeighter;
 import io.github.branchwise.runtime.strategies.GradVacWeighter;
 import io.github.branchwise.runtime.strategies.ImtlWeighter;
 import io.github.branchwise.runtime.strategies.MgdaWeighter;
+import io.github.branchwise.runtime.strategies.NashMtlWeighter;
 import io.github.branchwise.runtime.strategies.CaGradWeighter;
 import io.github.branchwise.runtime.strategies.PcGradWeighter;
 import io.github.branchwise.runtime.strategies.MoDoWeighter;
@@ -32,6 +34,7 @@ import io.github.branchwise.runtime.strategies.RlwWeighter;
 import io.github.branchwise.runtime.strategies.SdmGradWeighter;
 import io.github.branchwise.runtime.strategies.ScheduledWeighter;
 import io.github.branchwise.runtime.strategies.StchWeighter;
+import io.github.branchwise.runtime.strategies.UpGradWeighter;
 import io.github.branchwise.runtime.strategies.TrainableWeighter;
 import io.github.branchwise.runtime.strategies.UncertaintyWeighter;
 import io.github.branchwise.runtime.weighting.WeightSchedule;
@@ -314,6 +317,45 @@ public final class WeightingSpec {
                 branches -> new MoDoWeighter(gamma, rho));
     }
 
+    /** UPGrad with torchjd's constants. */
+    public static WeightingSpec upGrad() {
+        return new WeightingSpec(Weighting.UPGRAD, "UPGRAD", branches -> new UpGradWeighter());
+    }
+
+    /** Nash-MTL with the paper's defaults: clipped to norm 1, solved every step. */
+    public static WeightingSpec nashMtl() {
+        return nashMtl(1.0, 1);
+    }
+
+    /**
+     * Nash-MTL with the shared gradient clipped to norm {@code maxNorm} (0: not clipped), solved every
+     * {@code updateEvery} steps.
+     *
+     * @throws IllegalArgumentException unless maxNorm is finite and non-negative and updateEvery at least 1
+     */
+    public static WeightingSpec nashMtl(double maxNorm, int updateEvery) {
+        new NashMtlWeighter(maxNorm, updateEvery);
+        return new WeightingSpec(Weighting.NASH_MTL, maxNorm == 1.0 && updateEvery == 1 ? "NASH_MTL"
+                : "NASH_MTL(maxNorm=" + maxNorm + ", updateEvery " + updateEvery + ")",
+                branches -> new NashMtlWeighter(maxNorm, updateEvery));
+    }
+
+    /** FairGrad with LibMTL's default α = 1 (proportional fairness). */
+    public static WeightingSpec fairGrad() {
+        return fairGrad(1.0);
+    }
+
+    /**
+     * FairGrad with fairness exponent {@code alpha}.
+     *
+     * @throws IllegalArgumentException unless alpha is positive and finite
+     */
+    public static WeightingSpec fairGrad(double alpha) {
+        new FairGradWeighter(alpha);
+        return new WeightingSpec(Weighting.FAIRGRAD, alpha == 1.0 ? "FAIRGRAD" : "FAIRGRAD(alpha=" + alpha + ")",
+                branches -> new FairGradWeighter(alpha));
+    }
+
     /** The user's own strategy; {@code strategy} makes one instance per model. */
     public static WeightingSpec custom(Supplier<? extends Weighter> strategy) {
         Objects.requireNonNull(strategy, "strategy");
@@ -353,6 +395,9 @@ public final class WeightingSpec {
             case GRADVAC -> gradVac(choice.gradVacBeta(), choice.gradVacGroups());
             case SDMGRAD -> sdmGrad(choice.sdmGradLambda(), choice.sdmGradIterations());
             case MODO -> moDo(choice.modoGamma(), choice.modoRho());
+            case UPGRAD -> upGrad();
+            case NASH_MTL -> nashMtl(choice.nashMtlMaxNorm(), choice.nashMtlUpdateEvery());
+            case FAIRGRAD -> fairGrad(choice.fairGradAlpha());
             case CUSTOM -> custom(instances(choice.strategy(), Weighter.class, "strategy"));
         };
     }

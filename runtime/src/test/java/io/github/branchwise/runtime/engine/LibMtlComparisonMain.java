@@ -80,6 +80,9 @@ public final class LibMtlComparisonMain {
                 io.github.branchwise.annotations.GradVacGroups.PER_LAYER));
         strategies.put("GradVac_matrix", LossWeighting.gradVac(0.5,
                 io.github.branchwise.annotations.GradVacGroups.PER_PARAMETER));
+        // FairGrad has no convention: the paper's code, LibMTL's and Branchwise's weight every parameter's gradient.
+        strategies.put("FairGrad", LossWeighting.fairGrad());
+        strategies.put("FairGrad_alpha2", LossWeighting.fairGrad(2.0));
         // Controls: Branchwise's own defaults, which LibMTL's numbers should not match where the conventions differ.
         strategies.put("CAGrad", LossWeighting.caGrad(0.5, 1));
         strategies.put("CAGrad_rescale2", LossWeighting.caGrad(0.8, 2));

@@ -59,7 +59,9 @@ class StrategyResumeTest {
                 WeightingSpec.gradVac(0.5, GradVacGroups.PER_PARAMETER),
                 // Three gradient samples per step (the batch of 6 split into 2 + 2 + 2); w and λ kept across steps.
                 WeightingSpec.sdmGrad(0.3, 20), WeightingSpec.sdmGrad(1.0, 3), WeightingSpec.moDo(1e-3, 0.1),
-                WeightingSpec.moDo(0.05, 0.5));
+                WeightingSpec.moDo(0.05, 0.5),
+                WeightingSpec.upGrad(), WeightingSpec.nashMtl(), WeightingSpec.nashMtl(0.5, 3),
+                WeightingSpec.fairGrad(), WeightingSpec.fairGrad(2.0));
     }
 
     private static final INDArray[] X = {TestArrays.gaussian(1, 6, 3)};

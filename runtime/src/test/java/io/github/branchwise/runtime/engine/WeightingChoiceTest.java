@@ -138,6 +138,11 @@ class WeightingChoiceTest {
                 Arguments.of(LossWeighting.sdmGrad(1.0, 3), WeightingSpec.sdmGrad(1.0, 3)),
                 Arguments.of(LossWeighting.moDo(), WeightingSpec.moDo(0.001, 0.1)),
                 Arguments.of(LossWeighting.moDo(0.05, 0.5), WeightingSpec.moDo(0.05, 0.5)),
+                Arguments.of(LossWeighting.upGrad(), WeightingSpec.upGrad()),
+                Arguments.of(LossWeighting.nashMtl(), WeightingSpec.nashMtl()),
+                Arguments.of(LossWeighting.nashMtl(0.5, 3), WeightingSpec.nashMtl(0.5, 3)),
+                Arguments.of(LossWeighting.fairGrad(), WeightingSpec.fairGrad()),
+                Arguments.of(LossWeighting.fairGrad(2.0), WeightingSpec.fairGrad(2.0)),
                 Arguments.of(LossWeighting.custom(StrategyTest.MaxLoss.class),
                         WeightingSpec.custom(StrategyTest.MaxLoss::new)));
     }
@@ -265,6 +270,15 @@ class WeightingChoiceTest {
         assertMessage("MODO modoGamma must be positive and finite; 0.0 is not", () -> LossWeighting.moDo(0, 0.1));
         assertMessage("MODO modoRho must be finite and not negative; NaN is not",
                 () -> LossWeighting.moDo(0.001, Double.NaN));
+        assertMessage("NASH_MTL nashMtlMaxNorm must be finite and non-negative; -1.0 is not",
+                () -> LossWeighting.nashMtl(-1, 1));
+        assertMessage("NASH_MTL nashMtlMaxNorm must be finite and non-negative; Infinity is not",
+                () -> LossWeighting.nashMtl(Double.POSITIVE_INFINITY, 1));
+        assertMessage("NASH_MTL nashMtlUpdateEvery must be at least 1; 0 is not", () -> LossWeighting.nashMtl(1, 0));
+        assertMessage("FAIRGRAD fairGradAlpha must be positive and finite; 0.0 is not",
+                () -> LossWeighting.fairGrad(0));
+        assertMessage("FAIRGRAD fairGradAlpha must be positive and finite; NaN is not",
+                () -> LossWeighting.fairGrad(Double.NaN));
     }
 
     @Test
