@@ -149,6 +149,21 @@ public final class ModelParameters {
     }
 
     /**
+     * Replaces every weighting state variable's value (the weights a strategy feeds each step or epoch), checked as
+     * {@link #set} checks parameters, all or nothing: a replica taking its driver's state.
+     *
+     * @throws IllegalArgumentException naming the model and the variable when a value is refused or missing
+     */
+    public void setWeightingState(Map<String, INDArray> values) {
+        Objects.requireNonNull(values, "values");
+        try {
+            assign(network.states(), checked("weighting state", network.states(), values, true));
+        } catch (Refused e) {
+            throw new IllegalArgumentException(spec.modelName() + ": " + e.getMessage());
+        }
+    }
+
+    /**
      * Writes the values a file holds for every parameter and layer state and for the weighting's state variables,
      * checked as {@link #set} does; the file must hold exactly the model's parameters and state variables.
      *
@@ -270,6 +285,23 @@ public final class ModelParameters {
     public void restoreFrozen(Path file, Collection<String> names) throws ModelFileException {
         if (!names().containsAll(names)) {
             throw new ModelFileException(file, "freezes parameters the model does not have: " + names);
+        }
+        frozen.clear();
+        frozen.addAll(names);
+        frozenChanged();
+    }
+
+    /**
+     * Makes exactly {@code names} frozen: a replica taking its driver's frozen set.
+     *
+     * @throws IllegalArgumentException when a name is not a parameter of the model; nothing changes then
+     */
+    public void setFrozen(Collection<String> names) {
+        if (!names().containsAll(names)) {
+            Set<String> unknown = new LinkedHashSet<>(names);
+            unknown.removeAll(names());
+            throw new IllegalArgumentException(spec.modelName() + ": cannot freeze " + unknown + ", which are not "
+                    + "parameters; the model's are " + names());
         }
         frozen.clear();
         frozen.addAll(names);

@@ -132,6 +132,12 @@ public final class GradNormWeighter implements Weighter {
         return parameters.get(parameters.size() - 1);
     }
 
+    /** True: each branch term wᵢ·Lᵢ is linear in its loss; the weights get their gradient from the whole batch: its losses and the norms of its summed gradients. */
+    @Override
+    public boolean additiveOverExamples() {
+        return true;
+    }
+
     @Override
     public double[] weights() {
         double[] l = logits.getArr().toDoubleVector();

@@ -83,6 +83,12 @@ public final class MgdaWeighter implements Weighter {
         return a;
     }
 
+    /** True: each branch term is its loss; the min-norm solve runs on the summed gradients. */
+    @Override
+    public boolean additiveOverExamples() {
+        return true;
+    }
+
     @Override
     public double[] weights() {
         return alpha.clone();
