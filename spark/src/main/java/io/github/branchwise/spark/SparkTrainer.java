@@ -1,0 +1,317 @@
+package io.github.branchwise.spark;
+
+import io.github.branchwise.runtime.Losses;
+import io.github.branchwise.runtime.ReplicaState;
+import io.github.branchwise.runtime.StepContribution;
+import io.github.branchwise.runtime.training.Trainer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import org.apache.spark.SparkException;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * Synchronous data-parallel training of a Branchwise model on Apache Spark: every step, the driver's state reaches
+ * the executors in a broadcast, each partition computes its shard's {@link StepContribution} (the per-branch loss
+ * sums and gradients of its rows, per branch for the gradient-level strategies), {@code treeAggregate} sums them,
+ * and the driver's trainer applies the sum ({@link Trainer#applyStep}): weighting strategy, optimiser, counters,
+ * exactly as one machine does on the whole batch.
+ *
+ * <p><b>How batches are formed.</b> The data's partitions are read once, checked, and cached on the executors as
+ * blocks. With a per-partition batch size {@code b}, step {@code s} of an epoch takes rows {@code [s·b, (s+1)·b)} of
+ * every partition (fewer, or none, where a partition runs out), so a global batch has up to {@code K·b} rows for K
+ * partitions and an epoch has {@code ceil(max rows of a partition / b)} steps. The reference for a run is one process
+ * training, step by step, on the concatenation in partition order of those slices: it gives the same parameters,
+ * losses and weights, up to float rounding (the shards' sums are added in another order). Rows are not shuffled.
+ *
+ * <p><b>What one machine does that this does not (yet).</b> Layers whose training pass reads the batch as a whole
+ * compute per shard: a batch norm normalises each shard with the shard's statistics and its moving statistics follow
+ * the size-weighted mean of the shards' (data-parallel PyTorch without synchronised batch norm); dropout masks are
+ * drawn per shard, so they differ from one process's. Validation, metrics, checkpoints and the history's files are
+ * the one-machine {@code Fitting}'s, not yet wired here. A strategy whose total loss is not a sum over examples (GLS)
+ * is refused.
+ *
+ * <p>The data never reaches the driver: only the contributions (one gradient per branch or one in all, and a few
+ * numbers) do. Not thread-safe: one training run at a time.
+ */
+public final class SparkTrainer {
+    private final JavaSparkContext spark;
+    private final Trainer trainer;
+    private final ReplicaLoader loader;
+    private final ExampleLayout layout;
+    private final int treeDepth;
+
+    /**
+     * A distributed trainer of {@code trainer}, whose executors build their replicas with {@code loader}.
+     *
+     * @param spark     the application's context
+     * @param trainer   the driver's model: it is trained in place
+     * @param loader    how an executor loads the model from a saved file ({@link ReplicaLoader#generated})
+     * @param treeDepth the depth of {@code treeAggregate}'s tree, at least 1 (2 is Spark's default)
+     */
+    public SparkTrainer(JavaSparkContext spark, Trainer trainer, ReplicaLoader loader, int treeDepth) {
+        this.spark = Objects.requireNonNull(spark, "spark");
+        this.trainer = Objects.requireNonNull(trainer, "trainer");
+        this.loader = Objects.requireNonNull(loader, "loader");
+        if (treeDepth < 1) {
+            throw new IllegalArgumentException("treeDepth must be at least 1, got " + treeDepth);
+        }
+        this.treeDepth = treeDepth;
+        this.layout = ExampleLayout.of(trainer);
+    }
+
+    /**
+     * A distributed trainer of a generated training model ({@code DetectorTrainingModel}): its {@code trainer()} on
+     * the driver, and replicas loaded through its class's {@code load(Path)} on the executors.
+     *
+     * @throws IllegalArgumentException when {@code model} is not a generated training model
+     */
+    public static SparkTrainer of(JavaSparkContext spark, Object model) {
+        Objects.requireNonNull(model, "model");
+        ReplicaLoader loader = ReplicaLoader.generated(model.getClass());
+        try {
+            Trainer trainer = (Trainer) model.getClass().getMethod("trainer").invoke(model);
+            return new SparkTrainer(spark, trainer, loader, 2);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalArgumentException(model.getClass().getName() + " has no public trainer()", e);
+        }
+    }
+
+    /** The driver's trainer, trained in place. */
+    public Trainer trainer() {
+        return trainer;
+    }
+
+    /** What the executors check each example against. */
+    public ExampleLayout layout() {
+        return layout;
+    }
+
+    /**
+     * The examples of a table: one column per input named after it and one per branch's target named after the
+     * branch, each holding the example's values flattened row-major (an array of numbers, or a number where the shape
+     * holds one value); other columns are ignored. Lazy: rows are read when training reads them, and a row that does
+     * not fit fails training with an {@link IllegalArgumentException} naming the partition, the row and the column.
+     *
+     * @throws IllegalArgumentException when a column is missing
+     */
+    public JavaRDD<Example> examples(Dataset<Row> rows) {
+        Objects.requireNonNull(rows, "rows");
+        List<String> names = List.of(rows.schema().fieldNames());
+        int[] inputColumns = new int[layout.inputCount()];
+        for (int i = 0; i < inputColumns.length; i++) {
+            inputColumns[i] = column(names, layout.input(i), "input");
+        }
+        int[] targetColumns = new int[layout.branchCount()];
+        for (int i = 0; i < targetColumns.length; i++) {
+            targetColumns[i] = column(names, layout.branch(i), "target of branch");
+        }
+        return convert(rows, inputColumns, targetColumns, layout);
+    }
+
+    /** The rows as examples; static, so that the closure Spark ships holds no trainer. */
+    private static JavaRDD<Example> convert(Dataset<Row> rows, int[] inputColumns, int[] targetColumns,
+                                            ExampleLayout checked) {
+        return rows.javaRDD().mapPartitionsWithIndex((partition, table) -> new java.util.Iterator<Example>() {
+            private long row;
+
+            @Override
+            public boolean hasNext() {
+                return table.hasNext();
+            }
+
+            @Override
+            public Example next() {
+                String where = "partition " + partition + ", row " + row++ + ", column '";
+                return toExample(table.next(), inputColumns, targetColumns, checked, where);
+            }
+        }, true);
+    }
+
+    private static Example toExample(Row row, int[] inputColumns, int[] targetColumns, ExampleLayout layout,
+                                     String where) {
+        float[][] inputs = new float[inputColumns.length][];
+        for (int i = 0; i < inputs.length; i++) {
+            inputs[i] = new float[layout.inputLength(i)];
+            RowValues.read(row, inputColumns[i], inputs[i], 0, inputs[i].length, layout.model(),
+                    where + layout.input(i) + "'");
+        }
+        float[][] targets = new float[targetColumns.length][];
+        for (int i = 0; i < targets.length; i++) {
+            targets[i] = new float[layout.targetLength(i)];
+            RowValues.read(row, targetColumns[i], targets[i], 0, targets[i].length, layout.model(),
+                    where + layout.branch(i) + "'");
+        }
+        return new Example(inputs, targets);
+    }
+
+    private int column(List<String> names, String name, String kind) {
+        int index = names.indexOf(name);
+        if (index < 0) {
+            throw new IllegalArgumentException(layout.model() + ": no column '" + name + "' for the " + kind + " '"
+                    + name + "'; the columns are " + names);
+        }
+        return index;
+    }
+
+    /**
+     * One step's outcome, as the driver applied it.
+     *
+     * @param epoch    the epoch the step belongs to, from 0
+     * @param step     the model's step counter before the step
+     * @param examples the rows of the global batch
+     * @param losses   the global batch's losses
+     * @param weights  each branch's weight after the step
+     */
+    public record StepRecord(long epoch, long step, long examples, Losses losses, double[] weights) {
+    }
+
+    /**
+     * Trains for {@code epochs} epochs over {@code data} (see the class comment for how batches are formed).
+     *
+     * @param data              the examples; each partition's rows are read once and cached on its executor
+     * @param batchPerPartition rows each partition contributes to a step, positive
+     * @param epochs            epochs to train from the model's current epoch, positive
+     * @return one record per step, in order
+     * @throws IllegalArgumentException when an example does not fit the model (the message names the partition, the
+     *                                  row and the input or target), or when data has no rows
+     */
+    public List<StepRecord> fit(JavaRDD<Example> data, int batchPerPartition, int epochs) {
+        Objects.requireNonNull(data, "data");
+        if (batchPerPartition <= 0 || epochs <= 0) {
+            throw new IllegalArgumentException("batchPerPartition and epochs must be positive, got "
+                    + batchPerPartition + " and " + epochs);
+        }
+        String run = UUID.randomUUID().toString();
+        ExampleLayout checked = layout;
+        Broadcast<byte[]> model = spark.broadcast(savedModel());
+        JavaRDD<PartitionBlock> blocks = data.mapPartitionsWithIndex(
+                (index, rows) -> Collections.singletonList(PartitionBlock.of(index, rows, checked)).iterator(),
+                true).persist(StorageLevel.MEMORY_AND_DISK());
+        List<StepRecord> records = new ArrayList<>();
+        try {
+            List<Integer> sizes = rethrowingBadInput(() -> blocks.map(block -> block.rows).collect());
+            int longest = sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
+            if (longest == 0) {
+                throw new IllegalArgumentException(layout.model() + ": the training data has no rows");
+            }
+            int steps = (longest + batchPerPartition - 1) / batchPerPartition;
+            for (int e = 0; e < epochs; e++) {
+                long epoch = trainer.epoch();
+                for (int s = 0; s < steps; s++) {
+                    records.add(step(blocks, model, run, s * batchPerPartition, batchPerPartition, epoch));
+                }
+                trainer.endEpoch();
+            }
+            return records;
+        } finally {
+            blocks.unpersist(false);
+            model.destroy();
+        }
+    }
+
+    private StepRecord step(JavaRDD<PartitionBlock> blocks, Broadcast<byte[]> model, String run, int from, int size,
+                            long epoch) {
+        long iteration = trainer.iteration();
+        Broadcast<ReplicaState> state = spark.broadcast(trainer.beginStep());
+        ReplicaLoader load = loader;
+        ExampleLayout checked = layout;
+        DataType type = trainer.options().dataType();
+        try {
+            StepContribution total = rethrowingBadInput(() -> blocks.treeAggregate((StepContribution) null,
+                    (sum, block) -> StepContribution.sum(sum,
+                            contribute(block, from, size, state.value(), run, model, load, checked, type)),
+                    StepContribution::sum, treeDepth));
+            if (total == null) {
+                throw new IllegalStateException(layout.model() + ": step " + iteration + " found no rows");
+            }
+            Losses losses = trainer.applyStep(total);
+            return new StepRecord(epoch, iteration, total.examples(), losses, trainer.weights());
+        } finally {
+            state.destroy();
+        }
+    }
+
+    /** One partition's contribution to a step, or null when it has no rows left for it; runs on an executor. */
+    private static StepContribution contribute(PartitionBlock block, int from, int size, ReplicaState state,
+                                               String run, Broadcast<byte[]> model, ReplicaLoader loader,
+                                               ExampleLayout layout, DataType type) {
+        if (from >= block.rows) {
+            return null;
+        }
+        int to = Math.min(block.rows, from + size);
+        Trainer replica = Replicas.borrow(run, model::value, loader);
+        try {
+            replica.loadReplicaState(state);
+            return replica.contribute(block.inputs(from, to, layout, type), block.targets(from, to, layout, type));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(layout.model() + ": partition " + block.partition + ", rows " + from
+                    + " to " + (to - 1) + " of the partition: " + e.getMessage(), e);
+        } finally {
+            Replicas.giveBack(run, replica);
+        }
+    }
+
+    private byte[] savedModel() {
+        try {
+            Path file = Files.createTempFile("branchwise-driver", ".bwm");
+            try {
+                trainer.save(file);
+                return Files.readAllBytes(file);
+            } finally {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save the model for the executors", e);
+        }
+    }
+
+    /**
+     * Runs a Spark job, turning a task's {@link IllegalArgumentException} (a malformed row) back into one on the
+     * driver, with the task's message, rather than Spark's wrapped stage failure.
+     */
+    static <T> T rethrowingBadInput(java.util.function.Supplier<T> job) {
+        try {
+            return job.get();
+        } catch (Exception e) {
+            // Spark's SparkException is checked but undeclared (Scala): caught here as any Exception.
+            IllegalArgumentException bad = badInput(e);
+            if (bad != null) {
+                throw bad;
+            }
+            if (e instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private static IllegalArgumentException badInput(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IllegalArgumentException iae && !(e instanceof IllegalArgumentException)) {
+                return new IllegalArgumentException(iae.getMessage(), e);
+            }
+            if (t instanceof SparkException && t.getCause() == null && t.getMessage() != null
+                    && t.getMessage().contains("java.lang.IllegalArgumentException: ")) {
+                // A cause that could not be shipped back: only its text is left.
+                String text = t.getMessage().substring(t.getMessage().indexOf("java.lang.IllegalArgumentException: ")
+                        + "java.lang.IllegalArgumentException: ".length());
+                int end = text.indexOf("\n\tat ");
+                return new IllegalArgumentException(end < 0 ? text : text.substring(0, end), e);
+            }
+        }
+        return null;
+    }
+}
