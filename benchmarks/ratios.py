@@ -154,20 +154,27 @@ if offs:
                 print(f"| {w.lower()} | {ours.lower()} | {t} | {fmt(base)} | " + " | ".join(fmt(v) for v in vals)
                       + " | " + " | ".join(fmt(ratio(v, base)) for v in vals) + " |")
 
+GRADIENT_LEVEL = {"GRADNORM", "PCGRAD", "MGDA"}
 if strategy:
-    names = STRATEGIES
+    names = STRATEGIES + ["CUSTOM"]
     print("\n### Weighting strategy costs: median ms per SGD step and ratio to FIXED (same model, data, executor)\n")
+    print("`custom` is KPassesFloor: the K passes of the branches' own gradients and their plain sum, the floor of "
+          "every gradient-level strategy; `/ k passes` is a gradient-level strategy's step over it (issue 16: at "
+          "most 1.10 on the mlp).\n")
     for t in sorted({k[2] for k in strategy}):
         models = sorted({k[0] for k in strategy if k[2] == t})
         print(f"{t} thread(s):\n")
-        print("| strategy | " + " | ".join(f"{m.lower()} ms | {m.lower()} / fixed" for m in models) + " |")
-        print("|---|" + "---|---|" * len(models))
+        print("| strategy | " + " | ".join(f"{m.lower()} ms | {m.lower()} / fixed | {m.lower()} / k passes"
+                                           for m in models) + " |")
+        print("|---|" + "---|---|---|" * len(models))
         for n in names:
             cells = []
             for m in models:
                 v, f = strategy.get((m, n, t)), strategy.get((m, "FIXED", t))
-                cells += [fmt(v), fmt(ratio(v, f))]
-            print(f"| {n.lower()} | " + " | ".join(cells) + " |")
+                floor = strategy.get((m, "CUSTOM", t)) if n in GRADIENT_LEVEL else None
+                cells += [fmt(v), fmt(ratio(v, f)), fmt(ratio(v, floor))]
+            label = "custom (k passes)" if n == "CUSTOM" else n.lower()
+            print(f"| {label} | " + " | ".join(cells) + " |")
         print()
 
 for name in ("rss.md", "processor.md"):

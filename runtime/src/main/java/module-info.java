@@ -28,6 +28,9 @@ module io.github.branchwise.runtime {
     requires org.apache.commons.csv;
     requires org.knowm.xchart;
     requires me.tongfei.progressbar;
+    // The small optimisation problems of the gradient-level strategies (ADMM QPs, Levenberg-Marquardt).
+    requires hipparchus.core;
+    requires hipparchus.optim;
     requires java.desktop;
     // com.sun.management.OperatingSystemMXBean: other processes' CPU use, for the automatic thread choice.
     requires jdk.management;

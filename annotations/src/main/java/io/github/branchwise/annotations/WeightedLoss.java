@@ -64,7 +64,8 @@ public @interface WeightedLoss {
 
     /**
      * For {@link Weighting#GRADNORM}: the {@code @Shared} method whose last layer's weights measure the gradient
-     * norms; empty for the last {@code @Shared} method declared.
+     * norms; empty for the last {@code @Shared} method declared (in source order). Only with
+     * {@link GradNormScope#LAST_SHARED_LAYER}.
      */
     String sharedLayer() default "";
 
@@ -73,4 +74,81 @@ public @interface WeightedLoss {
      * with a public no-argument constructor; {@code void.class} otherwise.
      */
     Class<?> strategy() default void.class;
+
+    /**
+     * For {@link Weighting#UNCERTAINTY}, {@link Weighting#DWA}, {@link Weighting#GRADNORM}, {@link Weighting#PCGRAD}
+     * and {@link Weighting#MGDA}: whose choices the strategy follows where papers and reference code differ, a
+     * preset for the convention attributes below; an attribute set explicitly wins over it. For MGDA the preset also
+     * decides two choices that have no attribute: under {@link Convention#LIBMTL} a two-branch solution of 1/0 becomes
+     * 0.999/0.001 and the shared parameters are updated with the normalised gradients (see
+     * {@link MgdaNormalization}).
+     */
+    Convention convention() default Convention.BRANCHWISE;
+
+    /**
+     * For {@link Weighting#GRADNORM} and {@link Weighting#MGDA}: what each branch's own parameters get; default
+     * {@link HeadGradients#WEIGHTED}, {@link HeadGradients#PLAIN} under {@link Convention#LIBMTL}.
+     */
+    HeadGradients headGradients() default HeadGradients.WEIGHTED;
+
+    /** For {@link Weighting#MGDA}: how the branch gradients are normalised before solving; NONE under either preset. */
+    MgdaNormalization mgdaNormalization() default MgdaNormalization.NONE;
+
+    /**
+     * For {@link Weighting#UNCERTAINTY}: the constant {@code cᵢ}; default {@link UncertaintyScale#BY_LOSS},
+     * {@link UncertaintyScale#HALF} under {@link Convention#LIBMTL}.
+     */
+    UncertaintyScale uncertaintyScale() default UncertaintyScale.BY_LOSS;
+
+    /**
+     * For {@link Weighting#UNCERTAINTY}: the starting value of every {@code sᵢ = log σᵢ²}, finite; default 0
+     * (σ = 1), -0.5 under {@link Convention#LIBMTL}.
+     */
+    double initialLogVariance() default 0.0;
+
+    /**
+     * For {@link Weighting#GRADNORM}: when the weights start adapting; default {@link GradNormWarmup#NONE},
+     * {@link GradNormWarmup#FIRST_EPOCH} under {@link Convention#LIBMTL}.
+     */
+    GradNormWarmup gradNormWarmup() default GradNormWarmup.NONE;
+
+    /**
+     * For {@link Weighting#GRADNORM}: where the gradient norms are measured; default
+     * {@link GradNormScope#LAST_SHARED_LAYER}, {@link GradNormScope#ALL_SHARED} under {@link Convention#LIBMTL}.
+     * {@link #sharedLayer()} applies to the first only.
+     */
+    GradNormScope gradNormScope() default GradNormScope.LAST_SHARED_LAYER;
+
+    /**
+     * For {@link Weighting#PCGRAD}: which branches each gradient is projected against; default
+     * {@link PcGradOrder#OTHERS}, {@link PcGradOrder#ALL} under {@link Convention#LIBMTL}.
+     */
+    PcGradOrder pcGradOrder() default PcGradOrder.OTHERS;
+
+    /**
+     * For {@link Weighting#DWA}, and {@link Weighting#GRADNORM} with {@link GradNormWarmup#FIRST_EPOCH}: how an
+     * epoch's mean loss is taken; default {@link EpochMean#PER_BATCH}, {@link EpochMean#PER_EXAMPLE} under
+     * {@link Convention#LIBMTL}.
+     */
+    EpochMean epochMean() default EpochMean.PER_BATCH;
+
+    /**
+     * For {@link Weighting#MGDA} and {@link Weighting#GRADNORM}: which gradients the weights are computed from;
+     * {@link GradientSource#PARAMETERS} under either preset (LibMTL's {@code rep_grad} is off by default). With a
+     * representation source GradNorm ignores {@link #gradNormScope()} and {@link #sharedLayer()}, and MGDA updates with
+     * {@code Σ αᵢ·∇Lᵢ} whatever its normalisation (as LibMTL does with {@code rep_grad}).
+     */
+    GradientSource gradientSource() default GradientSource.PARAMETERS;
+
+    /**
+     * For {@link Weighting#CAGRAD}: the radius c of the ball around the average gradient, relative to its norm;
+     * finite and non-negative (0 gives the average gradient). 0.5, the paper's (and LibMTL's) value, by default.
+     */
+    double caGradRadius() default 0.5;
+
+    /**
+     * For {@link Weighting#CAGRAD}: how the update is scaled, as LibMTL's {@code rescale}: 0 not at all, 1 divided by
+     * {@code 1 + c²} (the default, the paper's), 2 divided by {@code 1 + c}.
+     */
+    int caGradRescale() default 1;
 }

@@ -5,8 +5,8 @@ package io.github.branchwise.annotations;
  *
  * <p>The loss-level strategies ({@link #FIXED}, {@link #TRAINABLE}, {@link #SCHEDULED}, {@link #UNCERTAINTY},
  * {@link #DWA}, {@link #RLW}, {@link #GLS}) cost one forward and backward pass per step, like a single loss. The
- * gradient-level ones ({@link #GRADNORM}, {@link #PCGRAD}, {@link #MGDA}) need each branch's own gradient and cost
- * about K passes per step. The README's strategy table gives the measured costs and when to use which.
+ * gradient-level ones ({@link #GRADNORM}, {@link #PCGRAD}, {@link #MGDA}, {@link #CAGRAD}) need each branch's
+ * own gradient and cost about K passes per step. The README's strategy table gives the measured costs and when to use which.
  */
 public enum Weighting {
     /**
@@ -34,7 +34,9 @@ public enum Weighting {
     /**
      * Kendall, Gal and Cipolla (2018): a learned {@code sᵢ = log σᵢ²} per branch and
      * {@code total = Σ cᵢ·exp(-sᵢ)·Lᵢ + ½·sᵢ}, with {@code cᵢ = ½} for regression losses (Gaussian likelihood) and
-     * {@code cᵢ = 1} for the cross-entropies (softmax likelihood).
+     * {@code cᵢ = 1} for the cross-entropies (softmax likelihood); each {@code σᵢ²} settles at {@code 2cᵢ·Lᵢ}.
+     * {@link WeightedLoss#uncertaintyScale()} and {@link WeightedLoss#initialLogVariance()} choose the constant and
+     * the start of s.
      */
     UNCERTAINTY,
     /**
@@ -63,6 +65,13 @@ public enum Weighting {
      * gradients on the shared parameters, computed anew every step.
      */
     MGDA,
+    /**
+     * CAGrad, Liu et al. (2021): on the shared parameters, the direction within a ball of radius
+     * {@code c·‖g₀‖} ({@code c = } {@link WeightedLoss#caGradRadius()}) around the average gradient {@code g₀} that
+     * most improves the worst branch, found from its dual over the simplex anew every step; each branch's own
+     * parameters get their plain gradient.
+     */
+    CAGRAD,
     /** The user's own strategy: a class implementing {@code io.github.branchwise.runtime.weighting.Weighter}. */
     CUSTOM
 }

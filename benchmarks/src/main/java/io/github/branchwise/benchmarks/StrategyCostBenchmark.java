@@ -38,8 +38,12 @@ public class StrategyCostBenchmark {
     @Param({"TRUNK_64", "MLP_256"})
     public Workloads.Workload workload;
 
-    /** The weighting strategy. */
-    @Param({"FIXED", "TRAINABLE", "SCHEDULED", "UNCERTAINTY", "DWA", "RLW", "GLS", "GRADNORM", "PCGRAD", "MGDA"})
+    /**
+     * The weighting strategy; {@code CUSTOM} is {@link KPassesFloor}, the K passes every gradient-level strategy
+     * pays, against which {@code ratios.py} measures their own cost.
+     */
+    @Param({"FIXED", "TRAINABLE", "SCHEDULED", "UNCERTAINTY", "DWA", "RLW", "GLS", "GRADNORM", "PCGRAD", "MGDA",
+            "CUSTOM"})
     public Weighting strategy;
 
     /** The executor. */

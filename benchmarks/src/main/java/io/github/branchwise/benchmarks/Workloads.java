@@ -133,6 +133,8 @@ public final class Workloads {
             case GRADNORM -> WeightingSpec.gradNorm(GRADNORM_ASYMMETRY, "");
             case PCGRAD -> WeightingSpec.pcGrad();
             case MGDA -> WeightingSpec.mgda();
+            // The floor of the gradient-level strategies: K passes and their plain sum (KPassesFloor).
+            case CUSTOM -> WeightingSpec.custom(KPassesFloor::new);
             default -> throw new IllegalArgumentException("no benchmark setting for " + strategy);
         };
     }

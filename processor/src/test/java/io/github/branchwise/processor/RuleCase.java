@@ -28,8 +28,13 @@ record RuleCase(Message message, String file, String line, Map<String, String> s
 
             import io.github.branchwise.annotations.Branch;
             import io.github.branchwise.annotations.BranchLoss;
+            import io.github.branchwise.annotations.Convention;
+            import io.github.branchwise.annotations.EpochMean;
             import io.github.branchwise.annotations.Experts;
             import io.github.branchwise.annotations.Gate;
+            import io.github.branchwise.annotations.GradNormScope;
+            import io.github.branchwise.annotations.GradientSource;
+            import io.github.branchwise.annotations.HeadGradients;
             import io.github.branchwise.annotations.Input;
             import io.github.branchwise.annotations.InputType;
             import io.github.branchwise.annotations.Loss;

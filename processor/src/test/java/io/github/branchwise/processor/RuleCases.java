@@ -54,6 +54,33 @@ final class RuleCases {
      */
     static List<RuleCase> variants() {
         return List.of(
+                of(Message.WEIGHTING_ATTRIBUTE_IGNORED, "class M", model("@WeightedLoss(weighting = Weighting.RLW, "
+                        + "convention = Convention.LIBMTL) public abstract class M"))
+                        .saying("RLW weighting ignores @WeightedLoss.convention"),
+                of(Message.WEIGHTING_ATTRIBUTE_IGNORED, "class M", model("@WeightedLoss(weighting = Weighting.PCGRAD, "
+                        + "headGradients = HeadGradients.PLAIN) public abstract class M", "@Shared " + SHARED))
+                        .saying("PCGRAD weighting ignores @WeightedLoss.headGradients"),
+                of(Message.WEIGHTING_ATTRIBUTE_IGNORED, "class M", model("@WeightedLoss(weighting = "
+                        + "Weighting.GRADNORM, epochMean = EpochMean.PER_EXAMPLE) public abstract class M",
+                        "@Shared " + SHARED))
+                        .saying("GRADNORM weighting without gradNormWarmup = FIRST_EPOCH ignores "
+                                + "@WeightedLoss.epochMean"),
+                of(Message.WEIGHTING_ATTRIBUTE_IGNORED, "class M", model("@WeightedLoss(weighting = "
+                        + "Weighting.GRADNORM, gradientSource = GradientSource.REPRESENTATION, sharedLayer = \"trunk\") "
+                        + "public abstract class M", "@Shared " + SHARED))
+                        .saying("GRADNORM weighting with gradientSource = REPRESENTATION ignores "
+                                + "@WeightedLoss.sharedLayer"),
+                of(Message.WEIGHTING_ATTRIBUTE_IGNORED, "class M", model("@WeightedLoss(weighting = Weighting.DWA, "
+                        + "gradientSource = GradientSource.REPRESENTATION) public abstract class M"))
+                        .saying("DWA weighting ignores @WeightedLoss.gradientSource"),
+                of(Message.GRADNORM_LAYER_WITH_ALL_SHARED, "class M", model("@WeightedLoss(weighting = "
+                        + "Weighting.GRADNORM, gradNormScope = GradNormScope.ALL_SHARED, sharedLayer = \"trunk\") "
+                        + "public abstract class M", "@Shared " + SHARED))
+                        .saying("gradNormScope = ALL_SHARED measures every shared parameter, so \"trunk\" would be "
+                                + "ignored"),
+                of(Message.UNCERTAINTY_INITIAL_LOG_VARIANCE, "class M", model("@WeightedLoss(weighting = "
+                        + "Weighting.UNCERTAINTY, initialLogVariance = Double.POSITIVE_INFINITY) public abstract class "
+                        + "M")).saying("Infinity is not"),
                 of(Message.INPUT_VOCABULARY, "y()", valid("@Input(shape = 2, vocabulary = 5) abstract SDVariable y();"))
                         .saying("this input holds real values (type = InputType.FLOAT)"),
                 of(Message.INPUT_VOCABULARY, "y()", valid(
@@ -394,8 +421,19 @@ final class RuleCases {
                 of(Message.SHARED_LAYER_WITHOUT_LAYERS, "class M", model(
                         "@WeightedLoss(weighting = Weighting.GRADNORM) public abstract class M",
                         "@Shared " + SHARED, "@Shared SDVariable features() { return x(); }")),
+                of(Message.CAGRAD_RADIUS, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.CAGRAD, caGradRadius = -0.5) public abstract class M",
+                        "@Shared " + SHARED)),
+                of(Message.CAGRAD_RESCALE, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.CAGRAD, caGradRescale = 3) public abstract class M",
+                        "@Shared " + SHARED)),
                 of(Message.NO_SHARED_PARAMETERS, "class M",
                         model("@WeightedLoss(weighting = Weighting.PCGRAD) public abstract class M")),
+                of(Message.UNCERTAINTY_INITIAL_LOG_VARIANCE, "class M", model("@WeightedLoss(weighting = "
+                        + "Weighting.UNCERTAINTY, initialLogVariance = Double.NaN) public abstract class M")),
+                of(Message.GRADNORM_LAYER_WITH_ALL_SHARED, "class M", model("@WeightedLoss(weighting = "
+                        + "Weighting.GRADNORM, convention = Convention.LIBMTL, sharedLayer = \"trunk\") "
+                        + "public abstract class M", "@Shared " + SHARED)),
 
                 // Processing.
                 of(Message.UNRESOLVED_TYPES, "class M", valid("Missing helper() { return null; }")),

@@ -32,8 +32,13 @@ final class WeightingStrategiesTest {
 
             import io.github.branchwise.annotations.Branch;
             import io.github.branchwise.annotations.BranchLoss;
+            import io.github.branchwise.annotations.Convention;
+            import io.github.branchwise.annotations.GradientSource;
+            import io.github.branchwise.annotations.HeadGradients;
             import io.github.branchwise.annotations.Input;
             import io.github.branchwise.annotations.Loss;
+            import io.github.branchwise.annotations.MgdaNormalization;
+            import io.github.branchwise.annotations.PcGradOrder;
             import io.github.branchwise.annotations.Ramp;
             import io.github.branchwise.annotations.RampUnit;
             import io.github.branchwise.annotations.Shared;
@@ -135,6 +140,17 @@ final class WeightingStrategiesTest {
         sources.add(model("PcGrad", "weighting = Weighting.PCGRAD", true));
         sources.add(model("Mgda", "weighting = Weighting.MGDA", true));
         sources.add(model("MgdaUnshared", "weighting = Weighting.MGDA", false));
+        sources.add(model("UncertaintyLibMtl", "weighting = Weighting.UNCERTAINTY, convention = Convention.LIBMTL",
+                false));
+        sources.add(model("DwaLibMtl", "weighting = Weighting.DWA, convention = Convention.LIBMTL", false));
+        sources.add(model("GradNormLibMtl", "weighting = Weighting.GRADNORM, convention = Convention.LIBMTL", true));
+        sources.add(model("PcGradAll", "weighting = Weighting.PCGRAD, pcGradOrder = PcGradOrder.ALL", true));
+        sources.add(model("MgdaLibMtlL2", "weighting = Weighting.MGDA, convention = Convention.LIBMTL, "
+                + "mgdaNormalization = MgdaNormalization.L2, headGradients = HeadGradients.WEIGHTED", true));
+        sources.add(model("MgdaRepresentation", "weighting = Weighting.MGDA, convention = Convention.LIBMTL, "
+                + "gradientSource = GradientSource.REPRESENTATION_BATCH_SUM", true));
+        sources.add(model("CaGrad", "weighting = Weighting.CAGRAD", true));
+        sources.add(model("CaGradWide", "weighting = Weighting.CAGRAD, caGradRadius = 0.8, caGradRescale = 2", true));
         sources.add(model("Custom", "weighting = Weighting.CUSTOM, strategy = ConstantWeighter.class", false));
         sources.add(JavaFileObjects.forSourceString("strategies.ConstantWeighter", WEIGHTER));
         compilation = Compilations.javac().compile(sources);
@@ -268,6 +284,46 @@ final class WeightingStrategiesTest {
             double[] weights = weights(mgda);
             assertEquals(1.0, weights[0] + weights[1], 1e-6, name + ": a point of the simplex");
         }
+    }
+
+    @Test
+    void caGradTakesThePaperDefaultsOrTheAnnotatedRadiusAndRescale() throws Exception {
+        Object defaults = create("CaGrad");
+        assertEquals("CAGRAD", description(defaults));
+        Object wide = create("CaGradWide");
+        assertEquals("CAGRAD(c=0.8, rescale 2)", description(wide));
+        for (Object model : List.of(defaults, wide)) {
+            Object batch = batch(model.getClass().getSimpleName().replace("TrainingModel", ""));
+            for (int i = 0; i < 3; i++) {
+                assertFinite(call(model, "fit", batch));
+            }
+        }
+    }
+
+    @Test
+    void theConventionPresetSetsWhatItsStrategyReadsAndExplicitAttributesWin() throws Exception {
+        Object uncertainty = create("UncertaintyLibMtl");
+        assertEquals("UNCERTAINTY(c=HALF, s0=-0.5)", description(uncertainty));
+        double start = 0.5 * Math.exp(0.5);
+        assertArrayEquals(new double[] {start, start}, weights(uncertainty), 1e-9, "½·exp(0.5) for MSE and BCE alike");
+        assertEquals("DWA(T=2.0, PER_EXAMPLE)", description(create("DwaLibMtl")));
+        Object gradNorm = create("GradNormLibMtl");
+        assertEquals("GRADNORM(a=1.5, heads PLAIN, warm-up FIRST_EPOCH PER_EXAMPLE, on ALL_SHARED)",
+                description(gradNorm));
+        assertFinite(call(gradNorm, "fit", batch("GradNormLibMtl")));
+        assertArrayEquals(new double[] {1, 1}, weights(gradNorm), 0.0, "equal weights through the first epoch");
+        Object pcGrad = create("PcGradAll");
+        assertEquals("PCGRAD(ALL)", description(pcGrad));
+        assertFinite(call(pcGrad, "fit", batch("PcGradAll")));
+        Object mgda = create("MgdaLibMtlL2");
+        assertEquals("MGDA(LIBMTL, L2, heads WEIGHTED)", description(mgda));
+        assertFinite(call(mgda, "fit", batch("MgdaLibMtlL2")));
+        // The generated code registers the neck's output (the last @Shared method) as the representation.
+        Object representation = create("MgdaRepresentation");
+        assertEquals("MGDA(LIBMTL, NONE, heads PLAIN, from REPRESENTATION_BATCH_SUM)", description(representation));
+        assertFinite(call(representation, "fit", batch("MgdaRepresentation")));
+        double[] alpha = weights(representation);
+        assertEquals(1.0, alpha[0] + alpha[1], 1e-9);
     }
 
     @Test

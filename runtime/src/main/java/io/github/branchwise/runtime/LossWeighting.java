@@ -1,7 +1,16 @@
 package io.github.branchwise.runtime;
 
+import io.github.branchwise.annotations.Convention;
+import io.github.branchwise.annotations.EpochMean;
+import io.github.branchwise.annotations.GradNormScope;
+import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradientSource;
+import io.github.branchwise.annotations.HeadGradients;
+import io.github.branchwise.annotations.MgdaNormalization;
+import io.github.branchwise.annotations.PcGradOrder;
 import io.github.branchwise.annotations.Ramp;
 import io.github.branchwise.annotations.RampUnit;
+import io.github.branchwise.annotations.UncertaintyScale;
 import io.github.branchwise.annotations.Weighting;
 import java.util.Arrays;
 import java.util.Objects;
@@ -24,6 +33,11 @@ import java.util.Objects;
  * strategy class) is checked when the model is created. A model saved with an overriding weighting records it, so
  * loading the file builds the same strategy. Instances are immutable; every attribute a strategy does not read keeps
  * the annotation's default.
+ *
+ * <p>The conventions (where papers and LibMTL differ) come as a preset, {@code LossWeighting.gradNorm(1.5,
+ * Convention.LIBMTL)}, or one by one, {@code LossWeighting.mgda(Convention.BRANCHWISE, MgdaNormalization.L2,
+ * HeadGradients.PLAIN)}; a preset sets exactly the attributes its strategy reads, so it equals the same choice made
+ * one by one. The factories without them keep Branchwise's defaults, the annotation's.
  */
 public final class LossWeighting {
     private final Weighting weighting;
@@ -40,6 +54,18 @@ public final class LossWeighting {
     private final double asymmetry;
     private final String sharedLayer;
     private final Class<?> strategy;
+    private final Convention convention;
+    private final HeadGradients headGradients;
+    private final MgdaNormalization mgdaNormalization;
+    private final UncertaintyScale uncertaintyScale;
+    private final double initialLogVariance;
+    private final GradNormWarmup gradNormWarmup;
+    private final GradNormScope gradNormScope;
+    private final PcGradOrder pcGradOrder;
+    private final EpochMean epochMean;
+    private final GradientSource gradientSource;
+    private final double caGradRadius;
+    private final int caGradRescale;
 
     private LossWeighting(Weighting weighting, Settings s) {
         this.weighting = weighting;
@@ -56,6 +82,18 @@ public final class LossWeighting {
         this.asymmetry = s.asymmetry;
         this.sharedLayer = s.sharedLayer;
         this.strategy = s.strategy;
+        this.convention = s.convention;
+        this.headGradients = s.headGradients;
+        this.mgdaNormalization = s.mgdaNormalization;
+        this.uncertaintyScale = s.uncertaintyScale;
+        this.initialLogVariance = s.initialLogVariance;
+        this.gradNormWarmup = s.gradNormWarmup;
+        this.gradNormScope = s.gradNormScope;
+        this.pcGradOrder = s.pcGradOrder;
+        this.epochMean = s.epochMean;
+        this.gradientSource = s.gradientSource;
+        this.caGradRadius = s.caGradRadius;
+        this.caGradRescale = s.caGradRescale;
     }
 
     /**
@@ -135,6 +173,28 @@ public final class LossWeighting {
         return new LossWeighting(Weighting.UNCERTAINTY, new Settings());
     }
 
+    /** {@link Weighting#UNCERTAINTY} with {@code convention}'s constant and start of {@code s}. */
+    public static LossWeighting uncertainty(Convention convention) {
+        return uncertainty(convention.uncertaintyScale(), convention.initialLogVariance());
+    }
+
+    /**
+     * {@link Weighting#UNCERTAINTY} with the constant {@code scale} and every {@code sᵢ} starting at
+     * {@code initialLogVariance}.
+     *
+     * @throws IllegalArgumentException unless {@code initialLogVariance} is finite
+     */
+    public static LossWeighting uncertainty(UncertaintyScale scale, double initialLogVariance) {
+        if (!Double.isFinite(initialLogVariance)) {
+            throw new IllegalArgumentException("UNCERTAINTY initialLogVariance must be finite; " + initialLogVariance
+                    + " is not");
+        }
+        Settings s = new Settings();
+        s.uncertaintyScale = Objects.requireNonNull(scale, "scale");
+        s.initialLogVariance = initialLogVariance;
+        return new LossWeighting(Weighting.UNCERTAINTY, s);
+    }
+
     /** {@link Weighting#DWA} with the annotation's default temperature, 2. */
     public static LossWeighting dwa() {
         return dwa(2.0);
@@ -146,12 +206,31 @@ public final class LossWeighting {
      * @throws IllegalArgumentException unless the temperature is positive and finite
      */
     public static LossWeighting dwa(double temperature) {
+        return dwa(temperature, EpochMean.PER_BATCH);
+    }
+
+    /**
+     * {@link Weighting#DWA} with temperature {@code temperature} and {@code convention}'s epoch mean.
+     *
+     * @throws IllegalArgumentException unless the temperature is positive and finite
+     */
+    public static LossWeighting dwa(double temperature, Convention convention) {
+        return dwa(temperature, convention.epochMean());
+    }
+
+    /**
+     * {@link Weighting#DWA} with temperature {@code temperature}, epoch means taken as {@code epochMean} says.
+     *
+     * @throws IllegalArgumentException unless the temperature is positive and finite
+     */
+    public static LossWeighting dwa(double temperature, EpochMean epochMean) {
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
             throw new IllegalArgumentException("DWA temperature must be positive and finite; " + temperature
                     + " is not");
         }
         Settings s = new Settings();
         s.temperature = temperature;
+        s.epochMean = Objects.requireNonNull(epochMean, "epochMean");
         return new LossWeighting(Weighting.DWA, s);
     }
 
@@ -177,13 +256,67 @@ public final class LossWeighting {
      * @throws IllegalArgumentException unless the asymmetry is finite and non-negative
      */
     public static LossWeighting gradNorm(double asymmetry, String sharedLayer) {
+        Convention b = Convention.BRANCHWISE;
+        return gradNorm(asymmetry, sharedLayer, b.headGradients(), b.gradNormWarmup(), b.gradNormScope(),
+                b.epochMean());
+    }
+
+    /**
+     * {@link Weighting#GRADNORM} with asymmetry {@code asymmetry} and {@code convention}'s head gradients, warm-up,
+     * norm scope and epoch mean (for {@link Convention#BRANCHWISE} on the last {@code @Shared} method).
+     *
+     * @throws IllegalArgumentException unless the asymmetry is finite and non-negative
+     */
+    public static LossWeighting gradNorm(double asymmetry, Convention convention) {
+        return gradNorm(asymmetry, "", convention.headGradients(), convention.gradNormWarmup(),
+                convention.gradNormScope(), convention.epochMean());
+    }
+
+    /**
+     * {@link Weighting#GRADNORM} with every convention chosen.
+     *
+     * @param asymmetry   the exponent a of the targets, finite and non-negative
+     * @param sharedLayer with {@link GradNormScope#LAST_SHARED_LAYER}: the {@code @Shared} method measured, {@code ""}
+     *                    for the last one declared; must be {@code ""} with {@link GradNormScope#ALL_SHARED}
+     * @param heads       what each branch's own parameters get
+     * @param warmup      when the weights start adapting
+     * @param scope       where the gradient norms are measured
+     * @param epochMean   how the first epoch's mean loss is taken, with {@link GradNormWarmup#FIRST_EPOCH}
+     * @throws IllegalArgumentException when the asymmetry is negative or not finite, or a layer is named with
+     *                                  {@link GradNormScope#ALL_SHARED}
+     */
+    public static LossWeighting gradNorm(double asymmetry, String sharedLayer, HeadGradients heads,
+                                         GradNormWarmup warmup, GradNormScope scope, EpochMean epochMean) {
+        return gradNorm(asymmetry, sharedLayer, heads, warmup, scope, epochMean, GradientSource.PARAMETERS);
+    }
+
+    /**
+     * {@link Weighting#GRADNORM} with every convention chosen, the norms measured on the gradients {@code source}
+     * names (with a representation source {@code scope} and {@code sharedLayer} are not read).
+     *
+     * @throws IllegalArgumentException as {@link #gradNorm(double, String, HeadGradients, GradNormWarmup,
+     *                                  GradNormScope, EpochMean)}
+     */
+    public static LossWeighting gradNorm(double asymmetry, String sharedLayer, HeadGradients heads,
+                                         GradNormWarmup warmup, GradNormScope scope, EpochMean epochMean,
+                                         GradientSource source) {
         if (!(asymmetry >= 0) || Double.isInfinite(asymmetry)) {
             throw new IllegalArgumentException("GRADNORM asymmetry must be finite and non-negative; " + asymmetry
                     + " is not");
         }
+        Objects.requireNonNull(sharedLayer, "sharedLayer");
+        if (scope == GradNormScope.ALL_SHARED && !sharedLayer.isEmpty()) {
+            throw new IllegalArgumentException("GRADNORM sharedLayer applies to gradNormScope LAST_SHARED_LAYER only; "
+                    + "with ALL_SHARED every shared parameter is measured, so \"" + sharedLayer + "\" would be ignored");
+        }
         Settings s = new Settings();
         s.asymmetry = asymmetry;
-        s.sharedLayer = Objects.requireNonNull(sharedLayer, "sharedLayer");
+        s.sharedLayer = sharedLayer;
+        s.headGradients = Objects.requireNonNull(heads, "heads");
+        s.gradNormWarmup = Objects.requireNonNull(warmup, "warmup");
+        s.gradNormScope = Objects.requireNonNull(scope, "scope");
+        s.epochMean = Objects.requireNonNull(epochMean, "epochMean");
+        s.gradientSource = Objects.requireNonNull(source, "source");
         return new LossWeighting(Weighting.GRADNORM, s);
     }
 
@@ -192,9 +325,74 @@ public final class LossWeighting {
         return new LossWeighting(Weighting.PCGRAD, new Settings());
     }
 
+    /** {@link Weighting#PCGRAD} with {@code convention}'s order. */
+    public static LossWeighting pcGrad(Convention convention) {
+        return pcGrad(convention.pcGradOrder());
+    }
+
+    /** {@link Weighting#PCGRAD} projecting against the branches {@code order} says. */
+    public static LossWeighting pcGrad(PcGradOrder order) {
+        Settings s = new Settings();
+        s.pcGradOrder = Objects.requireNonNull(order, "order");
+        return new LossWeighting(Weighting.PCGRAD, s);
+    }
+
     /** {@link Weighting#MGDA}: the minimum-norm combination of the branch gradients. */
     public static LossWeighting mgda() {
         return new LossWeighting(Weighting.MGDA, new Settings());
+    }
+
+    /** {@link Weighting#MGDA} with every choice of {@code convention}. */
+    public static LossWeighting mgda(Convention convention) {
+        return mgda(convention, convention.mgdaNormalization(), convention.headGradients());
+    }
+
+    /**
+     * {@link Weighting#MGDA} with {@code convention}'s two-branch clamp and update, and the normalisation and head
+     * gradients given (which win over the convention's).
+     */
+    public static LossWeighting mgda(Convention convention, MgdaNormalization normalization, HeadGradients heads) {
+        return mgda(convention, normalization, heads, GradientSource.PARAMETERS);
+    }
+
+    /**
+     * {@link Weighting#MGDA} as {@link #mgda(Convention, MgdaNormalization, HeadGradients)}, the weights computed from
+     * the gradients {@code source} names.
+     */
+    public static LossWeighting mgda(Convention convention, MgdaNormalization normalization, HeadGradients heads,
+                                     GradientSource source) {
+        Settings s = new Settings();
+        s.gradientSource = Objects.requireNonNull(source, "source");
+        s.convention = Objects.requireNonNull(convention, "convention");
+        s.mgdaNormalization = Objects.requireNonNull(normalization, "normalization");
+        s.headGradients = Objects.requireNonNull(heads, "heads");
+        return new LossWeighting(Weighting.MGDA, s);
+    }
+
+    /** {@link Weighting#CAGRAD} with the paper's radius, 0.5, and rescale 1 (divide by {@code 1 + c²}). */
+    public static LossWeighting caGrad() {
+        return caGrad(0.5, 1);
+    }
+
+    /**
+     * {@link Weighting#CAGRAD} with radius {@code c} (relative to the average gradient's norm) and {@code rescale}:
+     * 0 none, 1 divide by {@code 1 + c²}, 2 divide by {@code 1 + c}.
+     *
+     * @throws IllegalArgumentException unless c is finite and non-negative and rescale is 0, 1 or 2
+     */
+    public static LossWeighting caGrad(double c, int rescale) {
+        if (!(c >= 0) || Double.isInfinite(c)) {
+            throw new IllegalArgumentException("CAGRAD caGradRadius must be finite and non-negative; " + c
+                    + " is not");
+        }
+        if (rescale < 0 || rescale > 2) {
+            throw new IllegalArgumentException("CAGRAD caGradRescale must be 0 (no rescaling), 1 (divide by 1 + c²) "
+                    + "or 2 (divide by 1 + c); " + rescale + " is not");
+        }
+        Settings s = new Settings();
+        s.caGradRadius = c;
+        s.caGradRescale = rescale;
+        return new LossWeighting(Weighting.CAGRAD, s);
     }
 
     /**
@@ -278,6 +476,69 @@ public final class LossWeighting {
         return strategy;
     }
 
+    /**
+     * MGDA: the convention that decides its two-branch clamp and update ({@link Convention#BRANCHWISE} for the other
+     * strategies, whose presets set the attributes below and leave nothing else to record).
+     */
+    public Convention convention() {
+        return convention;
+    }
+
+    /** GRADNORM, MGDA: what each branch's own parameters get. */
+    public HeadGradients headGradients() {
+        return headGradients;
+    }
+
+    /** MGDA: the gradient normalisation. */
+    public MgdaNormalization mgdaNormalization() {
+        return mgdaNormalization;
+    }
+
+    /** UNCERTAINTY: the constant of each branch. */
+    public UncertaintyScale uncertaintyScale() {
+        return uncertaintyScale;
+    }
+
+    /** UNCERTAINTY: the starting value of every log-variance. */
+    public double initialLogVariance() {
+        return initialLogVariance;
+    }
+
+    /** GRADNORM: when the weights start adapting. */
+    public GradNormWarmup gradNormWarmup() {
+        return gradNormWarmup;
+    }
+
+    /** GRADNORM: where the gradient norms are measured. */
+    public GradNormScope gradNormScope() {
+        return gradNormScope;
+    }
+
+    /** PCGRAD: which branches each gradient is projected against. */
+    public PcGradOrder pcGradOrder() {
+        return pcGradOrder;
+    }
+
+    /** GRADNORM, MGDA: which gradients the weights are computed from. */
+    public GradientSource gradientSource() {
+        return gradientSource;
+    }
+
+    /** CAGRAD: the radius c, relative to the average gradient's norm. */
+    public double caGradRadius() {
+        return caGradRadius;
+    }
+
+    /** CAGRAD: how the update is scaled, 0, 1 or 2. */
+    public int caGradRescale() {
+        return caGradRescale;
+    }
+
+    /** DWA, GRADNORM: how an epoch's mean loss is taken. */
+    public EpochMean epochMean() {
+        return epochMean;
+    }
+
     @Override
     public boolean equals(Object other) {
         return other instanceof LossWeighting that && weighting == that.weighting
@@ -287,13 +548,22 @@ public final class LossWeighting {
                 && rampUnit == that.rampUnit && schedule == that.schedule
                 && Double.compare(temperature, that.temperature) == 0
                 && Double.compare(asymmetry, that.asymmetry) == 0 && sharedLayer.equals(that.sharedLayer)
-                && strategy == that.strategy;
+                && strategy == that.strategy && convention == that.convention
+                && headGradients == that.headGradients && mgdaNormalization == that.mgdaNormalization
+                && uncertaintyScale == that.uncertaintyScale
+                && Double.compare(initialLogVariance, that.initialLogVariance) == 0
+                && gradNormWarmup == that.gradNormWarmup && gradNormScope == that.gradNormScope
+                && pcGradOrder == that.pcGradOrder && epochMean == that.epochMean
+                && gradientSource == that.gradientSource
+                && Double.compare(caGradRadius, that.caGradRadius) == 0 && caGradRescale == that.caGradRescale;
     }
 
     @Override
     public int hashCode() {
         return Objects.hash(weighting, initial, min, max, Arrays.hashCode(weights), Arrays.hashCode(endWeights), ramp,
-                rampLength, rampUnit, schedule, temperature, asymmetry, sharedLayer, strategy);
+                rampLength, rampUnit, schedule, temperature, asymmetry, sharedLayer, strategy, convention,
+                headGradients, mgdaNormalization, uncertaintyScale, initialLogVariance, gradNormWarmup, gradNormScope,
+                pcGradOrder, epochMean, gradientSource, caGradRadius, caGradRescale);
     }
 
     /** The strategy and the settings it reads, e.g. {@code DWA(temperature=2.0)}. */
@@ -305,9 +575,28 @@ public final class LossWeighting {
             case SCHEDULED -> schedule != void.class ? "SCHEDULED(schedule=" + schedule.getName() + ")"
                     : "SCHEDULED(" + ramp + " " + Arrays.toString(weights) + " -> " + Arrays.toString(endWeights)
                             + " over " + rampLength + " " + rampUnit + ")";
-            case DWA -> "DWA(temperature=" + temperature + ")";
+            case UNCERTAINTY -> uncertaintyScale == UncertaintyScale.BY_LOSS && initialLogVariance == 0
+                    ? "UNCERTAINTY" : "UNCERTAINTY(uncertaintyScale=" + uncertaintyScale + ", initialLogVariance="
+                            + initialLogVariance + ")";
+            case DWA -> "DWA(temperature=" + temperature
+                    + (epochMean == EpochMean.PER_BATCH ? "" : ", epochMean=" + epochMean) + ")";
             case GRADNORM -> "GRADNORM(asymmetry=" + asymmetry
-                    + (sharedLayer.isEmpty() ? "" : ", sharedLayer=" + sharedLayer) + ")";
+                    + (sharedLayer.isEmpty() ? "" : ", sharedLayer=" + sharedLayer)
+                    + (headGradients == HeadGradients.WEIGHTED ? "" : ", headGradients=" + headGradients)
+                    + (gradNormWarmup == GradNormWarmup.NONE ? "" : ", gradNormWarmup=" + gradNormWarmup
+                            + ", epochMean=" + epochMean)
+                    + (gradNormScope == GradNormScope.LAST_SHARED_LAYER ? "" : ", gradNormScope=" + gradNormScope)
+                    + (gradientSource == GradientSource.PARAMETERS ? "" : ", gradientSource=" + gradientSource)
+                    + ")";
+            case PCGRAD -> pcGradOrder == PcGradOrder.OTHERS ? "PCGRAD" : "PCGRAD(pcGradOrder=" + pcGradOrder + ")";
+            case MGDA -> convention == Convention.BRANCHWISE && mgdaNormalization == MgdaNormalization.NONE
+                    && headGradients == HeadGradients.WEIGHTED && gradientSource == GradientSource.PARAMETERS ? "MGDA"
+                    : "MGDA(convention=" + convention + ", mgdaNormalization=" + mgdaNormalization
+                            + ", headGradients=" + headGradients
+                            + (gradientSource == GradientSource.PARAMETERS ? "" : ", gradientSource=" + gradientSource)
+                            + ")";
+            case CAGRAD -> caGradRadius == 0.5 && caGradRescale == 1 ? "CAGRAD"
+                    : "CAGRAD(caGradRadius=" + caGradRadius + ", caGradRescale=" + caGradRescale + ")";
             case CUSTOM -> "CUSTOM(strategy=" + strategy.getName() + ")";
             default -> weighting.name();
         };
@@ -343,5 +632,17 @@ public final class LossWeighting {
         double asymmetry = 1.5;
         String sharedLayer = "";
         Class<?> strategy = void.class;
+        Convention convention = Convention.BRANCHWISE;
+        HeadGradients headGradients = Convention.BRANCHWISE.headGradients();
+        MgdaNormalization mgdaNormalization = Convention.BRANCHWISE.mgdaNormalization();
+        UncertaintyScale uncertaintyScale = Convention.BRANCHWISE.uncertaintyScale();
+        double initialLogVariance = Convention.BRANCHWISE.initialLogVariance();
+        GradNormWarmup gradNormWarmup = Convention.BRANCHWISE.gradNormWarmup();
+        GradNormScope gradNormScope = Convention.BRANCHWISE.gradNormScope();
+        PcGradOrder pcGradOrder = Convention.BRANCHWISE.pcGradOrder();
+        EpochMean epochMean = Convention.BRANCHWISE.epochMean();
+        GradientSource gradientSource = Convention.BRANCHWISE.gradientSource();
+        double caGradRadius = 0.5;
+        int caGradRescale = 1;
     }
 }

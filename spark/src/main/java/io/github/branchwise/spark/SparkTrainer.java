@@ -194,6 +194,9 @@ public final class SparkTrainer {
             throw new IllegalArgumentException("batchPerPartition and epochs must be positive, got "
                     + batchPerPartition + " and " + epochs);
         }
+        // A strategy the split step refuses (GLS, representation gradients) fails here, before any Spark job; the
+        // step begun stays begun (beginStep is idempotent until applyStep).
+        trainer.beginStep();
         String run = UUID.randomUUID().toString();
         ExampleLayout checked = layout;
         Broadcast<byte[]> model = spark.broadcast(savedModel());

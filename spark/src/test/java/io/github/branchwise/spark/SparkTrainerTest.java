@@ -5,6 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.branchwise.annotations.Convention;
+import io.github.branchwise.annotations.EpochMean;
+import io.github.branchwise.annotations.GradNormScope;
+import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradientSource;
+import io.github.branchwise.annotations.HeadGradients;
+import io.github.branchwise.annotations.MgdaNormalization;
 import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.LossWeighting;
 import io.github.branchwise.runtime.TrainingOptions;
@@ -138,6 +145,32 @@ class SparkTrainerTest {
     @Test
     void mgda() {
         assertSparkMatchesOneProcess(LossWeighting.mgda(), DataType.DOUBLE, 1e-10);
+    }
+
+    @Test
+    void caGrad() {
+        assertSparkMatchesOneProcess(LossWeighting.caGrad(), DataType.DOUBLE, 1e-10);
+    }
+
+    @Test
+    void nonDefaultConventions() {
+        assertSparkMatchesOneProcess(LossWeighting.mgda(Convention.BRANCHWISE, MgdaNormalization.L2,
+                HeadGradients.PLAIN), DataType.DOUBLE, 1e-10);
+        // Epoch means per example over batches of 6, 6 and 1 rows: the driver must know each step's size.
+        assertSparkMatchesOneProcess(LossWeighting.gradNorm(1.5, "", HeadGradients.PLAIN, GradNormWarmup.FIRST_EPOCH,
+                GradNormScope.ALL_SHARED, EpochMean.PER_EXAMPLE), DataType.DOUBLE, 1e-10);
+        assertSparkMatchesOneProcess(LossWeighting.dwa(2.0, EpochMean.PER_EXAMPLE), DataType.DOUBLE, 1e-10);
+    }
+
+    @Test
+    void representationGradientsAreRefusedBeforeAnyJob() {
+        SparkTrunkTrainingModel model = model(LossWeighting.mgda(Convention.LIBMTL, MgdaNormalization.L2,
+                HeadGradients.PLAIN, GradientSource.REPRESENTATION_BATCH_SUM), DataType.FLOAT);
+        JavaRDD<Example> data = LocalSpark.context().parallelize(EXAMPLES, 2);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> SparkTrainer.of(LocalSpark.context(), model).fit(data, PER_PARTITION, 1));
+        assertTrue(e.getMessage().contains("gradientSource = REPRESENTATION"), e.getMessage());
+        assertEquals(0, model.trainer().iteration(), "nothing was trained");
     }
 
     @Test

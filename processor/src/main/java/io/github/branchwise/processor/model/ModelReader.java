@@ -1,6 +1,7 @@
 package io.github.branchwise.processor.model;
 
 import com.palantir.javapoet.ClassName;
+import io.github.branchwise.annotations.GradNormScope;
 import io.github.branchwise.annotations.InputType;
 import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.annotations.Ramp;
@@ -10,6 +11,7 @@ import io.github.branchwise.annotations.Weighting;
 import io.github.branchwise.processor.base.Annotations;
 import io.github.branchwise.processor.base.ModelMethod;
 import io.github.branchwise.processor.base.ModelNames;
+import io.github.branchwise.processor.base.WeightingConventions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -133,8 +135,9 @@ public final class ModelReader {
     private WeightingDescriptor weighting(TypeElement type, List<SharedDescriptor> shared) {
         AnnotationMirror annotation = Annotations.find(type, WeightedLoss.class).orElseThrow();
         Weighting kind = Weighting.valueOf(Annotations.enumValue(elements, annotation, "weighting").orElseThrow());
+        WeightingConventions conventions = new WeightingConventions(elements, annotation);
         String sharedLayer = "";
-        if (kind == Weighting.GRADNORM) {
+        if (kind == Weighting.GRADNORM && conventions.gradNormScope() == GradNormScope.LAST_SHARED_LAYER) {
             sharedLayer = Annotations.stringValue(elements, annotation, "sharedLayer").orElseThrow();
             if (sharedLayer.isEmpty()) {
                 sharedLayer = shared.get(shared.size() - 1).methodName();
@@ -155,7 +158,20 @@ public final class ModelReader {
                 Annotations.doubleValue(elements, annotation, "temperature").orElseThrow(),
                 Annotations.doubleValue(elements, annotation, "asymmetry").orElseThrow(),
                 sharedLayer,
-                className(annotation, "strategy"));
+                className(annotation, "strategy"),
+                conventions.convention(),
+                conventions.headGradients(),
+                conventions.mgdaNormalization(),
+                conventions.uncertaintyScale(),
+                conventions.initialLogVariance(),
+                conventions.gradNormWarmup(),
+                conventions.gradNormScope(),
+                conventions.pcGradOrder(),
+                conventions.epochMean(),
+                conventions.gradientSource(),
+                Annotations.doubleValue(elements, annotation, "caGradRadius").orElseThrow(),
+                Annotations.value(elements, annotation, "caGradRescale")
+                        .flatMap(v -> Annotations.number(v.getValue())).orElseThrow().intValue());
     }
 
     private List<String> strings(AnnotationMirror annotation, String attribute) {

@@ -1,8 +1,17 @@
 package io.github.branchwise.processor.model;
 
 import com.palantir.javapoet.ClassName;
+import io.github.branchwise.annotations.Convention;
+import io.github.branchwise.annotations.EpochMean;
+import io.github.branchwise.annotations.GradNormScope;
+import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradientSource;
+import io.github.branchwise.annotations.HeadGradients;
+import io.github.branchwise.annotations.MgdaNormalization;
+import io.github.branchwise.annotations.PcGradOrder;
 import io.github.branchwise.annotations.Ramp;
 import io.github.branchwise.annotations.RampUnit;
+import io.github.branchwise.annotations.UncertaintyScale;
 import io.github.branchwise.annotations.Weighting;
 import java.util.List;
 import java.util.Optional;
@@ -22,9 +31,21 @@ import java.util.Optional;
  * @param schedule SCHEDULED: the user's schedule class, used instead of the ramp when present
  * @param temperature DWA: the temperature
  * @param asymmetry GRADNORM: the asymmetry of the targets
- * @param sharedLayer GRADNORM: the {@code @Shared} method measured, resolved (the last one declared when the
- *     annotation names none); empty for the other strategies
+ * @param sharedLayer GRADNORM on the last shared layer: the {@code @Shared} method measured, resolved (the last one
+ *     declared when the annotation names none); empty for the other strategies and GradNorm on every shared parameter
  * @param strategy CUSTOM: the user's strategy class
+ * @param convention the preset of the conventions; MGDA reads it for its two-branch clamp and update
+ * @param headGradients GRADNORM, MGDA: what heads get, resolved (explicit, else the preset's)
+ * @param mgdaNormalization MGDA: the normalisation, resolved
+ * @param uncertaintyScale UNCERTAINTY: the constant, resolved
+ * @param initialLogVariance UNCERTAINTY: the start of s, resolved
+ * @param gradNormWarmup GRADNORM: the warm-up, resolved
+ * @param gradNormScope GRADNORM: where norms are measured, resolved
+ * @param pcGradOrder PCGRAD: the order, resolved
+ * @param epochMean DWA, GRADNORM: the epoch mean, resolved
+ * @param gradientSource GRADNORM, MGDA: which gradients the weights come from, resolved
+ * @param caGradRadius CAGRAD: the radius c, relative to the average gradient's norm
+ * @param caGradRescale CAGRAD: 0, 1 or 2, how the update is scaled
  */
 public record WeightingDescriptor(
         Weighting kind,
@@ -40,7 +61,19 @@ public record WeightingDescriptor(
         double temperature,
         double asymmetry,
         String sharedLayer,
-        Optional<ClassName> strategy) {
+        Optional<ClassName> strategy,
+        Convention convention,
+        HeadGradients headGradients,
+        MgdaNormalization mgdaNormalization,
+        UncertaintyScale uncertaintyScale,
+        double initialLogVariance,
+        GradNormWarmup gradNormWarmup,
+        GradNormScope gradNormScope,
+        PcGradOrder pcGradOrder,
+        EpochMean epochMean,
+        GradientSource gradientSource,
+        double caGradRadius,
+        int caGradRescale) {
     /** Copies the weights. */
     public WeightingDescriptor {
         weights = List.copyOf(weights);

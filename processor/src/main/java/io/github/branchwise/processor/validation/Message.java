@@ -280,6 +280,19 @@ public enum Message {
     /** An attribute the chosen weighting ignores. */
     WEIGHTING_ATTRIBUTE_IGNORED("WeightingAttributeIgnored", Diagnostic.Kind.WARNING,
             "%s ignores @WeightedLoss.%s"),
+    /** An UNCERTAINTY start that is not finite. */
+    UNCERTAINTY_INITIAL_LOG_VARIANCE("UncertaintyInitialLogVariance",
+            "UNCERTAINTY initialLogVariance must be finite; %s is not"),
+    /** A GradNorm layer named while the norms are measured on every shared parameter. */
+    GRADNORM_LAYER_WITH_ALL_SHARED("GradNormLayerWithAllShared",
+            "@WeightedLoss.sharedLayer names the layer GRADNORM measures with gradNormScope = LAST_SHARED_LAYER, and "
+                    + "%s measures every shared parameter, so \"%s\" would be ignored; remove sharedLayer or set "
+                    + "gradNormScope = GradNormScope.LAST_SHARED_LAYER"),
+    /** A CAGrad radius that is negative or not finite. */
+    CAGRAD_RADIUS("CaGradRadius", "CAGRAD caGradRadius must be finite and non-negative; %s is not"),
+    /** A CAGrad rescale other than 0, 1 or 2. */
+    CAGRAD_RESCALE("CaGradRescale",
+            "CAGRAD caGradRescale must be 0 (no rescaling), 1 (divide by 1 + c²) or 2 (divide by 1 + c); %s is not"),
 
     // ----- Processing -----
     /** A model that still refers to missing types in the last round. */

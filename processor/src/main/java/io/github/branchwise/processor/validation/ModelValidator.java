@@ -1,11 +1,15 @@
 package io.github.branchwise.processor.validation;
 
+import io.github.branchwise.annotations.GradNormScope;
+import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradientSource;
 import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.annotations.WeightedLoss;
 import io.github.branchwise.processor.base.Annotations;
 import io.github.branchwise.processor.base.ModelMethod;
 import io.github.branchwise.processor.base.ModelNames;
 import io.github.branchwise.processor.base.TypeNames;
+import io.github.branchwise.processor.base.WeightingConventions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -682,8 +686,29 @@ public final class ModelValidator {
                 case "GRADNORM" -> {
                     validatePositive("asymmetry", Message.GRADNORM_ASYMMETRY, true);
                     validateGradNormLayer(weightingValue);
+                    WeightingConventions conventions = new WeightingConventions(elements, weightedLoss);
+                    if (conventions.isExplicit("epochMean") && conventions.gradNormWarmup() == GradNormWarmup.NONE) {
+                        report.report(Message.WEIGHTING_ATTRIBUTE_IGNORED, type, weightedLoss,
+                                Annotations.explicitValue(weightedLoss, "epochMean").orElseThrow(),
+                                "GRADNORM weighting without gradNormWarmup = FIRST_EPOCH", "epochMean");
+                    }
+                    if (conventions.gradientSource() != GradientSource.PARAMETERS) {
+                        for (String unread : List.of("gradNormScope", "sharedLayer")) {
+                            Optional<AnnotationValue> value = Annotations.explicitValue(weightedLoss, unread);
+                            if (value.isPresent()) {
+                                report.report(Message.WEIGHTING_ATTRIBUTE_IGNORED, type, weightedLoss, value.get(),
+                                        "GRADNORM weighting with gradientSource = " + conventions.gradientSource(),
+                                        unread);
+                            }
+                        }
+                    }
                 }
-                case "PCGRAD", "MGDA" -> {
+                case "UNCERTAINTY" -> validateInitialLogVariance();
+                case "PCGRAD", "MGDA", "CAGRAD" -> {
+                    if (weighting.equals("CAGRAD")) {
+                        validatePositive("caGradRadius", Message.CAGRAD_RADIUS, true);
+                        validateCaGradRescale();
+                    }
                     // Experts and stitches are shared where several branch losses depend on them (the runtime
                     // decides which from the graph), so a model with them may share without a @Shared method.
                     if (sharedMethods.stream().noneMatch(m -> takesLayers(m.method()))
@@ -704,6 +729,22 @@ public final class ModelValidator {
                 }
             }
             reportIgnoredAttributes(weighting, schedule.isPresent());
+        }
+
+        /** UNCERTAINTY's starting log-variance, where set: finite. */
+        private void validateInitialLogVariance() {
+            Optional<AnnotationValue> explicit = Annotations.explicitValue(weightedLoss, "initialLogVariance");
+            if (explicit.isEmpty()) {
+                return;
+            }
+            Optional<Double> value = Annotations.doubleValue(elements, weightedLoss, "initialLogVariance");
+            if (value.isEmpty()) {
+                report.report(Message.INVALID_ATTRIBUTE, type, weightedLoss, explicit.get(), "WeightedLoss",
+                        "initialLogVariance");
+            } else if (!Double.isFinite(value.get())) {
+                report.report(Message.UNCERTAINTY_INITIAL_LOG_VARIANCE, type, weightedLoss, explicit.get(),
+                        value.get());
+            }
         }
 
         /** Warns of each attribute the chosen weighting ignores; a class it ignores is an error. */
@@ -796,6 +837,20 @@ public final class ModelValidator {
             }
         }
 
+        /** CAGrad's rescale: 0, 1 or 2, LibMTL's three choices. */
+        private void validateCaGradRescale() {
+            Optional<AnnotationValue> explicit = Annotations.explicitValue(weightedLoss, "caGradRescale");
+            Optional<Number> value = Annotations.value(elements, weightedLoss, "caGradRescale")
+                    .flatMap(v -> Annotations.number(v.getValue()));
+            if (value.isEmpty()) {
+                report.report(Message.INVALID_ATTRIBUTE, type, weightedLoss, explicit.orElse(null), "WeightedLoss",
+                        "caGradRescale");
+            } else if (value.get().intValue() < 0 || value.get().intValue() > 2) {
+                report.report(Message.CAGRAD_RESCALE, type, weightedLoss, explicit.orElse(null),
+                        value.get().intValue());
+            }
+        }
+
         /** DWA's temperature (positive) or GradNorm's asymmetry (zero allowed); finite either way. */
         private void validatePositive(String attribute, Message message, boolean zeroAllowed) {
             Optional<AnnotationValue> explicit = Annotations.explicitValue(weightedLoss, attribute);
@@ -821,6 +876,20 @@ public final class ModelValidator {
             }
             Optional<AnnotationValue> explicit = Annotations.explicitValue(weightedLoss, "sharedLayer");
             String name = Annotations.stringValue(elements, weightedLoss, "sharedLayer").orElse("");
+            WeightingConventions conventions = new WeightingConventions(elements, weightedLoss);
+            if (conventions.gradNormScope() == GradNormScope.ALL_SHARED) {
+                if (!name.isEmpty()) {
+                    String who = conventions.isExplicit("gradNormScope") ? "gradNormScope = ALL_SHARED"
+                            : "convention = " + conventions.convention() + " (gradNormScope ALL_SHARED)";
+                    report.report(Message.GRADNORM_LAYER_WITH_ALL_SHARED, type, weightedLoss, explicit.orElse(null),
+                            who, name);
+                }
+                if (sharedMethods.stream().noneMatch(m -> takesLayers(m.method()))) {
+                    report.report(Message.GRADNORM_WITHOUT_SHARED, type, weightedLoss, weightingValue,
+                            type.getSimpleName());
+                }
+                return;
+            }
             ModelMethod measured;
             if (name.isEmpty()) {
                 measured = sharedMethods.get(sharedMethods.size() - 1);

@@ -18,20 +18,25 @@ final class WeightingAttributes {
 
     /** Every attribute but {@code weighting}, in the order of their declaration in {@code @WeightedLoss}. */
     static final List<String> ALL = List.of("initial", "min", "max", "weights", "endWeights", "ramp", "rampLength",
-            "rampUnit", "schedule", "temperature", "asymmetry", "sharedLayer", "strategy");
+            "rampUnit", "schedule", "temperature", "asymmetry", "sharedLayer", "strategy", "convention", "headGradients",
+            "mgdaNormalization", "uncertaintyScale", "initialLogVariance", "gradNormWarmup", "gradNormScope",
+            "pcGradOrder", "epochMean", "gradientSource",
+            "caGradRadius", "caGradRescale");
 
-    /** The attributes each weighting reads; UNCERTAINTY, RLW, GLS, PCGRAD and MGDA read none. */
+    /** The attributes each weighting reads; RLW and GLS read none. */
     private static final Map<String, Set<String>> USED = Map.ofEntries(
             Map.entry("FIXED", Set.of("weights")),
             Map.entry("TRAINABLE", Set.of("initial", "min", "max")),
             Map.entry("SCHEDULED", Set.of("weights", "endWeights", "ramp", "rampLength", "rampUnit", "schedule")),
-            Map.entry("UNCERTAINTY", Set.of()),
-            Map.entry("DWA", Set.of("temperature")),
+            Map.entry("UNCERTAINTY", Set.of("convention", "uncertaintyScale", "initialLogVariance")),
+            Map.entry("DWA", Set.of("temperature", "convention", "epochMean")),
             Map.entry("RLW", Set.of()),
             Map.entry("GLS", Set.of()),
-            Map.entry("GRADNORM", Set.of("asymmetry", "sharedLayer")),
-            Map.entry("PCGRAD", Set.of()),
-            Map.entry("MGDA", Set.of()),
+            Map.entry("GRADNORM", Set.of("asymmetry", "sharedLayer", "convention", "headGradients", "gradNormWarmup",
+                    "gradNormScope", "epochMean", "gradientSource")),
+            Map.entry("PCGRAD", Set.of("convention", "pcGradOrder")),
+            Map.entry("MGDA", Set.of("convention", "headGradients", "mgdaNormalization", "gradientSource")),
+            Map.entry("CAGRAD", Set.of("caGradRadius", "caGradRescale")),
             Map.entry("CUSTOM", Set.of("strategy")));
 
     /** With a schedule class, SCHEDULED reads the class alone. */

@@ -18,10 +18,19 @@ import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
 import com.palantir.javapoet.WildcardTypeName;
+import io.github.branchwise.annotations.Convention;
+import io.github.branchwise.annotations.EpochMean;
+import io.github.branchwise.annotations.GradNormScope;
+import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradientSource;
+import io.github.branchwise.annotations.HeadGradients;
 import io.github.branchwise.annotations.InputType;
 import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.annotations.MgdaNormalization;
+import io.github.branchwise.annotations.PcGradOrder;
 import io.github.branchwise.annotations.Ramp;
 import io.github.branchwise.annotations.RampUnit;
+import io.github.branchwise.annotations.UncertaintyScale;
 import io.github.branchwise.processor.base.ModelNames;
 import io.github.branchwise.processor.base.TypeNames;
 import io.github.branchwise.processor.model.Access;
@@ -584,10 +593,15 @@ final class TrainingModelWriter {
                     Snippets.doubleLiteral(w.temperature()));
             case RLW -> CodeBlock.of("random loss weights drawn every step");
             case GLS -> CodeBlock.of("the geometric mean of the losses");
-            case GRADNORM -> CodeBlock.of("GradNorm with asymmetry $L, measured on the last layer of $L",
-                    Snippets.doubleLiteral(w.asymmetry()), Snippets.code(w.sharedLayer() + "()"));
+            case GRADNORM -> w.gradNormScope() == GradNormScope.ALL_SHARED
+                    ? CodeBlock.of("GradNorm with asymmetry $L, measured on every shared parameter",
+                            Snippets.doubleLiteral(w.asymmetry()))
+                    : CodeBlock.of("GradNorm with asymmetry $L, measured on the last layer of $L",
+                            Snippets.doubleLiteral(w.asymmetry()), Snippets.code(w.sharedLayer() + "()"));
             case PCGRAD -> CodeBlock.of("PCGrad: the losses summed, conflicting shared gradients projected");
             case MGDA -> CodeBlock.of("MGDA: the minimum-norm combination of the branch gradients");
+            case CAGRAD -> CodeBlock.of("CAGrad with radius $L and rescale $L", Snippets.doubleLiteral(w.caGradRadius()),
+                    w.caGradRescale());
             case CUSTOM -> CodeBlock.of("the strategy {@link $T}", w.strategy().orElseThrow());
         };
     }
@@ -610,14 +624,37 @@ final class TrainingModelWriter {
                     : CodeBlock.of("$T.scheduled(new double[] {$L}, new double[] {$L},$W$T.$L, $L, $T.$L)", spec,
                             literals(w.weights()), literals(w.endWeights()), Ramp.class, w.ramp().name(),
                             Snippets.longLiteral(w.rampLength()), RampUnit.class, w.rampUnit().name());
-            case UNCERTAINTY -> CodeBlock.of("$T.uncertainty()", spec);
-            case DWA -> CodeBlock.of("$T.dwa($L)", spec, Snippets.doubleLiteral(w.temperature()));
+            case UNCERTAINTY -> w.uncertaintyScale() == UncertaintyScale.BY_LOSS && w.initialLogVariance() == 0
+                    ? CodeBlock.of("$T.uncertainty()", spec)
+                    : CodeBlock.of("$T.uncertainty($T.$L, $L)", spec, UncertaintyScale.class,
+                            w.uncertaintyScale().name(), Snippets.doubleLiteral(w.initialLogVariance()));
+            case DWA -> w.epochMean() == EpochMean.PER_BATCH
+                    ? CodeBlock.of("$T.dwa($L)", spec, Snippets.doubleLiteral(w.temperature()))
+                    : CodeBlock.of("$T.dwa($L, $T.$L)", spec, Snippets.doubleLiteral(w.temperature()),
+                            EpochMean.class, w.epochMean().name());
             case RLW -> CodeBlock.of("$T.rlw()", spec);
             case GLS -> CodeBlock.of("$T.gls()", spec);
-            case GRADNORM -> CodeBlock.of("$T.gradNorm($L, $S)", spec, Snippets.doubleLiteral(w.asymmetry()),
-                    w.sharedLayer());
-            case PCGRAD -> CodeBlock.of("$T.pcGrad()", spec);
-            case MGDA -> CodeBlock.of("$T.mgda()", spec);
+            case GRADNORM -> w.headGradients() == HeadGradients.WEIGHTED && w.gradNormWarmup() == GradNormWarmup.NONE
+                    && w.gradNormScope() == GradNormScope.LAST_SHARED_LAYER
+                    && w.gradientSource() == GradientSource.PARAMETERS
+                    ? CodeBlock.of("$T.gradNorm($L, $S)", spec, Snippets.doubleLiteral(w.asymmetry()), w.sharedLayer())
+                    : CodeBlock.of("$T.gradNorm($L, $S,$W$T.$L, $T.$L, $T.$L, $T.$L, $T.$L)", spec,
+                            Snippets.doubleLiteral(w.asymmetry()), w.sharedLayer(), HeadGradients.class,
+                            w.headGradients().name(), GradNormWarmup.class, w.gradNormWarmup().name(),
+                            GradNormScope.class, w.gradNormScope().name(), EpochMean.class, w.epochMean().name(),
+                            GradientSource.class, w.gradientSource().name());
+            case PCGRAD -> w.pcGradOrder() == PcGradOrder.OTHERS ? CodeBlock.of("$T.pcGrad()", spec)
+                    : CodeBlock.of("$T.pcGrad($T.$L)", spec, PcGradOrder.class, w.pcGradOrder().name());
+            case MGDA -> w.convention() == Convention.BRANCHWISE && w.mgdaNormalization() == MgdaNormalization.NONE
+                    && w.headGradients() == HeadGradients.WEIGHTED && w.gradientSource() == GradientSource.PARAMETERS
+                    ? CodeBlock.of("$T.mgda()", spec)
+                    : CodeBlock.of("$T.mgda($T.$L, $T.$L, $T.$L, $T.$L)", spec, Convention.class,
+                            w.convention().name(), MgdaNormalization.class, w.mgdaNormalization().name(),
+                            HeadGradients.class, w.headGradients().name(), GradientSource.class,
+                            w.gradientSource().name());
+            case CAGRAD -> w.caGradRadius() == 0.5 && w.caGradRescale() == 1 ? CodeBlock.of("$T.caGrad()", spec)
+                    : CodeBlock.of("$T.caGrad($L, $L)", spec, Snippets.doubleLiteral(w.caGradRadius()),
+                            w.caGradRescale());
             case CUSTOM -> CodeBlock.of("$T.custom($T::new)", spec, w.strategy().orElseThrow());
         };
     }
@@ -645,6 +682,13 @@ final class TrainingModelWriter {
                     Loss.class, branch.loss().name(), Snippets.doubleLiteral(branch.delta()));
         }
         spec.add("\n.weighting($L)", weightingSpec());
+        List<SharedDescriptor> withLayers = model.shared().stream().filter(SharedDescriptor::takesLayers).toList();
+        if (!withLayers.isEmpty()) {
+            // Declaration order, which the runtime cannot see: "the last @Shared method" of a strategy chosen at run
+            // time (GRADNORM's default layer) means the last declared, as for the annotation.
+            spec.add("\n.sharedMethods($L)", withLayers.stream().map(m -> CodeBlock.of("$S", m.methodName()))
+                    .collect(CodeBlock.joining(", ")));
+        }
         return spec.add("\n.graph($T::defineGraph)", names.trainingModel())
                 .add("\n.build()")
                 .unindent().unindent()
@@ -788,7 +832,9 @@ final class TrainingModelWriter {
                 // The caller's Layers is ignored: shared layers are named after the shared method, whichever
                 // branch calls it first, so that they are the same parameters for every branch.
                 method.addParameter(TypeNames.LAYERS, layers);
-                call = CodeBlock.of("super.$N($N.layers($S))", shared.methodName(), scope, shared.methodName());
+                // Registered as the method's output: the shared representation some strategies differentiate.
+                call = CodeBlock.of("$N.sharedOutput($S, super.$N($N.layers($S)))", scope, shared.methodName(),
+                        shared.methodName(), scope, shared.methodName());
             } else {
                 call = CodeBlock.of("super.$N()", shared.methodName());
             }

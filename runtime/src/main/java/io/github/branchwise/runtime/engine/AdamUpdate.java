@@ -1,7 +1,6 @@
 package io.github.branchwise.runtime.engine;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -54,9 +53,9 @@ public final class AdamUpdate {
                 || 2 * n > Integer.MAX_VALUE) {
             return false;
         }
-        ByteBuffer w = bytes(value);
-        ByteBuffer g = bytes(gradient);
-        ByteBuffer s = bytes(state);
+        ByteBuffer w = ArrayScan.hostBytes(value);
+        ByteBuffer g = ArrayScan.hostBytes(gradient);
+        ByteBuffer s = ArrayScan.hostBytes(state);
         if (w == null || g == null || s == null) {
             return false;
         }
@@ -124,14 +123,5 @@ public final class AdamUpdate {
             w.put(i, w.get(i) - (m * epsilonT) / (Math.sqrt(v) + epsilon));
         }
         return true;
-    }
-
-    /** The array's native memory as a native-order buffer, or null where Java may not read it. */
-    private static ByteBuffer bytes(INDArray array) {
-        if (!HostBuffers.direct()) {
-            return null;
-        }
-        ByteBuffer bytes = array.data().pointer().asByteBuffer();
-        return bytes == null ? null : bytes.order(ByteOrder.nativeOrder());
     }
 }

@@ -137,7 +137,7 @@ public final class ArrayScan {
      * The native memory of a non-empty contiguous FLOAT or DOUBLE array as a native-order byte buffer (from the
      * buffer's start: index with the array's offset), or null where Java may not or cannot read it.
      */
-    private static ByteBuffer hostBytes(INDArray array) {
+    static ByteBuffer hostBytes(INDArray array) {
         DataType type = array.dataType();
         if (!HostBuffers.direct() || (type != DataType.FLOAT && type != DataType.DOUBLE) || !contiguous(array)
                 || array.length() > Integer.MAX_VALUE) {

@@ -42,6 +42,9 @@ public final class BranchGradientBuffers implements BranchGradients {
     private double[] losses = new double[0];
     private List<String> sharedParameters = List.of();
     private Map<String, List<String>> sharedScopes = Map.of();
+    private List<String> sharedMethods = List.of();
+    /** Each branch's gradient with respect to the shared representation this step, or null when none was asked. */
+    private INDArray[] representationGradients;
     private StepInfo step;
 
     /**
@@ -99,17 +102,33 @@ public final class BranchGradientBuffers implements BranchGradients {
      *
      * @param losses           the branch losses of the same forward pass
      * @param sharedParameters the parameters of the {@code @Shared} methods, in creation order
-     * @param sharedScopes     the parameter names of each {@code @Shared} method, in declaration order
+     * @param sharedScopes     the parameter names of each shared scope, in the order given (kept)
      * @param step             where training stands
      */
     public void setStep(double[] losses, List<String> sharedParameters, Map<String, List<String>> sharedScopes,
                         StepInfo step) {
+        setStep(losses, sharedParameters, sharedScopes, List.copyOf(sharedScopes.keySet()), step);
+    }
+
+    /**
+     * Sets what the strategies see of this step besides the gradients.
+     *
+     * @param losses           the branch losses of the same forward pass
+     * @param sharedParameters the parameters of the {@code @Shared} methods, in creation order
+     * @param sharedScopes     the parameter names of each shared scope, in the order given (kept)
+     * @param sharedMethods    the {@code @Shared} methods among the scopes, in declaration order
+     * @param step             where training stands
+     */
+    public void setStep(double[] losses, List<String> sharedParameters, Map<String, List<String>> sharedScopes,
+                        List<String> sharedMethods, StepInfo step) {
         if (losses.length != perBranch.size()) {
             throw new IllegalArgumentException(losses.length + " losses for " + perBranch.size() + " branches");
         }
         this.losses = losses.clone();
         this.sharedParameters = List.copyOf(sharedParameters);
-        this.sharedScopes = Map.copyOf(sharedScopes);
+        // Order kept (Map.copyOf would not keep it): strategies read "the last" scope from it.
+        this.sharedScopes = Collections.unmodifiableMap(new LinkedHashMap<>(sharedScopes));
+        this.sharedMethods = List.copyOf(sharedMethods);
         this.step = step;
     }
 
@@ -151,6 +170,42 @@ public final class BranchGradientBuffers implements BranchGradients {
     @Override
     public Map<String, List<String>> sharedScopes() {
         return sharedScopes;
+    }
+
+    @Override
+    public List<String> sharedMethods() {
+        return sharedMethods;
+    }
+
+    /** Sets this step's gradients with respect to the shared representation, one per branch; null for none. */
+    public void setRepresentationGradients(INDArray[] gradients) {
+        if (gradients != null && gradients.length != perBranch.size()) {
+            throw new IllegalArgumentException(gradients.length + " representation gradients for "
+                    + perBranch.size() + " branches");
+        }
+        this.representationGradients = gradients == null ? null : gradients.clone();
+    }
+
+    @Override
+    public double[][] representationGram(boolean summedOverBatch) {
+        if (representationGradients == null) {
+            throw new IllegalStateException("no representation gradients were computed this step");
+        }
+        int k = representationGradients.length;
+        double[][] vectors = new double[k][];
+        for (int i = 0; i < k; i++) {
+            INDArray g = representationGradients[i];
+            vectors[i] = summedOverBatch ? g.reshape(g.size(0), -1).sum(0).toDoubleVector()
+                    : g.reshape(-1).toDoubleVector();
+        }
+        double[][] gram = new double[k][k];
+        for (int i = 0; i < k; i++) {
+            for (int j = i; j < k; j++) {
+                gram[i][j] = BranchGradients.dot(vectors[i], vectors[j]);
+                gram[j][i] = gram[i][j];
+            }
+        }
+        return gram;
     }
 
     /** Where training stands. */

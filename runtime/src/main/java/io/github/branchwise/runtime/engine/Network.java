@@ -30,6 +30,9 @@ public final class Network {
     private final List<LayerRecord> layers;
     private final Weighter weighter;
     private List<LossFusion.Candidate> fusibleLosses = List.of();
+    /** The gradient of the total loss with respect to the shared representation, when the weighter reads it. */
+    private String representationGradient;
+    private String representation;
     private Map<String, SDVariable> layerStates = Map.of();
     private Map<String, SDVariable> named;
     private LayerModes modes;
@@ -93,7 +96,29 @@ public final class Network {
     public List<String> trainingValues() {
         List<String> names = new java.util.ArrayList<>(modes.statistics());
         gates.forEach(g -> names.add(g.weights()));
+        if (representationGradient != null) {
+            names.add(representationGradient);
+        }
         return names;
+    }
+
+    /**
+     * Sets the shared representation and the name of its gradient, which the training passes hand back
+     * ({@link #trainingValues()}); nulls for none.
+     */
+    void representationGradient(String representation, String gradient) {
+        this.representation = representation;
+        this.representationGradient = gradient;
+    }
+
+    /** The shared representation whose gradient {@link #representationGradient()} names, or null. */
+    public String representation() {
+        return representation;
+    }
+
+    /** The name of the total loss's gradient with respect to the shared representation, or null when not read. */
+    public String representationGradient() {
+        return representationGradient;
     }
 
     /** The model this graph was built from. */

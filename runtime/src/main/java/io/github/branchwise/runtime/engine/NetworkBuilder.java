@@ -42,6 +42,8 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
     private final Map<String, SDVariable> inputs = new LinkedHashMap<>();
     private final Map<String, SDVariable> targets = new LinkedHashMap<>();
     private final Map<String, SDVariable> outputs = new HashMap<>();
+    /** What each {@code @Shared} method returned, by method, in the order they were first called. */
+    private final Map<String, SDVariable> sharedOutputs = new LinkedHashMap<>();
     private final Map<String, SDVariable> customLosses = new HashMap<>();
     private final Map<String, Layers> layers = new HashMap<>();
     private final Map<String, SDVariable> parameters = new LinkedHashMap<>();
@@ -133,10 +135,13 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
         // Every sd.loss.* call would mark its output as a loss and SameDiff sums all of them: name the one loss.
         sd.setLossVariables(total);
         createGradFunctionQuietly();
+        String[] representation = weighter.needsBranchGradients() && weighter.needsRepresentationGradients()
+                ? representation() : new String[2];
         Network network = new Network(spec, sd, dataType, List.copyOf(inputs.values()),
                 List.copyOf(targets.values()), predictions, branchLosses, total, new LinkedHashMap<>(parameters),
                 new LinkedHashMap<>(states), masks, sharedScopes(branchLosses), List.copyOf(layerRecords), weighter);
         network.fusibleLosses(fusible);
+        network.representationGradient(representation[0], representation[1]);
         network.layerStates(layerStates, named, modes);
         modes.frozenChanged(parameters.keySet(), Set.of());
         network.idBounds(idBounds);
@@ -410,6 +415,36 @@ public final class NetworkBuilder implements ModelGraph, GraphHost {
             throw new IllegalStateException(spec.modelName() + ": branch '" + branch + "' already has an output");
         }
         return prediction;
+    }
+
+    @Override
+    public SDVariable sharedOutput(String method, SDVariable output) {
+        if (output == null) {
+            throw new IllegalStateException(spec.modelName() + ": @Shared method '" + method + "' returned null");
+        }
+        sharedOutputs.putIfAbsent(method, output);
+        return output;
+    }
+
+    /**
+     * The shared representation and the name of the total loss's gradient with respect to it: the output of the last
+     * {@code @Shared} method declared (the last registered, for a spec that declares none).
+     */
+    private String[] representation() {
+        List<String> declared = spec.sharedMethods().stream().filter(sharedOutputs::containsKey).toList();
+        String method = !declared.isEmpty() ? declared.get(declared.size() - 1)
+                : sharedOutputs.isEmpty() ? null : List.copyOf(sharedOutputs.keySet()).get(sharedOutputs.size() - 1);
+        if (method == null) {
+            throw new IllegalArgumentException(spec.modelName() + ": " + spec.weighting().weighting() + " with "
+                    + "gradientSource REPRESENTATION differentiates the output of the last @Shared method, and the "
+                    + "model has no @Shared method with layers");
+        }
+        SDVariable gradient = sharedOutputs.get(method).getGradient();
+        if (gradient == null) {
+            throw new IllegalArgumentException(spec.modelName() + ": the loss does not depend on the output of "
+                    + "@Shared method '" + method + "', the representation gradientSource REPRESENTATION reads");
+        }
+        return new String[] {sharedOutputs.get(method).name(), gradient.name()};
     }
 
     @Override

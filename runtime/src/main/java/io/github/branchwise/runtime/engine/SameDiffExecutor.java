@@ -53,7 +53,10 @@ public final class SameDiffExecutor implements StepExecutor {
         if (withOutputs) {
             wanted.addAll(List.of(outputNames));
         }
-        List<String> statistics = network.trainingValues();
+        List<String> statistics = new ArrayList<>(network.trainingValues());
+        // The representation's gradient is a gradient, not a forward value: asked for as one below.
+        String representationGradient = network.representationGradient();
+        statistics.remove(representationGradient);
         wanted.addAll(statistics);
         Map<String, INDArray> feeds = feeds(inputs, targets, true);
         if (parameterNames.isEmpty()) {
@@ -62,8 +65,12 @@ public final class SameDiffExecutor implements StepExecutor {
             return new PassResult(toResult(out), new HashMap<>(), withOutputs ? detachedOutputs(out) : null,
                     pick(out, statistics));
         }
+        List<String> differentiated = new ArrayList<>(parameterNames);
+        if (representationGradient != null) {
+            differentiated.add(network.representation());
+        }
         OutAndGrad result = run(() -> network.sameDiff().calculateGradientsAndOutputs(feeds, wanted,
-                parameterNames));
+                differentiated));
         Map<String, INDArray> gradients = new HashMap<>();
         for (String name : parameterNames) {
             INDArray gradient = result.getGradients().get(name);
@@ -73,8 +80,12 @@ public final class SameDiffExecutor implements StepExecutor {
             }
             gradients.put(name, gradient);
         }
+        Map<String, INDArray> values = pick(result.getOutputs(), statistics);
+        if (representationGradient != null) {
+            values.put(representationGradient, result.getGradients().get(network.representation()));
+        }
         return new PassResult(toResult(result.getOutputs()), gradients,
-                withOutputs ? detachedOutputs(result.getOutputs()) : null, pick(result.getOutputs(), statistics));
+                withOutputs ? detachedOutputs(result.getOutputs()) : null, values);
     }
 
     private static Map<String, INDArray> pick(Map<String, INDArray> values, List<String> names) {

@@ -78,13 +78,17 @@ public final class TrainingStep {
     public LossesAndOutputs run(INDArray[] inputs, INDArray[] targets, boolean withOutputs) {
         INDArray[] x = checker.inputs(inputs);
         INDArray[] y = checker.targets(targets, x[0].size(0));
-        StepInfo step = prepare();
+        StepInfo step = prepare(x[0].size(0));
         return apply(compute(x, y, withOutputs), step);
     }
 
-    /** Where training stands, after the weighting has set the weights that change by step. */
-    private StepInfo prepare() {
-        StepInfo step = new StepInfo(iteration, epoch, seed);
+    /**
+     * Where training stands, after the weighting has set the weights that change by step.
+     *
+     * @param batchSize the step's batch size, or 0 where it is not known yet (a distributed step's driver)
+     */
+    private StepInfo prepare(long batchSize) {
+        StepInfo step = new StepInfo(iteration, epoch, seed, batchSize);
         network.weighter().beforeStep(step);
         return step;
     }
@@ -121,8 +125,10 @@ public final class TrainingStep {
             Map<String, List<String>> sharedScopes = parameters.trainableSharedScopes();
             List<String> shared = new ArrayList<>();
             sharedScopes.values().forEach(shared::addAll);
+            List<String> declared = spec.sharedMethods().isEmpty() ? List.copyOf(sharedScopes.keySet())
+                    : spec.sharedMethods().stream().filter(sharedScopes::containsKey).toList();
             double[] branchLosses = losses.branchLosses();
-            branchBuffers.setStep(branchLosses, shared, sharedScopes, step);
+            branchBuffers.setStep(branchLosses, shared, sharedScopes, declared, step);
             gradients = weighter.combineGradients(branchBuffers);
             consumable = branchBuffers.ownsAll(gradients);
             losses = new Losses(BranchGradients.dot(weighter.weights(), branchLosses), branchLosses);
@@ -168,6 +174,8 @@ public final class TrainingStep {
         Losses losses = null;
         INDArray[] outputs = null;
         Map<String, INDArray> statistics = Map.of();
+        String representation = network.representationGradient();
+        INDArray[] representationGradients = representation == null ? null : new INDArray[masks.size()];
         try {
             for (int i = 0; i < masks.size(); i++) {
                 for (int j = 0; j < masks.size(); j++) {
@@ -180,6 +188,15 @@ public final class TrainingStep {
                     outputs = outcome.outputs();
                 }
                 branchBuffers.store(i, outcome.gradients());
+                if (representationGradients != null) {
+                    INDArray gradient = outcome.statistics().get(representation);
+                    if (gradient == null) {
+                        throw new IllegalStateException("the training pass did not compute '" + representation + "'");
+                    }
+                    // A copy (castTo copies already): the executor reuses the array on the next pass.
+                    representationGradients[i] = gradient.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE
+                            ? gradient.dup() : gradient.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+                }
                 losses = outcome.losses();
                 statistics = outcome.statistics();
             }
@@ -188,6 +205,7 @@ public final class TrainingStep {
                 mask.getArr().putScalar(0, 1);
             }
         }
+        branchBuffers.setRepresentationGradients(representationGradients);
         return new BranchPasses(branchBuffers, losses, outputs, statistics);
     }
 
@@ -255,7 +273,9 @@ public final class TrainingStep {
     public ReplicaState beginDistributedStep() {
         requireAdditive();
         if (begun != iteration) {
-            prepare();
+            // The batch size is not known to the driver before the shards report (StepInfo's 0); no built-in
+            // strategy reads it before the step, and afterStep sees the contribution's examples.
+            prepare(0);
             begun = iteration;
         }
         return replicaState();
@@ -424,6 +444,8 @@ public final class TrainingStep {
             if (branchBuffers == null) {
                 branchBuffers = new BranchGradientBuffers(spec.branches().size());
             }
+            // No representation gradients: requireAdditive refuses the strategies that read them.
+            branchBuffers.setRepresentationGradients(null);
             for (int s = 0; s < total.slots(); s++) {
                 branchBuffers.store(s, mean(total, s, trained, n));
             }
@@ -443,7 +465,7 @@ public final class TrainingStep {
         }
         Pass pass = new Pass(new Losses(total.totalLossSum() / n, branchLosses), gradients, null, statistics,
                 Collections.unmodifiableMap(gateMeans), total.examples());
-        Losses losses = apply(pass, new StepInfo(iteration, epoch, seed)).losses();
+        Losses losses = apply(pass, new StepInfo(iteration, epoch, seed, total.examples())).losses();
         begun = -1;
         return losses;
     }
@@ -465,7 +487,18 @@ public final class TrainingStep {
     }
 
     private void requireAdditive() {
-        if (!network.weighter().additiveOverExamples()) {
+        Weighter weighter = network.weighter();
+        if (weighter.needsBranchGradients() && weighter.needsRepresentationGradients()) {
+            // The representation gradients are [batch, ...] arrays per branch: shards would concatenate them, not add
+            // them, and a StepContribution holds sums only.
+            throw new IllegalStateException(spec.modelName() + ": the weighting strategy "
+                    + weighter.getClass().getSimpleName() + " reads the branches' gradients with respect to the "
+                    + "shared representation (@WeightedLoss gradientSource = REPRESENTATION or "
+                    + "REPRESENTATION_BATCH_SUM), which are one row per example: shards would concatenate them rather "
+                    + "than add them, and a distributed step sums its shards' contributions; use gradientSource = "
+                    + "PARAMETERS, or train on one machine");
+        }
+        if (!weighter.additiveOverExamples()) {
             throw new IllegalStateException(spec.modelName() + ": the weighting strategy "
                     + network.weighter().getClass().getSimpleName() + " does not declare its total loss a sum over "
                     + "examples (Weighter.additiveOverExamples), so a step cannot be split into shards whose sum is "

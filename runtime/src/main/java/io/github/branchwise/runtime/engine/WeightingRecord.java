@@ -1,7 +1,16 @@
 package io.github.branchwise.runtime.engine;
 
+import io.github.branchwise.annotations.Convention;
+import io.github.branchwise.annotations.EpochMean;
+import io.github.branchwise.annotations.GradNormScope;
+import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradientSource;
+import io.github.branchwise.annotations.HeadGradients;
+import io.github.branchwise.annotations.MgdaNormalization;
+import io.github.branchwise.annotations.PcGradOrder;
 import io.github.branchwise.annotations.Ramp;
 import io.github.branchwise.annotations.RampUnit;
+import io.github.branchwise.annotations.UncertaintyScale;
 import io.github.branchwise.annotations.Weighting;
 import io.github.branchwise.runtime.LossWeighting;
 import io.github.branchwise.runtime.ModelFileException;
@@ -17,7 +26,8 @@ import org.nd4j.shade.jackson.databind.ObjectMapper;
  * A {@link LossWeighting} as the JSON a model file keeps, so that a model trained with a weighting chosen at run time
  * loads with the same strategy: every attribute by its {@code @WeightedLoss} name, classes by their binary name.
  * Reading goes back through {@link LossWeighting}'s factories, so a damaged or hand-edited record meets the same
- * checks as a user's choice.
+ * checks as a user's choice. The convention attributes came later: a record without them was written with the
+ * defaults, {@link Convention#BRANCHWISE}'s, and reads back so.
  */
 final class WeightingRecord {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -41,6 +51,18 @@ final class WeightingRecord {
         record.put("asymmetry", weighting.asymmetry());
         record.put("sharedLayer", weighting.sharedLayer());
         record.put("strategy", weighting.strategy().getName());
+        record.put("convention", weighting.convention().name());
+        record.put("headGradients", weighting.headGradients().name());
+        record.put("mgdaNormalization", weighting.mgdaNormalization().name());
+        record.put("uncertaintyScale", weighting.uncertaintyScale().name());
+        record.put("initialLogVariance", weighting.initialLogVariance());
+        record.put("gradNormWarmup", weighting.gradNormWarmup().name());
+        record.put("gradNormScope", weighting.gradNormScope().name());
+        record.put("pcGradOrder", weighting.pcGradOrder().name());
+        record.put("epochMean", weighting.epochMean().name());
+        record.put("gradientSource", weighting.gradientSource().name());
+        record.put("caGradRadius", weighting.caGradRadius());
+        record.put("caGradRescale", weighting.caGradRescale());
         return JSON.writeValueAsBytes(record);
     }
 
@@ -48,6 +70,7 @@ final class WeightingRecord {
         try {
             JsonNode record = JSON.readTree(new String(bytes, StandardCharsets.UTF_8));
             Weighting weighting = Weighting.valueOf(text(record, "weighting"));
+            Convention defaults = Convention.BRANCHWISE;
             return switch (weighting) {
                 case FIXED -> LossWeighting.fixed(doubles(record, "weights"));
                 case TRAINABLE -> LossWeighting.trainable(number(record, "initial"), number(record, "min"),
@@ -57,13 +80,28 @@ final class WeightingRecord {
                                 Ramp.valueOf(text(record, "ramp")), record.path("rampLength").asLong(),
                                 RampUnit.valueOf(text(record, "rampUnit")))
                         : LossWeighting.scheduled(type(text(record, "schedule"), loader));
-                case UNCERTAINTY -> LossWeighting.uncertainty();
-                case DWA -> LossWeighting.dwa(number(record, "temperature"));
+                case UNCERTAINTY -> LossWeighting.uncertainty(
+                        constant(record, "uncertaintyScale", UncertaintyScale.class, defaults.uncertaintyScale()),
+                        record.has("initialLogVariance") ? number(record, "initialLogVariance")
+                                : defaults.initialLogVariance());
+                case DWA -> LossWeighting.dwa(number(record, "temperature"),
+                        constant(record, "epochMean", EpochMean.class, defaults.epochMean()));
                 case RLW -> LossWeighting.rlw();
                 case GLS -> LossWeighting.gls();
-                case GRADNORM -> LossWeighting.gradNorm(number(record, "asymmetry"), text(record, "sharedLayer"));
-                case PCGRAD -> LossWeighting.pcGrad();
-                case MGDA -> LossWeighting.mgda();
+                case GRADNORM -> LossWeighting.gradNorm(number(record, "asymmetry"), text(record, "sharedLayer"),
+                        constant(record, "headGradients", HeadGradients.class, defaults.headGradients()),
+                        constant(record, "gradNormWarmup", GradNormWarmup.class, defaults.gradNormWarmup()),
+                        constant(record, "gradNormScope", GradNormScope.class, defaults.gradNormScope()),
+                        constant(record, "epochMean", EpochMean.class, defaults.epochMean()),
+                        constant(record, "gradientSource", GradientSource.class, defaults.gradientSource()));
+                case PCGRAD -> LossWeighting.pcGrad(
+                        constant(record, "pcGradOrder", PcGradOrder.class, defaults.pcGradOrder()));
+                case MGDA -> LossWeighting.mgda(constant(record, "convention", Convention.class, defaults),
+                        constant(record, "mgdaNormalization", MgdaNormalization.class, defaults.mgdaNormalization()),
+                        constant(record, "headGradients", HeadGradients.class, defaults.headGradients()),
+                        constant(record, "gradientSource", GradientSource.class, defaults.gradientSource()));
+                case CAGRAD -> LossWeighting.caGrad(number(record, "caGradRadius"),
+                        record.path("caGradRescale").asInt(-1));
                 case CUSTOM -> LossWeighting.custom(type(text(record, "strategy"), loader));
             };
         } catch (ClassNotFoundException e) {
@@ -80,6 +118,11 @@ final class WeightingRecord {
             throw new IllegalArgumentException("'" + name + "' is missing or not text");
         }
         return node.asText();
+    }
+
+    /** The constant named by a text field, or {@code absent} in a record written before the field existed. */
+    private static <E extends Enum<E>> E constant(JsonNode record, String name, Class<E> type, E absent) {
+        return record.has(name) ? Enum.valueOf(type, text(record, name)) : absent;
     }
 
     private static double number(JsonNode record, String name) {

@@ -39,6 +39,15 @@ public interface ModelGraph {
     SDVariable output(String branch, SDVariable prediction);
 
     /**
+     * Registers {@code output} as what the {@code @Shared} method {@code method} returned and returns it: the shared
+     * representation whose per-branch gradients the strategies with {@code gradientSource = REPRESENTATION} read
+     * (the last {@code @Shared} method declared). Generated code calls it once per method; the default ignores it.
+     */
+    default SDVariable sharedOutput(String method, SDVariable output) {
+        return output;
+    }
+
+    /**
      * The output registered for {@code branch}.
      *
      * @throws IllegalStateException when none is registered yet

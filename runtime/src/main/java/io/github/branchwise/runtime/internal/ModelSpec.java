@@ -19,6 +19,7 @@ public final class ModelSpec {
     private final List<BranchSpec> branches;
     private final WeightingSpec weighting;
     private final ModelDefinition graph;
+    private final List<String> sharedMethods;
 
     private ModelSpec(Builder builder) {
         this.modelName = builder.modelName;
@@ -26,6 +27,7 @@ public final class ModelSpec {
         this.branches = List.copyOf(builder.branches);
         this.weighting = Objects.requireNonNull(builder.weighting, "weighting");
         this.graph = Objects.requireNonNull(builder.graph, "graph");
+        this.sharedMethods = List.copyOf(builder.sharedMethods);
         if (inputs.isEmpty()) {
             throw new IllegalArgumentException(modelName + " needs at least one input");
         }
@@ -59,6 +61,11 @@ public final class ModelSpec {
     /** The inputs, in declaration order. */
     public List<InputSpec> inputs() {
         return inputs;
+    }
+
+    /** The {@code @Shared} methods in declaration order, as {@link Builder#sharedMethods} gave them; may be empty. */
+    public List<String> sharedMethods() {
+        return sharedMethods;
     }
 
     /** The branches, in declaration order. */
@@ -110,6 +117,7 @@ public final class ModelSpec {
         private final List<BranchSpec> branches = new ArrayList<>();
         private WeightingSpec weighting;
         private ModelDefinition graph;
+        private List<String> sharedMethods = List.of();
 
         private Builder(String modelName) {
             this.modelName = Objects.requireNonNull(modelName, "modelName");
@@ -139,6 +147,16 @@ public final class ModelSpec {
         /** Sets the weighting. */
         public Builder weighting(WeightingSpec weighting) {
             this.weighting = Objects.requireNonNull(weighting, "weighting");
+            return this;
+        }
+
+        /**
+         * Declares the model's {@code @Shared} methods in source order (their parameters' scopes carry these names);
+         * what "the last {@code @Shared} method" means to a strategy. Without it, the order the scopes first created a
+         * parameter stands in.
+         */
+        public Builder sharedMethods(String... names) {
+            this.sharedMethods = List.of(names);
             return this;
         }
 

@@ -1,8 +1,17 @@
 package io.github.branchwise.runtime.internal;
 
+import io.github.branchwise.annotations.Convention;
+import io.github.branchwise.annotations.EpochMean;
+import io.github.branchwise.annotations.GradNormScope;
+import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradientSource;
+import io.github.branchwise.annotations.HeadGradients;
 import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.annotations.MgdaNormalization;
+import io.github.branchwise.annotations.PcGradOrder;
 import io.github.branchwise.annotations.Ramp;
 import io.github.branchwise.annotations.RampUnit;
+import io.github.branchwise.annotations.UncertaintyScale;
 import io.github.branchwise.annotations.Weighting;
 import io.github.branchwise.runtime.LossWeighting;
 import io.github.branchwise.runtime.strategies.DwaWeighter;
@@ -10,6 +19,7 @@ import io.github.branchwise.runtime.strategies.FixedWeighter;
 import io.github.branchwise.runtime.strategies.GlsWeighter;
 import io.github.branchwise.runtime.strategies.GradNormWeighter;
 import io.github.branchwise.runtime.strategies.MgdaWeighter;
+import io.github.branchwise.runtime.strategies.CaGradWeighter;
 import io.github.branchwise.runtime.strategies.PcGradWeighter;
 import io.github.branchwise.runtime.strategies.RlwWeighter;
 import io.github.branchwise.runtime.strategies.ScheduledWeighter;
@@ -97,21 +107,42 @@ public final class WeightingSpec {
 
     /** Kendall et al.'s uncertainty weighting; the cross-entropy branches use the classification form. */
     public static WeightingSpec uncertainty() {
-        return new WeightingSpec(Weighting.UNCERTAINTY, "UNCERTAINTY", branches -> {
+        return uncertainty(UncertaintyScale.BY_LOSS, 0.0);
+    }
+
+    /**
+     * Kendall et al.'s uncertainty weighting with the constant {@code scale} and every {@code sᵢ} starting at
+     * {@code initialLogVariance}.
+     *
+     * @throws IllegalArgumentException unless {@code initialLogVariance} is finite
+     */
+    public static WeightingSpec uncertainty(UncertaintyScale scale, double initialLogVariance) {
+        Objects.requireNonNull(scale, "scale");
+        new UncertaintyWeighter(new boolean[0], scale, initialLogVariance);
+        boolean defaults = scale == UncertaintyScale.BY_LOSS && initialLogVariance == 0;
+        return new WeightingSpec(Weighting.UNCERTAINTY, defaults ? "UNCERTAINTY"
+                : "UNCERTAINTY(c=" + scale + ", s0=" + initialLogVariance + ")", branches -> {
             boolean[] classification = new boolean[branches.size()];
             for (int i = 0; i < classification.length; i++) {
                 Loss loss = branches.get(i).loss();
                 classification[i] = loss == Loss.BINARY_CROSSENTROPY || loss == Loss.CATEGORICAL_CROSSENTROPY
                         || loss == Loss.SPARSE_CATEGORICAL_CROSSENTROPY;
             }
-            return new UncertaintyWeighter(classification);
+            return new UncertaintyWeighter(classification, scale, initialLogVariance);
         });
     }
 
     /** Dynamic Weight Average with temperature T. */
     public static WeightingSpec dwa(double temperature) {
-        new DwaWeighter(temperature);
-        return new WeightingSpec(Weighting.DWA, "DWA(T=" + temperature + ")", branches -> new DwaWeighter(temperature));
+        return dwa(temperature, EpochMean.PER_BATCH);
+    }
+
+    /** Dynamic Weight Average with temperature T, epoch means taken as {@code epochMean} says. */
+    public static WeightingSpec dwa(double temperature, EpochMean epochMean) {
+        new DwaWeighter(temperature, epochMean);
+        return new WeightingSpec(Weighting.DWA, "DWA(T=" + temperature
+                + (epochMean == EpochMean.PER_BATCH ? "" : ", " + epochMean) + ")",
+                branches -> new DwaWeighter(temperature, epochMean));
     }
 
     /** Random Loss Weighting. */
@@ -126,20 +157,79 @@ public final class WeightingSpec {
 
     /** GradNorm with asymmetry a, measured on the last layer of {@code sharedLayer} (empty: the last shared one). */
     public static WeightingSpec gradNorm(double asymmetry, String sharedLayer) {
-        new GradNormWeighter(asymmetry, sharedLayer);
+        Convention b = Convention.BRANCHWISE;
+        return gradNorm(asymmetry, sharedLayer, b.headGradients(), b.gradNormWarmup(), b.gradNormScope(),
+                b.epochMean());
+    }
+
+    /** GradNorm with every convention chosen; see {@link GradNormWeighter}. */
+    public static WeightingSpec gradNorm(double asymmetry, String sharedLayer, HeadGradients heads,
+                                         GradNormWarmup warmup, GradNormScope scope, EpochMean epochMean) {
+        return gradNorm(asymmetry, sharedLayer, heads, warmup, scope, epochMean, GradientSource.PARAMETERS);
+    }
+
+    /** GradNorm with every convention chosen, measured on the gradients {@code source} names. */
+    public static WeightingSpec gradNorm(double asymmetry, String sharedLayer, HeadGradients heads,
+                                         GradNormWarmup warmup, GradNormScope scope, EpochMean epochMean,
+                                         GradientSource source) {
+        new GradNormWeighter(asymmetry, sharedLayer, heads, warmup, scope, epochMean, source);
         return new WeightingSpec(Weighting.GRADNORM, "GRADNORM(a=" + asymmetry
-                + (sharedLayer == null || sharedLayer.isEmpty() ? "" : ", layer=" + sharedLayer) + ")",
-                branches -> new GradNormWeighter(asymmetry, sharedLayer));
+                + (sharedLayer == null || sharedLayer.isEmpty() ? "" : ", layer=" + sharedLayer)
+                + (heads == HeadGradients.WEIGHTED ? "" : ", heads " + heads)
+                + (warmup == GradNormWarmup.NONE ? "" : ", warm-up " + warmup + " " + epochMean)
+                + (scope == GradNormScope.LAST_SHARED_LAYER ? "" : ", on " + scope)
+                + (source == GradientSource.PARAMETERS ? "" : ", from " + source) + ")",
+                branches -> new GradNormWeighter(asymmetry, sharedLayer, heads, warmup, scope, epochMean, source));
     }
 
     /** PCGrad. */
     public static WeightingSpec pcGrad() {
-        return new WeightingSpec(Weighting.PCGRAD, "PCGRAD", branches -> new PcGradWeighter());
+        return pcGrad(PcGradOrder.OTHERS);
+    }
+
+    /** PCGrad projecting against the branches {@code order} says. */
+    public static WeightingSpec pcGrad(PcGradOrder order) {
+        Objects.requireNonNull(order, "order");
+        return new WeightingSpec(Weighting.PCGRAD, order == PcGradOrder.OTHERS ? "PCGRAD" : "PCGRAD(" + order + ")",
+                branches -> new PcGradWeighter(order));
     }
 
     /** MGDA. */
     public static WeightingSpec mgda() {
-        return new WeightingSpec(Weighting.MGDA, "MGDA", branches -> new MgdaWeighter());
+        return mgda(Convention.BRANCHWISE, MgdaNormalization.NONE, HeadGradients.WEIGHTED);
+    }
+
+    /** MGDA with {@code convention}'s two-branch clamp and update, the normalisation and head gradients given. */
+    public static WeightingSpec mgda(Convention convention, MgdaNormalization normalization, HeadGradients heads) {
+        return mgda(convention, normalization, heads, GradientSource.PARAMETERS);
+    }
+
+    /** MGDA as {@link #mgda(Convention, MgdaNormalization, HeadGradients)}, from the gradients {@code source} names. */
+    public static WeightingSpec mgda(Convention convention, MgdaNormalization normalization, HeadGradients heads,
+                                     GradientSource source) {
+        new MgdaWeighter(convention, normalization, heads, source);
+        boolean defaults = convention == Convention.BRANCHWISE && normalization == MgdaNormalization.NONE
+                && heads == HeadGradients.WEIGHTED && source == GradientSource.PARAMETERS;
+        return new WeightingSpec(Weighting.MGDA, defaults ? "MGDA"
+                : "MGDA(" + convention + ", " + normalization + ", heads " + heads
+                        + (source == GradientSource.PARAMETERS ? "" : ", from " + source) + ")",
+                branches -> new MgdaWeighter(convention, normalization, heads, source));
+    }
+
+    /** CAGrad with the paper's radius, 0.5, and rescale 1. */
+    public static WeightingSpec caGrad() {
+        return caGrad(0.5, 1);
+    }
+
+    /**
+     * CAGrad with radius {@code c} and rescale {@code rescale} (0, 1 or 2).
+     *
+     * @throws IllegalArgumentException unless c is finite and non-negative and rescale is 0, 1 or 2
+     */
+    public static WeightingSpec caGrad(double c, int rescale) {
+        new CaGradWeighter(c, rescale);
+        return new WeightingSpec(Weighting.CAGRAD, c == 0.5 && rescale == 1 ? "CAGRAD"
+                : "CAGRAD(c=" + c + ", rescale " + rescale + ")", branches -> new CaGradWeighter(c, rescale));
     }
 
     /** The user's own strategy; {@code strategy} makes one instance per model. */
@@ -164,13 +254,16 @@ public final class WeightingSpec {
                     ? scheduled(choice.weights(), choice.endWeights(), choice.ramp(), choice.rampLength(),
                             choice.rampUnit())
                     : scheduled(instances(choice.schedule(), WeightSchedule.class, "schedule"));
-            case UNCERTAINTY -> uncertainty();
-            case DWA -> dwa(choice.temperature());
+            case UNCERTAINTY -> uncertainty(choice.uncertaintyScale(), choice.initialLogVariance());
+            case DWA -> dwa(choice.temperature(), choice.epochMean());
             case RLW -> rlw();
             case GLS -> gls();
-            case GRADNORM -> gradNorm(choice.asymmetry(), choice.sharedLayer());
-            case PCGRAD -> pcGrad();
-            case MGDA -> mgda();
+            case GRADNORM -> gradNorm(choice.asymmetry(), choice.sharedLayer(), choice.headGradients(),
+                    choice.gradNormWarmup(), choice.gradNormScope(), choice.epochMean(), choice.gradientSource());
+            case PCGRAD -> pcGrad(choice.pcGradOrder());
+            case MGDA -> mgda(choice.convention(), choice.mgdaNormalization(), choice.headGradients(),
+                    choice.gradientSource());
+            case CAGRAD -> caGrad(choice.caGradRadius(), choice.caGradRescale());
             case CUSTOM -> custom(instances(choice.strategy(), Weighter.class, "strategy"));
         };
     }

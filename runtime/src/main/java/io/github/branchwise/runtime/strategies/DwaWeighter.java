@@ -1,5 +1,6 @@
 package io.github.branchwise.runtime.strategies;
 
+import io.github.branchwise.annotations.EpochMean;
 import io.github.branchwise.runtime.GraphHost;
 import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.weighting.StepInfo;
@@ -16,18 +17,32 @@ import org.nd4j.linalg.factory.Nd4j;
  * Dynamic Weight Average, Liu, Johns and Davison (2019): {@code total = Σ λₖ·Lₖ} with
  * {@code λₖ = K·exp(wₖ/T) / Σ exp(wᵢ/T)} and {@code wₖ = Lₖ(t-1) / Lₖ(t-2)}, the ratio of the branch's mean loss in
  * the last two epochs; {@code λ = 1} during the first two epochs. The weights change only at epoch ends.
+ *
+ * <p>An epoch's mean is that of its batches' losses ({@link EpochMean#PER_BATCH}) or, with
+ * {@link EpochMean#PER_EXAMPLE} (LibMTL), each batch's loss weighted by its size.
  */
 public final class DwaWeighter implements Weighter {
     private final double temperature;
+    private final EpochMean epochMean;
     private SDVariable lambda;
     private int branches;
     private double[] epochSums;
-    private long epochSteps;
+    /** The epoch's total weight: its steps (PER_BATCH) or examples (PER_EXAMPLE). */
+    private double epochSteps;
     private double[] previous;
     private double[] beforePrevious;
 
     /** @param temperature T, positive */
     public DwaWeighter(double temperature) {
+        this(temperature, EpochMean.PER_BATCH);
+    }
+
+    /**
+     * @param temperature T, positive
+     * @param epochMean   how an epoch's mean loss is taken
+     */
+    public DwaWeighter(double temperature, EpochMean epochMean) {
+        this.epochMean = java.util.Objects.requireNonNull(epochMean, "epochMean");
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
             throw new IllegalArgumentException("DWA temperature must be positive and finite, got " + temperature);
         }
@@ -46,10 +61,11 @@ public final class DwaWeighter implements Weighter {
 
     @Override
     public void afterStep(StepInfo step, Losses losses) {
+        double weight = EpochMeans.weight(epochMean, step);
         for (int i = 0; i < branches; i++) {
-            epochSums[i] += losses.branchLoss(i);
+            epochSums[i] += weight * losses.branchLoss(i);
         }
-        epochSteps++;
+        epochSteps += weight;
     }
 
     @Override
@@ -113,7 +129,7 @@ public final class DwaWeighter implements Weighter {
     @Override
     public void restoreState(Map<String, INDArray> state) {
         epochSums = state.get("epoch_sums").toDoubleVector();
-        epochSteps = (long) state.get("epoch_steps").getDouble(0);
+        epochSteps = state.get("epoch_steps").getDouble(0);
         previous = state.containsKey("previous") ? state.get("previous").toDoubleVector() : null;
         beforePrevious = state.containsKey("before_previous") ? state.get("before_previous").toDoubleVector() : null;
     }

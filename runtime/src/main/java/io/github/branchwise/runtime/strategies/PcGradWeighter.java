@@ -1,5 +1,6 @@
 package io.github.branchwise.runtime.strategies;
 
+import io.github.branchwise.annotations.PcGradOrder;
 import io.github.branchwise.runtime.GraphHost;
 import io.github.branchwise.runtime.weighting.BranchGradients;
 import io.github.branchwise.runtime.weighting.Weighter;
@@ -17,9 +18,24 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code gᵢ} is first projected onto the normal plane of every other branch's gradient {@code gⱼ} it conflicts with
  * ({@code gᵢ·gⱼ < 0}: {@code gᵢ ← gᵢ - (gᵢ·gⱼ/‖gⱼ‖²)·gⱼ}), visiting the others in a random order seeded by the model
  * seed and step; the projected gradients are summed. Branch-specific parameters get their plain gradient.
+ *
+ * <p>With {@link PcGradOrder#ALL} (LibMTL) the shuffled order also holds the branch itself: a gradient already
+ * projected may conflict with its own original, and then loses that component too. For two branches the two orders
+ * give the same result (after projecting on the other, {@code gᵢ'·gᵢ = ‖gᵢ‖² - (gᵢ·gⱼ)²/‖gⱼ‖² ≥ 0}).
  */
 public final class PcGradWeighter implements Weighter {
+    private final PcGradOrder order;
     private int branches;
+
+    /** PCGrad as the paper: each gradient projected against the other branches. */
+    public PcGradWeighter() {
+        this(PcGradOrder.OTHERS);
+    }
+
+    /** @param order which branches each gradient is projected against */
+    public PcGradWeighter(PcGradOrder order) {
+        this.order = java.util.Objects.requireNonNull(order, "order");
+    }
 
     @Override
     public SDVariable combine(GraphHost host, List<SDVariable> branchLosses) {
@@ -41,6 +57,7 @@ public final class PcGradWeighter implements Weighter {
      */
     @Override
     public Map<String, INDArray> combineGradients(BranchGradients gradients) {
+        int branches = gradients.branches();
         double[] ones = new double[branches];
         Arrays.fill(ones, 1.0);
         List<String> shared = gradients.sharedParameters();
@@ -56,7 +73,7 @@ public final class PcGradWeighter implements Weighter {
             projected[i] = 1;
             List<Integer> others = new ArrayList<>();
             for (int j = 0; j < branches; j++) {
-                if (j != i) {
+                if (j != i || order == PcGradOrder.ALL) {
                     others.add(j);
                 }
             }

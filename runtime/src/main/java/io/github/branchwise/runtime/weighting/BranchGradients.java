@@ -40,8 +40,20 @@ public interface BranchGradients {
     /** The parameters of the {@code @Shared} methods, which several branches pull on, in creation order. */
     List<String> sharedParameters();
 
-    /** The parameter names of each {@code @Shared} method, keyed by the method's name, in declaration order. */
+    /**
+     * The parameter names of each shared scope ({@code @Shared} methods, and the {@code @Experts} groups and
+     * {@code @Stitch}es several branches depend on), keyed by the scope's name, in the order the scopes first created
+     * a parameter.
+     */
     Map<String, List<String>> sharedScopes();
+
+    /**
+     * The {@code @Shared} methods among {@link #sharedScopes()}, in the order the model class declares them (where the
+     * model says; else in the order of {@link #sharedScopes()}).
+     */
+    default List<String> sharedMethods() {
+        return List.copyOf(sharedScopes().keySet());
+    }
 
     /** Where training stands. */
     StepInfo step();
@@ -73,6 +85,18 @@ public interface BranchGradients {
      * @throws IllegalArgumentException unless both coefficient arrays have one value per branch
      */
     Map<String, INDArray> combine(double[] coefficients, List<String> these, double[] forThese);
+
+    /**
+     * The Gram matrix of the branches' gradients with respect to the shared representation (the output of the last
+     * {@code @Shared} method, shape {@code [batch, ...]}): over the whole array ({@code summedOverBatch} false, as
+     * MGDA-UB) or over the gradient summed over the batch axis ({@code [...]}, as LibMTL's {@code rep_grad}). Like
+     * the parameter gradients, each is that of the branch's term {@code λᵢ·Lᵢ}.
+     *
+     * @throws IllegalStateException unless the strategy asked for them ({@link Weighter#needsRepresentationGradients()})
+     */
+    default double[][] representationGram(boolean summedOverBatch) {
+        throw new IllegalStateException("no representation gradients were computed this step");
+    }
 
     /** The dot product of two vectors of the same length, a helper for strategies' small linear algebra. */
     static double dot(double[] a, double[] b) {

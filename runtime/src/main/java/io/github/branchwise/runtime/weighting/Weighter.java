@@ -56,6 +56,15 @@ public interface Weighter {
     }
 
     /**
+     * Whether this strategy also reads each branch's gradient with respect to the shared representation, the output
+     * of the last {@code @Shared} method ({@link BranchGradients#representationGram}); only with
+     * {@link #needsBranchGradients()}.
+     */
+    default boolean needsRepresentationGradients() {
+        return false;
+    }
+
+    /**
      * The gradient to apply for every parameter, from the branches' gradients; called only when
      * {@link #needsBranchGradients()}. Return what {@link BranchGradients#combine} returns where possible: the trainer
      * updates those arrays in place, and copies any other array first (milliseconds for a large parameter).

@@ -805,64 +805,7 @@ class CompiledExecutorTest {
     }
 
     private static void assertArraysClose(INDArray expected, INDArray actual, String what) {
-        assertArrayEquals(expected.shape(), actual.shape(), what + " shape");
-        double[] e = expected.castTo(DataType.DOUBLE).dup().data().asDouble();
-        double[] a = actual.castTo(DataType.DOUBLE).dup().data().asDouble();
-        double scale = 1e-3;
-        for (double v : e) {
-            scale = Math.max(scale, Math.abs(v));
-        }
-        for (int i = 0; i < e.length; i++) {
-            if (!(Math.abs(e[i] - a[i]) <= TOLERANCE * scale)) {
-                fail(what + " differs at " + i + ": expected " + e[i] + " but was " + a[i] + " (scale " + scale
-                        + ")\nexpected " + Arrays.toString(e) + "\nactual   " + Arrays.toString(a));
-            }
-        }
-    }
-
-    @Test
-    void withoutDirectBufferAccessNoJavaPassRunsAndTheChecksStillHold() {
-        // The CUDA backend's host copies are stale unless ND4J synchronises them: HostBuffers turns every Java pass
-        // off there. Forced here on the CPU: the plans keep SameDiff's own ops, train as the reference does, and the
-        // input checks fall back to ND4J reductions.
-        HostBuffers.force(false);
-        try {
-            for (ModelSpec spec : List.of(TestModels.detector(), convTrunk(WeightingSpec.fixed(0.2, 0.3, 0.5)))) {
-                List<PlanStep> plan = compare(spec, DataType.FLOAT, 5, 1024).trainingPlan();
-                assertEquals(0, count(plan, JAVA_PASSES), text(plan));
-                assertTrue(countOp(plan, "conv2d_bp") > 0, text(plan));
-            }
-            ModelSpec spec = TestModels.detector();
-            Trainer trainer = Trainer.create(spec, TrainingOptions.builder().seed(1).build());
-            INDArray[][] data = batch(spec, DataType.FLOAT, 4, new Random(3));
-            data[0][0].putScalar(5, Float.NaN);
-            assertThrows(IllegalArgumentException.class, () -> trainer.fit(data[0], data[1]));
-            INDArray[][] other = batch(spec, DataType.FLOAT, 4, new Random(3));
-            other[1][1].putScalar(0, 1.5);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> trainer.fit(other[0], other[1]));
-            assertTrue(e.getMessage().contains("[0, 1]"), e.getMessage());
-            assertTrue(Double.isFinite(trainer.fit(batch(spec, DataType.FLOAT, 4, new Random(4))[0],
-                    batch(spec, DataType.FLOAT, 4, new Random(4))[1]).total()));
-        } finally {
-            HostBuffers.force(true);
-        }
-        // The gradient-level strategies' branch buffers read through the DataBuffer instead: same training.
-        for (WeightingSpec weighting : List.of(WeightingSpec.pcGrad(), WeightingSpec.mgda(),
-                WeightingSpec.gradNorm(1.5, ""))) {
-            ModelSpec spec = convTrunk(weighting);
-            Map<String, INDArray> direct = trainThreeSteps(spec);
-            HostBuffers.force(false);
-            Map<String, INDArray> throughDataBuffer;
-            try {
-                throughDataBuffer = trainThreeSteps(spec);
-            } finally {
-                HostBuffers.force(true);
-            }
-            for (String key : direct.keySet()) {
-                assertArraysClose(direct.get(key), throughDataBuffer.get(key), weighting + " " + key);
-            }
-        }
+        LayerReference.assertClose(expected, actual, TOLERANCE, what);
     }
 
     private static Map<String, INDArray> trainThreeSteps(ModelSpec spec) {

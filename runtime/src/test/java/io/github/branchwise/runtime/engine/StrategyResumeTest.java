@@ -3,8 +3,17 @@ package io.github.branchwise.runtime.engine;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.github.branchwise.annotations.Convention;
+import io.github.branchwise.annotations.EpochMean;
+import io.github.branchwise.annotations.GradNormScope;
+import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradientSource;
+import io.github.branchwise.annotations.HeadGradients;
+import io.github.branchwise.annotations.MgdaNormalization;
+import io.github.branchwise.annotations.PcGradOrder;
 import io.github.branchwise.annotations.Ramp;
 import io.github.branchwise.annotations.RampUnit;
+import io.github.branchwise.annotations.UncertaintyScale;
 import io.github.branchwise.runtime.TrainingOptions;
 import io.github.branchwise.runtime.internal.ModelSpec;
 import io.github.branchwise.runtime.internal.WeightingSpec;
@@ -28,7 +37,16 @@ class StrategyResumeTest {
         return Stream.of(WeightingSpec.fixed(1, 2), WeightingSpec.trainable(0.3, 0.1, 0.9),
                 WeightingSpec.scheduled(new double[] {1, 0}, new double[] {0, 1}, Ramp.COSINE, 5, RampUnit.STEP),
                 WeightingSpec.uncertainty(), WeightingSpec.dwa(2.0), WeightingSpec.rlw(), WeightingSpec.gls(),
-                WeightingSpec.gradNorm(1.5, ""), WeightingSpec.pcGrad(), WeightingSpec.mgda());
+                WeightingSpec.gradNorm(1.5, ""), WeightingSpec.pcGrad(), WeightingSpec.mgda(),
+                // Non-default conventions, with state of their own (GradNorm's warm-up sums, DWA's weighted sums).
+                WeightingSpec.uncertainty(UncertaintyScale.HALF, -0.5), WeightingSpec.dwa(2.0, EpochMean.PER_EXAMPLE),
+                WeightingSpec.gradNorm(1.5, "", HeadGradients.PLAIN, GradNormWarmup.FIRST_EPOCH,
+                        GradNormScope.ALL_SHARED, EpochMean.PER_EXAMPLE),
+                WeightingSpec.pcGrad(PcGradOrder.ALL),
+                WeightingSpec.mgda(Convention.LIBMTL, MgdaNormalization.LOSS_PLUS, HeadGradients.PLAIN),
+                WeightingSpec.gradNorm(1.5, "", HeadGradients.PLAIN, GradNormWarmup.FIRST_EPOCH,
+                        GradNormScope.ALL_SHARED, EpochMean.PER_EXAMPLE, GradientSource.REPRESENTATION_BATCH_SUM),
+                WeightingSpec.caGrad(), WeightingSpec.caGrad(0.8, 2));
     }
 
     private static final INDArray[] X = {TestArrays.gaussian(1, 6, 3)};

@@ -45,9 +45,11 @@ class StrategyTest {
                 .branch("reg", new long[] {1}, Loss.MEAN_SQUARED_ERROR, 1.0)
                 .branch("bin", new long[] {2}, Loss.BINARY_CROSSENTROPY, 1.0)
                 .weighting(weighting)
+                .sharedMethods("trunk")
                 .graph(scope -> {
                     Layers trunk = scope.layers("trunk");
-                    SDVariable h = trunk.dense(scope.input("x"), 4, Activation.TANH);
+                    // Registered as generated code registers a @Shared method's output: the representation.
+                    SDVariable h = scope.sharedOutput("trunk", trunk.dense(scope.input("x"), 4, Activation.TANH));
                     scope.output("reg", scope.layers("reg").dense(h, 1));
                     scope.output("bin", scope.layers("bin").dense(h, 2, Activation.SIGMOID));
                 })

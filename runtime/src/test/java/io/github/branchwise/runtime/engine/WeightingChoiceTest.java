@@ -6,9 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.branchwise.annotations.Convention;
+import io.github.branchwise.annotations.EpochMean;
+import io.github.branchwise.annotations.GradNormScope;
+import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradientSource;
+import io.github.branchwise.annotations.HeadGradients;
 import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.annotations.MgdaNormalization;
+import io.github.branchwise.annotations.PcGradOrder;
 import io.github.branchwise.annotations.Ramp;
 import io.github.branchwise.annotations.RampUnit;
+import io.github.branchwise.annotations.UncertaintyScale;
 import io.github.branchwise.annotations.Weighting;
 import io.github.branchwise.runtime.Activation;
 import io.github.branchwise.runtime.Layers;
@@ -83,6 +92,33 @@ class WeightingChoiceTest {
                 Arguments.of(LossWeighting.gradNorm(1.2, "trunk"), WeightingSpec.gradNorm(1.2, "trunk")),
                 Arguments.of(LossWeighting.pcGrad(), WeightingSpec.pcGrad()),
                 Arguments.of(LossWeighting.mgda(), WeightingSpec.mgda()),
+                // The conventions, non-default: the presets and attributes one by one.
+                Arguments.of(LossWeighting.uncertainty(Convention.LIBMTL),
+                        WeightingSpec.uncertainty(UncertaintyScale.HALF, -0.5)),
+                Arguments.of(LossWeighting.dwa(3.0, EpochMean.PER_EXAMPLE),
+                        WeightingSpec.dwa(3.0, EpochMean.PER_EXAMPLE)),
+                Arguments.of(LossWeighting.gradNorm(1.2, Convention.LIBMTL), WeightingSpec.gradNorm(1.2, "",
+                        HeadGradients.PLAIN, GradNormWarmup.FIRST_EPOCH, GradNormScope.ALL_SHARED,
+                        EpochMean.PER_EXAMPLE)),
+                Arguments.of(LossWeighting.gradNorm(1.2, "trunk", HeadGradients.PLAIN, GradNormWarmup.NONE,
+                        GradNormScope.LAST_SHARED_LAYER, EpochMean.PER_BATCH), WeightingSpec.gradNorm(1.2, "trunk",
+                        HeadGradients.PLAIN, GradNormWarmup.NONE, GradNormScope.LAST_SHARED_LAYER,
+                        EpochMean.PER_BATCH)),
+                Arguments.of(LossWeighting.pcGrad(Convention.LIBMTL), WeightingSpec.pcGrad(PcGradOrder.ALL)),
+                Arguments.of(LossWeighting.mgda(Convention.LIBMTL), WeightingSpec.mgda(Convention.LIBMTL,
+                        MgdaNormalization.NONE, HeadGradients.PLAIN)),
+                Arguments.of(LossWeighting.mgda(Convention.LIBMTL, MgdaNormalization.L2, HeadGradients.PLAIN,
+                        GradientSource.REPRESENTATION_BATCH_SUM), WeightingSpec.mgda(Convention.LIBMTL,
+                        MgdaNormalization.L2, HeadGradients.PLAIN, GradientSource.REPRESENTATION_BATCH_SUM)),
+                Arguments.of(LossWeighting.gradNorm(1.5, "", HeadGradients.WEIGHTED, GradNormWarmup.NONE,
+                        GradNormScope.LAST_SHARED_LAYER, EpochMean.PER_BATCH, GradientSource.REPRESENTATION),
+                        WeightingSpec.gradNorm(1.5, "", HeadGradients.WEIGHTED, GradNormWarmup.NONE,
+                        GradNormScope.LAST_SHARED_LAYER, EpochMean.PER_BATCH, GradientSource.REPRESENTATION)),
+                Arguments.of(LossWeighting.mgda(Convention.BRANCHWISE, MgdaNormalization.LOSS_PLUS,
+                        HeadGradients.PLAIN), WeightingSpec.mgda(Convention.BRANCHWISE, MgdaNormalization.LOSS_PLUS,
+                        HeadGradients.PLAIN)),
+                Arguments.of(LossWeighting.caGrad(), WeightingSpec.caGrad()),
+                Arguments.of(LossWeighting.caGrad(0.8, 2), WeightingSpec.caGrad(0.8, 2)),
                 Arguments.of(LossWeighting.custom(StrategyTest.MaxLoss.class),
                         WeightingSpec.custom(StrategyTest.MaxLoss::new)));
     }
@@ -173,6 +209,62 @@ class WeightingChoiceTest {
         assertMessage("DWA temperature must be positive and finite; 0.0 is not", () -> LossWeighting.dwa(0));
         assertMessage("GRADNORM asymmetry must be finite and non-negative; -1.0 is not",
                 () -> LossWeighting.gradNorm(-1, ""));
+        assertMessage("UNCERTAINTY initialLogVariance must be finite; NaN is not",
+                () -> LossWeighting.uncertainty(UncertaintyScale.HALF, Double.NaN));
+        assertMessage("UNCERTAINTY initialLogVariance must be finite; Infinity is not",
+                () -> LossWeighting.uncertainty(UncertaintyScale.BY_LOSS, Double.POSITIVE_INFINITY));
+        assertMessage("GRADNORM sharedLayer applies to gradNormScope LAST_SHARED_LAYER only; with ALL_SHARED every "
+                + "shared parameter is measured, so \"trunk\" would be ignored", () -> LossWeighting.gradNorm(1.5,
+                "trunk", HeadGradients.PLAIN, GradNormWarmup.NONE, GradNormScope.ALL_SHARED, EpochMean.PER_BATCH));
+        assertMessage("CAGRAD caGradRadius must be finite and non-negative; -0.5 is not",
+                () -> LossWeighting.caGrad(-0.5, 1));
+        assertMessage("CAGRAD caGradRadius must be finite and non-negative; NaN is not",
+                () -> LossWeighting.caGrad(Double.NaN, 1));
+        assertMessage("CAGRAD caGradRescale must be 0 (no rescaling), 1 (divide by 1 + c²) or 2 (divide by 1 + c); "
+                + "3 is not", () -> LossWeighting.caGrad(0.5, 3));
+        assertThrows(NullPointerException.class, () -> LossWeighting.mgda(Convention.LIBMTL, null,
+                HeadGradients.PLAIN));
+    }
+
+    @Test
+    void thePresetsSetWhatTheirStrategyReadsAndEqualTheSameChoicesOneByOne() {
+        assertEquals(LossWeighting.uncertainty(UncertaintyScale.HALF, -0.5), LossWeighting.uncertainty(
+                Convention.LIBMTL));
+        assertEquals(LossWeighting.uncertainty(), LossWeighting.uncertainty(Convention.BRANCHWISE));
+        assertEquals(LossWeighting.dwa(2.0, EpochMean.PER_EXAMPLE), LossWeighting.dwa(2.0, Convention.LIBMTL));
+        assertEquals(LossWeighting.pcGrad(PcGradOrder.ALL), LossWeighting.pcGrad(Convention.LIBMTL));
+        assertEquals(LossWeighting.pcGrad(), LossWeighting.pcGrad(Convention.BRANCHWISE));
+        assertEquals(LossWeighting.gradNorm(), LossWeighting.gradNorm(1.5, Convention.BRANCHWISE));
+        assertEquals(LossWeighting.mgda(), LossWeighting.mgda(Convention.BRANCHWISE));
+        LossWeighting mgda = LossWeighting.mgda(Convention.LIBMTL);
+        assertEquals(Convention.LIBMTL, mgda.convention());
+        assertEquals(HeadGradients.PLAIN, mgda.headGradients());
+        assertEquals(MgdaNormalization.NONE, mgda.mgdaNormalization());
+        // Attributes the strategy does not read keep the annotation's defaults.
+        assertEquals(HeadGradients.WEIGHTED, LossWeighting.uncertainty(Convention.LIBMTL).headGradients());
+        assertEquals(Convention.BRANCHWISE, LossWeighting.gradNorm(1.5, Convention.LIBMTL).convention());
+        assertEquals("MGDA(convention=LIBMTL, mgdaNormalization=NONE, headGradients=PLAIN)", mgda.toString());
+    }
+
+    @Test
+    void aRecordWithoutConventionsReadsAsTheDefaultsAndAnUnknownConventionIsRefused(@TempDir Path dir)
+            throws IOException {
+        Trainer trainer = Trainer.create(StrategyTest.trunkModel(ANNOTATED),
+                options().weighting(LossWeighting.mgda(Convention.LIBMTL)).build());
+        Path good = dir.resolve("good.bin");
+        trainer.save(good);
+        ModelFile.Contents contents = ModelFile.read(good, "test.Trunk");
+        String record = new String(contents.attachments().get(TrainingFile.WEIGHTING_ATTACHMENT),
+                StandardCharsets.UTF_8);
+        assertTrue(record.contains("\"convention\":\"LIBMTL\""), record);
+        Path older = rewrite(contents, dir.resolve("older.bin"), "{\"weighting\":\"MGDA\"}");
+        assertEquals(LossWeighting.mgda(), Trainer.load(StrategyTest.trunkModel(ANNOTATED), older).options()
+                .weighting().orElseThrow());
+        Path unknown = rewrite(contents, dir.resolve("unknown.bin"),
+                record.replace("\"convention\":\"LIBMTL\"", "\"convention\":\"TORCHJD\""));
+        ModelFileException refused = assertThrows(ModelFileException.class,
+                () -> Trainer.load(StrategyTest.trunkModel(ANNOTATED), unknown));
+        assertTrue(refused.getMessage().contains("unreadable weighting record"), refused.getMessage());
     }
 
     @Test

@@ -5,7 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.branchwise.annotations.Convention;
+import io.github.branchwise.annotations.EpochMean;
+import io.github.branchwise.annotations.GradNormScope;
+import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradientSource;
+import io.github.branchwise.annotations.HeadGradients;
 import io.github.branchwise.annotations.Loss;
+import io.github.branchwise.annotations.MgdaNormalization;
+import io.github.branchwise.annotations.PcGradOrder;
 import io.github.branchwise.runtime.Activation;
 import io.github.branchwise.runtime.Layers;
 import io.github.branchwise.runtime.Losses;
@@ -64,7 +72,8 @@ class SplitStepTest {
                 .weighting(weighting)
                 .graph(scope -> {
                     Layers trunk = scope.layers("trunk");
-                    SDVariable h = trunk.dense(scope.input("x"), 4, Activation.TANH);
+                    // Registered as the @Shared method's output: the representation-gradient sources read it.
+                    SDVariable h = scope.sharedOutput("trunk", trunk.dense(scope.input("x"), 4, Activation.TANH));
                     scope.output("reg", scope.layers("reg").dense(h, 1));
                     scope.output("bin", scope.layers("bin").dense(h, 2, Activation.SIGMOID));
                 })
@@ -117,6 +126,12 @@ class SplitStepTest {
             assertEquals(expected.total(), actual.total(), tolerance, what + " total");
             assertArrayEquals(whole.weights(), driver.weights(), tolerance, what + " weights");
             assertEquals(whole.iteration(), driver.iteration());
+            if (step == 1) {
+                // An epoch ends mid-run: epoch-level strategies (DWA, GradNorm's warm-up) and their epoch means
+                // (per example: the step's batch size, which the driver learns from the contribution) see it.
+                whole.endEpoch();
+                driver.endEpoch();
+            }
         }
         Map<String, INDArray> expected = whole.parameters();
         Map<String, INDArray> actual = driver.parameters();
@@ -155,6 +170,44 @@ class SplitStepTest {
     @Test
     void mgdaSplitEqualsWhole() throws Exception {
         assertSplitMatchesWhole(WeightingSpec::mgda, DataType.DOUBLE, 1e-10);
+    }
+
+    @Test
+    void caGradSplitEqualsWhole() throws Exception {
+        assertSplitMatchesWhole(WeightingSpec::caGrad, DataType.DOUBLE, 1e-10);
+        assertSplitMatchesWhole(() -> WeightingSpec.caGrad(0.3, 2), DataType.DOUBLE, 1e-10);
+    }
+
+    @Test
+    void nonDefaultConventionsSplitEqualWhole() throws Exception {
+        assertSplitMatchesWhole(() -> WeightingSpec.mgda(Convention.BRANCHWISE, MgdaNormalization.L2,
+                HeadGradients.PLAIN), DataType.DOUBLE, 1e-10);
+        // LOSS normalisation divides by the batch-mean losses, which the driver has only after the sum.
+        assertSplitMatchesWhole(() -> WeightingSpec.mgda(Convention.LIBMTL, MgdaNormalization.LOSS_PLUS,
+                HeadGradients.PLAIN), DataType.DOUBLE, 1e-10);
+        assertSplitMatchesWhole(() -> WeightingSpec.gradNorm(1.5, "", HeadGradients.PLAIN,
+                GradNormWarmup.FIRST_EPOCH, GradNormScope.ALL_SHARED, EpochMean.PER_EXAMPLE), DataType.DOUBLE, 1e-10);
+        assertSplitMatchesWhole(() -> WeightingSpec.pcGrad(PcGradOrder.ALL), DataType.DOUBLE, 1e-10);
+        assertSplitMatchesWhole(() -> WeightingSpec.dwa(2.0, EpochMean.PER_EXAMPLE), DataType.DOUBLE, 1e-10);
+    }
+
+    @Test
+    void representationGradientSourcesAreRefusedNamingTheAttribute() {
+        for (WeightingSpec spec : java.util.List.of(
+                WeightingSpec.mgda(Convention.BRANCHWISE, MgdaNormalization.NONE, HeadGradients.WEIGHTED,
+                        GradientSource.REPRESENTATION),
+                WeightingSpec.gradNorm(1.5, "", HeadGradients.WEIGHTED, GradNormWarmup.NONE,
+                        GradNormScope.LAST_SHARED_LAYER, EpochMean.PER_BATCH, GradientSource.REPRESENTATION_BATCH_SUM))) {
+            Trainer driver = trainer(spec, DataType.DOUBLE);
+            IllegalStateException begin = assertThrows(IllegalStateException.class, driver::beginStep);
+            assertTrue(begin.getMessage().contains("gradientSource = REPRESENTATION")
+                    && begin.getMessage().contains("concatenate"), begin.getMessage());
+            IllegalStateException contribute = assertThrows(IllegalStateException.class,
+                    () -> driver.contribute(new INDArray[] {X}, new INDArray[] {Y_REG, Y_BIN}));
+            assertEquals(begin.getMessage(), contribute.getMessage());
+            // One machine still trains it.
+            driver.fit(new INDArray[] {X}, new INDArray[] {Y_REG, Y_BIN});
+        }
     }
 
     @Test
