@@ -151,4 +151,28 @@ public @interface WeightedLoss {
      * {@code 1 + c²} (the default, the paper's), 2 divided by {@code 1 + c}.
      */
     int caGradRescale() default 1;
+
+    /**
+     * For {@link Weighting#STCH}: the smoothing μ of the smooth Tchebycheff total; positive and finite. Smaller values
+     * follow the worst branch more closely. Lin et al.'s and LibMTL's default, 1.
+     */
+    double stchMu() default 1.0;
+
+    /**
+     * For {@link Weighting#STCH}: the epochs trained on {@code Σ log Lᵢ} before the one that also measures the nadir
+     * point (each branch's mean loss); not negative. LibMTL's default, 4 (epochs 0–3 warm up, epoch 4 measures).
+     */
+    long stchWarmupEpochs() default 4;
+
+    /**
+     * For {@link Weighting#FAMO}: the Adam learning rate β of the weighting's logits; positive and finite. Liu et al.'s
+     * and LibMTL's default, 0.025.
+     */
+    double famoLearningRate() default 0.025;
+
+    /**
+     * For {@link Weighting#FAMO}: the L2 weight decay γ of the weighting's logits; finite, not negative. Liu et al.'s
+     * and LibMTL's default, 0.001.
+     */
+    double famoWeightDecay() default 0.001;
 }

@@ -4,9 +4,10 @@ package io.github.branchwise.annotations;
  * How {@link WeightedLoss} combines the branch losses {@code L₁ … L_K} into the one loss that trains every branch.
  *
  * <p>The loss-level strategies ({@link #FIXED}, {@link #TRAINABLE}, {@link #SCHEDULED}, {@link #UNCERTAINTY},
- * {@link #DWA}, {@link #RLW}, {@link #GLS}) cost one forward and backward pass per step, like a single loss. The
- * gradient-level ones ({@link #GRADNORM}, {@link #PCGRAD}, {@link #MGDA}, {@link #CAGRAD}) need each branch's
- * own gradient and cost about K passes per step. The README's strategy table gives the measured costs and when to use which.
+ * {@link #DWA}, {@link #RLW}, {@link #GLS}, {@link #STCH}, {@link #FAMO}) cost one forward and backward pass per step,
+ * like a single loss (FAMO one forward pass more). The gradient-level ones ({@link #GRADNORM}, {@link #PCGRAD},
+ * {@link #MGDA}, {@link #CAGRAD}) need each branch's own gradient and cost about K passes per step. The README's
+ * strategy table gives the measured costs and when to use which.
  */
 public enum Weighting {
     /**
@@ -72,6 +73,21 @@ public enum Weighting {
      * parameters get their plain gradient.
      */
     CAGRAD,
+    /**
+     * Smooth Tchebycheff scalarisation, Lin et al. (2024): after warming up on {@code Σ log Lᵢ} for
+     * {@link WeightedLoss#stchWarmupEpochs()} epochs and one more that measures each branch's mean loss {@code nᵢ},
+     * {@code total = K·μ·log Σ exp(log(Lᵢ/nᵢ)/μ)}, a smooth maximum of the relative log losses with
+     * {@code μ = } {@link WeightedLoss#stchMu()}.
+     */
+    STCH,
+    /**
+     * Fast Adaptive Multitask Optimization, Liu et al. (2023): {@code total = Σ zᵢ·log Lᵢ / c} with
+     * {@code z = softmax(w)} and {@code c = Σ zᵢ/Lᵢ} constant within the step; after each update the same batch's
+     * losses are evaluated again and the logits {@code w} take an Adam step ({@link WeightedLoss#famoLearningRate()},
+     * {@link WeightedLoss#famoWeightDecay()}) that lowers the weight of the branches that improved most. One forward
+     * pass more per step.
+     */
+    FAMO,
     /** The user's own strategy: a class implementing {@code io.github.branchwise.runtime.weighting.Weighter}. */
     CUSTOM
 }

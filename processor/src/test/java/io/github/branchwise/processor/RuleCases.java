@@ -434,6 +434,14 @@ final class RuleCases {
                 of(Message.GRADNORM_LAYER_WITH_ALL_SHARED, "class M", model("@WeightedLoss(weighting = "
                         + "Weighting.GRADNORM, convention = Convention.LIBMTL, sharedLayer = \"trunk\") "
                         + "public abstract class M", "@Shared " + SHARED)),
+                of(Message.STCH_MU, "class M",
+                        model("@WeightedLoss(weighting = Weighting.STCH, stchMu = 0) public abstract class M")),
+                of(Message.STCH_WARMUP_EPOCHS, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.STCH, stchWarmupEpochs = -1) public abstract class M")),
+                of(Message.FAMO_LEARNING_RATE, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.FAMO, famoLearningRate = -0.1) public abstract class M")),
+                of(Message.FAMO_WEIGHT_DECAY, "class M", model(
+                        "@WeightedLoss(weighting = Weighting.FAMO, famoWeightDecay = -1) public abstract class M")),
 
                 // Processing.
                 of(Message.UNRESOLVED_TYPES, "class M", valid("Missing helper() { return null; }")),

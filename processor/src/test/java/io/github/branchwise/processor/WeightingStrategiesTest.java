@@ -151,6 +151,8 @@ final class WeightingStrategiesTest {
                 + "gradientSource = GradientSource.REPRESENTATION_BATCH_SUM", true));
         sources.add(model("CaGrad", "weighting = Weighting.CAGRAD", true));
         sources.add(model("CaGradWide", "weighting = Weighting.CAGRAD, caGradRadius = 0.8, caGradRescale = 2", true));
+        sources.add(model("Stch", "weighting = Weighting.STCH, stchMu = 0.5, stchWarmupEpochs = 1", false));
+        sources.add(model("Famo", "weighting = Weighting.FAMO, famoLearningRate = 0.5", false));
         sources.add(model("Custom", "weighting = Weighting.CUSTOM, strategy = ConstantWeighter.class", false));
         sources.add(JavaFileObjects.forSourceString("strategies.ConstantWeighter", WEIGHTER));
         compilation = Compilations.javac().compile(sources);
@@ -301,6 +303,30 @@ final class WeightingStrategiesTest {
     }
 
     @Test
+    void stchWarmsUpForTheAnnotatedEpochsThenTrainsOnTheSmoothMaximum() throws Exception {
+        Object model = create("Stch");
+        assertEquals("STCH(mu=0.5, warmupEpochs=1)", description(model));
+        Object batch = batch("Stch");
+        double[] nadir = null;
+        for (int epoch = 0; epoch < 4; epoch++) {
+            Object losses = call(model, "fit", batch);
+            assertFinite(losses);
+            double a = component(losses, "a");
+            double b = component(losses, "b");
+            if (epoch <= 1) {
+                assertEquals(Math.log(a) + Math.log(b), component(losses, "total"), 1e-5, "warm-up, epoch " + epoch);
+                nadir = new double[] {a, b};
+            } else {
+                // Epoch 1 (one step) measured the nadir: K·μ·log Σ exp(log(Lᵢ/nᵢ)/μ), K = 2, μ = 0.5.
+                double expected = 2 * 0.5 * Math.log(Math.exp(Math.log(a / nadir[0]) / 0.5)
+                        + Math.exp(Math.log(b / nadir[1]) / 0.5));
+                assertEquals(expected, component(losses, "total"), 1e-5, "epoch " + epoch);
+            }
+            call(model, "endEpoch");
+        }
+    }
+
+    @Test
     void theConventionPresetSetsWhatItsStrategyReadsAndExplicitAttributesWin() throws Exception {
         Object uncertainty = create("UncertaintyLibMtl");
         assertEquals("UNCERTAINTY(c=HALF, s0=-0.5)", description(uncertainty));
@@ -324,6 +350,28 @@ final class WeightingStrategiesTest {
         assertFinite(call(representation, "fit", batch("MgdaRepresentation")));
         double[] alpha = weights(representation);
         assertEquals(1.0, alpha[0] + alpha[1], 1e-9);
+    }
+
+    @Test
+    void famoTrainsOnTheScaledLogLossesAndMovesItsWeights() throws Exception {
+        Object model = create("Famo");
+        assertEquals("FAMO(lr=0.5, decay=0.001)", description(model));
+        Object batch = batch("Famo");
+        Object losses = call(model, "fit", batch);
+        assertFinite(losses);
+        // First step: z = (½, ½), so the total is Σ ½·log Lᵢ / Σ ½/Lᵢ and the weights are (1/Lᵢ) / Σ 1/Lⱼ.
+        double a = component(losses, "a");
+        double b = component(losses, "b");
+        assertEquals((Math.log(a) + Math.log(b)) / (1 / a + 1 / b), component(losses, "total"), 1e-4);
+        assertArrayEquals(new double[] {(1 / a) / (1 / a + 1 / b), (1 / b) / (1 / a + 1 / b)}, weights(model),
+                1e-5);
+        Object second = call(model, "fit", batch);
+        assertFinite(second);
+        double[] w = weights(model);
+        assertEquals(1.0, w[0] + w[1], 1e-6, "the effective weights sum to one");
+        double a2 = component(second, "a");
+        double b2 = component(second, "b");
+        assertNotEquals((1 / a2) / (1 / a2 + 1 / b2), w[0], 1e-6, "the logits moved after the first step");
     }
 
     @Test

@@ -66,6 +66,10 @@ public final class LossWeighting {
     private final GradientSource gradientSource;
     private final double caGradRadius;
     private final int caGradRescale;
+    private final double stchMu;
+    private final long stchWarmupEpochs;
+    private final double famoLearningRate;
+    private final double famoWeightDecay;
 
     private LossWeighting(Weighting weighting, Settings s) {
         this.weighting = weighting;
@@ -94,6 +98,10 @@ public final class LossWeighting {
         this.gradientSource = s.gradientSource;
         this.caGradRadius = s.caGradRadius;
         this.caGradRescale = s.caGradRescale;
+        this.stchMu = s.stchMu;
+        this.stchWarmupEpochs = s.stchWarmupEpochs;
+        this.famoLearningRate = s.famoLearningRate;
+        this.famoWeightDecay = s.famoWeightDecay;
     }
 
     /**
@@ -395,6 +403,58 @@ public final class LossWeighting {
         return new LossWeighting(Weighting.CAGRAD, s);
     }
 
+    /** {@link Weighting#STCH} with the annotation's defaults: μ = 1 after 4 warm-up epochs. */
+    public static LossWeighting stch() {
+        return stch(1.0, 4);
+    }
+
+    /**
+     * {@link Weighting#STCH}: smooth Tchebycheff scalarisation with smoothing {@code mu}, after {@code warmupEpochs}
+     * epochs on the summed log losses and one more that measures the nadir point.
+     *
+     * @throws IllegalArgumentException unless {@code mu} is positive and finite and {@code warmupEpochs} not negative
+     */
+    public static LossWeighting stch(double mu, long warmupEpochs) {
+        if (!(mu > 0) || Double.isInfinite(mu)) {
+            throw new IllegalArgumentException("STCH stchMu must be positive and finite; " + mu + " is not");
+        }
+        if (warmupEpochs < 0) {
+            throw new IllegalArgumentException("STCH stchWarmupEpochs must not be negative; " + warmupEpochs
+                    + " is");
+        }
+        Settings s = new Settings();
+        s.stchMu = mu;
+        s.stchWarmupEpochs = warmupEpochs;
+        return new LossWeighting(Weighting.STCH, s);
+    }
+
+    /** {@link Weighting#FAMO} with the annotation's defaults: learning rate 0.025, weight decay 0.001. */
+    public static LossWeighting famo() {
+        return famo(0.025, 0.001);
+    }
+
+    /**
+     * {@link Weighting#FAMO}: the logits of the task weighting trained by Adam with {@code learningRate} and L2
+     * {@code weightDecay} from the losses of each batch before and after its update.
+     *
+     * @throws IllegalArgumentException unless the learning rate is positive and finite and the decay finite and not
+     *                                  negative
+     */
+    public static LossWeighting famo(double learningRate, double weightDecay) {
+        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("FAMO famoLearningRate must be positive and finite; " + learningRate
+                    + " is not");
+        }
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("FAMO famoWeightDecay must be finite and not negative; " + weightDecay
+                    + " is not");
+        }
+        Settings s = new Settings();
+        s.famoLearningRate = learningRate;
+        s.famoWeightDecay = weightDecay;
+        return new LossWeighting(Weighting.FAMO, s);
+    }
+
     /**
      * {@link Weighting#CUSTOM}: the user's strategy, a public, non-abstract class implementing
      * {@code io.github.branchwise.runtime.weighting.Weighter} with a public no-argument constructor, checked when the
@@ -539,6 +599,26 @@ public final class LossWeighting {
         return epochMean;
     }
 
+    /** STCH: the smoothing μ. */
+    public double stchMu() {
+        return stchMu;
+    }
+
+    /** STCH: the warm-up epochs before the one that measures the nadir point. */
+    public long stchWarmupEpochs() {
+        return stchWarmupEpochs;
+    }
+
+    /** FAMO: the logits' Adam learning rate. */
+    public double famoLearningRate() {
+        return famoLearningRate;
+    }
+
+    /** FAMO: the logits' L2 weight decay. */
+    public double famoWeightDecay() {
+        return famoWeightDecay;
+    }
+
     @Override
     public boolean equals(Object other) {
         return other instanceof LossWeighting that && weighting == that.weighting
@@ -555,7 +635,11 @@ public final class LossWeighting {
                 && gradNormWarmup == that.gradNormWarmup && gradNormScope == that.gradNormScope
                 && pcGradOrder == that.pcGradOrder && epochMean == that.epochMean
                 && gradientSource == that.gradientSource
-                && Double.compare(caGradRadius, that.caGradRadius) == 0 && caGradRescale == that.caGradRescale;
+                && Double.compare(caGradRadius, that.caGradRadius) == 0 && caGradRescale == that.caGradRescale
+                && Double.compare(stchMu, that.stchMu) == 0
+                && stchWarmupEpochs == that.stchWarmupEpochs
+                && Double.compare(famoLearningRate, that.famoLearningRate) == 0
+                && Double.compare(famoWeightDecay, that.famoWeightDecay) == 0;
     }
 
     @Override
@@ -563,7 +647,8 @@ public final class LossWeighting {
         return Objects.hash(weighting, initial, min, max, Arrays.hashCode(weights), Arrays.hashCode(endWeights), ramp,
                 rampLength, rampUnit, schedule, temperature, asymmetry, sharedLayer, strategy, convention,
                 headGradients, mgdaNormalization, uncertaintyScale, initialLogVariance, gradNormWarmup, gradNormScope,
-                pcGradOrder, epochMean, gradientSource, caGradRadius, caGradRescale);
+                pcGradOrder, epochMean, gradientSource, caGradRadius, caGradRescale, stchMu, stchWarmupEpochs,
+                famoLearningRate, famoWeightDecay);
     }
 
     /** The strategy and the settings it reads, e.g. {@code DWA(temperature=2.0)}. */
@@ -598,6 +683,8 @@ public final class LossWeighting {
             case CAGRAD -> caGradRadius == 0.5 && caGradRescale == 1 ? "CAGRAD"
                     : "CAGRAD(caGradRadius=" + caGradRadius + ", caGradRescale=" + caGradRescale + ")";
             case CUSTOM -> "CUSTOM(strategy=" + strategy.getName() + ")";
+            case STCH -> "STCH(stchMu=" + stchMu + ", stchWarmupEpochs=" + stchWarmupEpochs + ")";
+            case FAMO -> "FAMO(famoLearningRate=" + famoLearningRate + ", famoWeightDecay=" + famoWeightDecay + ")";
             default -> weighting.name();
         };
     }
@@ -644,5 +731,9 @@ public final class LossWeighting {
         GradientSource gradientSource = Convention.BRANCHWISE.gradientSource();
         double caGradRadius = 0.5;
         int caGradRescale = 1;
+        double stchMu = 1.0;
+        long stchWarmupEpochs = 4;
+        double famoLearningRate = 0.025;
+        double famoWeightDecay = 0.001;
     }
 }

@@ -171,7 +171,12 @@ public final class ModelReader {
                 conventions.gradientSource(),
                 Annotations.doubleValue(elements, annotation, "caGradRadius").orElseThrow(),
                 Annotations.value(elements, annotation, "caGradRescale")
-                        .flatMap(v -> Annotations.number(v.getValue())).orElseThrow().intValue());
+                        .flatMap(v -> Annotations.number(v.getValue())).orElseThrow().intValue(),
+                Annotations.doubleValue(elements, annotation, "stchMu").orElseThrow(),
+                Annotations.value(elements, annotation, "stchWarmupEpochs")
+                        .flatMap(v -> Annotations.number(v.getValue())).orElseThrow().longValue(),
+                Annotations.doubleValue(elements, annotation, "famoLearningRate").orElseThrow(),
+                Annotations.doubleValue(elements, annotation, "famoWeightDecay").orElseThrow());
     }
 
     private List<String> strings(AnnotationMirror annotation, String attribute) {

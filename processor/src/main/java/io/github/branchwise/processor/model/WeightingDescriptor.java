@@ -46,6 +46,10 @@ import java.util.Optional;
  * @param gradientSource GRADNORM, MGDA: which gradients the weights come from, resolved
  * @param caGradRadius CAGRAD: the radius c, relative to the average gradient's norm
  * @param caGradRescale CAGRAD: 0, 1 or 2, how the update is scaled
+ * @param stchMu STCH: the smoothing μ
+ * @param stchWarmupEpochs STCH: the warm-up epochs before the one that measures the nadir point
+ * @param famoLearningRate FAMO: the logits' Adam learning rate
+ * @param famoWeightDecay FAMO: the logits' L2 weight decay
  */
 public record WeightingDescriptor(
         Weighting kind,
@@ -73,7 +77,11 @@ public record WeightingDescriptor(
         EpochMean epochMean,
         GradientSource gradientSource,
         double caGradRadius,
-        int caGradRescale) {
+        int caGradRescale,
+        double stchMu,
+        long stchWarmupEpochs,
+        double famoLearningRate,
+        double famoWeightDecay) {
     /** Copies the weights. */
     public WeightingDescriptor {
         weights = List.copyOf(weights);

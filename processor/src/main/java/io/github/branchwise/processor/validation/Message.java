@@ -277,6 +277,14 @@ public enum Message {
                     + "with a Layers parameter, @Experts group or @Stitch: it will use every parameter instead, where "
                     + "each branch's own layers get that branch's gradient only; put the shared layers in a @Shared "
                     + "method"),
+    /** An STCH smoothing μ that is not positive. */
+    STCH_MU("StchMu", "STCH stchMu must be positive and finite; %s is not"),
+    /** A negative number of STCH warm-up epochs. */
+    STCH_WARMUP_EPOCHS("StchWarmupEpochs", "STCH stchWarmupEpochs must not be negative; %s is"),
+    /** A FAMO learning rate that is not positive. */
+    FAMO_LEARNING_RATE("FamoLearningRate", "FAMO famoLearningRate must be positive and finite; %s is not"),
+    /** A negative FAMO weight decay. */
+    FAMO_WEIGHT_DECAY("FamoWeightDecay", "FAMO famoWeightDecay must be finite and not negative; %s is not"),
     /** An attribute the chosen weighting ignores. */
     WEIGHTING_ATTRIBUTE_IGNORED("WeightingAttributeIgnored", Diagnostic.Kind.WARNING,
             "%s ignores @WeightedLoss.%s"),

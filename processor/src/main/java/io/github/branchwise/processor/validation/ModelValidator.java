@@ -717,6 +717,14 @@ public final class ModelValidator {
                                 type.getSimpleName());
                     }
                 }
+                case "STCH" -> {
+                    validatePositive("stchMu", Message.STCH_MU, false);
+                    validateNotNegative("stchWarmupEpochs", Message.STCH_WARMUP_EPOCHS);
+                }
+                case "FAMO" -> {
+                    validatePositive("famoLearningRate", Message.FAMO_LEARNING_RATE, false);
+                    validatePositive("famoWeightDecay", Message.FAMO_WEIGHT_DECAY, true);
+                }
                 case "CUSTOM" -> {
                     if (strategy.isPresent()) {
                         validateImplementation(strategy.get(), WeightingAttributes.WEIGHTER, Message.STRATEGY_CLASS);
@@ -851,7 +859,10 @@ public final class ModelValidator {
             }
         }
 
-        /** DWA's temperature (positive) or GradNorm's asymmetry (zero allowed); finite either way. */
+        /**
+         * DWA's temperature, STCH's μ, FAMO's learning rate (positive) or GradNorm's asymmetry, FAMO's weight decay
+         * (zero allowed); finite either way.
+         */
         private void validatePositive(String attribute, Message message, boolean zeroAllowed) {
             Optional<AnnotationValue> explicit = Annotations.explicitValue(weightedLoss, attribute);
             Optional<Double> value = Annotations.doubleValue(elements, weightedLoss, attribute);
@@ -864,6 +875,19 @@ public final class ModelValidator {
             boolean ok = (zeroAllowed ? v >= 0 : v > 0) && !Double.isInfinite(v);
             if (!ok) {
                 report.report(message, type, weightedLoss, explicit.orElse(null), v);
+            }
+        }
+
+        /** A whole-number attribute that must not be negative (STCH's warm-up epochs). */
+        private void validateNotNegative(String attribute, Message message) {
+            Optional<AnnotationValue> explicit = Annotations.explicitValue(weightedLoss, attribute);
+            Optional<Number> value = Annotations.value(elements, weightedLoss, attribute)
+                    .flatMap(v -> Annotations.number(v.getValue()));
+            if (value.isEmpty()) {
+                report.report(Message.INVALID_ATTRIBUTE, type, weightedLoss, explicit.orElse(null), "WeightedLoss",
+                        attribute);
+            } else if (value.get().longValue() < 0) {
+                report.report(message, type, weightedLoss, explicit.orElse(null), value.get().longValue());
             }
         }
 

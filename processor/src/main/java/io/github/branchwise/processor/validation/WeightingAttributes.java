@@ -21,7 +21,7 @@ final class WeightingAttributes {
             "rampUnit", "schedule", "temperature", "asymmetry", "sharedLayer", "strategy", "convention", "headGradients",
             "mgdaNormalization", "uncertaintyScale", "initialLogVariance", "gradNormWarmup", "gradNormScope",
             "pcGradOrder", "epochMean", "gradientSource",
-            "caGradRadius", "caGradRescale");
+            "caGradRadius", "caGradRescale", "stchMu", "stchWarmupEpochs", "famoLearningRate", "famoWeightDecay");
 
     /** The attributes each weighting reads; RLW and GLS read none. */
     private static final Map<String, Set<String>> USED = Map.ofEntries(
@@ -37,6 +37,8 @@ final class WeightingAttributes {
             Map.entry("PCGRAD", Set.of("convention", "pcGradOrder")),
             Map.entry("MGDA", Set.of("convention", "headGradients", "mgdaNormalization", "gradientSource")),
             Map.entry("CAGRAD", Set.of("caGradRadius", "caGradRescale")),
+            Map.entry("STCH", Set.of("stchMu", "stchWarmupEpochs")),
+            Map.entry("FAMO", Set.of("famoLearningRate", "famoWeightDecay")),
             Map.entry("CUSTOM", Set.of("strategy")));
 
     /** With a schedule class, SCHEDULED reads the class alone. */

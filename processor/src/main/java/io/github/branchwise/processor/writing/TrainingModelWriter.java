@@ -602,6 +602,10 @@ final class TrainingModelWriter {
             case MGDA -> CodeBlock.of("MGDA: the minimum-norm combination of the branch gradients");
             case CAGRAD -> CodeBlock.of("CAGrad with radius $L and rescale $L", Snippets.doubleLiteral(w.caGradRadius()),
                     w.caGradRescale());
+            case STCH -> CodeBlock.of("smooth Tchebycheff scalarisation with μ = $L after $L warm-up epoch(s)",
+                    Snippets.doubleLiteral(w.stchMu()), w.stchWarmupEpochs());
+            case FAMO -> CodeBlock.of("FAMO with logits trained at learning rate $L, weight decay $L",
+                    Snippets.doubleLiteral(w.famoLearningRate()), Snippets.doubleLiteral(w.famoWeightDecay()));
             case CUSTOM -> CodeBlock.of("the strategy {@link $T}", w.strategy().orElseThrow());
         };
     }
@@ -655,6 +659,10 @@ final class TrainingModelWriter {
             case CAGRAD -> w.caGradRadius() == 0.5 && w.caGradRescale() == 1 ? CodeBlock.of("$T.caGrad()", spec)
                     : CodeBlock.of("$T.caGrad($L, $L)", spec, Snippets.doubleLiteral(w.caGradRadius()),
                             w.caGradRescale());
+            case STCH -> CodeBlock.of("$T.stch($L, $L)", spec, Snippets.doubleLiteral(w.stchMu()),
+                    Snippets.longLiteral(w.stchWarmupEpochs()));
+            case FAMO -> CodeBlock.of("$T.famo($L, $L)", spec, Snippets.doubleLiteral(w.famoLearningRate()),
+                    Snippets.doubleLiteral(w.famoWeightDecay()));
             case CUSTOM -> CodeBlock.of("$T.custom($T::new)", spec, w.strategy().orElseThrow());
         };
     }

@@ -5,6 +5,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.internal.SameDiffOp;
 import org.nd4j.linalg.api.ops.CustomOp;
 import org.nd4j.linalg.api.ops.Op;
+import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 
 /** Which graphs a static plan can run at all. */
 final class GraphSupport {
@@ -13,14 +14,18 @@ final class GraphSupport {
 
     /**
      * Why a static plan cannot run {@code graph}, or null when it can: control flow, tensor arrays, random ops,
-     * invocations of other functions and ops whose outputs depend on data rather than shapes.
+     * invocations of other functions and ops whose outputs depend on data rather than shapes ({@code stop_gradient},
+     * in the control-flow package, is none of those).
      */
     static String unsupportedReason(SameDiff graph) {
         for (SameDiffOp sdo : graph.getOps().values()) {
             DifferentialFunction df = sdo.getOp();
             String pkg = df.getClass().getName();
             String name = df.getClass().getSimpleName();
-            if (pkg.contains(".controlflow.") || pkg.contains(".shape.tensorops.") || pkg.contains(".random.")
+            // stop_gradient sits with the control-flow ops but is an identity of fixed shape whose gradient is
+            // zero: strategies use it for terms constant within a step (FAMO's normaliser, STCH's shift).
+            boolean identity = df instanceof StopGradient;
+            if (!identity && pkg.contains(".controlflow.") || pkg.contains(".shape.tensorops.") || pkg.contains(".random.")
                     || df instanceof org.nd4j.linalg.api.ops.RandomOp || name.equals("Invoke")
                     || name.equals("ExternalErrorsFunction") || name.equals("Assert")
                     || name.equals("GradientBackwardsMarker") || name.equals("CreateView")

@@ -139,6 +139,10 @@ public final class TrainingStep {
         // Once per step, whatever the number of passes (they share one forward), and only after a step that updated.
         network.modes().update(pass.statistics());
         weighter.afterUpdate();
+        if (weighter.needsLossesAfterUpdate()) {
+            // FAMO: how much each branch's loss fell on this batch; a forward pass of the checked arrays.
+            weighter.afterUpdateLosses(step, losses.branchLosses(), executor.losses(x, y).branchLosses());
+        }
         weighter.afterStep(step, losses);
         iteration++;
         return new LossesAndOutputs(losses, pass.outputs() == null ? new INDArray[0] : pass.outputs());

@@ -63,6 +63,10 @@ final class WeightingRecord {
         record.put("gradientSource", weighting.gradientSource().name());
         record.put("caGradRadius", weighting.caGradRadius());
         record.put("caGradRescale", weighting.caGradRescale());
+        record.put("stchMu", weighting.stchMu());
+        record.put("stchWarmupEpochs", weighting.stchWarmupEpochs());
+        record.put("famoLearningRate", weighting.famoLearningRate());
+        record.put("famoWeightDecay", weighting.famoWeightDecay());
         return JSON.writeValueAsBytes(record);
     }
 
@@ -102,6 +106,9 @@ final class WeightingRecord {
                         constant(record, "gradientSource", GradientSource.class, defaults.gradientSource()));
                 case CAGRAD -> LossWeighting.caGrad(number(record, "caGradRadius"),
                         record.path("caGradRescale").asInt(-1));
+                case STCH -> LossWeighting.stch(number(record, "stchMu"), integer(record, "stchWarmupEpochs"));
+                case FAMO -> LossWeighting.famo(number(record, "famoLearningRate"),
+                        number(record, "famoWeightDecay"));
                 case CUSTOM -> LossWeighting.custom(type(text(record, "strategy"), loader));
             };
         } catch (ClassNotFoundException e) {
@@ -131,6 +138,14 @@ final class WeightingRecord {
             throw new IllegalArgumentException("'" + name + "' is missing or not a number");
         }
         return node.asDouble();
+    }
+
+    private static long integer(JsonNode record, String name) {
+        JsonNode node = record.get(name);
+        if (node == null || !node.isIntegralNumber()) {
+            throw new IllegalArgumentException("'" + name + "' is missing or not a whole number");
+        }
+        return node.asLong();
     }
 
     private static double[] doubles(JsonNode record, String name) {

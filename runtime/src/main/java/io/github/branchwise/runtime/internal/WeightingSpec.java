@@ -15,6 +15,7 @@ import io.github.branchwise.annotations.UncertaintyScale;
 import io.github.branchwise.annotations.Weighting;
 import io.github.branchwise.runtime.LossWeighting;
 import io.github.branchwise.runtime.strategies.DwaWeighter;
+import io.github.branchwise.runtime.strategies.FamoWeighter;
 import io.github.branchwise.runtime.strategies.FixedWeighter;
 import io.github.branchwise.runtime.strategies.GlsWeighter;
 import io.github.branchwise.runtime.strategies.GradNormWeighter;
@@ -23,6 +24,7 @@ import io.github.branchwise.runtime.strategies.CaGradWeighter;
 import io.github.branchwise.runtime.strategies.PcGradWeighter;
 import io.github.branchwise.runtime.strategies.RlwWeighter;
 import io.github.branchwise.runtime.strategies.ScheduledWeighter;
+import io.github.branchwise.runtime.strategies.StchWeighter;
 import io.github.branchwise.runtime.strategies.TrainableWeighter;
 import io.github.branchwise.runtime.strategies.UncertaintyWeighter;
 import io.github.branchwise.runtime.weighting.WeightSchedule;
@@ -232,6 +234,29 @@ public final class WeightingSpec {
                 : "CAGRAD(c=" + c + ", rescale " + rescale + ")", branches -> new CaGradWeighter(c, rescale));
     }
 
+    /**
+     * Smooth Tchebycheff scalarisation with smoothing μ after {@code warmupEpochs} warm-up epochs.
+     *
+     * @throws IllegalArgumentException unless μ is positive and finite and {@code warmupEpochs} not negative
+     */
+    public static WeightingSpec stch(double mu, long warmupEpochs) {
+        new StchWeighter(mu, warmupEpochs);
+        return new WeightingSpec(Weighting.STCH, "STCH(mu=" + mu + ", warmupEpochs=" + warmupEpochs + ")",
+                branches -> new StchWeighter(mu, warmupEpochs));
+    }
+
+    /**
+     * FAMO with the logits' Adam learning rate and weight decay.
+     *
+     * @throws IllegalArgumentException unless the learning rate is positive and finite and the decay finite and not
+     *                                  negative
+     */
+    public static WeightingSpec famo(double learningRate, double weightDecay) {
+        new FamoWeighter(learningRate, weightDecay);
+        return new WeightingSpec(Weighting.FAMO, "FAMO(lr=" + learningRate + ", decay=" + weightDecay + ")",
+                branches -> new FamoWeighter(learningRate, weightDecay));
+    }
+
     /** The user's own strategy; {@code strategy} makes one instance per model. */
     public static WeightingSpec custom(Supplier<? extends Weighter> strategy) {
         Objects.requireNonNull(strategy, "strategy");
@@ -264,6 +289,8 @@ public final class WeightingSpec {
             case MGDA -> mgda(choice.convention(), choice.mgdaNormalization(), choice.headGradients(),
                     choice.gradientSource());
             case CAGRAD -> caGrad(choice.caGradRadius(), choice.caGradRescale());
+            case STCH -> stch(choice.stchMu(), choice.stchWarmupEpochs());
+            case FAMO -> famo(choice.famoLearningRate(), choice.famoWeightDecay());
             case CUSTOM -> custom(instances(choice.strategy(), Weighter.class, "strategy"));
         };
     }

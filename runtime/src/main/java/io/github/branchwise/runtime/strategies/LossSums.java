@@ -3,6 +3,8 @@ package io.github.branchwise.runtime.strategies;
 import io.github.branchwise.runtime.GraphHost;
 import java.util.List;
 import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.ops.impl.controlflow.compat.StopGradient;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Graph pieces several strategies share. */
@@ -23,6 +25,14 @@ final class LossSums {
             total = total.add(losses.get(i));
         }
         return total;
+    }
+
+    /**
+     * {@code x} with no gradient flowing back through it: the value of a term the strategy treats as a constant of
+     * the step (FAMO's normaliser, STCH's shift), computed in the graph from the same forward pass.
+     */
+    static SDVariable stopGradient(SameDiff sd, SDVariable x) {
+        return new StopGradient(sd, x).outputVariable();
     }
 
     /** Writes {@code values} into a variable's array in place (the graph holds the array by reference). */

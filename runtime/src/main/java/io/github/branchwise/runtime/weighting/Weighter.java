@@ -42,6 +42,25 @@ public interface Weighter {
     default void afterUpdate() {
     }
 
+    /**
+     * Whether {@link #afterUpdateLosses} wants the branch losses of each step's batch evaluated again at the updated
+     * parameters (FAMO); that costs one forward pass more per step, in inference mode.
+     */
+    default boolean needsLossesAfterUpdate() {
+        return false;
+    }
+
+    /**
+     * Called after every optimiser update, after {@link #afterUpdate()} and before {@link #afterStep}, when
+     * {@link #needsLossesAfterUpdate()}: the branch losses of the step's batch before and after the update.
+     *
+     * @param step         the step that updated
+     * @param beforeUpdate the branch losses of the pass the update was computed from, in branch order
+     * @param afterUpdate  the branch losses of the same batch at the updated parameters, in branch order
+     */
+    default void afterUpdateLosses(StepInfo step, double[] beforeUpdate, double[] afterUpdate) {
+    }
+
     /** Called after every training step with that step's losses. */
     default void afterStep(StepInfo step, Losses losses) {
     }

@@ -46,7 +46,8 @@ class StrategyResumeTest {
                 WeightingSpec.mgda(Convention.LIBMTL, MgdaNormalization.LOSS_PLUS, HeadGradients.PLAIN),
                 WeightingSpec.gradNorm(1.5, "", HeadGradients.PLAIN, GradNormWarmup.FIRST_EPOCH,
                         GradNormScope.ALL_SHARED, EpochMean.PER_EXAMPLE, GradientSource.REPRESENTATION_BATCH_SUM),
-                WeightingSpec.caGrad(), WeightingSpec.caGrad(0.8, 2));
+                WeightingSpec.caGrad(), WeightingSpec.caGrad(0.8, 2),
+                WeightingSpec.stch(1.0, 1), WeightingSpec.stch(0.5, 2), WeightingSpec.famo(0.025, 0.001));
     }
 
     private static final INDArray[] X = {TestArrays.gaussian(1, 6, 3)};

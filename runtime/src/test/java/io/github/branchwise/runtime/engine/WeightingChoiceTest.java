@@ -119,6 +119,8 @@ class WeightingChoiceTest {
                         HeadGradients.PLAIN)),
                 Arguments.of(LossWeighting.caGrad(), WeightingSpec.caGrad()),
                 Arguments.of(LossWeighting.caGrad(0.8, 2), WeightingSpec.caGrad(0.8, 2)),
+                Arguments.of(LossWeighting.stch(0.5, 1), WeightingSpec.stch(0.5, 1)),
+                Arguments.of(LossWeighting.famo(0.1, 0.01), WeightingSpec.famo(0.1, 0.01)),
                 Arguments.of(LossWeighting.custom(StrategyTest.MaxLoss.class),
                         WeightingSpec.custom(StrategyTest.MaxLoss::new)));
     }
@@ -224,6 +226,16 @@ class WeightingChoiceTest {
                 + "3 is not", () -> LossWeighting.caGrad(0.5, 3));
         assertThrows(NullPointerException.class, () -> LossWeighting.mgda(Convention.LIBMTL, null,
                 HeadGradients.PLAIN));
+        assertMessage("STCH stchMu must be positive and finite; 0.0 is not", () -> LossWeighting.stch(0, 4));
+        assertMessage("STCH stchMu must be positive and finite; Infinity is not",
+                () -> LossWeighting.stch(Double.POSITIVE_INFINITY, 4));
+        assertMessage("STCH stchWarmupEpochs must not be negative; -1 is", () -> LossWeighting.stch(1, -1));
+        assertMessage("FAMO famoLearningRate must be positive and finite; 0.0 is not",
+                () -> LossWeighting.famo(0, 0.001));
+        assertMessage("FAMO famoWeightDecay must be finite and not negative; -0.1 is not",
+                () -> LossWeighting.famo(0.025, -0.1));
+        assertMessage("FAMO famoWeightDecay must be finite and not negative; NaN is not",
+                () -> LossWeighting.famo(0.025, Double.NaN));
     }
 
     @Test
