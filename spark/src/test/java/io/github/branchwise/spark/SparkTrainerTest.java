@@ -243,12 +243,15 @@ class SparkTrainerTest {
     }
 
     @Test
-    void glsIsRefusedBeforeAnyJob() {
-        SparkTrunkTrainingModel model = model(LossWeighting.gls(), DataType.FLOAT);
-        JavaRDD<Example> data = LocalSpark.context().parallelize(EXAMPLES, 2);
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> SparkTrainer.of(LocalSpark.context(), model).fit(data, PER_PARTITION, 1));
-        assertTrue(e.getMessage().contains("additiveOverExamples"), e.getMessage());
+    void strategiesNotAdditiveOverExamplesAreRefusedBeforeAnyJob() {
+        for (LossWeighting weighting : List.of(LossWeighting.gls(), LossWeighting.stch(), LossWeighting.famo())) {
+            SparkTrunkTrainingModel model = model(weighting, DataType.FLOAT);
+            JavaRDD<Example> data = LocalSpark.context().parallelize(EXAMPLES, 2);
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> SparkTrainer.of(LocalSpark.context(), model).fit(data, PER_PARTITION, 1));
+            assertTrue(e.getMessage().contains("additiveOverExamples"), e.getMessage());
+            assertEquals(0, model.trainer().iteration(), "nothing was trained");
+        }
     }
 
     @Test

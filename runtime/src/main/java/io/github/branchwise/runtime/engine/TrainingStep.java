@@ -103,11 +103,11 @@ public final class TrainingStep {
         if (network.weighter().needsBranchGradients()) {
             BranchPasses passes = branchGradients(x, y, withOutputs);
             return new Pass(passes.losses(), null, passes.outputs(), passes.statistics(),
-                    batchMeans(passes.statistics()), x[0].size(0));
+                    batchMeans(passes.statistics()), x[0].size(0), x, y);
         }
         StepExecutor.PassResult outcome = executor.forwardBackward(x, y, withOutputs);
         return new Pass(outcome.losses(), outcome.gradients(), outcome.outputs(), outcome.statistics(),
-                batchMeans(outcome.statistics()), x[0].size(0));
+                batchMeans(outcome.statistics()), x[0].size(0), x, y);
     }
 
     /**
@@ -140,8 +140,13 @@ public final class TrainingStep {
         network.modes().update(pass.statistics());
         weighter.afterUpdate();
         if (weighter.needsLossesAfterUpdate()) {
+            if (pass.inputs() == null) {
+                // requireAdditive refuses such a strategy before a distributed step begins.
+                throw new IllegalStateException("a distributed step cannot evaluate its batch again after the update");
+            }
             // FAMO: how much each branch's loss fell on this batch; a forward pass of the checked arrays.
-            weighter.afterUpdateLosses(step, losses.branchLosses(), executor.losses(x, y).branchLosses());
+            weighter.afterUpdateLosses(step, losses.branchLosses(),
+                    executor.losses(pass.inputs(), pass.targets()).branchLosses());
         }
         weighter.afterStep(step, losses);
         iteration++;
@@ -159,9 +164,13 @@ public final class TrainingStep {
      * @param statistics the values of {@link Network#trainingValues()}, valid until the executor's next call
      * @param gateMeans  each gate's weights averaged over the batch
      * @param examples   the batch's size
+     * @param inputs     the checked inputs the passes ran on, for a strategy that evaluates the batch again after the
+     *                   update (FAMO); null on a distributed step's driver, which has no batch
+     * @param targets    the checked targets, likewise
      */
     private record Pass(Losses losses, Map<String, INDArray> gradients, INDArray[] outputs,
-                        Map<String, INDArray> statistics, Map<String, double[]> gateMeans, long examples) {
+                        Map<String, INDArray> statistics, Map<String, double[]> gateMeans, long examples,
+                        INDArray[] inputs, INDArray[] targets) {
     }
 
     /**
@@ -468,7 +477,7 @@ public final class TrainingStep {
                     .castTo(network.dataType()));
         }
         Pass pass = new Pass(new Losses(total.totalLossSum() / n, branchLosses), gradients, null, statistics,
-                Collections.unmodifiableMap(gateMeans), total.examples());
+                Collections.unmodifiableMap(gateMeans), total.examples(), null, null);
         Losses losses = apply(pass, new StepInfo(iteration, epoch, seed, total.examples())).losses();
         begun = -1;
         return losses;
@@ -504,9 +513,17 @@ public final class TrainingStep {
         }
         if (!weighter.additiveOverExamples()) {
             throw new IllegalStateException(spec.modelName() + ": the weighting strategy "
-                    + network.weighter().getClass().getSimpleName() + " does not declare its total loss a sum over "
+                    + weighter.getClass().getSimpleName() + " does not declare its total loss a sum over "
                     + "examples (Weighter.additiveOverExamples), so a step cannot be split into shards whose sum is "
-                    + "the whole batch's; train it on one machine");
+                    + "the whole batch's" + (weighter.needsLossesAfterUpdate() ? "; it also evaluates the batch again "
+                    + "after the update (Weighter.needsLossesAfterUpdate)" : "") + "; train it on one machine");
+        }
+        if (weighter.needsLossesAfterUpdate()) {
+            // A strategy of one's own may declare itself additive and still want the second evaluation.
+            throw new IllegalStateException(spec.modelName() + ": the weighting strategy "
+                    + weighter.getClass().getSimpleName() + " evaluates the batch again after the update "
+                    + "(Weighter.needsLossesAfterUpdate), which a distributed step does not do; train it on one "
+                    + "machine");
         }
     }
 

@@ -231,11 +231,53 @@ class SplitStepTest {
     }
 
     @Test
-    void glsIsRefusedWithTheReason() {
-        Trainer driver = trainer(WeightingSpec.gls(), DataType.DOUBLE);
+    void strategiesNotAdditiveOverExamplesAreRefusedWithTheReason() {
+        // GLS (a geometric mean), STCH (log losses, a log-sum-exp) and FAMO (coefficients 1/Lᵢ, and a second pass
+        // after the update): their gradients' coefficients depend on the whole batch's mean losses.
+        for (WeightingSpec spec : java.util.List.of(WeightingSpec.gls(), WeightingSpec.stch(1, 0),
+                WeightingSpec.famo(0.025, 0.001))) {
+            Trainer driver = trainer(spec, DataType.DOUBLE);
+            IllegalStateException e = assertThrows(IllegalStateException.class, driver::beginStep);
+            String name = spec.weighting().name();
+            assertTrue(e.getMessage().contains("test.SplitTrunk") && e.getMessage().toUpperCase(java.util.Locale.ROOT)
+                    .contains(name + "WEIGHTER") && e.getMessage().contains("additiveOverExamples"), e.getMessage());
+            assertEquals(name.equals("FAMO"), e.getMessage().contains("needsLossesAfterUpdate"), e.getMessage());
+            assertThrows(IllegalStateException.class,
+                    () -> driver.contribute(new INDArray[] {X}, new INDArray[] {Y_REG, Y_BIN}));
+        }
+    }
+
+    /** A strategy of one's own that declares itself additive but wants the batch's losses after the update. */
+    private static final class AdditiveButEvaluatesAgain implements io.github.branchwise.runtime.weighting.Weighter {
+        @Override
+        public SDVariable combine(io.github.branchwise.runtime.GraphHost host, java.util.List<SDVariable> losses) {
+            return losses.get(0).add(losses.get(1));
+        }
+
+        @Override
+        public double[] weights() {
+            return new double[] {1, 1};
+        }
+
+        @Override
+        public boolean additiveOverExamples() {
+            return true;
+        }
+
+        @Override
+        public boolean needsLossesAfterUpdate() {
+            return true;
+        }
+    }
+
+    @Test
+    void aSecondEvaluationAfterTheUpdateIsRefused() {
+        Trainer driver = trainer(WeightingSpec.custom(AdditiveButEvaluatesAgain::new), DataType.DOUBLE);
         IllegalStateException e = assertThrows(IllegalStateException.class, driver::beginStep);
-        assertTrue(e.getMessage().contains("test.SplitTrunk") && e.getMessage().contains("GlsWeighter")
-                && e.getMessage().contains("additiveOverExamples"), e.getMessage());
+        assertTrue(e.getMessage().contains("AdditiveButEvaluatesAgain evaluates the batch again after the update "
+                + "(Weighter.needsLossesAfterUpdate)"), e.getMessage());
+        // One machine trains it.
+        driver.fit(new INDArray[] {X}, new INDArray[] {Y_REG, Y_BIN});
     }
 
     @Test
