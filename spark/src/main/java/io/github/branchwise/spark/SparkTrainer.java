@@ -3,6 +3,10 @@ package io.github.branchwise.spark;
 import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.ReplicaState;
 import io.github.branchwise.runtime.StepContribution;
+import io.github.branchwise.runtime.training.FitConfig;
+import io.github.branchwise.runtime.training.Fitting;
+import io.github.branchwise.runtime.training.History;
+import io.github.branchwise.runtime.training.StepSource;
 import io.github.branchwise.runtime.training.Trainer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,9 +43,10 @@ import org.nd4j.linalg.api.buffer.DataType;
  * <p><b>What one machine does that this does not (yet).</b> Layers whose training pass reads the batch as a whole
  * compute per shard: a batch norm normalises each shard with the shard's statistics and its moving statistics follow
  * the size-weighted mean of the shards' (data-parallel PyTorch without synchronised batch norm); dropout masks are
- * drawn per shard, so they differ from one process's. Validation, metrics, checkpoints and the history's files are
- * the one-machine {@code Fitting}'s, not yet wired here. A strategy whose total loss is not a sum over examples (GLS)
- * is refused.
+ * drawn per shard, so they differ from one process's. Epochs, validation, history, progress, listeners, early stopping
+ * and checkpoints are the one-machine {@code Fitting}'s, run on the driver by
+ * {@link #fit(Fitting, JavaRDD, JavaRDD, int, FitConfig)}; metrics are not (they need the branches' outputs). A strategy whose total loss is not a sum over examples (GLS, STCH,
+ * FAMO) or that reads representation gradients is refused.
  *
  * <p>The data never reaches the driver: only the contributions (one gradient per branch or one in all, and a few
  * numbers) do. Not thread-safe: one training run at a time.
@@ -198,19 +203,11 @@ public final class SparkTrainer {
         // step begun stays begun (beginStep is idempotent until applyStep).
         trainer.beginStep();
         String run = UUID.randomUUID().toString();
-        ExampleLayout checked = layout;
         Broadcast<byte[]> model = spark.broadcast(savedModel());
-        JavaRDD<PartitionBlock> blocks = data.mapPartitionsWithIndex(
-                (index, rows) -> Collections.singletonList(PartitionBlock.of(index, rows, checked)).iterator(),
-                true).persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<PartitionBlock> blocks = cached(data);
         List<StepRecord> records = new ArrayList<>();
         try {
-            List<Integer> sizes = rethrowingBadInput(() -> blocks.map(block -> block.rows).collect());
-            int longest = sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
-            if (longest == 0) {
-                throw new IllegalArgumentException(layout.model() + ": the training data has no rows");
-            }
-            int steps = (longest + batchPerPartition - 1) / batchPerPartition;
+            int steps = steps(blocks, batchPerPartition, "training");
             for (int e = 0; e < epochs; e++) {
                 long epoch = trainer.epoch();
                 for (int s = 0; s < steps; s++) {
@@ -223,6 +220,172 @@ public final class SparkTrainer {
             blocks.unpersist(false);
             model.destroy();
         }
+    }
+
+    /**
+     * Trains as {@link Fitting#fit(StepSource, FitConfig)} does on one machine, each step synchronous on the cluster
+     * as in {@link #fit(JavaRDD, int, int)} (same batches): epochs up to {@code config.epochs()}, the history,
+     * progress, listeners, early stopping and checkpoints on the driver, all through {@code fitting}; validation
+     * losses at each epoch's end from {@code validation} on the executors (or {@code config.validation()} on the
+     * driver). A driver restarted from a checkpoint ({@link Fitting#resume}, then a new {@code SparkTrainer} of its
+     * trainer) continues exactly as the uninterrupted run, given the same data in the same partitions.
+     *
+     * @param fitting           a fitting of this trainer's model ({@link #trainer()}), new or resumed
+     * @param data              the training examples; each partition's rows are read once and cached on its executor
+     * @param validation        validation examples, read and cached likewise, or null
+     * @param batchPerPartition rows each partition contributes to a step, and evaluates at a time, positive
+     * @param config            epochs, checkpoints, listeners, early stopping, progress; no metrics (they need the
+     *                          branches' outputs, which stay on the executors)
+     * @return the fitting's history
+     * @throws IllegalArgumentException when {@code fitting} is of another trainer, an example does not fit the model
+     *                                  (the message names the partition, the row and the input or target), the
+     *                                  data has no rows, or {@code config} asks for metrics
+     * @throws IllegalStateException    when the weighting strategy cannot be split (before any Spark job)
+     */
+    public History fit(Fitting fitting, JavaRDD<Example> data, JavaRDD<Example> validation, int batchPerPartition,
+                       FitConfig config) {
+        Objects.requireNonNull(fitting, "fitting");
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(config, "config");
+        if (fitting.trainer() != trainer) {
+            throw new IllegalArgumentException(layout.model() + ": the fitting trains another trainer than this "
+                    + "SparkTrainer's; make the SparkTrainer of fitting.trainer()");
+        }
+        if (batchPerPartition <= 0) {
+            throw new IllegalArgumentException("batchPerPartition must be positive, got " + batchPerPartition);
+        }
+        trainer.beginStep();
+        String run = UUID.randomUUID().toString();
+        Broadcast<byte[]> model = spark.broadcast(savedModel());
+        JavaRDD<PartitionBlock> blocks = cached(data);
+        JavaRDD<PartitionBlock> checks = validation == null ? null : cached(validation);
+        try {
+            int steps = steps(blocks, batchPerPartition, "training");
+            if (checks != null) {
+                steps(checks, batchPerPartition, "validation");
+            }
+            StepSource source = new StepSource() {
+                @Override
+                public long stepsInEpoch(long epoch) {
+                    return steps;
+                }
+
+                @Override
+                public Outcome step(long epoch, long index) {
+                    StepRecord record = SparkTrainer.this.step(blocks, model, run,
+                            Math.toIntExact(index * batchPerPartition), batchPerPartition, epoch);
+                    return new Outcome(record.losses(), record.examples());
+                }
+
+                @Override
+                public boolean validates() {
+                    return checks != null;
+                }
+
+                @Override
+                public Outcome validate(long epoch) {
+                    return evaluate(checks, model, run, batchPerPartition);
+                }
+            };
+            return fitting.fit(source, config);
+        } finally {
+            blocks.unpersist(false);
+            if (checks != null) {
+                checks.unpersist(false);
+            }
+            model.destroy();
+        }
+    }
+
+    /** The data's partitions read, checked and cached as blocks (lazily: the first job reads them). */
+    private JavaRDD<PartitionBlock> cached(JavaRDD<Example> data) {
+        ExampleLayout checked = layout;
+        return data.mapPartitionsWithIndex(
+                (index, rows) -> Collections.singletonList(PartitionBlock.of(index, rows, checked)).iterator(),
+                true).persist(StorageLevel.MEMORY_AND_DISK());
+    }
+
+    /** The steps of an epoch over cached blocks: {@code ceil(longest partition / b)}; reads and checks every row. */
+    private int steps(JavaRDD<PartitionBlock> blocks, int batchPerPartition, String what) {
+        List<Integer> sizes = rethrowingBadInput(() -> blocks.map(block -> block.rows).collect());
+        int longest = sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
+        if (longest == 0) {
+            throw new IllegalArgumentException(layout.model() + ": the " + what + " data has no rows");
+        }
+        return (longest + batchPerPartition - 1) / batchPerPartition;
+    }
+
+    /**
+     * The driver's model's losses over every row of {@code blocks}, in inference mode: each partition evaluates its
+     * rows {@code size} at a time, and the example-weighted sums are added up.
+     */
+    private StepSource.Outcome evaluate(JavaRDD<PartitionBlock> blocks, Broadcast<byte[]> model, String run,
+                                        int size) {
+        Broadcast<ReplicaState> state = spark.broadcast(trainer.replicaState());
+        ReplicaLoader load = loader;
+        ExampleLayout checked = layout;
+        DataType type = trainer.options().dataType();
+        try {
+            double[] sums = rethrowingBadInput(() -> blocks.treeAggregate((double[]) null,
+                    (sum, block) -> added(sum, evaluated(block, size, state.value(), run, model, load, checked, type)),
+                    SparkTrainer::added, treeDepth));
+            if (sums == null || sums[0] == 0) {
+                throw new IllegalStateException(layout.model() + ": the validation data has no rows");
+            }
+            double n = sums[0];
+            double[] branches = new double[sums.length - 2];
+            for (int i = 0; i < branches.length; i++) {
+                branches[i] = sums[i + 2] / n;
+            }
+            return new StepSource.Outcome(new Losses(sums[1] / n, branches), (long) n);
+        } finally {
+            state.destroy();
+        }
+    }
+
+    /** {rows, total × rows, each branch's loss × rows} over a block, or null for an empty one; on an executor. */
+    private static double[] evaluated(PartitionBlock block, int size, ReplicaState state, String run,
+                                      Broadcast<byte[]> model, ReplicaLoader loader, ExampleLayout layout,
+                                      DataType type) {
+        if (block.rows == 0) {
+            return null;
+        }
+        Trainer replica = Replicas.borrow(run, model::value, loader);
+        try {
+            replica.loadReplicaState(state);
+            double[] sums = null;
+            for (int from = 0; from < block.rows; from += size) {
+                int to = Math.min(block.rows, from + size);
+                Losses losses = replica.evaluate(block.inputs(from, to, layout, type),
+                        block.targets(from, to, layout, type));
+                double n = to - from;
+                double[] part = new double[2 + losses.branchLosses().length];
+                part[0] = n;
+                part[1] = losses.total() * n;
+                for (int i = 0; i < losses.branchLosses().length; i++) {
+                    part[i + 2] = losses.branchLoss(i) * n;
+                }
+                sums = added(sums, part);
+            }
+            return sums;
+        } finally {
+            Replicas.giveBack(run, replica);
+        }
+    }
+
+    /** Elementwise sums, null standing for nothing. */
+    private static double[] added(double[] a, double[] b) {
+        if (a == null) {
+            return b;
+        }
+        if (b == null) {
+            return a;
+        }
+        double[] sum = a.clone();
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] += b[i];
+        }
+        return sum;
     }
 
     private StepRecord step(JavaRDD<PartitionBlock> blocks, Broadcast<byte[]> model, String run, int from, int size,

@@ -130,6 +130,15 @@ public final class Trainer {
     }
 
     /**
+     * The state a replica needs to compute with this trainer's model as it stands, without beginning a step (the
+     * weighting's {@code beforeStep} is not called): for evaluating replicas, such as a distributed validation at an
+     * epoch's end.
+     */
+    public synchronized ReplicaState replicaState() {
+        return step.replicaState();
+    }
+
+    /**
      * Takes the state a driver's {@link #beginStep} returned: parameters, layer states, the weighting's state
      * variables, the frozen set and the counters, each value checked as {@link #setParameters} checks it. The
      * optimiser's state is left alone: a replica only computes.
