@@ -48,6 +48,9 @@ import org.nd4j.linalg.api.buffer.DataType;
  * {@link #fit(Fitting, JavaRDD, JavaRDD, int, FitConfig)}; metrics are not (they need the branches' outputs). A strategy whose total loss is not a sum over examples (GLS, STCH,
  * FAMO) or that reads representation gradients is refused.
  *
+ * <p><b>Local SGD.</b> {@link #fitLocal} trains each partition's replica for several steps on its own and averages
+ * the replicas' parameters and optimiser states: one job per round rather than per step, but another algorithm.
+ *
  * <p>The data never reaches the driver: only the contributions (one gradient per branch or one in all, and a few
  * numbers) do. Not thread-safe: one training run at a time.
  */
@@ -294,6 +297,130 @@ public final class SparkTrainer {
                 checks.unpersist(false);
             }
             model.destroy();
+        }
+    }
+
+    /**
+     * One round of local SGD, as the driver averaged it.
+     *
+     * @param epoch      the epoch the round belongs to, from 0
+     * @param step       the model's step counter before the round
+     * @param localSteps the most local steps a partition took (the step counter moves on by as many)
+     * @param examples   the rows trained on in the round, over all partitions
+     * @param losses     the local steps' losses, averaged over those rows
+     */
+    public record RoundRecord(long epoch, long step, long localSteps, long examples, Losses losses) {
+    }
+
+    /**
+     * Trains with local SGD for {@code epochs} epochs: each round, every partition's replica takes the driver's
+     * parameters, layer states and optimiser state, trains {@code localSteps} steps of {@code batchPerPartition} of its
+     * own rows on its own (weighting strategy and optimiser included, as {@code Trainer.fit}), and the driver takes
+     * the plain average of the replicas' parameters, layer states, weighting state variables and optimiser states,
+     * and moves its step counter on by the most steps a replica took. Round {@code r} of an epoch trains on rows
+     * {@code [r·H·b, (r+1)·H·b)} of every partition ({@code H} local steps of {@code b} rows; fewer where a
+     * partition runs out), so an epoch has {@code ceil(longest partition / (H·b))} rounds; one Spark job a round
+     * instead of one a step. With one partition and {@code H = 1} it is exactly synchronous training (and one
+     * process); otherwise it is another algorithm, whose replicas drift apart between averages (see
+     * docs/distributed.md for when to choose it).
+     *
+     * @param localSteps steps each replica takes between averages, positive
+     * @return one record per round, in order
+     * @throws IllegalStateException    when the weighting strategy keeps Java-side state (DWA, GRADNORM, STCH, FAMO),
+     *                                  which replicas would each move on and averaging cannot merge (before any job)
+     * @throws IllegalArgumentException as {@link #fit(JavaRDD, int, int)}
+     */
+    public List<RoundRecord> fitLocal(JavaRDD<Example> data, int batchPerPartition, int localSteps, int epochs) {
+        Objects.requireNonNull(data, "data");
+        if (batchPerPartition <= 0 || localSteps <= 0 || epochs <= 0) {
+            throw new IllegalArgumentException("batchPerPartition, localSteps and epochs must be positive, got "
+                    + batchPerPartition + ", " + localSteps + " and " + epochs);
+        }
+        trainer.localState();
+        String run = UUID.randomUUID().toString();
+        Broadcast<byte[]> model = spark.broadcast(savedModel());
+        JavaRDD<PartitionBlock> blocks = cached(data);
+        List<RoundRecord> records = new ArrayList<>();
+        try {
+            long rows = (long) batchPerPartition * localSteps;
+            int longest = steps(blocks, 1, "training");
+            long rounds = (longest + rows - 1) / rows;
+            for (int e = 0; e < epochs; e++) {
+                long epoch = trainer.epoch();
+                for (long r = 0; r < rounds; r++) {
+                    records.add(round(blocks, model, run, Math.toIntExact(r * rows), batchPerPartition, localSteps,
+                            epoch));
+                }
+                trainer.endEpoch();
+            }
+            return records;
+        } finally {
+            blocks.unpersist(false);
+            model.destroy();
+        }
+    }
+
+    private RoundRecord round(JavaRDD<PartitionBlock> blocks, Broadcast<byte[]> model, String run, int from, int size,
+                              int localSteps, long epoch) {
+        long iteration = trainer.iteration();
+        Broadcast<ReplicaState> state = spark.broadcast(trainer.localState());
+        ReplicaLoader load = loader;
+        ExampleLayout checked = layout;
+        DataType type = trainer.options().dataType();
+        try {
+            LocalRound total = rethrowingBadInput(() -> blocks.treeAggregate((LocalRound) null,
+                    (sum, block) -> LocalRound.sum(sum, trainLocally(block, from, size, localSteps, state.value(),
+                            run, model, load, checked, type)),
+                    LocalRound::sum, treeDepth));
+            if (total == null) {
+                throw new IllegalStateException(layout.model() + ": the round at step " + iteration + " found no rows");
+            }
+            trainer.loadReplicaState(total.average(iteration + total.steps, trainer.epoch()));
+            double[] means = new double[total.lossSums.length - 1];
+            for (int i = 0; i < means.length; i++) {
+                means[i] = total.lossSums[i + 1] / total.examples;
+            }
+            return new RoundRecord(epoch, iteration, total.steps, total.examples,
+                    new Losses(total.lossSums[0] / total.examples, means));
+        } finally {
+            state.destroy();
+        }
+    }
+
+    /** One partition's local steps from {@code state}, or null when it has no rows left; runs on an executor. */
+    private static LocalRound trainLocally(PartitionBlock block, int from, int size, int localSteps,
+                                           ReplicaState state, String run, Broadcast<byte[]> model,
+                                           ReplicaLoader loader, ExampleLayout layout, DataType type) {
+        if (from >= block.rows) {
+            return null;
+        }
+        Trainer replica = Replicas.borrow(run, model::value, loader);
+        int start = from;
+        try {
+            replica.loadReplicaState(state);
+            long examples = 0;
+            int steps = 0;
+            double[] lossSums = null;
+            for (; steps < localSteps && start < block.rows; steps++, start += size) {
+                int to = Math.min(block.rows, start + size);
+                Losses losses = replica.fit(block.inputs(start, to, layout, type),
+                        block.targets(start, to, layout, type));
+                int n = to - start;
+                if (lossSums == null) {
+                    lossSums = new double[1 + losses.branchLosses().length];
+                }
+                lossSums[0] += losses.total() * n;
+                for (int i = 0; i < losses.branchLosses().length; i++) {
+                    lossSums[i + 1] += losses.branchLoss(i) * n;
+                }
+                examples += n;
+            }
+            return LocalRound.of(replica.localState(), examples, steps, lossSums);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(layout.model() + ": partition " + block.partition + ", rows from "
+                    + start + " of the partition: " + e.getMessage(), e);
+        } finally {
+            Replicas.giveBack(run, replica);
         }
     }
 

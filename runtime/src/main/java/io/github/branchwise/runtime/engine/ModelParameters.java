@@ -130,6 +130,37 @@ public final class ModelParameters {
         return Collections.unmodifiableMap(updaterStates);
     }
 
+    /**
+     * Replaces the optimiser's state arrays' values in place (the updaters read them through views), all or nothing:
+     * a replica taking its driver's optimiser, or a driver taking its replicas' average (local SGD).
+     *
+     * @throws IllegalArgumentException naming the model and the parameter when the names are not exactly those whose
+     *                                  optimiser has state, or a shape differs, or a value is not finite
+     */
+    public void setOptimiserState(Map<String, INDArray> values) {
+        Objects.requireNonNull(values, "values");
+        if (!values.keySet().equals(updaterStates.keySet())) {
+            throw new IllegalArgumentException(spec.modelName() + ": the optimiser state holds " + values.keySet()
+                    + ", the model's optimiser has state for " + updaterStates.keySet());
+        }
+        for (Map.Entry<String, INDArray> entry : values.entrySet()) {
+            INDArray target = updaterStates.get(entry.getKey());
+            INDArray value = entry.getValue();
+            if (value.length() != target.length()) {
+                throw new IllegalArgumentException(spec.modelName() + ": the optimiser state of '" + entry.getKey()
+                        + "' has " + value.length() + " values, the model's has " + target.length());
+            }
+            if (value.isNaN().any() || value.isInfinite().any()) {
+                throw new IllegalArgumentException(spec.modelName() + ": the optimiser state of '" + entry.getKey()
+                        + "' is not finite");
+            }
+        }
+        for (Map.Entry<String, INDArray> entry : values.entrySet()) {
+            INDArray target = updaterStates.get(entry.getKey());
+            target.assign(entry.getValue().reshape(target.shape()).castTo(target.dataType()));
+        }
+    }
+
     // ---- the one write path ----
 
     /**

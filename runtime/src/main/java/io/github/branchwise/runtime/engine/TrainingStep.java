@@ -340,7 +340,43 @@ public final class TrainingStep {
         if (!frozen.equals(parameters.frozen())) {
             parameters.setFrozen(frozen);
         }
+        if (state.hasOptimiser()) {
+            Map<String, INDArray> optimiser = new LinkedHashMap<>();
+            for (int i = 0; i < state.optimiserSize(); i++) {
+                optimiser.put(state.optimiserName(i), array(state.optimiserValue(i), state.optimiserShape(i)));
+            }
+            parameters.setOptimiserState(optimiser);
+        }
         restoreCounters(state.iteration(), state.epoch());
+        // A step begun before is of other parameters now.
+        begun = -1;
+    }
+
+    /**
+     * What a replica needs to train on its own from this model's state (local SGD): {@link #replicaState} with the
+     * optimiser's state arrays.
+     *
+     * @throws IllegalStateException when the weighting strategy keeps Java-side state (DWA's, GradNorm's, STCH's,
+     *                               FAMO's), which replicas would each move on and which cannot be averaged
+     */
+    public ReplicaState localState() {
+        Weighter weighter = network.weighter();
+        if (keepsJavaState(weighter)) {
+            throw new IllegalStateException(spec.modelName() + ": the weighting strategy "
+                    + weighter.getClass().getSimpleName() + " keeps state of its own in Java (Weighter.state), which "
+                    + "replicas training on their own would each move on and which averaging cannot merge; train it "
+                    + "with synchronous steps or on one machine");
+        }
+        Map<String, INDArray> optimiser = parameters.optimiserState();
+        String[] names = optimiser.keySet().toArray(new String[0]);
+        long[][] shapes = new long[names.length][];
+        double[][] values = new double[names.length][];
+        for (int i = 0; i < names.length; i++) {
+            INDArray value = optimiser.get(names[i]);
+            shapes[i] = value.shape();
+            values[i] = flat(value);
+        }
+        return replicaState().withOptimiser(names, shapes, values);
     }
 
     /**
@@ -497,6 +533,18 @@ public final class TrainingStep {
     private List<String> trainedParameters() {
         Set<String> frozen = parameters.frozen();
         return parameters.names().stream().filter(name -> !frozen.contains(name)).toList();
+    }
+
+    /**
+     * Whether a strategy keeps Java-side state: it overrides {@link Weighter#state}. Asked of the class, not of the
+     * state's current contents, which may still be empty before the first step (GradNorm's initial losses).
+     */
+    private static boolean keepsJavaState(Weighter weighter) {
+        try {
+            return weighter.getClass().getMethod("state").getDeclaringClass() != Weighter.class;
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException("Weighter.state() is public", e);
+        }
     }
 
     private void requireAdditive() {

@@ -139,9 +139,22 @@ public final class Trainer {
     }
 
     /**
+     * The state a replica needs to train on its own from this model as it stands (local SGD): {@link #replicaState}
+     * with the optimiser's state, which {@link #loadReplicaState} then loads too. A driver averages its replicas'
+     * states after their local steps and loads the average.
+     *
+     * @throws IllegalStateException when the weighting strategy keeps Java-side state (DWA, GRADNORM, STCH, FAMO),
+     *                               which replicas would each move on and which cannot be averaged
+     */
+    public synchronized ReplicaState localState() {
+        return step.localState();
+    }
+
+    /**
      * Takes the state a driver's {@link #beginStep} returned: parameters, layer states, the weighting's state
      * variables, the frozen set and the counters, each value checked as {@link #setParameters} checks it. The
-     * optimiser's state is left alone: a replica only computes.
+     * optimiser's state is left alone (a replica of a synchronous step only computes), unless the state carries it
+     * ({@link #localState}).
      *
      * @throws IllegalArgumentException when the state is of another model (an unknown name, another shape) or holds a
      *                                  value that is not finite

@@ -211,6 +211,66 @@ class SplitStepTest {
     }
 
     @Test
+    void aLocalStateCarriesTheOptimiserSoAReplicaContinuesExactly() throws Exception {
+        // Adam's moments travel with the local state: a replica that takes it continues as the original does.
+        Trainer original = trainer(WeightingSpec.uncertainty(), DataType.DOUBLE);
+        INDArray[] x = {X};
+        INDArray[] y = {Y_REG, Y_BIN};
+        original.fit(x, y);
+        original.fit(x, y);
+        Trainer replica = trainer(WeightingSpec.uncertainty(), DataType.DOUBLE);
+        ReplicaState state = shippedState(original.localState());
+        assertTrue(state.hasOptimiser() && state.optimiserSize() > 0);
+        replica.loadReplicaState(state);
+        assertEquals(2, replica.iteration());
+        Losses expected = original.fit(x, y);
+        Losses actual = replica.fit(x, y);
+        assertArrayEquals(expected.branchLosses(), actual.branchLosses(), 0);
+        for (String name : original.parameters().keySet()) {
+            assertArrayEquals(original.parameters().get(name).reshape(-1).toDoubleVector(),
+                    replica.parameters().get(name).reshape(-1).toDoubleVector(), 0, name);
+        }
+        // Without the optimiser state (a synchronous replica's), Adam would restart: the step differs.
+        Trainer fresh = trainer(WeightingSpec.uncertainty(), DataType.DOUBLE);
+        Trainer again = trainer(WeightingSpec.uncertainty(), DataType.DOUBLE);
+        again.fit(x, y);
+        again.fit(x, y);
+        fresh.loadReplicaState(again.replicaState());
+        fresh.fit(x, y);
+        assertTrue(!java.util.Arrays.equals(fresh.parameters().get("trunk/dense_0/W").reshape(-1).toDoubleVector(),
+                replica.parameters().get("trunk/dense_0/W").reshape(-1).toDoubleVector()));
+    }
+
+    @Test
+    void aLocalStateIsRefusedForStrategiesWithJavaState() {
+        for (WeightingSpec spec : java.util.List.of(WeightingSpec.dwa(2.0), WeightingSpec.gradNorm(1.5, ""))) {
+            Trainer trainer = trainer(spec, DataType.DOUBLE);
+            IllegalStateException e = assertThrows(IllegalStateException.class, trainer::localState);
+            assertTrue(e.getMessage().contains("keeps state of its own in Java"), e.getMessage());
+        }
+    }
+
+    @Test
+    void anOptimiserStateOfAnotherModelIsRefused() {
+        Trainer trainer = trainer(WeightingSpec.fixed(1, 1), DataType.DOUBLE);
+        ReplicaState state = trainer.localState();
+        ReplicaState wrong = state.withOptimiser(new String[] {"nope"}, new long[][] {{1}}, new double[][] {{0}});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> trainer.loadReplicaState(wrong));
+        assertTrue(e.getMessage().contains("the optimiser state holds [nope]"), e.getMessage());
+    }
+
+    private static ReplicaState shippedState(ReplicaState state) throws IOException, ClassNotFoundException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(state);
+        }
+        try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            return (ReplicaState) in.readObject();
+        }
+    }
+
+    @Test
     void floatModelsAgreeToFloatRounding() throws Exception {
         assertSplitMatchesWhole(WeightingSpec::uncertainty, DataType.FLOAT, 2e-5);
         assertSplitMatchesWhole(WeightingSpec::pcGrad, DataType.FLOAT, 2e-5);
