@@ -147,9 +147,16 @@ def run_libmtl(weighting_class, kwargs, data, start, batches, epochs, lr, dtype,
             else:
                 w = model.backward(losses, **kwargs)
             optimizer.step()
+            if hasattr(model, "update_w"):
+                # FAMO: LibMTL's trainer evaluates the batch again after the step and updates the logits from it.
+                with torch.no_grad():
+                    reg, prob = model(x[s])
+                    new = torch.stack([((reg - y_reg[s]) ** 2).mean(),
+                                       -(yb * torch.log(prob) + (1 - yb) * torch.log(1 - prob)).mean()])
+                model.update_w(new)
             at = "epoch%d.batch%d" % (epoch, b)
             records[at + ".losses"] = losses.detach().numpy().astype(float)
-            records[at + ".weights"] = np.asarray(w, dtype=float)
+            records[at + ".weights"] = np.full(2, np.nan) if w is None else np.asarray(w, dtype=float)
             step += 1
         model.train_loss_buffer[:, epoch] = loss_sums / sizes
     for k, v in model.final().items():
@@ -177,7 +184,8 @@ def main():
     dtype = torch.float64 if args.double else torch.float32
     torch.set_default_dtype(dtype)
     commit = extract_libmtl(args.libmtl_git, "/tmp/libmtl-compare")
-    classes = load_weightings("/tmp/libmtl-compare", ["EW", "UW", "DWA", "RLW", "GLS", "GradNorm", "PCGrad", "MGDA"])
+    classes = load_weightings("/tmp/libmtl-compare", ["EW", "UW", "DWA", "RLW", "GLS", "GradNorm", "PCGrad", "MGDA",
+                                                       "CAGrad", "STCH", "FAMO"])
 
     rng = np.random.default_rng(4)
     r4 = lambda a: np.round(a, 4)
@@ -219,6 +227,12 @@ def main():
              ("MGDA_rep", "MGDA", {"mgda_gn": "none"}, "weights_after"),
              ("MGDA_l2_rep", "MGDA", {"mgda_gn": "l2"}, "weights_after"),
              ("GradNorm_rep", "GradNorm", {"alpha": 1.5}, "weights_before"),
+             # CAGrad returns the dual weights w of its simplex problem (scipy's SLSQP in LibMTL, Hipparchus here);
+             # STCH returns ones and FAMO nothing: their losses and parameters are compared.
+             ("CAGrad", "CAGrad", {"calpha": 0.5, "rescale": 1}, "weights_after"),
+             ("CAGrad_rescale2", "CAGrad", {"calpha": 0.8, "rescale": 2}, "weights_after"),
+             ("STCH", "STCH", {"STCH_mu": 1.0, "STCH_warmup_epoch": 1}, None),
+             ("FAMO", "FAMO", {"FAMO_w_lr": 0.025, "FAMO_w_gamma": 0.001}, None),
              # Controls: Branchwise's defaults against LibMTL, to show the conventions matter on this problem.
              ("UW_default", "UW", {}, "weights_before"),
              ("GradNorm_default", "GradNorm", {"alpha": 1.5}, "weights_before"),
@@ -238,6 +252,14 @@ def main():
         rel = lambda a, b: float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-3)))
         loss_diff = max(rel(ours["%s.epoch%d.batch%d.losses" % (name, *s)], theirs["epoch%d.batch%d.losses" % s])
                         for s in steps)
+        if libmtl_name == "CAGrad":
+            # Branchwise's weights are the update's coefficients (1/K + λ·wᵢ)/scale; LibMTL returns the dual w: map
+            # ours back to w (wᵢ ∝ coefficientᵢ·scale − 1/K, which sums to λ·Σw = λ).
+            scale = {0: 1.0, 1: 1 + kwargs["calpha"] ** 2, 2: 1 + kwargs["calpha"]}[kwargs["rescale"]]
+            for st in steps:
+                key = "%s.epoch%d.batch%d.%s" % (name, *st, weights_key)
+                v = ours[key] * scale - 0.5
+                ours[key] = v / v.sum()
         if weights_key is None:
             weight_diff = "not compared (see notes)"
         else:

@@ -69,6 +69,10 @@ public final class LibMtlComparisonMain {
                 io.github.branchwise.annotations.EpochMean.PER_EXAMPLE,
                 io.github.branchwise.annotations.GradientSource.REPRESENTATION_BATCH_SUM));
         // Controls: Branchwise's own defaults, which LibMTL's numbers should not match where the conventions differ.
+        strategies.put("CAGrad", LossWeighting.caGrad(0.5, 1));
+        strategies.put("CAGrad_rescale2", LossWeighting.caGrad(0.8, 2));
+        strategies.put("STCH", LossWeighting.stch(1.0, 1));
+        strategies.put("FAMO", LossWeighting.famo(0.025, 0.001));
         strategies.put("UW_default", LossWeighting.uncertainty());
         strategies.put("GradNorm_default", LossWeighting.gradNorm());
         strategies.put("MGDA_default", LossWeighting.mgda());
