@@ -130,6 +130,37 @@ public final class ModelParameters {
         return Collections.unmodifiableMap(updaterStates);
     }
 
+    /**
+     * Replaces the optimiser's state arrays' values in place (the updaters read them through views), all or nothing:
+     * a replica taking its driver's optimiser, or a driver taking its replicas' average (local SGD).
+     *
+     * @throws IllegalArgumentException naming the model and the parameter when the names are not exactly those whose
+     *                                  optimiser has state, or a shape differs, or a value is not finite
+     */
+    public void setOptimiserState(Map<String, INDArray> values) {
+        Objects.requireNonNull(values, "values");
+        if (!values.keySet().equals(updaterStates.keySet())) {
+            throw new IllegalArgumentException(spec.modelName() + ": the optimiser state holds " + values.keySet()
+                    + ", the model's optimiser has state for " + updaterStates.keySet());
+        }
+        for (Map.Entry<String, INDArray> entry : values.entrySet()) {
+            INDArray target = updaterStates.get(entry.getKey());
+            INDArray value = entry.getValue();
+            if (value.length() != target.length()) {
+                throw new IllegalArgumentException(spec.modelName() + ": the optimiser state of '" + entry.getKey()
+                        + "' has " + value.length() + " values, the model's has " + target.length());
+            }
+            if (value.isNaN().any() || value.isInfinite().any()) {
+                throw new IllegalArgumentException(spec.modelName() + ": the optimiser state of '" + entry.getKey()
+                        + "' is not finite");
+            }
+        }
+        for (Map.Entry<String, INDArray> entry : values.entrySet()) {
+            INDArray target = updaterStates.get(entry.getKey());
+            target.assign(entry.getValue().reshape(target.shape()).castTo(target.dataType()));
+        }
+    }
+
     // ---- the one write path ----
 
     /**
@@ -143,6 +174,21 @@ public final class ModelParameters {
         try {
             assign(network.parametersAndStates(),
                     checked("parameter", network.parametersAndStates(), values, false));
+        } catch (Refused e) {
+            throw new IllegalArgumentException(spec.modelName() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Replaces every weighting state variable's value (the weights a strategy feeds each step or epoch), checked as
+     * {@link #set} checks parameters, all or nothing: a replica taking its driver's state.
+     *
+     * @throws IllegalArgumentException naming the model and the variable when a value is refused or missing
+     */
+    public void setWeightingState(Map<String, INDArray> values) {
+        Objects.requireNonNull(values, "values");
+        try {
+            assign(network.states(), checked("weighting state", network.states(), values, true));
         } catch (Refused e) {
             throw new IllegalArgumentException(spec.modelName() + ": " + e.getMessage());
         }
@@ -270,6 +316,23 @@ public final class ModelParameters {
     public void restoreFrozen(Path file, Collection<String> names) throws ModelFileException {
         if (!names().containsAll(names)) {
             throw new ModelFileException(file, "freezes parameters the model does not have: " + names);
+        }
+        frozen.clear();
+        frozen.addAll(names);
+        frozenChanged();
+    }
+
+    /**
+     * Makes exactly {@code names} frozen: a replica taking its driver's frozen set.
+     *
+     * @throws IllegalArgumentException when a name is not a parameter of the model; nothing changes then
+     */
+    public void setFrozen(Collection<String> names) {
+        if (!names().containsAll(names)) {
+            Set<String> unknown = new LinkedHashSet<>(names);
+            unknown.removeAll(names());
+            throw new IllegalArgumentException(spec.modelName() + ": cannot freeze " + unknown + ", which are not "
+                    + "parameters; the model's are " + names());
         }
         frozen.clear();
         frozen.addAll(names);

@@ -2,6 +2,8 @@ package io.github.branchwise.runtime.engine;
 
 import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.NativeThreads;
+import io.github.branchwise.runtime.ReplicaState;
+import io.github.branchwise.runtime.StepContribution;
 import io.github.branchwise.runtime.TrainingDivergedException;
 import io.github.branchwise.runtime.internal.ModelSpec;
 import io.github.branchwise.runtime.weighting.BranchGradients;
@@ -10,10 +12,13 @@ import io.github.branchwise.runtime.weighting.Weighter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
@@ -49,6 +54,8 @@ public final class TrainingStep {
     private long epoch;
     /** Each gate's batch-mean weights of the last step, by gate, in gate order; empty before a step. */
     private Map<String, double[]> gateWeights = Map.of();
+    /** The step a driver began with {@link #beginDistributedStep} and has not applied yet, or -1. */
+    private long begun = -1;
 
     /** The step of {@code network} through {@code executor}, updating {@code parameters}; counters at zero. */
     public TrainingStep(ModelSpec spec, long seed, Network network, StepExecutor executor, BatchChecker checker,
@@ -62,7 +69,8 @@ public final class TrainingStep {
     }
 
     /**
-     * One optimisation step on a batch.
+     * One optimisation step on a batch: the step's first half ({@link #compute}, the passes) then its second
+     * ({@link #apply}, the update), the same two halves a distributed step splits between the shards and the driver.
      *
      * @return the losses of the forward pass the update was computed from, and its branch outputs when
      *         {@code withOutputs} (else none)
@@ -72,47 +80,113 @@ public final class TrainingStep {
     public LossesAndOutputs run(INDArray[] inputs, INDArray[] targets, boolean withOutputs) {
         INDArray[] x = checker.inputs(inputs);
         INDArray[] y = checker.targets(targets, x[0].size(0));
-        Weighter weighter = network.weighter();
-        StepInfo step = new StepInfo(iteration, epoch, seed, x[0].size(0));
+        StepInfo step = prepare(x[0].size(0));
+        return apply(compute(x, y, withOutputs), step);
+    }
+
+    /**
+     * Where training stands, after the weighting has set the weights that change by step.
+     *
+     * @param batchSize the step's batch size, or 0 where it is not known yet (a distributed step's driver)
+     */
+    private StepInfo prepare(long batchSize) {
+        StepInfo step = new StepInfo(iteration, epoch, seed, batchSize);
+        network.weighter().beforeStep(step);
+        return step;
+    }
+
+    /**
+     * The first half of a step: the forward and backward passes over checked arrays at the current parameters. Only
+     * computes: nothing the step owns changes but the reused gradient buffers.
+     */
+    private Pass compute(INDArray[] x, INDArray[] y, boolean withOutputs) {
         // Training mode: this step's dropout masks (the same for every pass of the step).
         network.modes().step(iteration);
-        weighter.beforeStep(step);
-        Losses losses;
-        Map<String, INDArray> gradients;
+        if (network.weighter().needsBranchGradients()) {
+            int samples = network.weighter().gradientSamples();
+            BranchPasses passes = samples == 1 ? branchGradients(x, y, withOutputs)
+                    : sampledBranchGradients(x, y, withOutputs, samples);
+            return new Pass(passes.losses(), null, passes.outputs(), passes.statistics(),
+                    batchMeans(passes.statistics()), x[0].size(0), x, y);
+        }
+        StepExecutor.PassResult outcome = executor.forwardBackward(x, y, withOutputs);
+        return new Pass(outcome.losses(), outcome.gradients(), outcome.outputs(), outcome.statistics(),
+                batchMeans(outcome.statistics()), x[0].size(0), x, y);
+    }
+
+    /**
+     * The second half of a step, on the passes over the whole batch: the weighting's combination of the branch
+     * gradients, the divergence check, the optimiser, the moving statistics, the weighting's hooks and the counter.
+     */
+    private LossesAndOutputs apply(Pass pass, StepInfo step) {
+        Weighter weighter = network.weighter();
+        Losses losses = pass.losses();
+        Map<String, INDArray> gradients = pass.gradients();
         // Whether the gradients may be updated in place rather than copied: those of the executor (StepExecutor
         // contract) and the combinations BranchGradients writes into its own buffers every step.
         boolean consumable = true;
-        INDArray[] outputs;
-        Map<String, INDArray> statistics;
-        if (weighter.needsBranchGradients()) {
-            BranchPasses passes = weighter.gradientSamples() == 1 ? branchGradients(x, y, step, withOutputs)
-                    : sampledBranchGradients(x, y, step, withOutputs, weighter.gradientSamples());
-            outputs = passes.outputs();
-            statistics = passes.statistics();
-            gradients = weighter.combineGradients(passes.gradients());
-            consumable = passes.gradients().ownsAll(gradients);
-            double[] branchLosses = passes.losses().branchLosses();
+        if (gradients == null) {
+            Map<String, List<String>> sharedScopes = parameters.trainableSharedScopes();
+            List<String> shared = new ArrayList<>();
+            sharedScopes.values().forEach(shared::addAll);
+            List<String> declared = spec.sharedMethods().isEmpty() ? List.copyOf(sharedScopes.keySet())
+                    : spec.sharedMethods().stream().filter(sharedScopes::containsKey).toList();
+            double[] branchLosses = losses.branchLosses();
+            // setStep starts a step of one sample: keep the per-sample losses a sampled pass set (their mean is
+            // branchLosses).
+            double[][] perSample = null;
+            if (branchBuffers.samples() > 1) {
+                perSample = new double[branchBuffers.samples()][];
+                for (int sample = 0; sample < perSample.length; sample++) {
+                    perSample[sample] = branchBuffers.losses(sample);
+                }
+            }
+            branchBuffers.setStep(branchLosses, shared, sharedScopes, declared, step);
+            if (perSample != null) {
+                branchBuffers.setSampleLosses(perSample);
+            }
+            gradients = weighter.combineGradients(branchBuffers);
+            consumable = branchBuffers.ownsAll(gradients);
             losses = new Losses(BranchGradients.dot(weighter.weights(), branchLosses), branchLosses);
-        } else {
-            StepExecutor.PassResult outcome = executor.forwardBackward(x, y, withOutputs);
-            losses = outcome.losses();
-            gradients = outcome.gradients();
-            outputs = outcome.outputs();
-            statistics = outcome.statistics();
         }
         requireFinite(losses, gradients);
-        gateWeights = batchMeans(statistics);
+        gateWeights = pass.gateMeans();
         parameters.update(gradients, consumable, iteration, epoch);
         // Once per step, whatever the number of passes (they share one forward), and only after a step that updated.
-        network.modes().update(statistics);
+        network.modes().update(pass.statistics());
         weighter.afterUpdate();
         if (weighter.needsLossesAfterUpdate()) {
+            if (pass.inputs() == null) {
+                // requireAdditive refuses such a strategy before a distributed step begins.
+                throw new IllegalStateException("a distributed step cannot evaluate its batch again after the update");
+            }
             // FAMO: how much each branch's loss fell on this batch; a forward pass of the checked arrays.
-            weighter.afterUpdateLosses(step, losses.branchLosses(), executor.losses(x, y).branchLosses());
+            weighter.afterUpdateLosses(step, losses.branchLosses(),
+                    executor.losses(pass.inputs(), pass.targets()).branchLosses());
         }
         weighter.afterStep(step, losses);
         iteration++;
-        return new LossesAndOutputs(losses, outputs == null ? new INDArray[0] : outputs);
+        return new LossesAndOutputs(losses, pass.outputs() == null ? new INDArray[0] : pass.outputs());
+    }
+
+    /**
+     * The first half of a step, or its gradient-level strategies' passes, over a batch at the current parameters.
+     *
+     * @param losses     the forward pass's losses (for the gradient-level strategies, only the branch losses count)
+     * @param gradients  the total loss's gradient of every trained parameter, valid until the executor's next call;
+     *                   null for the gradient-level strategies, whose per-branch gradients are in
+     *                   {@link #branchBuffers}
+     * @param outputs    the branch outputs, or null when not asked for
+     * @param statistics the values of {@link Network#trainingValues()}, valid until the executor's next call
+     * @param gateMeans  each gate's weights averaged over the batch
+     * @param examples   the batch's size
+     * @param inputs     the checked inputs the passes ran on, for a strategy that evaluates the batch again after the
+     *                   update (FAMO); null on a distributed step's driver, which has no batch
+     * @param targets    the checked targets, likewise
+     */
+    private record Pass(Losses losses, Map<String, INDArray> gradients, INDArray[] outputs,
+                        Map<String, INDArray> statistics, Map<String, double[]> gateMeans, long examples,
+                        INDArray[] inputs, INDArray[] targets) {
     }
 
     /**
@@ -121,9 +195,9 @@ public final class TrainingStep {
      * and reused every step: an executor reuses its gradient arrays on the next pass, and a fresh copy per pass (a
      * {@code dup} of every gradient) cost milliseconds per large parameter.
      */
-    private BranchPasses branchGradients(INDArray[] x, INDArray[] y, StepInfo step, boolean withOutputs) {
+    private BranchPasses branchGradients(INDArray[] x, INDArray[] y, boolean withOutputs) {
         List<SDVariable> masks = network.branchMasks();
-        if (branchBuffers == null || branchBuffers.samples() != 1) {
+        if (branchBuffers == null) {
             branchBuffers = new BranchGradientBuffers(masks.size());
         }
         Losses losses = null;
@@ -160,19 +234,8 @@ public final class TrainingStep {
                 mask.getArr().putScalar(0, 1);
             }
         }
-        setStep(losses.branchLosses(), step);
         branchBuffers.setRepresentationGradients(representationGradients);
         return new BranchPasses(branchBuffers, losses, outputs, statistics);
-    }
-
-    /** Hands the buffers what the strategies see of the step besides the gradients. */
-    private void setStep(double[] branchLosses, StepInfo step) {
-        Map<String, List<String>> sharedScopes = parameters.trainableSharedScopes();
-        List<String> shared = new ArrayList<>();
-        sharedScopes.values().forEach(shared::addAll);
-        List<String> declared = spec.sharedMethods().isEmpty() ? List.copyOf(sharedScopes.keySet())
-                : spec.sharedMethods().stream().filter(sharedScopes::containsKey).toList();
-        branchBuffers.setStep(branchLosses, shared, sharedScopes, declared, step);
     }
 
     /**
@@ -184,8 +247,7 @@ public final class TrainingStep {
      *
      * @throws IllegalArgumentException when the batch has fewer rows than samples
      */
-    private BranchPasses sampledBranchGradients(INDArray[] x, INDArray[] y, StepInfo step, boolean withOutputs,
-                                                int samples) {
+    private BranchPasses sampledBranchGradients(INDArray[] x, INDArray[] y, boolean withOutputs, int samples) {
         long rows = x[0].size(0);
         if (samples < 1) {
             throw new IllegalStateException(network.weighter().getClass().getName() + " asks for " + samples
@@ -240,7 +302,6 @@ public final class TrainingStep {
                 mask.getArr().putScalar(0, 1);
             }
         }
-        setStep(sampleLosses[0], step);
         branchBuffers.setSampleLosses(sampleLosses);
         branchBuffers.setRepresentationGradients(null);
         double[] mean = branchBuffers.losses();
@@ -325,6 +386,323 @@ public final class TrainingStep {
                                 + iteration + "; no update was applied");
             }
         }
+    }
+
+    // ---- a step split across machines ----
+
+    /**
+     * Starts a distributed step on the driver: the weighting sets the weights that change by step, once however often
+     * it is called before {@link #applyContribution}, and the replicas' state is returned.
+     *
+     * @throws IllegalStateException when the weighting's total is not a sum over examples
+     */
+    public ReplicaState beginDistributedStep() {
+        requireAdditive();
+        if (begun != iteration) {
+            // The batch size is not known to the driver before the shards report (StepInfo's 0); no built-in
+            // strategy reads it before the step, and afterStep sees the contribution's examples.
+            prepare(0);
+            begun = iteration;
+        }
+        return replicaState();
+    }
+
+    /**
+     * What a replica needs to compute its shard of the current step: every parameter's and layer state's value, the
+     * weighting's state variables (after its {@code beforeStep}), the frozen parameters and the counters.
+     */
+    public ReplicaState replicaState() {
+        Map<String, SDVariable> own = network.parametersAndStates();
+        Map<String, SDVariable> weighting = network.states();
+        int size = own.size() + weighting.size();
+        String[] names = new String[size];
+        long[][] shapes = new long[size][];
+        double[][] values = new double[size][];
+        boolean[] kinds = new boolean[size];
+        int i = 0;
+        for (Map<String, SDVariable> group : List.of(own, weighting)) {
+            for (Map.Entry<String, SDVariable> entry : group.entrySet()) {
+                INDArray value = entry.getValue().getArr();
+                names[i] = entry.getKey();
+                shapes[i] = value.shape();
+                values[i] = flat(value);
+                kinds[i] = group == weighting;
+                i++;
+            }
+        }
+        return new ReplicaState(iteration, epoch, names, shapes, values, kinds,
+                parameters.frozen().toArray(new String[0]));
+    }
+
+    /**
+     * Sets a replica to the driver's state: every value checked as {@link ModelParameters#set} checks it, all or
+     * nothing for the parameters.
+     *
+     * @throws IllegalArgumentException when a name is unknown, a shape differs or a value is not finite
+     */
+    public void loadReplicaState(ReplicaState state) {
+        Map<String, INDArray> own = new LinkedHashMap<>();
+        Map<String, INDArray> weighting = new LinkedHashMap<>();
+        for (int i = 0; i < state.size(); i++) {
+            INDArray value = array(state.value(i), state.shape(i));
+            (state.isWeightingState(i) ? weighting : own).put(state.name(i), value);
+        }
+        parameters.set(own);
+        parameters.setWeightingState(weighting);
+        Set<String> frozen = new LinkedHashSet<>(List.of(state.frozen()));
+        if (!frozen.equals(parameters.frozen())) {
+            parameters.setFrozen(frozen);
+        }
+        if (state.hasOptimiser()) {
+            Map<String, INDArray> optimiser = new LinkedHashMap<>();
+            for (int i = 0; i < state.optimiserSize(); i++) {
+                optimiser.put(state.optimiserName(i), array(state.optimiserValue(i), state.optimiserShape(i)));
+            }
+            parameters.setOptimiserState(optimiser);
+        }
+        restoreCounters(state.iteration(), state.epoch());
+        // A step begun before is of other parameters now.
+        begun = -1;
+    }
+
+    /**
+     * What a replica needs to train on its own from this model's state (local SGD): {@link #replicaState} with the
+     * optimiser's state arrays.
+     *
+     * @throws IllegalStateException when the weighting strategy keeps Java-side state (DWA's, GradNorm's, STCH's,
+     *                               FAMO's), which replicas would each move on and which cannot be averaged
+     */
+    public ReplicaState localState() {
+        Weighter weighter = network.weighter();
+        if (keepsJavaState(weighter)) {
+            throw new IllegalStateException(spec.modelName() + ": the weighting strategy "
+                    + weighter.getClass().getSimpleName() + " keeps state of its own in Java (Weighter.state), which "
+                    + "replicas training on their own would each move on and which averaging cannot merge; train it "
+                    + "with synchronous steps or on one machine");
+        }
+        Map<String, INDArray> optimiser = parameters.optimiserState();
+        String[] names = optimiser.keySet().toArray(new String[0]);
+        long[][] shapes = new long[names.length][];
+        double[][] values = new double[names.length][];
+        for (int i = 0; i < names.length; i++) {
+            INDArray value = optimiser.get(names[i]);
+            shapes[i] = value.shape();
+            values[i] = flat(value);
+        }
+        return replicaState().withOptimiser(names, shapes, values);
+    }
+
+    /**
+     * A replica's first half of the current step over its shard: the passes, as a {@link StepContribution} of sums
+     * over the shard's examples. Changes nothing but the reused buffers.
+     *
+     * @throws IllegalArgumentException when an array is null, mis-shaped, of mismatched batch size or not finite
+     * @throws IllegalStateException    when the weighting's total is not a sum over examples
+     */
+    public StepContribution contribute(INDArray[] inputs, INDArray[] targets) {
+        requireAdditive();
+        INDArray[] x = checker.inputs(inputs);
+        INDArray[] y = checker.targets(targets, x[0].size(0));
+        Pass pass = compute(x, y, false);
+        long n = pass.examples();
+        List<String> trained = trainedParameters();
+        boolean perBranch = pass.gradients() == null;
+        int slots = perBranch ? spec.branches().size() : 1;
+        int[] lengths = new int[trained.size()];
+        long perSlot = 0;
+        for (int p = 0; p < lengths.length; p++) {
+            lengths[p] = Math.toIntExact(network.parameters().get(trained.get(p)).getArr().length());
+            perSlot += lengths[p];
+        }
+        boolean floats = network.dataType() == DataType.FLOAT;
+        float[] f = floats ? new float[Math.toIntExact(perSlot * slots)] : null;
+        double[] d = floats ? null : new double[Math.toIntExact(perSlot * slots)];
+        int offset = 0;
+        for (int s = 0; s < slots; s++) {
+            Map<String, INDArray> gradients = perBranch ? branchBuffers.of(s) : pass.gradients();
+            for (String name : trained) {
+                INDArray gradient = gradients.get(name);
+                if (gradient == null) {
+                    throw new IllegalStateException("the pass computed no gradient of '" + name + "'");
+                }
+                double[] values = flat(gradient);
+                for (double v : values) {
+                    if (floats) {
+                        f[offset++] = (float) (v * n);
+                    } else {
+                        d[offset++] = v * n;
+                    }
+                }
+            }
+        }
+        double[] lossSums = pass.losses().branchLosses();
+        for (int i = 0; i < lossSums.length; i++) {
+            lossSums[i] *= n;
+        }
+        StepContribution.Builder builder = StepContribution.builder(iteration, n)
+                .losses(lossSums, perBranch ? 0 : pass.losses().total() * n);
+        String[] names = trained.toArray(new String[0]);
+        if (floats) {
+            builder.gradients(perBranch, names, lengths, f);
+        } else {
+            builder.gradients(perBranch, names, lengths, d);
+        }
+        String[] gates = pass.gateMeans().keySet().toArray(new String[0]);
+        double[][] gateSums = new double[gates.length][];
+        for (int g = 0; g < gates.length; g++) {
+            gateSums[g] = scaled(pass.gateMeans().get(gates[g]), n);
+        }
+        List<String> statisticNames = network.modes().statistics();
+        long[][] shapes = new long[statisticNames.size()][];
+        double[][] sums = new double[statisticNames.size()][];
+        for (int i = 0; i < shapes.length; i++) {
+            INDArray value = pass.statistics().get(statisticNames.get(i));
+            if (value == null) {
+                throw new IllegalStateException("the training pass did not compute '" + statisticNames.get(i) + "'");
+            }
+            shapes[i] = value.shape();
+            sums[i] = scaled(flat(value), n);
+        }
+        return builder.gates(gates, gateSums)
+                .statistics(statisticNames.toArray(new String[0]), shapes, sums)
+                .build();
+    }
+
+    /**
+     * The driver's second half of a distributed step: the sum of every shard's {@link #contribute} over the whole
+     * batch, divided by its size, applied as {@link #run} applies one machine's passes.
+     *
+     * @throws IllegalStateException     when the step was not begun ({@link #beginDistributedStep}), or the
+     *                                   contribution is for another step, parameters or layout, or has no examples
+     * @throws TrainingDivergedException when a loss or gradient is not finite; no update is applied
+     */
+    public Losses applyContribution(StepContribution total) {
+        if (begun != iteration) {
+            throw new IllegalStateException(spec.modelName() + ": step " + iteration + " was not begun; call "
+                    + "beginDistributedStep first");
+        }
+        if (total.iteration() != iteration) {
+            throw new IllegalStateException(spec.modelName() + ": the contribution was computed for step "
+                    + total.iteration() + ", the model is at step " + iteration);
+        }
+        if (total.examples() <= 0) {
+            throw new IllegalStateException(spec.modelName() + ": the contribution to step " + iteration
+                    + " covers no examples");
+        }
+        List<String> trained = trainedParameters();
+        boolean perBranch = network.weighter().needsBranchGradients();
+        if (!List.of(total.parameters()).equals(trained) || total.perBranch() != perBranch) {
+            throw new IllegalStateException(spec.modelName() + ": the contribution holds gradients of "
+                    + List.of(total.parameters()) + (total.perBranch() ? " per branch" : "") + ", the model trains "
+                    + trained + (perBranch ? " per branch" : ""));
+        }
+        double n = total.examples();
+        double[] branchLosses = total.branchLossSums();
+        for (int i = 0; i < branchLosses.length; i++) {
+            branchLosses[i] /= n;
+        }
+        Map<String, INDArray> gradients = null;
+        if (perBranch) {
+            if (branchBuffers == null) {
+                branchBuffers = new BranchGradientBuffers(spec.branches().size());
+            }
+            // No representation gradients: requireAdditive refuses the strategies that read them.
+            branchBuffers.setRepresentationGradients(null);
+            for (int s = 0; s < total.slots(); s++) {
+                branchBuffers.store(s, mean(total, s, trained, n));
+            }
+        } else {
+            gradients = mean(total, 0, trained, n);
+        }
+        Map<String, double[]> gateMeans = new LinkedHashMap<>();
+        String[] gates = total.gates();
+        for (int g = 0; g < gates.length; g++) {
+            gateMeans.put(gates[g], scaled(total.gateWeightSums(g), 1 / n));
+        }
+        Map<String, INDArray> statistics = new LinkedHashMap<>();
+        String[] names = total.statistics();
+        for (int i = 0; i < names.length; i++) {
+            statistics.put(names[i], array(scaled(total.statisticSum(i), 1 / n), total.statisticShape(i))
+                    .castTo(network.dataType()));
+        }
+        Pass pass = new Pass(new Losses(total.totalLossSum() / n, branchLosses), gradients, null, statistics,
+                Collections.unmodifiableMap(gateMeans), total.examples(), null, null);
+        Losses losses = apply(pass, new StepInfo(iteration, epoch, seed, total.examples())).losses();
+        begun = -1;
+        return losses;
+    }
+
+    /** One slot's gradient of each trained parameter, divided by the examples, in the model's type and shapes. */
+    private Map<String, INDArray> mean(StepContribution total, int slot, List<String> trained, double n) {
+        Map<String, INDArray> gradients = new LinkedHashMap<>();
+        for (int p = 0; p < trained.size(); p++) {
+            INDArray parameter = network.parameters().get(trained.get(p)).getArr();
+            gradients.put(trained.get(p), array(scaled(total.gradientSum(slot, p), 1 / n), parameter.shape()).castTo(parameter.dataType()));
+        }
+        return gradients;
+    }
+
+    /** The trainable parameters, in creation order: those with a gradient. */
+    private List<String> trainedParameters() {
+        Set<String> frozen = parameters.frozen();
+        return parameters.names().stream().filter(name -> !frozen.contains(name)).toList();
+    }
+
+    /**
+     * Whether a strategy keeps Java-side state: it overrides {@link Weighter#state}. Asked of the class, not of the
+     * state's current contents, which may still be empty before the first step (GradNorm's initial losses).
+     */
+    private static boolean keepsJavaState(Weighter weighter) {
+        try {
+            return weighter.getClass().getMethod("state").getDeclaringClass() != Weighter.class;
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException("Weighter.state() is public", e);
+        }
+    }
+
+    private void requireAdditive() {
+        Weighter weighter = network.weighter();
+        if (weighter.needsBranchGradients() && weighter.needsRepresentationGradients()) {
+            // The representation gradients are [batch, ...] arrays per branch: shards would concatenate them, not add
+            // them, and a StepContribution holds sums only.
+            throw new IllegalStateException(spec.modelName() + ": the weighting strategy "
+                    + weighter.getClass().getSimpleName() + " reads the branches' gradients with respect to the "
+                    + "shared representation (@WeightedLoss gradientSource = REPRESENTATION or "
+                    + "REPRESENTATION_BATCH_SUM), which are one row per example: shards would concatenate them rather "
+                    + "than add them, and a distributed step sums its shards' contributions; use gradientSource = "
+                    + "PARAMETERS, or train on one machine");
+        }
+        if (!weighter.additiveOverExamples()) {
+            throw new IllegalStateException(spec.modelName() + ": the weighting strategy "
+                    + weighter.getClass().getSimpleName() + " does not declare its total loss a sum over "
+                    + "examples (Weighter.additiveOverExamples), so a step cannot be split into shards whose sum is "
+                    + "the whole batch's" + (weighter.needsLossesAfterUpdate() ? "; it also evaluates the batch again "
+                    + "after the update (Weighter.needsLossesAfterUpdate)" : "") + "; train it on one machine");
+        }
+        if (weighter.needsLossesAfterUpdate()) {
+            // A strategy of one's own may declare itself additive and still want the second evaluation.
+            throw new IllegalStateException(spec.modelName() + ": the weighting strategy "
+                    + weighter.getClass().getSimpleName() + " evaluates the batch again after the update "
+                    + "(Weighter.needsLossesAfterUpdate), which a distributed step does not do; train it on one "
+                    + "machine");
+        }
+    }
+
+    private static double[] flat(INDArray array) {
+        return array.castTo(DataType.DOUBLE).dup('c').reshape(array.length()).toDoubleVector();
+    }
+
+    /** A double array of {@code shape} holding {@code values} in row-major order; a scalar for the empty shape. */
+    private static INDArray array(double[] values, long[] shape) {
+        return shape.length == 0 ? Nd4j.scalar(values[0]) : Nd4j.create(values, shape, 'c');
+    }
+
+    private static double[] scaled(double[] values, double factor) {
+        double[] out = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i] * factor;
+        }
+        return out;
     }
 
     // ---- counters ----

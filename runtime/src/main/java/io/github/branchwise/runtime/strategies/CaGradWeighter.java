@@ -105,4 +105,14 @@ public final class CaGradWeighter implements Weighter {
     public double[] weights() {
         return coefficients.clone();
     }
+
+    /**
+     * True: the network trains on {@code Σ Lᵢ} with batch-mean branch losses, so each branch's gradient over a batch
+     * is the examples-weighted sum of its shards' gradients; the dual over the Gram matrix of those summed gradients
+     * is solved once, on the driver.
+     */
+    @Override
+    public boolean additiveOverExamples() {
+        return true;
+    }
 }

@@ -101,6 +101,12 @@ public final class DwaWeighter implements Weighter {
         return lambdas;
     }
 
+    /** True: Σ wᵢ·Lᵢ with weights fed per epoch is affine in the losses. */
+    @Override
+    public boolean additiveOverExamples() {
+        return true;
+    }
+
     @Override
     public double[] weights() {
         return lambda.getArr().toDoubleVector();

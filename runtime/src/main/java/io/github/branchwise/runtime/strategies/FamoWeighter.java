@@ -157,4 +157,15 @@ public final class FamoWeighter implements Weighter {
         effective = state.get("effective").toDoubleVector();
         LossSums.assign(z, softmax(logits));
     }
+
+    /**
+     * False: the network's gradient is {@code Σ zᵢ/(c·Dᵢ)·∇Lᵢ}, whose coefficients depend on the whole batch's mean
+     * losses {@code Dᵢ}, so a shard's gradient of its own total is not its share of the batch's; and the logits'
+     * update evaluates the batch again after the update ({@link #needsLossesAfterUpdate()}), a second pass over
+     * every shard. A distributed step refuses it rather than compute something else.
+     */
+    @Override
+    public boolean additiveOverExamples() {
+        return false;
+    }
 }

@@ -28,6 +28,12 @@ public final class FixedWeighter implements Weighter {
         return total;
     }
 
+    /** True: Σ wᵢ·Lᵢ is affine in the losses. */
+    @Override
+    public boolean additiveOverExamples() {
+        return true;
+    }
+
     @Override
     public double[] weights() {
         return weights.clone();

@@ -257,6 +257,16 @@ public final class GradNormWeighter implements Weighter {
         return parameters.get(parameters.size() - 1);
     }
 
+    /**
+     * With {@code gradientSource = PARAMETERS}: each branch term wᵢ·Lᵢ is linear in its loss; the weights get their
+     * gradient from the whole batch: its losses and the norms of its summed gradients. Not with a representation
+     * source: the representation gradients are one row per example, which shards concatenate.
+     */
+    @Override
+    public boolean additiveOverExamples() {
+        return source == GradientSource.PARAMETERS;
+    }
+
     @Override
     public double[] weights() {
         double[] l = logits.getArr().toDoubleVector();

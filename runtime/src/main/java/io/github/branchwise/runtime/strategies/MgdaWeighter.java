@@ -180,6 +180,16 @@ public final class MgdaWeighter implements Weighter {
         return SmallProblems.minNorm(gram);
     }
 
+    /**
+     * With {@code gradientSource = PARAMETERS}: each branch term is its loss, and the min-norm solve (its
+     * normalisations included: gradient norms, batch-mean losses) runs on the driver on the summed gradients. Not with a
+     * representation source: the representation gradients are one row per example, which shards concatenate.
+     */
+    @Override
+    public boolean additiveOverExamples() {
+        return source == GradientSource.PARAMETERS;
+    }
+
     @Override
     public double[] weights() {
         return alpha.clone();

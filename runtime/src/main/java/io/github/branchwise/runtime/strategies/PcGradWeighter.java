@@ -94,6 +94,12 @@ public final class PcGradWeighter implements Weighter {
         return gradients.combine(ones, shared, sharedCoefficients);
     }
 
+    /** True: each branch term is its loss; the projections run on the summed gradients. */
+    @Override
+    public boolean additiveOverExamples() {
+        return true;
+    }
+
     @Override
     public double[] weights() {
         double[] ones = new double[branches];

@@ -51,6 +51,12 @@ public final class RlwWeighter implements Weighter {
         return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
     }
 
+    /** True: Σ wᵢ·Lᵢ with weights drawn per step from the seed is affine in the losses. */
+    @Override
+    public boolean additiveOverExamples() {
+        return true;
+    }
+
     @Override
     public double[] weights() {
         return lambda.getArr().toDoubleVector();

@@ -64,6 +64,12 @@ public final class ScheduledWeighter implements Weighter {
         LossSums.assign(lambda, checked(schedule.weights(step.iteration(), step.epoch(), branches)));
     }
 
+    /** True: Σ wᵢ·Lᵢ with weights scheduled per step is affine in the losses. */
+    @Override
+    public boolean additiveOverExamples() {
+        return true;
+    }
+
     @Override
     public double[] weights() {
         return lambda.getArr().toDoubleVector();

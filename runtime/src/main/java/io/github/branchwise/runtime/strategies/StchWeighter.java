@@ -157,4 +157,16 @@ public final class StchWeighter implements Weighter {
         measured = state.get("measured").getDouble(0) != 0;
         effective = state.get("effective").toDoubleVector();
     }
+
+    /**
+     * False: the total is not affine in the branch losses ({@code Σ log Lᵢ} while warming up, a log-sum-exp of
+     * {@code log Lᵢ} afterwards), so its gradient's coefficient of each branch, {@code ∂total/∂Lᵢ}, depends on the
+     * whole batch's mean losses: a shard's gradient of its own total is not its share of the batch's. (Splittable in
+     * principle as a gradient-level strategy, with per-branch gradient sums and the coefficients taken on the driver
+     * at the batch's means; not done.)
+     */
+    @Override
+    public boolean additiveOverExamples() {
+        return false;
+    }
 }

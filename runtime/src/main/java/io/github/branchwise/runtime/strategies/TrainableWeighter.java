@@ -65,6 +65,12 @@ public final class TrainableWeighter implements Weighter {
         return parameter.mul(stacked).sum();
     }
 
+    /** True: Σ wᵢ·Lᵢ with trainable weights is affine in the losses. */
+    @Override
+    public boolean additiveOverExamples() {
+        return true;
+    }
+
     @Override
     public double[] weights() {
         INDArray values = parameter.getArr();

@@ -62,6 +62,12 @@ public final class UncertaintyWeighter implements Weighter {
         return c.mul(precision).mul(stacked).add(logVariance.mul(0.5)).sum();
     }
 
+    /** True: Σ cᵢ·exp(-sᵢ)·Lᵢ + ½·sᵢ is affine in the losses, its regulariser independent of the examples. */
+    @Override
+    public boolean additiveOverExamples() {
+        return true;
+    }
+
     @Override
     public double[] weights() {
         double[] s = logVariance.getArr().toDoubleVector();

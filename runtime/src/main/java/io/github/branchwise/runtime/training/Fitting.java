@@ -133,9 +133,194 @@ public final class Fitting {
             }
         }
         Map<String, List<Metric>> metrics = metricsFor(config);
-        boolean needOutputs = metrics.values().stream().anyMatch(list -> !list.isEmpty());
+        return loop(new LocalSteps(train, metrics), config, metrics, true);
+    }
+
+    /**
+     * Trains as {@link #fit(DataSource, FitConfig)} does, with every step computed by {@code train} (distributed
+     * training: branchwise-spark), the rest on this fitting: history, progress, listeners, early stopping,
+     * checkpoints, the NaN guard, and validation, from {@code config.validation()} on this machine or from
+     * {@link StepSource#validate} where the source validates. A resumed fitting continues at the checkpoint's step of
+     * its epoch, which {@code train} must give the same batch as the interrupted run did.
+     *
+     * @return the history, the same object as {@link #history()}
+     * @throws IllegalArgumentException when metrics are asked for ({@link FitConfig#defaultMetrics}, extra metrics):
+     *                                  they need each branch's outputs, which the steps do not bring back; or
+     *                                  when both {@code config.validation()} and the source validate
+     * @throws FitDivergedException     as {@link #fit(DataSource, FitConfig)}
+     * @throws UncheckedIOException     when a checkpoint cannot be written
+     */
+    public History fit(StepSource train, FitConfig config) {
+        Objects.requireNonNull(train, "train");
+        Objects.requireNonNull(config, "config");
+        Map<String, List<Metric>> metrics = metricsFor(config);
+        if (metrics.values().stream().anyMatch(list -> !list.isEmpty())) {
+            throw new IllegalArgumentException(spec.modelName() + ": metrics need each branch's outputs, which "
+                    + "steps computed elsewhere (" + train.getClass().getSimpleName() + ") do not bring back; "
+                    + "set FitConfig.defaultMetrics(false) and add no metric (the losses are recorded)");
+        }
+        if (config.validation() != null && train.validates()) {
+            throw new IllegalArgumentException(spec.modelName() + ": both FitConfig.validation and "
+                    + train.getClass().getSimpleName() + " validate; give the validation data to one of them");
+        }
+        return loop(new SourceSteps(train), config, metrics, false);
+    }
+
+    /** The epochs' steps, wherever they are computed. */
+    private interface Steps {
+        /** The number of steps of each epoch, -1 when not known. */
+        long perEpoch(long epoch);
+
+        /** The steps of epoch {@code epoch} after the first {@code skip} ones. */
+        EpochSteps epoch(long epoch, long skip);
+
+        /** The validation columns at the end of epoch {@code epoch}; empty when there is no validation. */
+        Map<String, Double> validate(long epoch, FitConfig config, Map<String, List<Metric>> metrics);
+    }
+
+    /** One epoch's steps, each trained on {@link #trainer} when {@link #next} is called. */
+    private interface EpochSteps {
+        boolean hasNext();
+
+        /** Trains the next step. @throws TrainingDivergedException as {@link Trainer#fit} */
+        Trained next();
+    }
+
+    /**
+     * What one step trained.
+     *
+     * @param losses   the global batch's losses
+     * @param examples the global batch's size
+     * @param tallies  each metric's tally, by history column, when metrics are measured
+     */
+    private record Trained(Losses losses, long examples, Map<String, Tally> tallies) {
+    }
+
+    /** Steps from a {@link DataSource}'s batches, trained here. */
+    private final class LocalSteps implements Steps {
+        private final DataSource train;
+        private final Map<String, List<Metric>> metrics;
+        private final boolean needOutputs;
+
+        LocalSteps(DataSource train, Map<String, List<Metric>> metrics) {
+            this.train = train;
+            this.metrics = metrics;
+            this.needOutputs = metrics.values().stream().anyMatch(list -> !list.isEmpty());
+        }
+
+        @Override
+        public long perEpoch(long epoch) {
+            return train.batchesPerEpoch();
+        }
+
+        @Override
+        public EpochSteps epoch(long epoch, long skip) {
+            Iterator<Batch> batches = train.batches(new DataSource.EpochContext(epoch, trainer.options().seed(),
+                    spec));
+            for (long skipped = 0; skipped < skip; skipped++) {
+                if (!batches.hasNext()) {
+                    throw new IllegalStateException("epoch " + (epoch + 1) + " has fewer than the " + skip
+                            + " batches the checkpoint had already trained: the data source changed");
+                }
+                batches.next();
+            }
+            return new EpochSteps() {
+                @Override
+                public boolean hasNext() {
+                    return batches.hasNext();
+                }
+
+                @Override
+                public Trained next() {
+                    Batch batch = batches.next();
+                    LossesAndOutputs out = needOutputs ? trainer.fitWithOutputs(batch.inputs(), batch.targets())
+                            : new LossesAndOutputs(trainer.fit(batch.inputs(), batch.targets()), new INDArray[0]);
+                    Map<String, Tally> tallies = new LinkedHashMap<>();
+                    List<BranchSpec> branches = spec.branches();
+                    for (int i = 0; i < branches.size(); i++) {
+                        for (Metric metric : metrics.get(branches.get(i).name())) {
+                            tallies.put(branches.get(i).name() + "_" + metric.name(),
+                                    metric.measure(out.outputs()[i], batch.targets()[i]));
+                        }
+                    }
+                    return new Trained(out.losses(), batch.size(), tallies);
+                }
+            };
+        }
+
+        @Override
+        public Map<String, Double> validate(long epoch, FitConfig config, Map<String, List<Metric>> metrics) {
+            return config.validation() == null ? Map.of() : Fitting.this.validate(config.validation(), epoch, metrics);
+        }
+    }
+
+    /** Steps a {@link StepSource} computes and applies to {@link #trainer}. */
+    private final class SourceSteps implements Steps {
+        private final StepSource source;
+
+        SourceSteps(StepSource source) {
+            this.source = source;
+        }
+
+        @Override
+        public long perEpoch(long epoch) {
+            return source.stepsInEpoch(epoch);
+        }
+
+        @Override
+        public EpochSteps epoch(long epoch, long skip) {
+            long count = source.stepsInEpoch(epoch);
+            if (skip > count) {
+                throw new IllegalStateException("epoch " + (epoch + 1) + " has " + count + " steps, fewer than the "
+                        + skip + " the checkpoint had already trained: the data changed");
+            }
+            return new EpochSteps() {
+                private long index = skip;
+
+                @Override
+                public boolean hasNext() {
+                    return index < count;
+                }
+
+                @Override
+                public Trained next() {
+                    long before = trainer.iteration();
+                    StepSource.Outcome outcome = source.step(epoch, index++);
+                    if (trainer.iteration() != before + 1) {
+                        throw new IllegalStateException(source.getClass().getSimpleName() + " did not train "
+                                + "exactly one step of the fitting's trainer (step counter " + before + " -> "
+                                + trainer.iteration() + ")");
+                    }
+                    return new Trained(outcome.losses(), outcome.examples(), Map.of());
+                }
+            };
+        }
+
+        @Override
+        public Map<String, Double> validate(long epoch, FitConfig config, Map<String, List<Metric>> metrics) {
+            if (config.validation() != null) {
+                return Fitting.this.validate(config.validation(), epoch, metrics);
+            }
+            if (!source.validates()) {
+                return Map.of();
+            }
+            StepSource.Outcome outcome = source.validate(epoch);
+            if (outcome.examples() <= 0) {
+                throw new IllegalStateException("the validation data gave no example for epoch " + (epoch + 1));
+            }
+            Map<String, Double> row = new LinkedHashMap<>();
+            row.put("val_total", outcome.losses().total());
+            List<BranchSpec> branches = spec.branches();
+            for (int i = 0; i < branches.size(); i++) {
+                row.put("val_" + branches.get(i).name() + "_loss", outcome.losses().branchLoss(i));
+            }
+            return row;
+        }
+    }
+
+    private History loop(Steps train, FitConfig config, Map<String, List<Metric>> metrics, boolean local) {
         stopRequested = false;
-        boolean choosingThreads = startThreadChoice();
+        boolean choosingThreads = local && startThreadChoice();
         List<String> branchNames = state.history.branches();
         try (ProgressReporter progress = new ProgressReporter(config.progress(), config.output(), branchNames)) {
             if (state.stoppedEarly) {
@@ -151,20 +336,11 @@ public final class Fitting {
             }
             while (trainer.epoch() < config.epochs() && !stopRequested) {
                 long epoch = trainer.epoch();
-                Iterator<Batch> batches = train.batches(new DataSource.EpochContext(epoch, trainer.options().seed(),
-                        spec));
-                for (long skip = 0; skip < state.batchInEpoch; skip++) {
-                    if (!batches.hasNext()) {
-                        throw new IllegalStateException("epoch " + (epoch + 1) + " has fewer than the " + state.batchInEpoch
-                                + " batches the checkpoint had already trained: the data source changed");
-                    }
-                    batches.next();
-                }
-                progress.startEpoch(epoch, config.epochs(), train.batchesPerEpoch(), state.batchInEpoch);
+                EpochSteps batches = train.epoch(epoch, state.batchInEpoch);
+                progress.startEpoch(epoch, config.epochs(), train.perEpoch(epoch), state.batchInEpoch);
                 while (!stopRequested && batches.hasNext()) {
                     long started = System.nanoTime();
-                    Batch batch = batches.next();
-                    Map<String, Double> row = step(batch, epoch, metrics, needOutputs, config, progress);
+                    Map<String, Double> row = step(batches, epoch, metrics, config, progress);
                     if (choosingThreads) {
                         threadStepTook((System.nanoTime() - started) / 1e6);
                     }
@@ -185,7 +361,7 @@ public final class Fitting {
                 if (state.batchInEpoch == 0) {
                     throw new IllegalStateException("the data source gave no batch for epoch " + (epoch + 1));
                 }
-                Map<String, Double> row = endEpoch(epoch, config, metrics);
+                Map<String, Double> row = endEpoch(epoch, config, metrics, train);
                 progress.endEpoch(epoch, config.epochs(), row);
                 TrainingEvent event = new TrainingEvent(this, epoch + 1, trainer.iteration(), row);
                 for (TrainingListener listener : config.listeners()) {
@@ -282,12 +458,11 @@ public final class Fitting {
         }
     }
 
-        private Map<String, Double> step(Batch batch, long epoch, Map<String, List<Metric>> metrics, boolean needOutputs,
+    private Map<String, Double> step(EpochSteps batches, long epoch, Map<String, List<Metric>> metrics,
                                      FitConfig config, ProgressReporter progress) {
-        LossesAndOutputs out;
+        Trained out;
         try {
-            out = needOutputs ? trainer.fitWithOutputs(batch.inputs(), batch.targets())
-                    : new LossesAndOutputs(trainer.fit(batch.inputs(), batch.targets()), new INDArray[0]);
+            out = batches.next();
         } catch (TrainingDivergedException e) {
             Path saved = null;
             if (config.checkpoints() != null) {
@@ -298,7 +473,7 @@ public final class Fitting {
             throw new FitDivergedException(e, epoch + 1, state.history, saved);
         }
         long step = trainer.iteration() - 1;
-        double n = batch.size();
+        double n = out.examples();
         Losses losses = out.losses();
         double[] weights = trainer.weights();
         Map<String, Double> row = new LinkedHashMap<>();
@@ -316,8 +491,8 @@ public final class Fitting {
             row.put(name + "_weight", weights[i]);
             state.add(name + "_loss", losses.branchLoss(i) * n, n);
             for (Metric metric : metrics.get(name)) {
-                Tally tally = metric.measure(out.outputs()[i], batch.targets()[i]);
                 String column = name + "_" + metric.name();
+                Tally tally = out.tallies().get(column);
                 row.put(column, metric.value(tally));
                 state.add(column, tally.sum(), tally.count());
             }
@@ -334,7 +509,8 @@ public final class Fitting {
         return row;
     }
 
-    private Map<String, Double> endEpoch(long epoch, FitConfig config, Map<String, List<Metric>> metrics) {
+    private Map<String, Double> endEpoch(long epoch, FitConfig config, Map<String, List<Metric>> metrics,
+                                         Steps train) {
         Map<String, Double> row = new LinkedHashMap<>();
         row.put("epoch", (double) (epoch + 1));
         row.put("steps", (double) trainer.iteration());
@@ -355,9 +531,7 @@ public final class Fitting {
         for (String column : trainer.lastGateWeights().keySet()) {
             row.put(column, state.mean(column));
         }
-        if (config.validation() != null) {
-            row.putAll(validate(config.validation(), epoch, metrics));
-        }
+        row.putAll(train.validate(epoch, config, metrics));
         trainer.endEpoch();
         state.history.addEpoch(row);
         state.epochEnded();
@@ -404,7 +578,7 @@ public final class Fitting {
         return sum;
     }
 
-        private Map<String, Double> validate(DataSource validation, long epoch, Map<String, List<Metric>> metrics) {
+    private Map<String, Double> validate(DataSource validation, long epoch, Map<String, List<Metric>> metrics) {
         Iterator<Batch> batches = validation.batches(new DataSource.EpochContext(epoch, trainer.options().seed(),
                 spec));
         List<BranchSpec> branches = spec.branches();

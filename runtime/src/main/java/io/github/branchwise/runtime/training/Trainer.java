@@ -6,6 +6,8 @@ import io.github.branchwise.runtime.ModelFileException;
 import io.github.branchwise.runtime.NativeThreads;
 import io.github.branchwise.runtime.NumpyFiles;
 import io.github.branchwise.runtime.ParameterLayout;
+import io.github.branchwise.runtime.ReplicaState;
+import io.github.branchwise.runtime.StepContribution;
 import io.github.branchwise.runtime.TrainingDivergedException;
 import io.github.branchwise.runtime.TrainingOptions;
 import io.github.branchwise.runtime.engine.BatchChecker;
@@ -110,6 +112,86 @@ public final class Trainer {
      */
     synchronized LossesAndOutputs fitWithOutputs(INDArray[] inputs, INDArray[] targets) {
         return step.run(inputs, targets, true);
+    }
+
+    // ---- a step split across machines (branchwise-spark) ----
+
+    /**
+     * Begins a step that replicas compute in shards ({@link #contribute}) and this trainer applies
+     * ({@link #applyStep}): the weighting sets the weights that change by step (once, however often this is called
+     * before {@link #applyStep}), and the state every replica must take ({@link #loadReplicaState}) is returned.
+     * {@code fit} is exactly {@code beginStep}, {@code contribute} on the whole batch, then {@code applyStep}.
+     *
+     * @throws IllegalStateException when the weighting strategy's total is not a sum over examples
+     *                               ({@code Weighter.additiveOverExamples}: GLS, a custom strategy that does not say so)
+     */
+    public synchronized ReplicaState beginStep() {
+        return step.beginDistributedStep();
+    }
+
+    /**
+     * The state a replica needs to compute with this trainer's model as it stands, without beginning a step (the
+     * weighting's {@code beforeStep} is not called): for evaluating replicas, such as a distributed validation at an
+     * epoch's end.
+     */
+    public synchronized ReplicaState replicaState() {
+        return step.replicaState();
+    }
+
+    /**
+     * The state a replica needs to train on its own from this model as it stands (local SGD): {@link #replicaState}
+     * with the optimiser's state, which {@link #loadReplicaState} then loads too. A driver averages its replicas'
+     * states after their local steps and loads the average.
+     *
+     * @throws IllegalStateException when the weighting strategy keeps Java-side state (DWA, GRADNORM, STCH, FAMO),
+     *                               which replicas would each move on and which cannot be averaged
+     */
+    public synchronized ReplicaState localState() {
+        return step.localState();
+    }
+
+    /**
+     * Takes the state a driver's {@link #beginStep} returned: parameters, layer states, the weighting's state
+     * variables, the frozen set and the counters, each value checked as {@link #setParameters} checks it. The
+     * optimiser's state is left alone (a replica of a synchronous step only computes), unless the state carries it
+     * ({@link #localState}).
+     *
+     * @throws IllegalArgumentException when the state is of another model (an unknown name, another shape) or holds a
+     *                                  value that is not finite
+     */
+    public synchronized void loadReplicaState(ReplicaState state) {
+        Objects.requireNonNull(state, "state");
+        step.loadReplicaState(state);
+    }
+
+    /**
+     * A shard's part of the current step: the forward and backward passes over the shard in training mode, as sums
+     * over its examples (see {@link StepContribution}); nothing is updated. The shards' contributions, summed with
+     * {@link StepContribution#add}, are what {@link #applyStep} takes.
+     *
+     * @param inputs  one array per input, in declaration order: the shard's examples
+     * @param targets one array per branch, in declaration order
+     * @throws IllegalArgumentException when an array is null, mis-shaped, of mismatched batch size or not finite
+     * @throws IllegalStateException    when the weighting strategy's total is not a sum over examples
+     */
+    public synchronized StepContribution contribute(INDArray[] inputs, INDArray[] targets) {
+        return step.contribute(inputs, targets);
+    }
+
+    /**
+     * Applies the sum of every shard's contribution to the step {@link #beginStep} began, exactly as {@link #fit}
+     * applies one machine's passes over the whole batch: the weighting strategy (with each branch's gradient summed
+     * over the shards, for the gradient-level ones), the divergence check, the optimiser, the moving statistics, the
+     * weighting's hooks and the step counter.
+     *
+     * @return the whole batch's losses
+     * @throws IllegalStateException     when no step was begun, or the contribution is of another step, another set
+     *                                   of trained parameters, or covers no example
+     * @throws TrainingDivergedException when a loss or gradient is not finite; no update is applied
+     */
+    public synchronized Losses applyStep(StepContribution total) {
+        Objects.requireNonNull(total, "total");
+        return step.applyContribution(total);
     }
 
     /**

@@ -104,6 +104,19 @@ public interface Weighter {
         throw new IllegalStateException(getClass().getName() + " does not combine gradients");
     }
 
+    /**
+     * Whether this strategy's step can be split across shards of a batch (distributed training): its total loss is
+     * affine in the branch losses, {@code Σ cᵢ·Lᵢ + r}, with {@code cᵢ} and {@code r} independent of the batch's
+     * examples (they may depend on the strategy's parameters, the step and the epoch), and, for a gradient-level
+     * strategy, each branch's term {@code cᵢ·Lᵢ} is. The branch losses are batch means, so the gradient of such a total
+     * over a whole batch is exactly the sum over its shards of each shard's gradient times its share of the examples.
+     * A strategy whose total is not (GLS's geometric mean) must return false, and distributed training refuses it.
+     * False by default: a strategy of one's own opts in.
+     */
+    default boolean additiveOverExamples() {
+        return false;
+    }
+
     /** The Java-side state to save with the model, by key; arrays are copied by the caller. */
     default Map<String, INDArray> state() {
         return Map.of();

@@ -1,0 +1,610 @@
+package io.github.branchwise.spark;
+
+import io.github.branchwise.runtime.Losses;
+import io.github.branchwise.runtime.ReplicaState;
+import io.github.branchwise.runtime.StepContribution;
+import io.github.branchwise.runtime.training.FitConfig;
+import io.github.branchwise.runtime.training.Fitting;
+import io.github.branchwise.runtime.training.History;
+import io.github.branchwise.runtime.training.StepSource;
+import io.github.branchwise.runtime.training.Trainer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import org.apache.spark.SparkException;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * Synchronous data-parallel training of a Branchwise model on Apache Spark: every step, the driver's state reaches
+ * the executors in a broadcast, each partition computes its shard's {@link StepContribution} (the per-branch loss
+ * sums and gradients of its rows, per branch for the gradient-level strategies), {@code treeAggregate} sums them,
+ * and the driver's trainer applies the sum ({@link Trainer#applyStep}): weighting strategy, optimiser, counters,
+ * exactly as one machine does on the whole batch.
+ *
+ * <p><b>How batches are formed.</b> The data's partitions are read once, checked, and cached on the executors as
+ * blocks. With a per-partition batch size {@code b}, step {@code s} of an epoch takes rows {@code [s·b, (s+1)·b)} of
+ * every partition (fewer, or none, where a partition runs out), so a global batch has up to {@code K·b} rows for K
+ * partitions and an epoch has {@code ceil(max rows of a partition / b)} steps. The reference for a run is one process
+ * training, step by step, on the concatenation in partition order of those slices: it gives the same parameters,
+ * losses and weights, up to float rounding (the shards' sums are added in another order). Rows are not shuffled.
+ *
+ * <p><b>What one machine does that this does not (yet).</b> Layers whose training pass reads the batch as a whole
+ * compute per shard: a batch norm normalises each shard with the shard's statistics and its moving statistics follow
+ * the size-weighted mean of the shards' (data-parallel PyTorch without synchronised batch norm); dropout masks are
+ * drawn per shard, so they differ from one process's. Epochs, validation, history, progress, listeners, early stopping
+ * and checkpoints are the one-machine {@code Fitting}'s, run on the driver by
+ * {@link #fit(Fitting, JavaRDD, JavaRDD, int, FitConfig)}; metrics are not (they need the branches' outputs). A strategy whose total loss is not a sum over examples (GLS, STCH,
+ * FAMO) or that reads representation gradients is refused.
+ *
+ * <p><b>Local SGD.</b> {@link #fitLocal} trains each partition's replica for several steps on its own and averages
+ * the replicas' parameters and optimiser states: one job per round rather than per step, but another algorithm.
+ *
+ * <p>The data never reaches the driver: only the contributions (one gradient per branch or one in all, and a few
+ * numbers) do. Not thread-safe: one training run at a time.
+ */
+public final class SparkTrainer {
+    private final JavaSparkContext spark;
+    private final Trainer trainer;
+    private final ReplicaLoader loader;
+    private final ExampleLayout layout;
+    private final int treeDepth;
+
+    /**
+     * A distributed trainer of {@code trainer}, whose executors build their replicas with {@code loader}.
+     *
+     * @param spark     the application's context
+     * @param trainer   the driver's model: it is trained in place
+     * @param loader    how an executor loads the model from a saved file ({@link ReplicaLoader#generated})
+     * @param treeDepth the depth of {@code treeAggregate}'s tree, at least 1 (2 is Spark's default)
+     */
+    public SparkTrainer(JavaSparkContext spark, Trainer trainer, ReplicaLoader loader, int treeDepth) {
+        this.spark = Objects.requireNonNull(spark, "spark");
+        this.trainer = Objects.requireNonNull(trainer, "trainer");
+        this.loader = Objects.requireNonNull(loader, "loader");
+        if (treeDepth < 1) {
+            throw new IllegalArgumentException("treeDepth must be at least 1, got " + treeDepth);
+        }
+        this.treeDepth = treeDepth;
+        this.layout = ExampleLayout.of(trainer);
+    }
+
+    /**
+     * A distributed trainer of a generated training model ({@code DetectorTrainingModel}): its {@code trainer()} on
+     * the driver, and replicas loaded through its class's {@code load(Path)} on the executors.
+     *
+     * @throws IllegalArgumentException when {@code model} is not a generated training model
+     */
+    public static SparkTrainer of(JavaSparkContext spark, Object model) {
+        Objects.requireNonNull(model, "model");
+        ReplicaLoader loader = ReplicaLoader.generated(model.getClass());
+        try {
+            Trainer trainer = (Trainer) model.getClass().getMethod("trainer").invoke(model);
+            return new SparkTrainer(spark, trainer, loader, 2);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalArgumentException(model.getClass().getName() + " has no public trainer()", e);
+        }
+    }
+
+    /** The driver's trainer, trained in place. */
+    public Trainer trainer() {
+        return trainer;
+    }
+
+    /** What the executors check each example against. */
+    public ExampleLayout layout() {
+        return layout;
+    }
+
+    /**
+     * The examples of a table: one column per input named after it and one per branch's target named after the
+     * branch, each holding the example's values flattened row-major (an array of numbers, or a number where the shape
+     * holds one value); other columns are ignored. Lazy: rows are read when training reads them, and a row that does
+     * not fit fails training with an {@link IllegalArgumentException} naming the partition, the row and the column.
+     *
+     * @throws IllegalArgumentException when a column is missing
+     */
+    public JavaRDD<Example> examples(Dataset<Row> rows) {
+        Objects.requireNonNull(rows, "rows");
+        List<String> names = List.of(rows.schema().fieldNames());
+        int[] inputColumns = new int[layout.inputCount()];
+        for (int i = 0; i < inputColumns.length; i++) {
+            inputColumns[i] = column(names, layout.input(i), "input");
+        }
+        int[] targetColumns = new int[layout.branchCount()];
+        for (int i = 0; i < targetColumns.length; i++) {
+            targetColumns[i] = column(names, layout.branch(i), "target of branch");
+        }
+        return convert(rows, inputColumns, targetColumns, layout);
+    }
+
+    /** The rows as examples; static, so that the closure Spark ships holds no trainer. */
+    private static JavaRDD<Example> convert(Dataset<Row> rows, int[] inputColumns, int[] targetColumns,
+                                            ExampleLayout checked) {
+        return rows.javaRDD().mapPartitionsWithIndex((partition, table) -> new java.util.Iterator<Example>() {
+            private long row;
+
+            @Override
+            public boolean hasNext() {
+                return table.hasNext();
+            }
+
+            @Override
+            public Example next() {
+                String where = "partition " + partition + ", row " + row++ + ", column '";
+                return toExample(table.next(), inputColumns, targetColumns, checked, where);
+            }
+        }, true);
+    }
+
+    private static Example toExample(Row row, int[] inputColumns, int[] targetColumns, ExampleLayout layout,
+                                     String where) {
+        float[][] inputs = new float[inputColumns.length][];
+        for (int i = 0; i < inputs.length; i++) {
+            inputs[i] = new float[layout.inputLength(i)];
+            RowValues.read(row, inputColumns[i], inputs[i], 0, inputs[i].length, layout.model(),
+                    where + layout.input(i) + "'");
+        }
+        float[][] targets = new float[targetColumns.length][];
+        for (int i = 0; i < targets.length; i++) {
+            targets[i] = new float[layout.targetLength(i)];
+            RowValues.read(row, targetColumns[i], targets[i], 0, targets[i].length, layout.model(),
+                    where + layout.branch(i) + "'");
+        }
+        return new Example(inputs, targets);
+    }
+
+    private int column(List<String> names, String name, String kind) {
+        int index = names.indexOf(name);
+        if (index < 0) {
+            throw new IllegalArgumentException(layout.model() + ": no column '" + name + "' for the " + kind + " '"
+                    + name + "'; the columns are " + names);
+        }
+        return index;
+    }
+
+    /**
+     * One step's outcome, as the driver applied it.
+     *
+     * @param epoch    the epoch the step belongs to, from 0
+     * @param step     the model's step counter before the step
+     * @param examples the rows of the global batch
+     * @param losses   the global batch's losses
+     * @param weights  each branch's weight after the step
+     */
+    public record StepRecord(long epoch, long step, long examples, Losses losses, double[] weights) {
+    }
+
+    /**
+     * Trains for {@code epochs} epochs over {@code data} (see the class comment for how batches are formed).
+     *
+     * @param data              the examples; each partition's rows are read once and cached on its executor
+     * @param batchPerPartition rows each partition contributes to a step, positive
+     * @param epochs            epochs to train from the model's current epoch, positive
+     * @return one record per step, in order
+     * @throws IllegalArgumentException when an example does not fit the model (the message names the partition, the
+     *                                  row and the input or target), or when data has no rows
+     */
+    public List<StepRecord> fit(JavaRDD<Example> data, int batchPerPartition, int epochs) {
+        Objects.requireNonNull(data, "data");
+        if (batchPerPartition <= 0 || epochs <= 0) {
+            throw new IllegalArgumentException("batchPerPartition and epochs must be positive, got "
+                    + batchPerPartition + " and " + epochs);
+        }
+        // A strategy the split step refuses (GLS, representation gradients) fails here, before any Spark job; the
+        // step begun stays begun (beginStep is idempotent until applyStep).
+        trainer.beginStep();
+        String run = UUID.randomUUID().toString();
+        Broadcast<byte[]> model = spark.broadcast(savedModel());
+        JavaRDD<PartitionBlock> blocks = cached(data);
+        List<StepRecord> records = new ArrayList<>();
+        try {
+            int steps = steps(blocks, batchPerPartition, "training");
+            for (int e = 0; e < epochs; e++) {
+                long epoch = trainer.epoch();
+                for (int s = 0; s < steps; s++) {
+                    records.add(step(blocks, model, run, s * batchPerPartition, batchPerPartition, epoch));
+                }
+                trainer.endEpoch();
+            }
+            return records;
+        } finally {
+            blocks.unpersist(false);
+            model.destroy();
+        }
+    }
+
+    /**
+     * Trains as {@link Fitting#fit(StepSource, FitConfig)} does on one machine, each step synchronous on the cluster
+     * as in {@link #fit(JavaRDD, int, int)} (same batches): epochs up to {@code config.epochs()}, the history,
+     * progress, listeners, early stopping and checkpoints on the driver, all through {@code fitting}; validation
+     * losses at each epoch's end from {@code validation} on the executors (or {@code config.validation()} on the
+     * driver). A driver restarted from a checkpoint ({@link Fitting#resume}, then a new {@code SparkTrainer} of its
+     * trainer) continues exactly as the uninterrupted run, given the same data in the same partitions.
+     *
+     * @param fitting           a fitting of this trainer's model ({@link #trainer()}), new or resumed
+     * @param data              the training examples; each partition's rows are read once and cached on its executor
+     * @param validation        validation examples, read and cached likewise, or null
+     * @param batchPerPartition rows each partition contributes to a step, and evaluates at a time, positive
+     * @param config            epochs, checkpoints, listeners, early stopping, progress; no metrics (they need the
+     *                          branches' outputs, which stay on the executors)
+     * @return the fitting's history
+     * @throws IllegalArgumentException when {@code fitting} is of another trainer, an example does not fit the model
+     *                                  (the message names the partition, the row and the input or target), the
+     *                                  data has no rows, or {@code config} asks for metrics
+     * @throws IllegalStateException    when the weighting strategy cannot be split (before any Spark job)
+     */
+    public History fit(Fitting fitting, JavaRDD<Example> data, JavaRDD<Example> validation, int batchPerPartition,
+                       FitConfig config) {
+        Objects.requireNonNull(fitting, "fitting");
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(config, "config");
+        if (fitting.trainer() != trainer) {
+            throw new IllegalArgumentException(layout.model() + ": the fitting trains another trainer than this "
+                    + "SparkTrainer's; make the SparkTrainer of fitting.trainer()");
+        }
+        if (batchPerPartition <= 0) {
+            throw new IllegalArgumentException("batchPerPartition must be positive, got " + batchPerPartition);
+        }
+        trainer.beginStep();
+        String run = UUID.randomUUID().toString();
+        Broadcast<byte[]> model = spark.broadcast(savedModel());
+        JavaRDD<PartitionBlock> blocks = cached(data);
+        JavaRDD<PartitionBlock> checks = validation == null ? null : cached(validation);
+        try {
+            int steps = steps(blocks, batchPerPartition, "training");
+            if (checks != null) {
+                steps(checks, batchPerPartition, "validation");
+            }
+            StepSource source = new StepSource() {
+                @Override
+                public long stepsInEpoch(long epoch) {
+                    return steps;
+                }
+
+                @Override
+                public Outcome step(long epoch, long index) {
+                    StepRecord record = SparkTrainer.this.step(blocks, model, run,
+                            Math.toIntExact(index * batchPerPartition), batchPerPartition, epoch);
+                    return new Outcome(record.losses(), record.examples());
+                }
+
+                @Override
+                public boolean validates() {
+                    return checks != null;
+                }
+
+                @Override
+                public Outcome validate(long epoch) {
+                    return evaluate(checks, model, run, batchPerPartition);
+                }
+            };
+            return fitting.fit(source, config);
+        } finally {
+            blocks.unpersist(false);
+            if (checks != null) {
+                checks.unpersist(false);
+            }
+            model.destroy();
+        }
+    }
+
+    /**
+     * One round of local SGD, as the driver averaged it.
+     *
+     * @param epoch      the epoch the round belongs to, from 0
+     * @param step       the model's step counter before the round
+     * @param localSteps the most local steps a partition took (the step counter moves on by as many)
+     * @param examples   the rows trained on in the round, over all partitions
+     * @param losses     the local steps' losses, averaged over those rows
+     */
+    public record RoundRecord(long epoch, long step, long localSteps, long examples, Losses losses) {
+    }
+
+    /**
+     * Trains with local SGD for {@code epochs} epochs: each round, every partition's replica takes the driver's
+     * parameters, layer states and optimiser state, trains {@code localSteps} steps of {@code batchPerPartition} of its
+     * own rows on its own (weighting strategy and optimiser included, as {@code Trainer.fit}), and the driver takes
+     * the plain average of the replicas' parameters, layer states, weighting state variables and optimiser states,
+     * and moves its step counter on by the most steps a replica took. Round {@code r} of an epoch trains on rows
+     * {@code [r·H·b, (r+1)·H·b)} of every partition ({@code H} local steps of {@code b} rows; fewer where a
+     * partition runs out), so an epoch has {@code ceil(longest partition / (H·b))} rounds; one Spark job a round
+     * instead of one a step. With one partition and {@code H = 1} it is exactly synchronous training (and one
+     * process); otherwise it is another algorithm, whose replicas drift apart between averages (see
+     * docs/distributed.md for when to choose it).
+     *
+     * @param localSteps steps each replica takes between averages, positive
+     * @return one record per round, in order
+     * @throws IllegalStateException    when the weighting strategy keeps Java-side state (DWA, GRADNORM, STCH, FAMO),
+     *                                  which replicas would each move on and averaging cannot merge (before any job)
+     * @throws IllegalArgumentException as {@link #fit(JavaRDD, int, int)}
+     */
+    public List<RoundRecord> fitLocal(JavaRDD<Example> data, int batchPerPartition, int localSteps, int epochs) {
+        Objects.requireNonNull(data, "data");
+        if (batchPerPartition <= 0 || localSteps <= 0 || epochs <= 0) {
+            throw new IllegalArgumentException("batchPerPartition, localSteps and epochs must be positive, got "
+                    + batchPerPartition + ", " + localSteps + " and " + epochs);
+        }
+        trainer.localState();
+        String run = UUID.randomUUID().toString();
+        Broadcast<byte[]> model = spark.broadcast(savedModel());
+        JavaRDD<PartitionBlock> blocks = cached(data);
+        List<RoundRecord> records = new ArrayList<>();
+        try {
+            long rows = (long) batchPerPartition * localSteps;
+            int longest = steps(blocks, 1, "training");
+            long rounds = (longest + rows - 1) / rows;
+            for (int e = 0; e < epochs; e++) {
+                long epoch = trainer.epoch();
+                for (long r = 0; r < rounds; r++) {
+                    records.add(round(blocks, model, run, Math.toIntExact(r * rows), batchPerPartition, localSteps,
+                            epoch));
+                }
+                trainer.endEpoch();
+            }
+            return records;
+        } finally {
+            blocks.unpersist(false);
+            model.destroy();
+        }
+    }
+
+    private RoundRecord round(JavaRDD<PartitionBlock> blocks, Broadcast<byte[]> model, String run, int from, int size,
+                              int localSteps, long epoch) {
+        long iteration = trainer.iteration();
+        Broadcast<ReplicaState> state = spark.broadcast(trainer.localState());
+        ReplicaLoader load = loader;
+        ExampleLayout checked = layout;
+        DataType type = trainer.options().dataType();
+        try {
+            LocalRound total = rethrowingBadInput(() -> blocks.treeAggregate((LocalRound) null,
+                    (sum, block) -> LocalRound.sum(sum, trainLocally(block, from, size, localSteps, state.value(),
+                            run, model, load, checked, type)),
+                    LocalRound::sum, treeDepth));
+            if (total == null) {
+                throw new IllegalStateException(layout.model() + ": the round at step " + iteration + " found no rows");
+            }
+            trainer.loadReplicaState(total.average(iteration + total.steps, trainer.epoch()));
+            double[] means = new double[total.lossSums.length - 1];
+            for (int i = 0; i < means.length; i++) {
+                means[i] = total.lossSums[i + 1] / total.examples;
+            }
+            return new RoundRecord(epoch, iteration, total.steps, total.examples,
+                    new Losses(total.lossSums[0] / total.examples, means));
+        } finally {
+            state.destroy();
+        }
+    }
+
+    /** One partition's local steps from {@code state}, or null when it has no rows left; runs on an executor. */
+    private static LocalRound trainLocally(PartitionBlock block, int from, int size, int localSteps,
+                                           ReplicaState state, String run, Broadcast<byte[]> model,
+                                           ReplicaLoader loader, ExampleLayout layout, DataType type) {
+        if (from >= block.rows) {
+            return null;
+        }
+        Trainer replica = Replicas.borrow(run, model::value, loader);
+        int start = from;
+        try {
+            replica.loadReplicaState(state);
+            long examples = 0;
+            int steps = 0;
+            double[] lossSums = null;
+            for (; steps < localSteps && start < block.rows; steps++, start += size) {
+                int to = Math.min(block.rows, start + size);
+                Losses losses = replica.fit(block.inputs(start, to, layout, type),
+                        block.targets(start, to, layout, type));
+                int n = to - start;
+                if (lossSums == null) {
+                    lossSums = new double[1 + losses.branchLosses().length];
+                }
+                lossSums[0] += losses.total() * n;
+                for (int i = 0; i < losses.branchLosses().length; i++) {
+                    lossSums[i + 1] += losses.branchLoss(i) * n;
+                }
+                examples += n;
+            }
+            return LocalRound.of(replica.localState(), examples, steps, lossSums);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(layout.model() + ": partition " + block.partition + ", rows from "
+                    + start + " of the partition: " + e.getMessage(), e);
+        } finally {
+            Replicas.giveBack(run, replica);
+        }
+    }
+
+    /** The data's partitions read, checked and cached as blocks (lazily: the first job reads them). */
+    private JavaRDD<PartitionBlock> cached(JavaRDD<Example> data) {
+        ExampleLayout checked = layout;
+        return data.mapPartitionsWithIndex(
+                (index, rows) -> Collections.singletonList(PartitionBlock.of(index, rows, checked)).iterator(),
+                true).persist(StorageLevel.MEMORY_AND_DISK());
+    }
+
+    /** The steps of an epoch over cached blocks: {@code ceil(longest partition / b)}; reads and checks every row. */
+    private int steps(JavaRDD<PartitionBlock> blocks, int batchPerPartition, String what) {
+        List<Integer> sizes = rethrowingBadInput(() -> blocks.map(block -> block.rows).collect());
+        int longest = sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
+        if (longest == 0) {
+            throw new IllegalArgumentException(layout.model() + ": the " + what + " data has no rows");
+        }
+        return (longest + batchPerPartition - 1) / batchPerPartition;
+    }
+
+    /**
+     * The driver's model's losses over every row of {@code blocks}, in inference mode: each partition evaluates its
+     * rows {@code size} at a time, and the example-weighted sums are added up.
+     */
+    private StepSource.Outcome evaluate(JavaRDD<PartitionBlock> blocks, Broadcast<byte[]> model, String run,
+                                        int size) {
+        Broadcast<ReplicaState> state = spark.broadcast(trainer.replicaState());
+        ReplicaLoader load = loader;
+        ExampleLayout checked = layout;
+        DataType type = trainer.options().dataType();
+        try {
+            double[] sums = rethrowingBadInput(() -> blocks.treeAggregate((double[]) null,
+                    (sum, block) -> added(sum, evaluated(block, size, state.value(), run, model, load, checked, type)),
+                    SparkTrainer::added, treeDepth));
+            if (sums == null || sums[0] == 0) {
+                throw new IllegalStateException(layout.model() + ": the validation data has no rows");
+            }
+            double n = sums[0];
+            double[] branches = new double[sums.length - 2];
+            for (int i = 0; i < branches.length; i++) {
+                branches[i] = sums[i + 2] / n;
+            }
+            return new StepSource.Outcome(new Losses(sums[1] / n, branches), (long) n);
+        } finally {
+            state.destroy();
+        }
+    }
+
+    /** {rows, total × rows, each branch's loss × rows} over a block, or null for an empty one; on an executor. */
+    private static double[] evaluated(PartitionBlock block, int size, ReplicaState state, String run,
+                                      Broadcast<byte[]> model, ReplicaLoader loader, ExampleLayout layout,
+                                      DataType type) {
+        if (block.rows == 0) {
+            return null;
+        }
+        Trainer replica = Replicas.borrow(run, model::value, loader);
+        try {
+            replica.loadReplicaState(state);
+            double[] sums = null;
+            for (int from = 0; from < block.rows; from += size) {
+                int to = Math.min(block.rows, from + size);
+                Losses losses = replica.evaluate(block.inputs(from, to, layout, type),
+                        block.targets(from, to, layout, type));
+                double n = to - from;
+                double[] part = new double[2 + losses.branchLosses().length];
+                part[0] = n;
+                part[1] = losses.total() * n;
+                for (int i = 0; i < losses.branchLosses().length; i++) {
+                    part[i + 2] = losses.branchLoss(i) * n;
+                }
+                sums = added(sums, part);
+            }
+            return sums;
+        } finally {
+            Replicas.giveBack(run, replica);
+        }
+    }
+
+    /** Elementwise sums, null standing for nothing. */
+    private static double[] added(double[] a, double[] b) {
+        if (a == null) {
+            return b;
+        }
+        if (b == null) {
+            return a;
+        }
+        double[] sum = a.clone();
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] += b[i];
+        }
+        return sum;
+    }
+
+    private StepRecord step(JavaRDD<PartitionBlock> blocks, Broadcast<byte[]> model, String run, int from, int size,
+                            long epoch) {
+        long iteration = trainer.iteration();
+        Broadcast<ReplicaState> state = spark.broadcast(trainer.beginStep());
+        ReplicaLoader load = loader;
+        ExampleLayout checked = layout;
+        DataType type = trainer.options().dataType();
+        try {
+            StepContribution total = rethrowingBadInput(() -> blocks.treeAggregate((StepContribution) null,
+                    (sum, block) -> StepContribution.sum(sum,
+                            contribute(block, from, size, state.value(), run, model, load, checked, type)),
+                    StepContribution::sum, treeDepth));
+            if (total == null) {
+                throw new IllegalStateException(layout.model() + ": step " + iteration + " found no rows");
+            }
+            Losses losses = trainer.applyStep(total);
+            return new StepRecord(epoch, iteration, total.examples(), losses, trainer.weights());
+        } finally {
+            state.destroy();
+        }
+    }
+
+    /** One partition's contribution to a step, or null when it has no rows left for it; runs on an executor. */
+    private static StepContribution contribute(PartitionBlock block, int from, int size, ReplicaState state,
+                                               String run, Broadcast<byte[]> model, ReplicaLoader loader,
+                                               ExampleLayout layout, DataType type) {
+        if (from >= block.rows) {
+            return null;
+        }
+        int to = Math.min(block.rows, from + size);
+        Trainer replica = Replicas.borrow(run, model::value, loader);
+        try {
+            replica.loadReplicaState(state);
+            return replica.contribute(block.inputs(from, to, layout, type), block.targets(from, to, layout, type));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(layout.model() + ": partition " + block.partition + ", rows " + from
+                    + " to " + (to - 1) + " of the partition: " + e.getMessage(), e);
+        } finally {
+            Replicas.giveBack(run, replica);
+        }
+    }
+
+    private byte[] savedModel() {
+        try {
+            Path file = Files.createTempFile("branchwise-driver", ".bwm");
+            try {
+                trainer.save(file);
+                return Files.readAllBytes(file);
+            } finally {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot save the model for the executors", e);
+        }
+    }
+
+    /**
+     * Runs a Spark job, turning a task's {@link IllegalArgumentException} (a malformed row) back into one on the
+     * driver, with the task's message, rather than Spark's wrapped stage failure.
+     */
+    static <T> T rethrowingBadInput(java.util.function.Supplier<T> job) {
+        try {
+            return job.get();
+        } catch (Exception e) {
+            // Spark's SparkException is checked but undeclared (Scala): caught here as any Exception.
+            IllegalArgumentException bad = badInput(e);
+            if (bad != null) {
+                throw bad;
+            }
+            if (e instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private static IllegalArgumentException badInput(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IllegalArgumentException iae && !(e instanceof IllegalArgumentException)) {
+                return new IllegalArgumentException(iae.getMessage(), e);
+            }
+            if (t instanceof SparkException && t.getCause() == null && t.getMessage() != null
+                    && t.getMessage().contains("java.lang.IllegalArgumentException: ")) {
+                // A cause that could not be shipped back: only its text is left.
+                String text = t.getMessage().substring(t.getMessage().indexOf("java.lang.IllegalArgumentException: ")
+                        + "java.lang.IllegalArgumentException: ".length());
+                int end = text.indexOf("\n\tat ");
+                return new IllegalArgumentException(end < 0 ? text : text.substring(0, end), e);
+            }
+        }
+        return null;
+    }
+}
