@@ -134,4 +134,13 @@ public final class AlignedMtlWeighter implements Weighter {
     public double[] weights() {
         return alpha.clone();
     }
+
+    /**
+     * True: the branch terms are batch-mean losses, so each branch's gradient over a batch is the examples-weighted
+     * sum of its shards'; the eigen-decomposition of their Gram matrix runs once, on the driver.
+     */
+    @Override
+    public boolean additiveOverExamples() {
+        return true;
+    }
 }

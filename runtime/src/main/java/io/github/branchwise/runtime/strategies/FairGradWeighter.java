@@ -94,4 +94,13 @@ public final class FairGradWeighter implements Weighter {
     public void restoreState(Map<String, INDArray> state) {
         weights = state.get("weights").toDoubleVector();
     }
+
+    /**
+     * True: the branch terms are batch-mean losses, so each branch's gradient over a batch is the examples-weighted
+     * sum of its shards'; the system over their Gram matrix is solved once, on the driver.
+     */
+    @Override
+    public boolean additiveOverExamples() {
+        return true;
+    }
 }

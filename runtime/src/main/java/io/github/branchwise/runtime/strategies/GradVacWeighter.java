@@ -243,4 +243,13 @@ public final class GradVacWeighter implements Weighter {
         }
         targets = restored;
     }
+
+    /**
+     * True: the branch terms are batch-mean losses, so each branch's gradient over a batch is the examples-weighted
+     * sum of its shards'; the cosines, the targets' update and the order are computed once, on the driver.
+     */
+    @Override
+    public boolean additiveOverExamples() {
+        return true;
+    }
 }

@@ -217,4 +217,14 @@ public final class ImtlWeighter implements Weighter {
         }
         return scales;
     }
+
+    /**
+     * True: every branch's term is its batch-mean loss (scaled by exp(sᵢ) under IMTL-L), so each branch's gradient over
+     * a batch is the examples-weighted sum of its shards'; the closed form over their Gram matrix, and sᵢ's gradient
+     * from the whole batch's losses, are computed once, on the driver.
+     */
+    @Override
+    public boolean additiveOverExamples() {
+        return true;
+    }
 }

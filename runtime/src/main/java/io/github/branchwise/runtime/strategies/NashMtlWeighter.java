@@ -131,4 +131,13 @@ public final class NashMtlWeighter implements Weighter {
         alpha = state.get("alpha").toDoubleVector();
         step = state.get("step").getLong(0);
     }
+
+    /**
+     * True: the branch terms are batch-mean losses, so each branch's gradient over a batch is the examples-weighted
+     * sum of its shards'; the bargaining system over their Gram matrix is solved once, on the driver.
+     */
+    @Override
+    public boolean additiveOverExamples() {
+        return true;
+    }
 }

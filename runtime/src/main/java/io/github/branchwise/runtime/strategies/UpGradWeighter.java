@@ -90,4 +90,13 @@ public final class UpGradWeighter implements Weighter {
     public double[] weights() {
         return coefficients.clone();
     }
+
+    /**
+     * True: the branch terms are batch-mean losses, so each branch's gradient over a batch is the examples-weighted
+     * sum of its shards'; the box QPs over their Gram matrix are solved once, on the driver.
+     */
+    @Override
+    public boolean additiveOverExamples() {
+        return true;
+    }
 }

@@ -9,8 +9,10 @@ import io.github.branchwise.annotations.Convention;
 import io.github.branchwise.annotations.EpochMean;
 import io.github.branchwise.annotations.GradNormScope;
 import io.github.branchwise.annotations.GradNormWarmup;
+import io.github.branchwise.annotations.GradVacGroups;
 import io.github.branchwise.annotations.GradientSource;
 import io.github.branchwise.annotations.HeadGradients;
+import io.github.branchwise.annotations.ImtlMode;
 import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.annotations.MgdaNormalization;
 import io.github.branchwise.annotations.PcGradOrder;
@@ -179,6 +181,20 @@ class SplitStepTest {
     }
 
     @Test
+    void theGramMatrixStrategiesSplitEqualWhole() throws Exception {
+        // Their weights come from the Gram matrix of the summed branch gradients, on the driver; IMTL's learned
+        // scales and GradVac's targets and seeded order are the driver's too.
+        for (Supplier<WeightingSpec> spec : java.util.List.<Supplier<WeightingSpec>>of(
+                () -> WeightingSpec.imtl(ImtlMode.HYBRID, GradientSource.PARAMETERS),
+                () -> WeightingSpec.imtl(ImtlMode.GRADIENT, GradientSource.PARAMETERS),
+                () -> WeightingSpec.alignedMtl(GradientSource.PARAMETERS),
+                () -> WeightingSpec.gradVac(0.5, GradVacGroups.PER_LAYER), WeightingSpec::upGrad,
+                WeightingSpec::nashMtl, () -> WeightingSpec.nashMtl(0.5, 3), () -> WeightingSpec.fairGrad(2.0))) {
+            assertSplitMatchesWhole(spec, DataType.DOUBLE, 1e-10);
+        }
+    }
+
+    @Test
     void nonDefaultConventionsSplitEqualWhole() throws Exception {
         assertSplitMatchesWhole(() -> WeightingSpec.mgda(Convention.BRANCHWISE, MgdaNormalization.L2,
                 HeadGradients.PLAIN), DataType.DOUBLE, 1e-10);
@@ -294,8 +310,9 @@ class SplitStepTest {
     void strategiesNotAdditiveOverExamplesAreRefusedWithTheReason() {
         // GLS (a geometric mean), STCH (log losses, a log-sum-exp) and FAMO (coefficients 1/Lᵢ, and a second pass
         // after the update): their gradients' coefficients depend on the whole batch's mean losses.
+        // SDMGrad and MoDo split each batch into three samples of their own, which shards cannot reproduce.
         for (WeightingSpec spec : java.util.List.of(WeightingSpec.gls(), WeightingSpec.stch(1, 0),
-                WeightingSpec.famo(0.025, 0.001))) {
+                WeightingSpec.famo(0.025, 0.001), WeightingSpec.sdmGrad(0.3, 20), WeightingSpec.moDo(0.001, 0.1))) {
             Trainer driver = trainer(spec, DataType.DOUBLE);
             IllegalStateException e = assertThrows(IllegalStateException.class, driver::beginStep);
             String name = spec.weighting().name();
