@@ -14,7 +14,6 @@ import io.github.branchwise.annotations.HeadGradients;
 import io.github.branchwise.annotations.MgdaNormalization;
 import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.LossWeighting;
-import io.github.branchwise.runtime.TrainingOptions;
 import io.github.branchwise.runtime.training.Trainer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,8 +31,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.Adam;
 
 /**
  * Synchronous training on {@code local[2]} against one process trained on the concatenated batches (the class
@@ -59,17 +56,7 @@ class SparkTrainerTest {
     }
 
     private static SparkTrunkTrainingModel model(LossWeighting weighting, DataType type) {
-        return SparkTrunkTrainingModel.create(TrainingOptions.builder().seed(5).updater(new Adam(0.05))
-                .weighting(weighting).dataType(type).build());
-    }
-
-    /** Rows of examples as model arrays: {@code column} -1 for the input, else the branch's target. */
-    private static INDArray stack(List<Example> rows, int kind, int index, DataType type) {
-        float[][] values = new float[rows.size()][];
-        for (int r = 0; r < rows.size(); r++) {
-            values[r] = kind == 0 ? rows.get(r).inputs()[index] : rows.get(r).targets()[index];
-        }
-        return Nd4j.createFromArray(values).castTo(type);
+        return OneProcess.model(weighting, type);
     }
 
     private static void assertSparkMatchesOneProcess(LossWeighting weighting, DataType type, double tolerance) {
@@ -82,22 +69,10 @@ class SparkTrainerTest {
                 .fit(data, PER_PARTITION, 2);
         assertEquals(6, records.size());
 
-        Trainer reference = model(weighting, type).trainer();
-        List<Losses> referenceLosses = new ArrayList<>();
-        List<double[]> referenceWeights = new ArrayList<>();
-        for (int epoch = 0; epoch < 2; epoch++) {
-            for (int from = 0; from < 7; from += PER_PARTITION) {
-                List<Example> batch = new ArrayList<>();
-                for (List<Example> partition : partitions) {
-                    batch.addAll(partition.subList(Math.min(from, partition.size()),
-                            Math.min(from + PER_PARTITION, partition.size())));
-                }
-                referenceLosses.add(reference.fit(new INDArray[] {stack(batch, 0, 0, type)},
-                        new INDArray[] {stack(batch, 1, 0, type), stack(batch, 1, 1, type)}));
-                referenceWeights.add(reference.weights());
-            }
-            reference.endEpoch();
-        }
+        OneProcess.Run run = OneProcess.train(weighting, type, partitions, PER_PARTITION, 2);
+        Trainer reference = run.trainer();
+        List<Losses> referenceLosses = run.losses();
+        List<double[]> referenceWeights = run.weights();
         for (int s = 0; s < records.size(); s++) {
             String what = weighting.weighting() + " step " + s;
             assertEquals(s == 2 || s == 5 ? 1 : 6, records.get(s).examples(), what);
