@@ -50,6 +50,15 @@ import java.util.Optional;
  * @param stchWarmupEpochs STCH: the warm-up epochs before the one that measures the nadir point
  * @param famoLearningRate FAMO: the logits' Adam learning rate
  * @param famoWeightDecay FAMO: the logits' L2 weight decay
+ * @param gradDropLeak GRADDROP: the leak ℓ
+ * @param dbMtlBeta DB_MTL: the moving averages' β
+ * @param dbMtlBetaSigma DB_MTL: the decay of β
+ * @param mocoBeta MOCO: the tracking rate β
+ * @param mocoBetaSigma MOCO: the decay of β
+ * @param mocoGamma MOCO: the weights' step size γ
+ * @param mocoGammaSigma MOCO: the decay of γ
+ * @param mocoRho MOCO: the L2 regularisation ρ
+ * @param excessMtlStepSize EXCESS_MTL: the robust step size η
  */
 public record WeightingDescriptor(
         Weighting kind,
@@ -81,7 +90,16 @@ public record WeightingDescriptor(
         double stchMu,
         long stchWarmupEpochs,
         double famoLearningRate,
-        double famoWeightDecay) {
+        double famoWeightDecay,
+        double gradDropLeak,
+        double dbMtlBeta,
+        double dbMtlBetaSigma,
+        double mocoBeta,
+        double mocoBetaSigma,
+        double mocoGamma,
+        double mocoGammaSigma,
+        double mocoRho,
+        double excessMtlStepSize) {
     /** Copies the weights. */
     public WeightingDescriptor {
         weights = List.copyOf(weights);

@@ -301,6 +301,25 @@ public enum Message {
     /** A CAGrad rescale other than 0, 1 or 2. */
     CAGRAD_RESCALE("CaGradRescale",
             "CAGRAD caGradRescale must be 0 (no rescaling), 1 (divide by 1 + c²) or 2 (divide by 1 + c); %s is not"),
+    /** A GradDrop leak outside [0, 1]. */
+    GRADDROP_LEAK("GradDropLeak", "GRADDROP gradDropLeak must be in [0, 1]; %s is not"),
+    /** A DB-MTL β outside [0, 1]. */
+    DB_MTL_BETA("DbMtlBeta", "DB_MTL dbMtlBeta must be in [0, 1]; %s is not"),
+    /** A DB-MTL decay of β that is negative or not finite. */
+    DB_MTL_BETA_SIGMA("DbMtlBetaSigma", "DB_MTL dbMtlBetaSigma must be finite and not negative; %s is not"),
+    /** A MoCo β outside (0, 1]. */
+    MOCO_BETA("MocoBeta", "MOCO mocoBeta must be in (0, 1]; %s is not"),
+    /** A MoCo decay of β that is negative or not finite. */
+    MOCO_BETA_SIGMA("MocoBetaSigma", "MOCO mocoBetaSigma must be finite and not negative; %s is not"),
+    /** A MoCo γ that is negative or not finite. */
+    MOCO_GAMMA("MocoGamma", "MOCO mocoGamma must be finite and not negative; %s is not"),
+    /** A MoCo decay of γ that is negative or not finite. */
+    MOCO_GAMMA_SIGMA("MocoGammaSigma", "MOCO mocoGammaSigma must be finite and not negative; %s is not"),
+    /** A MoCo ρ that is negative or not finite. */
+    MOCO_RHO("MocoRho", "MOCO mocoRho must be finite and not negative; %s is not"),
+    /** An ExcessMTL step size that is negative or not finite. */
+    EXCESS_MTL_STEP_SIZE("ExcessMtlStepSize",
+            "EXCESS_MTL excessMtlStepSize must be finite and not negative; %s is not"),
 
     // ----- Processing -----
     /** A model that still refers to missing types in the last round. */

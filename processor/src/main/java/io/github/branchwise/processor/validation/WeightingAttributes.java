@@ -21,7 +21,9 @@ final class WeightingAttributes {
             "rampUnit", "schedule", "temperature", "asymmetry", "sharedLayer", "strategy", "convention", "headGradients",
             "mgdaNormalization", "uncertaintyScale", "initialLogVariance", "gradNormWarmup", "gradNormScope",
             "pcGradOrder", "epochMean", "gradientSource",
-            "caGradRadius", "caGradRescale", "stchMu", "stchWarmupEpochs", "famoLearningRate", "famoWeightDecay");
+            "caGradRadius", "caGradRescale", "stchMu", "stchWarmupEpochs", "famoLearningRate", "famoWeightDecay",
+            "gradDropLeak", "dbMtlBeta", "dbMtlBetaSigma", "mocoBeta", "mocoBetaSigma", "mocoGamma", "mocoGammaSigma",
+            "mocoRho", "excessMtlStepSize");
 
     /** The attributes each weighting reads; RLW and GLS read none. */
     private static final Map<String, Set<String>> USED = Map.ofEntries(
@@ -39,6 +41,10 @@ final class WeightingAttributes {
             Map.entry("CAGRAD", Set.of("caGradRadius", "caGradRescale")),
             Map.entry("STCH", Set.of("stchMu", "stchWarmupEpochs")),
             Map.entry("FAMO", Set.of("famoLearningRate", "famoWeightDecay")),
+            Map.entry("GRADDROP", Set.of("gradDropLeak")),
+            Map.entry("DB_MTL", Set.of("dbMtlBeta", "dbMtlBetaSigma")),
+            Map.entry("MOCO", Set.of("mocoBeta", "mocoBetaSigma", "mocoGamma", "mocoGammaSigma", "mocoRho")),
+            Map.entry("EXCESS_MTL", Set.of("excessMtlStepSize")),
             Map.entry("CUSTOM", Set.of("strategy")));
 
     /** With a schedule class, SCHEDULED reads the class alone. */

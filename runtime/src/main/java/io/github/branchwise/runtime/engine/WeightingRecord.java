@@ -67,6 +67,15 @@ final class WeightingRecord {
         record.put("stchWarmupEpochs", weighting.stchWarmupEpochs());
         record.put("famoLearningRate", weighting.famoLearningRate());
         record.put("famoWeightDecay", weighting.famoWeightDecay());
+        record.put("gradDropLeak", weighting.gradDropLeak());
+        record.put("dbMtlBeta", weighting.dbMtlBeta());
+        record.put("dbMtlBetaSigma", weighting.dbMtlBetaSigma());
+        record.put("mocoBeta", weighting.mocoBeta());
+        record.put("mocoBetaSigma", weighting.mocoBetaSigma());
+        record.put("mocoGamma", weighting.mocoGamma());
+        record.put("mocoGammaSigma", weighting.mocoGammaSigma());
+        record.put("mocoRho", weighting.mocoRho());
+        record.put("excessMtlStepSize", weighting.excessMtlStepSize());
         return JSON.writeValueAsBytes(record);
     }
 
@@ -109,6 +118,11 @@ final class WeightingRecord {
                 case STCH -> LossWeighting.stch(number(record, "stchMu"), integer(record, "stchWarmupEpochs"));
                 case FAMO -> LossWeighting.famo(number(record, "famoLearningRate"),
                         number(record, "famoWeightDecay"));
+                case GRADDROP -> LossWeighting.gradDrop(number(record, "gradDropLeak"));
+                case DB_MTL -> LossWeighting.dbMtl(number(record, "dbMtlBeta"), number(record, "dbMtlBetaSigma"));
+                case MOCO -> LossWeighting.moco(number(record, "mocoBeta"), number(record, "mocoBetaSigma"),
+                        number(record, "mocoGamma"), number(record, "mocoGammaSigma"), number(record, "mocoRho"));
+                case EXCESS_MTL -> LossWeighting.excessMtl(number(record, "excessMtlStepSize"));
                 case CUSTOM -> LossWeighting.custom(type(text(record, "strategy"), loader));
             };
         } catch (ClassNotFoundException e) {

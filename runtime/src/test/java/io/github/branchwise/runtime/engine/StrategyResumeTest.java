@@ -47,7 +47,12 @@ class StrategyResumeTest {
                 WeightingSpec.gradNorm(1.5, "", HeadGradients.PLAIN, GradNormWarmup.FIRST_EPOCH,
                         GradNormScope.ALL_SHARED, EpochMean.PER_EXAMPLE, GradientSource.REPRESENTATION_BATCH_SUM),
                 WeightingSpec.caGrad(), WeightingSpec.caGrad(0.8, 2),
-                WeightingSpec.stch(1.0, 1), WeightingSpec.stch(0.5, 2), WeightingSpec.famo(0.025, 0.001));
+                WeightingSpec.stch(1.0, 1), WeightingSpec.stch(0.5, 2), WeightingSpec.famo(0.025, 0.001),
+                // Per-value state (moving averages, AdaGrad sums) and GradDrop's seeded draws.
+                WeightingSpec.gradDrop(0), WeightingSpec.gradDrop(0.25), WeightingSpec.dbMtl(0.9, 0),
+                WeightingSpec.dbMtl(0.8, 0.5), WeightingSpec.moco(0.5, 0.5, 0.1, 0.5, 0),
+                WeightingSpec.moco(0.7, 0.2, 0.5, 0.3, 0.1), WeightingSpec.excessMtl(0.01),
+                WeightingSpec.excessMtl(0.5));
     }
 
     private static final INDArray[] X = {TestArrays.gaussian(1, 6, 3)};
