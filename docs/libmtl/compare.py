@@ -177,7 +177,8 @@ def main():
     dtype = torch.float64 if args.double else torch.float32
     torch.set_default_dtype(dtype)
     commit = extract_libmtl(args.libmtl_git, "/tmp/libmtl-compare")
-    classes = load_weightings("/tmp/libmtl-compare", ["EW", "UW", "DWA", "RLW", "GLS", "GradNorm", "PCGrad", "MGDA"])
+    classes = load_weightings("/tmp/libmtl-compare", ["EW", "UW", "DWA", "RLW", "GLS", "GradNorm", "PCGrad", "MGDA",
+                                                         "DB_MTL", "MoCo", "ExcessMTL"])
 
     rng = np.random.default_rng(4)
     r4 = lambda a: np.round(a, 4)
@@ -219,6 +220,11 @@ def main():
              ("MGDA_rep", "MGDA", {"mgda_gn": "none"}, "weights_after"),
              ("MGDA_l2_rep", "MGDA", {"mgda_gn": "l2"}, "weights_after"),
              ("GradNorm_rep", "GradNorm", {"alpha": 1.5}, "weights_before"),
+             # LibMTL's config.py defaults. DB_MTL returns ones (Branchwise reports its scales αᵢ): not compared.
+             ("DB_MTL", "DB_MTL", {"DB_beta": 0.9, "DB_beta_sigma": 0.0}, None),
+             ("MoCo", "MoCo", {"MoCo_beta": 0.5, "MoCo_beta_sigma": 0.5, "MoCo_gamma": 0.1,
+                               "MoCo_gamma_sigma": 0.5, "MoCo_rho": 0.0}, "weights_after"),
+             ("ExcessMTL", "ExcessMTL", {"robust_step_size": 0.01}, "weights_after"),
              # Controls: Branchwise's defaults against LibMTL, to show the conventions matter on this problem.
              ("UW_default", "UW", {}, "weights_before"),
              ("GradNorm_default", "GradNorm", {"alpha": 1.5}, "weights_before"),

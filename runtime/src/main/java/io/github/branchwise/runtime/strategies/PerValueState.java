@@ -62,7 +62,7 @@ final class PerValueState {
         });
     }
 
-    /** Σ over all parameters of the state's values, squared, per branch pair: the Gram matrix of the state. */
+    /** Adds {@code rows[i]·rows[j]} to {@code gram[i][j]} for every pair: one parameter's share of a Gram matrix. */
     static void accumulateGram(double[][] rows, double[][] gram) {
         int k = rows.length;
         int n = rows[0].length;

@@ -68,6 +68,11 @@ public final class LibMtlComparisonMain {
                 io.github.branchwise.annotations.GradNormScope.ALL_SHARED,
                 io.github.branchwise.annotations.EpochMean.PER_EXAMPLE,
                 io.github.branchwise.annotations.GradientSource.REPRESENTATION_BATCH_SUM));
+        // The element-wise strategies, with LibMTL's defaults (their own defaults too); GradDrop is not compared: LibMTL
+        // runs it on the representation only, with torch's generator.
+        strategies.put("DB_MTL", LossWeighting.dbMtl());
+        strategies.put("MoCo", LossWeighting.moco());
+        strategies.put("ExcessMTL", LossWeighting.excessMtl());
         // Controls: Branchwise's own defaults, which LibMTL's numbers should not match where the conventions differ.
         strategies.put("UW_default", LossWeighting.uncertainty());
         strategies.put("GradNorm_default", LossWeighting.gradNorm());
