@@ -24,12 +24,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * parameters, in their creation order and C order within each: a run repeats, and a resumed run draws what the
  * uninterrupted one would. No other state.
  *
- * <p>Where this differs from LibMTL: LibMTL applies GradDrop only to the gradient with respect to the shared
- * representation ({@code rep_grad}), its per-branch gradients multiplied by the sign of the representation and
- * summed over the batch before the purity is taken, and back-propagates the masked representation gradient through
- * the trunk. Branchwise applies it to the gradients of the shared parameters (the paper's formula with the
- * parameters as the layer GradDrop sits after; Chen et al. also describe it for any layer), since the trainer
- * cannot back-propagate a modified representation gradient into the trunk; so the numbers differ from LibMTL's.
+ * <p>Where this differs from the paper and LibMTL: both apply GradDrop to the gradient with respect to the shared
+ * representation (the activations of the last shared layer, LibMTL's {@code rep_grad}), each branch's gradient
+ * multiplied by the sign of the activation and summed over the batch before the purity is taken, and back-propagate
+ * the masked representation gradient through the trunk. Branchwise applies the same per-value rule to the gradients of
+ * the shared parameters, because its trainer cannot feed a modified representation gradient back through the trunk
+ * (the branch passes give parameter gradients; a representation-level GradDrop would need one more backward pass of
+ * the trunk from a given output gradient). The masks then act on every shared weight rather than on every activation,
+ * so the numbers differ from LibMTL's and are not compared with them (docs/libmtl-comparison.md).
  */
 public final class GradDropWeighter implements Weighter {
     /** LibMTL's constant in the purity's denominator, which keeps it finite where every branch's value is 0. */
