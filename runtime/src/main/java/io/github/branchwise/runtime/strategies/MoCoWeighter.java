@@ -22,8 +22,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code MoCo_gamma_sigma}, {@code MoCo_rho}. Without {@code @Shared} parameters every parameter counts as shared.
  *
  * <p>The tracked gradients are kept per value of the shared parameters and saved with the model (with λ and the step
- * count), so a resumed run continues exactly. Three Java passes per step over the shared gradients: their norms (the
- * Gram matrix's diagonal), the update of y with {@code YYᵀ}, and the update. {@link #weights()} gives λ.
+ * count), so a resumed run continues exactly. Two Java passes per step over the shared gradients (see
+ * {@link #combineGradients}). {@link #weights()} gives λ.
  *
  * <p>A branch whose shared gradient is 0 contributes {@code ĝᵢ = 0} (finite, from the 1e-8).
  */
@@ -82,37 +82,51 @@ public final class MoCoWeighter implements Weighter {
         return true;
     }
 
+    /**
+     * Two Java passes over the shared gradients. The first reads the products of the old tracked gradients and the new
+     * branch gradients ({@code yᵢ·yⱼ}, {@code yᵢ·gⱼ}, {@code gᵢ·gⱼ}), from which the norms {@code ‖gᵢ‖} and the Gram
+     * matrix of the updated {@code yᵢ = (1 − r)·yᵢ + r·sᵢ·gᵢ} follow by expanding the products; the second updates
+     * y value by value and writes {@code Σ λᵢ·yᵢ}. So y is read and written once per step, and the Gram matrix of
+     * the new y needs no pass of its own.
+     */
     @Override
     public Map<String, INDArray> combineGradients(BranchGradients gradients) {
         int k = gradients.branches();
         List<String> shared = PerValueState.sharedOrAll(gradients);
         double[] losses = gradients.losses();
-        double[][] gram = gradients.gram(shared);
+        double[][] yy = new double[k][k];
+        double[][] yg = new double[k][k];
+        double[][] gg = new double[k][k];
+        gradients.read(shared, (parameter, values) -> {
+            double[][] y = tracked.of(parameter, k, values[0].length);
+            PerValueState.accumulateGram(y, yy);
+            PerValueState.accumulateGram(values, gg);
+            for (int i = 0; i < k; i++) {
+                for (int j = 0; j < k; j++) {
+                    yg[i][j] += BranchGradients.dot(y[i], values[j]);
+                }
+            }
+        });
         double[] scale = new double[k];
         for (int i = 0; i < k; i++) {
-            scale[i] = losses[i] / (Math.sqrt(Math.max(gram[i][i], 0)) + EPSILON);
+            scale[i] = losses[i] / (Math.sqrt(Math.max(gg[i][i], 0)) + EPSILON);
         }
         steps++;
         double rate = beta / Math.pow(steps, betaSigma);
-        double[][] yy = new double[k][k];
-        gradients.read(shared, (parameter, values) -> {
-            double[][] y = tracked.of(parameter, k, values[0].length);
-            for (int i = 0; i < k; i++) {
-                double[] yi = y[i];
-                double[] gi = values[i];
-                double si = scale[i];
-                for (int v = 0; v < yi.length; v++) {
-                    yi[v] -= rate * (yi[v] - gi[v] * si);
-                }
+        double keep = 1 - rate;
+        double[][] updated = new double[k][k];
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < k; j++) {
+                updated[i][j] = keep * keep * yy[i][j] + keep * rate * (scale[j] * yg[i][j] + scale[i] * yg[j][i])
+                        + rate * rate * scale[i] * scale[j] * gg[i][j];
             }
-            PerValueState.accumulateGram(y, yy);
-        });
+        }
         double step = gamma / Math.pow(steps, gammaSigma);
         double[] moved = new double[k];
         for (int i = 0; i < k; i++) {
             double product = rho * lambda[i];
             for (int j = 0; j < k; j++) {
-                product += yy[i][j] * lambda[j];
+                product += updated[i][j] * lambda[j];
             }
             moved[i] = lambda[i] - step * product;
         }
@@ -120,8 +134,20 @@ public final class MoCoWeighter implements Weighter {
         lambda = l;
         double[] ones = new double[k];
         Arrays.fill(ones, 1.0);
-        return gradients.combine(ones, shared,
-                (parameter, values, out) -> PerValueState.combine(l, tracked.of(parameter, k, out.length), out));
+        return gradients.combine(ones, shared, (parameter, values, out) -> {
+            double[][] y = tracked.of(parameter, k, out.length);
+            for (int i = 0; i < k; i++) {
+                double[] yi = y[i];
+                double[] gi = values[i];
+                double si = rate * scale[i];
+                double li = l[i];
+                for (int v = 0; v < yi.length; v++) {
+                    double next = keep * yi[v] + si * gi[v];
+                    yi[v] = next;
+                    out[v] += li * next;
+                }
+            }
+        });
     }
 
     @Override
