@@ -186,7 +186,7 @@ def main():
     commit = extract_libmtl(args.libmtl_git, "/tmp/libmtl-compare")
     classes = load_weightings("/tmp/libmtl-compare", ["EW", "UW", "DWA", "RLW", "GLS", "GradNorm", "PCGrad", "MGDA",
                                                        "CAGrad", "STCH", "FAMO", "IMTL", "Aligned_MTL", "GradVac",
-                                                       "FairGrad"])
+                                                       "FairGrad", "DB_MTL", "MoCo", "ExcessMTL"])
 
     rng = np.random.default_rng(4)
     r4 = lambda a: np.round(a, 4)
@@ -243,6 +243,11 @@ def main():
              ("GradVac_matrix", "GradVac", {"GradVac_beta": 0.5, "GradVac_group_type": 2}, "weights_after"),
              ("FairGrad", "FairGrad", {"FairGrad_alpha": 1.0}, "weights_after"),
              ("FairGrad_alpha2", "FairGrad", {"FairGrad_alpha": 2.0}, "weights_after"),
+             # LibMTL's config.py defaults. DB_MTL returns ones (Branchwise reports its scales αᵢ): not compared.
+             ("DB_MTL", "DB_MTL", {"DB_beta": 0.9, "DB_beta_sigma": 0.0}, None),
+             ("MoCo", "MoCo", {"MoCo_beta": 0.5, "MoCo_beta_sigma": 0.5, "MoCo_gamma": 0.1,
+                               "MoCo_gamma_sigma": 0.5, "MoCo_rho": 0.0}, "weights_after"),
+             ("ExcessMTL", "ExcessMTL", {"robust_step_size": 0.01}, "weights_after"),
              # Controls: Branchwise's defaults against LibMTL, to show the conventions matter on this problem.
              ("UW_default", "UW", {}, "weights_before"),
              ("GradNorm_default", "GradNorm", {"alpha": 1.5}, "weights_before"),

@@ -237,4 +237,46 @@ public @interface WeightedLoss {
      * proportional fairness, larger: fairer to the worst branch). LibMTL's default (config.py), 1.
      */
     double fairGradAlpha() default 1.0;
+
+    /**
+     * For {@link Weighting#GRADDROP}: the leak ℓ, the fraction of a dropped gradient that is kept, in [0, 1]. Chen et
+     * al.'s and LibMTL's default, 0 (1 gives the plain sum).
+     */
+    double gradDropLeak() default 0.0;
+
+    /**
+     * For {@link Weighting#DB_MTL}: β, the weight of the past in the moving averages of the log-loss gradients, in
+     * [0, 1]. LibMTL's default ({@code DB_beta}), 0.9.
+     */
+    double dbMtlBeta() default 0.9;
+
+    /**
+     * For {@link Weighting#DB_MTL}: σ, the decay of β with the step t ({@code β/t^σ}); finite, not negative. LibMTL's
+     * default ({@code DB_beta_sigma}), 0: no decay.
+     */
+    double dbMtlBetaSigma() default 0.0;
+
+    /**
+     * For {@link Weighting#MOCO}: β, the rate at which the tracked gradients follow the branch gradients, in (0, 1].
+     * LibMTL's default ({@code MoCo_beta}), 0.5.
+     */
+    double mocoBeta() default 0.5;
+
+    /** For {@link Weighting#MOCO}: the decay σ of β ({@code β/t^σ}); finite, not negative. LibMTL's default, 0.5. */
+    double mocoBetaSigma() default 0.5;
+
+    /** For {@link Weighting#MOCO}: γ, the step size of the weights λ; finite, not negative. LibMTL's default, 0.1. */
+    double mocoGamma() default 0.1;
+
+    /** For {@link Weighting#MOCO}: the decay σ of γ ({@code γ/t^σ}); finite, not negative. LibMTL's default, 0.5. */
+    double mocoGammaSigma() default 0.5;
+
+    /** For {@link Weighting#MOCO}: ρ, the L2 regularisation of λ's step; finite, not negative. LibMTL's default, 0. */
+    double mocoRho() default 0.0;
+
+    /**
+     * For {@link Weighting#EXCESS_MTL}: the robust step size η of the weights' multiplicative update; finite, not
+     * negative. LibMTL's default ({@code robust_step_size}), 0.01.
+     */
+    double excessMtlStepSize() default 0.01;
 }

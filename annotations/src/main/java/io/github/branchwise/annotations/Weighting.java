@@ -7,8 +7,9 @@ package io.github.branchwise.annotations;
  * {@link #DWA}, {@link #RLW}, {@link #GLS}, {@link #STCH}, {@link #FAMO}) cost one forward and backward pass per step,
  * like a single loss (FAMO one forward pass more). The gradient-level ones ({@link #GRADNORM}, {@link #PCGRAD},
  * {@link #MGDA}, {@link #CAGRAD}, {@link #IMTL} but for its loss-only mode, {@link #ALIGNED_MTL},
- * {@link #GRADVAC}, {@link #UPGRAD}, {@link #NASH_MTL}, {@link #FAIRGRAD}) need each branch's own gradient and cost
- * about K passes per step ({@link #SDMGRAD} and {@link #MODO} 3K passes over a third of the batch each). The README's
+ * {@link #GRADVAC}, {@link #UPGRAD}, {@link #NASH_MTL}, {@link #FAIRGRAD}, {@link #GRADDROP}, {@link #DB_MTL},
+ * {@link #MOCO}, {@link #EXCESS_MTL}) need each branch's own gradient and cost about K passes per step
+ * ({@link #SDMGRAD} and {@link #MODO} 3K passes over a third of the batch each). The README's
  * strategy table gives the measured costs and when to use which.
  */
 public enum Weighting {
@@ -152,6 +153,34 @@ public enum Weighting {
      * updated with the gradient of {@code Σ wᵢ·Lᵢ}.
      */
     FAIRGRAD,
+    /**
+     * Gradient Sign Dropout, Chen et al. (NeurIPS 2020): the network trains on {@code Σ Lᵢ}; per value of the shared
+     * parameters' gradient, with the sign purity {@code P = ½·(1 + Σ gᵢ / Σ |gᵢ|)} and a uniform draw U from the
+     * model's seeded stream, only the positive branch gradients are kept if {@code P > U}, only the negative ones
+     * otherwise; the dropped ones keep the fraction {@link WeightedLoss#gradDropLeak()}. Each branch's own parameters
+     * get their plain gradient. LibMTL applies it to the shared representation's gradient instead (see the README).
+     */
+    GRADDROP,
+    /**
+     * Dual-Balancing Multi-Task Learning, Lin et al. (2023): on the shared parameters, moving averages
+     * {@code mᵢ ← bᵢ + (β/t^σ)·(mᵢ − bᵢ)} of the gradients of the log losses {@code bᵢ = ∇Lᵢ/(Lᵢ + 1e-8)}
+     * ({@link WeightedLoss#dbMtlBeta()}, {@link WeightedLoss#dbMtlBetaSigma()}), each scaled to the largest one's
+     * norm: update {@code Σ (maxⱼ‖mⱼ‖/‖mᵢ‖)·mᵢ}. Each branch's own parameters get {@code ∇Lᵢ/(Lᵢ + 1e-8)}.
+     */
+    DB_MTL,
+    /**
+     * MoCo, Fernando et al. (ICLR 2023): on the shared parameters, tracked gradients
+     * {@code yᵢ ← yᵢ − (β/t^βσ)·(yᵢ − Lᵢ·gᵢ/‖gᵢ‖)} and weights {@code λ ← softmax(λ − (γ/t^γσ)·(YYᵀ + ρI)·λ)}
+     * (the {@code moco*} attributes); update {@code Σ λᵢ·yᵢ}. Each branch's own parameters get their plain gradient.
+     */
+    MOCO,
+    /**
+     * ExcessMTL, He et al. (ICML 2024): loss weights that grow with each branch's excess risk, estimated as
+     * {@code eᵢ = Σ gᵢ²/√(Σₜ gᵢ²)} over the shared parameters (AdaGrad sums kept per value):
+     * {@code wᵢ ← wᵢ·exp(η·eᵢ/eᵢ(1))} renormalised to sum to K, η = {@link WeightedLoss#excessMtlStepSize()};
+     * update {@code Σ wᵢ·∇Lᵢ}.
+     */
+    EXCESS_MTL,
     /** The user's own strategy: a class implementing {@code io.github.branchwise.runtime.weighting.Weighter}. */
     CUSTOM
 }

@@ -484,6 +484,24 @@ final class RuleCases {
                 of(Message.FAIRGRAD_ALPHA, "class M", model(
                         "@WeightedLoss(weighting = Weighting.FAIRGRAD, fairGradAlpha = 0) public abstract class M",
                         "@Shared " + SHARED)),
+                of(Message.GRADDROP_LEAK, "class M", model("@WeightedLoss(weighting = Weighting.GRADDROP, "
+                        + "gradDropLeak = 1.5) public abstract class M", "@Shared " + SHARED)),
+                of(Message.DB_MTL_BETA, "class M", model("@WeightedLoss(weighting = Weighting.DB_MTL, "
+                        + "dbMtlBeta = -0.1) public abstract class M", "@Shared " + SHARED)),
+                of(Message.DB_MTL_BETA_SIGMA, "class M", model("@WeightedLoss(weighting = Weighting.DB_MTL, "
+                        + "dbMtlBetaSigma = -1) public abstract class M", "@Shared " + SHARED)),
+                of(Message.MOCO_BETA, "class M", model("@WeightedLoss(weighting = Weighting.MOCO, "
+                        + "mocoBeta = 0) public abstract class M", "@Shared " + SHARED)),
+                of(Message.MOCO_BETA_SIGMA, "class M", model("@WeightedLoss(weighting = Weighting.MOCO, "
+                        + "mocoBetaSigma = -0.5) public abstract class M", "@Shared " + SHARED)),
+                of(Message.MOCO_GAMMA, "class M", model("@WeightedLoss(weighting = Weighting.MOCO, "
+                        + "mocoGamma = Double.POSITIVE_INFINITY) public abstract class M", "@Shared " + SHARED)),
+                of(Message.MOCO_GAMMA_SIGMA, "class M", model("@WeightedLoss(weighting = Weighting.MOCO, "
+                        + "mocoGammaSigma = -1) public abstract class M", "@Shared " + SHARED)),
+                of(Message.MOCO_RHO, "class M", model("@WeightedLoss(weighting = Weighting.MOCO, "
+                        + "mocoRho = Double.NaN) public abstract class M", "@Shared " + SHARED)),
+                of(Message.EXCESS_MTL_STEP_SIZE, "class M", model("@WeightedLoss(weighting = Weighting.EXCESS_MTL, "
+                        + "excessMtlStepSize = -0.01) public abstract class M", "@Shared " + SHARED)),
 
                 // Processing.
                 of(Message.UNRESOLVED_TYPES, "class M", valid("Missing helper() { return null; }")),

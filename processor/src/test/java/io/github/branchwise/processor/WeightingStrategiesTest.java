@@ -172,6 +172,10 @@ final class WeightingStrategiesTest {
         sources.add(model("NashMtlSet", "weighting = Weighting.NASH_MTL, nashMtlMaxNorm = 0, nashMtlUpdateEvery = 2",
                 true));
         sources.add(model("FairGrad", "weighting = Weighting.FAIRGRAD, fairGradAlpha = 2", true));
+        sources.add(model("GradDrop", "weighting = Weighting.GRADDROP, gradDropLeak = 0.25", true));
+        sources.add(model("DbMtl", "weighting = Weighting.DB_MTL", true));
+        sources.add(model("Moco", "weighting = Weighting.MOCO, mocoGamma = 0.5, mocoRho = 0.1", true));
+        sources.add(model("ExcessMtl", "weighting = Weighting.EXCESS_MTL, excessMtlStepSize = 0.5", true));
         sources.add(model("Custom", "weighting = Weighting.CUSTOM, strategy = ConstantWeighter.class", false));
         sources.add(JavaFileObjects.forSourceString("strategies.ConstantWeighter", WEIGHTER));
         compilation = Compilations.javac().compile(sources);
@@ -485,6 +489,36 @@ final class WeightingStrategiesTest {
                 }
             }
         }
+    }
+
+    @Test
+    void elementwiseGradientStrategiesTrainWithTheAnnotatedSettings() throws Exception {
+        Object gradDrop = create("GradDrop");
+        assertEquals("GRADDROP(leak=0.25)", description(gradDrop));
+        Object dbMtl = create("DbMtl");
+        assertEquals("DB_MTL(beta=0.9, sigma=0.0)", description(dbMtl));
+        Object moco = create("Moco");
+        assertEquals("MOCO(beta=0.5, betaSigma=0.5, gamma=0.5, gammaSigma=0.5, rho=0.1)", description(moco));
+        Object excess = create("ExcessMtl");
+        assertEquals("EXCESS_MTL(stepSize=0.5)", description(excess));
+        for (int i = 0; i < 3; i++) {
+            assertFinite(call(gradDrop, "fit", batch("GradDrop")));
+            assertFinite(call(dbMtl, "fit", batch("DbMtl")));
+            assertFinite(call(moco, "fit", batch("Moco")));
+            assertFinite(call(excess, "fit", batch("ExcessMtl")));
+        }
+        // GradDrop weighs every loss by 1; DB-MTL scales the largest average gradient by 1 (the others by more);
+        // MoCo's λ is a point of the simplex that moved from (½, ½); ExcessMTL's weights sum to K and moved from 1.
+        assertArrayEquals(new double[] {1, 1}, weights(gradDrop), 0);
+        double[] alpha = weights(dbMtl);
+        assertEquals(1.0, Math.min(alpha[0], alpha[1]), 1e-6);
+        assertTrue(Math.max(alpha[0], alpha[1]) >= 1);
+        double[] lambda = weights(moco);
+        assertEquals(1.0, lambda[0] + lambda[1], 1e-9);
+        assertNotEquals(0.5, lambda[0], 1e-9);
+        double[] w = weights(excess);
+        assertEquals(2.0, w[0] + w[1], 1e-9);
+        assertNotEquals(1.0, w[0], 1e-9);
     }
 
     @Test

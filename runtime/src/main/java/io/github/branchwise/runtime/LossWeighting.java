@@ -82,6 +82,15 @@ public final class LossWeighting {
     private final double nashMtlMaxNorm;
     private final int nashMtlUpdateEvery;
     private final double fairGradAlpha;
+    private final double gradDropLeak;
+    private final double dbMtlBeta;
+    private final double dbMtlBetaSigma;
+    private final double mocoBeta;
+    private final double mocoBetaSigma;
+    private final double mocoGamma;
+    private final double mocoGammaSigma;
+    private final double mocoRho;
+    private final double excessMtlStepSize;
 
     private LossWeighting(Weighting weighting, Settings s) {
         this.weighting = weighting;
@@ -124,6 +133,15 @@ public final class LossWeighting {
         this.nashMtlMaxNorm = s.nashMtlMaxNorm;
         this.nashMtlUpdateEvery = s.nashMtlUpdateEvery;
         this.fairGradAlpha = s.fairGradAlpha;
+        this.gradDropLeak = s.gradDropLeak;
+        this.dbMtlBeta = s.dbMtlBeta;
+        this.dbMtlBetaSigma = s.dbMtlBetaSigma;
+        this.mocoBeta = s.mocoBeta;
+        this.mocoBetaSigma = s.mocoBetaSigma;
+        this.mocoGamma = s.mocoGamma;
+        this.mocoGammaSigma = s.mocoGammaSigma;
+        this.mocoRho = s.mocoRho;
+        this.excessMtlStepSize = s.excessMtlStepSize;
     }
 
     /**
@@ -634,6 +652,103 @@ public final class LossWeighting {
         return new LossWeighting(Weighting.FAIRGRAD, s);
     }
 
+    /** {@link Weighting#GRADDROP} with the paper's (and LibMTL's) leak, 0. */
+    public static LossWeighting gradDrop() {
+        return gradDrop(0.0);
+    }
+
+    /**
+     * {@link Weighting#GRADDROP}: the shared gradients' values sign-dropped, keeping the fraction {@code leak} of what
+     * is dropped.
+     *
+     * @throws IllegalArgumentException unless leak is in [0, 1]
+     */
+    public static LossWeighting gradDrop(double leak) {
+        unitInterval("GRADDROP gradDropLeak", leak, true);
+        Settings s = new Settings();
+        s.gradDropLeak = leak;
+        return new LossWeighting(Weighting.GRADDROP, s);
+    }
+
+    /** {@link Weighting#DB_MTL} with LibMTL's β = 0.9 and σ = 0. */
+    public static LossWeighting dbMtl() {
+        return dbMtl(0.9, 0.0);
+    }
+
+    /**
+     * {@link Weighting#DB_MTL}: moving averages of the log-loss gradients with weight {@code beta / t^betaSigma} on
+     * the past, scaled to the largest norm.
+     *
+     * @throws IllegalArgumentException unless beta is in [0, 1] and betaSigma finite and not negative
+     */
+    public static LossWeighting dbMtl(double beta, double betaSigma) {
+        unitInterval("DB_MTL dbMtlBeta", beta, true);
+        finiteNotNegative("DB_MTL dbMtlBetaSigma", betaSigma);
+        Settings s = new Settings();
+        s.dbMtlBeta = beta;
+        s.dbMtlBetaSigma = betaSigma;
+        return new LossWeighting(Weighting.DB_MTL, s);
+    }
+
+    /** {@link Weighting#MOCO} with LibMTL's β = 0.5, βσ = 0.5, γ = 0.1, γσ = 0.5, ρ = 0. */
+    public static LossWeighting moco() {
+        return moco(0.5, 0.5, 0.1, 0.5, 0.0);
+    }
+
+    /**
+     * {@link Weighting#MOCO}: tracked gradients at rate {@code beta / t^betaSigma}, weights stepped by
+     * {@code gamma / t^gammaSigma} with L2 regularisation {@code rho}.
+     *
+     * @throws IllegalArgumentException unless beta is in (0, 1] and the others finite and not negative
+     */
+    public static LossWeighting moco(double beta, double betaSigma, double gamma, double gammaSigma, double rho) {
+        unitInterval("MOCO mocoBeta", beta, false);
+        finiteNotNegative("MOCO mocoBetaSigma", betaSigma);
+        finiteNotNegative("MOCO mocoGamma", gamma);
+        finiteNotNegative("MOCO mocoGammaSigma", gammaSigma);
+        finiteNotNegative("MOCO mocoRho", rho);
+        Settings s = new Settings();
+        s.mocoBeta = beta;
+        s.mocoBetaSigma = betaSigma;
+        s.mocoGamma = gamma;
+        s.mocoGammaSigma = gammaSigma;
+        s.mocoRho = rho;
+        return new LossWeighting(Weighting.MOCO, s);
+    }
+
+    /** {@link Weighting#EXCESS_MTL} with LibMTL's robust step size, 0.01. */
+    public static LossWeighting excessMtl() {
+        return excessMtl(0.01);
+    }
+
+    /**
+     * {@link Weighting#EXCESS_MTL}: loss weights moved by their estimated excess risks with step size
+     * {@code stepSize}.
+     *
+     * @throws IllegalArgumentException unless the step size is finite and not negative
+     */
+    public static LossWeighting excessMtl(double stepSize) {
+        finiteNotNegative("EXCESS_MTL excessMtlStepSize", stepSize);
+        Settings s = new Settings();
+        s.excessMtlStepSize = stepSize;
+        return new LossWeighting(Weighting.EXCESS_MTL, s);
+    }
+
+    /** The processor's rule for a rate in [0, 1], or (0, 1] without {@code zeroAllowed}, with its message. */
+    private static void unitInterval(String what, double value, boolean zeroAllowed) {
+        if (!((zeroAllowed ? value >= 0 : value > 0) && value <= 1)) {
+            throw new IllegalArgumentException(what + " must be in " + (zeroAllowed ? "[0, 1]" : "(0, 1]") + "; "
+                    + value + " is not");
+        }
+    }
+
+    /** The processor's rule for a finite, not negative setting, with its message. */
+    private static void finiteNotNegative(String what, double value) {
+        if (!(value >= 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(what + " must be finite and not negative; " + value + " is not");
+        }
+    }
+
     /**
      * {@link Weighting#CUSTOM}: the user's strategy, a public, non-abstract class implementing
      * {@code io.github.branchwise.runtime.weighting.Weighter} with a public no-argument constructor, checked when the
@@ -848,6 +963,51 @@ public final class LossWeighting {
         return fairGradAlpha;
     }
 
+    /** GRADDROP: the leak ℓ, the fraction of a dropped gradient kept. */
+    public double gradDropLeak() {
+        return gradDropLeak;
+    }
+
+    /** DB_MTL: β, the moving averages' weight of the past. */
+    public double dbMtlBeta() {
+        return dbMtlBeta;
+    }
+
+    /** DB_MTL: the decay σ of β. */
+    public double dbMtlBetaSigma() {
+        return dbMtlBetaSigma;
+    }
+
+    /** MOCO: β, the tracking rate of the tracked gradients. */
+    public double mocoBeta() {
+        return mocoBeta;
+    }
+
+    /** MOCO: the decay σ of β. */
+    public double mocoBetaSigma() {
+        return mocoBetaSigma;
+    }
+
+    /** MOCO: γ, the weights' step size. */
+    public double mocoGamma() {
+        return mocoGamma;
+    }
+
+    /** MOCO: the decay σ of γ. */
+    public double mocoGammaSigma() {
+        return mocoGammaSigma;
+    }
+
+    /** MOCO: ρ, the L2 regularisation of the weights' step. */
+    public double mocoRho() {
+        return mocoRho;
+    }
+
+    /** EXCESS_MTL: the robust step size η. */
+    public double excessMtlStepSize() {
+        return excessMtlStepSize;
+    }
+
     @Override
     public boolean equals(Object other) {
         return other instanceof LossWeighting that && weighting == that.weighting
@@ -876,7 +1036,16 @@ public final class LossWeighting {
                 && Double.compare(modoGamma, that.modoGamma) == 0 && Double.compare(modoRho, that.modoRho) == 0
                 && Double.compare(nashMtlMaxNorm, that.nashMtlMaxNorm) == 0
                 && nashMtlUpdateEvery == that.nashMtlUpdateEvery
-                && Double.compare(fairGradAlpha, that.fairGradAlpha) == 0;
+                && Double.compare(fairGradAlpha, that.fairGradAlpha) == 0
+                && Double.compare(gradDropLeak, that.gradDropLeak) == 0
+                && Double.compare(dbMtlBeta, that.dbMtlBeta) == 0
+                && Double.compare(dbMtlBetaSigma, that.dbMtlBetaSigma) == 0
+                && Double.compare(mocoBeta, that.mocoBeta) == 0
+                && Double.compare(mocoBetaSigma, that.mocoBetaSigma) == 0
+                && Double.compare(mocoGamma, that.mocoGamma) == 0
+                && Double.compare(mocoGammaSigma, that.mocoGammaSigma) == 0
+                && Double.compare(mocoRho, that.mocoRho) == 0
+                && Double.compare(excessMtlStepSize, that.excessMtlStepSize) == 0;
     }
 
     @Override
@@ -886,7 +1055,9 @@ public final class LossWeighting {
                 headGradients, mgdaNormalization, uncertaintyScale, initialLogVariance, gradNormWarmup, gradNormScope,
                 pcGradOrder, epochMean, gradientSource, caGradRadius, caGradRescale, stchMu, stchWarmupEpochs,
                 famoLearningRate, famoWeightDecay, imtlMode, gradVacBeta, gradVacGroups, sdmGradLambda,
-                sdmGradIterations, modoGamma, modoRho, nashMtlMaxNorm, nashMtlUpdateEvery, fairGradAlpha);
+                sdmGradIterations, modoGamma, modoRho, nashMtlMaxNorm, nashMtlUpdateEvery, fairGradAlpha,
+                gradDropLeak, dbMtlBeta, dbMtlBetaSigma, mocoBeta, mocoBetaSigma, mocoGamma, mocoGammaSigma, mocoRho,
+                excessMtlStepSize);
     }
 
     /** The strategy and the settings it reads, e.g. {@code DWA(temperature=2.0)}. */
@@ -936,6 +1107,11 @@ public final class LossWeighting {
             case NASH_MTL -> nashMtlMaxNorm == 1.0 && nashMtlUpdateEvery == 1 ? "NASH_MTL"
                     : "NASH_MTL(nashMtlMaxNorm=" + nashMtlMaxNorm + ", nashMtlUpdateEvery=" + nashMtlUpdateEvery + ")";
             case FAIRGRAD -> "FAIRGRAD(fairGradAlpha=" + fairGradAlpha + ")";
+            case GRADDROP -> gradDropLeak == 0 ? "GRADDROP" : "GRADDROP(gradDropLeak=" + gradDropLeak + ")";
+            case DB_MTL -> "DB_MTL(dbMtlBeta=" + dbMtlBeta + ", dbMtlBetaSigma=" + dbMtlBetaSigma + ")";
+            case MOCO -> "MOCO(mocoBeta=" + mocoBeta + ", mocoBetaSigma=" + mocoBetaSigma + ", mocoGamma=" + mocoGamma
+                    + ", mocoGammaSigma=" + mocoGammaSigma + ", mocoRho=" + mocoRho + ")";
+            case EXCESS_MTL -> "EXCESS_MTL(excessMtlStepSize=" + excessMtlStepSize + ")";
             default -> weighting.name();
         };
     }
@@ -996,5 +1172,14 @@ public final class LossWeighting {
         double nashMtlMaxNorm = 1.0;
         int nashMtlUpdateEvery = 1;
         double fairGradAlpha = 1.0;
+        double gradDropLeak = 0.0;
+        double dbMtlBeta = 0.9;
+        double dbMtlBetaSigma = 0.0;
+        double mocoBeta = 0.5;
+        double mocoBetaSigma = 0.5;
+        double mocoGamma = 0.1;
+        double mocoGammaSigma = 0.5;
+        double mocoRho = 0.0;
+        double excessMtlStepSize = 0.01;
     }
 }

@@ -190,7 +190,16 @@ public final class ModelReader {
                 Annotations.doubleValue(elements, annotation, "nashMtlMaxNorm").orElseThrow(),
                 Annotations.value(elements, annotation, "nashMtlUpdateEvery")
                         .flatMap(v -> Annotations.number(v.getValue())).orElseThrow().intValue(),
-                Annotations.doubleValue(elements, annotation, "fairGradAlpha").orElseThrow());
+                Annotations.doubleValue(elements, annotation, "fairGradAlpha").orElseThrow(),
+                Annotations.doubleValue(elements, annotation, "gradDropLeak").orElseThrow(),
+                Annotations.doubleValue(elements, annotation, "dbMtlBeta").orElseThrow(),
+                Annotations.doubleValue(elements, annotation, "dbMtlBetaSigma").orElseThrow(),
+                Annotations.doubleValue(elements, annotation, "mocoBeta").orElseThrow(),
+                Annotations.doubleValue(elements, annotation, "mocoBetaSigma").orElseThrow(),
+                Annotations.doubleValue(elements, annotation, "mocoGamma").orElseThrow(),
+                Annotations.doubleValue(elements, annotation, "mocoGammaSigma").orElseThrow(),
+                Annotations.doubleValue(elements, annotation, "mocoRho").orElseThrow(),
+                Annotations.doubleValue(elements, annotation, "excessMtlStepSize").orElseThrow());
     }
 
     private List<String> strings(AnnotationMirror annotation, String attribute) {

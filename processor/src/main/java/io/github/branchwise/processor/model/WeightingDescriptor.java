@@ -62,6 +62,15 @@ import java.util.Optional;
  * @param nashMtlMaxNorm NASH_MTL: the norm the shared gradient is clipped to, 0 for none
  * @param nashMtlUpdateEvery NASH_MTL: how many steps apart the weights are solved
  * @param fairGradAlpha FAIRGRAD: the fairness exponent α
+ * @param gradDropLeak GRADDROP: the leak ℓ
+ * @param dbMtlBeta DB_MTL: the moving averages' β
+ * @param dbMtlBetaSigma DB_MTL: the decay of β
+ * @param mocoBeta MOCO: the tracking rate β
+ * @param mocoBetaSigma MOCO: the decay of β
+ * @param mocoGamma MOCO: the weights' step size γ
+ * @param mocoGammaSigma MOCO: the decay of γ
+ * @param mocoRho MOCO: the L2 regularisation ρ
+ * @param excessMtlStepSize EXCESS_MTL: the robust step size η
  */
 public record WeightingDescriptor(
         Weighting kind,
@@ -103,7 +112,16 @@ public record WeightingDescriptor(
         double modoRho,
         double nashMtlMaxNorm,
         int nashMtlUpdateEvery,
-        double fairGradAlpha) {
+        double fairGradAlpha,
+        double gradDropLeak,
+        double dbMtlBeta,
+        double dbMtlBetaSigma,
+        double mocoBeta,
+        double mocoBetaSigma,
+        double mocoGamma,
+        double mocoGammaSigma,
+        double mocoRho,
+        double excessMtlStepSize) {
     /** Copies the weights. */
     public WeightingDescriptor {
         weights = List.copyOf(weights);

@@ -317,6 +317,25 @@ public enum Message {
     NASH_MTL_UPDATE_EVERY("NashMtlUpdateEvery", "NASH_MTL nashMtlUpdateEvery must be at least 1; %s is not"),
     /** A FairGrad exponent that is not positive or not finite. */
     FAIRGRAD_ALPHA("FairGradAlpha", "FAIRGRAD fairGradAlpha must be positive and finite; %s is not"),
+    /** A GradDrop leak outside [0, 1]. */
+    GRADDROP_LEAK("GradDropLeak", "GRADDROP gradDropLeak must be in [0, 1]; %s is not"),
+    /** A DB-MTL β outside [0, 1]. */
+    DB_MTL_BETA("DbMtlBeta", "DB_MTL dbMtlBeta must be in [0, 1]; %s is not"),
+    /** A DB-MTL decay of β that is negative or not finite. */
+    DB_MTL_BETA_SIGMA("DbMtlBetaSigma", "DB_MTL dbMtlBetaSigma must be finite and not negative; %s is not"),
+    /** A MoCo β outside (0, 1]. */
+    MOCO_BETA("MocoBeta", "MOCO mocoBeta must be in (0, 1]; %s is not"),
+    /** A MoCo decay of β that is negative or not finite. */
+    MOCO_BETA_SIGMA("MocoBetaSigma", "MOCO mocoBetaSigma must be finite and not negative; %s is not"),
+    /** A MoCo γ that is negative or not finite. */
+    MOCO_GAMMA("MocoGamma", "MOCO mocoGamma must be finite and not negative; %s is not"),
+    /** A MoCo decay of γ that is negative or not finite. */
+    MOCO_GAMMA_SIGMA("MocoGammaSigma", "MOCO mocoGammaSigma must be finite and not negative; %s is not"),
+    /** A MoCo ρ that is negative or not finite. */
+    MOCO_RHO("MocoRho", "MOCO mocoRho must be finite and not negative; %s is not"),
+    /** An ExcessMTL step size that is negative or not finite. */
+    EXCESS_MTL_STEP_SIZE("ExcessMtlStepSize",
+            "EXCESS_MTL excessMtlStepSize must be finite and not negative; %s is not"),
 
     // ----- Processing -----
     /** A model that still refers to missing types in the last round. */

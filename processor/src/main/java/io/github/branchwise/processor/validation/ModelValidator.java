@@ -719,7 +719,7 @@ public final class ModelValidator {
                         validatePositive("modoRho", Message.MODO_RHO, true);
                     }
                     if (weighting.equals("GRADVAC")) {
-                        validateGradVacBeta();
+                        validateUnitInterval("gradVacBeta", Message.GRADVAC_BETA, true);
                     }
                     if (weighting.equals("IMTL") && Annotations.enumValue(elements, weightedLoss, "imtlMode")
                             .filter("LOSS"::equals).isPresent()) {
@@ -738,13 +738,7 @@ public final class ModelValidator {
                     if (weighting.equals("FAIRGRAD")) {
                         validatePositive("fairGradAlpha", Message.FAIRGRAD_ALPHA, false);
                     }
-                    // Experts and stitches are shared where several branch losses depend on them (the runtime
-                    // decides which from the graph), so a model with them may share without a @Shared method.
-                    if (sharedMethods.stream().noneMatch(m -> takesLayers(m.method()))
-                            && parts.parts().stream().allMatch(m -> m.gate().isPresent())) {
-                        report.report(Message.NO_SHARED_PARAMETERS, type, weightedLoss, weightingValue, weighting,
-                                type.getSimpleName());
-                    }
+                    warnWithoutSharedParameters(weighting, weightingValue);
                 }
                 case "STCH" -> {
                     validatePositive("stchMu", Message.STCH_MU, false);
@@ -753,6 +747,24 @@ public final class ModelValidator {
                 case "FAMO" -> {
                     validatePositive("famoLearningRate", Message.FAMO_LEARNING_RATE, false);
                     validatePositive("famoWeightDecay", Message.FAMO_WEIGHT_DECAY, true);
+                }
+                case "GRADDROP", "DB_MTL", "MOCO", "EXCESS_MTL" -> {
+                    switch (weighting) {
+                        case "GRADDROP" -> validateUnitInterval("gradDropLeak", Message.GRADDROP_LEAK, true);
+                        case "DB_MTL" -> {
+                            validateUnitInterval("dbMtlBeta", Message.DB_MTL_BETA, true);
+                            validatePositive("dbMtlBetaSigma", Message.DB_MTL_BETA_SIGMA, true);
+                        }
+                        case "MOCO" -> {
+                            validateUnitInterval("mocoBeta", Message.MOCO_BETA, false);
+                            validatePositive("mocoBetaSigma", Message.MOCO_BETA_SIGMA, true);
+                            validatePositive("mocoGamma", Message.MOCO_GAMMA, true);
+                            validatePositive("mocoGammaSigma", Message.MOCO_GAMMA_SIGMA, true);
+                            validatePositive("mocoRho", Message.MOCO_RHO, true);
+                        }
+                        default -> validatePositive("excessMtlStepSize", Message.EXCESS_MTL_STEP_SIZE, true);
+                    }
+                    warnWithoutSharedParameters(weighting, weightingValue);
                 }
                 case "CUSTOM" -> {
                     if (strategy.isPresent()) {
@@ -874,15 +886,31 @@ public final class ModelValidator {
             }
         }
 
-        /** GradVac's β: the rate of a moving average, in [0, 1]. */
-        private void validateGradVacBeta() {
-            Optional<AnnotationValue> explicit = Annotations.explicitValue(weightedLoss, "gradVacBeta");
-            Optional<Double> value = Annotations.doubleValue(elements, weightedLoss, "gradVacBeta");
+        /**
+         * The gradient-level strategies act on the parameters the branches share; warns when the model has none.
+         * Experts and stitches are shared where several branch losses depend on them (the runtime decides which from
+         * the graph), so a model with them may share without a {@code @Shared} method.
+         */
+        private void warnWithoutSharedParameters(String weighting, AnnotationValue weightingValue) {
+            if (sharedMethods.stream().noneMatch(m -> takesLayers(m.method()))
+                    && parts.parts().stream().allMatch(m -> m.gate().isPresent())) {
+                report.report(Message.NO_SHARED_PARAMETERS, type, weightedLoss, weightingValue, weighting,
+                        type.getSimpleName());
+            }
+        }
+
+        /** A rate in [0, 1] (GradDrop's leak, DB-MTL's β), or in (0, 1] without {@code zeroAllowed} (MoCo's β). */
+        private void validateUnitInterval(String attribute, Message message, boolean zeroAllowed) {
+            Optional<AnnotationValue> explicit = Annotations.explicitValue(weightedLoss, attribute);
+            Optional<Double> value = Annotations.doubleValue(elements, weightedLoss, attribute);
             if (value.isEmpty()) {
                 report.report(Message.INVALID_ATTRIBUTE, type, weightedLoss, explicit.orElse(null), "WeightedLoss",
-                        "gradVacBeta");
-            } else if (!(value.get() >= 0 && value.get() <= 1)) {
-                report.report(Message.GRADVAC_BETA, type, weightedLoss, explicit.orElse(null), value.get());
+                        attribute);
+                return;
+            }
+            double v = value.get();
+            if (!((zeroAllowed ? v >= 0 : v > 0) && v <= 1)) {
+                report.report(message, type, weightedLoss, explicit.orElse(null), v);
             }
         }
 

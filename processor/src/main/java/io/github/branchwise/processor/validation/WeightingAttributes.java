@@ -23,7 +23,9 @@ final class WeightingAttributes {
             "pcGradOrder", "epochMean", "gradientSource",
             "caGradRadius", "caGradRescale", "stchMu", "stchWarmupEpochs", "famoLearningRate", "famoWeightDecay",
             "imtlMode", "gradVacBeta", "gradVacGroups", "sdmGradLambda", "sdmGradIterations", "modoGamma", "modoRho",
-            "nashMtlMaxNorm", "nashMtlUpdateEvery", "fairGradAlpha");
+            "nashMtlMaxNorm", "nashMtlUpdateEvery", "fairGradAlpha",
+            "gradDropLeak", "dbMtlBeta", "dbMtlBetaSigma", "mocoBeta", "mocoBetaSigma", "mocoGamma", "mocoGammaSigma",
+            "mocoRho", "excessMtlStepSize");
 
     /** The attributes each weighting reads; RLW, GLS and UPGRAD read none. */
     private static final Map<String, Set<String>> USED = Map.ofEntries(
@@ -49,6 +51,10 @@ final class WeightingAttributes {
             Map.entry("UPGRAD", Set.of()),
             Map.entry("NASH_MTL", Set.of("nashMtlMaxNorm", "nashMtlUpdateEvery")),
             Map.entry("FAIRGRAD", Set.of("fairGradAlpha")),
+            Map.entry("GRADDROP", Set.of("gradDropLeak")),
+            Map.entry("DB_MTL", Set.of("dbMtlBeta", "dbMtlBetaSigma")),
+            Map.entry("MOCO", Set.of("mocoBeta", "mocoBetaSigma", "mocoGamma", "mocoGammaSigma", "mocoRho")),
+            Map.entry("EXCESS_MTL", Set.of("excessMtlStepSize")),
             Map.entry("CUSTOM", Set.of("strategy")));
 
     /** With a schedule class, SCHEDULED reads the class alone. */

@@ -625,6 +625,16 @@ final class TrainingModelWriter {
             case NASH_MTL -> CodeBlock.of("Nash-MTL, solved every $L step(s), shared gradient clipped to norm $L",
                     w.nashMtlUpdateEvery(), Snippets.doubleLiteral(w.nashMtlMaxNorm()));
             case FAIRGRAD -> CodeBlock.of("FairGrad with α = $L", Snippets.doubleLiteral(w.fairGradAlpha()));
+            case GRADDROP -> CodeBlock.of("GradDrop: the losses summed, shared gradients sign-dropped with leak $L",
+                    Snippets.doubleLiteral(w.gradDropLeak()));
+            case DB_MTL -> CodeBlock.of("DB-MTL: log losses, moving averages (β = $L, σ = $L) scaled to the largest norm",
+                    Snippets.doubleLiteral(w.dbMtlBeta()), Snippets.doubleLiteral(w.dbMtlBetaSigma()));
+            case MOCO -> CodeBlock.of("MoCo: tracked gradients (β = $L, σ = $L), weights stepped (γ = $L, σ = $L, ρ = $L)",
+                    Snippets.doubleLiteral(w.mocoBeta()), Snippets.doubleLiteral(w.mocoBetaSigma()),
+                    Snippets.doubleLiteral(w.mocoGamma()), Snippets.doubleLiteral(w.mocoGammaSigma()),
+                    Snippets.doubleLiteral(w.mocoRho()));
+            case EXCESS_MTL -> CodeBlock.of("ExcessMTL: weights by estimated excess risk, step size $L",
+                    Snippets.doubleLiteral(w.excessMtlStepSize()));
             case CUSTOM -> CodeBlock.of("the strategy {@link $T}", w.strategy().orElseThrow());
         };
     }
@@ -696,6 +706,13 @@ final class TrainingModelWriter {
             case NASH_MTL -> CodeBlock.of("$T.nashMtl($L, $L)", spec, Snippets.doubleLiteral(w.nashMtlMaxNorm()),
                     w.nashMtlUpdateEvery());
             case FAIRGRAD -> CodeBlock.of("$T.fairGrad($L)", spec, Snippets.doubleLiteral(w.fairGradAlpha()));
+            case GRADDROP -> CodeBlock.of("$T.gradDrop($L)", spec, Snippets.doubleLiteral(w.gradDropLeak()));
+            case DB_MTL -> CodeBlock.of("$T.dbMtl($L, $L)", spec, Snippets.doubleLiteral(w.dbMtlBeta()),
+                    Snippets.doubleLiteral(w.dbMtlBetaSigma()));
+            case MOCO -> CodeBlock.of("$T.moco($L, $L, $L, $L, $L)", spec, Snippets.doubleLiteral(w.mocoBeta()),
+                    Snippets.doubleLiteral(w.mocoBetaSigma()), Snippets.doubleLiteral(w.mocoGamma()),
+                    Snippets.doubleLiteral(w.mocoGammaSigma()), Snippets.doubleLiteral(w.mocoRho()));
+            case EXCESS_MTL -> CodeBlock.of("$T.excessMtl($L)", spec, Snippets.doubleLiteral(w.excessMtlStepSize()));
             case CUSTOM -> CodeBlock.of("$T.custom($T::new)", spec, w.strategy().orElseThrow());
         };
     }

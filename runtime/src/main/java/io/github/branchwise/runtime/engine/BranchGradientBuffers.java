@@ -54,6 +54,15 @@ public final class BranchGradientBuffers implements BranchGradients {
     /** Each branch's gradient with respect to the shared representation this step, or null when none was asked. */
     private INDArray[] representationGradients;
     private StepInfo step;
+    /**
+     * Scratch space of {@link #read} and the element-wise {@link #combine}: per length, one array per branch and an
+     * output array, reused from parameter to parameter and step to step.
+     */
+    private final Map<Integer, Scratch> scratch = new HashMap<>();
+
+    /** The scratch arrays for parameters of one length. */
+    private record Scratch(double[][] values, double[] out) {
+    }
 
     /**
      * Empty buffers for {@code branches} branches, filled by the trainer every step through {@link #store} and
@@ -472,15 +481,83 @@ public final class BranchGradientBuffers implements BranchGradients {
             for (int i = 0; i < k; i++) {
                 row[i] = buffer(i, name);
             }
-            Buffer out = combined.get(name);
-            if (out == null || !out.fits(row[0].array)) {
-                out = Buffer.like(row[0].array);
-                combined.put(name, out);
-            }
+            Buffer out = output(name, row[0]);
             out.setCombination(byParameter.getOrDefault(name, coefficients), row);
             sum.put(name, out.array);
         }
         return sum;
+    }
+
+    /**
+     * Hands each parameter's branch values to {@code reader} as doubles, in arrays reused from call to call (one set
+     * per parameter length): one Java pass over each branch's buffer, no ND4J op.
+     */
+    @Override
+    public void read(List<String> parameters, GradientReader reader) {
+        int k = branches();
+        Buffer[] row = new Buffer[k];
+        for (String name : parameters) {
+            for (int i = 0; i < k; i++) {
+                row[i] = buffer(i, name);
+            }
+            double[][] values = scratch(row[0].length).values();
+            for (int i = 0; i < k; i++) {
+                row[i].copyTo(values[i]);
+            }
+            reader.read(name, values);
+        }
+    }
+
+    /**
+     * As {@link #combine(double[], List, double[])}, with {@code rule} writing the values of the parameters
+     * {@code these}: it sees the branch values as doubles (the arrays of {@link #read}) and writes a double array,
+     * which is rounded once into the output buffer.
+     */
+    @Override
+    public Map<String, INDArray> combine(double[] coefficients, List<String> these, ElementwiseRule rule) {
+        int k = branches();
+        if (coefficients.length != k) {
+            throw new IllegalArgumentException("need " + k + " coefficients, got " + coefficients.length);
+        }
+        java.util.Objects.requireNonNull(rule, "rule");
+        Set<String> special = these.isEmpty() ? Set.of() : Set.copyOf(these);
+        Map<String, INDArray> sum = new LinkedHashMap<>();
+        Buffer[] row = new Buffer[k];
+        for (String name : parameterNames()) {
+            for (int i = 0; i < k; i++) {
+                row[i] = buffer(i, name);
+            }
+            Buffer out = output(name, row[0]);
+            if (special.contains(name)) {
+                Scratch space = scratch(row[0].length);
+                for (int i = 0; i < k; i++) {
+                    row[i].copyTo(space.values()[i]);
+                }
+                double[] result = space.out();
+                Arrays.fill(result, 0);
+                rule.apply(name, space.values(), result);
+                out.setValues(result);
+            } else {
+                out.setCombination(coefficients, row);
+            }
+            sum.put(name, out.array);
+        }
+        return sum;
+    }
+
+    /** The scratch arrays for parameters of {@code length} values: one per branch, then the output. */
+    private Scratch scratch(int length) {
+        return scratch.computeIfAbsent(length, n -> new Scratch(new double[branches()][n], new double[n]));
+    }
+
+    /** The output buffer of one parameter, (re)allocated when its shape or type changed. */
+    private Buffer output(String name, Buffer like) {
+        Buffer out = combined.get(name);
+        if (out == null || !out.fits(like.array)) {
+            out = Buffer.like(like.array);
+            combined.put(name, out);
+        }
+        return out;
     }
 
     /**
@@ -584,6 +661,38 @@ public final class BranchGradientBuffers implements BranchGradients {
                 return floats.get(i);
             }
             return doubles != null ? doubles.get(i) : array.data().getDouble(i);
+        }
+
+        /** Copies this buffer's values into {@code target} (of this buffer's length), as doubles. */
+        void copyTo(double[] target) {
+            if (floats != null) {
+                FloatBuffer f = floats;
+                for (int v = 0; v < length; v++) {
+                    target[v] = f.get(v);
+                }
+            } else if (doubles != null) {
+                doubles.get(0, target, 0, length);
+            } else {
+                for (int v = 0; v < length; v++) {
+                    target[v] = array.data().getDouble(v);
+                }
+            }
+        }
+
+        /** {@code this ← values}, each rounded once to this buffer's type. */
+        void setValues(double[] values) {
+            if (floats != null) {
+                FloatBuffer f = floats;
+                for (int v = 0; v < length; v++) {
+                    f.put(v, (float) values[v]);
+                }
+            } else if (doubles != null) {
+                doubles.put(0, values, 0, length);
+            } else {
+                for (int v = 0; v < length; v++) {
+                    array.data().put(v, values[v]);
+                }
+            }
         }
 
         /** {@code this·other}, accumulated in double. */

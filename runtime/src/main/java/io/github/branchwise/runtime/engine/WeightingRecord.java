@@ -79,6 +79,15 @@ final class WeightingRecord {
         record.put("nashMtlMaxNorm", weighting.nashMtlMaxNorm());
         record.put("nashMtlUpdateEvery", weighting.nashMtlUpdateEvery());
         record.put("fairGradAlpha", weighting.fairGradAlpha());
+        record.put("gradDropLeak", weighting.gradDropLeak());
+        record.put("dbMtlBeta", weighting.dbMtlBeta());
+        record.put("dbMtlBetaSigma", weighting.dbMtlBetaSigma());
+        record.put("mocoBeta", weighting.mocoBeta());
+        record.put("mocoBetaSigma", weighting.mocoBetaSigma());
+        record.put("mocoGamma", weighting.mocoGamma());
+        record.put("mocoGammaSigma", weighting.mocoGammaSigma());
+        record.put("mocoRho", weighting.mocoRho());
+        record.put("excessMtlStepSize", weighting.excessMtlStepSize());
         return JSON.writeValueAsBytes(record);
     }
 
@@ -133,6 +142,11 @@ final class WeightingRecord {
                 case NASH_MTL -> LossWeighting.nashMtl(number(record, "nashMtlMaxNorm"),
                         record.path("nashMtlUpdateEvery").asInt(0));
                 case FAIRGRAD -> LossWeighting.fairGrad(number(record, "fairGradAlpha"));
+                case GRADDROP -> LossWeighting.gradDrop(number(record, "gradDropLeak"));
+                case DB_MTL -> LossWeighting.dbMtl(number(record, "dbMtlBeta"), number(record, "dbMtlBetaSigma"));
+                case MOCO -> LossWeighting.moco(number(record, "mocoBeta"), number(record, "mocoBetaSigma"),
+                        number(record, "mocoGamma"), number(record, "mocoGammaSigma"), number(record, "mocoRho"));
+                case EXCESS_MTL -> LossWeighting.excessMtl(number(record, "excessMtlStepSize"));
                 case CUSTOM -> LossWeighting.custom(type(text(record, "strategy"), loader));
             };
         } catch (ClassNotFoundException e) {

@@ -20,6 +20,10 @@ import io.github.branchwise.runtime.strategies.AlignedMtlWeighter;
 import io.github.branchwise.runtime.strategies.DwaWeighter;
 import io.github.branchwise.runtime.strategies.FairGradWeighter;
 import io.github.branchwise.runtime.strategies.FamoWeighter;
+import io.github.branchwise.runtime.strategies.GradDropWeighter;
+import io.github.branchwise.runtime.strategies.DbMtlWeighter;
+import io.github.branchwise.runtime.strategies.MoCoWeighter;
+import io.github.branchwise.runtime.strategies.ExcessMtlWeighter;
 import io.github.branchwise.runtime.strategies.FixedWeighter;
 import io.github.branchwise.runtime.strategies.GlsWeighter;
 import io.github.branchwise.runtime.strategies.GradNormWeighter;
@@ -356,6 +360,51 @@ public final class WeightingSpec {
                 branches -> new FairGradWeighter(alpha));
     }
 
+    /**
+     * GradDrop with the leak ℓ.
+     *
+     * @throws IllegalArgumentException unless leak is in [0, 1]
+     */
+    public static WeightingSpec gradDrop(double leak) {
+        new GradDropWeighter(leak);
+        return new WeightingSpec(Weighting.GRADDROP, leak == 0 ? "GRADDROP" : "GRADDROP(leak=" + leak + ")",
+                branches -> new GradDropWeighter(leak));
+    }
+
+    /**
+     * DB-MTL with the moving averages' β and its decay σ.
+     *
+     * @throws IllegalArgumentException unless beta is in [0, 1] and betaSigma finite and not negative
+     */
+    public static WeightingSpec dbMtl(double beta, double betaSigma) {
+        new DbMtlWeighter(beta, betaSigma);
+        return new WeightingSpec(Weighting.DB_MTL, "DB_MTL(beta=" + beta + ", sigma=" + betaSigma + ")",
+                branches -> new DbMtlWeighter(beta, betaSigma));
+    }
+
+    /**
+     * MoCo with the tracking rate β, its decay, the weights' step size γ, its decay, and the regularisation ρ.
+     *
+     * @throws IllegalArgumentException unless beta is in (0, 1] and the others finite and not negative
+     */
+    public static WeightingSpec moco(double beta, double betaSigma, double gamma, double gammaSigma, double rho) {
+        new MoCoWeighter(beta, betaSigma, gamma, gammaSigma, rho);
+        return new WeightingSpec(Weighting.MOCO, "MOCO(beta=" + beta + ", betaSigma=" + betaSigma + ", gamma="
+                + gamma + ", gammaSigma=" + gammaSigma + ", rho=" + rho + ")",
+                branches -> new MoCoWeighter(beta, betaSigma, gamma, gammaSigma, rho));
+    }
+
+    /**
+     * ExcessMTL with the robust step size η.
+     *
+     * @throws IllegalArgumentException unless the step size is finite and not negative
+     */
+    public static WeightingSpec excessMtl(double stepSize) {
+        new ExcessMtlWeighter(stepSize);
+        return new WeightingSpec(Weighting.EXCESS_MTL, "EXCESS_MTL(stepSize=" + stepSize + ")",
+                branches -> new ExcessMtlWeighter(stepSize));
+    }
+
     /** The user's own strategy; {@code strategy} makes one instance per model. */
     public static WeightingSpec custom(Supplier<? extends Weighter> strategy) {
         Objects.requireNonNull(strategy, "strategy");
@@ -398,6 +447,11 @@ public final class WeightingSpec {
             case UPGRAD -> upGrad();
             case NASH_MTL -> nashMtl(choice.nashMtlMaxNorm(), choice.nashMtlUpdateEvery());
             case FAIRGRAD -> fairGrad(choice.fairGradAlpha());
+            case GRADDROP -> gradDrop(choice.gradDropLeak());
+            case DB_MTL -> dbMtl(choice.dbMtlBeta(), choice.dbMtlBetaSigma());
+            case MOCO -> moco(choice.mocoBeta(), choice.mocoBetaSigma(), choice.mocoGamma(), choice.mocoGammaSigma(),
+                    choice.mocoRho());
+            case EXCESS_MTL -> excessMtl(choice.excessMtlStepSize());
             case CUSTOM -> custom(instances(choice.strategy(), Weighter.class, "strategy"));
         };
     }

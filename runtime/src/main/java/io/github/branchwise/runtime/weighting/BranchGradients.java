@@ -1,9 +1,12 @@
 package io.github.branchwise.runtime.weighting;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * What a gradient-level strategy sees of one step: the gradient of each branch's own term of the total loss, for
@@ -18,6 +21,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * read them in place, accumulating in double; {@link #gradient} hands out a copy; {@link #combine} writes its sum
  * into output buffers of the runtime's, valid until the next step. Nothing here is valid after the step it was
  * handed over in.
+ *
+ * <p>Most strategies are combinations of the branch gradients ({@code Σ cᵢ·gᵢ}, with coefficients from the Gram
+ * matrix). A few are not: GradDrop draws a sign mask per value, DB-MTL and MoCo keep a moving average of each branch's
+ * gradient per value, ExcessMTL sums the squares of each value (AdaGrad). For them {@link #read} hands out each
+ * branch's values of a parameter as Java {@code double[]}s, and {@link #combine(double[], List, ElementwiseRule)}
+ * lets the strategy write the update of some parameters value by value. Such a strategy keeps its per-value state as
+ * plain {@code double[]}s per parameter, and saves them through {@link Weighter#state()}.
  */
 public interface BranchGradients {
     /** The number of branches. */
@@ -107,17 +117,84 @@ public interface BranchGradients {
                         + entry.getValue().length);
             }
         }
-        Map<String, INDArray> sum = new java.util.LinkedHashMap<>();
+        Map<String, INDArray> sum = new LinkedHashMap<>();
         for (String name : parameterNames()) {
             double[] c = byParameter.getOrDefault(name, coefficients);
             INDArray total = null;
             for (int i = 0; i < k; i++) {
-                INDArray term = gradient(i, name).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).muli(c[i]);
+                INDArray term = gradient(i, name).castTo(DataType.DOUBLE).muli(c[i]);
                 total = total == null ? term : total.addi(term);
             }
             sum.put(name, total);
         }
         return sum;
+    }
+
+    /**
+     * Hands each parameter of {@code parameters}, in that order, with every branch's gradient of it to
+     * {@code reader}: {@code branchValues[i]} holds branch i's values, flattened in C order, as doubles. For strategies
+     * that keep state per value (DB-MTL's and MoCo's moving averages, ExcessMTL's sums of squares); one pass over the
+     * gradients of each parameter.
+     *
+     * <p>The arrays are scratch space the runtime reuses: valid during the call only, and the reader must not keep
+     * them (it may write into them; that changes nothing but the scratch).
+     *
+     * @throws IllegalArgumentException when a parameter has no gradient this step
+     */
+    default void read(List<String> parameters, GradientReader reader) {
+        int k = branches();
+        double[][] values = new double[k][];
+        for (String name : parameters) {
+            for (int i = 0; i < k; i++) {
+                values[i] = gradient(i, name).castTo(DataType.DOUBLE).dup('c').data().asDouble();
+            }
+            reader.read(name, values);
+        }
+    }
+
+    /**
+     * {@code Σ cᵢ·gᵢ} for every parameter, except that the parameters of {@code these} get what {@code rule} writes,
+     * value by value: for strategies whose update is not a combination of the branch gradients (GradDrop's sign mask,
+     * DB-MTL's and MoCo's moving averages). The rule's result is rounded once to the parameter's type, into the same
+     * output buffers as {@link #combine(double[])}, so the trainer updates them in place; the next call overwrites
+     * them. Names in {@code these} without a gradient this step (frozen parameters) are skipped.
+     *
+     * @throws IllegalArgumentException unless {@code coefficients} has one value per branch
+     */
+    default Map<String, INDArray> combine(double[] coefficients, List<String> these, ElementwiseRule rule) {
+        Map<String, INDArray> combined = new LinkedHashMap<>(combine(coefficients));
+        List<String> present = these.stream().filter(combined::containsKey).toList();
+        read(present, (parameter, branchValues) -> {
+            double[] out = new double[branchValues[0].length];
+            rule.apply(parameter, branchValues, out);
+            INDArray target = combined.get(parameter);
+            target.assign(Nd4j.create(out, target.shape(), 'c').castTo(target.dataType()));
+        });
+        return combined;
+    }
+
+    /** Reads every branch's values of one parameter; see {@link #read}. */
+    @FunctionalInterface
+    interface GradientReader {
+        /**
+         * @param parameter    the parameter's name
+         * @param branchValues per branch, its gradient of the parameter flattened in C order; scratch arrays, valid
+         *                     during the call only
+         */
+        void read(String parameter, double[][] branchValues);
+    }
+
+    /** Writes the update of one parameter value by value from every branch's values; see {@link #combine}. */
+    @FunctionalInterface
+    interface ElementwiseRule {
+        /**
+         * @param parameter    the parameter's name
+         * @param branchValues per branch, its gradient of the parameter flattened in C order; scratch arrays, valid
+         *                     during the call only
+         * @param out          where the update goes, flattened in C order, as long as each branch's values; zero on
+         *                     entry
+         */
+        void apply(String parameter, double[][] branchValues, double[] out);
     }
 
     /**

@@ -277,4 +277,118 @@ class BranchGradientBuffersTest {
                 new double[2][branches]));
         assertThrows(IllegalArgumentException.class, () -> gradients.store(3, 0, samples[0].arrays.get(0)));
     }
+
+    /**
+     * {@link BranchGradients#read} and the element-wise {@link BranchGradients#combine}, against values worked out by
+     * hand: a 2×2 shared parameter (one of them handed in as a strided view, the other transposed, so the copies take
+     * both paths) and a 3-value head, two branches. The rule writes {@code g₀·g₁ + 1/3} (not a float: rounded once).
+     */
+    @ParameterizedTest
+    @CsvSource({"FLOAT", "DOUBLE"})
+    void readAndElementwiseCombineGiveTheHandWorkedValues(DataType type) {
+        BranchGradientBuffers gradients = new BranchGradientBuffers(2);
+        // Branch 0's trunk as a strided view of a wider array; branch 1's as an 'f'-ordered array (C order is read).
+        INDArray wide = Nd4j.zeros(type, 2, 4);
+        INDArray trunk0 = wide.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2, 4));
+        trunk0.assign(Nd4j.createFromArray(new double[][] {{1, -2}, {0.5, 3}}).castTo(type));
+        INDArray trunk1 = Nd4j.create(type, new long[] {2, 2}, 'f');
+        trunk1.assign(Nd4j.createFromArray(new double[][] {{0.25, 4}, {-1, -0.125}}).castTo(type));
+        Map<String, INDArray> branch0 = new LinkedHashMap<>();
+        branch0.put("trunk", trunk0);
+        branch0.put("head", Nd4j.createFromArray(1.5, -0.5, 2.0).castTo(type));
+        Map<String, INDArray> branch1 = new LinkedHashMap<>();
+        branch1.put("trunk", trunk1);
+        branch1.put("head", Nd4j.createFromArray(-3.0, 0.0, 0.75).castTo(type));
+        gradients.store(0, branch0);
+        gradients.store(1, branch1);
+        gradients.setStep(new double[2], List.of("trunk"), Map.of("trunk", List.of("trunk")), new StepInfo(0, 0, 1));
+
+        List<String> seen = new ArrayList<>();
+        List<double[][]> read = new ArrayList<>();
+        gradients.read(List.of("trunk", "head"), (parameter, values) -> {
+            seen.add(parameter);
+            read.add(new double[][] {values[0].clone(), values[1].clone()});
+        });
+        assertEquals(List.of("trunk", "head"), seen);
+        assertEquals("[1.0, -2.0, 0.5, 3.0]", Arrays.toString(read.get(0)[0]));
+        assertEquals("[0.25, 4.0, -1.0, -0.125]", Arrays.toString(read.get(0)[1]));
+        assertEquals("[1.5, -0.5, 2.0]", Arrays.toString(read.get(1)[0]));
+        assertEquals("[-3.0, 0.0, 0.75]", Arrays.toString(read.get(1)[1]));
+        assertThrows(IllegalArgumentException.class, () -> gradients.read(List.of("frozen"), (p, v) -> { }));
+
+        BranchGradients.ElementwiseRule rule = (parameter, values, out) -> {
+            assertEquals("trunk", parameter);
+            for (int v = 0; v < out.length; v++) {
+                assertEquals(0.0, out[v]);
+                out[v] = values[0][v] * values[1][v] + 1.0 / 3;
+            }
+        };
+        Map<String, INDArray> combined = gradients.combine(new double[] {2, -1}, List.of("trunk", "frozen"), rule);
+        assertEquals(List.of("trunk", "head"), List.copyOf(combined.keySet()));
+        INDArray trunk = combined.get("trunk");
+        assertEquals(type, trunk.dataType());
+        // 1·0.25, -2·4, 0.5·-1, 3·-0.125, each + 1/3; the head 2·g₀ - g₁.
+        double[] expectedTrunk = {0.25 + 1.0 / 3, -8 + 1.0 / 3, -0.5 + 1.0 / 3, -0.375 + 1.0 / 3};
+        double[] expectedHead = {6, -1, 3.25};
+        for (int v = 0; v < 4; v++) {
+            double expected = type == DataType.FLOAT ? (float) expectedTrunk[v] : expectedTrunk[v];
+            assertEquals(expected, trunk.getDouble(v / 2, v % 2), 0.0, "trunk " + v);
+        }
+        for (int v = 0; v < 3; v++) {
+            assertEquals(expectedHead[v], combined.get("head").getDouble(v), 0.0, "head " + v);
+        }
+        // Into the same output buffers as the plain combination, which the trainer updates in place.
+        assertTrue(gradients.ownsAll(combined));
+        assertSame(trunk, gradients.combine(new double[] {1, 1}).get("trunk"));
+        assertEquals(1.25, trunk.getDouble(0, 0), 0.0);
+        assertThrows(IllegalArgumentException.class, () -> gradients.combine(new double[] {1}, List.of(), rule));
+    }
+
+    /**
+     * The interface's own {@code read} and element-wise {@code combine} (for implementations other than the
+     * runtime's), on the same values as the buffers: the same results.
+     */
+    @Test
+    void theInterfaceDefaultsGiveTheSameValuesAsTheBuffers() {
+        Values values = new Values(11, 3, DataType.FLOAT, true);
+        BranchGradients buffers = stored(values);
+        BranchGradients plain = new BranchGradients() {
+            @Override public int branches() { return buffers.branches(); }
+            @Override public java.util.Set<String> parameterNames() { return buffers.parameterNames(); }
+            @Override public INDArray gradient(int branch, String parameter) {
+                return buffers.gradient(branch, parameter);
+            }
+            @Override public double[] losses() { return buffers.losses(); }
+            @Override public List<String> sharedParameters() { return buffers.sharedParameters(); }
+            @Override public Map<String, List<String>> sharedScopes() { return buffers.sharedScopes(); }
+            @Override public StepInfo step() { return buffers.step(); }
+            @Override public double dot(int a, int b, List<String> p) { return buffers.dot(a, b, p); }
+            @Override public double norm(int branch, String p) { return buffers.norm(branch, p); }
+            @Override public double[][] gram(List<String> p) { return buffers.gram(p); }
+            @Override public Map<String, INDArray> combine(double[] c) {
+                Map<String, INDArray> copy = new LinkedHashMap<>();
+                buffers.combine(c).forEach((name, array) -> copy.put(name, array.dup()));
+                return copy;
+            }
+            @Override public Map<String, INDArray> combine(double[] c, List<String> these, double[] forThese) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        List<String> names = List.copyOf(SHAPES.keySet());
+        plain.read(names, (parameter, branchValues) -> {
+            for (int i = 0; i < 3; i++) {
+                assertEquals(Arrays.toString(values.reference[i].get(parameter)), Arrays.toString(branchValues[i]));
+            }
+        });
+        BranchGradients.ElementwiseRule rule = (parameter, branchValues, out) -> {
+            for (int v = 0; v < out.length; v++) {
+                out[v] = Math.max(branchValues[0][v], Math.max(branchValues[1][v], branchValues[2][v])) / 3;
+            }
+        };
+        double[] c = {0.5, -1, 2};
+        Map<String, INDArray> expected = new LinkedHashMap<>();
+        buffers.combine(c, SHARED, rule).forEach((name, array) -> expected.put(name, array.dup()));
+        Map<String, INDArray> actual = plain.combine(c, SHARED, rule);
+        assertEquals(expected, actual);
+    }
 }

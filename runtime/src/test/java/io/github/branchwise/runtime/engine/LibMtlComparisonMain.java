@@ -83,6 +83,11 @@ public final class LibMtlComparisonMain {
         // FairGrad has no convention: the paper's code, LibMTL's and Branchwise's weight every parameter's gradient.
         strategies.put("FairGrad", LossWeighting.fairGrad());
         strategies.put("FairGrad_alpha2", LossWeighting.fairGrad(2.0));
+        // The element-wise strategies, with LibMTL's defaults (their own defaults too); GradDrop is not compared: LibMTL
+        // runs it on the representation only, with torch's generator.
+        strategies.put("DB_MTL", LossWeighting.dbMtl());
+        strategies.put("MoCo", LossWeighting.moco());
+        strategies.put("ExcessMTL", LossWeighting.excessMtl());
         // Controls: Branchwise's own defaults, which LibMTL's numbers should not match where the conventions differ.
         strategies.put("CAGrad", LossWeighting.caGrad(0.5, 1));
         strategies.put("CAGrad_rescale2", LossWeighting.caGrad(0.8, 2));

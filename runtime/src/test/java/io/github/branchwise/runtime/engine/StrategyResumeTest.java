@@ -61,7 +61,12 @@ class StrategyResumeTest {
                 WeightingSpec.sdmGrad(0.3, 20), WeightingSpec.sdmGrad(1.0, 3), WeightingSpec.moDo(1e-3, 0.1),
                 WeightingSpec.moDo(0.05, 0.5),
                 WeightingSpec.upGrad(), WeightingSpec.nashMtl(), WeightingSpec.nashMtl(0.5, 3),
-                WeightingSpec.fairGrad(), WeightingSpec.fairGrad(2.0));
+                WeightingSpec.fairGrad(), WeightingSpec.fairGrad(2.0),
+                // Per-value state (moving averages, AdaGrad sums) and GradDrop's seeded draws.
+                WeightingSpec.gradDrop(0), WeightingSpec.gradDrop(0.25), WeightingSpec.dbMtl(0.9, 0),
+                WeightingSpec.dbMtl(0.8, 0.5), WeightingSpec.moco(0.5, 0.5, 0.1, 0.5, 0),
+                WeightingSpec.moco(0.7, 0.2, 0.5, 0.3, 0.1), WeightingSpec.excessMtl(0.01),
+                WeightingSpec.excessMtl(0.5));
     }
 
     private static final INDArray[] X = {TestArrays.gaussian(1, 6, 3)};

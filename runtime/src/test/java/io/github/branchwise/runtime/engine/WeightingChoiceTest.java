@@ -143,6 +143,14 @@ class WeightingChoiceTest {
                 Arguments.of(LossWeighting.nashMtl(0.5, 3), WeightingSpec.nashMtl(0.5, 3)),
                 Arguments.of(LossWeighting.fairGrad(), WeightingSpec.fairGrad()),
                 Arguments.of(LossWeighting.fairGrad(2.0), WeightingSpec.fairGrad(2.0)),
+                Arguments.of(LossWeighting.gradDrop(), WeightingSpec.gradDrop(0)),
+                Arguments.of(LossWeighting.gradDrop(0.25), WeightingSpec.gradDrop(0.25)),
+                Arguments.of(LossWeighting.dbMtl(), WeightingSpec.dbMtl(0.9, 0)),
+                Arguments.of(LossWeighting.dbMtl(0.8, 0.5), WeightingSpec.dbMtl(0.8, 0.5)),
+                Arguments.of(LossWeighting.moco(), WeightingSpec.moco(0.5, 0.5, 0.1, 0.5, 0)),
+                Arguments.of(LossWeighting.moco(0.7, 0.2, 0.5, 0.3, 0.1), WeightingSpec.moco(0.7, 0.2, 0.5, 0.3, 0.1)),
+                Arguments.of(LossWeighting.excessMtl(), WeightingSpec.excessMtl(0.01)),
+                Arguments.of(LossWeighting.excessMtl(0.5), WeightingSpec.excessMtl(0.5)),
                 Arguments.of(LossWeighting.custom(StrategyTest.MaxLoss.class),
                         WeightingSpec.custom(StrategyTest.MaxLoss::new)));
     }
@@ -279,6 +287,22 @@ class WeightingChoiceTest {
                 () -> LossWeighting.fairGrad(0));
         assertMessage("FAIRGRAD fairGradAlpha must be positive and finite; NaN is not",
                 () -> LossWeighting.fairGrad(Double.NaN));
+        assertMessage("GRADDROP gradDropLeak must be in [0, 1]; 1.5 is not", () -> LossWeighting.gradDrop(1.5));
+        assertMessage("GRADDROP gradDropLeak must be in [0, 1]; NaN is not", () -> LossWeighting.gradDrop(Double.NaN));
+        assertMessage("DB_MTL dbMtlBeta must be in [0, 1]; -0.1 is not", () -> LossWeighting.dbMtl(-0.1, 0));
+        assertMessage("DB_MTL dbMtlBetaSigma must be finite and not negative; -1.0 is not",
+                () -> LossWeighting.dbMtl(0.9, -1));
+        assertMessage("MOCO mocoBeta must be in (0, 1]; 0.0 is not", () -> LossWeighting.moco(0, 0.5, 0.1, 0.5, 0));
+        assertMessage("MOCO mocoBetaSigma must be finite and not negative; -0.5 is not",
+                () -> LossWeighting.moco(0.5, -0.5, 0.1, 0.5, 0));
+        assertMessage("MOCO mocoGamma must be finite and not negative; Infinity is not",
+                () -> LossWeighting.moco(0.5, 0.5, Double.POSITIVE_INFINITY, 0.5, 0));
+        assertMessage("MOCO mocoGammaSigma must be finite and not negative; -1.0 is not",
+                () -> LossWeighting.moco(0.5, 0.5, 0.1, -1, 0));
+        assertMessage("MOCO mocoRho must be finite and not negative; NaN is not",
+                () -> LossWeighting.moco(0.5, 0.5, 0.1, 0.5, Double.NaN));
+        assertMessage("EXCESS_MTL excessMtlStepSize must be finite and not negative; -0.01 is not",
+                () -> LossWeighting.excessMtl(-0.01));
     }
 
     @Test

@@ -22,12 +22,28 @@ final class GivenGradients implements BranchGradients {
     private final double[][] heads;
     private final StepInfo step;
     private final boolean trunkShared;
+    private final double[] losses;
 
     GivenGradients(double[][] shared, double[][] heads, long iteration, boolean trunkShared) {
+        this(shared, heads, new double[shared.length], iteration, 1, trunkShared);
+    }
+
+    GivenGradients(double[][] shared, double[][] heads, double[] losses, long iteration, long seed,
+                   boolean trunkShared) {
         this.shared = shared;
         this.heads = heads;
-        this.step = new StepInfo(iteration, 0, 1);
+        this.losses = losses.clone();
+        this.step = new StepInfo(iteration, 0, seed);
         this.trunkShared = trunkShared;
+    }
+
+    /** Gradients with one-value heads ({@code i + 1} for branch i), these branch losses, iteration and model seed. */
+    static GivenGradients of(double[][] shared, double[] losses, long iteration, long seed) {
+        double[][] heads = new double[shared.length][];
+        for (int i = 0; i < shared.length; i++) {
+            heads[i] = new double[] {i + 1.0};
+        }
+        return new GivenGradients(shared, heads, losses, iteration, seed, true);
     }
 
     /** Gradients whose trunk is a {@code @Shared} parameter, with one-value heads. */
@@ -69,7 +85,7 @@ final class GivenGradients implements BranchGradients {
 
     @Override
     public double[] losses() {
-        return new double[shared.length];
+        return losses.clone();
     }
 
     @Override

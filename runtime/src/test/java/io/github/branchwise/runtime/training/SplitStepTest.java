@@ -181,7 +181,7 @@ class SplitStepTest {
     }
 
     @Test
-    void theGramMatrixStrategiesSplitEqualWhole() throws Exception {
+    void theNewerGradientLevelStrategiesSplitEqualWhole() throws Exception {
         // Their weights come from the Gram matrix of the summed branch gradients, on the driver; IMTL's learned
         // scales and GradVac's targets and seeded order are the driver's too.
         for (Supplier<WeightingSpec> spec : java.util.List.<Supplier<WeightingSpec>>of(
@@ -189,7 +189,10 @@ class SplitStepTest {
                 () -> WeightingSpec.imtl(ImtlMode.GRADIENT, GradientSource.PARAMETERS),
                 () -> WeightingSpec.alignedMtl(GradientSource.PARAMETERS),
                 () -> WeightingSpec.gradVac(0.5, GradVacGroups.PER_LAYER), WeightingSpec::upGrad,
-                WeightingSpec::nashMtl, () -> WeightingSpec.nashMtl(0.5, 3), () -> WeightingSpec.fairGrad(2.0))) {
+                WeightingSpec::nashMtl, () -> WeightingSpec.nashMtl(0.5, 3), () -> WeightingSpec.fairGrad(2.0),
+                // The element-wise ones: masks, moving averages and sums over the summed gradients, on the driver.
+                () -> WeightingSpec.gradDrop(0.25), () -> WeightingSpec.dbMtl(0.9, 0.5), () -> WeightingSpec.moco(0.5, 0.5, 0.1, 0.5, 0.1),
+                () -> WeightingSpec.excessMtl(0.5))) {
             assertSplitMatchesWhole(spec, DataType.DOUBLE, 1e-10);
         }
     }

@@ -1,0 +1,95 @@
+package io.github.branchwise.runtime.strategies;
+
+import io.github.branchwise.runtime.weighting.BranchGradients;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * State a strategy keeps per branch and per value of some parameters (DB-MTL's and MoCo's moving averages of the
+ * gradients, ExcessMTL's sums of squares): plain {@code double[branch][value]} arrays per parameter, updated in place
+ * by the strategy's Java pass ({@link BranchGradients#read}), saved as one {@code [K, n]} DOUBLE array per parameter
+ * under {@code prefix + parameter}.
+ */
+final class PerValueState {
+    private final String prefix;
+    private final Map<String, double[][]> values = new LinkedHashMap<>();
+
+    /** @param prefix the key prefix of this state among the weighter's saved arrays, e.g. {@code "momentum/"} */
+    PerValueState(String prefix) {
+        this.prefix = prefix;
+    }
+
+    /**
+     * The state of one parameter, zero when it has none yet, or when its size changed (a parameter replaced by one of
+     * another shape starts afresh).
+     */
+    double[][] of(String parameter, int branches, int length) {
+        double[][] state = values.get(parameter);
+        if (state == null || state.length != branches || state[0].length != length) {
+            state = new double[branches][length];
+            values.put(parameter, state);
+        }
+        return state;
+    }
+
+    /** The parameters of {@code gradients} a strategy works on: the shared ones, or every one without any. */
+    static List<String> sharedOrAll(BranchGradients gradients) {
+        List<String> shared = gradients.sharedParameters();
+        return shared.isEmpty() ? new ArrayList<>(gradients.parameterNames()) : shared;
+    }
+
+    /** Adds a copy of every parameter's state to {@code state}. */
+    void save(Map<String, INDArray> state) {
+        values.forEach((parameter, array) -> state.put(prefix + parameter, Nd4j.createFromArray(array)));
+    }
+
+    /** Replaces this state by what {@link #save} wrote into {@code state} (other keys are ignored). */
+    void restore(Map<String, INDArray> state) {
+        values.clear();
+        state.forEach((key, array) -> {
+            if (key.startsWith(prefix)) {
+                if (array.rank() != 2) {
+                    throw new IllegalArgumentException("the saved state '" + key + "' has shape "
+                            + java.util.Arrays.toString(array.shape()) + ", not [branches, values]");
+                }
+                values.put(key.substring(prefix.length()), array.castTo(DataType.DOUBLE).toDoubleMatrix());
+            }
+        });
+    }
+
+    /** Adds {@code rows[i]·rows[j]} to {@code gram[i][j]} for every pair: one parameter's share of a Gram matrix. */
+    static void accumulateGram(double[][] rows, double[][] gram) {
+        int k = rows.length;
+        int n = rows[0].length;
+        for (int i = 0; i < k; i++) {
+            for (int j = i; j < k; j++) {
+                double sum = 0;
+                double[] a = rows[i];
+                double[] b = rows[j];
+                for (int v = 0; v < n; v++) {
+                    sum += a[v] * b[v];
+                }
+                gram[i][j] += sum;
+                if (j != i) {
+                    gram[j][i] += sum;
+                }
+            }
+        }
+    }
+
+    /** {@code out ← Σ cᵢ·rows[i]}, value by value. */
+    static void combine(double[] c, double[][] rows, double[] out) {
+        for (int i = 0; i < rows.length; i++) {
+            double ci = c[i];
+            double[] row = rows[i];
+            for (int v = 0; v < out.length; v++) {
+                out[v] += ci * row[v];
+            }
+        }
+    }
+}
