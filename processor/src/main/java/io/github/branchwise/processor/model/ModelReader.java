@@ -2,6 +2,8 @@ package io.github.branchwise.processor.model;
 
 import com.palantir.javapoet.ClassName;
 import io.github.branchwise.annotations.GradNormScope;
+import io.github.branchwise.annotations.GradVacGroups;
+import io.github.branchwise.annotations.ImtlMode;
 import io.github.branchwise.annotations.InputType;
 import io.github.branchwise.annotations.Loss;
 import io.github.branchwise.annotations.Ramp;
@@ -177,10 +179,10 @@ public final class ModelReader {
                         .flatMap(v -> Annotations.number(v.getValue())).orElseThrow().longValue(),
                 Annotations.doubleValue(elements, annotation, "famoLearningRate").orElseThrow(),
                 Annotations.doubleValue(elements, annotation, "famoWeightDecay").orElseThrow(),
-                io.github.branchwise.annotations.ImtlMode.valueOf(
+                ImtlMode.valueOf(
                         Annotations.enumValue(elements, annotation, "imtlMode").orElseThrow()),
                 Annotations.doubleValue(elements, annotation, "gradVacBeta").orElseThrow(),
-                io.github.branchwise.annotations.GradVacGroups.valueOf(
+                GradVacGroups.valueOf(
                         Annotations.enumValue(elements, annotation, "gradVacGroups").orElseThrow()),
                 Annotations.doubleValue(elements, annotation, "sdmGradLambda").orElseThrow(),
                 Annotations.value(elements, annotation, "sdmGradIterations")

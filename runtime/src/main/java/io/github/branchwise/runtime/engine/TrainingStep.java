@@ -223,8 +223,8 @@ public final class TrainingStep {
                         throw new IllegalStateException("the training pass did not compute '" + representation + "'");
                     }
                     // A copy (castTo copies already): the executor reuses the array on the next pass.
-                    representationGradients[i] = gradient.dataType() == org.nd4j.linalg.api.buffer.DataType.DOUBLE
-                            ? gradient.dup() : gradient.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+                    representationGradients[i] = gradient.dataType() == DataType.DOUBLE
+                            ? gradient.dup() : gradient.castTo(DataType.DOUBLE);
                 }
                 losses = outcome.losses();
                 statistics = outcome.statistics();

@@ -17,6 +17,7 @@ import org.hipparchus.linear.LUDecomposition;
 import org.hipparchus.linear.RealMatrix;
 import org.hipparchus.linear.SingularValueDecomposition;
 import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -82,7 +83,7 @@ public final class ImtlWeighter implements Weighter {
             return LossSums.sum(branchLosses);
         }
         // A double array: the parameter takes the model's type from it.
-        logScale = host.parameter(LOSS_SCALE, Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.DOUBLE, branches));
+        logScale = host.parameter(LOSS_SCALE, Nd4j.zeros(DataType.DOUBLE, branches));
         SDVariable stacked = host.sameDiff().stack(0, branchLosses.toArray(new SDVariable[0]));
         return host.sameDiff().math().exp(logScale).mul(stacked).sub(logScale).sum();
     }
