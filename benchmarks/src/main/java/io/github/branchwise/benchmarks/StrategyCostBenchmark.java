@@ -43,7 +43,8 @@ public class StrategyCostBenchmark {
      * pays, against which {@code ratios.py} measures their own cost.
      */
     @Param({"FIXED", "TRAINABLE", "SCHEDULED", "UNCERTAINTY", "DWA", "RLW", "GLS", "GRADNORM", "PCGRAD", "MGDA",
-            "CUSTOM"})
+            "CAGRAD", "STCH", "FAMO", "IMTL", "ALIGNED_MTL", "GRADVAC", "SDMGRAD", "MODO", "UPGRAD", "NASH_MTL",
+            "FAIRGRAD", "GRADDROP", "DB_MTL", "MOCO", "EXCESS_MTL", "CUSTOM"})
     public Weighting strategy;
 
     /** The executor. */

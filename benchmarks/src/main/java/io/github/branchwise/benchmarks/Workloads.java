@@ -133,6 +133,23 @@ public final class Workloads {
             case GRADNORM -> WeightingSpec.gradNorm(GRADNORM_ASYMMETRY, "");
             case PCGRAD -> WeightingSpec.pcGrad();
             case MGDA -> WeightingSpec.mgda();
+            // The newer strategies with their annotation defaults.
+            case CAGRAD -> WeightingSpec.caGrad();
+            case STCH -> WeightingSpec.stch(1.0, 4);
+            case FAMO -> WeightingSpec.famo(0.025, 0.001);
+            case IMTL -> WeightingSpec.imtl(io.github.branchwise.annotations.ImtlMode.HYBRID,
+                    io.github.branchwise.annotations.GradientSource.PARAMETERS);
+            case ALIGNED_MTL -> WeightingSpec.alignedMtl(io.github.branchwise.annotations.GradientSource.PARAMETERS);
+            case GRADVAC -> WeightingSpec.gradVac(0.01, io.github.branchwise.annotations.GradVacGroups.WHOLE_MODEL);
+            case SDMGRAD -> WeightingSpec.sdmGrad(0.3, 20);
+            case MODO -> WeightingSpec.moDo(0.001, 0.1);
+            case UPGRAD -> WeightingSpec.upGrad();
+            case NASH_MTL -> WeightingSpec.nashMtl();
+            case FAIRGRAD -> WeightingSpec.fairGrad();
+            case GRADDROP -> WeightingSpec.gradDrop(0.0);
+            case DB_MTL -> WeightingSpec.dbMtl(0.9, 0.0);
+            case MOCO -> WeightingSpec.moco(0.5, 0.5, 0.1, 0.5, 0.0);
+            case EXCESS_MTL -> WeightingSpec.excessMtl(0.01);
             // The floor of the gradient-level strategies: K passes and their plain sum (KPassesFloor).
             case CUSTOM -> WeightingSpec.custom(KPassesFloor::new);
             default -> throw new IllegalArgumentException("no benchmark setting for " + strategy);
