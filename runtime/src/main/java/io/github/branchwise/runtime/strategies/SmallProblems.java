@@ -8,6 +8,7 @@ import org.hipparchus.linear.LUDecomposition;
 import org.hipparchus.linear.MatrixUtils;
 import org.hipparchus.linear.RealVector;
 import org.hipparchus.optim.InitialGuess;
+import org.hipparchus.optim.MaxIter;
 import org.hipparchus.optim.nonlinear.scalar.ObjectiveFunction;
 import org.hipparchus.optim.nonlinear.vector.constrained.ADMMQPOptimizer;
 import org.hipparchus.optim.nonlinear.vector.constrained.ADMMQPOption;
@@ -29,6 +30,12 @@ import org.hipparchus.util.Pair;
 final class SmallProblems {
     /** ADMM's convergence tolerance: the weights come out within about 1e-8 of the exact ones (SolverChoice). */
     private static final double ADMM_EPSILON = 1e-9;
+    /**
+     * ADMM's iteration cap. Hipparchus' ADMMQPOptimizer has none by default and, on some ill-conditioned problems
+     * (CAGrad's dual with nearly parallel branch gradients), never meets its tolerance: a training step hung in it.
+     * Past the cap the problem is solved by projected gradient descent instead ({@link #projectedGradient}).
+     */
+    static final int ADMM_MAX_ITERATIONS = 5_000;
     /** Outer iterations of CAGrad's variational form; SolverChoice needed at most 30 at K = 10. */
     private static final int CAGRAD_ITERATIONS = 100;
     /** Log-weights are kept in [-LOG_LIMIT, LOG_LIMIT] on the unit-trace problem, so weights stay finite. */
@@ -125,11 +132,16 @@ final class SmallProblems {
         Arrays.fill(ones, 1);
         ADMMQPOption option = new ADMMQPOption();
         option.setEps(ADMM_EPSILON);
-        double[] w = new ADMMQPOptimizer().optimize(option,
-                new ObjectiveFunction(new QuadraticFunction(quadratic, linear, 0)),
-                new LinearEqualityConstraint(new double[][] {ones}, new double[] {1}),
-                new LinearBoundedConstraint(MatrixUtils.createRealIdentityMatrix(k).getData(), new double[k], ones),
-                new InitialGuess(start)).getX().toArray();
+        double[] w;
+        try {
+            w = new ADMMQPOptimizer().optimize(option,
+                    new ObjectiveFunction(new QuadraticFunction(quadratic, linear, 0)),
+                    new LinearEqualityConstraint(new double[][] {ones}, new double[] {1}),
+                    new LinearBoundedConstraint(MatrixUtils.createRealIdentityMatrix(k).getData(), new double[k], ones),
+                    new InitialGuess(start), new MaxIter(ADMM_MAX_ITERATIONS)).getX().toArray();
+        } catch (MathIllegalStateException notConverged) {
+            w = projectedGradient(quadratic, linear, start, null);
+        }
         // ADMM meets the constraints to its tolerance: make the weights exactly a point of the simplex.
         double sum = 0;
         for (int i = 0; i < k; i++) {
@@ -143,6 +155,49 @@ final class SmallProblems {
             w[i] /= sum;
         }
         return w;
+    }
+
+    /**
+     * {@code argmin ½·xᵀQx + qᵀx} by projected gradient descent from {@code start}, onto the simplex ({@code lower}
+     * null) or onto {@code x ≥ lower}: the fallback where ADMM does not converge. A step of 1/L with L the Frobenius
+     * norm of Q (at least its largest eigenvalue) never increases the objective, and a fixed number of steps bounds
+     * the time; for the small K here that is well under a millisecond.
+     */
+    static double[] projectedGradient(double[][] quadratic, double[] linear, double[] start, double[] lower) {
+        int k = linear.length;
+        double norm = 0;
+        for (double[] row : quadratic) {
+            for (double v : row) {
+                norm += v * v;
+            }
+        }
+        norm = Math.sqrt(norm);
+        double[] x = start.clone();
+        x = lower == null ? SimplexProjection.project(x) : atLeast(x, lower);
+        if (!(norm > 0) || !Double.isFinite(norm)) {
+            return x;
+        }
+        double step = 1 / norm;
+        for (int iteration = 0; iteration < PROJECTED_GRADIENT_STEPS; iteration++) {
+            double[] gradient = times(quadratic, x);
+            double[] next = new double[k];
+            for (int i = 0; i < k; i++) {
+                next[i] = x[i] - step * (gradient[i] + linear[i]);
+            }
+            x = lower == null ? SimplexProjection.project(next) : atLeast(next, lower);
+        }
+        return x;
+    }
+
+    /** The fallback's number of projected gradient steps. */
+    private static final int PROJECTED_GRADIENT_STEPS = 20_000;
+
+    private static double[] atLeast(double[] x, double[] lower) {
+        double[] out = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = Double.isFinite(x[i]) ? Math.max(lower[i], x[i]) : lower[i];
+        }
+        return out;
     }
 
     /**
@@ -227,10 +282,15 @@ final class SmallProblems {
         Arrays.fill(upper, Double.POSITIVE_INFINITY);
         ADMMQPOption option = new ADMMQPOption();
         option.setEps(ADMM_EPSILON);
-        double[] v = new ADMMQPOptimizer().optimize(option,
-                new ObjectiveFunction(new QuadraticFunction(gram, new double[k], 0)),
-                new LinearBoundedConstraint(MatrixUtils.createRealIdentityMatrix(k).getData(), u, upper),
-                new InitialGuess(u)).getX().toArray();
+        double[] v;
+        try {
+            v = new ADMMQPOptimizer().optimize(option,
+                    new ObjectiveFunction(new QuadraticFunction(gram, new double[k], 0)),
+                    new LinearBoundedConstraint(MatrixUtils.createRealIdentityMatrix(k).getData(), u, upper),
+                    new InitialGuess(u), new MaxIter(ADMM_MAX_ITERATIONS)).getX().toArray();
+        } catch (MathIllegalStateException notConverged) {
+            v = projectedGradient(gram, new double[k], u, u);
+        }
         double scale = 0;
         for (int i = 0; i < k; i++) {
             v[i] = Double.isFinite(v[i]) ? Math.max(u[i], v[i]) : u[i];
