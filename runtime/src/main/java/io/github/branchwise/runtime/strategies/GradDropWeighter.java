@@ -81,6 +81,8 @@ public final class GradDropWeighter implements Weighter {
     /** {@code out[v] = Σᵢ gᵢ[v]·(leak + (1 − leak)·Mᵢ[v])}, drawing one uniform per value from {@code random}. */
     static void drop(double[][] g, SplittableRandom random, double leak, double[] out) {
         int k = g.length;
+        // A dropped value keeps the fraction leak, a kept one all of it: indexed by the 0/1 flag below.
+        double[] factor = {leak, 1};
         for (int v = 0; v < out.length; v++) {
             double sum = 0;
             double absolute = 0;
@@ -90,11 +92,15 @@ public final class GradDropWeighter implements Weighter {
             }
             double purity = 0.5 * (1 + sum / (absolute + EPSILON));
             double u = random.nextDouble();
+            // Branch-free: which sign survives depends on a uniform draw, so a branch on it is mispredicted half the
+            // time (it cost 2.5x the K passes on the mlp); 0/1 flags compile to conditional moves instead.
+            int keepPositive = purity > u ? 1 : 0;
+            int keepNegative = purity < u ? 1 : 0;
             double total = 0;
             for (int i = 0; i < k; i++) {
                 double x = g[i][v];
-                boolean kept = (purity > u && x > 0) || (purity < u && x < 0);
-                total += x * (kept ? 1 : leak);
+                int kept = (x > 0 ? keepPositive : 0) | (x < 0 ? keepNegative : 0);
+                total += x * factor[kept];
             }
             out[v] = total;
         }
