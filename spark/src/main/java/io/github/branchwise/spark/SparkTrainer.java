@@ -8,7 +8,12 @@ import io.github.branchwise.runtime.training.Fitting;
 import io.github.branchwise.runtime.training.History;
 import io.github.branchwise.runtime.training.StepSource;
 import io.github.branchwise.runtime.training.Trainer;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +22,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -24,6 +30,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.CollectionAccumulator;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -60,6 +67,7 @@ public final class SparkTrainer {
     private final ReplicaLoader loader;
     private final ExampleLayout layout;
     private final int treeDepth;
+    private volatile Consumer<StepTiming> timing;
 
     /**
      * A distributed trainer of {@code trainer}, whose executors build their replicas with {@code loader}.
@@ -95,6 +103,68 @@ public final class SparkTrainer {
         } catch (ReflectiveOperationException e) {
             throw new IllegalArgumentException(model.getClass().getName() + " has no public trainer()", e);
         }
+    }
+
+    /**
+     * Reports where each synchronous step's time goes ({@link StepTiming}) to {@code listener}, on the driver, after
+     * the step is applied; null stops reporting. Taken at the start of each {@code fit}. What it costs while set:
+     * each task sends back three numbers in a Spark accumulator, and after each step the driver Java-serialises and
+     * deserialises the step's replica state and summed contribution once, to measure them (outside the times
+     * reported, though inside the run's wall time). The results of the training do not change.
+     */
+    public void onStepTiming(Consumer<StepTiming> listener) {
+        this.timing = listener;
+    }
+
+    /**
+     * Where one synchronous step's time went, measured with {@link System#nanoTime()}: on the driver around each
+     * phase, and on the executors around each partition's work (returned through a Spark accumulator).
+     *
+     * @param step           the model's step counter before the step
+     * @param partitions     the partitions that had rows for the step
+     * @param beginNanos     the driver's {@code Trainer.beginStep} (the replica state copied out of the model)
+     * @param broadcastNanos {@code SparkContext.broadcast} of the replica state (Spark serialises it here, in blocks)
+     * @param jobNanos       the {@code treeAggregate} job, seen from the driver: scheduling, shipping the tasks,
+     *                       every partition's work, the task results' (de)serialisation and their sums
+     * @param loadNanos      each contributing partition's {@code loadReplicaState} on its executor (reading the
+     *                       broadcast and copying the state into the replica), in the order the tasks reported
+     * @param computeNanos   each contributing partition's {@code contribute} (forward and backward passes on its
+     *                       rows, the gradients copied out), in the same order as {@code loadNanos}
+     * @param applyNanos     the driver's {@code Trainer.applyStep} (strategy, optimiser, counters)
+     * @param totalNanos     the whole step on the driver, from before {@code beginStep} to after {@code applyStep}
+     * @param state          the replica state, Java-serialised once on the driver after the step
+     * @param contribution   the summed contribution (the size of each partition's), likewise
+     */
+    public record StepTiming(long step, int partitions, long beginNanos, long broadcastNanos, long jobNanos,
+                             long[] loadNanos, long[] computeNanos, long applyNanos, long totalNanos, Payload state,
+                             Payload contribution) {
+        /** The slowest partition's work on its executor: load plus compute; the job waits for it. */
+        public long slowestPartitionNanos() {
+            long slowest = 0;
+            for (int i = 0; i < loadNanos.length; i++) {
+                slowest = Math.max(slowest, loadNanos[i] + computeNanos[i]);
+            }
+            return slowest;
+        }
+
+        /**
+         * What the job cost beyond its slowest partition's work: task scheduling and shipping, the task results'
+         * serialisation and deserialisation, and the sums ({@code treeAggregate}'s tree and the driver's final sum).
+         */
+        public long aggregationNanos() {
+            return jobNanos - slowestPartitionNanos();
+        }
+    }
+
+    /**
+     * The Java serialisation of what a step ships (Spark's default serialiser for broadcasts and task results),
+     * measured once on the driver.
+     *
+     * @param bytes            the serialised size
+     * @param serialiseNanos   {@code ObjectOutputStream.writeObject} into memory
+     * @param deserialiseNanos {@code ObjectInputStream.readObject} from memory
+     */
+    public record Payload(long bytes, long serialiseNanos, long deserialiseNanos) {
     }
 
     /** The driver's trainer, trained in place. */
@@ -209,12 +279,13 @@ public final class SparkTrainer {
         Broadcast<byte[]> model = spark.broadcast(savedModel());
         JavaRDD<PartitionBlock> blocks = cached(data);
         List<StepRecord> records = new ArrayList<>();
+        Clock clock = clock();
         try {
             int steps = steps(blocks, batchPerPartition, "training");
             for (int e = 0; e < epochs; e++) {
                 long epoch = trainer.epoch();
                 for (int s = 0; s < steps; s++) {
-                    records.add(step(blocks, model, run, s * batchPerPartition, batchPerPartition, epoch));
+                    records.add(step(blocks, model, run, s * batchPerPartition, batchPerPartition, epoch, clock));
                 }
                 trainer.endEpoch();
             }
@@ -262,6 +333,7 @@ public final class SparkTrainer {
         Broadcast<byte[]> model = spark.broadcast(savedModel());
         JavaRDD<PartitionBlock> blocks = cached(data);
         JavaRDD<PartitionBlock> checks = validation == null ? null : cached(validation);
+        Clock clock = clock();
         try {
             int steps = steps(blocks, batchPerPartition, "training");
             if (checks != null) {
@@ -276,7 +348,7 @@ public final class SparkTrainer {
                 @Override
                 public Outcome step(long epoch, long index) {
                     StepRecord record = SparkTrainer.this.step(blocks, model, run,
-                            Math.toIntExact(index * batchPerPartition), batchPerPartition, epoch);
+                            Math.toIntExact(index * batchPerPartition), batchPerPartition, epoch, clock);
                     return new Outcome(record.losses(), record.examples());
                 }
 
@@ -515,40 +587,100 @@ public final class SparkTrainer {
         return sum;
     }
 
+    /** The listener of this run's step timings and the accumulator the tasks report to; null when not timing. */
+    private record Clock(Consumer<StepTiming> listener, CollectionAccumulator<long[]> partitions) {
+    }
+
+    private Clock clock() {
+        Consumer<StepTiming> listener = timing;
+        return listener == null ? null
+                : new Clock(listener, spark.sc().<long[]>collectionAccumulator("branchwise step timing"));
+    }
+
     private StepRecord step(JavaRDD<PartitionBlock> blocks, Broadcast<byte[]> model, String run, int from, int size,
-                            long epoch) {
+                            long epoch, Clock clock) {
+        long start = System.nanoTime();
         long iteration = trainer.iteration();
-        Broadcast<ReplicaState> state = spark.broadcast(trainer.beginStep());
+        ReplicaState begun = trainer.beginStep();
+        long begin = System.nanoTime();
+        Broadcast<ReplicaState> state = spark.broadcast(begun);
+        long broadcast = System.nanoTime();
         ReplicaLoader load = loader;
         ExampleLayout checked = layout;
         DataType type = trainer.options().dataType();
+        CollectionAccumulator<long[]> times = clock == null ? null : clock.partitions();
+        if (times != null) {
+            times.reset();
+        }
         try {
             StepContribution total = rethrowingBadInput(() -> blocks.treeAggregate((StepContribution) null,
                     (sum, block) -> StepContribution.sum(sum,
-                            contribute(block, from, size, state.value(), run, model, load, checked, type)),
+                            contribute(block, from, size, state, run, model, load, checked, type, times)),
                     StepContribution::sum, treeDepth));
+            long job = System.nanoTime();
             if (total == null) {
                 throw new IllegalStateException(layout.model() + ": step " + iteration + " found no rows");
             }
             Losses losses = trainer.applyStep(total);
+            long applied = System.nanoTime();
+            if (clock != null) {
+                List<long[]> reported = times.value();
+                long[] loads = new long[reported.size()];
+                long[] computes = new long[reported.size()];
+                for (int i = 0; i < loads.length; i++) {
+                    loads[i] = reported.get(i)[0];
+                    computes[i] = reported.get(i)[1];
+                }
+                clock.listener().accept(new StepTiming(iteration, loads.length, begin - start, broadcast - begin,
+                        job - broadcast, loads, computes, applied - job, applied - start, payload(begun),
+                        payload(total)));
+            }
             return new StepRecord(epoch, iteration, total.examples(), losses, trainer.weights());
         } finally {
             state.destroy();
         }
     }
 
+    /** Java-serialises and deserialises {@code value} once, in memory, timing both. */
+    private static Payload payload(Serializable value) {
+        try {
+            long start = System.nanoTime();
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+                out.writeObject(value);
+            }
+            long written = System.nanoTime();
+            try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+                in.readObject();
+            }
+            return new Payload(bytes.size(), written - start, System.nanoTime() - written);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serialise " + value.getClass().getSimpleName(), e);
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("cannot deserialise " + value.getClass().getSimpleName(), e);
+        }
+    }
+
     /** One partition's contribution to a step, or null when it has no rows left for it; runs on an executor. */
-    private static StepContribution contribute(PartitionBlock block, int from, int size, ReplicaState state,
+    private static StepContribution contribute(PartitionBlock block, int from, int size, Broadcast<ReplicaState> state,
                                                String run, Broadcast<byte[]> model, ReplicaLoader loader,
-                                               ExampleLayout layout, DataType type) {
+                                               ExampleLayout layout, DataType type,
+                                               CollectionAccumulator<long[]> times) {
         if (from >= block.rows) {
             return null;
         }
         int to = Math.min(block.rows, from + size);
         Trainer replica = Replicas.borrow(run, model::value, loader);
         try {
-            replica.loadReplicaState(state);
-            return replica.contribute(block.inputs(from, to, layout, type), block.targets(from, to, layout, type));
+            long start = System.nanoTime();
+            replica.loadReplicaState(state.value());
+            long loaded = System.nanoTime();
+            StepContribution contribution = replica.contribute(block.inputs(from, to, layout, type),
+                    block.targets(from, to, layout, type));
+            if (times != null) {
+                times.add(new long[] {loaded - start, System.nanoTime() - loaded});
+            }
+            return contribution;
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(layout.model() + ": partition " + block.partition + ", rows " + from
                     + " to " + (to - 1) + " of the partition: " + e.getMessage(), e);
