@@ -5,9 +5,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Queue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Supplier;
 
@@ -18,7 +19,21 @@ import java.util.function.Supplier;
  * a trainer serialises its calls.
  */
 final class Replicas {
-    private static final Map<String, Queue<Trainer>> IDLE = new ConcurrentHashMap<>();
+    /**
+     * The most runs an executor keeps replicas of. A run's replicas are dropped by {@link #forget} where the driver
+     * can reach them, but an executor JVM outlives its runs and no job visits every executor when one ends: without
+     * a bound, each {@code fit} of a long application would leave its models (graphs, plans, native arrays) behind.
+     * The least recently used run goes first; one still training merely loads its model again.
+     */
+    static final int MAX_RUNS = 4;
+
+    private static final Map<String, Queue<Trainer>> IDLE = Collections.synchronizedMap(
+            new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Queue<Trainer>> eldest) {
+                    return size() > MAX_RUNS;
+                }
+            });
 
     private Replicas() {
     }
