@@ -3,7 +3,6 @@ package io.github.branchwise.runtime.strategies;
 import io.github.branchwise.runtime.GraphHost;
 import io.github.branchwise.runtime.weighting.BranchGradients;
 import io.github.branchwise.runtime.weighting.Weighter;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -62,8 +61,8 @@ public final class CaGradWeighter implements Weighter {
     @Override
     public Map<String, INDArray> combineGradients(BranchGradients gradients) {
         int k = gradients.branches();
-        boolean noShared = gradients.sharedParameters().isEmpty();
-        List<String> shared = noShared ? new ArrayList<>(gradients.parameterNames()) : gradients.sharedParameters();
+        boolean noShared = !SharedOrAll.hasShared(gradients);
+        List<String> shared = SharedOrAll.of(gradients);
         coefficients = sharedCoefficients(gradients.gram(shared), c, rescale);
         if (noShared) {
             return gradients.combine(coefficients);

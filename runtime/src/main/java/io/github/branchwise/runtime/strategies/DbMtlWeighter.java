@@ -85,7 +85,7 @@ public final class DbMtlWeighter implements Weighter {
         }
         steps++;
         double keep = beta / Math.pow(steps, betaSigma);
-        List<String> shared = PerValueState.sharedOrAll(gradients);
+        List<String> shared = SharedOrAll.of(gradients);
         double[] squaredNorms = new double[k];
         gradients.read(shared, (parameter, values) -> {
             double[][] m = averages.of(parameter, k, values[0].length);

@@ -73,7 +73,7 @@ public final class ExcessMtlWeighter implements Weighter {
     public Map<String, INDArray> combineGradients(BranchGradients gradients) {
         int k = gradients.branches();
         double[] estimates = new double[k];
-        gradients.read(PerValueState.sharedOrAll(gradients), (parameter, values) -> {
+        gradients.read(SharedOrAll.of(gradients), (parameter, values) -> {
             double[][] s = sums.of(parameter, k, values[0].length);
             for (int i = 0; i < k; i++) {
                 double[] si = s[i];

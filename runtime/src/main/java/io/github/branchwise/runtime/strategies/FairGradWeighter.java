@@ -3,7 +3,6 @@ package io.github.branchwise.runtime.strategies;
 import io.github.branchwise.runtime.GraphHost;
 import io.github.branchwise.runtime.weighting.BranchGradients;
 import io.github.branchwise.runtime.weighting.Weighter;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,8 +67,8 @@ public final class FairGradWeighter implements Weighter {
         if (weights == null || weights.length != k) {
             weights = SmallProblems.uniform(k);
         }
-        boolean noShared = gradients.sharedParameters().isEmpty();
-        List<String> shared = noShared ? new ArrayList<>(gradients.parameterNames()) : gradients.sharedParameters();
+        boolean noShared = !SharedOrAll.hasShared(gradients);
+        List<String> shared = SharedOrAll.of(gradients);
         double[] root = SmallProblems.positiveRoot(gradients.gram(shared), alpha, SmallProblems.uniform(k),
                 SOLVER_ITERATIONS);
         if (root != null) {

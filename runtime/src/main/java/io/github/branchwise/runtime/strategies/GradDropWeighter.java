@@ -69,7 +69,7 @@ public final class GradDropWeighter implements Weighter {
         double[] ones = new double[gradients.branches()];
         Arrays.fill(ones, 1.0);
         SplittableRandom random = stream(gradients.step());
-        return gradients.combine(ones, PerValueState.sharedOrAll(gradients),
+        return gradients.combine(ones, SharedOrAll.of(gradients),
                 (parameter, values, out) -> drop(values, random, leak, out));
     }
 

@@ -7,7 +7,6 @@ import io.github.branchwise.annotations.MgdaNormalization;
 import io.github.branchwise.runtime.GraphHost;
 import io.github.branchwise.runtime.weighting.BranchGradients;
 import io.github.branchwise.runtime.weighting.Weighter;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -93,8 +92,7 @@ public final class MgdaWeighter implements Weighter {
 
     @Override
     public Map<String, INDArray> combineGradients(BranchGradients gradients) {
-        List<String> shared = gradients.sharedParameters().isEmpty()
-                ? new ArrayList<>(gradients.parameterNames()) : gradients.sharedParameters();
+        List<String> shared = SharedOrAll.of(gradients);
         double[][] gram = source == GradientSource.PARAMETERS ? gradients.gram(shared)
                 : gradients.representationGram(source == GradientSource.REPRESENTATION_BATCH_SUM);
         double[] norms = normalizers(gram, gradients.losses());

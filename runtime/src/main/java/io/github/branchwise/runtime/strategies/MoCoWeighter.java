@@ -92,7 +92,7 @@ public final class MoCoWeighter implements Weighter {
     @Override
     public Map<String, INDArray> combineGradients(BranchGradients gradients) {
         int k = gradients.branches();
-        List<String> shared = PerValueState.sharedOrAll(gradients);
+        List<String> shared = SharedOrAll.of(gradients);
         double[] losses = gradients.losses();
         double[][] yy = new double[k][k];
         double[][] yg = new double[k][k];

@@ -3,7 +3,6 @@ package io.github.branchwise.runtime.strategies;
 import io.github.branchwise.runtime.GraphHost;
 import io.github.branchwise.runtime.weighting.BranchGradients;
 import io.github.branchwise.runtime.weighting.Weighter;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -79,8 +78,8 @@ public final class MoDoWeighter implements Weighter {
             // Uniform at the start (combine sets them too; a weighter used outside a graph starts here).
             lambda = SmallProblems.uniform(k);
         }
-        boolean noShared = gradients.sharedParameters().isEmpty();
-        List<String> shared = noShared ? new ArrayList<>(gradients.parameterNames()) : gradients.sharedParameters();
+        boolean noShared = !SharedOrAll.hasShared(gradients);
+        List<String> shared = SharedOrAll.of(gradients);
         lambda = lambdaAfter(lambda, gradients.gram(0, 1, shared), gamma, rho);
         double[][] heads = new double[SAMPLES][k];
         for (double[] row : heads) {

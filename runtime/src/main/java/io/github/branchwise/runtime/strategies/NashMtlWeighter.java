@@ -3,7 +3,6 @@ package io.github.branchwise.runtime.strategies;
 import io.github.branchwise.runtime.GraphHost;
 import io.github.branchwise.runtime.weighting.BranchGradients;
 import io.github.branchwise.runtime.weighting.Weighter;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -82,8 +81,8 @@ public final class NashMtlWeighter implements Weighter {
             alpha = new double[gradients.branches()];
             Arrays.fill(alpha, 1.0);
         }
-        boolean noShared = gradients.sharedParameters().isEmpty();
-        List<String> shared = noShared ? new ArrayList<>(gradients.parameterNames()) : gradients.sharedParameters();
+        boolean noShared = !SharedOrAll.hasShared(gradients);
+        List<String> shared = SharedOrAll.of(gradients);
         double[][] gram = gradients.gram(shared);
         if (step % updateEvery == 0) {
             double[] root = SmallProblems.positiveRoot(gram, 1, alpha, SOLVER_ITERATIONS);

@@ -1,7 +1,6 @@
 package io.github.branchwise.runtime.strategies;
 
 import io.github.branchwise.runtime.weighting.BranchGradients;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,12 +34,6 @@ final class PerValueState {
             values.put(parameter, state);
         }
         return state;
-    }
-
-    /** The parameters of {@code gradients} a strategy works on: the shared ones, or every one without any. */
-    static List<String> sharedOrAll(BranchGradients gradients) {
-        List<String> shared = gradients.sharedParameters();
-        return shared.isEmpty() ? new ArrayList<>(gradients.parameterNames()) : shared;
     }
 
     /** Adds a copy of every parameter's state to {@code state}. */

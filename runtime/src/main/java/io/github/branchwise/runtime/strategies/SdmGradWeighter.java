@@ -3,7 +3,6 @@ package io.github.branchwise.runtime.strategies;
 import io.github.branchwise.runtime.GraphHost;
 import io.github.branchwise.runtime.weighting.BranchGradients;
 import io.github.branchwise.runtime.weighting.Weighter;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -87,8 +86,8 @@ public final class SdmGradWeighter implements Weighter {
             // Uniform at the start (combine sets them too; a weighter used outside a graph starts here).
             w = SmallProblems.uniform(k);
         }
-        boolean noShared = gradients.sharedParameters().isEmpty();
-        List<String> shared = noShared ? new ArrayList<>(gradients.parameterNames()) : gradients.sharedParameters();
+        boolean noShared = !SharedOrAll.hasShared(gradients);
+        List<String> shared = SharedOrAll.of(gradients);
         w = weightsAfter(w, gradients.gram(1, 2, shared), lambda, iterations);
         double[] coefficients = coefficients(w, lambda);
         double[][] heads = new double[SAMPLES][k];

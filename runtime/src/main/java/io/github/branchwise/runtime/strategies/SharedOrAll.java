@@ -5,9 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The parameters a Gram-matrix strategy (IMTL, Aligned-MTL, GradVac) balances: the shared ones, or, in a model whose
- * branches share none, every parameter but the weighter's own ({@code weighting/...}), as CAGrad does (the processor
- * warns of such a model: each branch's own layers then get a multiple of that branch's gradient only).
+ * The parameters a gradient-level strategy balances: the shared ones, or, in a model whose branches share none,
+ * every parameter but the weighter's own ({@code weighting/...}); the processor warns of such a model (each branch's
+ * own layers then get a multiple of that branch's gradient only).
  */
 final class SharedOrAll {
     private SharedOrAll() {
