@@ -2,6 +2,7 @@ package io.github.branchwise.runtime.strategies;
 
 import io.github.branchwise.runtime.GraphHost;
 import io.github.branchwise.runtime.weighting.BranchGradients;
+import io.github.branchwise.runtime.weighting.VectorProducts;
 import io.github.branchwise.runtime.weighting.Weighter;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -30,6 +31,8 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class MoCoWeighter implements Weighter {
     /** LibMTL's constant added to every gradient norm before dividing by it. */
     static final double EPSILON = 1e-8;
+    /** Values per block of the update pass. */
+    private static final int BLOCK = 512;
 
     private final double beta;
     private final double betaSigma;
@@ -84,7 +87,7 @@ public final class MoCoWeighter implements Weighter {
 
     /**
      * Two Java passes over the shared gradients. The first reads the products of the old tracked gradients and the new
-     * branch gradients ({@code yᵢ·yⱼ}, {@code yᵢ·gⱼ}, {@code gᵢ·gⱼ}), from which the norms {@code ‖gᵢ‖} and the Gram
+     * branch gradients (one Gram matrix of the 2K vectors, {@link VectorProducts}) ({@code yᵢ·yⱼ}, {@code yᵢ·gⱼ}, {@code gᵢ·gⱼ}), from which the norms {@code ‖gᵢ‖} and the Gram
      * matrix of the updated {@code yᵢ = (1 − r)·yᵢ + r·sᵢ·gᵢ} follow by expanding the products; the second updates
      * y value by value and writes {@code Σ λᵢ·yᵢ}. So y is read and written once per step, and the Gram matrix of
      * the new y needs no pass of its own.
@@ -97,16 +100,22 @@ public final class MoCoWeighter implements Weighter {
         double[][] yy = new double[k][k];
         double[][] yg = new double[k][k];
         double[][] gg = new double[k][k];
+        double[][] rows = new double[2 * k][];
+        double[][] products = new double[2 * k][2 * k];
         gradients.read(shared, (parameter, values) -> {
+            // The Gram matrix of the rows y₁..y_K, g₁..g_K holds all three blocks: yy, yg and gg, in one pass.
             double[][] y = tracked.of(parameter, k, values[0].length);
-            PerValueState.accumulateGram(y, yy);
-            PerValueState.accumulateGram(values, gg);
-            for (int i = 0; i < k; i++) {
-                for (int j = 0; j < k; j++) {
-                    yg[i][j] += BranchGradients.dot(y[i], values[j]);
-                }
-            }
+            System.arraycopy(y, 0, rows, 0, k);
+            System.arraycopy(values, 0, rows, k, k);
+            VectorProducts.accumulateGram(rows, products);
         });
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < k; j++) {
+                yy[i][j] = products[i][j];
+                yg[i][j] = products[i][k + j];
+                gg[i][j] = products[k + i][k + j];
+            }
+        }
         double[] scale = new double[k];
         for (int i = 0; i < k; i++) {
             scale[i] = losses[i] / (Math.sqrt(Math.max(gg[i][i], 0)) + EPSILON);
@@ -136,15 +145,19 @@ public final class MoCoWeighter implements Weighter {
         Arrays.fill(ones, 1.0);
         return gradients.combine(ones, shared, (parameter, values, out) -> {
             double[][] y = tracked.of(parameter, k, out.length);
-            for (int i = 0; i < k; i++) {
-                double[] yi = y[i];
-                double[] gi = values[i];
-                double si = rate * scale[i];
-                double li = l[i];
-                for (int v = 0; v < yi.length; v++) {
-                    double next = keep * yi[v] + si * gi[v];
-                    yi[v] = next;
-                    out[v] += li * next;
+            // In blocks, so that the block of out stays in the cache while each branch adds its share.
+            for (int start = 0; start < out.length; start += BLOCK) {
+                int end = Math.min(out.length, start + BLOCK);
+                for (int i = 0; i < k; i++) {
+                    double[] yi = y[i];
+                    double[] gi = values[i];
+                    double si = rate * scale[i];
+                    double li = l[i];
+                    for (int v = start; v < end; v++) {
+                        double next = keep * yi[v] + si * gi[v];
+                        yi[v] = next;
+                        out[v] += li * next;
+                    }
                 }
             }
         });

@@ -15,6 +15,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * under {@code prefix + parameter}.
  */
 final class PerValueState {
+    /** Values per block of the strategies' value-by-value passes (a few rows of it fit the first-level cache). */
+    static final int BLOCK = 512;
+
     private final String prefix;
     private final Map<String, double[][]> values = new LinkedHashMap<>();
 
@@ -55,33 +58,17 @@ final class PerValueState {
         });
     }
 
-    /** Adds {@code rows[i]·rows[j]} to {@code gram[i][j]} for every pair: one parameter's share of a Gram matrix. */
-    static void accumulateGram(double[][] rows, double[][] gram) {
-        int k = rows.length;
-        int n = rows[0].length;
-        for (int i = 0; i < k; i++) {
-            for (int j = i; j < k; j++) {
-                double sum = 0;
-                double[] a = rows[i];
-                double[] b = rows[j];
-                for (int v = 0; v < n; v++) {
-                    sum += a[v] * b[v];
-                }
-                gram[i][j] += sum;
-                if (j != i) {
-                    gram[j][i] += sum;
-                }
-            }
-        }
-    }
-
     /** {@code out ← Σ cᵢ·rows[i]}, value by value. */
     static void combine(double[] c, double[][] rows, double[] out) {
-        for (int i = 0; i < rows.length; i++) {
-            double ci = c[i];
-            double[] row = rows[i];
-            for (int v = 0; v < out.length; v++) {
-                out[v] += ci * row[v];
+        // In blocks, so that the block of out stays in the cache while each row adds its share.
+        for (int start = 0; start < out.length; start += BLOCK) {
+            int end = Math.min(out.length, start + BLOCK);
+            for (int i = 0; i < rows.length; i++) {
+                double ci = c[i];
+                double[] row = rows[i];
+                for (int v = start; v < end; v++) {
+                    out[v] += ci * row[v];
+                }
             }
         }
     }

@@ -267,13 +267,6 @@ public interface BranchGradients {
 
     /** The dot product of two vectors of the same length, a helper for strategies' small linear algebra. */
     static double dot(double[] a, double[] b) {
-        if (a.length != b.length) {
-            throw new IllegalArgumentException("vectors of lengths " + a.length + " and " + b.length);
-        }
-        double sum = 0;
-        for (int i = 0; i < a.length; i++) {
-            sum += a[i] * b[i];
-        }
-        return sum;
+        return VectorProducts.dot(a, b);
     }
 }
