@@ -24,7 +24,7 @@ import org.nd4j.linalg.learning.config.Sgd;
  *
  * <pre>
  * OMP_NUM_THREADS=1 taskset -c 1 java -cp benchmarks/target/classes:$(cat benchmarks/target/classpath.txt) \
- *     io.github.branchwise.benchmarks.StrategyVsPasses MLP_256 PCGRAD,MGDA,... [steps] [warm-up] [learning rate]
+ *     io.github.branchwise.benchmarks.StrategyVsPasses MLP_256 PCGRAD,MGDA,... [steps] [warm-up] [learning rate] [block]
  * </pre>
  */
 public final class StrategyVsPasses {
@@ -38,10 +38,13 @@ public final class StrategyVsPasses {
         int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : 150;
         // The step's cost does not depend on it; a strategy that diverges at 0.01 on this model (MoDo) runs at less.
         double learningRate = args.length > 4 ? Double.parseDouble(args[4]) : 0.01;
+        // Steps per side before switching: 1 alternates every step; more keeps each trainer's data in the caches
+        // for a while, as a single training run has it.
+        int block = args.length > 5 ? Integer.parseInt(args[5]) : 1;
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         INDArray[][] data = workload.data(1);
-        System.out.printf("%s: %d paired steps after %d warm-up pairs, SGD %s, load %s%n", workload, steps, warmUp,
-                learningRate, loadAverage());
+        System.out.printf("%s: %d measured steps a side after %d warm-up, blocks of %d, SGD %s, load %s%n", workload,
+                steps, warmUp, block, learningRate, loadAverage());
         System.out.printf("%-12s %9s %9s %8s %8s %8s %8s %8s %8s%n", "strategy", "wall_ms", "floor_ms", "ratio",
                 "q1", "q3", "cpu_ms", "cpu_fl", "cpu_rat");
         for (Weighting strategy : strategies) {
@@ -49,32 +52,44 @@ public final class StrategyVsPasses {
             int samples = spec.newWeighter(workload.spec(spec).branches()).gradientSamples();
             Trainer measured = trainer(workload, spec, learningRate);
             Trainer floor = trainer(workload, WeightingSpec.custom(() -> new KPassesFloor(samples)), learningRate);
-            long[][] wall = new long[2][steps];
-            long[][] cpu = new long[2][steps];
-            for (int i = -warmUp; i < steps; i++) {
-                boolean measuredFirst = (i & 1) == 0;
+            // With blocks of b > 1 steps per side, the first step of each block (the one after the other trainer
+            // ran: its caches cold) is not recorded, and each round's ratio is of the two blocks' medians.
+            int recorded = block == 1 ? 1 : block - 1;
+            int rounds = Math.max(1, steps / recorded);
+            int warmUpRounds = Math.max(1, warmUp / block);
+            long[][] wall = new long[2][rounds * recorded];
+            long[][] cpu = new long[2][rounds * recorded];
+            double[] pairs = new double[rounds];
+            long[] stepCount = new long[2];
+            for (int round = -warmUpRounds; round < rounds; round++) {
+                boolean measuredFirst = (round & 1) == 0;
+                double[] blockMedian = new double[2];
                 for (int side = 0; side < 2; side++) {
                     int which = measuredFirst ? side : 1 - side;
                     Trainer trainer = which == 0 ? measured : floor;
-                    long c0 = threads.getCurrentThreadCpuTime();
-                    long t0 = System.nanoTime();
-                    trainer.fit(data[0], data[1]);
-                    long t1 = System.nanoTime();
-                    long c1 = threads.getCurrentThreadCpuTime();
-                    if (i >= 0) {
-                        wall[which][i] = t1 - t0;
-                        cpu[which][i] = c1 - c0;
+                    long[] times = new long[recorded];
+                    for (int b = 0; b < block; b++) {
+                        long c0 = threads.getCurrentThreadCpuTime();
+                        long t0 = System.nanoTime();
+                        trainer.fit(data[0], data[1]);
+                        long t1 = System.nanoTime();
+                        long c1 = threads.getCurrentThreadCpuTime();
+                        // An epoch every 50 steps, as in StrategyCostBenchmark (DWA-like bookkeeping is in the cost).
+                        if (++stepCount[which] % 50 == 0) {
+                            trainer.endEpoch();
+                        }
+                        int slot = block == 1 ? 0 : b - 1;
+                        if (round >= 0 && slot >= 0) {
+                            wall[which][round * recorded + slot] = t1 - t0;
+                            cpu[which][round * recorded + slot] = c1 - c0;
+                            times[slot] = t1 - t0;
+                        }
                     }
+                    blockMedian[which] = median(times);
                 }
-                // An epoch every 50 steps, as in StrategyCostBenchmark (DWA-like bookkeeping is in the cost).
-                if ((i + warmUp + 1) % 50 == 0) {
-                    measured.endEpoch();
-                    floor.endEpoch();
+                if (round >= 0) {
+                    pairs[round] = blockMedian[0] / blockMedian[1];
                 }
-            }
-            double[] pairs = new double[steps];
-            for (int i = 0; i < steps; i++) {
-                pairs[i] = (double) wall[0][i] / wall[1][i];
             }
             Arrays.sort(pairs);
             double wallMedian = median(wall[0]);
@@ -82,7 +97,7 @@ public final class StrategyVsPasses {
             double cpuMedian = median(cpu[0]);
             double cpuFloor = median(cpu[1]);
             System.out.printf("%-12s %9.3f %9.3f %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f%n", strategy.name().toLowerCase(),
-                    wallMedian, floorMedian, pairs[steps / 2], pairs[steps / 4], pairs[3 * steps / 4], cpuMedian,
+                    wallMedian, floorMedian, pairs[rounds / 2], pairs[rounds / 4], pairs[3 * rounds / 4], cpuMedian,
                     cpuFloor, cpuMedian / cpuFloor);
         }
         System.out.printf("load after: %s%n", loadAverage());
