@@ -14,10 +14,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -202,8 +201,12 @@ public final class SparkTrainingExample {
      * (Spark's {@code range} splits the ids evenly and in order).
      */
     static Dataset<Row> table(SparkSession spark, long first, long rows) {
-        MapFunction<Long, Row> generate = SparkTrainingExample::row;
-        return spark.range(first, first + rows, 1, PARTITIONS).map(generate, Encoders.row(SCHEMA));
+        // Made as an RDD of rows, then given the schema: Spark converts each row to its own form there, so the
+        // table's rows read back with Spark's types (arrays as Seq). A typed Dataset.map would hand the rows the
+        // function built, float[] and all, to a consumer of javaRDD() as they are.
+        JavaRDD<Row> generated = spark.range(first, first + rows, 1, PARTITIONS).javaRDD()
+                .map(SparkTrainingExample::row);
+        return spark.createDataFrame(generated, SCHEMA);
     }
 
     /**
