@@ -13,6 +13,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -46,6 +48,8 @@ class SparkTrainingExampleTest {
             spark.stop();
         }
         String output = printed.toString(StandardCharsets.UTF_8);
+        // What the example printed, in the build's log beside the test's result.
+        System.err.print(output);
 
         // The history: every epoch, each with validation losses; every loss lower at the end than after epoch 1.
         List<CellDetectorEpoch> epochs = result.history().epochs();
@@ -140,5 +144,18 @@ class SparkTrainingExampleTest {
             }
             assertEquals(kind[0] == 1 ? 4 : 2, bright, "row " + id);
         }
+    }
+
+    @Test
+    void theExamplesJvmFlagsAreTheSparkModulesTestFlags() throws Exception {
+        // exec:exec and this module's tests pass spark.jvm.flags; the spark module's tests, run on every build,
+        // prove its argLine enough for Spark on this JDK. A flag added there must be added here.
+        Matcher example = Pattern.compile("<spark.jvm.flags>(.*?)</spark.jvm.flags>")
+                .matcher(Files.readString(Path.of("pom.xml")));
+        Matcher spark = Pattern.compile("<argLine>(.*?)</argLine>")
+                .matcher(Files.readString(Path.of("..", "spark", "pom.xml")));
+        assertTrue(example.find(), "no spark.jvm.flags in examples-spark/pom.xml");
+        assertTrue(spark.find(), "no argLine in spark/pom.xml");
+        assertEquals(spark.group(1).strip(), example.group(1).strip(), "examples-spark/pom.xml's spark.jvm.flags");
     }
 }
