@@ -149,8 +149,9 @@ public final class SparkTrainingExample {
                 BATCH_PER_PARTITION, config);
         Path checkpoint = Checkpoints.latest(checkpoints).orElseThrow(
                 () -> new IllegalStateException("no checkpoint in " + checkpoints));
-        out.println("latest checkpoint: " + checkpoint.getFileName() + " (resume with "
-                + "CellDetectorTrainingModel.resumeLatest(dir), then SparkTrainer.of(...) and fit again)");
+        // A restarted driver would continue from it: CellDetectorTrainingModel.resumeLatest(checkpoints), then a
+        // SparkTrainer of the resumed model and the same fit call.
+        out.println("latest checkpoint: " + checkpoint);
 
         Path modelFile = directory.resolve("cell-detector.bwm");
         model.save(modelFile);
