@@ -209,6 +209,31 @@ class SparkTrainerTest {
     }
 
     @Test
+    void aTypedDatasetWithJavaArraysTrainsAsItsExamplesDo() {
+        // Dataset.map with Encoders.row keeps the float[] the function put in its rows (Spark optimises the
+        // conversion to its own arrays away): such a table reached the reader as Java arrays and failed with a
+        // ClassCastException.
+        StructType schema = new StructType()
+                .add("x", DataTypes.createArrayType(DataTypes.FloatType))
+                .add("reg", DataTypes.FloatType)
+                .add("bin", DataTypes.createArrayType(DataTypes.FloatType));
+        Dataset<Integer> ids = LocalSpark.session().createDataset(
+                java.util.stream.IntStream.range(0, EXAMPLES.size()).boxed().toList(),
+                org.apache.spark.sql.Encoders.INT()).coalesce(1);
+        List<Example> examples = EXAMPLES;
+        Dataset<Row> table = ids.map((org.apache.spark.api.java.function.MapFunction<Integer, Row>) i -> {
+            Example example = examples.get(i);
+            return RowFactory.create(example.inputs()[0], example.targets()[0][0], example.targets()[1]);
+        }, org.apache.spark.sql.Encoders.row(schema));
+        SparkTrunkTrainingModel fromTable = model(LossWeighting.uncertainty(), DataType.DOUBLE);
+        SparkTrainer trainer = SparkTrainer.of(LocalSpark.context(), fromTable);
+        trainer.fit(trainer.examples(table), 5, 1);
+        SparkTrunkTrainingModel fromExamples = model(LossWeighting.uncertainty(), DataType.DOUBLE);
+        SparkTrainer.of(LocalSpark.context(), fromExamples).fit(LocalSpark.context().parallelize(EXAMPLES, 1), 5, 1);
+        assertEquals(fromExamples.trainer().parameters(), fromTable.trainer().parameters());
+    }
+
+    @Test
     void aMissingColumnIsRefusedOnTheDriver() {
         StructType schema = new StructType().add("x", DataTypes.createArrayType(DataTypes.FloatType));
         Dataset<Row> table = LocalSpark.session().createDataFrame(List.<Row>of(), schema);
