@@ -1,5 +1,7 @@
 package io.github.branchwise.runtime;
 
+import java.io.InvalidObjectException;
+import java.io.ObjectInputStream;
 import java.io.Serial;
 import java.io.Serializable;
 import java.util.Arrays;
@@ -10,6 +12,9 @@ import java.util.Objects;
  * every parameter and layer state, of the weighting's state variables (weights a strategy feeds each step or epoch),
  * the frozen parameters and the step and epoch counters, as plain arrays that serialise cheaply
  * ({@code Trainer.replicaState}, {@code Trainer.loadReplicaState}).
+ *
+ * <p>Serialised, each array whose values are all floats (every parameter of a FLOAT model) travels as floats: half the
+ * bytes of the doubles it is held in, and the same values after reading, bit for bit; others travel as doubles.
  *
  * <p>The weighting's Java-side state is not in it. The optimiser's state is only in a state for local training
  * ({@code Trainer.localState}, local SGD), where a replica takes optimisation steps of its own; a replica of a
@@ -87,6 +92,107 @@ public final class ReplicaState implements Serializable {
                 throw new IllegalArgumentException("'" + names[i] + "' of shape " + Arrays.toString(shapes[i])
                         + " needs " + length + " values, got " + values[i].length);
             }
+        }
+    }
+
+    /** Serialised as {@link Compact}: float-valued arrays as floats. */
+    @Serial
+    private Object writeReplace() {
+        return new Compact(this);
+    }
+
+    /** Only {@link Compact} is ever serialised. */
+    @Serial
+    private void readObject(ObjectInputStream in) throws InvalidObjectException {
+        throw new InvalidObjectException("a ReplicaState is read through its serialised form");
+    }
+
+    /**
+     * The serialised form (a serialisation proxy, as in Effective Java, item 90): every value array as a
+     * {@code float[]} when each of its values is a float exactly, else as the {@code double[]} itself.
+     */
+    private static final class Compact implements Serializable {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
+        private final long iteration;
+        private final long epoch;
+        private final String[] names;
+        private final long[][] shapes;
+        private final Object[] values;
+        private final boolean[] weightingState;
+        private final String[] frozen;
+        private final String[] optimiserNames;
+        private final long[][] optimiserShapes;
+        private final Object[] optimiserValues;
+
+        Compact(ReplicaState state) {
+            iteration = state.iteration;
+            epoch = state.epoch;
+            names = state.names;
+            shapes = state.shapes;
+            values = narrow(state.values);
+            weightingState = state.weightingState;
+            frozen = state.frozen;
+            optimiserNames = state.optimiserNames;
+            optimiserShapes = state.optimiserShapes;
+            optimiserValues = state.optimiserValues == null ? null : narrow(state.optimiserValues);
+        }
+
+        @Serial
+        private Object readResolve() throws InvalidObjectException {
+            try {
+                return new ReplicaState(iteration, epoch, names, shapes, widen(values), weightingState, frozen,
+                        optimiserNames, optimiserShapes, optimiserValues == null ? null : widen(optimiserValues));
+            } catch (RuntimeException e) {
+                InvalidObjectException invalid = new InvalidObjectException("a corrupt ReplicaState: "
+                        + e.getMessage());
+                invalid.initCause(e);
+                throw invalid;
+            }
+        }
+
+        private static Object[] narrow(double[][] arrays) {
+            Object[] narrowed = new Object[arrays.length];
+            for (int i = 0; i < arrays.length; i++) {
+                narrowed[i] = narrow(arrays[i]);
+            }
+            return narrowed;
+        }
+
+        /** The values as floats when each one is a float exactly (its bits survive the round trip), else as is. */
+        private static Object narrow(double[] array) {
+            float[] floats = new float[array.length];
+            for (int v = 0; v < array.length; v++) {
+                float f = (float) array[v];
+                if (Double.doubleToRawLongBits(f) != Double.doubleToRawLongBits(array[v])) {
+                    return array;
+                }
+                floats[v] = f;
+            }
+            return floats;
+        }
+
+        private static double[][] widen(Object[] arrays) throws InvalidObjectException {
+            if (arrays == null) {
+                throw new InvalidObjectException("a corrupt ReplicaState: no values");
+            }
+            double[][] widened = new double[arrays.length][];
+            for (int i = 0; i < arrays.length; i++) {
+                if (arrays[i] instanceof double[] doubles) {
+                    widened[i] = doubles;
+                } else if (arrays[i] instanceof float[] floats) {
+                    double[] doubles = new double[floats.length];
+                    for (int v = 0; v < floats.length; v++) {
+                        doubles[v] = floats[v];
+                    }
+                    widened[i] = doubles;
+                } else {
+                    throw new InvalidObjectException("a corrupt ReplicaState: value " + i + " is "
+                            + (arrays[i] == null ? "null" : arrays[i].getClass().getName()));
+                }
+            }
+            return widened;
         }
     }
 
