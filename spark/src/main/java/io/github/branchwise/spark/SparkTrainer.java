@@ -6,11 +6,16 @@ import io.github.branchwise.runtime.StepContribution;
 import io.github.branchwise.runtime.training.FitConfig;
 import io.github.branchwise.runtime.training.Fitting;
 import io.github.branchwise.runtime.training.History;
+import io.github.branchwise.runtime.training.MeasuredContribution;
+import io.github.branchwise.runtime.training.MeasuredLosses;
+import io.github.branchwise.runtime.training.Metric;
 import io.github.branchwise.runtime.training.StepSource;
+import io.github.branchwise.runtime.training.Tally;
 import io.github.branchwise.runtime.training.Trainer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.NotSerializableException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
@@ -19,7 +24,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -285,7 +292,8 @@ public final class SparkTrainer {
             for (int e = 0; e < epochs; e++) {
                 long epoch = trainer.epoch();
                 for (int s = 0; s < steps; s++) {
-                    records.add(step(blocks, model, run, s * batchPerPartition, batchPerPartition, epoch, clock));
+                    records.add(step(blocks, model, run, s * batchPerPartition, batchPerPartition, epoch, clock,
+                            ShippedMetrics.NONE).record());
                 }
                 trainer.endEpoch();
             }
@@ -308,12 +316,14 @@ public final class SparkTrainer {
      * @param data              the training examples; each partition's rows are read once and cached on its executor
      * @param validation        validation examples, read and cached likewise, or null
      * @param batchPerPartition rows each partition contributes to a step, and evaluates at a time, positive
-     * @param config            epochs, checkpoints, listeners, early stopping, progress; no metrics (they need the
-     *                          branches' outputs, which stay on the executors)
+     * @param config            epochs, checkpoints, listeners, early stopping, progress, metrics (measured on the
+     *                          executors, on each shard's outputs of the step's training pass and of validation,
+     *                          their tallies summed: the same values as one machine's; each metric must be
+     *                          Serializable, as the built-in ones are)
      * @return the fitting's history
      * @throws IllegalArgumentException when {@code fitting} is of another trainer, an example does not fit the model
      *                                  (the message names the partition, the row and the input or target), the
-     *                                  data has no rows, or {@code config} asks for metrics
+     *                                  data has no rows, or a metric of {@code config} is not Serializable
      * @throws IllegalStateException    when the weighting strategy cannot be split (before any Spark job)
      */
     public History fit(Fitting fitting, JavaRDD<Example> data, JavaRDD<Example> validation, int batchPerPartition,
@@ -334,6 +344,7 @@ public final class SparkTrainer {
         JavaRDD<PartitionBlock> blocks = cached(data);
         JavaRDD<PartitionBlock> checks = validation == null ? null : cached(validation);
         Clock clock = clock();
+        ShippedMetrics shipped = new ShippedMetrics(layout.model());
         try {
             int steps = steps(blocks, batchPerPartition, "training");
             if (checks != null) {
@@ -347,9 +358,20 @@ public final class SparkTrainer {
 
                 @Override
                 public Outcome step(long epoch, long index) {
-                    StepRecord record = SparkTrainer.this.step(blocks, model, run,
-                            Math.toIntExact(index * batchPerPartition), batchPerPartition, epoch, clock);
-                    return new Outcome(record.losses(), record.examples());
+                    return step(epoch, index, Map.of());
+                }
+
+                @Override
+                public boolean measures() {
+                    return true;
+                }
+
+                @Override
+                public Outcome step(long epoch, long index, Map<String, List<Metric>> metrics) {
+                    Stepped stepped = SparkTrainer.this.step(blocks, model, run,
+                            Math.toIntExact(index * batchPerPartition), batchPerPartition, epoch, clock,
+                            shipped.of(metrics));
+                    return new Outcome(stepped.record().losses(), stepped.record().examples(), stepped.tallies());
                 }
 
                 @Override
@@ -359,7 +381,12 @@ public final class SparkTrainer {
 
                 @Override
                 public Outcome validate(long epoch) {
-                    return evaluate(checks, model, run, batchPerPartition);
+                    return validate(epoch, Map.of());
+                }
+
+                @Override
+                public Outcome validate(long epoch, Map<String, List<Metric>> metrics) {
+                    return evaluate(checks, model, run, batchPerPartition, shipped.of(metrics));
                 }
             };
             return fitting.fit(source, config);
@@ -519,44 +546,66 @@ public final class SparkTrainer {
      * rows {@code size} at a time, and the example-weighted sums are added up.
      */
     private StepSource.Outcome evaluate(JavaRDD<PartitionBlock> blocks, Broadcast<byte[]> model, String run,
-                                        int size) {
+                                        int size, ShippedMetrics metrics) {
         Broadcast<ReplicaState> state = spark.broadcast(trainer.replicaState());
         ReplicaLoader load = loader;
         ExampleLayout checked = layout;
         DataType type = trainer.options().dataType();
+        Map<String, List<Metric>> measured = metrics.map();
         try {
-            double[] sums = rethrowingBadInput(() -> blocks.treeAggregate((double[]) null,
-                    (sum, block) -> added(sum, evaluated(block, size, state.value(), run, model, load, checked, type)),
-                    SparkTrainer::added, treeDepth));
-            if (sums == null || sums[0] == 0) {
+            Evaluated total = rethrowingBadInput(() -> blocks.treeAggregate((Evaluated) null,
+                    (sum, block) -> Evaluated.sum(sum,
+                            evaluated(block, size, state.value(), run, model, load, checked, type, measured)),
+                    Evaluated::sum, treeDepth));
+            if (total == null || total.sums()[0] == 0) {
                 throw new IllegalStateException(layout.model() + ": the validation data has no rows");
             }
+            double[] sums = total.sums();
             double n = sums[0];
             double[] branches = new double[sums.length - 2];
             for (int i = 0; i < branches.length; i++) {
                 branches[i] = sums[i + 2] / n;
             }
-            return new StepSource.Outcome(new Losses(sums[1] / n, branches), (long) n);
+            return new StepSource.Outcome(new Losses(sums[1] / n, branches), (long) n, total.tallies());
         } finally {
             state.destroy();
         }
     }
 
-    /** {rows, total × rows, each branch's loss × rows} over a block, or null for an empty one; on an executor. */
-    private static double[] evaluated(PartitionBlock block, int size, ReplicaState state, String run,
-                                      Broadcast<byte[]> model, ReplicaLoader loader, ExampleLayout layout,
-                                      DataType type) {
+    /**
+     * A validation's sums over some rows: {rows, total × rows, each branch's loss × rows}, and the metrics' tallies.
+     */
+    private record Evaluated(double[] sums, LinkedHashMap<String, Tally> tallies) implements Serializable {
+        /** Both added, null standing for no rows. */
+        static Evaluated sum(Evaluated a, Evaluated b) {
+            if (a == null) {
+                return b;
+            }
+            if (b == null) {
+                return a;
+            }
+            LinkedHashMap<String, Tally> tallies = new LinkedHashMap<>(a.tallies);
+            b.tallies.forEach((column, tally) -> tallies.merge(column, tally, Tally::plus));
+            return new Evaluated(added(a.sums, b.sums), tallies);
+        }
+    }
+
+    /** A block's {@link Evaluated} sums, or null for an empty one; on an executor. */
+    private static Evaluated evaluated(PartitionBlock block, int size, ReplicaState state, String run,
+                                       Broadcast<byte[]> model, ReplicaLoader loader, ExampleLayout layout,
+                                       DataType type, Map<String, List<Metric>> metrics) {
         if (block.rows == 0) {
             return null;
         }
         Trainer replica = Replicas.borrow(run, model::value, loader);
         try {
             replica.loadReplicaState(state);
-            double[] sums = null;
+            Evaluated sums = null;
             for (int from = 0; from < block.rows; from += size) {
                 int to = Math.min(block.rows, from + size);
-                Losses losses = replica.evaluate(block.inputs(from, to, layout, type),
-                        block.targets(from, to, layout, type));
+                MeasuredLosses measured = replica.evaluate(block.inputs(from, to, layout, type),
+                        block.targets(from, to, layout, type), metrics);
+                Losses losses = measured.losses();
                 double n = to - from;
                 double[] part = new double[2 + losses.branchLosses().length];
                 part[0] = n;
@@ -564,7 +613,7 @@ public final class SparkTrainer {
                 for (int i = 0; i < losses.branchLosses().length; i++) {
                     part[i + 2] = losses.branchLoss(i) * n;
                 }
-                sums = added(sums, part);
+                sums = Evaluated.sum(sums, new Evaluated(part, new LinkedHashMap<>(measured.tallies())));
             }
             return sums;
         } finally {
@@ -597,8 +646,12 @@ public final class SparkTrainer {
                 : new Clock(listener, spark.sc().<long[]>collectionAccumulator("branchwise step timing"));
     }
 
-    private StepRecord step(JavaRDD<PartitionBlock> blocks, Broadcast<byte[]> model, String run, int from, int size,
-                            long epoch, Clock clock) {
+    /** A step's record and what its metrics measured over the global batch (empty without metrics). */
+    private record Stepped(StepRecord record, Map<String, Tally> tallies) {
+    }
+
+    private Stepped step(JavaRDD<PartitionBlock> blocks, Broadcast<byte[]> model, String run, int from, int size,
+                         long epoch, Clock clock, ShippedMetrics metrics) {
         long start = System.nanoTime();
         long iteration = trainer.iteration();
         ReplicaState begun = trainer.beginStep();
@@ -609,18 +662,21 @@ public final class SparkTrainer {
         ExampleLayout checked = layout;
         DataType type = trainer.options().dataType();
         CollectionAccumulator<long[]> times = clock == null ? null : clock.partitions();
+        Map<String, List<Metric>> measured = metrics.map();
         if (times != null) {
             times.reset();
         }
         try {
-            StepContribution total = rethrowingBadInput(() -> blocks.treeAggregate((StepContribution) null,
-                    (sum, block) -> StepContribution.sum(sum,
-                            contribute(block, from, size, state, run, model, load, checked, type, times)),
-                    StepContribution::sum, treeDepth));
+            MeasuredContribution measuredTotal = rethrowingBadInput(() -> blocks.treeAggregate(
+                    (MeasuredContribution) null,
+                    (sum, block) -> MeasuredContribution.sum(sum,
+                            contribute(block, from, size, state, run, model, load, checked, type, times, measured)),
+                    MeasuredContribution::sum, treeDepth));
             long job = System.nanoTime();
-            if (total == null) {
+            if (measuredTotal == null) {
                 throw new IllegalStateException(layout.model() + ": step " + iteration + " found no rows");
             }
+            StepContribution total = measuredTotal.contribution();
             Losses losses = trainer.applyStep(total);
             long applied = System.nanoTime();
             if (clock != null) {
@@ -635,7 +691,8 @@ public final class SparkTrainer {
                         job - broadcast, loads, computes, applied - job, applied - start, payload(begun),
                         payload(total)));
             }
-            return new StepRecord(epoch, iteration, total.examples(), losses, trainer.weights());
+            return new Stepped(new StepRecord(epoch, iteration, total.examples(), losses, trainer.weights()),
+                    measuredTotal.tallies());
         } finally {
             state.destroy();
         }
@@ -662,10 +719,11 @@ public final class SparkTrainer {
     }
 
     /** One partition's contribution to a step, or null when it has no rows left for it; runs on an executor. */
-    private static StepContribution contribute(PartitionBlock block, int from, int size, Broadcast<ReplicaState> state,
-                                               String run, Broadcast<byte[]> model, ReplicaLoader loader,
-                                               ExampleLayout layout, DataType type,
-                                               CollectionAccumulator<long[]> times) {
+    private static MeasuredContribution contribute(PartitionBlock block, int from, int size,
+                                                   Broadcast<ReplicaState> state, String run, Broadcast<byte[]> model,
+                                                   ReplicaLoader loader, ExampleLayout layout, DataType type,
+                                                   CollectionAccumulator<long[]> times,
+                                                   Map<String, List<Metric>> metrics) {
         if (from >= block.rows) {
             return null;
         }
@@ -675,8 +733,8 @@ public final class SparkTrainer {
             long start = System.nanoTime();
             replica.loadReplicaState(state.value());
             long loaded = System.nanoTime();
-            StepContribution contribution = replica.contribute(block.inputs(from, to, layout, type),
-                    block.targets(from, to, layout, type));
+            MeasuredContribution contribution = replica.contribute(block.inputs(from, to, layout, type),
+                    block.targets(from, to, layout, type), metrics);
             if (times != null) {
                 times.add(new long[] {loaded - start, System.nanoTime() - loaded});
             }
@@ -720,6 +778,57 @@ public final class SparkTrainer {
                 throw runtime;
             }
             throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The metrics a fitting asks for, as they travel to the executors (each task's closure carries them): checked once
+     * on the driver to serialise, so that a metric Spark cannot ship is an error naming it rather than a failed job.
+     */
+    private static final class ShippedMetrics {
+        /** No metrics. */
+        static final ShippedMetrics NONE = new ShippedMetrics("");
+
+        private final String model;
+        private Map<String, List<Metric>> asked;
+        private LinkedHashMap<String, List<Metric>> shippable = new LinkedHashMap<>();
+
+        ShippedMetrics(String model) {
+            this.model = model;
+        }
+
+        /** This fitting's metrics, checked the first time (Fitting passes the same map every step). */
+        ShippedMetrics of(Map<String, List<Metric>> metrics) {
+            if (metrics != asked) {
+                LinkedHashMap<String, List<Metric>> copy = new LinkedHashMap<>();
+                metrics.forEach((branch, list) -> {
+                    for (Metric metric : list) {
+                        requireSerializable(branch, metric);
+                    }
+                    copy.put(branch, new ArrayList<>(list));
+                });
+                asked = metrics;
+                shippable = copy;
+            }
+            return this;
+        }
+
+        Map<String, List<Metric>> map() {
+            return shippable;
+        }
+
+        private void requireSerializable(String branch, Metric metric) {
+            try (ObjectOutputStream out = new ObjectOutputStream(java.io.OutputStream.nullOutputStream())) {
+                out.writeObject(metric);
+            } catch (NotSerializableException e) {
+                throw new IllegalArgumentException(model + ": metric '" + metric.name() + "' of branch '" + branch
+                        + "' (" + metric.getClass().getName() + ") is not Serializable (" + e.getMessage() + "); "
+                        + "distributed training measures metrics on the executors, so Spark must ship them: implement "
+                        + "java.io.Serializable, or give Metric.of a function cast to BiFunction<INDArray, INDArray, "
+                        + "Double> & Serializable");
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot serialise metric '" + metric.name() + "'", e);
+            }
         }
     }
 

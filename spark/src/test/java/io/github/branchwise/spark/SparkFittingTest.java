@@ -181,15 +181,49 @@ class SparkFittingTest {
         assertArrayEquals(uninterrupted.trainer().weights(), restarted.trainer().weights(), 0);
     }
 
+    /** Mean absolute output, a custom metric that Spark can ship (its function is Serializable). */
+    private static final io.github.branchwise.runtime.training.Metric MEAN_OUTPUT =
+            io.github.branchwise.runtime.training.Metric.of("mean_output",
+                    (java.util.function.BiFunction<INDArray, INDArray, Double> & java.io.Serializable)
+                            (prediction, target) -> prediction.dup().castTo(DataType.DOUBLE).amean().getDouble(0));
+
     @Test
-    void metricsAndAForeignFittingAreRefused() {
+    void metricsOnTheExecutorsEqualOneMachineFitting() {
+        // The built-in metrics of both branches (regression: mae, rmse; binary: accuracy, bce) and a custom one,
+        // measured on the shards' training outputs and on the validation rows, summed as tallies.
+        JavaRDD<Example> data = LocalSpark.context().parallelize(TRAIN, 2);
+        JavaRDD<Example> validation = LocalSpark.context().parallelize(VALIDATION, 2);
+        SparkTrunkTrainingModel distributed = model(LossWeighting.uncertainty());
+        FitConfig.Builder withMetrics = config(2).defaultMetrics(true).metric("bin", MEAN_OUTPUT);
+        History spark = SparkTrainer.of(LocalSpark.context(), distributed)
+                .fit(distributed.fitting(), data, validation, PER_PARTITION, withMetrics.build());
+
+        SparkTrunkTrainingModel reference = model(LossWeighting.uncertainty());
+        Batch all = batch(VALIDATION);
+        History one = reference.fitting().fit(DataSource.batches(oneMachineBatches(data.glom().collect())),
+                config(2).defaultMetrics(true).metric("bin", MEAN_OUTPUT)
+                        .validation(all.inputs(), all.targets(), 2).build());
+
+        for (String column : List.of("reg_mae", "bin_accuracy", "bin_mean_output", "val_reg_mae",
+                "val_bin_accuracy", "val_bin_mean_output")) {
+            assertTrue(spark.epoch(0).containsKey(column), column + " in " + spark.epoch(0).keySet());
+        }
+        assertSameRows(epochs(one), epochs(spark), 1e-10, "epochs with metrics");
+        assertSameRows(steps(one), steps(spark), 1e-10, "steps with metrics");
+    }
+
+    @Test
+    void aMetricSparkCannotShipAndAForeignFittingAreRefused() {
         JavaRDD<Example> data = LocalSpark.context().parallelize(TRAIN, 2);
         SparkTrunkTrainingModel model = model(LossWeighting.fixed(1, 1));
         SparkTrainer trainer = SparkTrainer.of(LocalSpark.context(), model);
+        io.github.branchwise.runtime.training.Metric local = io.github.branchwise.runtime.training.Metric.of(
+                "local", (prediction, target) -> 0.0);
         IllegalArgumentException metrics = assertThrows(IllegalArgumentException.class,
-                () -> trainer.fit(model.fitting(), data, null, PER_PARTITION, FitConfig.builder().epochs(1).silent()
+                () -> trainer.fit(model.fitting(), data, null, PER_PARTITION, config(1).metric("reg", local)
                         .build()));
-        assertTrue(metrics.getMessage().contains("defaultMetrics(false)"), metrics.getMessage());
+        assertTrue(metrics.getMessage().contains("metric 'local' of branch 'reg'")
+                && metrics.getMessage().contains("not Serializable"), metrics.getMessage());
         IllegalArgumentException foreign = assertThrows(IllegalArgumentException.class,
                 () -> trainer.fit(model(LossWeighting.fixed(1, 1)).fitting(), data, null, PER_PARTITION,
                         config(1).build()));

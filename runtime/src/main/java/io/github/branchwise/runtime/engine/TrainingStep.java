@@ -500,10 +500,28 @@ public final class TrainingStep {
      * @throws IllegalStateException    when the weighting's total is not a sum over examples
      */
     public StepContribution contribute(INDArray[] inputs, INDArray[] targets) {
+        return contribute(inputs, targets, false).contribution();
+    }
+
+    /**
+     * A contribution and the branch outputs of the same training pass (null unless {@code withOutputs}): what
+     * metrics of the shard are measured on.
+     *
+     * @param contribution the shard's sums, as {@link #contribute(INDArray[], INDArray[])}
+     * @param outputs      each branch's output over the shard, or null
+     */
+    public record ContributionAndOutputs(StepContribution contribution, INDArray[] outputs) {
+    }
+
+    /**
+     * {@link #contribute(INDArray[], INDArray[])}, with the branch outputs of the training pass when
+     * {@code withOutputs}.
+     */
+    public ContributionAndOutputs contribute(INDArray[] inputs, INDArray[] targets, boolean withOutputs) {
         requireAdditive();
         INDArray[] x = checker.inputs(inputs);
         INDArray[] y = checker.targets(targets, x[0].size(0));
-        Pass pass = compute(x, y, false);
+        Pass pass = compute(x, y, withOutputs);
         long n = pass.examples();
         List<String> trained = trainedParameters();
         boolean perBranch = pass.gradients() == null;
@@ -563,9 +581,9 @@ public final class TrainingStep {
             shapes[i] = value.shape();
             sums[i] = scaled(flat(value), n);
         }
-        return builder.gates(gates, gateSums)
+        return new ContributionAndOutputs(builder.gates(gates, gateSums)
                 .statistics(statisticNames.toArray(new String[0]), shapes, sums)
-                .build();
+                .build(), withOutputs ? pass.outputs() : null);
     }
 
     /**

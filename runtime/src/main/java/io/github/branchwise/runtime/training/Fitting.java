@@ -144,8 +144,8 @@ public final class Fitting {
      * its epoch, which {@code train} must give the same batch as the interrupted run did.
      *
      * @return the history, the same object as {@link #history()}
-     * @throws IllegalArgumentException when metrics are asked for ({@link FitConfig#defaultMetrics}, extra metrics):
-     *                                  they need each branch's outputs, which the steps do not bring back; or
+     * @throws IllegalArgumentException when metrics are asked for ({@link FitConfig#defaultMetrics}, extra metrics)
+     *                                  and the source does not measure them ({@link StepSource#measures()}); or
      *                                  when both {@code config.validation()} and the source validate
      * @throws FitDivergedException     as {@link #fit(DataSource, FitConfig)}
      * @throws UncheckedIOException     when a checkpoint cannot be written
@@ -154,16 +154,16 @@ public final class Fitting {
         Objects.requireNonNull(train, "train");
         Objects.requireNonNull(config, "config");
         Map<String, List<Metric>> metrics = metricsFor(config);
-        if (metrics.values().stream().anyMatch(list -> !list.isEmpty())) {
+        if (Tallies.any(metrics) && !train.measures()) {
             throw new IllegalArgumentException(spec.modelName() + ": metrics need each branch's outputs, which "
-                    + "steps computed elsewhere (" + train.getClass().getSimpleName() + ") do not bring back; "
+                    + "steps computed elsewhere (" + train.getClass().getSimpleName() + ") do not measure; "
                     + "set FitConfig.defaultMetrics(false) and add no metric (the losses are recorded)");
         }
         if (config.validation() != null && train.validates()) {
             throw new IllegalArgumentException(spec.modelName() + ": both FitConfig.validation and "
                     + train.getClass().getSimpleName() + " validate; give the validation data to one of them");
         }
-        return loop(new SourceSteps(train), config, metrics, false);
+        return loop(new SourceSteps(train, metrics), config, metrics, false);
     }
 
     /** The epochs' steps, wherever they are computed. */
@@ -235,15 +235,8 @@ public final class Fitting {
                     Batch batch = batches.next();
                     LossesAndOutputs out = needOutputs ? trainer.fitWithOutputs(batch.inputs(), batch.targets())
                             : new LossesAndOutputs(trainer.fit(batch.inputs(), batch.targets()), new INDArray[0]);
-                    Map<String, Tally> tallies = new LinkedHashMap<>();
-                    List<BranchSpec> branches = spec.branches();
-                    for (int i = 0; i < branches.size(); i++) {
-                        for (Metric metric : metrics.get(branches.get(i).name())) {
-                            tallies.put(branches.get(i).name() + "_" + metric.name(),
-                                    metric.measure(out.outputs()[i], batch.targets()[i]));
-                        }
-                    }
-                    return new Trained(out.losses(), batch.size(), tallies);
+                    return new Trained(out.losses(), batch.size(),
+                            Tallies.measure(spec.branches(), metrics, out.outputs(), batch.targets()));
                 }
             };
         }
@@ -257,9 +250,30 @@ public final class Fitting {
     /** Steps a {@link StepSource} computes and applies to {@link #trainer}. */
     private final class SourceSteps implements Steps {
         private final StepSource source;
+        private final Map<String, List<Metric>> metrics;
+        private final boolean measured;
 
-        SourceSteps(StepSource source) {
+        SourceSteps(StepSource source, Map<String, List<Metric>> metrics) {
             this.source = source;
+            this.metrics = metrics;
+            this.measured = Tallies.any(metrics);
+        }
+
+        /** The outcome's tallies, checked to hold every metric's column. */
+        private Map<String, Tally> tallies(StepSource.Outcome outcome, String what) {
+            if (!measured) {
+                return Map.of();
+            }
+            for (Map.Entry<String, List<Metric>> branch : metrics.entrySet()) {
+                for (Metric metric : branch.getValue()) {
+                    String column = branch.getKey() + "_" + metric.name();
+                    if (!outcome.tallies().containsKey(column)) {
+                        throw new IllegalStateException(source.getClass().getSimpleName() + " measured no '" + column
+                                + "' in " + what);
+                    }
+                }
+            }
+            return outcome.tallies();
         }
 
         @Override
@@ -285,13 +299,14 @@ public final class Fitting {
                 @Override
                 public Trained next() {
                     long before = trainer.iteration();
-                    StepSource.Outcome outcome = source.step(epoch, index++);
+                    StepSource.Outcome outcome = measured ? source.step(epoch, index++, metrics)
+                            : source.step(epoch, index++);
                     if (trainer.iteration() != before + 1) {
                         throw new IllegalStateException(source.getClass().getSimpleName() + " did not train "
                                 + "exactly one step of the fitting's trainer (step counter " + before + " -> "
                                 + trainer.iteration() + ")");
                     }
-                    return new Trained(outcome.losses(), outcome.examples(), Map.of());
+                    return new Trained(outcome.losses(), outcome.examples(), tallies(outcome, "a step"));
                 }
             };
         }
@@ -304,15 +319,21 @@ public final class Fitting {
             if (!source.validates()) {
                 return Map.of();
             }
-            StepSource.Outcome outcome = source.validate(epoch);
+            StepSource.Outcome outcome = measured ? source.validate(epoch, metrics) : source.validate(epoch);
             if (outcome.examples() <= 0) {
                 throw new IllegalStateException("the validation data gave no example for epoch " + (epoch + 1));
             }
+            Map<String, Tally> tallies = tallies(outcome, "the validation");
             Map<String, Double> row = new LinkedHashMap<>();
             row.put("val_total", outcome.losses().total());
             List<BranchSpec> branches = spec.branches();
             for (int i = 0; i < branches.size(); i++) {
-                row.put("val_" + branches.get(i).name() + "_loss", outcome.losses().branchLoss(i));
+                String name = branches.get(i).name();
+                row.put("val_" + name + "_loss", outcome.losses().branchLoss(i));
+                for (Metric metric : metrics.get(name)) {
+                    String column = name + "_" + metric.name();
+                    row.put("val_" + column, metric.value(tallies.get(column)));
+                }
             }
             return row;
         }
@@ -596,10 +617,9 @@ public final class Fitting {
             total += out.losses().total() * n;
             for (int i = 0; i < branches.size(); i++) {
                 losses[i] += out.losses().branchLoss(i) * n;
-                for (Metric metric : metrics.get(branches.get(i).name())) {
-                    tallies.merge(branches.get(i).name() + "_" + metric.name(),
-                            metric.measure(out.outputs()[i], batch.targets()[i]), Tally::plus);
-                }
+            }
+            if (needOutputs) {
+                tallies = Tallies.plus(tallies, Tallies.measure(branches, metrics, out.outputs(), batch.targets()));
             }
         }
         if (examples == 0) {

@@ -11,6 +11,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@link #of(String, BiFunction)}.
  *
  * <p>History columns are named {@code <branch>_<name>} (training) and {@code val_<branch>_<name>} (validation).
+ *
+ * <p>Distributed training (branchwise-spark) measures metrics where the outputs are, on the executors, so a metric
+ * used there must be {@link java.io.Serializable}: the built-in ones are; a class of one's own implements it too.
  */
 public interface Metric {
     /** The name, a short lower-case identifier such as {@code accuracy} or {@code mae}. */
@@ -38,22 +41,6 @@ public interface Metric {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(batchMean, "batchMean");
         Metrics.checkName(name);
-        return new Metric() {
-            @Override
-            public String name() {
-                return name;
-            }
-
-            @Override
-            public Tally measure(INDArray prediction, INDArray target) {
-                long n = prediction.size(0);
-                return new Tally(batchMean.apply(prediction, target) * n, n);
-            }
-
-            @Override
-            public String toString() {
-                return name;
-            }
-        };
+        return new Metrics.FunctionMetric(name, batchMean);
     }
 }

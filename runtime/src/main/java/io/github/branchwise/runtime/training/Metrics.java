@@ -132,15 +132,21 @@ public final class Metrics {
         });
     }
 
-    private static Metric elementwise(String name, java.util.function.DoubleBinaryOperator element) {
+    private static Metric elementwise(String name, ElementFunction element) {
         return new ElementMean(name, element);
+    }
+
+    /** A function of one (prediction, target) element pair; Serializable, as the built-in metrics are. */
+    private interface ElementFunction extends java.util.function.DoubleBinaryOperator, java.io.Serializable {
     }
 
     /** A metric that averages a function of each (prediction, target) element pair over the epoch. */
     private static class ElementMean extends Builtin {
-        private final java.util.function.DoubleBinaryOperator element;
+        private static final long serialVersionUID = 1L;
 
-        ElementMean(String name, java.util.function.DoubleBinaryOperator element) {
+        private final ElementFunction element;
+
+        ElementMean(String name, ElementFunction element) {
             super(name);
             this.element = element;
         }
@@ -155,6 +161,39 @@ public final class Metrics {
                 sum += element.applyAsDouble(p[i], t[i]);
             }
             return new Tally(sum, p.length);
+        }
+    }
+
+    /**
+     * {@link Metric#of}'s metric. Serializable when its function is (a lambda cast to
+     * {@code BiFunction<INDArray, INDArray, Double> & Serializable}), as distributed training needs (branchwise-spark
+     * ships the metrics to where the outputs are, and says which one it cannot).
+     */
+    static final class FunctionMetric implements Metric, java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+
+        private final String name;
+        private final java.util.function.BiFunction<INDArray, INDArray, Double> batchMean;
+
+        FunctionMetric(String name, java.util.function.BiFunction<INDArray, INDArray, Double> batchMean) {
+            this.name = name;
+            this.batchMean = batchMean;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public Tally measure(INDArray prediction, INDArray target) {
+            long n = prediction.size(0);
+            return new Tally(batchMean.apply(prediction, target) * n, n);
+        }
+
+        @Override
+        public String toString() {
+            return name;
         }
     }
 
@@ -186,7 +225,13 @@ public final class Metrics {
         }
     }
 
-    private abstract static class Builtin implements Metric {
+    /**
+     * The built-in metrics are Serializable: distributed training ships them to where the branches' outputs are
+     * (branchwise-spark).
+     */
+    private abstract static class Builtin implements Metric, java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+
         private final String name;
 
         Builtin(String name) {

@@ -1,6 +1,10 @@
 package io.github.branchwise.runtime.training;
 
 import io.github.branchwise.runtime.Losses;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -42,18 +46,51 @@ public interface StepSource {
     }
 
     /**
-     * Losses over a number of examples.
+     * Whether {@link #step(long, long, Map)} and {@link #validate(long, Map)} measure the metrics they are given; false
+     * by default, and then {@link Fitting#fit(StepSource, FitConfig)} refuses a configuration with metrics.
+     */
+    default boolean measures() {
+        return false;
+    }
+
+    /**
+     * {@link #step(long, long)}, with each branch's {@code metrics} measured on the outputs of the step's training
+     * pass over the global batch, in {@link Outcome#tallies()} by history column ({@code <branch>_<metric>}). Called
+     * only when {@link #measures()}; by default the step without metrics.
+     */
+    default Outcome step(long epoch, long index, Map<String, List<Metric>> metrics) {
+        return step(epoch, index);
+    }
+
+    /**
+     * {@link #validate(long)}, with each branch's {@code metrics} measured over every validation example, in
+     * {@link Outcome#tallies()}. Called only when {@link #measures()}; by default the validation without metrics.
+     */
+    default Outcome validate(long epoch, Map<String, List<Metric>> metrics) {
+        return validate(epoch);
+    }
+
+    /**
+     * Losses over a number of examples, and what the metrics measured on them.
      *
      * @param losses   the means over the examples
      * @param examples how many, positive for a step
+     * @param tallies  each metric's tally over the examples, by history column ({@code <branch>_<metric>}); empty
+     *                 without metrics; read-only
      */
-    record Outcome(Losses losses, long examples) {
-        /** Checks the losses are given and the count is not negative. */
+    record Outcome(Losses losses, long examples, Map<String, Tally> tallies) {
+        /** Checks the losses and tallies are given and the count is not negative. */
         public Outcome {
             Objects.requireNonNull(losses, "losses");
             if (examples < 0) {
                 throw new IllegalArgumentException("examples must not be negative, got " + examples);
             }
+            tallies = Collections.unmodifiableMap(new LinkedHashMap<>(Objects.requireNonNull(tallies, "tallies")));
+        }
+
+        /** Losses over a number of examples, without metrics. */
+        public Outcome(Losses losses, long examples) {
+            this(losses, examples, Map.of());
         }
     }
 }

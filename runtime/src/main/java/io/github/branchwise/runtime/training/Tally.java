@@ -5,10 +5,12 @@ package io.github.branchwise.runtime.training;
  * the exact epoch value (the accuracy of an epoch is all its correct predictions over all its predictions, not the
  * mean of the batch accuracies).
  *
+ * <p>Serializable: distributed training sums the tallies of its shards (branchwise-spark).
+ *
  * @param sum   the sum of the measured quantity (correct predictions, absolute errors, squared errors, ...)
  * @param count how many things were measured
  */
-public record Tally(double sum, double count) {
+public record Tally(double sum, double count) implements java.io.Serializable {
     /** Nothing measured yet. */
     public static final Tally EMPTY = new Tally(0, 0);
 

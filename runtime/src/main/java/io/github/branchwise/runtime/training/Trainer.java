@@ -179,6 +179,23 @@ public final class Trainer {
     }
 
     /**
+     * {@link #contribute(INDArray[], INDArray[])}, and each branch's metrics measured on the outputs of the same
+     * training pass, as {@link Fitting} measures a step's metrics on one machine.
+     *
+     * @param metrics the metrics of each branch, by branch name (branches without an entry have none)
+     * @throws IllegalArgumentException as {@link #contribute(INDArray[], INDArray[])}
+     * @throws IllegalStateException    as {@link #contribute(INDArray[], INDArray[])}
+     */
+    public synchronized MeasuredContribution contribute(INDArray[] inputs, INDArray[] targets,
+                                                        Map<String, List<Metric>> metrics) {
+        Objects.requireNonNull(metrics, "metrics");
+        boolean measure = Tallies.any(metrics);
+        TrainingStep.ContributionAndOutputs out = step.contribute(inputs, targets, measure);
+        return new MeasuredContribution(out.contribution(),
+                measure ? Tallies.measure(model.spec().branches(), metrics, out.outputs(), targets) : Map.of());
+    }
+
+    /**
      * Applies the sum of every shard's contribution to the step {@link #beginStep} began, exactly as {@link #fit}
      * applies one machine's passes over the whole batch: the weighting strategy (with each branch's gradient summed
      * over the shards, for the gradient-level ones), the divergence check, the optimiser, the moving statistics, the
@@ -210,6 +227,22 @@ public final class Trainer {
     /** The losses of a batch without updating anything, in inference mode (no dropout, moving statistics). */
     public synchronized Losses evaluate(INDArray[] inputs, INDArray[] targets) {
         return step.evaluate(inputs, targets);
+    }
+
+    /**
+     * {@link #evaluate(INDArray[], INDArray[])}, and each branch's metrics measured on the outputs of the same forward
+     * pass, as {@link Fitting} measures validation metrics.
+     *
+     * @param metrics the metrics of each branch, by branch name (branches without an entry have none)
+     */
+    public synchronized MeasuredLosses evaluate(INDArray[] inputs, INDArray[] targets,
+                                                Map<String, List<Metric>> metrics) {
+        Objects.requireNonNull(metrics, "metrics");
+        if (!Tallies.any(metrics)) {
+            return new MeasuredLosses(step.evaluate(inputs, targets), Map.of());
+        }
+        LossesAndOutputs out = step.evaluateWithOutputs(inputs, targets);
+        return new MeasuredLosses(out.losses(), Tallies.measure(model.spec().branches(), metrics, out.outputs(), targets));
     }
 
     /** The losses of a batch and the branch outputs of the same forward pass, without updating anything. */
