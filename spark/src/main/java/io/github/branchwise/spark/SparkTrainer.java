@@ -288,12 +288,13 @@ public final class SparkTrainer {
         List<StepRecord> records = new ArrayList<>();
         Clock clock = clock();
         try {
-            int steps = steps(blocks, batchPerPartition, "training");
+            int[] rows = partitionRows(blocks, "training");
+            int steps = steps(rows, batchPerPartition);
             for (int e = 0; e < epochs; e++) {
                 long epoch = trainer.epoch();
                 for (int s = 0; s < steps; s++) {
                     records.add(step(blocks, model, run, s * batchPerPartition, batchPerPartition, epoch, clock,
-                            ShippedMetrics.NONE).record());
+                            ShippedMetrics.NONE, rows).record());
                 }
                 trainer.endEpoch();
             }
@@ -346,7 +347,8 @@ public final class SparkTrainer {
         Clock clock = clock();
         ShippedMetrics shipped = new ShippedMetrics(layout.model());
         try {
-            int steps = steps(blocks, batchPerPartition, "training");
+            int[] rows = partitionRows(blocks, "training");
+            int steps = steps(rows, batchPerPartition);
             if (checks != null) {
                 steps(checks, batchPerPartition, "validation");
             }
@@ -370,7 +372,7 @@ public final class SparkTrainer {
                 public Outcome step(long epoch, long index, Map<String, List<Metric>> metrics) {
                     Stepped stepped = SparkTrainer.this.step(blocks, model, run,
                             Math.toIntExact(index * batchPerPartition), batchPerPartition, epoch, clock,
-                            shipped.of(metrics));
+                            shipped.of(metrics), rows);
                     return new Outcome(stepped.record().losses(), stepped.record().examples(), stepped.tallies());
                 }
 
@@ -533,12 +535,38 @@ public final class SparkTrainer {
 
     /** The steps of an epoch over cached blocks: {@code ceil(longest partition / b)}; reads and checks every row. */
     private int steps(JavaRDD<PartitionBlock> blocks, int batchPerPartition, String what) {
-        List<Integer> sizes = rethrowingBadInput(() -> blocks.map(block -> block.rows).collect());
-        int longest = sizes.stream().mapToInt(Integer::intValue).max().orElse(0);
-        if (longest == 0) {
+        return steps(partitionRows(blocks, what), batchPerPartition);
+    }
+
+    private static int steps(int[] partitionRows, int batchPerPartition) {
+        int longest = java.util.Arrays.stream(partitionRows).max().orElse(0);
+        return (longest + batchPerPartition - 1) / batchPerPartition;
+    }
+
+    /** Each partition's rows, by partition index; reads and checks every row. */
+    private int[] partitionRows(JavaRDD<PartitionBlock> blocks, String what) {
+        List<int[]> sizes = rethrowingBadInput(() -> blocks.map(block -> new int[] {block.partition, block.rows})
+                .collect());
+        int[] rows = new int[blocks.getNumPartitions()];
+        for (int[] size : sizes) {
+            rows[size[0]] = size[1];
+        }
+        if (java.util.Arrays.stream(rows).max().orElse(0) == 0) {
             throw new IllegalArgumentException(layout.model() + ": the " + what + " data has no rows");
         }
-        return (longest + batchPerPartition - 1) / batchPerPartition;
+        return rows;
+    }
+
+    /**
+     * Where each partition's rows of a step start in the step's global batch (the partitions' slices concatenated in
+     * partition order, as one machine would see them), and, as the last entry, the global batch's rows.
+     */
+    private static long[] shardStarts(int[] partitionRows, int from, int size) {
+        long[] starts = new long[partitionRows.length + 1];
+        for (int p = 0; p < partitionRows.length; p++) {
+            starts[p + 1] = starts[p] + Math.max(0, Math.min(size, partitionRows[p] - from));
+        }
+        return starts;
     }
 
     /**
@@ -651,7 +679,7 @@ public final class SparkTrainer {
     }
 
     private Stepped step(JavaRDD<PartitionBlock> blocks, Broadcast<byte[]> model, String run, int from, int size,
-                         long epoch, Clock clock, ShippedMetrics metrics) {
+                         long epoch, Clock clock, ShippedMetrics metrics, int[] partitionRows) {
         long start = System.nanoTime();
         long iteration = trainer.iteration();
         ReplicaState begun = trainer.beginStep();
@@ -663,6 +691,7 @@ public final class SparkTrainer {
         DataType type = trainer.options().dataType();
         CollectionAccumulator<long[]> times = clock == null ? null : clock.partitions();
         Map<String, List<Metric>> measured = metrics.map();
+        long[] starts = shardStarts(partitionRows, from, size);
         if (times != null) {
             times.reset();
         }
@@ -670,7 +699,8 @@ public final class SparkTrainer {
             MeasuredContribution measuredTotal = rethrowingBadInput(() -> blocks.treeAggregate(
                     (MeasuredContribution) null,
                     (sum, block) -> MeasuredContribution.sum(sum,
-                            contribute(block, from, size, state, run, model, load, checked, type, times, measured)),
+                            contribute(block, from, size, state, run, model, load, checked, type, times, measured,
+                                    starts)),
                     MeasuredContribution::sum, treeDepth));
             long job = System.nanoTime();
             if (measuredTotal == null) {
@@ -723,7 +753,7 @@ public final class SparkTrainer {
                                                    Broadcast<ReplicaState> state, String run, Broadcast<byte[]> model,
                                                    ReplicaLoader loader, ExampleLayout layout, DataType type,
                                                    CollectionAccumulator<long[]> times,
-                                                   Map<String, List<Metric>> metrics) {
+                                                   Map<String, List<Metric>> metrics, long[] starts) {
         if (from >= block.rows) {
             return null;
         }
@@ -733,8 +763,10 @@ public final class SparkTrainer {
             long start = System.nanoTime();
             replica.loadReplicaState(state.value());
             long loaded = System.nanoTime();
+            // Its rows' place in the step's global batch: a model with dropout draws that batch's masks.
             MeasuredContribution contribution = replica.contribute(block.inputs(from, to, layout, type),
-                    block.targets(from, to, layout, type), metrics);
+                    block.targets(from, to, layout, type), metrics, starts[block.partition],
+                    starts[starts.length - 1]);
             if (times != null) {
                 times.add(new long[] {loaded - start, System.nanoTime() - loaded});
             }

@@ -14,6 +14,7 @@ import io.github.branchwise.annotations.HeadGradients;
 import io.github.branchwise.annotations.MgdaNormalization;
 import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.LossWeighting;
+import io.github.branchwise.runtime.TrainingOptions;
 import io.github.branchwise.runtime.training.Trainer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.config.Adam;
 
 /**
  * Synchronous training on {@code local[2]} against one process trained on the concatenated batches (the class
@@ -231,6 +233,47 @@ class SparkTrainerTest {
         SparkTrunkTrainingModel fromExamples = model(LossWeighting.uncertainty(), DataType.DOUBLE);
         SparkTrainer.of(LocalSpark.context(), fromExamples).fit(LocalSpark.context().parallelize(EXAMPLES, 1), 5, 1);
         assertEquals(fromExamples.trainer().parameters(), fromTable.trainer().parameters());
+    }
+
+    @Test
+    void dropoutMasksAreTheGlobalBatchsSoShardsTrainAsOneMachine() {
+        // Partitions of 6 and 7 rows, 3 a step: the last step has 0 and 1 rows, so a shard may start anywhere.
+        List<List<Example>> partitions = List.of(EXAMPLES.subList(0, 6), EXAMPLES.subList(6, 13));
+        for (LossWeighting weighting : List.of(LossWeighting.fixed(0.7, 0.3), LossWeighting.pcGrad())) {
+            TrainingOptions options = TrainingOptions.builder().seed(5).updater(new Adam(0.05)).weighting(weighting)
+                    .dataType(DataType.DOUBLE).build();
+            SparkDropoutTrunkTrainingModel distributed = SparkDropoutTrunkTrainingModel.create(options);
+            List<SparkTrainer.StepRecord> steps = SparkTrainer.of(LocalSpark.context(), distributed)
+                    .fit(LocalSpark.context().parallelize(EXAMPLES.subList(0, 13), 2), PER_PARTITION, 2);
+
+            SparkDropoutTrunkTrainingModel reference = SparkDropoutTrunkTrainingModel.create(options);
+            List<Losses> expected = new ArrayList<>();
+            for (int epoch = 0; epoch < 2; epoch++) {
+                for (int from = 0; from < 7; from += PER_PARTITION) {
+                    List<Example> batch = new ArrayList<>();
+                    for (List<Example> partition : partitions) {
+                        batch.addAll(partition.subList(Math.min(from, partition.size()),
+                                Math.min(from + PER_PARTITION, partition.size())));
+                    }
+                    expected.add(reference.trainer().fit(
+                            new INDArray[] {OneProcess.stack(batch, true, 0, DataType.DOUBLE)},
+                            new INDArray[] {OneProcess.stack(batch, false, 0, DataType.DOUBLE),
+                                    OneProcess.stack(batch, false, 1, DataType.DOUBLE)}));
+                }
+                reference.trainer().endEpoch();
+            }
+            assertEquals(expected.size(), steps.size());
+            for (int i = 0; i < steps.size(); i++) {
+                assertArrayEquals(expected.get(i).branchLosses(), steps.get(i).losses().branchLosses(), 1e-10,
+                        weighting.weighting() + " step " + i);
+            }
+            Map<String, INDArray> one = reference.trainer().parameters();
+            Map<String, INDArray> spark = distributed.trainer().parameters();
+            for (String name : one.keySet()) {
+                assertArrayEquals(one.get(name).reshape(-1).toDoubleVector(),
+                        spark.get(name).reshape(-1).toDoubleVector(), 1e-10, weighting.weighting() + " " + name);
+            }
+        }
     }
 
     @Test

@@ -58,6 +58,9 @@ public final class LayerModes {
     private Map<String, INDArray> masks = Map.of();
     private long maskIteration = -1;
     private long maskBatch = -1;
+    /** The shard's first row in its global batch and that batch's rows ({@link #shard}); -1: a whole batch. */
+    private long shardFirst;
+    private long shardRows = -1;
     /** All-ones masks and rows of batch means by batch size; the plans only read them. */
     private final Map<Long, Map<String, INDArray>> ones = new HashMap<>();
     private INDArray one;
@@ -158,9 +161,14 @@ public final class LayerModes {
 
     private Map<String, INDArray> masks(long batch) {
         if (maskIteration != iteration || maskBatch != batch) {
+            if (shardRows >= 0 && shardFirst + batch > shardRows) {
+                throw new IllegalArgumentException("a shard of " + batch + " rows from row " + shardFirst
+                        + " does not fit a global batch of " + shardRows + " rows");
+            }
             Map<String, INDArray> drawn = new HashMap<>();
             for (Dropout dropout : dropouts) {
-                drawn.put(dropout.layer(), mask(dropout, iteration, batch));
+                drawn.put(dropout.layer(), shardRows < 0 ? mask(dropout, iteration, batch)
+                        : rows(mask(dropout, iteration, shardRows), shardFirst, batch));
             }
             masks = drawn;
             maskIteration = iteration;
@@ -287,6 +295,38 @@ public final class LayerModes {
     /** Whether any moving average needs the training pass's statistics. */
     public boolean hasMovingAverages() {
         return !averages.isEmpty();
+    }
+
+    /** The rows {@code [first, first + count)} of {@code mask}, as an array of their own. */
+    private static INDArray rows(INDArray mask, long first, long count) {
+        org.nd4j.linalg.indexing.INDArrayIndex[] index = new org.nd4j.linalg.indexing.INDArrayIndex[mask.rank()];
+        index[0] = org.nd4j.linalg.indexing.NDArrayIndex.interval(first, first + count);
+        for (int d = 1; d < index.length; d++) {
+            index[d] = org.nd4j.linalg.indexing.NDArrayIndex.all();
+        }
+        return mask.get(index).dup('c');
+    }
+
+    /**
+     * From now on the training passes are a shard of a global batch of {@code globalRows} rows, starting at row
+     * {@code first} of it (a distributed step): each dropout mask is the global batch's mask at those rows, so the
+     * shards of a step together drop what one machine drops on the whole batch. Drawing the global mask on every
+     * shard costs K times the draws (a mask is small next to the step's arithmetic).
+     */
+    void shard(long first, long globalRows) {
+        if (first < 0 || globalRows <= first) {
+            throw new IllegalArgumentException("a shard must start inside its global batch: row " + first + " of "
+                    + globalRows);
+        }
+        shardFirst = first;
+        shardRows = globalRows;
+        maskIteration = -1;
+    }
+
+    /** Training passes are whole batches again (the default). */
+    void wholeBatch() {
+        shardRows = -1;
+        maskIteration = -1;
     }
 
     // ---- the step and freezing ----

@@ -518,10 +518,37 @@ public final class TrainingStep {
      * {@code withOutputs}.
      */
     public ContributionAndOutputs contribute(INDArray[] inputs, INDArray[] targets, boolean withOutputs) {
+        return contribute(inputs, targets, withOutputs, -1, -1);
+    }
+
+    /**
+     * {@link #contribute(INDArray[], INDArray[], boolean)} for a shard that is rows {@code [firstRow, firstRow + n)}
+     * of a global batch of {@code globalRows} rows: its dropout masks are those rows of the global batch's masks, so
+     * the shards of a step drop what one machine drops on the whole batch. {@code globalRows < 0}: no position
+     * known, masks drawn for the shard alone.
+     *
+     * @throws IllegalArgumentException when the shard does not fit inside the global batch
+     */
+    public ContributionAndOutputs contribute(INDArray[] inputs, INDArray[] targets, boolean withOutputs,
+                                             long firstRow, long globalRows) {
         requireAdditive();
         INDArray[] x = checker.inputs(inputs);
         INDArray[] y = checker.targets(targets, x[0].size(0));
-        Pass pass = compute(x, y, withOutputs);
+        if (globalRows >= 0) {
+            if (firstRow < 0 || firstRow + x[0].size(0) > globalRows) {
+                throw new IllegalArgumentException(spec.modelName() + ": a shard of " + x[0].size(0)
+                        + " rows from row " + firstRow + " does not fit a global batch of " + globalRows + " rows");
+            }
+            network.modes().shard(firstRow, globalRows);
+        }
+        Pass pass;
+        try {
+            pass = compute(x, y, withOutputs);
+        } finally {
+            if (globalRows >= 0) {
+                network.modes().wholeBatch();
+            }
+        }
         long n = pass.examples();
         List<String> trained = trainedParameters();
         boolean perBranch = pass.gradients() == null;

@@ -188,9 +188,24 @@ public final class Trainer {
      */
     public synchronized MeasuredContribution contribute(INDArray[] inputs, INDArray[] targets,
                                                         Map<String, List<Metric>> metrics) {
+        return contribute(inputs, targets, metrics, -1, -1);
+    }
+
+    /**
+     * {@link #contribute(INDArray[], INDArray[], Map)} for a shard that is rows {@code [firstRow, firstRow + n)} of the
+     * step's global batch of {@code globalRows} rows (in the order one machine would see them): its dropout masks
+     * are those rows of the masks one machine draws for the whole batch, so a model with dropout trains as on one
+     * machine. With {@code globalRows < 0} the shard's position is not known and its masks are its own.
+     *
+     * @throws IllegalArgumentException as {@link #contribute(INDArray[], INDArray[])}, or when the shard does not fit
+     *                                  inside the global batch
+     */
+    public synchronized MeasuredContribution contribute(INDArray[] inputs, INDArray[] targets,
+                                                        Map<String, List<Metric>> metrics, long firstRow,
+                                                        long globalRows) {
         Objects.requireNonNull(metrics, "metrics");
         boolean measure = Tallies.any(metrics);
-        TrainingStep.ContributionAndOutputs out = step.contribute(inputs, targets, measure);
+        TrainingStep.ContributionAndOutputs out = step.contribute(inputs, targets, measure, firstRow, globalRows);
         return new MeasuredContribution(out.contribution(),
                 measure ? Tallies.measure(model.spec().branches(), metrics, out.outputs(), targets) : Map.of());
     }

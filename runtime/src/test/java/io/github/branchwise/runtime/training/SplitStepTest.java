@@ -289,6 +289,70 @@ class SplitStepTest {
         }
     }
 
+    /** The trunk with dropout (rate 0.4) after its dense layer. */
+    private static Trainer dropoutTrainer() {
+        ModelSpec spec = ModelSpec.builder("test.SplitDropout")
+                .input("x", 3)
+                .branch("reg", new long[] {1}, Loss.MEAN_SQUARED_ERROR, 1.0)
+                .branch("bin", new long[] {2}, Loss.BINARY_CROSSENTROPY, 1.0)
+                .weighting(WeightingSpec.fixed(0.6, 0.4))
+                .graph(scope -> {
+                    Layers trunk = scope.layers("trunk");
+                    SDVariable h = trunk.dropout(trunk.dense(scope.input("x"), 6, Activation.TANH), 0.4);
+                    scope.output("reg", scope.layers("reg").dense(h, 1));
+                    scope.output("bin", scope.layers("bin").dense(h, 2, Activation.SIGMOID));
+                })
+                .build();
+        return Trainer.create(spec, TrainingOptions.builder().seed(11).updater(new Adam(0.05))
+                .dataType(DataType.DOUBLE).build());
+    }
+
+    @Test
+    void shardsThatKnowTheirRowsDropWhatTheWholeBatchDrops() {
+        Trainer whole = dropoutTrainer();
+        Trainer driver = dropoutTrainer();
+        Trainer blind = dropoutTrainer();
+        Trainer replica = dropoutTrainer();
+        int[][] shards = {{0, 2}, {2, ROWS}};
+        boolean blindDiffers = false;
+        for (int step = 0; step < 3; step++) {
+            Losses expected = whole.fit(new INDArray[] {X}, new INDArray[] {Y_REG, Y_BIN});
+            for (Trainer target : new Trainer[] {driver, blind}) {
+                ReplicaState state = target.beginStep();
+                MeasuredContribution sum = null;
+                for (int[] shard : shards) {
+                    replica.loadReplicaState(state);
+                    INDArray[] x = {rows(X, shard[0], shard[1], DataType.DOUBLE)};
+                    INDArray[] y = {rows(Y_REG, shard[0], shard[1], DataType.DOUBLE),
+                            rows(Y_BIN, shard[0], shard[1], DataType.DOUBLE)};
+                    // The driver's shards say where their rows are; the blind ones draw masks of their own.
+                    sum = MeasuredContribution.sum(sum, target == driver
+                            ? replica.contribute(x, y, Map.of(), shard[0], ROWS)
+                            : replica.contribute(x, y, Map.of()));
+                }
+                Losses actual = target.applyStep(sum.contribution());
+                if (target == driver) {
+                    assertArrayEquals(expected.branchLosses(), actual.branchLosses(), 1e-12, "step " + step);
+                } else {
+                    blindDiffers |= Math.abs(expected.total() - actual.total()) > 1e-6;
+                }
+            }
+        }
+        assertTrue(blindDiffers, "shards with masks of their own should not reproduce the whole batch");
+        for (String name : whole.parameters().keySet()) {
+            assertArrayEquals(whole.parameters().get(name).reshape(-1).toDoubleVector(),
+                    driver.parameters().get(name).reshape(-1).toDoubleVector(), 1e-12, name);
+        }
+        ReplicaState state = driver.beginStep();
+        replica.loadReplicaState(state);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> replica.contribute(new INDArray[] {rows(X, 2, ROWS, DataType.DOUBLE)},
+                        new INDArray[] {rows(Y_REG, 2, ROWS, DataType.DOUBLE), rows(Y_BIN, 2, ROWS, DataType.DOUBLE)},
+                        Map.of(), 3, ROWS));
+        assertTrue(e.getMessage().contains("a shard of 5 rows from row 3 does not fit a global batch of 7 rows"),
+                e.getMessage());
+    }
+
     @Test
     void floatModelsAgreeToFloatRounding() throws Exception {
         assertSplitMatchesWhole(WeightingSpec::uncertainty, DataType.FLOAT, 2e-5);
