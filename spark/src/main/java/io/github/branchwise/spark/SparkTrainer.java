@@ -461,6 +461,84 @@ public final class SparkTrainer {
         }
     }
 
+    /**
+     * Local SGD ({@link #fitLocal(JavaRDD, int, int, int)}: the same rounds on the same rows) inside the one-machine
+     * training loop, as {@link #fit(Fitting, JavaRDD, JavaRDD, int, FitConfig)} runs synchronous steps: epochs, one
+     * history row per round (its losses the mean of the replicas' local steps over their examples, its step the last
+     * step of the round), validation of the averaged model at each epoch's end on the executors, listeners, early
+     * stopping and checkpoints on the driver. A driver restarted from a checkpoint continues with the next round of
+     * its epoch exactly as the uninterrupted run, given the same data in the same partitions. Metrics are refused:
+     * a round's outputs are the replicas' own, before the average.
+     *
+     * @param localSteps steps each replica takes between averages, positive
+     * @return the fitting's history
+     * @throws IllegalStateException    when the weighting strategy keeps Java-side state (before any job)
+     * @throws IllegalArgumentException as {@link #fit(Fitting, JavaRDD, JavaRDD, int, FitConfig)}, or when
+     *                                  {@code config} asks for metrics
+     */
+    public History fitLocal(Fitting fitting, JavaRDD<Example> data, JavaRDD<Example> validation, int batchPerPartition,
+                            int localSteps, FitConfig config) {
+        Objects.requireNonNull(fitting, "fitting");
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(config, "config");
+        if (fitting.trainer() != trainer) {
+            throw new IllegalArgumentException(layout.model() + ": the fitting trains another trainer than this "
+                    + "SparkTrainer's; make the SparkTrainer of fitting.trainer()");
+        }
+        if (batchPerPartition <= 0 || localSteps <= 0) {
+            throw new IllegalArgumentException("batchPerPartition and localSteps must be positive, got "
+                    + batchPerPartition + " and " + localSteps);
+        }
+        trainer.localState();
+        String run = UUID.randomUUID().toString();
+        Broadcast<byte[]> model = spark.broadcast(savedModel());
+        JavaRDD<PartitionBlock> blocks = cached(data);
+        JavaRDD<PartitionBlock> checks = validation == null ? null : cached(validation);
+        try {
+            long rows = (long) batchPerPartition * localSteps;
+            int longest = steps(blocks, 1, "training");
+            long rounds = (longest + rows - 1) / rows;
+            if (checks != null) {
+                steps(checks, batchPerPartition, "validation");
+            }
+            StepSource source = new StepSource() {
+                @Override
+                public long stepsInEpoch(long epoch) {
+                    return rounds;
+                }
+
+                @Override
+                public boolean trainsRounds() {
+                    return true;
+                }
+
+                @Override
+                public Outcome step(long epoch, long index) {
+                    RoundRecord round = round(blocks, model, run, Math.toIntExact(index * rows), batchPerPartition,
+                            localSteps, epoch);
+                    return new Outcome(round.losses(), round.examples());
+                }
+
+                @Override
+                public boolean validates() {
+                    return checks != null;
+                }
+
+                @Override
+                public Outcome validate(long epoch) {
+                    return evaluate(checks, model, run, batchPerPartition, ShippedMetrics.NONE);
+                }
+            };
+            return fitting.fit(source, config);
+        } finally {
+            blocks.unpersist(false);
+            if (checks != null) {
+                checks.unpersist(false);
+            }
+            model.destroy();
+        }
+    }
+
     private RoundRecord round(JavaRDD<PartitionBlock> blocks, Broadcast<byte[]> model, String run, int from, int size,
                               int localSteps, long epoch) {
         long iteration = trainer.iteration();

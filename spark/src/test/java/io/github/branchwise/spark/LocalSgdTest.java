@@ -8,7 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.branchwise.runtime.LossWeighting;
 import io.github.branchwise.runtime.Losses;
 import io.github.branchwise.runtime.TrainingOptions;
+import io.github.branchwise.runtime.training.Checkpoints;
+import io.github.branchwise.runtime.training.FitConfig;
+import io.github.branchwise.runtime.training.History;
 import io.github.branchwise.runtime.training.Trainer;
+import io.github.branchwise.runtime.training.TrainingEvent;
+import io.github.branchwise.runtime.training.TrainingListener;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.spark.api.java.JavaRDD;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -141,6 +148,89 @@ class LocalSgdTest {
             // Thrown on the driver: a task's failure would come back wrapped around Spark's exception.
             assertEquals(null, e.getCause(), "refused before any job");
             assertEquals(0, model.trainer().iteration());
+        }
+    }
+
+    @Test
+    void theFittingLoopRunsTheSameRoundsWithHistoryValidationAndCheckpoints(@TempDir Path directory) throws Exception {
+        // 13 rows in partitions of 6 and 7, rounds of 2 local steps of 2 rows: 2 rounds an epoch (4 rows, then the
+        // rest), so the second round of an epoch is partial in one partition.
+        List<Example> examples = SparkTrainerTest.examples(13, 31);
+        List<Example> checks = SparkTrainerTest.examples(5, 37);
+        JavaRDD<Example> data = LocalSpark.context().parallelize(examples, 2);
+        JavaRDD<Example> validation = LocalSpark.context().parallelize(checks, 2);
+        LossWeighting weighting = LossWeighting.uncertainty();
+
+        SparkTrunkTrainingModel plain = model(weighting, new Adam(0.05));
+        List<SparkTrainer.RoundRecord> rounds = SparkTrainer.of(LocalSpark.context(), plain).fitLocal(data, 2, 2, 3);
+
+        SparkTrunkTrainingModel looped = model(weighting, new Adam(0.05));
+        FitConfig config = FitConfig.builder().epochs(3).silent().defaultMetrics(false).build();
+        History history = SparkTrainer.of(LocalSpark.context(), looped)
+                .fitLocal(looped.fitting(), data, validation, 2, 2, config);
+
+        assertEquals(rounds.size(), history.stepCount());
+        assertEquals(3, history.epochCount());
+        for (int r = 0; r < rounds.size(); r++) {
+            assertEquals(rounds.get(r).losses().total(), history.step(r).get("total"), 1e-12, "round " + r);
+            assertEquals(rounds.get(r).step() + rounds.get(r).localSteps() - 1, history.step(r).get("step"), 0);
+        }
+        assertSameParameters(plain.trainer().parameters(), looped.trainer().parameters(), 1e-12);
+        assertEquals(plain.trainer().iteration(), looped.trainer().iteration());
+        // The last epoch's validation is the averaged model's losses over every validation row.
+        Losses final_ = looped.trainer().evaluate(new INDArray[] {stack(checks, true, 0)},
+                new INDArray[] {stack(checks, false, 0), stack(checks, false, 1)});
+        assertEquals(final_.total(), history.epoch(2).get("val_total"), 1e-10);
+
+        // A driver that dies after its fourth round resumes from the checkpoint the third round passed (every 2 steps:
+        // each round of 2 steps passes one) and ends as the uninterrupted run.
+        Path saved = directory.resolve("checkpoints");
+        TrainingListener crash = new TrainingListener() {
+            private int calls;
+
+            @Override
+            public void onStepEnd(TrainingEvent event) {
+                if (++calls == 4) {
+                    throw new IllegalStateException("driver lost");
+                }
+            }
+        };
+        SparkTrunkTrainingModel first = model(weighting, new Adam(0.05));
+        FitConfig withCheckpoints = FitConfig.builder().epochs(3).silent().defaultMetrics(false)
+                .checkpoints(Checkpoints.to(saved).everySteps(2).keepLast(10).withStepHistory(true)).build();
+        FitConfig crashing = FitConfig.builder().epochs(3).silent().defaultMetrics(false)
+                .checkpoints(Checkpoints.to(saved).everySteps(2).keepLast(10).withStepHistory(true))
+                .listener(crash).build();
+        assertThrows(IllegalStateException.class, () -> SparkTrainer.of(LocalSpark.context(), first)
+                .fitLocal(first.fitting(), data, validation, 2, 2, crashing));
+        SparkTrunkTrainingModel restarted = SparkTrunkTrainingModel.resumeLatest(saved).orElseThrow();
+        assertEquals(history.step(2).get("step") + 1, restarted.trainer().iteration());
+        History resumed = SparkTrainer.of(LocalSpark.context(), restarted)
+                .fitLocal(restarted.fitting(), data, validation, 2, 2, withCheckpoints);
+        assertSameParameters(looped.trainer().parameters(), restarted.trainer().parameters(), 0);
+        assertEquals(history.stepCount(), resumed.stepCount());
+        for (int e = 0; e < history.epochCount(); e++) {
+            assertEquals(history.epoch(e), resumed.epoch(e), "epoch " + e);
+        }
+    }
+
+    @Test
+    void metricsAreRefusedForRounds() {
+        JavaRDD<Example> data = LocalSpark.context().parallelize(SparkTrainerTest.examples(8, 3), 2);
+        SparkTrunkTrainingModel model = model(LossWeighting.fixed(0.7, 0.3), new Sgd(0.1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SparkTrainer.of(LocalSpark.context(), model).fitLocal(model.fitting(), data, null, 2, 2,
+                        FitConfig.builder().epochs(1).silent().build()));
+        assertTrue(e.getMessage().contains("defaultMetrics(false)"), e.getMessage());
+        assertEquals(0, model.trainer().iteration());
+    }
+
+    private static void assertSameParameters(Map<String, INDArray> expected, Map<String, INDArray> actual,
+                                             double tolerance) {
+        assertEquals(expected.keySet(), actual.keySet());
+        for (String name : expected.keySet()) {
+            assertArrayEquals(expected.get(name).reshape(-1).toDoubleVector(),
+                    actual.get(name).reshape(-1).toDoubleVector(), tolerance, name);
         }
     }
 }

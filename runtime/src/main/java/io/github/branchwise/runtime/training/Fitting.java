@@ -301,10 +301,12 @@ public final class Fitting {
                     long before = trainer.iteration();
                     StepSource.Outcome outcome = measured ? source.step(epoch, index++, metrics)
                             : source.step(epoch, index++);
-                    if (trainer.iteration() != before + 1) {
+                    boolean moved = source.trainsRounds() ? trainer.iteration() > before
+                            : trainer.iteration() == before + 1;
+                    if (!moved) {
                         throw new IllegalStateException(source.getClass().getSimpleName() + " did not train "
-                                + "exactly one step of the fitting's trainer (step counter " + before + " -> "
-                                + trainer.iteration() + ")");
+                                + (source.trainsRounds() ? "a round" : "exactly one step") + " of the fitting's "
+                                + "trainer (step counter " + before + " -> " + trainer.iteration() + ")");
                     }
                     return new Trained(outcome.losses(), outcome.examples(), tallies(outcome, "a step"));
                 }
@@ -361,6 +363,7 @@ public final class Fitting {
                 progress.startEpoch(epoch, config.epochs(), train.perEpoch(epoch), state.batchInEpoch);
                 while (!stopRequested && batches.hasNext()) {
                     long started = System.nanoTime();
+                    long stepsBefore = trainer.iteration();
                     Map<String, Double> row = step(batches, epoch, metrics, config, progress);
                     if (choosingThreads) {
                         threadStepTook((System.nanoTime() - started) / 1e6);
@@ -371,8 +374,11 @@ public final class Fitting {
                         listener.onStepEnd(event);
                     }
                     Checkpoints checkpoints = config.checkpoints();
+                    // When the counter passed a multiple of the interval: a call that trains a round of several
+                    // steps may jump over it.
                     if (checkpoints != null && checkpoints.stepInterval() > 0
-                            && trainer.iteration() % checkpoints.stepInterval() == 0) {
+                            && trainer.iteration() / checkpoints.stepInterval()
+                            > stepsBefore / checkpoints.stepInterval()) {
                         saveCheckpoint(checkpoints);
                     }
                 }

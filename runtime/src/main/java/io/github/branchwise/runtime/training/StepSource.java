@@ -22,7 +22,7 @@ public interface StepSource {
 
     /**
      * Trains step {@code index} of epoch {@code epoch} on the fitting's trainer: exactly one step, which moves its step
-     * counter by one.
+     * counter by one (or, where {@link #trainsRounds()}, one round, which moves it on by one or more).
      *
      * @return the global batch's losses (batch means) and size
      * @throws io.github.branchwise.runtime.TrainingDivergedException when a loss or gradient was not finite; nothing
@@ -43,6 +43,16 @@ public interface StepSource {
      */
     default Outcome validate(long epoch) {
         throw new UnsupportedOperationException(getClass().getName() + " does not validate");
+    }
+
+    /**
+     * Whether a call of {@link #step} may train several steps of the trainer (a round of local SGD: each replica takes
+     * several steps, then they are averaged); false by default, when each call trains exactly one. The history then
+     * has one row per call, and step-interval checkpoints are written when the step counter passes a multiple of the
+     * interval.
+     */
+    default boolean trainsRounds() {
+        return false;
     }
 
     /**
