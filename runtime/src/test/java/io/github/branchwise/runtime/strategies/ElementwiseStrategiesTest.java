@@ -126,6 +126,35 @@ class ElementwiseStrategiesTest {
         }
     }
 
+    @Test
+    void gradDropsTwoBranchLoopIsTheFormula() {
+        // Two branches take a loop of their own; checked against the paper's rule written out here, value by value,
+        // with the same uniform draws (one per value, in order), zeros and sign ties included.
+        java.util.Random random = new java.util.Random(3);
+        int n = 1000;
+        double[][] g = new double[2][n];
+        for (int v = 0; v < n; v++) {
+            g[0][v] = v % 9 == 0 ? 0 : random.nextGaussian();
+            g[1][v] = v % 13 == 0 ? 0 : v % 17 == 0 ? -g[0][v] : random.nextGaussian();
+        }
+        for (double leak : new double[] {0, 0.25}) {
+            double[] out = new double[n];
+            GradDropWeighter.drop(g, new java.util.SplittableRandom(42), leak, out);
+            java.util.SplittableRandom draws = new java.util.SplittableRandom(42);
+            for (int v = 0; v < n; v++) {
+                double sum = g[0][v] + g[1][v];
+                double purity = 0.5 * (1 + sum / (Math.abs(g[0][v]) + Math.abs(g[1][v]) + 1e-7));
+                double u = draws.nextDouble();
+                double expected = 0;
+                for (double x : new double[] {g[0][v], g[1][v]}) {
+                    boolean kept = (purity > u && x > 0) || (purity < u && x < 0);
+                    expected += kept ? x : leak * x;
+                }
+                assertEquals(expected, out[v], 0, "value " + v + " leak " + leak);
+            }
+        }
+    }
+
     private static void dbMtl(DbMtlWeighter weighter, double[][] alphas, double[][] trunks, double[][] heads) {
         weighter.combine(null, threeLosses());
         assertArrayEquals(new double[] {1, 1, 1}, weighter.weights());
