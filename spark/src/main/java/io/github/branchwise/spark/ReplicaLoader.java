@@ -1,6 +1,7 @@
 package io.github.branchwise.spark;
 
 import io.github.branchwise.runtime.training.Trainer;
+import io.github.branchwise.runtime.training.TrainingModel;
 import java.io.IOException;
 import java.io.Serializable;
 import java.lang.reflect.InvocationTargetException;
@@ -20,6 +21,26 @@ public interface ReplicaLoader extends Serializable {
      * @throws IOException when the file cannot be read or is not a model of this class
      */
     Trainer load(Path modelFile) throws IOException;
+
+    /**
+     * How one generated training model class loads a saved file: its {@code static load(Path)} as a method reference,
+     * {@code DetectorTrainingModel::load}. Serializable, as the loader that holds it travels to the executors.
+     */
+    @FunctionalInterface
+    interface ModelLoad extends Serializable {
+        /** Loads the model saved in {@code file}. @throws IOException as the class's {@code load} */
+        TrainingModel load(Path file) throws IOException;
+    }
+
+    /**
+     * The loader that calls {@code load} and takes the loaded model's trainer: {@code
+     * ReplicaLoader.of(DetectorTrainingModel::load)}, checked by the compiler where {@link #generated} finds the
+     * method by name.
+     */
+    static ReplicaLoader of(ModelLoad load) {
+        java.util.Objects.requireNonNull(load, "load");
+        return file -> load.load(file).trainer();
+    }
 
     /**
      * The loader of a generated training model class ({@code DetectorTrainingModel}): its {@code static load(Path)},

@@ -12,6 +12,7 @@ import io.github.branchwise.runtime.training.Metric;
 import io.github.branchwise.runtime.training.StepSource;
 import io.github.branchwise.runtime.training.Tally;
 import io.github.branchwise.runtime.training.Trainer;
+import io.github.branchwise.runtime.training.TrainingModel;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -97,19 +98,24 @@ public final class SparkTrainer {
 
     /**
      * A distributed trainer of a generated training model ({@code DetectorTrainingModel}): its {@code trainer()} on
-     * the driver, and replicas loaded through its class's {@code load(Path)} on the executors.
+     * the driver, and replicas loaded through its class's {@code load(Path)} on the executors (found by name there;
+     * {@link #of(JavaSparkContext, TrainingModel, ReplicaLoader)} with {@code ReplicaLoader.of(DetectorTrainingModel::load)}
+     * says it in code instead).
      *
-     * @throws IllegalArgumentException when {@code model} is not a generated training model
+     * @throws IllegalArgumentException when the model's class has no public static {@code load(Path)}
      */
-    public static SparkTrainer of(JavaSparkContext spark, Object model) {
+    public static SparkTrainer of(JavaSparkContext spark, TrainingModel model) {
         Objects.requireNonNull(model, "model");
-        ReplicaLoader loader = ReplicaLoader.generated(model.getClass());
-        try {
-            Trainer trainer = (Trainer) model.getClass().getMethod("trainer").invoke(model);
-            return new SparkTrainer(spark, trainer, loader, 2);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalArgumentException(model.getClass().getName() + " has no public trainer()", e);
-        }
+        return new SparkTrainer(spark, model.trainer(), ReplicaLoader.generated(model.getClass()), 2);
+    }
+
+    /**
+     * A distributed trainer of {@code model} whose replicas {@code loader} loads on the executors, typically
+     * {@code ReplicaLoader.of(DetectorTrainingModel::load)}: checked by the compiler, no reflection.
+     */
+    public static SparkTrainer of(JavaSparkContext spark, TrainingModel model, ReplicaLoader loader) {
+        Objects.requireNonNull(model, "model");
+        return new SparkTrainer(spark, model.trainer(), loader, 2);
     }
 
     /**

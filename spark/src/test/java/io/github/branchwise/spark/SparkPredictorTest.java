@@ -103,7 +103,7 @@ class SparkPredictorTest {
         }
         Dataset<Row> table = LocalSpark.session().createDataFrame(rows, schema).coalesce(1);
         SparkPredictor predictor = SparkPredictor.load(LocalSpark.context(), trainedModel(),
-                ReplicaLoader.generated(SparkTrunkTrainingModel.class), 4, "_pred");
+                ReplicaLoader.of(SparkTrunkTrainingModel::load), 4, "_pred");
         Exception e = assertThrows(Exception.class, () -> predictor.predict(table).collectAsList());
         assertTrue(e instanceof SparkException, e.toString());
         assertTrue(e.getMessage().contains("io.github.branchwise.spark.SparkTrunk: partition 0, row 4, column 'x' "
@@ -114,7 +114,7 @@ class SparkPredictorTest {
     @Test
     void columnsAreCheckedOnTheDriver() throws Exception {
         SparkPredictor predictor = SparkPredictor.load(LocalSpark.context(), trainedModel(),
-                ReplicaLoader.generated(SparkTrunkTrainingModel.class), 4, "_pred");
+                ReplicaLoader.of(SparkTrunkTrainingModel::load), 4, "_pred");
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                 () -> predictor.predict(LocalSpark.session().createDataFrame(List.<Row>of(),
                         new StructType().add("y", DataTypes.FloatType))));

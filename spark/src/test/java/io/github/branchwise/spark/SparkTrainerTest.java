@@ -243,7 +243,9 @@ class SparkTrainerTest {
             TrainingOptions options = TrainingOptions.builder().seed(5).updater(new Adam(0.05)).weighting(weighting)
                     .dataType(DataType.DOUBLE).build();
             SparkDropoutTrunkTrainingModel distributed = SparkDropoutTrunkTrainingModel.create(options);
-            List<SparkTrainer.StepRecord> steps = SparkTrainer.of(LocalSpark.context(), distributed)
+            // The typed loader: the executors load replicas through the generated load(Path), no reflection.
+            List<SparkTrainer.StepRecord> steps = SparkTrainer.of(LocalSpark.context(), distributed,
+                            ReplicaLoader.of(SparkDropoutTrunkTrainingModel::load))
                     .fit(LocalSpark.context().parallelize(EXAMPLES.subList(0, 13), 2), PER_PARTITION, 2);
 
             SparkDropoutTrunkTrainingModel reference = SparkDropoutTrunkTrainingModel.create(options);
@@ -298,9 +300,16 @@ class SparkTrainerTest {
     }
 
     @Test
-    void notAGeneratedModelIsRefused() {
+    void aTrainingModelWithoutGeneratedLoadNeedsALoader() {
+        // Anything that is no TrainingModel no longer compiles; one written by hand has no static load(Path) for the
+        // executors to find by name, so it is refused, and takes a loader of its own instead.
+        Trainer trainer = model(LossWeighting.fixed(1, 1), DataType.FLOAT).trainer();
+        io.github.branchwise.runtime.training.TrainingModel handWritten = () -> trainer;
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> SparkTrainer.of(LocalSpark.context(), "a string"));
-        assertTrue(e.getMessage().contains("java.lang.String is not a generated training model"), e.getMessage());
+                () -> SparkTrainer.of(LocalSpark.context(), handWritten));
+        assertTrue(e.getMessage().contains("is not a generated training model"), e.getMessage());
+        SparkTrainer typed = SparkTrainer.of(LocalSpark.context(), handWritten,
+                ReplicaLoader.of(SparkTrunkTrainingModel::load));
+        assertEquals(trainer, typed.trainer());
     }
 }

@@ -132,7 +132,8 @@ public final class SparkTrainingExample {
         // The driver's model: SparkTrainer trains it in place, one synchronous step per global batch.
         CellDetectorTrainingModel model = CellDetectorTrainingModel.create(
                 TrainingOptions.builder().seed(7).updater(new Adam(0.01)).build());
-        SparkTrainer trainer = SparkTrainer.of(context, model);
+        // The replicas on the executors load the model with its generated load(Path): a typed method reference.
+        SparkTrainer trainer = SparkTrainer.of(context, model, ReplicaLoader.of(CellDetectorTrainingModel::load));
         Path checkpoints = directory.resolve("checkpoints");
         out.println();
         out.println("epoch  steps   total    cell     kind     val_cell val_kind  weight_cell weight_kind");
@@ -159,7 +160,7 @@ public final class SparkTrainingExample {
 
         // The saved file is broadcast once; each executor loads it the first time one of its tasks needs it.
         SparkPredictor predictor = SparkPredictor.load(context, modelFile,
-                ReplicaLoader.generated(CellDetectorTrainingModel.class), 64, SUFFIX);
+                ReplicaLoader.of(CellDetectorTrainingModel::load), 64, SUFFIX);
         try {
             Dataset<Row> scoredTable = predictor.predict(heldOut);
             List<String> columns = List.of(scoredTable.columns());

@@ -29,6 +29,7 @@ public final class TypeNames {
     public static final ClassName MODEL_GRAPH = ClassName.get(INTERNAL, "ModelGraph");
     /** The untyped trainer of a model: steps, parameters, files. */
     public static final ClassName TRAINER = ClassName.get(TRAINING, "Trainer");
+    public static final ClassName TRAINING_MODEL = ClassName.get(TRAINING, "TrainingModel");
     /** Runs a model forward, for the generated prediction model. */
     public static final ClassName PREDICTOR = ClassName.get(INTERNAL, "Predictor");
     /** Checks and converts one example given as Java arrays, and reads one example of a batch. */

@@ -95,6 +95,7 @@ final class TrainingModelWriter {
                         names.history())
                 .addAnnotation(Snippets.generated())
                 .addModifiers(PUBLIC, FINAL)
+                .addSuperinterface(TypeNames.TRAINING_MODEL)
                 .addField(FieldSpec.builder(TypeNames.MODEL_SPEC, "SPEC", STATIC, FINAL)
                         .addJavadoc("The runtime description of $T: inputs, branches, losses, weighting, graph.\n",
                                 names.model())
@@ -184,6 +185,7 @@ final class TrainingModelWriter {
                         .addJavadoc("The untyped trainer behind this model, for what the typed API does not cover: parameters by "
                                 + "name, freezing, profiling.\n\n")
                         .addJavadoc("@return the trainer behind this model, sharing its parameters and state\n")
+                        .addAnnotation(Override.class)
                         .addModifiers(PUBLIC)
                         .returns(TypeNames.TRAINER)
                         .addStatement("return trainer")
