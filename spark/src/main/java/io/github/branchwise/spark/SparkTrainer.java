@@ -335,76 +335,23 @@ public final class SparkTrainer {
      */
     public History fit(Fitting fitting, JavaRDD<Example> data, JavaRDD<Example> validation, int batchPerPartition,
                        FitConfig config) {
-        Objects.requireNonNull(fitting, "fitting");
-        Objects.requireNonNull(data, "data");
-        Objects.requireNonNull(config, "config");
-        if (fitting.trainer() != trainer) {
-            throw new IllegalArgumentException(layout.model() + ": the fitting trains another trainer than this "
-                    + "SparkTrainer's; make the SparkTrainer of fitting.trainer()");
-        }
+        requireFitting(fitting, data, config);
         if (batchPerPartition <= 0) {
             throw new IllegalArgumentException("batchPerPartition must be positive, got " + batchPerPartition);
         }
         trainer.beginStep();
-        String run = UUID.randomUUID().toString();
-        Broadcast<byte[]> model = spark.broadcast(savedModel());
-        JavaRDD<PartitionBlock> blocks = cached(data);
-        JavaRDD<PartitionBlock> checks = validation == null ? null : cached(validation);
         Clock clock = clock();
         ShippedMetrics shipped = new ShippedMetrics(layout.model());
-        try {
+        return fitOnCluster(fitting, data, validation, batchPerPartition, config, (blocks, model, run) -> {
             int[] rows = partitionRows(blocks, "training");
             int steps = steps(rows, batchPerPartition);
-            if (checks != null) {
-                steps(checks, batchPerPartition, "validation");
-            }
-            StepSource source = new StepSource() {
-                @Override
-                public long stepsInEpoch(long epoch) {
-                    return steps;
-                }
-
-                @Override
-                public Outcome step(long epoch, long index) {
-                    return step(epoch, index, Map.of());
-                }
-
-                @Override
-                public boolean measures() {
-                    return true;
-                }
-
-                @Override
-                public Outcome step(long epoch, long index, Map<String, List<Metric>> metrics) {
-                    Stepped stepped = SparkTrainer.this.step(blocks, model, run,
-                            Math.toIntExact(index * batchPerPartition), batchPerPartition, epoch, clock,
-                            shipped.of(metrics), rows);
-                    return new Outcome(stepped.record().losses(), stepped.record().examples(), stepped.tallies());
-                }
-
-                @Override
-                public boolean validates() {
-                    return checks != null;
-                }
-
-                @Override
-                public Outcome validate(long epoch) {
-                    return validate(epoch, Map.of());
-                }
-
-                @Override
-                public Outcome validate(long epoch, Map<String, List<Metric>> metrics) {
-                    return evaluate(checks, model, run, batchPerPartition, shipped.of(metrics));
-                }
-            };
-            return fitting.fit(source, config);
-        } finally {
-            blocks.unpersist(false);
-            if (checks != null) {
-                checks.unpersist(false);
-            }
-            model.destroy();
-        }
+            return new StepsOnCluster(steps, false, (epoch, index, metrics) -> {
+                Stepped stepped = step(blocks, model, run, Math.toIntExact(index * batchPerPartition),
+                        batchPerPartition, epoch, clock, shipped.of(metrics), rows);
+                return new StepSource.Outcome(stepped.record().losses(), stepped.record().examples(),
+                        stepped.tallies());
+            }, shipped);
+        });
     }
 
     /**
@@ -484,6 +431,24 @@ public final class SparkTrainer {
      */
     public History fitLocal(Fitting fitting, JavaRDD<Example> data, JavaRDD<Example> validation, int batchPerPartition,
                             int localSteps, FitConfig config) {
+        requireFitting(fitting, data, config);
+        if (batchPerPartition <= 0 || localSteps <= 0) {
+            throw new IllegalArgumentException("batchPerPartition and localSteps must be positive, got "
+                    + batchPerPartition + " and " + localSteps);
+        }
+        trainer.localState();
+        long rows = (long) batchPerPartition * localSteps;
+        return fitOnCluster(fitting, data, validation, batchPerPartition, config, (blocks, model, run) -> {
+            int longest = steps(blocks, 1, "training");
+            return new StepsOnCluster((longest + rows - 1) / rows, true, (epoch, index, metrics) -> {
+                RoundRecord round = round(blocks, model, run, Math.toIntExact(index * rows), batchPerPartition,
+                        localSteps, epoch);
+                return new StepSource.Outcome(round.losses(), round.examples());
+            }, null);
+        });
+    }
+
+    private void requireFitting(Fitting fitting, JavaRDD<Example> data, FitConfig config) {
         Objects.requireNonNull(fitting, "fitting");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(config, "config");
@@ -491,38 +456,66 @@ public final class SparkTrainer {
             throw new IllegalArgumentException(layout.model() + ": the fitting trains another trainer than this "
                     + "SparkTrainer's; make the SparkTrainer of fitting.trainer()");
         }
-        if (batchPerPartition <= 0 || localSteps <= 0) {
-            throw new IllegalArgumentException("batchPerPartition and localSteps must be positive, got "
-                    + batchPerPartition + " and " + localSteps);
-        }
-        trainer.localState();
+    }
+
+    /** One call of a cluster's steps (a synchronous step or a round of local SGD), with the metrics asked for. */
+    @FunctionalInterface
+    private interface ClusterStep {
+        StepSource.Outcome step(long epoch, long index, Map<String, List<Metric>> metrics);
+    }
+
+    /**
+     * An epoch's steps on the cluster: how many, whether each is a round of several, how to run one, and the
+     * metrics the steps ship (null: the steps measure none, and validation measures none either).
+     */
+    private record StepsOnCluster(long perEpoch, boolean rounds, ClusterStep step, ShippedMetrics metrics) {
+    }
+
+    /** The steps of one fit, made once the data is cached and the model broadcast. */
+    @FunctionalInterface
+    private interface StepPlan {
+        StepsOnCluster plan(JavaRDD<PartitionBlock> blocks, Broadcast<byte[]> model, String run);
+    }
+
+    /**
+     * The one-machine loop of {@code fitting} around steps on the cluster: the model broadcast and the data cached for
+     * the run (and released after it), validation on the executors where {@code validation} is given.
+     */
+    private History fitOnCluster(Fitting fitting, JavaRDD<Example> data, JavaRDD<Example> validation,
+                                 int batchPerPartition, FitConfig config, StepPlan plan) {
         String run = UUID.randomUUID().toString();
         Broadcast<byte[]> model = spark.broadcast(savedModel());
         JavaRDD<PartitionBlock> blocks = cached(data);
         JavaRDD<PartitionBlock> checks = validation == null ? null : cached(validation);
         try {
-            long rows = (long) batchPerPartition * localSteps;
-            int longest = steps(blocks, 1, "training");
-            long rounds = (longest + rows - 1) / rows;
+            StepsOnCluster steps = plan.plan(blocks, model, run);
             if (checks != null) {
                 steps(checks, batchPerPartition, "validation");
             }
             StepSource source = new StepSource() {
                 @Override
                 public long stepsInEpoch(long epoch) {
-                    return rounds;
+                    return steps.perEpoch();
                 }
 
                 @Override
                 public boolean trainsRounds() {
-                    return true;
+                    return steps.rounds();
+                }
+
+                @Override
+                public boolean measures() {
+                    return steps.metrics() != null;
                 }
 
                 @Override
                 public Outcome step(long epoch, long index) {
-                    RoundRecord round = round(blocks, model, run, Math.toIntExact(index * rows), batchPerPartition,
-                            localSteps, epoch);
-                    return new Outcome(round.losses(), round.examples());
+                    return steps.step().step(epoch, index, Map.of());
+                }
+
+                @Override
+                public Outcome step(long epoch, long index, Map<String, List<Metric>> metrics) {
+                    return steps.step().step(epoch, index, metrics);
                 }
 
                 @Override
@@ -533,6 +526,12 @@ public final class SparkTrainer {
                 @Override
                 public Outcome validate(long epoch) {
                     return evaluate(checks, model, run, batchPerPartition, ShippedMetrics.NONE);
+                }
+
+                @Override
+                public Outcome validate(long epoch, Map<String, List<Metric>> metrics) {
+                    return evaluate(checks, model, run, batchPerPartition,
+                            steps.metrics() == null ? ShippedMetrics.NONE : steps.metrics().of(metrics));
                 }
             };
             return fitting.fit(source, config);

@@ -175,7 +175,7 @@ class LocalSgdTest {
             assertEquals(rounds.get(r).losses().total(), history.step(r).get("total"), 1e-12, "round " + r);
             assertEquals(rounds.get(r).step() + rounds.get(r).localSteps() - 1, history.step(r).get("step"), 0);
         }
-        assertSameParameters(plain.trainer().parameters(), looped.trainer().parameters(), 1e-12);
+        OneProcess.assertSameParameters(plain.trainer().parameters(), looped.trainer().parameters(), 1e-12);
         assertEquals(plain.trainer().iteration(), looped.trainer().iteration());
         // The last epoch's validation is the averaged model's losses over every validation row.
         Losses final_ = looped.trainer().evaluate(new INDArray[] {stack(checks, true, 0)},
@@ -207,7 +207,7 @@ class LocalSgdTest {
         assertEquals(history.step(2).get("step") + 1, restarted.trainer().iteration());
         History resumed = SparkTrainer.of(LocalSpark.context(), restarted)
                 .fitLocal(restarted.fitting(), data, validation, 2, 2, withCheckpoints);
-        assertSameParameters(looped.trainer().parameters(), restarted.trainer().parameters(), 0);
+        OneProcess.assertSameParameters(looped.trainer().parameters(), restarted.trainer().parameters(), 0);
         assertEquals(history.stepCount(), resumed.stepCount());
         for (int e = 0; e < history.epochCount(); e++) {
             assertEquals(history.epoch(e), resumed.epoch(e), "epoch " + e);
@@ -225,12 +225,4 @@ class LocalSgdTest {
         assertEquals(0, model.trainer().iteration());
     }
 
-    private static void assertSameParameters(Map<String, INDArray> expected, Map<String, INDArray> actual,
-                                             double tolerance) {
-        assertEquals(expected.keySet(), actual.keySet());
-        for (String name : expected.keySet()) {
-            assertArrayEquals(expected.get(name).reshape(-1).toDoubleVector(),
-                    actual.get(name).reshape(-1).toDoubleVector(), tolerance, name);
-        }
-    }
 }

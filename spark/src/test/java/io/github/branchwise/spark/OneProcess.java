@@ -64,4 +64,14 @@ final class OneProcess {
     /** A finished one-process run. */
     record Run(Trainer trainer, List<Losses> losses, List<double[]> weights) {
     }
+
+    /** The same parameter names, and every value within {@code tolerance}. */
+    static void assertSameParameters(java.util.Map<String, INDArray> expected, java.util.Map<String, INDArray> actual,
+                                     double tolerance) {
+        org.junit.jupiter.api.Assertions.assertEquals(expected.keySet(), actual.keySet());
+        for (String name : expected.keySet()) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected.get(name).reshape(-1).toDoubleVector(),
+                    actual.get(name).reshape(-1).toDoubleVector(), tolerance, name);
+        }
+    }
 }

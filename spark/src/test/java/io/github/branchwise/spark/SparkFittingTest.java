@@ -92,14 +92,6 @@ class SparkFittingTest {
         }
     }
 
-    private static void assertSameParameters(Map<String, INDArray> expected, Map<String, INDArray> actual,
-                                             double tolerance) {
-        assertEquals(expected.keySet(), actual.keySet());
-        for (String name : expected.keySet()) {
-            assertArrayEquals(expected.get(name).reshape(-1).toDoubleVector(),
-                    actual.get(name).reshape(-1).toDoubleVector(), tolerance, name);
-        }
-    }
 
     private static List<Map<String, Double>> epochs(History history) {
         List<Map<String, Double>> rows = new ArrayList<>();
@@ -136,7 +128,7 @@ class SparkFittingTest {
             assertTrue(spark.epoch(0).containsKey("val_reg_loss"), spark.epoch(0).toString());
             assertSameRows(epochs(one), epochs(spark), 1e-10, weighting.weighting() + " epochs");
             assertSameRows(steps(one), steps(spark), 1e-10, weighting.weighting() + " steps");
-            assertSameParameters(reference.trainer().parameters(), distributed.trainer().parameters(), 1e-10);
+            OneProcess.assertSameParameters(reference.trainer().parameters(), distributed.trainer().parameters(), 1e-10);
         }
     }
 
@@ -177,7 +169,7 @@ class SparkFittingTest {
         assertEquals(9, restarted.trainer().iteration());
         assertSameRows(epochs(whole), epochs(resumed), 0, "epochs");
         assertSameRows(steps(whole), steps(resumed), 0, "steps");
-        assertSameParameters(uninterrupted.trainer().parameters(), restarted.trainer().parameters(), 0);
+        OneProcess.assertSameParameters(uninterrupted.trainer().parameters(), restarted.trainer().parameters(), 0);
         assertArrayEquals(uninterrupted.trainer().weights(), restarted.trainer().weights(), 0);
     }
 

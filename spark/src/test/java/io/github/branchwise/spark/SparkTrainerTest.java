@@ -202,6 +202,11 @@ class SparkTrainerTest {
         }
         // One partition keeps the rows' order, so that the table's batches are the examples'.
         Dataset<Row> table = LocalSpark.session().createDataFrame(rows, schema).coalesce(1);
+        assertTrainsAsTheExamples(table);
+    }
+
+    /** One epoch on {@code table} (one partition, EXAMPLES' rows in order) ends where one on EXAMPLES ends. */
+    private static void assertTrainsAsTheExamples(Dataset<Row> table) {
         SparkTrunkTrainingModel fromTable = model(LossWeighting.uncertainty(), DataType.DOUBLE);
         SparkTrainer trainer = SparkTrainer.of(LocalSpark.context(), fromTable);
         trainer.fit(trainer.examples(table), 5, 1);
@@ -227,12 +232,7 @@ class SparkTrainerTest {
             Example example = examples.get(i);
             return RowFactory.create(example.inputs()[0], example.targets()[0][0], example.targets()[1]);
         }, org.apache.spark.sql.Encoders.row(schema));
-        SparkTrunkTrainingModel fromTable = model(LossWeighting.uncertainty(), DataType.DOUBLE);
-        SparkTrainer trainer = SparkTrainer.of(LocalSpark.context(), fromTable);
-        trainer.fit(trainer.examples(table), 5, 1);
-        SparkTrunkTrainingModel fromExamples = model(LossWeighting.uncertainty(), DataType.DOUBLE);
-        SparkTrainer.of(LocalSpark.context(), fromExamples).fit(LocalSpark.context().parallelize(EXAMPLES, 1), 5, 1);
-        assertEquals(fromExamples.trainer().parameters(), fromTable.trainer().parameters());
+        assertTrainsAsTheExamples(table);
     }
 
     @Test
