@@ -224,5 +224,4 @@ class LocalSgdTest {
         assertTrue(e.getMessage().contains("defaultMetrics(false)"), e.getMessage());
         assertEquals(0, model.trainer().iteration());
     }
-
 }
