@@ -206,7 +206,11 @@ public final class SparkPredictor implements Serializable {
                 values[c] = row.get(c);
             }
             for (int b = 0; b < outputs.length; b++) {
-                values[row.length() + b] = outputs[b].slice(r).dup('c').reshape(-1).toFloatVector();
+                // A Scala sequence, Row's own form of an array column: a Java float[] here passed through when Spark
+                // dropped the conversion of these rows through the schema (javaRDD() after mapPartitions), and
+                // Row.getList then failed with a ClassCastException.
+                values[row.length() + b] = scala.collection.immutable.ArraySeq.unsafeWrapArray(
+                        outputs[b].slice(r).dup('c').reshape(-1).toFloatVector());
             }
             scored.add(RowFactory.create(values));
         }

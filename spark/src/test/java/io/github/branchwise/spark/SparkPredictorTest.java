@@ -91,6 +91,11 @@ class SparkPredictorTest {
             assertArrayEquals(new double[] {expected[1].getDouble(id, 0), expected[1].getDouble(id, 1)},
                     new double[] {bin.get(0), bin.get(1)}, 1e-5, "bin of row " + id);
         }
+        // Read as an RDD, where Spark may skip converting the rows back through the schema: the outputs are still
+        // Spark's arrays (getList works).
+        List<Integer> sizes = predictor.predict(table).javaRDD()
+                .map(row -> row.getList(2).size() + row.getList(3).size()).collect();
+        assertEquals(java.util.Collections.nCopies(23, 3), sizes);
         predictor.close();
     }
 
