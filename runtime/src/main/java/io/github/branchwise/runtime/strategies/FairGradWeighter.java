@@ -67,7 +67,6 @@ public final class FairGradWeighter implements Weighter {
         if (weights == null || weights.length != k) {
             weights = SmallProblems.uniform(k);
         }
-        boolean noShared = !SharedOrAll.hasShared(gradients);
         List<String> shared = SharedOrAll.of(gradients);
         double[] root = SmallProblems.positiveRoot(gradients.gram(shared), alpha, SmallProblems.uniform(k),
                 SOLVER_ITERATIONS);

@@ -78,7 +78,6 @@ public final class MoDoWeighter implements Weighter {
             // Uniform at the start (combine sets them too; a weighter used outside a graph starts here).
             lambda = SmallProblems.uniform(k);
         }
-        boolean noShared = !SharedOrAll.hasShared(gradients);
         List<String> shared = SharedOrAll.of(gradients);
         lambda = lambdaAfter(lambda, gradients.gram(0, 1, shared), gamma, rho);
         double[][] heads = new double[SAMPLES][k];
@@ -86,9 +85,7 @@ public final class MoDoWeighter implements Weighter {
             Arrays.fill(row, 1.0 / SAMPLES);
         }
         double[][] onShared = {new double[k], new double[k], lambda.clone()};
-        if (noShared) {
-            return gradients.combine(onShared, List.of(), onShared);
-        }
+        // Without @Shared parameters, shared is every parameter: all of them get onShared.
         return gradients.combine(heads, shared, onShared);
     }
 

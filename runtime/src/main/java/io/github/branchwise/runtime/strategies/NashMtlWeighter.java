@@ -81,7 +81,6 @@ public final class NashMtlWeighter implements Weighter {
             alpha = new double[gradients.branches()];
             Arrays.fill(alpha, 1.0);
         }
-        boolean noShared = !SharedOrAll.hasShared(gradients);
         List<String> shared = SharedOrAll.of(gradients);
         double[][] gram = gradients.gram(shared);
         if (step % updateEvery == 0) {
@@ -96,9 +95,7 @@ public final class NashMtlWeighter implements Weighter {
         for (int i = 0; i < alpha.length; i++) {
             sharedCoefficients[i] = alpha[i] * scale;
         }
-        if (noShared) {
-            return gradients.combine(sharedCoefficients);
-        }
+        // Without @Shared parameters, shared is every parameter: all of them get the clipped coefficients.
         return gradients.combine(alpha, shared, sharedCoefficients);
     }
 

@@ -86,7 +86,6 @@ public final class SdmGradWeighter implements Weighter {
             // Uniform at the start (combine sets them too; a weighter used outside a graph starts here).
             w = SmallProblems.uniform(k);
         }
-        boolean noShared = !SharedOrAll.hasShared(gradients);
         List<String> shared = SharedOrAll.of(gradients);
         w = weightsAfter(w, gradients.gram(1, 2, shared), lambda, iterations);
         double[] coefficients = coefficients(w, lambda);
@@ -98,9 +97,7 @@ public final class SdmGradWeighter implements Weighter {
         onShared[0] = coefficients;
         onShared[1] = new double[k];
         onShared[2] = new double[k];
-        if (noShared) {
-            return gradients.combine(onShared, List.of(), onShared);
-        }
+        // Without @Shared parameters, shared is every parameter: all of them get onShared.
         return gradients.combine(heads, shared, onShared);
     }
 

@@ -14,7 +14,7 @@ final class SharedOrAll {
     }
 
     /** Whether the model shares parameters this step. */
-    static boolean hasShared(BranchGradients gradients) {
+    private static boolean hasShared(BranchGradients gradients) {
         return !gradients.sharedParameters().isEmpty();
     }
 

@@ -53,12 +53,9 @@ public final class UpGradWeighter implements Weighter {
     @Override
     public Map<String, INDArray> combineGradients(BranchGradients gradients) {
         int k = gradients.branches();
-        boolean noShared = !SharedOrAll.hasShared(gradients);
         List<String> shared = SharedOrAll.of(gradients);
         coefficients = sharedCoefficients(gradients.gram(shared));
-        if (noShared) {
-            return gradients.combine(coefficients);
-        }
+        // Heads keep their plain gradients; without @Shared parameters, shared is every parameter.
         double[] ones = new double[k];
         Arrays.fill(ones, 1.0);
         return gradients.combine(ones, shared, coefficients);
